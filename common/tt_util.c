@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: MIT */
+/* Checked parsing of user input, growable buffers, globbing and clocks (see tt_util.h). */
+#include <errno.h>
+#include <fnmatch.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "tt_util.h"
+
+int tt_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *res)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (errno || *end)
+		return -EINVAL;
+	if (v < min || v > max)
+		return -ERANGE;
+	*res = v;
+	return 0;
+}
+
+int tt_parse_i64(const char *s, int64_t min, int64_t max, int64_t *res)
+{
+	long long v;
+	char *end;
+
+	if (!s || !*s || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	v = strtoll(s, &end, 0);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (errno || *end)
+		return -EINVAL;
+	if (v < min || v > max)
+		return -ERANGE;
+	*res = v;
+	return 0;
+}
+
+int tt_parse_double(const char *s, double min, double max, double *res)
+{
+	double v;
+	char *end;
+
+	if (!s || !*s || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (errno || *end || isnan(v))
+		return -EINVAL;
+	if (v < min || v > max)
+		return -ERANGE;
+	*res = v;
+	return 0;
+}
+
+/* Split "123ms" into a number and a unit; the number must be a plain unsigned decimal. */
+static int split_unit(const char *s, uint64_t *num, const char **unit)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -ERANGE;
+	*num = v;
+	*unit = end;
+	return 0;
+}
+
+static int scale(uint64_t num, uint64_t mul, uint64_t *res)
+{
+	if (mul && num > UINT64_MAX / mul)
+		return -ERANGE;
+	*res = num * mul;
+	return 0;
+}
+
+int tt_parse_size(const char *s, uint64_t *bytes)
+{
+	static const struct {
+		const char *unit;
+		uint64_t mul;
+	} units[] = {
+		{"", 1}, {"B", 1}, {"K", 1ULL << 10}, {"KiB", 1ULL << 10}, {"M", 1ULL << 20},
+		{"MiB", 1ULL << 20}, {"G", 1ULL << 30}, {"GiB", 1ULL << 30},
+	};
+	const char *unit;
+	uint64_t num;
+	int err;
+
+	err = split_unit(s, &num, &unit);
+	if (err)
+		return err;
+	for (size_t i = 0; i < TT_ARRAY_SIZE(units); i++)
+		if (!strcmp(unit, units[i].unit))
+			return scale(num, units[i].mul, bytes);
+	return -EINVAL;
+}
+
+int tt_parse_duration(const char *s, uint64_t *ns)
+{
+	static const struct {
+		const char *unit;
+		uint64_t mul;
+	} units[] = {
+		{"", 1000000000ULL}, {"s", 1000000000ULL}, {"ns", 1}, {"us", 1000},
+		{"ms", 1000000}, {"m", 60000000000ULL}, {"h", 3600000000000ULL},
+	};
+	const char *unit;
+	uint64_t num;
+	int err;
+
+	err = split_unit(s, &num, &unit);
+	if (err)
+		return err;
+	for (size_t i = 0; i < TT_ARRAY_SIZE(units); i++)
+		if (!strcmp(unit, units[i].unit))
+			return scale(num, units[i].mul, ns);
+	return -EINVAL;
+}
+
+bool tt_glob_match(const char *pattern, const char *s)
+{
+	return fnmatch(pattern, s, 0) == 0;
+}
+
+int tt_buf_reserve(struct tt_buf *b, size_t extra)
+{
+	size_t cap;
+	uint8_t *p;
+
+	if (b->cap - b->len >= extra)
+		return 0;
+	if (extra > SIZE_MAX / 2 - b->len)
+		return -ENOMEM;
+	cap = b->cap ? b->cap : 256;
+	while (cap - b->len < extra)
+		cap *= 2;
+	p = realloc(b->data, cap);
+	if (!p)
+		return -ENOMEM;
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
+int tt_buf_append(struct tt_buf *b, const void *p, size_t n)
+{
+	int err = tt_buf_reserve(b, n);
+
+	if (err)
+		return err;
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	return 0;
+}
+
+int tt_buf_printf(struct tt_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n, err;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -EINVAL;
+	err = tt_buf_reserve(b, (size_t)n + 1);
+	if (err)
+		return err;
+	va_start(ap, fmt);
+	vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+void tt_buf_free(struct tt_buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t tt_now_mono_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
+}
+
+uint64_t tt_now_real_ns(void)
+{
+	return clock_ns(CLOCK_REALTIME);
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What BPF recording needs from the machine, checked before anything is loaded so that failures
+ * say what to do: privileges, kernel BTF, a mounted tracefs; and libbpf's messages routed through
+ * the caller's output object.
+ */
+#ifndef TT_BPF_ENV_H
+#define TT_BPF_ENV_H
+
+#include "tt_out.h"
+
+#define TT_BTF_PATH "/sys/kernel/btf/vmlinux"
+#define TT_TRACEFS_PATH "/sys/kernel/tracing"
+
+/*
+ * Check that this process may load BPF programs and attach uprobes and tracepoints: root, or
+ * CAP_BPF with CAP_PERFMON (or CAP_SYS_ADMIN). Returns 0, or -EPERM after printing what is missing.
+ */
+int tt_bpf_check_privileges(const struct tt_out *out);
+
+/* Check that kernel BTF exists. Returns 0, or -ENOENT after printing an explanation. */
+int tt_bpf_check_btf(const struct tt_out *out);
+
+/*
+ * Make sure tracefs is mounted at TT_TRACEFS_PATH, mounting it if it is not. *mounted_now is set
+ * to 1 when this call mounted it. Returns 0 or a negative errno after printing the reason.
+ */
+int tt_tracefs_ensure(const struct tt_out *out, int *mounted_now);
+
+/*
+ * Send libbpf's warnings to out (and its debug messages when out->verbosity >= TT_LVL_DEBUG).
+ * out must outlive every later libbpf call; pass NULL to silence libbpf.
+ */
+void tt_libbpf_route_output(const struct tt_out *out);
+
+#endif /* TT_BPF_ENV_H */

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/* Runs the registered cmocka cases of the modules named in argv (every module when none is). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tt_test.h"
+
+#define MAX_TESTS 1024
+
+static struct {
+	const char *module;
+	struct CMUnitTest test;
+} registry[MAX_TESTS];
+static size_t registry_cnt;
+
+void tt_test_register(const char *module, const char *name, void (*fn)(void **state))
+{
+	if (registry_cnt == MAX_TESTS) {
+		fprintf(stderr, "too many unit tests; raise MAX_TESTS\n");
+		abort();
+	}
+	registry[registry_cnt].module = module;
+	registry[registry_cnt].test = (struct CMUnitTest){.name = name, .test_func = fn};
+	registry_cnt++;
+}
+
+static int run_module(const char *module)
+{
+	static struct CMUnitTest tests[MAX_TESTS];
+	size_t n = 0;
+
+	for (size_t i = 0; i < registry_cnt; i++)
+		if (!module || !strcmp(registry[i].module, module))
+			tests[n++] = registry[i].test;
+	if (n == 0) {
+		fprintf(stderr, "no unit tests in module '%s'\n", module ? module : "(any)");
+		return 1;
+	}
+	return _cmocka_run_group_tests(module ? module : "all", tests, n, NULL, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	int failed = 0;
+
+	if (argc < 2)
+		return run_module(NULL) != 0;
+	for (int i = 1; i < argc; i++)
+		failed |= run_module(argv[i]) != 0;
+	return failed;
+}
