@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Reads a tape (schemas/TAPE_FORMAT.md) block by block and returns its events in timestamp
+ * order, through a reorder window bounded in memory (ties broken by cpu, then seq).
+ *
+ * The reader trusts nothing in the file: every length, offset and count is checked before use.
+ * A truncated tape yields every event of its whole blocks; a damaged block is an error, or is
+ * skipped with a warning when opts.skip_damaged is set. Unknown block types are skipped. Memory
+ * use does not grow with the tape's size (only with its number of probes, processes and losses).
+ */
+#ifndef TT_TAPE_READER_H
+#define TT_TAPE_READER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tt_event.h"
+#include "tt_out.h"
+
+struct tt_tape_reader;
+
+struct tt_tape_reader_opts {
+	uint64_t reorder_window_ns; /* 0: default (100 ms) */
+	int skip_damaged;           /* nonzero: skip blocks with bad checksums or contents */
+	const struct tt_out *out;   /* warnings about damage go here; may be NULL */
+};
+
+/* Open path, check the file header. Returns NULL with errno set (-TT_E_* values as errno too). */
+struct tt_tape_reader *tt_tape_reader__open(const char *path, const struct tt_tape_reader_opts *opts);
+
+/*
+ * The next event in timestamp order. Returns 1 and sets *ev (valid until the next call), 0 at
+ * the end of the readable tape, or a negative error (a damaged block without skip_damaged).
+ * After 0 or an error, tt_tape_reader__status() says how the tape ended.
+ */
+int tt_tape_reader__next(struct tt_tape_reader *r, const struct tt_event **ev);
+
+/* The probe with this id, or NULL. Valid until the reader is freed. */
+const struct tt_probe_desc *tt_tape_reader__probe(const struct tt_tape_reader *r, uint32_t id);
+/* One more than the largest probe id seen so far. */
+uint32_t tt_tape_reader__probe_cnt(const struct tt_tape_reader *r);
+
+/* The value of a metadata key, or NULL. */
+const char *tt_tape_reader__meta(const struct tt_tape_reader *r, const char *key);
+/* Iterate metadata: returns 0 and sets key/value for index i, -ENOENT past the end. */
+int tt_tape_reader__meta_at(const struct tt_tape_reader *r, size_t i, const char **key, const char **value);
+
+/* Convert a CLOCK_MONOTONIC timestamp to wall-clock ns since the epoch (0 if no anchor). */
+uint64_t tt_tape_reader__wall_ns(const struct tt_tape_reader *r, uint64_t mono_ns);
+
+/* A process seen in the capture, or NULL. */
+struct tt_process {
+	uint32_t pid, ppid;
+	const char *comm, *exe, *cmdline; /* may be NULL */
+};
+const struct tt_process *tt_tape_reader__process(const struct tt_tape_reader *r, size_t i);
+
+/* The tracefs format text of a tracepoint probe, or NULL. */
+const char *tt_tape_reader__tp_format(const struct tt_tape_reader *r, uint32_t probe_id);
+
+/* The loss records read so far (all of them once __next() returned 0). */
+const struct tt_loss *tt_tape_reader__losses(const struct tt_tape_reader *r, size_t *cnt);
+
+struct tt_tape_status {
+	int closed_cleanly;        /* a valid trailer was read */
+	int truncated;             /* the file ends inside a block */
+	uint64_t truncated_at;     /* file offset of the cut-off block */
+	uint32_t damaged_blocks;   /* blocks skipped (or the one that stopped the read) */
+	uint64_t bytes_skipped;
+	uint64_t events;           /* events returned so far */
+	uint64_t blocks;           /* blocks read */
+	uint64_t file_bytes;
+	uint64_t ts_first_ns, ts_last_ns;
+	uint64_t trailer_events;   /* event total claimed by the trailer (when closed cleanly) */
+	uint64_t trailer_losses;   /* lost-event total claimed by the trailer */
+};
+void tt_tape_reader__status(const struct tt_tape_reader *r, struct tt_tape_status *st);
+
+/* Close and free. Accepts NULL. */
+void tt_tape_reader__free(struct tt_tape_reader *r);
+
+#endif /* TT_TAPE_READER_H */

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Writes a tape (schemas/TAPE_FORMAT.md): a file header, then self-delimiting blocks, each an
+ * independent zstd frame with a checksummed header, then a trailer on clean close.
+ *
+ * Usage: tt_tape_writer__open(), describe the capture (meta, clock anchors, probes, processes,
+ * tracepoint formats), append events and losses as they come, call tt_tape_writer__tick()
+ * regularly (it flushes the pending event block once it is old enough), and end with
+ * tt_tape_writer__close(). Descriptions added before an event are always on disk before the
+ * block holding that event, so every whole block of a cut tape can be decoded.
+ *
+ * Not thread-safe: one writer is used by one thread.
+ */
+#ifndef TT_TAPE_WRITER_H
+#define TT_TAPE_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tt_event.h"
+
+struct tt_tape_writer;
+
+struct tt_tape_writer_opts {
+	int zstd_level;              /* 0: the default (a fast level) */
+	uint32_t block_events_max;   /* 0: default; an event block is flushed when it holds this many */
+	uint32_t block_bytes_max;    /* 0: default; ... or when its encoded size reaches this */
+	uint64_t flush_interval_ns;  /* 0: default 1 s; ... or when its first event is this old */
+	int sync;                    /* nonzero: fdatasync() after each flush (bounded loss on power cut) */
+};
+
+/*
+ * Create path (mode 0600, truncating an existing file) and write the file header.
+ * Returns the writer, or NULL with errno set.
+ */
+struct tt_tape_writer *tt_tape_writer__open(const char *path, const struct tt_tape_writer_opts *opts);
+
+/* Capture metadata as key/value text (tracetape version, host, kernel, command line, ...). */
+int tt_tape_writer__add_meta(struct tt_tape_writer *w, const char *key, const char *value);
+
+/* A clock anchor: the same instant read as CLOCK_MONOTONIC and CLOCK_REALTIME. */
+int tt_tape_writer__add_clock(struct tt_tape_writer *w, uint64_t mono_ns, uint64_t real_ns);
+
+/* Describe probe p (p->id must be new). The writer copies everything it needs. */
+int tt_tape_writer__add_probe(struct tt_tape_writer *w, const struct tt_probe_desc *p);
+
+/* A process seen in the capture. Strings may be NULL. */
+int tt_tape_writer__add_process(struct tt_tape_writer *w, uint32_t pid, uint32_t ppid,
+				const char *comm, const char *exe, const char *cmdline);
+
+/* The tracefs format text of the tracepoint behind probe_id. */
+int tt_tape_writer__add_tp_format(struct tt_tape_writer *w, uint32_t probe_id, const char *format);
+
+/*
+ * Append one event; ev->probe_id must have been added. String and byte arguments are copied.
+ * May write a block. Returns 0 or a negative errno (write errors such as -ENOSPC are reported
+ * here or by a later call, never dropped).
+ */
+int tt_tape_writer__append(struct tt_tape_writer *w, const struct tt_event *ev);
+
+/* Record lost events (see struct tt_loss). */
+int tt_tape_writer__add_loss(struct tt_tape_writer *w, const struct tt_loss *loss);
+
+/* Flush the pending blocks if the oldest pending event is older than the flush interval. */
+int tt_tape_writer__tick(struct tt_tape_writer *w, uint64_t now_mono_ns);
+
+/* Write every pending block now. */
+int tt_tape_writer__flush(struct tt_tape_writer *w);
+
+/* Bytes written to the file so far. */
+uint64_t tt_tape_writer__bytes(const struct tt_tape_writer *w);
+
+/* Events appended so far. */
+uint64_t tt_tape_writer__event_cnt(const struct tt_tape_writer *w);
+
+/*
+ * Flush, write the trailer (totals and block index), sync and close, then free w.
+ * Returns 0 or the first error met during the writer's life. w is freed either way.
+ */
+int tt_tape_writer__close(struct tt_tape_writer *w);
+
+/* Free w without a trailer (what a crash leaves). Accepts NULL. */
+void tt_tape_writer__free(struct tt_tape_writer *w);
+
+#endif /* TT_TAPE_WRITER_H */
