@@ -49,6 +49,7 @@
 #define TT_PROBE_GO_ENTRY 3   /* entry of a Go function, after its stack-check prologue */
 #define TT_PROBE_GO_RETURN 4  /* a RET instruction of a Go function */
 #define TT_PROBE_TRACEPOINT 5 /* a kernel tracepoint; one BYTES argument holds its raw record */
+#define TT_PROBE_BUILTIN 6    /* tracetape's own events (provider "tracetape"): process fork, exec, exit */
 
 /* Flags of a recorded string or byte-string argument. */
 #define TT_STR_TRUNCATED 0x1 /* longer than the capture's string limit; the prefix is kept */
