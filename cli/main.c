@@ -19,6 +19,8 @@ struct command {
 
 static const struct command commands[] = {
 	{"check", "verify that BPF recording works on this machine", tt_cmd_check},
+	{"list", "list the USDT probes of binaries, libraries or a process", tt_cmd_list},
+	{"gen-header", "generate typed probe macros from a DTrace provider file", tt_cmd_gen_header},
 };
 
 static void usage(FILE *f)

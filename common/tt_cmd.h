@@ -14,6 +14,8 @@
 typedef int (*tt_cmd_main_fn)(int argc, char **argv, struct tt_out *out);
 
 int tt_cmd_check(int argc, char **argv, struct tt_out *out);
+int tt_cmd_list(int argc, char **argv, struct tt_out *out);
+int tt_cmd_gen_header(int argc, char **argv, struct tt_out *out);
 
 /*
  * Helpers for the subcommands' option parsing with getopt_long (opterr = 0, optstring starting

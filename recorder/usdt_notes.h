@@ -41,9 +41,12 @@ struct tt_usdt_arg {
 	uint8_t base;      /* enum tt_reg: the register (REG) or base (MEM); NONE when absent */
 	uint8_t index;     /* enum tt_reg: index register of MEM, or NONE */
 	uint8_t scale;     /* 1, 2, 4 or 8 for MEM with an index, else 1 */
+	uint8_t reg_shift; /* REG: bit position of the value in the register: 8 for %ah/%bh/%ch/%dh */
 	int64_t value;     /* CONST: the immediate; MEM and RIP_SYM: the displacement/offset */
-	char *sym;         /* RIP_SYM: the symbol name (owned), else NULL */
-	uint64_t sym_vaddr;/* RIP_SYM: link-time address of sym + value; 0 if sym is not in the file */
+	char *sym;         /* RIP_SYM, or MEM with a symbolic displacement (sym(%rax)): the
+			      symbol name (owned), else NULL */
+	uint64_t sym_vaddr;/* with sym: link-time address of sym + value; 0 if sym is not in the
+			      file (or names several local symbols) */
 };
 
 struct tt_usdt_site {
@@ -56,11 +59,14 @@ struct tt_usdt_site {
 	uint64_t sema_offset;        /* its file offset (through its own segment), 0 without one */
 	uint8_t argc;
 	struct tt_usdt_arg args[TT_MAX_ARGS];
-	int spec_err;                /* 0, or -TT_E_BAD_SPEC: args_str could not be parsed */
+	int spec_err;                /* 0; -TT_E_BAD_SPEC: args_str could not be parsed;
+					-TT_E_BAD_ELF: pc or semaphore outside the loadable
+					segments. Such a site cannot be attached. */
 	char *spec_msg;              /* why, when spec_err (owned) */
 	uint8_t has_types;           /* a tracetape note describes this site */
 	uint8_t kinds[TT_MAX_ARGS];  /* TT_KIND_*: from the tracetape note, else from the spec */
-	char *arg_names[TT_MAX_ARGS];/* from the tracetape note; NULL when unknown (owned) */
+	char *arg_names[TT_MAX_ARGS];/* column names from the tracetape note (tt_usdt_column_name(),
+					unique within the site); NULL: unknown, call it argN (owned) */
 };
 
 struct tt_usdt_file {
@@ -79,6 +85,13 @@ struct tt_usdt_file {
  * use the other sites. errbuf (may be NULL) receives a description of a returned error.
  */
 int tt_usdt_file__open(const char *path, struct tt_usdt_file **file, char *errbuf, size_t errbuf_sz);
+/*
+ * The same for an ELF image in memory (borrowed for the duration of the call); path names it in
+ * the result. Used by tests and by callers that already hold the file.
+ */
+int tt_usdt_file__open_mem(const void *image, size_t image_sz, const char *path,
+			   struct tt_usdt_file **file, char *errbuf, size_t errbuf_sz);
+/* Frees file and everything it owns; accepts NULL. */
 void tt_usdt_file__free(struct tt_usdt_file *file);
 
 /*
@@ -90,7 +103,20 @@ int tt_usdt_parse_args(const char *str, struct tt_usdt_arg args[TT_MAX_ARGS], ui
 		       char *errbuf, size_t errbuf_sz);
 void tt_usdt_args_free(struct tt_usdt_arg *args, uint8_t argc);
 
-/* The kind a bare stapsdt spec implies: sign and size, 'f' for floats. */
+/*
+ * The kind a bare stapsdt spec implies: a signed size is a signed integer, 'f' a float, and an
+ * unsigned size TT_CLASS_UNKNOWN with that size (an unsigned integer or a pointer).
+ */
 uint8_t tt_usdt_arg_kind(const struct tt_usdt_arg *arg);
+
+/*
+ * The column name an argument expression from a tracetape note stands for: the expression
+ * itself when it is an identifier, the last identifier of a member access ("req->hdr.id" ->
+ * "id"), NULL otherwise (the caller names it argN). Returns a malloc'd string or NULL.
+ */
+char *tt_usdt_column_name(const char *expr);
+
+/* The name of a register ("rax", ..., "rip"), or "?" for a value outside enum tt_reg. */
+const char *tt_reg_name(unsigned reg);
 
 #endif /* TT_USDT_NOTES_H */
