@@ -22,11 +22,30 @@ struct tt_tape_reader;
 struct tt_tape_reader_opts {
 	uint64_t reorder_window_ns; /* 0: default (100 ms) */
 	int skip_damaged;           /* nonzero: skip blocks with bad checksums or contents */
-	const struct tt_out *out;   /* warnings about damage go here; may be NULL */
+	const struct tt_out *out;   /* details of damage go here (info level); may be NULL */
+	/*
+	 * Caps on what the reorder window holds, so that no tape can make the reader's memory grow
+	 * without bound: decoded events (0: default 1,048,576), event blocks (0: default 256) and
+	 * bytes (0: default 256 MiB). At a cap the earliest event is released without waiting.
+	 */
+	uint32_t window_events_max;
+	uint32_t window_blocks_max;
+	uint64_t window_bytes_max;
 };
 
-/* Open path, check the file header. Returns NULL with errno set (-TT_E_* values as errno too). */
+/*
+ * Open path, check the file header and read the descriptions that precede the first events.
+ * Returns NULL with errno set (-TT_E_* values as errno too: TT_E_BAD_MAGIC, TT_E_VERSION,
+ * TT_E_TRUNCATED when the file is shorter than its header, TT_E_CHECKSUM).
+ */
 struct tt_tape_reader *tt_tape_reader__open(const char *path, const struct tt_tape_reader_opts *opts);
+
+/*
+ * The same over len bytes at buf, which the caller keeps valid and unchanged until
+ * tt_tape_reader__free() (for tests and the fuzzer).
+ */
+struct tt_tape_reader *tt_tape_reader__open_mem(const void *buf, size_t len,
+						const struct tt_tape_reader_opts *opts);
 
 /*
  * The next event in timestamp order. Returns 1 and sets *ev (valid until the next call), 0 at
@@ -35,7 +54,19 @@ struct tt_tape_reader *tt_tape_reader__open(const char *path, const struct tt_ta
  */
 int tt_tape_reader__next(struct tt_tape_reader *r, const struct tt_event **ev);
 
-/* The probe with this id, or NULL. Valid until the reader is freed. */
+/*
+ * The argument kinds of the event last returned by __next() (ev->argc of them), as its block
+ * declared them. Use these rather than the probe table's kinds to interpret args[] and strs[]:
+ * they are what the values were decoded with even when a PROBES block was lost or disagrees.
+ * (Whatever the kinds, strs[i].ptr is never NULL and args[i] of a string is 0.)
+ */
+const uint8_t *tt_tape_reader__event_kinds(const struct tt_tape_reader *r);
+
+/*
+ * The probe with this id, or NULL. Valid until the reader is freed. A probe that events use but
+ * whose description was lost is described as provider "?" and name "probe<ID>" with the kinds
+ * from its event blocks.
+ */
 const struct tt_probe_desc *tt_tape_reader__probe(const struct tt_tape_reader *r, uint32_t id);
 /* One more than the largest probe id seen so far. */
 uint32_t tt_tape_reader__probe_cnt(const struct tt_tape_reader *r);
@@ -73,8 +104,25 @@ struct tt_tape_status {
 	uint64_t ts_first_ns, ts_last_ns;
 	uint64_t trailer_events;   /* event total claimed by the trailer (when closed cleanly) */
 	uint64_t trailer_losses;   /* lost-event total claimed by the trailer */
+	int stop_error;            /* the damage that ended the read (without skip_damaged), or 0 */
+	uint64_t stopped_at;       /* file offset of that damage */
+	uint64_t blocks_missing;   /* blocks lost in damaged stretches (gaps in block numbers) */
+	uint64_t unknown_blocks;   /* blocks of unknown types or flags, skipped */
+	uint64_t out_of_order;     /* events released behind an earlier-returned one (window caps) */
+	uint64_t window_peak_events; /* most events the reorder window held at once */
+	uint16_t version_major, version_minor;
 };
 void tt_tape_reader__status(const struct tt_tape_reader *r, struct tt_tape_status *st);
+
+/* One stretch of damage: where, how long, why (TT_E_CHECKSUM, TT_E_CORRUPT, ...). */
+struct tt_tape_damage {
+	uint64_t offset;
+	uint64_t bytes; /* bytes not read from offset on */
+	int err;        /* negative */
+	int block_type; /* the damaged block's type when its header was intact, else -1 */
+};
+/* The i-th damage met so far (the first 64 are kept): 0, or -ENOENT past the end. */
+int tt_tape_reader__damage(const struct tt_tape_reader *r, size_t i, struct tt_tape_damage *d);
 
 /* Close and free. Accepts NULL. */
 void tt_tape_reader__free(struct tt_tape_reader *r);

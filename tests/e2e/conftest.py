@@ -8,6 +8,7 @@ recording tests, real BPF. Helpers:
   run(cmd, timeout=...)        run any command the same way (never without a timeout)
   build_c(src, ...)            compile a probe fixture program against the SDK header
   need_bpf()                   skip (fail under CI=true) unless root with working BPF
+  mktape(text, out, *args)     write a tape from a tt-mktape description (tests/tools/tt-mktape.c)
   tape_events(path)            the events of a tape, via `tracetape replay --format json`
   db_rows(db, sql)             rows of an SQLite query
 
@@ -83,6 +84,14 @@ def need_program(name):
     if not path:
         pytest.skip(f"needs {name} (scripts/deps.sh test installs it)")
     return path
+
+
+def mktape(description, out, *args, timeout=60):
+    """Write the tape out from a tt-mktape description (a string); extra args go to tt-mktape."""
+    r = run([BUILD_DIR / "tests" / "tools" / "tt-mktape", "-o", out, *args, "-"],
+            input=description, timeout=timeout)
+    assert r.returncode == 0, r.stderr
+    return r
 
 
 def tape_events(path):
