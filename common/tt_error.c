@@ -19,6 +19,8 @@ static const char *const descriptions[TT_E_LAST - TT_E_FIRST] = {
 	[TT_E_NO_MATCH - TT_E_FIRST] = "no probe matched",
 	[TT_E_NO_BPF - TT_E_FIRST] = "BPF is not available",
 	[TT_E_SQL - TT_E_FIRST] = "SQLite error",
+	[TT_E_NOT_GO - TT_E_FIRST] = "not a Go binary",
+	[TT_E_INLINED - TT_E_FIRST] = "function is inlined at every call site",
 };
 
 const char *tt_strerror(int err)

@@ -23,6 +23,8 @@ enum tt_error {
 	TT_E_NO_MATCH,           /* a probe spec that matched nothing */
 	TT_E_NO_BPF,             /* the kernel refused BPF (privileges or configuration) */
 	TT_E_SQL,                /* an SQLite error; details were printed */
+	TT_E_NOT_GO,             /* an ELF file without Go metadata where a Go binary is needed */
+	TT_E_INLINED,            /* a function that exists only inlined into its callers */
 	TT_E_LAST,
 };
 

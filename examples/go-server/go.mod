@@ -1,0 +1,3 @@
+module tracetape.example/go-server
+
+go 1.19

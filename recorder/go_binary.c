@@ -1,0 +1,1669 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Go binary analysis (see go_binary.h): the function index (.symtab, else the pclntab), the Go
+ * version (.go.buildinfo), the goroutine-id offset (DWARF runtime.g), and per function the probe
+ * sites (prologue and RETs by capstone linear sweep) and the ABIInternal locations of parameters
+ * and results (DWARF types run through the register-assignment algorithm of
+ * golang/go src/cmd/compile/abi-internal.md). Every offset and length read from the file is
+ * checked against the mapped image before use: a malformed file yields an error, never a crash.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <capstone/capstone.h>
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <gelf.h>
+#include <libelf.h>
+
+#include "go_binary.h"
+#include "tt_error.h"
+#include "tt_util.h"
+
+/* pclntab header magics (golang/go src/debug/gosym/pclntab.go). Only the Go 1.18+ layout is
+ * parsed; the older ones are named so that the error says which Go built the binary. */
+#define PCLN_MAGIC_12 0xfffffffbu  /* Go 1.2-1.15 */
+#define PCLN_MAGIC_116 0xfffffffau /* Go 1.16-1.17 */
+#define PCLN_MAGIC_118 0xfffffff0u /* Go 1.18-1.19 */
+#define PCLN_MAGIC_120 0xfffffff1u /* Go 1.20+ */
+/* magic, two zero pads, instruction quantum, pointer size, then 8 pointer-sized words */
+#define PCLN_HDR_SZ (8 + 8 * 8)
+/* The _func fields we read: entryOff u32, nameOff i32, args i32 (same in 1.18 and 1.20+). */
+#define PCLN_FUNC_MIN_SZ 12
+/* _func.args of assembly functions without a declared frame (cmd/internal/objabi). */
+#define PCLN_ARGS_UNKNOWN INT32_MIN
+
+#define BUILDINFO_MAGIC "\xff Go buildinf:"
+#define BUILDINFO_HDR_SZ 32
+#define BUILDINFO_FLAG_INLINE 0x2 /* Go 1.18+: varint-prefixed strings follow the header */
+#define VERSION_MAX_LEN 128
+
+/* Go DWARF extensions (golang/go src/cmd/internal/dwarf/dwarf.go). */
+#define DW_AT_go_kind 0x2900
+
+/* reflect.Kind values, as DW_AT_go_kind carries them. */
+enum {
+	RK_BOOL = 1, RK_INT = 2, RK_INT64 = 6, RK_UINT = 7, RK_UINT64 = 11, RK_UINTPTR = 12,
+	RK_FLOAT32 = 13, RK_FLOAT64 = 14, RK_COMPLEX64 = 15, RK_COMPLEX128 = 16, RK_ARRAY = 17,
+	RK_CHAN = 18, RK_FUNC = 19, RK_INTERFACE = 20, RK_MAP = 21, RK_PTR = 22, RK_SLICE = 23,
+	RK_STRING = 24, RK_STRUCT = 25, RK_UNSAFE_PTR = 26,
+};
+
+/* amd64 ABIInternal register sequences. */
+static const uint8_t abi_int_regs[] = {
+	TT_REG_RAX, TT_REG_RBX, TT_REG_RCX, TT_REG_RDI, TT_REG_RSI,
+	TT_REG_R8, TT_REG_R9, TT_REG_R10, TT_REG_R11,
+};
+#define ABI_INT_REG_CNT ((unsigned)TT_ARRAY_SIZE(abi_int_regs))
+#define ABI_FLOAT_REG_CNT 15u /* X0-X14; X15 is the fixed zero register */
+#define PTR_SZ 8u
+
+/* Bounds on work done for one type, so that a cyclic or absurd DWARF cannot run away. */
+#define TYPE_DEPTH_MAX 16
+#define TYPEDEF_HOPS_MAX 16
+/* More leaves than there are argument registers can never be register-assigned. */
+#define LEAVES_MAX (9 + 15)
+#define LEAF_NAME_SZ 64
+/* Instructions examined for the stack-check prologue. The largest form seen (ABI0 assembly with a
+ * huge frame) takes six: mov %fs:-8,%rcx; mov %rsp,%r12; sub $N,%r12; jb; cmp; jbe. Go code uses
+ * at most five. */
+#define PROLOGUE_INSN_MAX 8
+/* runtime.g.stackguard0: the word the prologue compares the stack pointer against. */
+#define G_STACKGUARD0_OFF 0x10
+
+struct func_ent {
+	const char *name; /* borrowed: ELF string table or the pclntab in the image */
+	uint64_t vaddr;
+	uint64_t size;
+};
+
+struct pcln_ent {
+	uint64_t vaddr;
+	int32_t args; /* _func.args: the argument frame size, or PCLN_ARGS_UNKNOWN */
+};
+
+struct dwarf_sub {
+	uint64_t lowpc;
+	Dwarf_Off die_off;
+};
+
+struct tt_go_binary {
+	int fd;
+	Elf *elf;
+	const uint8_t *image; /* the whole file, read by libelf */
+	size_t image_sz;
+	GElf_Phdr *loads;     /* PT_LOAD headers */
+	size_t load_cnt;
+	char *version;        /* "go1.19.8", or NULL */
+	bool stripped;        /* no .symtab: funcs come from the pclntab */
+	struct func_ent *funcs; /* sorted by vaddr */
+	size_t func_cnt;
+	size_t *by_name;      /* indexes into funcs, sorted by name */
+	struct pcln_ent *pcln; /* sorted by vaddr */
+	size_t pcln_cnt;
+	Dwarf *dwarf;         /* NULL without DWARF */
+	struct dwarf_sub *subs; /* concrete subprograms, sorted by lowpc */
+	size_t sub_cnt;
+	const char **inlined; /* names of abstract (inlined) subprograms, sorted; borrowed from libdw */
+	size_t inlined_cnt;
+	bool goid_from_dwarf;
+	uint32_t goid_dwarf_off;
+	csh cs;
+	bool cs_open;
+};
+
+__attribute__((format(printf, 3, 4)))
+static void set_err(char *errbuf, size_t errbuf_sz, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!errbuf || !errbuf_sz)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(errbuf, errbuf_sz, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- ELF helpers ---- */
+
+static const GElf_Phdr *load_of_vaddr(const struct tt_go_binary *bin, uint64_t vaddr)
+{
+	for (size_t i = 0; i < bin->load_cnt; i++) {
+		const GElf_Phdr *ph = &bin->loads[i];
+
+		if (vaddr >= ph->p_vaddr && vaddr - ph->p_vaddr < ph->p_filesz)
+			return ph;
+	}
+	return NULL;
+}
+
+/*
+ * File offset of [vaddr, vaddr + len) when the whole range is backed by one PT_LOAD segment's
+ * file bytes and lies inside the image. Returns 0 and sets *off, or -TT_E_BAD_ELF.
+ */
+static int vaddr_to_off(const struct tt_go_binary *bin, uint64_t vaddr, uint64_t len, uint64_t *off)
+{
+	const GElf_Phdr *ph = load_of_vaddr(bin, vaddr);
+	uint64_t o;
+
+	if (!ph || len > ph->p_filesz - (vaddr - ph->p_vaddr))
+		return -TT_E_BAD_ELF;
+	o = vaddr - ph->p_vaddr + ph->p_offset;
+	if (o > bin->image_sz || len > bin->image_sz - o)
+		return -TT_E_BAD_ELF;
+	*off = o;
+	return 0;
+}
+
+static bool vaddr_is_exec(const struct tt_go_binary *bin, uint64_t vaddr)
+{
+	const GElf_Phdr *ph = load_of_vaddr(bin, vaddr);
+
+	return ph && (ph->p_flags & PF_X);
+}
+
+/* A section's bytes in the image, or NULL when absent, compressed, or out of bounds. */
+static const uint8_t *section_bytes(const struct tt_go_binary *bin, const char *name,
+				    GElf_Shdr *shdr_out, size_t *sz)
+{
+	size_t shstrndx;
+	Elf_Scn *scn = NULL;
+
+	if (elf_getshdrstrndx(bin->elf, &shstrndx) != 0)
+		return NULL;
+	while ((scn = elf_nextscn(bin->elf, scn))) {
+		GElf_Shdr shdr;
+		const char *n;
+
+		if (!gelf_getshdr(scn, &shdr))
+			continue;
+		n = elf_strptr(bin->elf, shstrndx, shdr.sh_name);
+		if (!n || strcmp(n, name))
+			continue;
+		if (shdr.sh_type == SHT_NOBITS || (shdr.sh_flags & SHF_COMPRESSED))
+			return NULL;
+		if (shdr.sh_offset > bin->image_sz || shdr.sh_size > bin->image_sz - shdr.sh_offset)
+			return NULL;
+		if (shdr_out)
+			*shdr_out = shdr;
+		*sz = shdr.sh_size;
+		return bin->image + shdr.sh_offset;
+	}
+	return NULL;
+}
+
+static Elf_Scn *find_section_type(Elf *elf, uint32_t type, GElf_Shdr *shdr)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(elf, scn)))
+		if (gelf_getshdr(scn, shdr) && shdr->sh_type == type)
+			return scn;
+	return NULL;
+}
+
+/* ---- version ---- */
+
+/* Copy a version string of len bytes, which must be printable ASCII. */
+static char *version_dup(const uint8_t *p, uint64_t len)
+{
+	if (len == 0 || len > VERSION_MAX_LEN)
+		return NULL;
+	for (uint64_t i = 0; i < len; i++)
+		if (p[i] < 0x20 || p[i] > 0x7e)
+			return NULL;
+	return strndup((const char *)p, len);
+}
+
+/* Read a Go string header (ptr, len) at vaddr and copy what it points to. */
+static char *read_go_string(const struct tt_go_binary *bin, uint64_t vaddr)
+{
+	uint64_t off, str_vaddr, len;
+
+	if (vaddr_to_off(bin, vaddr, 16, &off))
+		return NULL;
+	str_vaddr = tt_get_le64(bin->image + off);
+	len = tt_get_le64(bin->image + off + 8);
+	if (len == 0 || len > VERSION_MAX_LEN || vaddr_to_off(bin, str_vaddr, len, &off))
+		return NULL;
+	return version_dup(bin->image + off, len);
+}
+
+/*
+ * .go.buildinfo: a 32-byte header (magic, pointer size, flags). From Go 1.18 the version and
+ * module info follow inline as varint-prefixed strings; before, two pointers at offset 16 and
+ * 16 + ptrsize point at Go string headers.
+ */
+static char *buildinfo_version(const struct tt_go_binary *bin)
+{
+	size_t sz;
+	const uint8_t *d = section_bytes(bin, ".go.buildinfo", NULL, &sz);
+	const uint8_t *p, *end;
+	uint64_t len;
+
+	if (!d || sz < BUILDINFO_HDR_SZ || memcmp(d, BUILDINFO_MAGIC, 14))
+		return NULL;
+	if (d[15] & BUILDINFO_FLAG_INLINE) {
+		p = d + BUILDINFO_HDR_SZ;
+		end = d + sz;
+		if (tt_varint_get(&p, end, &len) || len > (uint64_t)(end - p))
+			return NULL;
+		return version_dup(p, len);
+	}
+	if (d[14] != PTR_SZ || (d[15] & 0x1)) /* 64-bit little-endian only */
+		return NULL;
+	return read_go_string(bin, tt_get_le64(d + 16));
+}
+
+/* The minor version of "go1.N..." anywhere in v ("devel go1.22-..." too), or -1. */
+static int go_minor(const char *v)
+{
+	const char *p = v ? strstr(v, "go1.") : NULL;
+	long n = 0;
+
+	if (!p || p[4] < '0' || p[4] > '9')
+		return -1;
+	for (p += 4; *p >= '0' && *p <= '9' && n < 1000; p++)
+		n = n * 10 + (*p - '0');
+	return (int)n;
+}
+
+/* ---- function index ---- */
+
+static int cmp_func_vaddr(const void *a, const void *b)
+{
+	const struct func_ent *x = a, *y = b;
+
+	if (x->vaddr != y->vaddr)
+		return x->vaddr < y->vaddr ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static int cmp_by_name(const void *a, const void *b, void *funcs)
+{
+	const struct func_ent *x = (const struct func_ent *)funcs + *(const size_t *)a;
+	const struct func_ent *y = (const struct func_ent *)funcs + *(const size_t *)b;
+	int c = strcmp(x->name, y->name);
+
+	if (c)
+		return c;
+	return x->vaddr < y->vaddr ? -1 : x->vaddr > y->vaddr;
+}
+
+static int funcs_push(struct tt_go_binary *bin, size_t *cap, const char *name, uint64_t vaddr,
+		      uint64_t size)
+{
+	if (bin->func_cnt == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 1024;
+		struct func_ent *n = realloc(bin->funcs, ncap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		bin->funcs = n;
+		*cap = ncap;
+	}
+	bin->funcs[bin->func_cnt++] = (struct func_ent){.name = name, .vaddr = vaddr, .size = size};
+	return 0;
+}
+
+/*
+ * Function symbols from .symtab: STT_FUNC with a size, in an executable segment. Also notes
+ * runtime.buildVersion for the version fallback. Returns 0 (with *found false when there is no
+ * .symtab) or a negative error.
+ */
+static int load_symtab(struct tt_go_binary *bin, bool *found, uint64_t *build_version_vaddr)
+{
+	GElf_Shdr shdr;
+	Elf_Scn *scn = find_section_type(bin->elf, SHT_SYMTAB, &shdr);
+	Elf_Data *data;
+	size_t cap = 0, n;
+
+	*found = false;
+	*build_version_vaddr = 0;
+	if (!scn)
+		return 0;
+	data = elf_getdata(scn, NULL);
+	if (!data || !shdr.sh_entsize)
+		return -TT_E_BAD_ELF;
+	*found = true;
+	n = shdr.sh_size / shdr.sh_entsize;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Sym sym;
+		const char *name;
+		int err;
+
+		if (!gelf_getsym(data, (int)i, &sym))
+			return -TT_E_BAD_ELF;
+		name = elf_strptr(bin->elf, shdr.sh_link, sym.st_name);
+		if (!name || !*name)
+			continue;
+		if (GELF_ST_TYPE(sym.st_info) == STT_OBJECT && !strcmp(name, "runtime.buildVersion"))
+			*build_version_vaddr = sym.st_value;
+		if (GELF_ST_TYPE(sym.st_info) != STT_FUNC || sym.st_shndx == SHN_UNDEF ||
+		    !sym.st_size || !vaddr_is_exec(bin, sym.st_value))
+			continue;
+		err = funcs_push(bin, &cap, name, sym.st_value, sym.st_size);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* A NUL-terminated string at off in [base, base + sz), or NULL when it runs off the end. */
+static const char *bounded_str(const uint8_t *base, size_t sz, uint64_t off)
+{
+	if (off >= sz || !memchr(base + off, 0, sz - off))
+		return NULL;
+	return (const char *)base + off;
+}
+
+/*
+ * Parse the Go 1.18+ pclntab: header words nfunc, nfiles, textStart, and the offsets of
+ * funcnametab, cutab, filetab, pctab and the function table; the function table holds nfunc
+ * (entryOff, funcOff) u32 pairs relative to textStart and the function data, then the end
+ * offset of the last function. Fills bin->pcln (entries and argument sizes) and, when
+ * want_funcs, bin->funcs.
+ */
+static int load_pclntab(struct tt_go_binary *bin, bool want_funcs, char *errbuf, size_t errbuf_sz)
+{
+	GElf_Shdr shdr;
+	size_t sz = 0, text_sz = 0, cap = 0;
+	const uint8_t *d = section_bytes(bin, ".gopclntab", &shdr, &sz);
+	uint64_t nfunc, text_start, nameoff, pclnoff, functab_sz;
+	uint32_t magic;
+
+	if (!d)
+		d = section_bytes(bin, ".data.rel.ro.gopclntab", &shdr, &sz); /* PIE, external link */
+	if (!d) {
+		set_err(errbuf, errbuf_sz, "no .gopclntab section");
+		return -TT_E_BAD_ELF;
+	}
+	if (sz < PCLN_HDR_SZ) {
+		set_err(errbuf, errbuf_sz, "pclntab too short (%zu bytes)", sz);
+		return -TT_E_BAD_ELF;
+	}
+	magic = tt_get_le32(d);
+	if (magic == PCLN_MAGIC_12 || magic == PCLN_MAGIC_116) {
+		set_err(errbuf, errbuf_sz, "pclntab of Go %s is not supported (Go 1.18 or newer is)",
+			magic == PCLN_MAGIC_12 ? "1.2-1.15" : "1.16-1.17");
+		return -ENOTSUP;
+	}
+	if (magic != PCLN_MAGIC_118 && magic != PCLN_MAGIC_120) {
+		set_err(errbuf, errbuf_sz, "unknown pclntab magic 0x%08x", magic);
+		return -ENOTSUP;
+	}
+	if (d[4] || d[5] || d[7] != PTR_SZ) {
+		set_err(errbuf, errbuf_sz, "pclntab header is not that of a 64-bit binary");
+		return -TT_E_BAD_ELF;
+	}
+	nfunc = tt_get_le64(d + 8);
+	text_start = tt_get_le64(d + 24);
+	nameoff = tt_get_le64(d + 32);
+	pclnoff = tt_get_le64(d + 64);
+	/* Each function takes 8 bytes of function table: bound nfunc before multiplying. */
+	if (nameoff >= sz || pclnoff >= sz || nfunc > (sz - pclnoff) / 8) {
+		set_err(errbuf, errbuf_sz, "pclntab header offsets out of bounds");
+		return -TT_E_BAD_ELF;
+	}
+	functab_sz = nfunc * 8 + 4;
+	if (functab_sz > sz - pclnoff) {
+		set_err(errbuf, errbuf_sz, "pclntab function table out of bounds");
+		return -TT_E_BAD_ELF;
+	}
+	/*
+	 * textStart is runtime.text; a PIE file may hold 0 there (it is relocated at load time),
+	 * in which case .text's address is the same thing for internal linking.
+	 */
+	if (!text_start || !vaddr_is_exec(bin, text_start)) {
+		if (!section_bytes(bin, ".text", &shdr, &text_sz) || !vaddr_is_exec(bin, shdr.sh_addr)) {
+			set_err(errbuf, errbuf_sz, "cannot locate the text the pclntab refers to");
+			return -TT_E_BAD_ELF;
+		}
+		text_start = shdr.sh_addr;
+	}
+	bin->pcln = calloc(nfunc ? nfunc : 1, sizeof(*bin->pcln));
+	if (!bin->pcln)
+		return -ENOMEM;
+	const uint8_t *ftab = d + pclnoff;
+	size_t fdata_sz = sz - pclnoff; /* funcOff is relative to the function table's start */
+
+	for (uint64_t i = 0; i < nfunc; i++) {
+		uint32_t entry_off = tt_get_le32(ftab + 8 * i);
+		uint32_t func_off = tt_get_le32(ftab + 8 * i + 4);
+		uint32_t end_off = tt_get_le32(ftab + 8 * (i + 1)); /* next entry, or the end */
+		const uint8_t *f;
+		const char *name;
+
+		/* strictly increasing entries: sizes are differences, and lookups bisect */
+		if (end_off <= entry_off) {
+			set_err(errbuf, errbuf_sz, "pclntab function table is not sorted (entry %llu)",
+				(unsigned long long)i);
+			return -TT_E_BAD_ELF;
+		}
+		if (func_off > fdata_sz || fdata_sz - func_off < PCLN_FUNC_MIN_SZ) {
+			set_err(errbuf, errbuf_sz, "pclntab function %llu data out of bounds",
+				(unsigned long long)i);
+			return -TT_E_BAD_ELF;
+		}
+		f = ftab + func_off;
+		if (tt_get_le32(f) != entry_off) {
+			set_err(errbuf, errbuf_sz, "pclntab function %llu entry mismatch",
+				(unsigned long long)i);
+			return -TT_E_BAD_ELF;
+		}
+		bin->pcln[i].vaddr = text_start + entry_off;
+		bin->pcln[i].args = (int32_t)tt_get_le32(f + 8);
+		if (!want_funcs)
+			continue;
+		name = bounded_str(d, sz, nameoff + (uint32_t)tt_get_le32(f + 4));
+		if (!name) {
+			set_err(errbuf, errbuf_sz, "pclntab function %llu name out of bounds",
+				(unsigned long long)i);
+			return -TT_E_BAD_ELF;
+		}
+		int err = funcs_push(bin, &cap, name, text_start + entry_off, end_off - entry_off);
+
+		if (err)
+			return err;
+	}
+	bin->pcln_cnt = nfunc;
+	return 0;
+}
+
+static const struct pcln_ent *pcln_find(const struct tt_go_binary *bin, uint64_t vaddr)
+{
+	size_t lo = 0, hi = bin->pcln_cnt;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (bin->pcln[mid].vaddr == vaddr)
+			return &bin->pcln[mid];
+		if (bin->pcln[mid].vaddr < vaddr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* ---- DWARF index ---- */
+
+static int cmp_sub(const void *a, const void *b)
+{
+	const struct dwarf_sub *x = a, *y = b;
+
+	return x->lowpc < y->lowpc ? -1 : x->lowpc > y->lowpc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int grow(void **p, size_t *cap, size_t cnt, size_t elem_sz)
+{
+	if (cnt < *cap)
+		return 0;
+	size_t ncap = *cap ? *cap * 2 : 256;
+	void *n = realloc(*p, ncap * elem_sz);
+
+	if (!n)
+		return -ENOMEM;
+	*p = n;
+	*cap = ncap;
+	return 0;
+}
+
+static bool die_data_member_location(Dwarf_Die *die, uint64_t *off)
+{
+	Dwarf_Attribute a;
+	Dwarf_Word w;
+
+	if (!dwarf_attr(die, DW_AT_data_member_location, &a) || dwarf_formudata(&a, &w))
+		return false;
+	*off = w;
+	return true;
+}
+
+static void find_goid(struct tt_go_binary *bin, Dwarf_Die *g)
+{
+	Dwarf_Die m;
+	uint64_t off;
+
+	if (dwarf_child(g, &m) != 0)
+		return;
+	do {
+		const char *n = dwarf_diename(&m);
+
+		if (dwarf_tag(&m) == DW_TAG_member && n && !strcmp(n, "goid") &&
+		    die_data_member_location(&m, &off) && off < 4096) {
+			bin->goid_from_dwarf = true;
+			bin->goid_dwarf_off = (uint32_t)off;
+			return;
+		}
+	} while (dwarf_siblingof(&m, &m) == 0);
+}
+
+/*
+ * One pass over the top-level DIEs of every unit: concrete subprograms by low_pc, names of
+ * abstract (inlined) subprograms, and runtime.g's goid member.
+ */
+static int index_dwarf(struct tt_go_binary *bin)
+{
+	Dwarf_Off off = 0, next;
+	size_t hsize, sub_cap = 0, inl_cap = 0;
+	int err;
+
+	while (dwarf_nextcu(bin->dwarf, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		Dwarf_Die cu, d;
+
+		if (!dwarf_offdie(bin->dwarf, off + hsize, &cu) || dwarf_child(&cu, &d) != 0) {
+			off = next;
+			continue;
+		}
+		do {
+			int tag = dwarf_tag(&d);
+			Dwarf_Addr lo;
+
+			if (tag == DW_TAG_subprogram && dwarf_lowpc(&d, &lo) == 0) {
+				err = grow((void **)&bin->subs, &sub_cap, bin->sub_cnt, sizeof(*bin->subs));
+				if (err)
+					return err;
+				bin->subs[bin->sub_cnt++] = (struct dwarf_sub){lo, dwarf_dieoffset(&d)};
+			} else if (tag == DW_TAG_subprogram && dwarf_hasattr(&d, DW_AT_inline)) {
+				const char *n = dwarf_diename(&d);
+
+				if (!n)
+					continue;
+				err = grow((void **)&bin->inlined, &inl_cap, bin->inlined_cnt,
+					   sizeof(*bin->inlined));
+				if (err)
+					return err;
+				bin->inlined[bin->inlined_cnt++] = n;
+			} else if (tag == DW_TAG_structure_type && !bin->goid_from_dwarf) {
+				const char *n = dwarf_diename(&d);
+
+				if (n && !strcmp(n, "runtime.g"))
+					find_goid(bin, &d);
+			}
+		} while (dwarf_siblingof(&d, &d) == 0);
+		off = next;
+	}
+	if (bin->sub_cnt)
+		qsort(bin->subs, bin->sub_cnt, sizeof(*bin->subs), cmp_sub);
+	if (bin->inlined_cnt)
+		qsort(bin->inlined, bin->inlined_cnt, sizeof(*bin->inlined), cmp_str);
+	return 0;
+}
+
+static bool sub_find(const struct tt_go_binary *bin, uint64_t lowpc, Dwarf_Die *die)
+{
+	size_t lo = 0, hi = bin->sub_cnt;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (bin->subs[mid].lowpc == lowpc)
+			return dwarf_offdie(bin->dwarf, bin->subs[mid].die_off, die) != NULL;
+		if (bin->subs[mid].lowpc < lowpc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/* ---- open / free ---- */
+
+struct tt_go_binary *tt_go_binary__open(const char *path, char *errbuf, size_t errbuf_sz)
+{
+	struct tt_go_binary *bin = NULL;
+	GElf_Ehdr ehdr;
+	size_t phnum, sz;
+	bool has_symtab = false, is_go;
+	uint64_t bv_vaddr = 0;
+	int err = 0;
+
+	set_err(errbuf, errbuf_sz, "%s", "");
+	bin = calloc(1, sizeof(*bin));
+	if (!bin) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	bin->fd = -1;
+	bin->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (bin->fd < 0) {
+		err = -errno;
+		set_err(errbuf, errbuf_sz, "cannot open %s: %s", path, strerror(-err));
+		goto cleanup;
+	}
+	elf_version(EV_CURRENT);
+	/*
+	 * Read the file, do not map it: while any tracer has uprobes on this binary, the kernel
+	 * writes its int3 breakpoints into every private mapping of the file that may execute,
+	 * read-only ones included, and the disassembly would see int3 instead of the code.
+	 */
+	bin->elf = elf_begin(bin->fd, ELF_C_READ, NULL);
+	if (!bin->elf || elf_kind(bin->elf) != ELF_K_ELF) {
+		err = -TT_E_NOT_ELF;
+		set_err(errbuf, errbuf_sz, "%s is not an ELF file", path);
+		goto cleanup;
+	}
+	if (!gelf_getehdr(bin->elf, &ehdr) || elf_getphdrnum(bin->elf, &phnum) != 0) {
+		err = -TT_E_BAD_ELF;
+		set_err(errbuf, errbuf_sz, "%s: unreadable ELF headers", path);
+		goto cleanup;
+	}
+	if (gelf_getclass(bin->elf) != ELFCLASS64 || ehdr.e_machine != EM_X86_64) {
+		err = -ENOTSUP;
+		set_err(errbuf, errbuf_sz, "%s: only x86-64 Go binaries are supported", path);
+		goto cleanup;
+	}
+	bin->image = (const uint8_t *)elf_rawfile(bin->elf, &sz);
+	bin->image_sz = sz;
+	bin->loads = calloc(phnum ? phnum : 1, sizeof(*bin->loads));
+	if (!bin->image || !bin->loads) {
+		err = bin->image ? -ENOMEM : -TT_E_BAD_ELF;
+		goto cleanup;
+	}
+	for (size_t i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+
+		if (gelf_getphdr(bin->elf, (int)i, &ph) && ph.p_type == PT_LOAD)
+			bin->loads[bin->load_cnt++] = ph;
+	}
+
+	/* Go metadata: any of these sections makes it a Go binary. */
+	is_go = section_bytes(bin, ".go.buildinfo", NULL, &sz) ||
+		section_bytes(bin, ".gopclntab", NULL, &sz) ||
+		section_bytes(bin, ".data.rel.ro.gopclntab", NULL, &sz) ||
+		section_bytes(bin, ".note.go.buildid", NULL, &sz);
+	if (!is_go) {
+		err = -TT_E_NOT_GO;
+		set_err(errbuf, errbuf_sz, "%s is not a Go binary (no Go build info or pclntab)", path);
+		goto cleanup;
+	}
+
+	err = load_symtab(bin, &has_symtab, &bv_vaddr);
+	if (err) {
+		set_err(errbuf, errbuf_sz, "%s: malformed symbol table", path);
+		goto cleanup;
+	}
+	bin->stripped = !has_symtab;
+	/*
+	 * The pclntab gives the functions of a stripped binary, and each function's argument frame
+	 * size, which checks the DWARF signatures. With a .symtab, a pclntab we cannot read only
+	 * loses that check.
+	 */
+	err = load_pclntab(bin, bin->stripped, errbuf, errbuf_sz);
+	if (err && bin->stripped) {
+		char reason[160];
+
+		snprintf(reason, sizeof(reason), "%s", errbuf ? errbuf : "bad pclntab");
+		set_err(errbuf, errbuf_sz, "%s: stripped, and %s", path, reason);
+		goto cleanup;
+	}
+	if (err == -ENOMEM)
+		goto cleanup;
+	if (err) {
+		free(bin->pcln);
+		bin->pcln = NULL;
+		bin->pcln_cnt = 0;
+		set_err(errbuf, errbuf_sz, "%s", "");
+		err = 0;
+	}
+
+	if (bin->func_cnt) {
+		qsort(bin->funcs, bin->func_cnt, sizeof(*bin->funcs), cmp_func_vaddr);
+		bin->by_name = malloc(bin->func_cnt * sizeof(*bin->by_name));
+		if (!bin->by_name) {
+			err = -ENOMEM;
+			goto cleanup;
+		}
+		for (size_t i = 0; i < bin->func_cnt; i++)
+			bin->by_name[i] = i;
+		qsort_r(bin->by_name, bin->func_cnt, sizeof(*bin->by_name), cmp_by_name, bin->funcs);
+	}
+
+	bin->version = buildinfo_version(bin);
+	if (!bin->version && bv_vaddr)
+		bin->version = read_go_string(bin, bv_vaddr);
+
+	bin->dwarf = dwarf_begin_elf(bin->elf, DWARF_C_READ, NULL);
+	if (bin->dwarf) {
+		err = index_dwarf(bin);
+		if (err)
+			goto cleanup;
+	}
+
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &bin->cs) != CS_ERR_OK) {
+		err = -ENOMEM;
+		set_err(errbuf, errbuf_sz, "cannot start the disassembler");
+		goto cleanup;
+	}
+	bin->cs_open = true;
+	if (cs_option(bin->cs, CS_OPT_DETAIL, CS_OPT_ON) != CS_ERR_OK) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+
+cleanup:
+	if (err) {
+		if (err == -ENOMEM && errbuf && !*errbuf)
+			set_err(errbuf, errbuf_sz, "out of memory");
+		tt_go_binary__free(bin);
+		errno = -err;
+		return NULL;
+	}
+	return bin;
+}
+
+void tt_go_binary__free(struct tt_go_binary *bin)
+{
+	if (!bin)
+		return;
+	if (bin->cs_open)
+		cs_close(&bin->cs);
+	if (bin->dwarf)
+		dwarf_end(bin->dwarf);
+	free(bin->subs);
+	free(bin->inlined);
+	free(bin->pcln);
+	free(bin->by_name);
+	free(bin->funcs);
+	free(bin->version);
+	free(bin->loads);
+	if (bin->elf)
+		elf_end(bin->elf);
+	if (bin->fd >= 0)
+		close(bin->fd);
+	free(bin);
+}
+
+const char *tt_go_binary__version(const struct tt_go_binary *bin)
+{
+	return bin->version;
+}
+
+int tt_go_binary__is_stripped(const struct tt_go_binary *bin)
+{
+	return bin->stripped;
+}
+
+int tt_go_binary__has_dwarf(const struct tt_go_binary *bin)
+{
+	return bin->dwarf != NULL;
+}
+
+int tt_go_binary__goid_offset(const struct tt_go_binary *bin, uint32_t *off_bytes,
+			      enum tt_go_goid_source *source)
+{
+	int minor;
+
+	if (bin->goid_from_dwarf) {
+		*off_bytes = bin->goid_dwarf_off;
+		if (source)
+			*source = TT_GO_GOID_DWARF;
+		return 0;
+	}
+	/*
+	 * runtime.g grew syscallbp in 1.23 (goid 152 -> 160) and lost gobuf.ret in 1.25 (back to
+	 * 152); see ../shared/notes/bpf-facts.md 5.2.
+	 */
+	minor = go_minor(bin->version);
+	if (minor < 13)
+		return -ENOENT;
+	*off_bytes = (minor >= 23 && minor <= 24) ? 160 : 152;
+	if (source)
+		*source = TT_GO_GOID_TABLE;
+	return 0;
+}
+
+int tt_go_binary__for_each_func(const struct tt_go_binary *bin, const char *glob, tt_go_sym_cb cb,
+				void *ctx)
+{
+	for (size_t i = 0; i < bin->func_cnt; i++) {
+		const struct func_ent *f = &bin->funcs[i];
+		struct tt_go_sym sym = {.name = f->name, .vaddr = f->vaddr, .size = f->size};
+		uint64_t off;
+		int ret;
+
+		if (glob && !tt_glob_match(glob, f->name))
+			continue;
+		if (vaddr_to_off(bin, f->vaddr, 1, &off))
+			continue; /* not backed by the file: nothing to probe */
+		sym.offset = off;
+		ret = cb(&sym, ctx);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static const struct func_ent *func_by_name(const struct tt_go_binary *bin, const char *name)
+{
+	size_t lo = 0, hi = bin->func_cnt;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct func_ent *f = &bin->funcs[bin->by_name[mid]];
+		int c = strcmp(name, f->name);
+
+		if (!c) {
+			/* the lowest address among equal names: the first such index */
+			while (mid > 0 && !strcmp(bin->funcs[bin->by_name[mid - 1]].name, name))
+				mid--;
+			return &bin->funcs[bin->by_name[mid]];
+		}
+		if (c > 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static bool is_inlined_name(const struct tt_go_binary *bin, const char *name)
+{
+	return bin->inlined_cnt &&
+	       bsearch(&name, bin->inlined, bin->inlined_cnt, sizeof(*bin->inlined), cmp_str);
+}
+
+/* ---- disassembly: prologue and RETs ---- */
+
+static bool op_is_reg(const cs_x86_op *op, x86_reg reg)
+{
+	return op->type == X86_OP_REG && op->reg == reg;
+}
+
+/*
+ * Recognise the stack-check prologue at the start of insns and return the address right after
+ * its `jbe` (0 when there is none). The forms cmd/internal/obj/x86 emits:
+ *   cmp 0x10(%r14),%rsp; jbe T                              (small frames)
+ *   lea -N(%rsp),%r12; cmp 0x10(%r14),%r12; jbe T           (frames > StackSmall)
+ *   mov %rsp,%r12; sub $N,%r12; jb T; cmp 0x10(%r14),%r12; jbe T   (huge frames)
+ * ABI0 assembly loads g from TLS first (mov %fs:-8,%rcx; cmp 0x10(%rcx),%rsp), which is accepted
+ * too. T must lie inside the function: that is where the morestack call and the jump back to the
+ * entry live.
+ */
+static uint64_t prologue_end(const cs_insn *insns, size_t n, uint64_t entry, uint64_t size)
+{
+	x86_reg tls_g = X86_REG_INVALID;
+
+	for (size_t i = 0; i < n && i < PROLOGUE_INSN_MAX; i++) {
+		const cs_x86 *x = &insns[i].detail->x86;
+
+		if (insns[i].id == X86_INS_MOV && x->op_count == 2 && x->operands[0].type == X86_OP_REG &&
+		    x->operands[1].type == X86_OP_MEM && x->operands[1].mem.segment == X86_REG_FS)
+			tls_g = x->operands[0].reg;
+		if (insns[i].id != X86_INS_CMP || x->op_count != 2)
+			continue;
+		const cs_x86_op *a = &x->operands[0], *b = &x->operands[1];
+
+		if (!(op_is_reg(a, X86_REG_RSP) || op_is_reg(a, X86_REG_R12)) || b->type != X86_OP_MEM ||
+		    b->mem.disp != G_STACKGUARD0_OFF || b->mem.index != X86_REG_INVALID ||
+		    b->mem.segment != X86_REG_INVALID ||
+		    !(b->mem.base == X86_REG_R14 || (tls_g != X86_REG_INVALID && b->mem.base == tls_g)))
+			return 0;
+		if (i + 1 >= n || insns[i + 1].id != X86_INS_JBE)
+			return 0;
+		const cs_x86 *j = &insns[i + 1].detail->x86;
+
+		if (j->op_count != 1 || j->operands[0].type != X86_OP_IMM)
+			return 0;
+		uint64_t target = (uint64_t)j->operands[0].imm;
+
+		if (target < entry || target - entry >= size)
+			return 0;
+		return insns[i + 1].address + insns[i + 1].size;
+	}
+	return 0;
+}
+
+static int push_u64(uint64_t **v, size_t *cnt, size_t *cap, uint64_t x)
+{
+	int err = grow((void **)v, cap, *cnt, sizeof(**v));
+
+	if (err)
+		return err;
+	(*v)[(*cnt)++] = x;
+	return 0;
+}
+
+/* Linear sweep over the function's code: the prologue, and every RET. */
+static int disassemble(struct tt_go_binary *bin, struct tt_go_func *fn, const uint8_t *code)
+{
+	cs_insn first[PROLOGUE_INSN_MAX];
+	size_t first_cnt = 0, ret_cap = 0;
+	const uint8_t *p = code;
+	size_t left = fn->size;
+	uint64_t addr = fn->entry_vaddr;
+	cs_insn *insn = cs_malloc(bin->cs);
+	cs_detail first_detail[PROLOGUE_INSN_MAX];
+	int err = 0;
+
+	if (!insn)
+		return -ENOMEM;
+	while (left) {
+		if (!cs_disasm_iter(bin->cs, &p, &left, &addr, insn)) {
+			/* Go puts no data in .text; skip a byte so that one bad byte is not fatal */
+			fn->undecodable_cnt++;
+			p++;
+			left--;
+			addr++;
+			continue;
+		}
+		if (first_cnt < PROLOGUE_INSN_MAX && fn->undecodable_cnt == 0) {
+			first[first_cnt] = *insn;
+			first_detail[first_cnt] = *insn->detail;
+			first[first_cnt].detail = &first_detail[first_cnt];
+			first_cnt++;
+		}
+		if (insn->id == X86_INS_RET) {
+			err = push_u64(&fn->ret_vaddrs, &fn->ret_cnt, &ret_cap, insn->address);
+			if (err)
+				goto cleanup;
+		}
+	}
+	uint64_t after = prologue_end(first, first_cnt, fn->entry_vaddr, fn->size);
+
+	fn->has_prologue = after != 0;
+	fn->probe_vaddr = after ? after : fn->entry_vaddr;
+	fn->no_ret = fn->ret_cnt == 0;
+cleanup:
+	cs_free(insn, 1);
+	return err;
+}
+
+/* ---- types and the ABI ---- */
+
+struct go_type {
+	Dwarf_Die die;      /* the underlying type, typedefs followed */
+	const char *name;   /* the outermost name (the one the program uses) */
+	int rkind;          /* reflect.Kind: from DW_AT_go_kind, else derived from the DIE */
+	int tag;
+	uint64_t size;
+};
+
+static int die_go_kind(Dwarf_Die *d)
+{
+	Dwarf_Attribute a;
+	Dwarf_Word w;
+
+	if (!dwarf_attr(d, DW_AT_go_kind, &a) || dwarf_formudata(&a, &w) || w > RK_UNSAFE_PTR)
+		return 0;
+	return (int)w;
+}
+
+static bool die_type(Dwarf_Die *d, Dwarf_Die *out)
+{
+	Dwarf_Attribute a;
+
+	return dwarf_attr_integrate(d, DW_AT_type, &a) && dwarf_formref_die(&a, out);
+}
+
+static bool die_udata(Dwarf_Die *d, unsigned at, uint64_t *v)
+{
+	Dwarf_Attribute a;
+	Dwarf_Word w;
+
+	if (!dwarf_attr(d, at, &a) || dwarf_formudata(&a, &w))
+		return false;
+	*v = w;
+	return true;
+}
+
+/* Follow typedefs; the first DW_AT_go_kind met on the way wins ("error" -> iface struct). */
+static int type_resolve(Dwarf_Die *in, struct go_type *t)
+{
+	Dwarf_Die d = *in;
+	uint64_t enc;
+
+	memset(t, 0, sizeof(*t));
+	t->name = dwarf_diename(&d);
+	for (int hop = 0;; hop++) {
+		if (!t->rkind)
+			t->rkind = die_go_kind(&d);
+		t->tag = dwarf_tag(&d);
+		if (t->tag != DW_TAG_typedef && t->tag != DW_TAG_const_type &&
+		    t->tag != DW_TAG_volatile_type)
+			break;
+		if (hop >= TYPEDEF_HOPS_MAX || !die_type(&d, &d))
+			return -1;
+		/* generic code names its type parameters ".param0": the shape behind says more */
+		if (!t->name || t->name[0] == '.')
+			t->name = dwarf_diename(&d);
+	}
+	t->die = d;
+	if (t->tag == DW_TAG_pointer_type || t->tag == DW_TAG_subroutine_type) {
+		t->size = PTR_SZ;
+	} else if (!die_udata(&d, DW_AT_byte_size, &t->size)) {
+		return -1;
+	}
+	if (!t->rkind) {
+		switch (t->tag) {
+		case DW_TAG_pointer_type: t->rkind = RK_PTR; break;
+		case DW_TAG_subroutine_type: t->rkind = RK_FUNC; break;
+		case DW_TAG_structure_type: t->rkind = RK_STRUCT; break;
+		case DW_TAG_array_type: t->rkind = RK_ARRAY; break;
+		case DW_TAG_base_type:
+			if (!die_udata(&d, DW_AT_encoding, &enc))
+				return -1;
+			if (enc == DW_ATE_boolean)
+				t->rkind = RK_BOOL;
+			else if (enc == DW_ATE_float)
+				t->rkind = t->size == 4 ? RK_FLOAT32 : RK_FLOAT64;
+			else if (enc == DW_ATE_complex_float)
+				t->rkind = t->size == 8 ? RK_COMPLEX64 : RK_COMPLEX128;
+			else if (enc == DW_ATE_signed || enc == DW_ATE_signed_char)
+				t->rkind = RK_INT;
+			else
+				t->rkind = RK_UINT;
+			break;
+		default:
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static enum tt_go_kind go_kind_of(int rk)
+{
+	if (rk == RK_BOOL)
+		return TT_GO_KIND_BOOL;
+	if (rk >= RK_INT && rk <= RK_INT64)
+		return TT_GO_KIND_INT;
+	if (rk >= RK_UINT && rk <= RK_UINT64)
+		return TT_GO_KIND_UINT;
+	switch (rk) {
+	case RK_UINTPTR: return TT_GO_KIND_UINTPTR;
+	case RK_FLOAT32: case RK_FLOAT64: return TT_GO_KIND_FLOAT;
+	case RK_COMPLEX64: case RK_COMPLEX128: return TT_GO_KIND_COMPLEX;
+	case RK_ARRAY: return TT_GO_KIND_ARRAY;
+	case RK_CHAN: return TT_GO_KIND_CHAN;
+	case RK_FUNC: return TT_GO_KIND_FUNC;
+	case RK_INTERFACE: return TT_GO_KIND_INTERFACE;
+	case RK_MAP: return TT_GO_KIND_MAP;
+	case RK_PTR: case RK_UNSAFE_PTR: return TT_GO_KIND_PTR;
+	case RK_SLICE: return TT_GO_KIND_SLICE;
+	case RK_STRING: return TT_GO_KIND_STRING;
+	case RK_STRUCT: return TT_GO_KIND_STRUCT;
+	default: return TT_GO_KIND_OTHER;
+	}
+}
+
+/* The TT_KIND of a scalar Go value of kind k and size bytes. */
+static uint8_t scalar_tt_kind(enum tt_go_kind k, uint64_t size)
+{
+	switch (k) {
+	case TT_GO_KIND_BOOL:
+	case TT_GO_KIND_UINT:
+	case TT_GO_KIND_UINTPTR: return TT_KIND(TT_CLASS_UINT, (unsigned)size);
+	case TT_GO_KIND_INT: return TT_KIND(TT_CLASS_SINT, (unsigned)size);
+	case TT_GO_KIND_FLOAT: return TT_KIND(TT_CLASS_FLOAT, (unsigned)size);
+	case TT_GO_KIND_PTR:
+	case TT_GO_KIND_MAP:
+	case TT_GO_KIND_CHAN:
+	case TT_GO_KIND_FUNC: return TT_KIND_PTR;
+	default: return TT_KIND_NONE;
+	}
+}
+
+/* Alignment of a Go type on amd64 (abi-internal.md, "Memory layout"). 0 on malformed input. */
+static uint64_t type_align(Dwarf_Die *in, int depth)
+{
+	struct go_type t;
+	Dwarf_Die m, elem;
+	uint64_t a = 1;
+
+	if (depth > TYPE_DEPTH_MAX || type_resolve(in, &t))
+		return 0;
+	switch (t.tag) {
+	case DW_TAG_base_type:
+		if (t.rkind == RK_COMPLEX64 || t.rkind == RK_COMPLEX128)
+			return t.size / 2;
+		return t.size ? t.size : 1;
+	case DW_TAG_pointer_type:
+	case DW_TAG_subroutine_type:
+		return PTR_SZ;
+	case DW_TAG_array_type:
+		return die_type(&t.die, &elem) ? type_align(&elem, depth + 1) : 0;
+	case DW_TAG_structure_type:
+		if (dwarf_child(&t.die, &m) != 0)
+			return 1;
+		do {
+			if (dwarf_tag(&m) != DW_TAG_member)
+				continue;
+			uint64_t ma = die_type(&m, &elem) ? type_align(&elem, depth + 1) : 0;
+
+			if (!ma)
+				return 0;
+			a = TT_MAX(a, ma);
+		} while (dwarf_siblingof(&m, &m) == 0);
+		return a;
+	default:
+		return 0;
+	}
+}
+
+struct leaf {
+	uint8_t is_float;
+	uint8_t size;
+	uint8_t tt_kind;
+	uint32_t mem_off; /* offset inside the value's memory layout */
+	char name[LEAF_NAME_SZ];
+};
+
+struct leaves {
+	struct leaf v[LEAVES_MAX];
+	size_t cnt;
+	bool too_many;   /* more leaves than registers exist: stack-assigned for sure */
+	bool has_array;  /* contains an array of length > 1: never register-assigned */
+};
+
+static void leaf_name(char *dst, const char *path, const char *member)
+{
+	if (!path || !*path)
+		snprintf(dst, LEAF_NAME_SZ, "%s", member ? member : "");
+	else if (member)
+		snprintf(dst, LEAF_NAME_SZ, "%s.%s", path, member);
+	else
+		snprintf(dst, LEAF_NAME_SZ, "%s", path);
+}
+
+static void leaf_add(struct leaves *l, bool is_float, uint64_t size, uint8_t kind, uint64_t off,
+		     const char *name)
+{
+	if (l->cnt == LEAVES_MAX) {
+		l->too_many = true;
+		return;
+	}
+	struct leaf *x = &l->v[l->cnt++];
+
+	x->is_float = is_float;
+	x->size = (uint8_t)size;
+	x->tt_kind = kind;
+	x->mem_off = (uint32_t)off;
+	snprintf(x->name, sizeof(x->name), "%s", name);
+}
+
+/*
+ * Break a value down into the base values the register assignment sees (abi-internal.md,
+ * "Register-assignment"): integers, pointers and pointer-shaped types are one integer word;
+ * floats one float word; complex numbers two floats; strings, interfaces and slices their
+ * components; structs their fields; arrays of length 0 nothing, of length 1 their element,
+ * longer ones make the value stack-only. Returns 0, or -1 when the DWARF is not understood.
+ */
+static int collect_leaves(Dwarf_Die *in, uint64_t off, const char *path, struct leaves *l, int depth)
+{
+	struct go_type t;
+	Dwarf_Die m, elem;
+	char sub[LEAF_NAME_SZ];
+	uint64_t cnt = 0, moff;
+	enum tt_go_kind k;
+
+	if (depth > TYPE_DEPTH_MAX || type_resolve(in, &t))
+		return -1;
+	k = go_kind_of(t.rkind);
+	switch (t.tag) {
+	case DW_TAG_base_type:
+		if (k == TT_GO_KIND_COMPLEX) {
+			leaf_name(sub, path, "real");
+			leaf_add(l, true, t.size / 2, TT_KIND(TT_CLASS_FLOAT, (unsigned)t.size / 2), off, sub);
+			leaf_name(sub, path, "imag");
+			leaf_add(l, true, t.size / 2, TT_KIND(TT_CLASS_FLOAT, (unsigned)t.size / 2),
+				 off + t.size / 2, sub);
+			return 0;
+		}
+		if (t.size == 0 || t.size > 8 || (t.size & (t.size - 1)))
+			return -1;
+		leaf_add(l, k == TT_GO_KIND_FLOAT, t.size, scalar_tt_kind(k, t.size), off, path ? path : "");
+		return 0;
+	case DW_TAG_pointer_type:
+	case DW_TAG_subroutine_type:
+		leaf_add(l, false, PTR_SZ, TT_KIND_PTR, off, path ? path : "");
+		return 0;
+	case DW_TAG_structure_type:
+		if (dwarf_child(&t.die, &m) != 0)
+			return 0; /* no fields */
+		do {
+			if (dwarf_tag(&m) != DW_TAG_member)
+				continue;
+			if (!die_data_member_location(&m, &moff) || !die_type(&m, &elem))
+				return -1;
+			leaf_name(sub, path, dwarf_diename(&m));
+			if (collect_leaves(&elem, off + moff, sub, l, depth + 1))
+				return -1;
+		} while (dwarf_siblingof(&m, &m) == 0 && !l->too_many);
+		return 0;
+	case DW_TAG_array_type:
+		if (dwarf_child(&t.die, &m) == 0 && dwarf_tag(&m) == DW_TAG_subrange_type) {
+			if (!die_udata(&m, DW_AT_count, &cnt)) {
+				if (die_udata(&m, DW_AT_upper_bound, &cnt))
+					cnt++;
+				else
+					cnt = t.size ? 2 : 0; /* unknown: only "empty" matters */
+			}
+		}
+		if (cnt == 0)
+			return 0;
+		if (cnt > 1) {
+			l->has_array = true;
+			return 0;
+		}
+		if (!die_type(&t.die, &elem))
+			return -1;
+		snprintf(sub, sizeof(sub), "%s[0]", path ? path : "");
+		return collect_leaves(&elem, off, sub, l, depth + 1);
+	default:
+		return -1;
+	}
+}
+
+/* One value being assigned, with what we learned about its type. */
+struct abi_val {
+	struct tt_go_param *p;
+	struct leaves leaves;
+	uint64_t align;
+	bool understood;   /* its type was decoded (else the whole signature is unreliable) */
+	bool in_regs;
+	uint64_t seq_off;  /* stack-assigned: offset in the argument frame */
+	uint8_t int_reg0;  /* register-assigned: first integer / float register index */
+	uint8_t float_reg0;
+};
+
+static uint64_t align_up(uint64_t x, uint64_t a)
+{
+	return a > 1 ? (x + a - 1) / a * a : x;
+}
+
+/* abi-internal.md "Assigning a receiver, argument, or result". */
+static void abi_assign(struct abi_val *v, unsigned *ni, unsigned *nfp, uint64_t *s)
+{
+	unsigned ints = 0, floats = 0;
+
+	if (v->p->size == 0 || !v->understood || v->leaves.too_many || v->leaves.has_array)
+		goto stack;
+	for (size_t i = 0; i < v->leaves.cnt; i++) {
+		if (v->leaves.v[i].is_float)
+			floats++;
+		else
+			ints++;
+	}
+	if (*ni + ints > ABI_INT_REG_CNT || *nfp + floats > ABI_FLOAT_REG_CNT)
+		goto stack;
+	v->in_regs = true;
+	v->int_reg0 = (uint8_t)*ni;
+	v->float_reg0 = (uint8_t)*nfp;
+	*ni += ints;
+	*nfp += floats;
+	return;
+stack:
+	*s = align_up(*s, v->align);
+	v->seq_off = *s;
+	*s += v->p->size;
+}
+
+/* Turn an assignment into pieces a BPF program can read (or reasons why not). */
+static int make_pieces(struct abi_val *v, bool sig_ok)
+{
+	struct tt_go_param *p = v->p;
+	unsigned ni = v->int_reg0, nfp = v->float_reg0;
+
+	if (!sig_ok) { /* no location at all rather than a guessed one */
+		p->unavail = TT_GO_UNAVAIL_SIGNATURE;
+		return 0;
+	}
+	p->on_stack = !v->in_regs;
+	/* the argument frame starts at the caller's SP: 8(%rsp) at entry and at RET, above the
+	 * return address */
+	p->stack_off = p->on_stack ? (int32_t)(PTR_SZ + v->seq_off) : 0;
+	if (p->size == 0) {
+		p->avail = 1;
+		return 0;
+	}
+	if (!v->understood || v->leaves.too_many || v->leaves.has_array ||
+	    v->leaves.cnt > TT_GO_PIECES_MAX || v->leaves.cnt == 0) {
+		p->unavail = TT_GO_UNAVAIL_COMPOSITE;
+		return 0;
+	}
+	p->avail = 1;
+	for (size_t i = 0; i < v->leaves.cnt; i++) {
+		const struct leaf *lf = &v->leaves.v[i];
+		struct tt_go_piece *pc = &p->pieces[i];
+
+		pc->name = lf->name[0] ? strdup(lf->name) : NULL;
+		if (lf->name[0] && !pc->name)
+			return -ENOMEM;
+		pc->tt_kind = lf->tt_kind;
+		pc->size = lf->size;
+		pc->xreg = -1;
+		if (p->on_stack) {
+			pc->loc = TT_LOC_MEM;
+			pc->reg = TT_REG_RSP;
+			pc->disp = p->stack_off + (int32_t)lf->mem_off;
+		} else if (lf->is_float) {
+			pc->xreg = (int8_t)nfp++;
+			pc->unavail = TT_GO_UNAVAIL_FLOAT_REG;
+			p->avail = 0;
+			p->unavail = TT_GO_UNAVAIL_FLOAT_REG;
+		} else {
+			pc->loc = TT_LOC_REG;
+			pc->reg = abi_int_regs[ni++];
+		}
+	}
+	p->piece_cnt = (uint8_t)v->leaves.cnt;
+	return 0;
+}
+
+static void param_clear(struct tt_go_param *p)
+{
+	free(p->name);
+	free(p->type_name);
+	for (int i = 0; i < TT_GO_PIECES_MAX; i++)
+		free(p->pieces[i].name);
+}
+
+void tt_go_func__free(struct tt_go_func *func)
+{
+	if (!func)
+		return;
+	for (size_t i = 0; i < func->param_cnt; i++)
+		param_clear(&func->params[i]);
+	for (size_t i = 0; i < func->result_cnt; i++)
+		param_clear(&func->results[i]);
+	free(func->params);
+	free(func->results);
+	free(func->ret_vaddrs);
+	free(func->ret_offsets);
+	free(func->name);
+	free(func);
+}
+
+/* Fill v (and v->p's name, type and kinds) from a formal parameter DIE, or a synthetic .dict. */
+static int describe_value(struct abi_val *v, Dwarf_Die *param)
+{
+	struct tt_go_param *p = v->p;
+	struct go_type t;
+	Dwarf_Die type;
+	const char *name = param ? dwarf_diename(param) : ".dict";
+
+	p->name = strdup(name ? name : "?");
+	if (!p->name)
+		return -ENOMEM;
+	if (!param) {
+		/* the dictionary of a shape-instantiated generic function: one pointer */
+		p->type_name = strdup("uintptr");
+		if (!p->type_name)
+			return -ENOMEM;
+		p->go_kind = TT_GO_KIND_UINTPTR;
+		p->tt_kind = TT_KIND_U64;
+		p->size = PTR_SZ;
+		v->align = PTR_SZ;
+		v->understood = true;
+		leaf_add(&v->leaves, false, PTR_SZ, TT_KIND_U64, 0, "");
+		return 0;
+	}
+	if (!die_type(param, &type) || type_resolve(&type, &t)) {
+		p->type_name = strdup("?");
+		return p->type_name ? 0 : -ENOMEM;
+	}
+	p->type_name = strdup(t.name ? t.name : "?");
+	if (!p->type_name)
+		return -ENOMEM;
+	p->go_kind = (uint8_t)go_kind_of(t.rkind);
+	p->size = t.size;
+	p->tt_kind = p->go_kind == TT_GO_KIND_STRING ? TT_KIND_BYTES
+						      : scalar_tt_kind(p->go_kind, t.size);
+	v->align = type_align(&type, 0);
+	v->understood = v->align != 0 && collect_leaves(&type, 0, NULL, &v->leaves, 0) == 0;
+	return 0;
+}
+
+static bool die_is_result(Dwarf_Die *d)
+{
+	Dwarf_Attribute a;
+	bool flag = false;
+
+	return dwarf_attr_integrate(d, DW_AT_variable_parameter, &a) && dwarf_formflag(&a, &flag) == 0 &&
+	       flag;
+}
+
+/*
+ * Parameters and results of fn from its DWARF subprogram, located by the ABIInternal
+ * assignment. Go 1.19's DWARF lists the receiver first, then parameters, then results
+ * (DW_AT_variable_parameter set), in declaration order; it omits unnamed and blank parameters
+ * and the dictionary of generic code. The dictionary is added back (first, as the compiler passes
+ * it); the rest is caught by comparing the frame size with the pclntab's.
+ */
+static int locate_params(struct tt_go_binary *bin, struct tt_go_func *fn, Dwarf_Die *sub)
+{
+	Dwarf_Die c;
+	size_t n_par = 0, n_res = 0, i;
+	bool has_dict = false, add_dict;
+	struct abi_val *vals = NULL;
+	unsigned ni = 0, nfp = 0;
+	uint64_t s = 0;
+	bool understood = true;
+	const struct pcln_ent *pe;
+	int err = 0;
+
+	if (dwarf_child(sub, &c) == 0) {
+		do {
+			if (dwarf_tag(&c) != DW_TAG_formal_parameter)
+				continue;
+			if (die_is_result(&c)) {
+				n_res++;
+			} else {
+				const char *n = dwarf_diename(&c);
+
+				n_par++;
+				has_dict |= n && !strcmp(n, ".dict");
+			}
+		} while (dwarf_siblingof(&c, &c) == 0);
+	}
+	add_dict = !has_dict && strstr(fn->name, "[go.shape.") != NULL;
+	n_par += add_dict;
+	fn->sig_source = TT_GO_SIG_DWARF;
+	fn->params = calloc(n_par ? n_par : 1, sizeof(*fn->params));
+	fn->results = calloc(n_res ? n_res : 1, sizeof(*fn->results));
+	vals = calloc(n_par + n_res + 1, sizeof(*vals));
+	if (!fn->params || !fn->results || !vals) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	size_t pi = 0, ri = 0;
+
+	if (add_dict) {
+		vals[pi].p = &fn->params[pi];
+		err = describe_value(&vals[pi], NULL);
+		fn->param_cnt = ++pi;
+		if (err)
+			goto cleanup;
+	}
+	if (dwarf_child(sub, &c) == 0) {
+		do {
+			if (dwarf_tag(&c) != DW_TAG_formal_parameter)
+				continue;
+			bool res = die_is_result(&c);
+			struct abi_val *v = res ? &vals[n_par + ri] : &vals[pi];
+
+			if (res && ri < n_res) {
+				v->p = &fn->results[ri];
+				v->p->is_result = 1;
+				fn->result_cnt = ++ri;
+			} else if (!res && pi < n_par) {
+				v->p = &fn->params[pi];
+				fn->param_cnt = ++pi;
+			} else {
+				continue;
+			}
+			err = describe_value(v, &c);
+			if (err)
+				goto cleanup;
+			understood &= v->understood;
+		} while (dwarf_siblingof(&c, &c) == 0);
+	}
+
+	/* abi-internal.md: receiver and arguments, pad, results (registers restart), pad, spill
+	 * space of the register-assigned arguments, pad. */
+	for (i = 0; i < fn->param_cnt; i++)
+		abi_assign(&vals[i], &ni, &nfp, &s);
+	s = align_up(s, PTR_SZ);
+	ni = nfp = 0;
+	for (i = 0; i < fn->result_cnt; i++)
+		abi_assign(&vals[n_par + i], &ni, &nfp, &s);
+	s = align_up(s, PTR_SZ);
+	for (i = 0; i < fn->param_cnt; i++) {
+		if (!vals[i].in_regs)
+			continue;
+		s = align_up(s, vals[i].align);
+		s += vals[i].p->size;
+	}
+	s = align_up(s, PTR_SZ);
+	fn->arg_frame_sz = (uint32_t)TT_MIN(s, UINT32_MAX);
+
+	fn->pcln_args_sz = -1;
+	pe = pcln_find(bin, fn->entry_vaddr);
+	if (pe && pe->args != PCLN_ARGS_UNKNOWN && pe->args >= 0) {
+		fn->pcln_args_sz = pe->args;
+		fn->sig_checked = 1;
+	}
+	fn->sig_ok = understood && (!fn->sig_checked || (uint64_t)fn->pcln_args_sz == s);
+
+	for (i = 0; i < fn->param_cnt; i++) {
+		err = make_pieces(&vals[i], fn->sig_ok);
+		if (err)
+			goto cleanup;
+	}
+	for (i = 0; i < fn->result_cnt; i++) {
+		err = make_pieces(&vals[n_par + i], fn->sig_ok);
+		if (err)
+			goto cleanup;
+	}
+cleanup:
+	free(vals);
+	return err;
+}
+
+static const struct func_ent *func_by_vaddr(const struct tt_go_binary *bin, uint64_t vaddr)
+{
+	size_t lo = 0, hi = bin->func_cnt;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (bin->funcs[mid].vaddr < vaddr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < bin->func_cnt && bin->funcs[lo].vaddr == vaddr ? &bin->funcs[lo] : NULL;
+}
+
+static int func_info(struct tt_go_binary *bin, const struct func_ent *f, struct tt_go_func **func)
+{
+	struct tt_go_func *fn = NULL;
+	uint64_t code_off;
+	Dwarf_Die sub;
+	int err = 0;
+
+	if (vaddr_to_off(bin, f->vaddr, f->size, &code_off))
+		return -TT_E_BAD_ELF;
+	fn = calloc(1, sizeof(*fn));
+	if (!fn)
+		return -ENOMEM;
+	fn->name = strdup(f->name);
+	if (!fn->name) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	fn->entry_vaddr = f->vaddr;
+	fn->entry_offset = code_off;
+	fn->size = f->size;
+	fn->pcln_args_sz = -1;
+	fn->sig_ok = 1;
+
+	err = disassemble(bin, fn, bin->image + code_off);
+	if (err)
+		goto cleanup;
+	/* Both in the same segment as the entry, which the whole function lies in. */
+	fn->probe_offset = fn->probe_vaddr - fn->entry_vaddr + fn->entry_offset;
+	if (fn->ret_cnt) {
+		fn->ret_offsets = calloc(fn->ret_cnt, sizeof(*fn->ret_offsets));
+		if (!fn->ret_offsets) {
+			err = -ENOMEM;
+			goto cleanup;
+		}
+		for (size_t i = 0; i < fn->ret_cnt; i++)
+			fn->ret_offsets[i] = fn->ret_vaddrs[i] - fn->entry_vaddr + fn->entry_offset;
+	}
+
+	if (bin->dwarf && sub_find(bin, f->vaddr, &sub)) {
+		err = locate_params(bin, fn, &sub);
+		if (err)
+			goto cleanup;
+	}
+cleanup:
+	if (err) {
+		tt_go_func__free(fn);
+		return err;
+	}
+	*func = fn;
+	return 0;
+}
+
+int tt_go_binary__func_info(struct tt_go_binary *bin, const char *name, struct tt_go_func **func)
+{
+	const struct func_ent *f = func_by_name(bin, name);
+
+	*func = NULL;
+	if (!f)
+		return is_inlined_name(bin, name) ? -TT_E_INLINED : -ENOENT;
+	return func_info(bin, f, func);
+}
+
+int tt_go_binary__func_info_at(struct tt_go_binary *bin, uint64_t vaddr, struct tt_go_func **func)
+{
+	const struct func_ent *f = func_by_vaddr(bin, vaddr);
+
+	*func = NULL;
+	if (!f)
+		return -ENOENT;
+	return func_info(bin, f, func);
+}
+
+const char *tt_go_kind_str(enum tt_go_kind kind)
+{
+	static const char *const names[] = {
+		[TT_GO_KIND_OTHER] = "other", [TT_GO_KIND_BOOL] = "bool", [TT_GO_KIND_INT] = "int",
+		[TT_GO_KIND_UINT] = "uint", [TT_GO_KIND_UINTPTR] = "uintptr",
+		[TT_GO_KIND_FLOAT] = "float", [TT_GO_KIND_COMPLEX] = "complex",
+		[TT_GO_KIND_PTR] = "pointer", [TT_GO_KIND_MAP] = "map", [TT_GO_KIND_CHAN] = "chan",
+		[TT_GO_KIND_FUNC] = "func", [TT_GO_KIND_STRING] = "string",
+		[TT_GO_KIND_SLICE] = "slice", [TT_GO_KIND_INTERFACE] = "interface",
+		[TT_GO_KIND_STRUCT] = "struct", [TT_GO_KIND_ARRAY] = "array",
+	};
+
+	if ((unsigned)kind >= TT_ARRAY_SIZE(names) || !names[kind])
+		return "?";
+	return names[kind];
+}
+
+const char *tt_go_unavail_str(enum tt_go_unavail why)
+{
+	switch (why) {
+	case TT_GO_AVAIL: return "available";
+	case TT_GO_UNAVAIL_FLOAT_REG: return "in a float register (not in pt_regs)";
+	case TT_GO_UNAVAIL_COMPOSITE: return "composite value not decomposed";
+	case TT_GO_UNAVAIL_SIGNATURE: return "DWARF signature incomplete";
+	}
+	return "?";
+}
