@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <linux/capability.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/statfs.h>
@@ -80,16 +81,16 @@ static const struct tt_out *libbpf_out;
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	enum tt_level lvl = level == LIBBPF_WARN ? TT_LVL_INFO : TT_LVL_DEBUG;
-	char line[1024];
-	size_t n;
+	char *msg = NULL, *line, *save = NULL;
 
 	if (!libbpf_out || (int)lvl > libbpf_out->verbosity)
 		return 0;
-	vsnprintf(line, sizeof(line), fmt, ap);
-	n = strlen(line);
-	if (n && line[n - 1] == '\n')
-		line[n - 1] = '\0';
-	tt_log(libbpf_out, lvl, "libbpf: %s", line);
+	/* Messages can be whole verifier logs: print them line by line, however long. */
+	if (vasprintf(&msg, fmt, ap) < 0)
+		return 0;
+	for (line = strtok_r(msg, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		tt_log(libbpf_out, lvl, "%s", line);
+	free(msg);
 	return 0;
 }
 

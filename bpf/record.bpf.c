@@ -1,0 +1,566 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * The recorder's BPF side. One program, `usdt`, serves every USDT and uprobe site: it is
+ * attached through uprobe-multi links whose per-site cookie indexes the `sites` map, where user
+ * space wrote how to read each argument (register, immediate, memory at base+index*scale+disp,
+ * rip-relative already resolved to an ip-relative displacement). It builds the record in a
+ * per-CPU scratch buffer, reads strings up to the capture's limit, and sends it through one ring
+ * buffer without waking the consumer until enough data waits.
+ *
+ * Nothing is lost silently: a record that cannot be sent (ring full, or the CPU's scratch buffer
+ * busy because a preempted hit on the same CPU still holds it) is counted in `counts` for its
+ * probe on this CPU, with the time of the latest loss.
+ *
+ * Process tracking: with a pid filter, forks of traced processes add the child to `traced`,
+ * and fork/exec/exit of traced processes are reported as TT_RING_PROC records.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "record.h"
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+/* Load-time configuration, set in rodata before load. */
+const volatile __u32 cfg_self_tgid = 0;     /* the recorder itself: never recorded */
+const volatile __u32 cfg_filter_pids = 0;   /* 1: only processes in `traced` */
+const volatile __u32 cfg_strlen = 256;      /* string limit in bytes (<= TT_STRLEN_MAX) */
+const volatile __u64 cfg_wakeup_bytes = 1 << 20; /* wake the consumer at this much data */
+/* The built-in probes that process records become (tracetape:process__fork, __exec, __exit),
+ * whose counters they use. */
+const volatile __u32 cfg_probe_fork = 0;
+const volatile __u32 cfg_probe_exec = 0;
+const volatile __u32 cfg_probe_exit = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20); /* resized by user space before load */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* resized to the number of distinct site specs */
+	__type(key, __u32);
+	__type(value, struct tt_bpf_site);
+} sites SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1); /* resized to the number of probes, + 1 for process records */
+	__type(key, __u32);
+	__type(value, struct tt_bpf_counts);
+} counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);   /* TGID */
+	__type(value, __u32); /* TGID of the process it was followed from (itself for roots) */
+} traced SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* resized to the number of tracepoints recorded */
+	__type(key, __u32);
+	__type(value, struct tt_bpf_tp);
+} tps SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 262144);
+	__type(key, __u32);   /* TID */
+	__type(value, __u32); /* its TGID */
+} traced_tids SEC(".maps");
+
+struct scratch {
+	__u32 busy; /* nonzero while a program on this CPU builds a record here */
+	__u32 pad;
+	/* Records are shorter than TT_RING_REC_MAX; the slack past it lets a string be copied
+	 * at any offset below TT_RING_REC_MAX, which is a bound the verifier can check with a
+	 * mask instead of a branch per argument (branches there multiply its states). */
+	__u8 rec[TT_RING_REC_MAX + 2 * TT_STRLEN_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32); /* records this CPU produced */
+} cpu_seq SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps");
+
+/* This CPU's counters of probe (or process-record slot) id; NULL only for a bad id. */
+static __always_inline struct tt_bpf_counts *count_fired(__u32 id)
+{
+	struct tt_bpf_counts *c = bpf_map_lookup_elem(&counts, &id);
+
+	/* Atomic: a uprobe program can be preempted by another on the same CPU. */
+	if (c)
+		__sync_fetch_and_add(&c->fired, 1);
+	return c;
+}
+
+static __always_inline void count_loss(struct tt_bpf_counts *c, __u64 ts)
+{
+	if (!c)
+		return;
+	__sync_fetch_and_add(&c->lost, 1);
+	c->last_lost_ts = ts;
+}
+
+static __always_inline __u64 wakeup_flags(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg_wakeup_bytes ?
+		       BPF_RB_FORCE_WAKEUP :
+		       BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline int is_traced(__u32 tgid)
+{
+	if (tgid == cfg_self_tgid)
+		return 0;
+	return !cfg_filter_pids || bpf_map_lookup_elem(&traced, &tgid);
+}
+
+/*
+ * The registers of the probed thread, copied out of the context: ctx only allows loads at
+ * constant offsets, which a copy of the whole struct is; the copy on the stack can then be
+ * indexed by a bounded, 8-byte aligned offset.
+ */
+struct regs {
+	__u64 r[sizeof(struct pt_regs) / 8];
+};
+
+static __always_inline __u64 reg_value(const struct regs *regs, __u16 off)
+{
+	__u32 idx = off / 8;
+
+	if (idx >= sizeof(regs->r) / 8)
+		return 0;
+	return regs->r[idx];
+}
+
+static __always_inline __u64 extend(__u64 v, const struct tt_bpf_arg *a)
+{
+	unsigned shift = 64 - 8 * (a->size & 0xf);
+
+	if (shift == 0 || shift >= 64)
+		return v;
+	if (a->flags & TT_BPF_ARG_SIGNED)
+		return (__u64)(((__s64)(v << shift)) >> shift);
+	return (v << shift) >> shift;
+}
+
+/* Read argument a; returns 0 or a negative error (the value is then 0). */
+static __always_inline int arg_value(const struct regs *regs, const struct tt_bpf_arg *a,
+				     __u64 *val)
+{
+	__u64 addr, v = 0;
+	int err = 0;
+
+	switch (a->loc) {
+	case TT_BPF_LOC_CONST:
+		*val = a->disp;
+		return 0;
+	case TT_BPF_LOC_REG:
+		*val = extend(reg_value(regs, a->base_off), a);
+		return 0;
+	case TT_BPF_LOC_MEM:
+		addr = a->disp;
+		if (a->flags & TT_BPF_ARG_BASE)
+			addr += reg_value(regs, a->base_off);
+		if (a->flags & TT_BPF_ARG_INDEX)
+			addr += reg_value(regs, a->index_off) * a->scale;
+		switch (a->size) {
+		case 1:
+			err = bpf_probe_read_user(&v, 1, (void *)addr);
+			break;
+		case 2:
+			err = bpf_probe_read_user(&v, 2, (void *)addr);
+			break;
+		case 4:
+			err = bpf_probe_read_user(&v, 4, (void *)addr);
+			break;
+		default:
+			err = bpf_probe_read_user(&v, 8, (void *)addr);
+			break;
+		}
+		*val = err ? 0 : extend(v, a);
+		return err;
+	}
+	*val = 0;
+	return -1;
+}
+
+/* The common header of a probe hit's record. */
+static __always_inline void fill_hdr(struct tt_ring_hdr *h, __u32 probe_id, __u64 ts,
+				     __u64 pid_tgid, __u32 seq, __u16 size)
+{
+	h->type = TT_RING_ARGS;
+	h->size = size;
+	h->probe_id = probe_id;
+	h->ts_ns = ts;
+	h->pid = pid_tgid >> 32;
+	h->tid = (__u32)pid_tgid;
+	h->cpu = bpf_get_smp_processor_id();
+	h->seq = seq;
+}
+
+static __always_inline __u64 go_goid(const struct regs *regs, const struct tt_bpf_site *site)
+{
+	__u64 g = reg_value(regs, __builtin_offsetof(struct pt_regs, r14)), goid = 0;
+
+	if (!(site->flags & TT_BPF_SITE_GO) || !g)
+		return 0;
+	if (bpf_probe_read_user(&goid, sizeof(goid), (void *)(g + site->goid_off)))
+		return 0;
+	return goid;
+}
+
+/*
+ * The fast path, for sites without strings: the record (at most 144 bytes) is built on the
+ * stack and copied into the ring, with no scratch buffer to lock.
+ */
+static __always_inline void record_plain(const struct regs *regs, const struct tt_bpf_site *site,
+					 struct tt_bpf_counts *c, __u64 pid_tgid, __u64 ts, __u32 seq)
+{
+	struct tt_ring_args rec;
+	__u32 argc = site->argc;
+	__u16 fault_mask = 0;
+	__u64 size;
+
+	if (argc > TT_MAX_ARGS)
+		argc = TT_MAX_ARGS;
+	for (int i = 0; i < TT_MAX_ARGS; i++) {
+		if (i >= argc)
+			break;
+		if (arg_value(regs, &site->args[i], &rec.args[i]))
+			fault_mask |= 1 << i;
+	}
+	size = sizeof(rec) - 8 * (TT_MAX_ARGS - argc);
+	fill_hdr(&rec.hdr, site->probe_id, ts, pid_tgid, seq, (__u16)size);
+	rec.goid = go_goid(regs, site);
+	rec.fault_mask = fault_mask;
+	rec.argc = argc;
+	__builtin_memset(rec.pad, 0, sizeof(rec.pad));
+	if (size > sizeof(rec))
+		size = sizeof(rec);
+	if (bpf_ringbuf_output(&events, &rec, size, wakeup_flags()))
+		count_loss(c, ts);
+}
+
+/*
+ * A byte string of explicit length (a Go string): ptr comes from the argument's location, the
+ * length from len_loc. Keeps at most cfg_strlen bytes; *slot gets len | flags << 32 and *off
+ * advances past the bytes copied. Returns 0 or -1 when it could not be read.
+ */
+static __always_inline int read_bytes(const struct regs *regs, const struct tt_bpf_arg *a,
+				      __u64 ptr, __u8 *dst, __u64 *slot, __u64 *off)
+{
+	__u64 len = 0, n;
+
+	if (a->len_loc == TT_BPF_LOC_REG) {
+		len = reg_value(regs, a->len_off);
+	} else if (a->len_loc == TT_BPF_LOC_MEM) {
+		__u64 addr = reg_value(regs, a->len_off) + a->len_disp;
+
+		if (bpf_probe_read_user(&len, sizeof(len), (void *)addr))
+			goto fault;
+	}
+	n = len > cfg_strlen ? cfg_strlen : len;
+	n &= 2 * TT_STRLEN_MAX - 1; /* a bound the verifier can see (n <= cfg_strlen anyway) */
+	if (n && bpf_probe_read_user(dst, n, (void *)ptr))
+		goto fault;
+	*slot = n | (__u64)(len > n ? TT_STR_TRUNCATED : 0) << 32;
+	*off += n;
+	return 0;
+fault:
+	*slot = (__u64)TT_STR_FAULT << 32;
+	return -1;
+}
+
+/* The state of one string site's argument loop (bpf_loop callback context). */
+struct str_loop {
+	const struct regs *regs;
+	const struct tt_bpf_site *site;
+	struct scratch *s;
+	__u64 off;        /* where the next string goes in s->rec */
+	__u16 fault_mask;
+};
+
+/*
+ * Argument i of a site with strings. Run through bpf_loop() so that the verifier checks this
+ * body once, instead of once per argument and per path through the earlier arguments (which
+ * exceeds its budget with twelve arguments that may each be a string).
+ */
+static long str_arg(__u64 i, struct str_loop *l)
+{
+	struct tt_ring_args *rec = (struct tt_ring_args *)l->s->rec;
+	const struct tt_bpf_arg *a;
+	__u64 v, off;
+	long n;
+
+	if (i >= TT_MAX_ARGS)
+		return 1;
+	a = &l->site->args[i];
+	if (arg_value(l->regs, a, &v))
+		l->fault_mask |= 1 << i;
+	off = l->off & (TT_RING_REC_MAX - 1);
+	if (a->flags & TT_BPF_ARG_BYTES) {
+		if (read_bytes(l->regs, a, v, &l->s->rec[off], &rec->args[i], &off))
+			l->fault_mask |= 1 << i;
+		l->off = off;
+		return 0;
+	}
+	if (!(a->flags & TT_BPF_ARG_STR)) {
+		rec->args[i] = v;
+		return 0;
+	}
+	/* Read one byte past the limit so that a string of exactly cfg_strlen bytes is not
+	 * mistaken for a truncated one. */
+	n = v ? bpf_probe_read_user_str(&l->s->rec[off], cfg_strlen + 2, (void *)v) : -1;
+	if (n <= 0) {
+		rec->args[i] = (__u64)TT_STR_FAULT << 32;
+		l->fault_mask |= 1 << i;
+		return 0;
+	}
+	n -= 1; /* the NUL */
+	if (n > cfg_strlen) {
+		rec->args[i] = cfg_strlen | (__u64)TT_STR_TRUNCATED << 32;
+		l->off = off + cfg_strlen;
+	} else {
+		rec->args[i] = n;
+		l->off = off + n;
+	}
+	return 0;
+}
+
+/*
+ * Sites with strings: the record can reach TT_RING_REC_MAX bytes, so it is built in this CPU's
+ * scratch buffer. A hit that finds the buffer busy (it preempted another hit on this CPU) is
+ * counted as lost rather than allowed to corrupt the other record.
+ */
+static __always_inline void record_strings(const struct regs *regs, const struct tt_bpf_site *site,
+					   struct tt_bpf_counts *c, __u64 pid_tgid, __u64 ts, __u32 seq)
+{
+	__u32 zero = 0, argc = site->argc;
+	struct tt_ring_args *rec;
+	struct str_loop l;
+	struct scratch *s;
+
+	s = bpf_map_lookup_elem(&scratch, &zero);
+	if (!s)
+		return;
+	if (__sync_lock_test_and_set(&s->busy, 1)) {
+		count_loss(c, ts);
+		return;
+	}
+	rec = (struct tt_ring_args *)s->rec;
+	if (argc > TT_MAX_ARGS)
+		argc = TT_MAX_ARGS;
+	l.regs = regs;
+	l.site = site;
+	l.s = s;
+	l.off = sizeof(struct tt_ring_args) - 8 * TT_MAX_ARGS + 8 * argc; /* strings start here */
+	l.fault_mask = 0;
+	bpf_loop(argc, str_arg, &l, 0);
+	fill_hdr(&rec->hdr, site->probe_id, ts, pid_tgid, seq, (__u16)l.off);
+	rec->goid = go_goid(regs, site);
+	rec->fault_mask = l.fault_mask;
+	rec->argc = argc;
+	if (bpf_ringbuf_output(&events, rec, l.off & (TT_RING_REC_MAX - 1), wakeup_flags()))
+		count_loss(c, ts);
+	*(volatile __u32 *)&s->busy = 0; /* plain store: this CPU owns the buffer */
+}
+
+SEC("uprobe")
+int usdt(struct pt_regs *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid(), ts = bpf_ktime_get_ns();
+	__u32 site_id, zero = 0, *seq, n;
+	struct tt_bpf_counts *c;
+	struct tt_bpf_site *site;
+	struct regs regs;
+
+	if (!is_traced(pid_tgid >> 32))
+		return 0;
+	site_id = (__u32)bpf_get_attach_cookie(ctx);
+	site = bpf_map_lookup_elem(&sites, &site_id);
+	seq = bpf_map_lookup_elem(&cpu_seq, &zero);
+	if (!site || !seq)
+		return 0;
+	/* Not atomic: two hits racing on one CPU may share a number, which only weakens the
+	 * tie-break of equal timestamps; counts never depend on it. */
+	n = (*seq)++;
+	c = count_fired(site->probe_id);
+	__builtin_memcpy(&regs, ctx, sizeof(regs));
+	if (site->flags & TT_BPF_SITE_STRS)
+		record_strings(&regs, site, c, pid_tgid, ts, n);
+	else
+		record_plain(&regs, site, c, pid_tgid, ts, n);
+	return 0;
+}
+
+/* ---- kernel tracepoints ---- */
+
+/* Does this event concern the traced processes (or, system-wide, anything but us)? */
+static __always_inline int tp_wanted(const struct tt_bpf_tp *cfg, void *ctx, __u32 tgid)
+{
+	__u32 other = 0;
+
+	if (cfg->filter_off)
+		bpf_probe_read_kernel(&other, sizeof(other), (char *)ctx + (cfg->filter_off & 0xfff));
+	if (!cfg_filter_pids) /* system-wide: everything but the recorder's own thread */
+		return tgid != cfg_self_tgid && other != cfg_self_tgid;
+	if (tgid != cfg_self_tgid && bpf_map_lookup_elem(&traced, &tgid))
+		return 1;
+	return cfg->filter_off && other && bpf_map_lookup_elem(&traced_tids, &other);
+}
+
+SEC("tracepoint")
+int tp(void *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid(), ts = bpf_ktime_get_ns(), size;
+	__u32 tgid = pid_tgid >> 32, zero = 0, idx = (__u32)bpf_get_attach_cookie(ctx);
+	struct tt_bpf_tp *cfg = bpf_map_lookup_elem(&tps, &idx);
+	struct tt_bpf_counts *c;
+	struct tt_ring_raw *rec;
+	struct scratch *s;
+	__u32 *seq;
+	__u8 *raw;
+
+	if (!cfg || !tp_wanted(cfg, ctx, tgid))
+		return 0;
+	seq = bpf_map_lookup_elem(&cpu_seq, &zero);
+	c = count_fired(cfg->probe_id);
+	/* The record's length: the fixed part, extended by the dynamic fields' data. */
+	size = cfg->fixed_size;
+	for (int i = 0; i < TT_TP_MAX_DYN; i++) {
+		__u32 loc = 0;
+		__u64 end;
+
+		if (i >= cfg->dyn_cnt)
+			break;
+		bpf_probe_read_kernel(&loc, sizeof(loc), (char *)ctx + (cfg->dyn_off[i] & 0xfff));
+		end = (loc & 0xffff) + (loc >> 16);
+		if (cfg->dyn_rel_mask & (1 << i))
+			end += cfg->dyn_off[i] + 4;
+		if (end > size)
+			size = end;
+	}
+	if (size > TT_TP_REC_MAX - 1)
+		size = TT_TP_REC_MAX - 1;
+	s = bpf_map_lookup_elem(&scratch, &zero);
+	if (!s)
+		return 0;
+	if (__sync_lock_test_and_set(&s->busy, 1)) {
+		count_loss(c, ts);
+		return 0;
+	}
+	rec = (struct tt_ring_raw *)s->rec;
+	raw = s->rec + sizeof(*rec);
+	size &= TT_TP_REC_MAX - 1;
+	if (size < 8 || bpf_probe_read_kernel(raw, size, ctx)) {
+		count_loss(c, ts);
+		goto out;
+	}
+	/* Bytes 0-7 hold a kernel pointer here, not the common fields: never let it out. */
+	*(__u16 *)raw = (__u16)cfg->tp_id;
+	raw[2] = 0;
+	raw[3] = 0;
+	*(__u32 *)(raw + 4) = (__u32)pid_tgid;
+	rec->hdr.type = TT_RING_RAW;
+	rec->hdr.size = sizeof(*rec) + size;
+	rec->hdr.probe_id = cfg->probe_id;
+	rec->hdr.ts_ns = ts;
+	rec->hdr.pid = tgid;
+	rec->hdr.tid = (__u32)pid_tgid;
+	rec->hdr.cpu = bpf_get_smp_processor_id();
+	rec->hdr.seq = seq ? (*seq)++ : 0;
+	rec->len = size;
+	rec->pad = 0;
+	if (bpf_ringbuf_output(&events, rec, (sizeof(*rec) + size) & (TT_RING_REC_MAX - 1),
+			       wakeup_flags()))
+		count_loss(c, ts);
+out:
+	*(volatile __u32 *)&s->busy = 0;
+	return 0;
+}
+
+/* ---- process tracking (attached only with a pid filter) ---- */
+
+static __always_inline void send_proc(__u32 what, __u32 probe_id, struct task_struct *task, __u32 ppid,
+				      __s32 exit_code)
+{
+	struct tt_bpf_counts *c = count_fired(probe_id);
+	struct tt_ring_proc *p;
+	__u64 ts = bpf_ktime_get_ns();
+
+	p = bpf_ringbuf_reserve(&events, sizeof(*p), 0);
+	if (!p) {
+		count_loss(c, ts);
+		return;
+	}
+	p->hdr.type = TT_RING_PROC;
+	p->hdr.size = sizeof(*p);
+	p->hdr.probe_id = 0;
+	p->hdr.ts_ns = ts;
+	p->hdr.pid = BPF_CORE_READ(task, tgid);
+	p->hdr.tid = BPF_CORE_READ(task, pid);
+	p->hdr.cpu = bpf_get_smp_processor_id();
+	p->hdr.seq = 0;
+	p->what = what;
+	p->ppid = ppid;
+	p->exit_code = exit_code;
+	p->pad = 0;
+	BPF_CORE_READ_STR_INTO(&p->comm, task, comm);
+	bpf_ringbuf_submit(p, wakeup_flags());
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = parent->tgid, ctgid = child->tgid, ctid = child->pid;
+
+	if (!bpf_map_lookup_elem(&traced, &ptgid))
+		return 0;
+	bpf_map_update_elem(&traced_tids, &ctid, &ctgid, BPF_ANY);
+	if (ctid != ctgid) /* a new thread, not a new process */
+		return 0;
+	bpf_map_update_elem(&traced, &ctgid, &ptgid, BPF_ANY);
+	send_proc(TT_PROC_FORK, cfg_probe_fork, child, ptgid, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tgid = p->tgid;
+
+	if (bpf_map_lookup_elem(&traced, &tgid))
+		send_proc(TT_PROC_EXEC, cfg_probe_exec, p, 0, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(sched_process_exit, struct task_struct *p)
+{
+	__u32 tgid = p->tgid, tid = p->pid;
+
+	bpf_map_delete_elem(&traced_tids, &tid);
+	if (tid != tgid) /* a thread; the process ends with its leader */
+		return 0;
+	if (!bpf_map_lookup_elem(&traced, &tgid))
+		return 0;
+	send_proc(TT_PROC_EXIT, cfg_probe_exit, p, 0, p->exit_code);
+	bpf_map_delete_elem(&traced, &tgid);
+	return 0;
+}

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The contract between bpf/record.bpf.c and the recorder (recorder/ring.c, recorder/attach.c):
+ * the per-site argument specs user space writes into the `sites` map before attaching, and the
+ * records the BPF programs send through the `events` ring buffer. Fixed-width fields, explicit
+ * padding and asserted sizes only: the same header is compiled by clang -target bpf and by the
+ * host compiler.
+ */
+#ifndef TT_RECORD_H
+#define TT_RECORD_H
+
+#include "tt_types.h"
+
+/* ---- argument specs, written by user space into the `sites` array map ---- */
+
+#define TT_BPF_LOC_CONST 1 /* value = disp */
+#define TT_BPF_LOC_REG 2   /* value = register at base_off */
+#define TT_BPF_LOC_MEM 3   /* value = *(u{size} *)(base + index * scale + disp), user memory */
+
+#define TT_BPF_ARG_SIGNED 0x1 /* sign-extend from size bytes (else zero-extend) */
+#define TT_BPF_ARG_STR 0x2    /* the value is a char *: record the string it points to */
+#define TT_BPF_ARG_BASE 0x4   /* MEM: base_off names a register */
+#define TT_BPF_ARG_INDEX 0x8  /* MEM: index_off names a register */
+#define TT_BPF_ARG_BYTES 0x10 /* the value is a pointer to len bytes, len read per len_loc
+				 (a Go string): record those bytes */
+
+/* Offsets are byte offsets into the kernel's struct pt_regs, which user space and BPF share. */
+struct tt_bpf_arg {
+	__s64 disp;      /* CONST: the value; MEM: the displacement */
+	__u16 base_off;  /* REG: the register; MEM: the base register (with TT_BPF_ARG_BASE) */
+	__u16 index_off; /* MEM: the index register (with TT_BPF_ARG_INDEX) */
+	__u8 loc;        /* TT_BPF_LOC_* */
+	__u8 size;       /* 1, 2, 4 or 8 */
+	__u8 flags;      /* TT_BPF_ARG_* */
+	__u8 scale;      /* 1, 2, 4 or 8 */
+	/* BYTES: where the length is, as a REG (len_off) or MEM (*(u64 *)(reg at len_off +
+	 * len_disp)) location */
+	__s32 len_disp;
+	__u16 len_off;
+	__u8 len_loc;    /* TT_BPF_LOC_REG or TT_BPF_LOC_MEM */
+	__u8 pad;
+};
+
+#define TT_BPF_SITE_GO 0x1   /* a Go function: read the goroutine id at *(r14 + goid_off) */
+#define TT_BPF_SITE_STRS 0x2 /* some argument is a string or bytes: the record is built in
+				scratch memory */
+
+struct tt_bpf_site {
+	__u32 probe_id;  /* the probe this site fires, index into the capture's probe table */
+	__u8 argc;
+	__u8 flags;      /* TT_BPF_SITE_* */
+	__u16 goid_off;  /* GO: offsetof(runtime.g, goid) in this binary's Go version */
+	struct tt_bpf_arg args[TT_MAX_ARGS];
+};
+
+/* ---- records in the `events` ring buffer ---- */
+
+#define TT_RING_ARGS 1 /* a probe hit: struct tt_ring_args, then string bytes */
+#define TT_RING_PROC 2 /* a traced process forked, exec'd or exited: struct tt_ring_proc */
+#define TT_RING_RAW 3  /* a tracepoint's raw record: struct tt_ring_raw, then len bytes */
+
+struct tt_ring_hdr {
+	__u16 type;     /* TT_RING_* */
+	__u16 size;     /* bytes of the record, header included */
+	__u32 probe_id;
+	__u64 ts_ns;    /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u32 pid;      /* TGID, initial pid namespace */
+	__u32 tid;
+	__u32 cpu;
+	__u32 seq;      /* per-CPU count of records this CPU produced before this one */
+};
+
+/*
+ * A probe hit. args[0..argc) follow the fixed part; for a string argument the slot holds
+ * len | flags << 32 (TT_STR_* flags) and the string's len bytes (no NUL) follow the last slot,
+ * strings in argument order.
+ */
+struct tt_ring_args {
+	struct tt_ring_hdr hdr;
+	__u64 goid;       /* goroutine id for Go sites, else 0 */
+	__u16 fault_mask; /* bit i: argument i could not be read */
+	__u8 argc;
+	__u8 pad[5];
+	__u64 args[TT_MAX_ARGS];
+};
+
+#define TT_PROC_FORK 1
+#define TT_PROC_EXEC 2
+#define TT_PROC_EXIT 3
+
+#define TT_PROC_COMM_SZ 16
+
+struct tt_ring_proc {
+	struct tt_ring_hdr hdr; /* pid/tid: the process concerned; probe_id unused */
+	__u32 what;             /* TT_PROC_* */
+	__u32 ppid;             /* FORK: the parent's TGID */
+	__s32 exit_code;        /* EXIT: the kernel's exit_code (status << 8 | signal) */
+	__u32 pad;
+	char comm[TT_PROC_COMM_SZ];
+};
+
+/*
+ * A kernel tracepoint's record as the kernel laid it out (see its tracefs format), except for the
+ * first 8 bytes: the kernel puts a pointer there before BPF runs, so the program rewrites them as
+ * the common fields (common_type = the tracepoint id, flags and preempt count 0, common_pid =
+ * the thread).
+ */
+struct tt_ring_raw {
+	struct tt_ring_hdr hdr;
+	__u32 len; /* bytes of the tracepoint record that follow */
+	__u32 pad;
+};
+
+#define TT_TP_MAX_DYN 8
+
+/* How to copy one tracepoint's records (`tps` array map, index = the link's cookie). */
+struct tt_bpf_tp {
+	__u32 probe_id;
+	__u32 tp_id;          /* the tracepoint's tracefs ID, written as common_type */
+	__u16 fixed_size;     /* bytes up to the end of the last fixed field */
+	__u16 filter_off;     /* offset of a pid_t field naming a second thread the event concerns
+				 (sched_switch's next_pid, sched_wakeup's pid), 0 for none */
+	__u8 dyn_cnt;         /* __data_loc / __rel_loc fields */
+	__u8 dyn_rel_mask;    /* bit i: dyn_off[i] is a __rel_loc (offset relative to its end) */
+	__u16 pad;
+	__u16 dyn_off[TT_TP_MAX_DYN]; /* offsets of their u32 location words */
+};
+
+#define TT_TP_REC_MAX 8192 /* a tracepoint record larger than this is cut (and flagged) */
+
+/* Largest record the BPF side builds; string limits are chosen to stay below it. */
+#define TT_RING_REC_MAX 16384
+#define TT_STRLEN_MAX 1024
+
+_Static_assert(sizeof(struct tt_bpf_arg) == 24, "tt_bpf_arg layout");
+_Static_assert(sizeof(struct tt_bpf_site) == 8 + 24 * TT_MAX_ARGS, "tt_bpf_site layout");
+_Static_assert(sizeof(struct tt_ring_hdr) == 32, "tt_ring_hdr layout");
+_Static_assert(sizeof(struct tt_ring_args) == 48 + 8 * TT_MAX_ARGS, "tt_ring_args layout");
+_Static_assert(sizeof(struct tt_ring_proc) == 64, "tt_ring_proc layout");
+_Static_assert(sizeof(struct tt_ring_raw) == 40, "tt_ring_raw layout");
+_Static_assert(sizeof(struct tt_bpf_tp) == 16 + 2 * TT_TP_MAX_DYN, "tt_bpf_tp layout");
+_Static_assert(sizeof(struct tt_ring_raw) + TT_TP_REC_MAX <= TT_RING_REC_MAX, "raw records fit");
+_Static_assert(sizeof(struct tt_ring_args) + TT_MAX_ARGS * (TT_STRLEN_MAX + 1) < TT_RING_REC_MAX,
+	       "strings at the limit fit a record");
+
+/*
+ * Counters, one per probe per CPU (`counts` per-CPU array, index probe_id; one more slot for
+ * process records). fired is counted before the record is built, so that for every probe
+ * recorded + lost = fired can be checked against the tape.
+ */
+struct tt_bpf_counts {
+	__u64 fired;        /* hits that passed the filters */
+	__u64 lost;         /* records that could not be sent */
+	__u64 last_lost_ts; /* bpf_ktime_get_ns() of the latest loss */
+};
+
+#endif /* TT_RECORD_H */

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: MIT */
+/* uprobe-multi links and BPF argument specs for USDT sites (see attach.h). */
+#include <asm/ptrace.h>
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/bpf.h>
+
+#include "attach.h"
+#include "tt_error.h"
+
+/*
+ * BPF_LINK_CREATE's attr for uprobe-multi as the kernel defines it (6.6+); Debian's UAPI headers
+ * predate the member, so it is spelled out here. Unused trailing bytes must be zero.
+ */
+struct uprobe_multi_attr {
+	__u32 prog_fd;
+	__u32 target_fd;
+	__u32 attach_type;
+	__u32 flags;
+	__aligned_u64 path;
+	__aligned_u64 offsets;
+	__aligned_u64 ref_ctr_offsets;
+	__aligned_u64 cookies;
+	__u32 cnt;
+	__u32 multi_flags;
+	__u32 pid;
+	__u32 pad;
+};
+
+_Static_assert(offsetof(struct uprobe_multi_attr, cnt) == 48, "uprobe_multi attr layout");
+
+int tt_attach_uprobe_multi(int prog_fd, const char *path, const uint64_t *offsets,
+			   const uint64_t *ref_ctr_offsets, const uint64_t *cookies, uint32_t cnt,
+			   uint32_t pid)
+{
+	struct uprobe_multi_attr attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_fd = (__u32)prog_fd;
+	attr.attach_type = TT_BPF_TRACE_UPROBE_MULTI;
+	attr.path = (__u64)(unsigned long)path;
+	attr.offsets = (__u64)(unsigned long)offsets;
+	attr.ref_ctr_offsets = (__u64)(unsigned long)ref_ctr_offsets;
+	attr.cookies = (__u64)(unsigned long)cookies;
+	attr.cnt = cnt;
+	attr.pid = pid;
+	fd = (int)syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
+	return fd < 0 ? -errno : fd;
+}
+
+uint16_t tt_reg_pt_regs_off(enum tt_reg r)
+{
+	static const uint16_t offs[TT_REG_CNT] = {
+		[TT_REG_RAX] = offsetof(struct pt_regs, rax),
+		[TT_REG_RBX] = offsetof(struct pt_regs, rbx),
+		[TT_REG_RCX] = offsetof(struct pt_regs, rcx),
+		[TT_REG_RDX] = offsetof(struct pt_regs, rdx),
+		[TT_REG_RSI] = offsetof(struct pt_regs, rsi),
+		[TT_REG_RDI] = offsetof(struct pt_regs, rdi),
+		[TT_REG_RBP] = offsetof(struct pt_regs, rbp),
+		[TT_REG_RSP] = offsetof(struct pt_regs, rsp),
+		[TT_REG_R8] = offsetof(struct pt_regs, r8),
+		[TT_REG_R9] = offsetof(struct pt_regs, r9),
+		[TT_REG_R10] = offsetof(struct pt_regs, r10),
+		[TT_REG_R11] = offsetof(struct pt_regs, r11),
+		[TT_REG_R12] = offsetof(struct pt_regs, r12),
+		[TT_REG_R13] = offsetof(struct pt_regs, r13),
+		[TT_REG_R14] = offsetof(struct pt_regs, r14),
+		[TT_REG_R15] = offsetof(struct pt_regs, r15),
+		[TT_REG_RIP] = offsetof(struct pt_regs, rip),
+	};
+
+	return (unsigned)r < TT_REG_CNT ? offs[r] : 0;
+}
+
+int tt_bpf_site_from_usdt(const struct tt_usdt_site *site, uint32_t probe_id,
+			  const uint8_t kinds[TT_MAX_ARGS], struct tt_bpf_site *out, const char **why)
+{
+	memset(out, 0, sizeof(*out));
+	out->probe_id = probe_id;
+	out->argc = site->argc;
+	if (site->spec_err) {
+		*why = "its argument string could not be parsed";
+		return -TT_E_BAD_SPEC;
+	}
+	for (unsigned i = 0; i < site->argc; i++) {
+		const struct tt_usdt_arg *u = &site->args[i];
+		struct tt_bpf_arg *a = &out->args[i];
+
+		a->size = u->size;
+		a->scale = u->scale ? u->scale : 1;
+		a->disp = u->value;
+		if (u->is_signed)
+			a->flags |= TT_BPF_ARG_SIGNED;
+		if (TT_KIND_CLASS(kinds[i]) == TT_CLASS_STR) {
+			a->flags |= TT_BPF_ARG_STR;
+			out->flags |= TT_BPF_SITE_STRS;
+		}
+		switch (u->loc) {
+		case TT_LOC_CONST:
+			a->loc = TT_BPF_LOC_CONST;
+			break;
+		case TT_LOC_REG:
+			a->loc = TT_BPF_LOC_REG;
+			a->base_off = tt_reg_pt_regs_off(u->base);
+			break;
+		case TT_LOC_MEM:
+			a->loc = TT_BPF_LOC_MEM;
+			if (u->base == TT_REG_RIP) {
+				/* disp(%rip) is relative to the next instruction; the probe site is a
+				 * 1-byte nop and regs->ip holds the site's address at the handler
+				 * (verified on 6.18). */
+				a->disp = u->value + 1;
+			}
+			if (u->base != TT_REG_NONE) {
+				a->flags |= TT_BPF_ARG_BASE;
+				a->base_off = tt_reg_pt_regs_off(u->base);
+			}
+			if (u->index != TT_REG_NONE) {
+				a->flags |= TT_BPF_ARG_INDEX;
+				a->index_off = tt_reg_pt_regs_off(u->index);
+			}
+			break;
+		case TT_LOC_RIP_SYM:
+			if (!u->sym_vaddr) {
+				*why = "it reads a symbol that is not in the file's symbol tables";
+				return -TT_E_BAD_SPEC;
+			}
+			/* The symbol's runtime address is the site's runtime address (regs->ip)
+			 * plus their distance in the file. */
+			a->loc = TT_BPF_LOC_MEM;
+			a->flags |= TT_BPF_ARG_BASE;
+			a->base_off = tt_reg_pt_regs_off(TT_REG_RIP);
+			a->disp = (int64_t)(u->sym_vaddr - site->pc_vaddr);
+			break;
+		default:
+			*why = "an argument has an unknown location";
+			return -TT_E_BAD_SPEC;
+		}
+	}
+	return 0;
+}
+
+void tt_bpf_site_native_entry(uint32_t probe_id, struct tt_bpf_site *out)
+{
+	static const enum tt_reg abi[] = {TT_REG_RDI, TT_REG_RSI, TT_REG_RDX,
+					  TT_REG_RCX, TT_REG_R8, TT_REG_R9};
+
+	memset(out, 0, sizeof(*out));
+	out->probe_id = probe_id;
+	out->argc = 6;
+	for (unsigned i = 0; i < 6; i++) {
+		out->args[i].loc = TT_BPF_LOC_REG;
+		out->args[i].size = 8;
+		out->args[i].scale = 1;
+		out->args[i].base_off = tt_reg_pt_regs_off(abi[i]);
+	}
+}

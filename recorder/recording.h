@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A recording session: resolve probe specs to binaries and sites, load and configure the BPF
+ * program, attach, consume the ring buffer into a tape (rotating it when asked), account for
+ * every lost event, and stop on a signal, a duration, a size limit or the end of the traced
+ * command or processes.
+ */
+#ifndef TT_RECORDING_H
+#define TT_RECORDING_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "tt_out.h"
+
+struct tt_record_opts {
+	const char *output;          /* tape path */
+	char *const *specs;          /* probe specs (probe_spec.h) */
+	size_t spec_cnt;
+	const pid_t *pids;           /* -p: trace these processes and their descendants */
+	size_t pid_cnt;
+	char *const *command;        /* -- COMMAND ARGS: NULL-terminated argv, or NULL */
+	uint64_t duration_ns;        /* stop after this long; 0: no limit */
+	uint64_t max_size;           /* bytes per tape: stop (or rotate) when reached; 0: none */
+	uint32_t rotate;             /* keep this many tapes, rotating at max_size; 0: no rotation */
+	uint32_t strlen;             /* string limit in bytes */
+	uint64_t ring_sz;            /* ring buffer bytes (power of two, page multiple) */
+	const char *schema;          /* provider file (--schema), or NULL */
+	const char *cmdline;         /* the recorder's own command line, for the tape's metadata */
+	int sync;                    /* fdatasync each flushed block */
+	int sched;                   /* --sched: scheduler and process-lifecycle tracepoints */
+	int syscalls;                /* --syscalls: raw_syscalls enter and exit */
+};
+
+struct tt_record_result {
+	uint64_t events;        /* events written to tapes */
+	uint64_t lost;          /* events counted lost in BPF */
+	uint64_t bytes;         /* bytes of the tapes written */
+	uint64_t duration_ns;
+	uint32_t probe_cnt;
+	uint32_t tapes;         /* tapes written (more than one with rotation) */
+	int command_started;    /* a -- COMMAND was started */
+	int command_status;     /* its wait status, when command_started */
+};
+
+/* Default string limit and ring size. */
+#define TT_RECORD_STRLEN_DEFAULT 256
+#define TT_RECORD_RING_DEFAULT (16u << 20)
+
+/*
+ * Run a recording session until it stops. Progress, the ready line and the summary go to out.
+ * Installs handlers for SIGINT and SIGTERM for the session's duration. Returns 0, or a negative
+ * error after printing why (-TT_E_USAGE for a bad spec or option combination).
+ */
+int tt_record_run(const struct tt_record_opts *opts, const struct tt_out *out,
+		  struct tt_record_result *res);
+
+#endif /* TT_RECORDING_H */
