@@ -20,6 +20,9 @@ struct command {
 static const struct command commands[] = {
 	{"check", "verify that BPF recording works on this machine", tt_cmd_check},
 	{"record", "record probes, Go functions and tracepoints into a tape", tt_cmd_record},
+	{"load", "load tapes into an SQLite database, with spans", tt_cmd_load},
+	{"query", "run SQL on a database or a tape (table, CSV, JSON)", tt_cmd_query},
+	{"report", "latency and post-mortem report of a database or a tape (text, HTML)", tt_cmd_report},
 	{"info", "describe a tape: metadata, counts per probe and CPU, integrity", tt_cmd_info},
 	{"replay", "print the events of a tape in time order (text, JSON, Chrome trace)", tt_cmd_replay},
 	{"list", "list the USDT probes of binaries, libraries or a process", tt_cmd_list},

@@ -15,6 +15,9 @@ typedef int (*tt_cmd_main_fn)(int argc, char **argv, struct tt_out *out);
 
 int tt_cmd_check(int argc, char **argv, struct tt_out *out);
 int tt_cmd_record(int argc, char **argv, struct tt_out *out);
+int tt_cmd_load(int argc, char **argv, struct tt_out *out);
+int tt_cmd_query(int argc, char **argv, struct tt_out *out);
+int tt_cmd_report(int argc, char **argv, struct tt_out *out);
 int tt_cmd_info(int argc, char **argv, struct tt_out *out);
 int tt_cmd_replay(int argc, char **argv, struct tt_out *out);
 int tt_cmd_list(int argc, char **argv, struct tt_out *out);

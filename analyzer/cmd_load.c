@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `tracetape load`: tapes into one SQLite database (loader.h), spans included. The command
+ * parses options, picks the database path and prints a one-line summary; the work and every
+ * diagnostic of it belong to the loader.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loader.h"
+#include "tt_cmd.h"
+#include "tt_error.h"
+
+static const char help[] =
+	"usage: tracetape load [-o DB] [--force] [--span NAME=START,END[,key=ARG]]... TAPE...\n"
+	"\n"
+	"Load tapes into one SQLite database: events, probes, spans, losses, processes,\n"
+	"threads, one view per probe and one table per tracepoint (schemas/tracetape.sql).\n"
+	"Tapes of several hosts, or the rotated files of one recording, go into one database.\n"
+	"Memory stays bounded whatever the tapes' size. A damaged or cut tape is loaded up to\n"
+	"the damage, with a warning (also kept in the meta table).\n"
+	"\n"
+	"Spans are built while loading: X__begin/X__end by (process, first argument) across\n"
+	"threads; X__start/X__done, X__entry/X__return (and X__begin/X__end without an id)\n"
+	"by thread, nested; Go functions by goroutine.\n"
+	"\n"
+	"Options:\n"
+	"  -o, --output DB   the database (default: the first TAPE with .tape replaced by .db)\n"
+	"  -f, --force       replace DB if it exists\n"
+	"  --span RULE       NAME=START,END[,key=ARG]: pair START and END probes\n"
+	"                    (\"provider:name\" or \"name\", globs allowed) into spans called\n"
+	"                    NAME, by the value of argument ARG, or by thread without key=\n"
+	"  -v, --verbose     also print the time of each phase\n"
+	"  -q, --quiet       print nothing but errors\n"
+	"  -h, --help        this help\n"
+	"\n"
+	"Exit status: 0 loaded (also when a tape was damaged: see the warning), 1 a tape\n"
+	"cannot be read, DB exists without --force, or SQLite failed, 2 bad command line.\n";
+
+/* TAPE with a trailing ".tape" replaced by ".db", or ".db" appended. Caller frees. */
+static char *default_db(const char *tape)
+{
+	size_t n = strlen(tape);
+	char *s;
+
+	if (n > 5 && !strcmp(tape + n - 5, ".tape"))
+		n -= 5;
+	s = malloc(n + 4);
+	if (s) {
+		memcpy(s, tape, n);
+		memcpy(s + n, ".db", 4);
+	}
+	return s;
+}
+
+int tt_cmd_load(int argc, char **argv, struct tt_out *out)
+{
+	static const struct option opts[] = {
+		{"output", required_argument, NULL, 'o'},
+		{"force", no_argument, NULL, 'f'},
+		{"span", required_argument, NULL, 's'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	struct tt_span_rule *rules = NULL;
+	struct tt_load_opts lo = {.out = out};
+	struct tt_load_stats st;
+	const char *db = NULL;
+	char *db_owned = NULL, errbuf[256];
+	size_t rule_cnt = 0;
+	int c, err;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:fvqh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			db = optarg;
+			break;
+		case 'f':
+			lo.force = 1;
+			break;
+		case 's': {
+			struct tt_span_rule *n = realloc(rules, (rule_cnt + 1) * sizeof(*n));
+
+			if (!n) {
+				err = -ENOMEM;
+				goto cleanup;
+			}
+			rules = n;
+			err = tt_span_rule_parse(optarg, &rules[rule_cnt], errbuf, sizeof(errbuf));
+			if (err) {
+				err = tt_cmd_usage_error(out, "--span %s", errbuf);
+				goto cleanup;
+			}
+			rule_cnt++;
+			break;
+		}
+		case 'v':
+		case 'q':
+			tt_cmd_verbosity(out, c);
+			break;
+		case 'h':
+			fputs(help, out->out);
+			err = 0;
+			goto cleanup;
+		default:
+			err = tt_cmd_bad_option(out, c, argv);
+			goto cleanup;
+		}
+	}
+	if (optind >= argc) {
+		err = tt_cmd_usage_error(out, "no tape given");
+		goto cleanup;
+	}
+	if (!db) {
+		db = db_owned = default_db(argv[optind]);
+		if (!db) {
+			err = -ENOMEM;
+			goto cleanup;
+		}
+	}
+	lo.rules = rules;
+	lo.rule_cnt = rule_cnt;
+	err = tt_load(db, (const char *const *)argv + optind, (size_t)(argc - optind), &lo, &st);
+	if (err)
+		goto cleanup;
+	tt_notice(out, "%s: %llu events, %llu spans, %llu probes from %llu tape%s in %.1f s "
+		  "(%.1f MiB, %.0f bytes/event)", db, (unsigned long long)st.events,
+		  (unsigned long long)st.spans, (unsigned long long)st.probes,
+		  (unsigned long long)st.tapes, st.tapes == 1 ? "" : "s", (double)st.total_ns / 1e9,
+		  (double)st.db_bytes / (1 << 20),
+		  st.events ? (double)st.db_bytes / (double)st.events : 0.0);
+	tt_info(out, "phases: insert %.2f s (%.0f events/s, %.0f rows/s), finish %.2f s, indexes %.2f s "
+		"(events %.2f s, waiting for spans %.2f s, span transfer %.2f s)",
+		(double)st.insert_ns / 1e9, (double)st.events * 1e9 / (double)(st.insert_ns ? st.insert_ns : 1),
+		(double)(st.events + st.spans) * 1e9 / (double)(st.insert_ns ? st.insert_ns : 1),
+		(double)st.finish_ns / 1e9, (double)st.index_ns / 1e9, (double)st.events_index_ns / 1e9,
+		(double)st.spans_wait_ns / 1e9, (double)st.transfer_ns / 1e9);
+	if (st.lost_events)
+		tt_notice(out, "%llu events were lost during the recording: see the losses table; "
+			  "spans.lost marks the spans they may affect", (unsigned long long)st.lost_events);
+cleanup:
+	for (size_t i = 0; i < rule_cnt; i++)
+		tt_span_rule_free(&rules[i]);
+	free(rules);
+	free(db_owned);
+	return err;
+}

@@ -1,0 +1,417 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `tracetape query DB|TAPE 'SQL'`: runs SQL against a database (or a tape loaded on the fly into
+ * a temporary one) and prints each statement's rows as an aligned table, CSV or JSON. Memory is
+ * bounded: the table format measures column widths on the first rows only and streams the rest.
+ * SQLite's own error message is what the user sees for bad SQL.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loader.h"
+#include "outfmt.h"
+#include "tt_cmd.h"
+#include "tt_error.h"
+#include "tt_util.h"
+
+#define TABLE_SAMPLE_ROWS 1000 /* rows held to size the columns of the table format */
+#define TABLE_CELL_MAX 60      /* widest column the sizing allows (longer cells overflow) */
+
+enum fmt { FMT_TABLE, FMT_CSV, FMT_JSON };
+
+static const char help[] =
+	"usage: tracetape query [--format table|csv|json] [--span RULE]... DB|TAPE SQL\n"
+	"\n"
+	"Run SQL (one or more statements) on a tracetape database, or on a tape, which is\n"
+	"loaded into a temporary database first. The tables, views and SQL functions\n"
+	"(percentile, median, log2_hist, ...) are described in schemas/tracetape.sql and\n"
+	"README.md.\n"
+	"\n"
+	"Options:\n"
+	"  -F, --format FMT  table (default: aligned columns, NULL shown as NULL), csv\n"
+	"                    (RFC 4180, header line, NULL empty) or json (an array of\n"
+	"                    objects per statement)\n"
+	"  --span RULE       for a TAPE: NAME=START,END[,key=ARG] span rules (see load)\n"
+	"  -h, --help        this help\n"
+	"\n"
+	"Exit status: 0 success, 1 SQL error (SQLite's message) or unreadable input,\n"
+	"2 bad command line.\n";
+
+/* The text of one cell: in buf (numbers, blobs as x'..') or SQLite's own text. */
+static const char *cell_text(sqlite3_stmt *st, int c, char *buf, size_t sz, int *is_null,
+			     char **owned)
+{
+	*is_null = 0;
+	*owned = NULL;
+	switch (sqlite3_column_type(st, c)) {
+	case SQLITE_NULL:
+		*is_null = 1;
+		return "";
+	case SQLITE_INTEGER:
+		snprintf(buf, sz, "%lld", (long long)sqlite3_column_int64(st, c));
+		return buf;
+	case SQLITE_FLOAT:
+		*tt_fmt_double(buf, sqlite3_column_double(st, c), 0) = 0;
+		return buf;
+	case SQLITE_BLOB: {
+		const unsigned char *b = sqlite3_column_blob(st, c);
+		int n = sqlite3_column_bytes(st, c);
+		char *s = malloc((size_t)n * 2 + 4);
+
+		if (!s)
+			return "";
+		s[0] = 'x';
+		s[1] = '\'';
+		for (int i = 0; i < n; i++)
+			snprintf(s + 2 + 2 * i, 3, "%02x", b[i]);
+		s[2 + 2 * n] = '\'';
+		s[3 + 2 * n] = 0;
+		*owned = s;
+		return s;
+	}
+	default:
+		return (const char *)sqlite3_column_text(st, c);
+	}
+}
+
+static int is_number(sqlite3_stmt *st, int c)
+{
+	int t = sqlite3_column_type(st, c);
+
+	return t == SQLITE_INTEGER || t == SQLITE_FLOAT;
+}
+
+static void csv_field(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void json_string(FILE *f, const char *s, size_t n)
+{
+	char small[256];
+	char *buf = TT_FMT_STR_MAX(n) <= sizeof(small) ? small : malloc(TT_FMT_STR_MAX(n));
+
+	if (!buf)
+		return;
+	fwrite(buf, 1, (size_t)(tt_fmt_str_json(buf, (const uint8_t *)s, n) - buf), f);
+	if (buf != small)
+		free(buf);
+}
+
+struct held_row {
+	char **cells;
+	unsigned char *num; /* right-align */
+};
+
+static void table_row(FILE *f, int ncol, const int *w, char *const *cells, const unsigned char *num)
+{
+	for (int c = 0; c < ncol; c++) {
+		const char *s = cells[c];
+		int len = (int)strlen(s);
+
+		if (c)
+			fputs("  ", f);
+		if (num && num[c])
+			fprintf(f, "%*s%s", w[c] > len ? w[c] - len : 0, "", s);
+		else if (c == ncol - 1)
+			fputs(s, f); /* no trailing blanks */
+		else
+			fprintf(f, "%s%*s", s, w[c] > len ? w[c] - len : 0, "");
+	}
+	fputc('\n', f);
+}
+
+static void free_held(struct held_row *rows, size_t n, int ncol)
+{
+	for (size_t r = 0; r < n; r++) {
+		for (int c = 0; c < ncol; c++)
+			free(rows[r].cells[c]);
+		free(rows[r].cells);
+		free(rows[r].num);
+	}
+}
+
+/* The header, its underline and the held rows of the table format, once the widths are known. */
+static int table_flush(sqlite3_stmt *st, FILE *f, int ncol, const int *w, struct held_row *held,
+		       size_t nheld)
+{
+	char **names = calloc((size_t)ncol, sizeof(char *));
+
+	if (!names)
+		return -ENOMEM;
+	for (int c = 0; c < ncol; c++)
+		names[c] = (char *)sqlite3_column_name(st, c);
+	table_row(f, ncol, w, names, NULL);
+	for (int c = 0; c < ncol; c++)
+		fprintf(f, "%s%.*s", c ? "  " : "", w[c],
+			"------------------------------------------------------------");
+	fputc('\n', f);
+	free(names);
+	for (size_t r = 0; r < nheld; r++)
+		table_row(f, ncol, w, held[r].cells, held[r].num);
+	return 0;
+}
+
+/* Hold one row of the table format (to size the columns). */
+static int table_hold(sqlite3_stmt *st, int ncol, int *w, struct held_row *h)
+{
+	char buf[64];
+
+	h->cells = calloc((size_t)ncol, sizeof(char *));
+	h->num = calloc((size_t)ncol, 1);
+	if (!h->cells || !h->num)
+		return -ENOMEM;
+	for (int c = 0; c < ncol; c++) {
+		int is_null, len;
+		char *owned;
+		const char *s = cell_text(st, c, buf, sizeof(buf), &is_null, &owned);
+
+		h->cells[c] = owned ? owned : strdup(is_null ? "NULL" : s ? s : "");
+		h->num[c] = (unsigned char)is_number(st, c);
+		if (!h->cells[c])
+			return -ENOMEM;
+		len = (int)strlen(h->cells[c]);
+		if (len > w[c])
+			w[c] = TT_MIN(len, TABLE_CELL_MAX);
+	}
+	return 0;
+}
+
+/* Print the current row of st in the table format, with the widths fixed. */
+static void table_stream(sqlite3_stmt *st, FILE *f, int ncol, const int *w)
+{
+	for (int c = 0; c < ncol; c++) {
+		char buf[64], *owned;
+		int is_null, len;
+		const char *s = cell_text(st, c, buf, sizeof(buf), &is_null, &owned);
+
+		s = is_null ? "NULL" : s ? s : "";
+		len = (int)strlen(s);
+		if (c)
+			fputs("  ", f);
+		if (is_number(st, c))
+			fprintf(f, "%*s%s", w[c] > len ? w[c] - len : 0, "", s);
+		else if (c == ncol - 1)
+			fputs(s, f);
+		else
+			fprintf(f, "%s%*s", s, w[c] > len ? w[c] - len : 0, "");
+		free(owned);
+	}
+	fputc('\n', f);
+}
+
+/* The current row of st as CSV or as a JSON object. */
+static void record_print(sqlite3_stmt *st, FILE *f, enum fmt fmt, int ncol, size_t row)
+{
+	if (fmt == FMT_JSON)
+		fputs(row ? ",\n{" : "\n{", f);
+	for (int c = 0; c < ncol; c++) {
+		char buf[64], *owned;
+		int is_null;
+		const char *s = cell_text(st, c, buf, sizeof(buf), &is_null, &owned);
+
+		if (c)
+			fputc(',', f);
+		if (fmt == FMT_CSV) {
+			csv_field(f, s ? s : "");
+		} else {
+			const char *name = sqlite3_column_name(st, c);
+
+			json_string(f, name, strlen(name));
+			fputc(':', f);
+			if (is_null)
+				fputs("null", f);
+			else if (sqlite3_column_type(st, c) == SQLITE_FLOAT)
+				fwrite(buf, 1, (size_t)(tt_fmt_double(buf, sqlite3_column_double(st, c), 1) - buf), f);
+			else if (is_number(st, c))
+				fputs(s, f);
+			else
+				json_string(f, s ? s : "", owned ? strlen(owned) : (size_t)sqlite3_column_bytes(st, c));
+		}
+		free(owned);
+	}
+	fputs(fmt == FMT_JSON ? "}" : "\n", f);
+}
+
+/* Step st to the end, printing its rows. Returns 0, or -TT_E_SQL / -ENOMEM. */
+static int print_rows(sqlite3_stmt *st, enum fmt fmt, int first_set, FILE *f)
+{
+	int ncol = sqlite3_column_count(st), rc, err = 0, flushed = 0;
+	struct held_row *held = NULL;
+	size_t nheld = 0, nrows = 0;
+	int *w = NULL;
+
+	if (!first_set && fmt != FMT_JSON)
+		fputc('\n', f);
+	if (fmt == FMT_CSV) {
+		for (int c = 0; c < ncol; c++) {
+			if (c)
+				fputc(',', f);
+			csv_field(f, sqlite3_column_name(st, c));
+		}
+		fputc('\n', f);
+	} else if (fmt == FMT_JSON) {
+		fputc('[', f);
+	} else {
+		w = calloc((size_t)ncol, sizeof(*w));
+		held = calloc(TABLE_SAMPLE_ROWS, sizeof(*held));
+		if (!w || !held) {
+			err = -ENOMEM;
+			goto cleanup;
+		}
+		for (int c = 0; c < ncol; c++)
+			w[c] = (int)strlen(sqlite3_column_name(st, c));
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (fmt != FMT_TABLE) {
+			record_print(st, f, fmt, ncol, nrows);
+		} else if (nheld < TABLE_SAMPLE_ROWS) {
+			err = table_hold(st, ncol, w, &held[nheld++]);
+			if (err)
+				goto cleanup;
+		} else {
+			if (!flushed) {
+				err = table_flush(st, f, ncol, w, held, nheld);
+				if (err)
+					goto cleanup;
+				flushed = 1;
+			}
+			table_stream(st, f, ncol, w);
+		}
+		nrows++;
+	}
+	if (rc != SQLITE_DONE) {
+		err = -TT_E_SQL;
+		goto cleanup;
+	}
+	if (fmt == FMT_TABLE && !flushed)
+		err = table_flush(st, f, ncol, w, held, nheld);
+	if (fmt == FMT_JSON)
+		fputs(nrows ? "\n]\n" : "]\n", f);
+cleanup:
+	if (held)
+		free_held(held, nheld, ncol);
+	free(held);
+	free(w);
+	return err;
+}
+
+int tt_cmd_query(int argc, char **argv, struct tt_out *out)
+{
+	static const struct option opts[] = {
+		{"format", required_argument, NULL, 'F'},
+		{"span", required_argument, NULL, 's'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	struct tt_span_rule *rules = NULL;
+	struct tt_load_opts lo = {.out = out};
+	struct tt_input in = {0};
+	enum fmt fmt = FMT_TABLE;
+	size_t rule_cnt = 0;
+	const char *sql, *end;
+	char errbuf[256];
+	int c, err, sets = 0;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":F:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'F':
+			if (!strcmp(optarg, "table"))
+				fmt = FMT_TABLE;
+			else if (!strcmp(optarg, "csv"))
+				fmt = FMT_CSV;
+			else if (!strcmp(optarg, "json"))
+				fmt = FMT_JSON;
+			else {
+				err = tt_cmd_usage_error(out, "--format '%s': expected table, csv or json", optarg);
+				goto cleanup;
+			}
+			break;
+		case 's': {
+			struct tt_span_rule *n = realloc(rules, (rule_cnt + 1) * sizeof(*n));
+
+			if (!n) {
+				err = -ENOMEM;
+				goto cleanup;
+			}
+			rules = n;
+			err = tt_span_rule_parse(optarg, &rules[rule_cnt], errbuf, sizeof(errbuf));
+			if (err) {
+				err = tt_cmd_usage_error(out, "--span %s", errbuf);
+				goto cleanup;
+			}
+			rule_cnt++;
+			break;
+		}
+		case 'h':
+			fputs(help, out->out);
+			err = 0;
+			goto cleanup;
+		default:
+			err = tt_cmd_bad_option(out, c, argv);
+			goto cleanup;
+		}
+	}
+	if (argc - optind != 2) {
+		err = tt_cmd_usage_error(out, argc - optind < 2 ? "expected a DB or TAPE and an SQL text"
+								: "unexpected argument '%s'",
+					 argv[TT_MIN(optind + 2, argc - 1)]);
+		goto cleanup;
+	}
+	lo.rules = rules;
+	lo.rule_cnt = rule_cnt;
+	err = tt_input_open(argv[optind], &lo, 1, &in);
+	if (err)
+		goto cleanup;
+	sql = argv[optind + 1];
+	end = sql + strlen(sql);
+	while (sql < end) {
+		sqlite3_stmt *st = NULL;
+		const char *tail;
+
+		if (sqlite3_prepare_v2(in.db, sql, (int)(end - sql), &st, &tail) != SQLITE_OK) {
+			tt_err(out, "%s", sqlite3_errmsg(in.db));
+			err = -TT_E_SQL;
+			goto cleanup;
+		}
+		if (!st)
+			break;
+		if (sqlite3_column_count(st) > 0) {
+			err = print_rows(st, fmt, sets++ == 0, out->out);
+		} else {
+			int rc;
+
+			while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+				;
+			err = rc == SQLITE_DONE ? 0 : -TT_E_SQL;
+		}
+		if (err == -TT_E_SQL)
+			tt_err(out, "%s", sqlite3_errmsg(in.db));
+		sqlite3_finalize(st);
+		if (err)
+			goto cleanup;
+		sql = tail;
+	}
+	fflush(out->out);
+cleanup:
+	tt_input_close(&in);
+	for (size_t i = 0; i < rule_cnt; i++)
+		tt_span_rule_free(&rules[i]);
+	free(rules);
+	return err;
+}

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The latency and post-mortem report: tt_report__build() reads a tracetape database into a
+ * model (per span name, or per value of an argument: count, rate, exact nearest-rank
+ * percentiles, log2 histogram; per probe: count, rate and the distribution of its first numeric
+ * argument; the slowest spans with their arguments; the spans still open at the end with their
+ * threads' last events; the losses and what they touch), which tt_report__text() prints for a
+ * terminal and tt_report__html() writes as one self-contained page with inline SVG charts.
+ *
+ * Percentiles are exact: each group's durations are sorted and the nearest-rank values picked,
+ * the definition of percentile() in sqlfuncs.h. Memory: 8 bytes per closed span.
+ */
+#ifndef TT_REPORT_H
+#define TT_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <sqlite3.h>
+
+#include "tt_out.h"
+
+#define TT_RPT_PCTS 4     /* p50, p90, p99, p99.9 */
+#define TT_RPT_BUCKETS 65 /* log2 buckets, sqlfuncs.h */
+
+struct tt_report_opts {
+	const char *by;        /* group spans by this argument (of the start, else the end event) */
+	uint32_t top;          /* slowest spans, open spans and groups listed; 0: 10 */
+	uint32_t last_events;  /* events shown per open span's thread; 0: 5 */
+	uint32_t points;       /* points per scatter chart (HTML): between this and twice this; 0: 1000 */
+	int raw;               /* exact integers (ns, counts) instead of human units */
+	int html_points;       /* collect scatter points */
+	const struct tt_out *out;
+};
+
+/* Latency of one span name (or one name and --by value). Times in ns. */
+struct tt_rpt_group {
+	char *name;
+	char *provider;     /* "" for --span rules; the first one if several */
+	char *by;           /* the --by value as text ("(none)" when absent); NULL without --by */
+	uint64_t count;     /* closed spans */
+	uint64_t open;      /* spans without an end */
+	uint64_t lost;      /* spans flagged lost */
+	int64_t min, max;
+	int64_t pct[TT_RPT_PCTS];
+	uint64_t hist[TT_RPT_BUCKETS];
+	double rate;        /* closed spans per second of capture */
+};
+
+/* Scatter points of one span name (HTML): start (ns from the capture start) and duration. */
+struct tt_rpt_series {
+	char *name;
+	uint64_t total;     /* closed spans of the name; n of them were sampled */
+	size_t n;
+	uint64_t *ts;
+	int64_t *dur;
+};
+
+/* One probe: its event count, and the distribution of its first numeric argument. */
+struct tt_rpt_probe {
+	char *provider, *name;
+	char *arg;          /* the argument whose distribution is given, NULL when none */
+	int arg_is_real;
+	uint64_t count, lost;
+	double rate;
+	uint64_t arg_n;     /* events with a value of arg */
+	double min, max, pct[TT_RPT_PCTS];
+	uint64_t hist[TT_RPT_BUCKETS];
+};
+
+/* An event of a post-mortem thread listing. */
+struct tt_rpt_event {
+	uint64_t id, ts;
+	uint32_t tid;
+	char *text;         /* "provider:name arg=value ..." */
+};
+
+/* A span listed by itself: one of the slowest, or one left open. */
+struct tt_rpt_span {
+	uint64_t id;
+	char *name;
+	int64_t dur;        /* -1 when open */
+	uint64_t start_ts, end_ts;
+	uint32_t tape, pid, tid, end_tid;
+	uint32_t depth;
+	int lost;
+	char *unclosed;     /* NULL when closed */
+	char *args;         /* the start event's arguments, then the end event's */
+	struct tt_rpt_event *last; /* open spans: the last events of the thread */
+	size_t last_n;
+};
+
+struct tt_rpt_loss {
+	uint32_t tape, cpu;
+	char *probe;        /* "provider:name", or "(unknown probe)" */
+	uint64_t ts_start, ts_end, count;
+};
+
+struct tt_report {
+	char *source;
+	uint32_t tapes;
+	char *hosts;             /* distinct hosts, comma-separated */
+	uint64_t ts_first, ts_last, duration_ns;
+	int64_t wall_offset_ns;  /* of the first tape; 0 when unknown */
+	uint64_t events, spans, lost_events, loss_windows;
+	uint64_t open_total, lost_spans;
+	char **warnings;         /* the database's load warnings */
+	size_t warning_cnt;
+	struct tt_rpt_group *groups;
+	size_t group_cnt, groups_omitted;
+	struct tt_rpt_probe *probes;
+	size_t probe_cnt;
+	struct tt_rpt_span *slow;
+	size_t slow_cnt;
+	struct tt_rpt_span *open;
+	size_t open_cnt;
+	struct tt_rpt_loss *losses;
+	size_t loss_cnt;
+	char **loss_effects;     /* sentences: which statistics the losses touch */
+	size_t loss_effect_cnt;
+	struct tt_rpt_series *series;
+	size_t series_cnt;
+};
+
+/*
+ * Read db into a new report (source names it in the output). Returns 0 and sets *rep (free
+ * with tt_report__free), -TT_E_USAGE when --by names no argument of any probe, or
+ * another negative error after printing why through o->out (-TT_E_SQL, -TT_E_VERSION for a
+ * database of a newer schema, -TT_E_BAD_MAGIC for an SQLite file that is not a tracetape one).
+ */
+int tt_report__build(sqlite3 *db, const char *source, const struct tt_report_opts *o,
+		     struct tt_report **rep);
+
+/* The report for a terminal. Returns 0 or -EIO. */
+int tt_report__text(const struct tt_report *r, const struct tt_report_opts *o, FILE *f);
+
+/* The report as one self-contained HTML page with inline SVG (report_html.c). 0 or -EIO. */
+int tt_report__html(const struct tt_report *r, const struct tt_report_opts *o, FILE *f);
+
+void tt_report__free(struct tt_report *r);
+
+/*
+ * Human units shared by both renderers: a duration in ns as "950ns", "1.23us", "45.6ms",
+ * "12.3s" (3 significant digits), or the exact integer when raw; a count with thousands
+ * separators; a rate per second with k/M suffixes. Each returns buf.
+ */
+char *tt_rpt_dur(char *buf, size_t sz, int64_t ns, int raw);
+char *tt_rpt_count(char *buf, size_t sz, uint64_t n, int raw);
+char *tt_rpt_rate(char *buf, size_t sz, double per_s, int raw);
+/* A time as seconds since the start of the capture with microseconds, "+1.234567s" (raw: ns). */
+char *tt_rpt_rel(char *buf, size_t sz, const struct tt_report *r, uint64_t ts, int raw);
+/* A number that is not a duration (a probe argument): integers exact, others %.4g. */
+char *tt_rpt_num(char *buf, size_t sz, double v, int is_real);
+
+#endif /* TT_REPORT_H */

@@ -1,0 +1,221 @@
+-- SPDX-License-Identifier: MIT
+--
+-- The tracetape SQLite schema, version 1 (meta key 'schema_version').
+--
+-- `tracetape load` writes a database with these tables; anyone may read it with the sqlite3 shell
+-- or any SQLite library, without tracetape. This file is the contract: it is embedded into the
+-- tracetape binary at build time and executed as written, so its comments are the documentation
+-- of every table and column. Besides these fixed tables, a load creates per database:
+--
+--   * one VIEW per probe name, called <provider>_<name> with every character that is not a
+--     letter, a digit or '_' replaced by '_' (a leading digit gets a '_' in front; a name that is
+--     already taken gets a suffix _2, _3, ...). Its columns: event_id, ts, ts_wall, tape, pid,
+--     tid, cpu, goid, fault, truncated, then one column per probe argument named after the
+--     argument (from the SDK's type note or the provider file; arg<i> when unknown; a name
+--     equal to one of the columns before gets the suffix _arg). probes.view names it, and
+--     probe_args.column_name the argument columns. The views of all probes of one name (in
+--     several tapes) are one view.
+--   * one TABLE per recorded kernel tracepoint, called tp_<category>_<name> (sanitised the same
+--     way): event_id (events.id), ts, tape, pid, tid, cpu, then one column per field of the
+--     tracepoint's format (common_* fields excepted): integers as INTEGER (signedness as the
+--     format says), char arrays and __data_loc strings as TEXT, other arrays as JSON text
+--     ("[1,2,3]"), pointers as INTEGER, anything else as a BLOB. probes.view names it.
+--
+-- Conventions of every table:
+--   * Times are integers in nanoseconds. Timestamps (ts, *_ts) are CLOCK_MONOTONIC of the
+--     recording host, the clock of bpf_ktime_get_ns(). Wall-clock time is ts + tapes.wall_offset_ns
+--     (nanoseconds since the Unix epoch); the views give it as ts_wall, and
+--     strftime('%Y-%m-%d %H:%M:%f', ts_wall / 1e9, 'unixepoch') turns it into UTC text.
+--   * Integers are SQLite INTEGER (64-bit signed): an unsigned 64-bit value above 2^63-1 is stored
+--     as its two's complement (negative). Floating-point arguments are REAL, strings TEXT
+--     (bytes that are not UTF-8 are kept as a BLOB).
+--   * tape columns refer to tapes.id: several tapes (hosts, rotated files) load into one database.
+--
+-- Functions registered by tracetape in every connection, and by the loadable extension
+-- (`.load PATH/tracetape_sqlite` in the sqlite3 shell): percentile(x, p), percentile_cont(x, p),
+-- median(x), log2_bucket(x), log2_hist(x [, 'json'|'text']). See README.md.
+
+-- Facts about the database and its tapes. Keys with tape NULL describe the database:
+-- schema_version (this file's version, an integer), created_by (tracetape version),
+-- created_wall_ns (when the load finished), span_rules (the --span options given),
+-- spans_unmatched_ends (end events that found no open span: their start was before the capture
+-- or lost), spans_open_peak (most spans open at once while loading), and warning (one row per
+-- problem met while loading, e.g. a damaged tape). Keys with a tape
+-- are that tape's own metadata, copied as recorded (host, kernel, boot_id, command, ...).
+CREATE TABLE meta (
+	tape INTEGER,           -- tapes.id, or NULL for facts about the whole database
+	key TEXT NOT NULL,      -- see above
+	value TEXT              -- always text; numbers in decimal
+);
+
+-- One row per tape loaded into this database.
+CREATE TABLE tapes (
+	id INTEGER PRIMARY KEY,  -- 1, 2, ... in the order given to `tracetape load`
+	path TEXT NOT NULL,      -- the tape's path as given
+	host TEXT,               -- meta 'host' of the tape (NULL when absent)
+	boot_id TEXT,            -- meta 'boot_id': tapes of one boot share a monotonic clock
+	capture INTEGER NOT NULL,-- tapes with the same host and boot id share a capture number and
+	                         -- are paired into spans together (rotated files of one recording)
+	file_bytes INTEGER,      -- size of the tape file, bytes
+	events INTEGER NOT NULL, -- events loaded from this tape
+	lost INTEGER NOT NULL,   -- events the recorder could not record (sum of losses.count)
+	ts_first INTEGER,        -- first event timestamp, ns CLOCK_MONOTONIC (NULL: no events)
+	ts_last INTEGER,         -- last event timestamp, ns CLOCK_MONOTONIC
+	wall_offset_ns INTEGER,  -- add to a timestamp to get ns since the Unix epoch (from the
+	                         -- tape's clock anchors at ts_first; NULL when it has none)
+	status TEXT NOT NULL,    -- 'complete' (closed cleanly), 'unclosed' (no trailer: the
+	                         -- recorder died; every whole block was loaded), 'truncated' (cut
+	                         -- inside a block), 'damaged' (a damaged block stopped the load)
+	warning TEXT             -- what went wrong, NULL for a complete tape
+);
+
+-- The probes of each tape: what events.probe_id refers to.
+CREATE TABLE probes (
+	id INTEGER PRIMARY KEY,       -- unique across the tapes of this database
+	tape INTEGER NOT NULL,        -- tapes.id
+	tape_probe_id INTEGER NOT NULL, -- the probe's id inside its tape
+	kind TEXT NOT NULL,           -- what it is attached to: 'usdt', 'uprobe', 'go_entry',
+	                              -- 'go_return', 'tracepoint', 'builtin' (tracetape's own
+	                              -- process__fork/exec/exit events)
+	provider TEXT NOT NULL,       -- USDT provider, tracepoint category, Go package, 'tracetape'
+	name TEXT NOT NULL,           -- probe name, tracepoint name or function name
+	binary TEXT,                  -- path of the ELF file (NULL for tracepoints)
+	build_id TEXT,                -- hex GNU build id of binary (NULL when absent)
+	arg_specs TEXT,               -- the stapsdt argument string of the first site (USDT)
+	argc INTEGER NOT NULL,        -- number of arguments, 0..12
+	arg_names TEXT NOT NULL,      -- JSON array of the argument names (null where unknown)
+	arg_kinds TEXT NOT NULL,      -- JSON array of the argument kinds (see probe_args.kind)
+	events INTEGER NOT NULL,      -- events of this probe in the events table
+	view TEXT                     -- name of the probe's view (or tp_ table for a tracepoint)
+);
+
+-- One row per argument of each probe.
+CREATE TABLE probe_args (
+	probe_id INTEGER NOT NULL,    -- probes.id
+	idx INTEGER NOT NULL,         -- 0..11: the argument is events.arg<idx>
+	name TEXT,                    -- from the type note or provider file; NULL when unknown
+	kind TEXT NOT NULL,           -- 'u8'..'u64', 's8'..'s64', 'i8'..'i64' (an integer of
+	                              -- unknown sign), 'f32', 'f64', 'ptr', 'str', 'bytes'
+	column_name TEXT NOT NULL,    -- the argument's column in the probe's view
+	PRIMARY KEY (probe_id, idx)
+) WITHOUT ROWID;
+
+-- Every recorded event, in timestamp order (events of all tapes merged by ts).
+CREATE TABLE events (
+	id INTEGER PRIMARY KEY,       -- 1, 2, ... in (ts, cpu, seq) order
+	ts INTEGER NOT NULL,          -- ns CLOCK_MONOTONIC when the probe fired
+	tape INTEGER NOT NULL,        -- tapes.id
+	probe_id INTEGER NOT NULL,    -- probes.id
+	pid INTEGER NOT NULL,         -- process (TGID) in the initial pid namespace
+	tid INTEGER NOT NULL,         -- thread id
+	cpu INTEGER NOT NULL,         -- CPU the probe fired on
+	goid INTEGER,                 -- goroutine id (Go probes); NULL elsewhere
+	fault INTEGER NOT NULL,       -- bit i set: argument i could not be read (it is 0 or '')
+	truncated INTEGER NOT NULL,   -- bit i set: string argument i was cut at the string limit
+	arg0, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11
+	                              -- the arguments, typed by the probe's kinds: INTEGER for
+	                              -- integers and pointers, REAL for floats, TEXT for strings;
+	                              -- NULL past the probe's argc. A tracepoint's record is decoded
+	                              -- into its tp_ table instead (arg0 is NULL there, or the raw
+	                              -- record as a BLOB when its format text is missing).
+);
+
+-- Loss is data: events that fired but could not be recorded.
+CREATE TABLE losses (
+	id INTEGER PRIMARY KEY,
+	tape INTEGER NOT NULL,        -- tapes.id
+	cpu INTEGER NOT NULL,         -- CPU the events were lost on
+	probe_id INTEGER,             -- probes.id; NULL when the recorder did not know the probe
+	ts_start INTEGER NOT NULL,    -- ns CLOCK_MONOTONIC: the window in which they were lost
+	ts_end INTEGER NOT NULL,
+	count INTEGER NOT NULL        -- events lost
+);
+
+-- Spans built at load time by pairing start and end events (README.md "Spans"):
+--   X__begin / X__end whose first argument is an integer: by (process, that id), across
+--   threads (pairing 'id'); X__begin / X__end without one, X__start / X__done and
+--   X__entry / X__return: by thread, as a stack (pairing 'thread'); Go functions: by goroutine,
+--   as a stack (pairing 'goroutine'); `--span NAME=START,END[,key=ARG]` rules (pairing 'custom').
+-- Spans never closed are kept with end_ts, dur and end_* NULL, and unclosed saying why.
+CREATE TABLE spans (
+	id INTEGER PRIMARY KEY,       -- in start order (ties: event order)
+	provider TEXT NOT NULL,       -- provider of the start probe ('' for --span rules)
+	name TEXT NOT NULL,           -- X for X__begin/X__end; the function for Go; NAME of --span
+	pairing TEXT NOT NULL,        -- 'id', 'thread', 'goroutine' or 'custom'
+	tape INTEGER NOT NULL,        -- tapes.id of the start event
+	pid INTEGER NOT NULL,         -- process
+	tid INTEGER NOT NULL,         -- thread of the start event
+	end_tid INTEGER,              -- thread of the end event (differs from tid for cross-thread spans)
+	goid INTEGER,                 -- goroutine (Go spans); NULL elsewhere
+	cpu INTEGER NOT NULL,         -- CPU of the start event
+	end_cpu INTEGER,              -- CPU of the end event
+	start_ts INTEGER NOT NULL,    -- ns CLOCK_MONOTONIC of the start event
+	end_ts INTEGER,               -- ns CLOCK_MONOTONIC of the end event; NULL when never closed
+	dur INTEGER,                  -- end_ts - start_ts, ns; NULL when never closed
+	depth INTEGER NOT NULL,       -- 0 for an outermost span; 1 + parent's depth when nested
+	parent_id INTEGER,            -- spans.id of the enclosing span on the same thread or
+	                              -- goroutine (stack pairings); NULL at depth 0 and for 'id' spans
+	begin_event_id INTEGER NOT NULL, -- events.id of the start event
+	end_event_id INTEGER,         -- events.id of the end event
+	begin_probe_id INTEGER NOT NULL, -- probes.id of the start probe
+	end_probe_id INTEGER,         -- probes.id of the end probe
+	key,                          -- what paired it: the span id ('id'), the key=ARG value
+	                              -- ('custom' with key); NULL for stack pairings
+	lost INTEGER NOT NULL,        -- 1 when a loss window overlaps the span's window (open spans:
+	                              -- up to the end of the capture) on its start or end CPU, or of
+	                              -- its start or end probe, or of an unknown probe: its duration,
+	                              -- or its nesting, may be wrong; 0 otherwise
+	unclosed TEXT                 -- NULL for a closed span; else why it has no end:
+	                              -- 'capture_end' (still open when the capture ended),
+	                              -- 'process_exit' (its process exited, tracetape:process__exit),
+	                              -- 'exec' (its process exec'd another program),
+	                              -- 'id_reused' (a new start with the same id came first)
+);
+
+-- Processes seen: from the tape's process table and tracetape's own fork/exec/exit events.
+CREATE TABLE processes (
+	id INTEGER PRIMARY KEY,
+	tape INTEGER NOT NULL,        -- tapes.id
+	pid INTEGER NOT NULL,
+	ppid INTEGER,                 -- parent pid (NULL when unknown)
+	comm TEXT,                    -- command name (the latest seen)
+	exe TEXT,                     -- executable path
+	cmdline TEXT,                 -- command line, arguments separated by spaces
+	fork_ts INTEGER,              -- ns CLOCK_MONOTONIC of tracetape:process__fork creating it
+	exec_ts INTEGER,              -- ns of its last tracetape:process__exec
+	exit_ts INTEGER,              -- ns of tracetape:process__exit
+	exit_status INTEGER,          -- exit status (process__exit's status argument)
+	exit_signal INTEGER           -- terminating signal, 0 for a normal exit
+);
+
+-- Threads seen in events, with the span of time they were seen in.
+CREATE TABLE threads (
+	tape INTEGER NOT NULL,        -- tapes.id
+	pid INTEGER NOT NULL,
+	tid INTEGER NOT NULL,
+	first_ts INTEGER NOT NULL,    -- ns CLOCK_MONOTONIC of its first event
+	last_ts INTEGER NOT NULL,     -- ns of its last event
+	first_event_id INTEGER NOT NULL, -- events.id of its first event
+	last_event_id INTEGER NOT NULL,  -- events.id of its last event: a thread's latest events are
+	                              -- found scanning back from there (WHERE id <= last_event_id
+	                              -- AND tid = ... ORDER BY id DESC), without an index
+	events INTEGER NOT NULL,      -- number of its events
+	PRIMARY KEY (tape, pid, tid)
+) WITHOUT ROWID;
+
+-- Events with their probe's names and wall-clock time: the convenient way to browse.
+CREATE VIEW events_named AS
+	SELECT e.id, e.ts, e.ts + t.wall_offset_ns AS ts_wall, e.tape, p.provider, p.name,
+	       e.pid, e.tid, e.cpu, e.goid, e.fault, e.truncated,
+	       e.arg0, e.arg1, e.arg2, e.arg3, e.arg4, e.arg5,
+	       e.arg6, e.arg7, e.arg8, e.arg9, e.arg10, e.arg11
+	FROM events e JOIN probes p ON p.id = e.probe_id JOIN tapes t ON t.id = e.tape;
+
+-- @@indexes: built after the bulk insert (one sort each instead of a B-tree update per row).
+-- One statement per line. Kept few on purpose: each costs a sort of its table at load time
+-- (an index on spans (name, dur) would cost as much as the one on events and save little: a
+-- pass over spans is fast). events.id is in time order, so (probe_id) also gives a probe's
+-- events in time order (ORDER BY id); the views use it.
+CREATE INDEX events_probe ON events (probe_id);
+CREATE INDEX spans_unclosed ON spans (unclosed, start_ts) WHERE unclosed IS NOT NULL;
+CREATE INDEX losses_ts ON losses (tape, ts_start);

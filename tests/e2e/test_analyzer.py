@@ -1,0 +1,453 @@
+# SPDX-License-Identifier: MIT
+"""Test plan: the analyzer through the command line (`tracetape load`, `query`, `report`) on tapes
+made by tests/tools/tt-mktape whose spans are known here, independently of tracetape. No BPF.
+
+an-1  spans exact: nesting and recursion on a thread stack (depth, parent), requests paired by id
+      across threads with random overlapping durations, Go functions by goroutine, a span left
+      open, spans over a loss window: the spans table equals what this file computes.
+an-2  report --raw: count, min, p50, p90, p99, p99.9, max per span name equal nearest-rank
+      percentiles computed here; the post-mortem lists the open span and its thread's events.
+an-3  report --by ARG groups by an argument of the start event, exactly.
+an-4  the sqlite3 shell opens the database; `.load` of the extension gives percentile(),
+      percentile_cont(), median(), log2_hist() with the documented definitions.
+an-5  report --html renders in headless Chromium: no console errors, SVG charts in the DOM; a
+      screenshot is kept in tests/artifacts/.
+an-6  query: table, CSV and JSON output exactly; a tape is loaded on the fly.
+an-7  several tapes (two hosts) into one database: tapes, events in time order, no pairing
+      across hosts; a cut tape loads up to the cut with a warning in meta.
+an-8  bad input: invalid SQL, missing file, not a tape, a non-tracetape database, an existing
+      database without --force, bad options: exit 1 / 2 and the exact message.
+an-9  --span NAME=START,END,key=ARG pairs two probes by a string argument, for load and query.
+"""
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from conftest import BUILD_DIR, SOURCE_DIR, db_rows, mktape, run, tt
+
+EXT = BUILD_DIR / "analyzer" / "tracetape_sqlite.so"
+ARTIFACTS = SOURCE_DIR / "tests" / "artifacts"
+T0 = 1_000_000_000
+
+
+def nearest_rank(values, p_num, p_den=1):
+    """The p-th percentile, p = p_num / p_den, by nearest rank: sorted[ceil(p/100 * n) - 1]."""
+    s = sorted(values)
+    rank = -(-(p_num * len(s)) // (p_den * 100))
+    return s[max(rank, 1) - 1]
+
+
+class Capture:
+    """Builds a tt-mktape description and, beside it, the spans it must produce."""
+
+    def __init__(self):
+        self.lines = [
+            "meta host testhost",
+            "meta boot_id boot-1",
+            f"clock {T0} 1700000000000000000",
+            "probe 0 app req__begin u64:id str:url",
+            "probe 1 app req__end u64:id s32:status",
+            "probe 2 app fib__entry s64:n",
+            "probe 3 app fib__return s64:n",
+            "probe 4 go main.work type=go_entry",
+            "probe 5 go main.work type=go_return",
+            "probe 6 app rows u64:n",
+        ]
+        self.events = []   # (ts, cpu, pid, tid, probe, extra tokens)
+        self.spans = []    # dicts, completed by finish()
+        self.losses = []   # (cpu, tape probe id or None, start, end, count)
+
+    def ev(self, ts, pid, tid, probe, *args, goid=None):
+        extra = ([f"goid={goid}"] if goid else []) + [str(a) for a in args]
+        self.events.append((ts, tid % 4, pid, tid, probe, extra))
+        return (ts, tid % 4, probe)
+
+    def span(self, name, provider, pairing, pid, start, end, depth=0, parent=None, key=None,
+             goid=None):
+        s = dict(name=name, provider=provider, pairing=pairing, pid=pid, start=start, end=end,
+                 depth=depth, parent=parent, key=key, goid=goid)
+        self.spans.append(s)
+        return s
+
+    def text(self):
+        lines = list(self.lines)
+        for ts, cpu, pid, tid, probe, extra in sorted(self.events):
+            lines.append(" ".join(["event", str(ts), str(cpu), str(pid), str(tid), str(probe)] + extra))
+        for cpu, probe, start, end, count in self.losses:
+            lines.append(f"loss {cpu} {'*' if probe is None else probe} {start} {end} {count}")
+        return "\n".join(lines) + "\n"
+
+    def finish(self):
+        """Span ids in start order, parents as ids, lost flags by the documented rule."""
+        order = sorted(self.spans, key=lambda s: s["start"][0])
+        for i, s in enumerate(order, 1):
+            s["id"] = i
+        last = max(e[0] for e in self.events)
+        rows = []
+        for s in order:
+            st_ts, st_cpu, st_probe = s["start"]
+            en_ts, en_cpu, en_probe = s["end"] if s["end"] else (None, None, None)
+            lost = 0
+            for cpu, probe, a, b, _ in self.losses:
+                hi = en_ts if en_ts is not None else last
+                if a <= hi and b >= st_ts and (probe is None or cpu in (st_cpu, en_cpu)
+                                                or probe in (st_probe, en_probe)):
+                    lost = 1
+            rows.append((s["id"], s["provider"], s["name"], s["pairing"], s["pid"], st_ts, en_ts,
+                         None if en_ts is None else en_ts - st_ts, s["depth"],
+                         s["parent"]["id"] if s["parent"] else None, s["key"], s["goid"], lost,
+                         None if s["end"] else s.get("unclosed", "capture_end")))
+        return rows
+
+
+def build_capture(seed=7, requests=400):
+    c = Capture()
+    rnd = random.Random(seed)
+    t = T0
+    # thread stack: fib(3) -> fib(2) -> fib(1), recursion, on tid 101; a flat call on tid 102
+    a = c.ev(t + 100, 100, 101, 2, 3)
+    b = c.ev(t + 110, 100, 101, 2, 2)
+    x = c.ev(t + 115, 100, 102, 2, 9)
+    d = c.ev(t + 120, 100, 101, 2, 1)
+    e = c.ev(t + 125, 100, 101, 3, 1)
+    f = c.ev(t + 150, 100, 101, 3, 2)
+    g = c.ev(t + 160, 100, 102, 3, 9)
+    h = c.ev(t + 300, 100, 101, 3, 3)
+    outer = c.span("fib", "app", "thread", 100, a, h)
+    mid = c.span("fib", "app", "thread", 100, b, f, depth=1, parent=outer)
+    c.span("fib", "app", "thread", 100, d, e, depth=2, parent=mid)
+    c.span("fib", "app", "thread", 100, x, g)
+    # Go: goroutine 5 migrates from thread 301 to 302 and recurses
+    p = c.ev(t + 400, 300, 301, 4, goid=5)
+    q = c.ev(t + 410, 300, 302, 4, goid=5)
+    r = c.ev(t + 470, 300, 302, 5, goid=5)
+    s = c.ev(t + 900, 300, 301, 5, goid=5)
+    go_outer = c.span("main.work", "go", "goroutine", 300, p, s, goid=5)
+    c.span("main.work", "go", "goroutine", 300, q, r, depth=1, parent=go_outer, goid=5)
+    # requests by id across threads 201..204, overlapping; durations over several octaves
+    used = {e[0] for e in c.events}
+    for i in range(requests):
+        while True:
+            start = t + 1000 + rnd.randrange(10_000_000)
+            dur = int(2 ** rnd.uniform(8, 20))
+            if start not in used and start + dur not in used:
+                break
+        used |= {start, start + dur}
+        tid_b, tid_e = 201 + rnd.randrange(4), 201 + rnd.randrange(4)
+        b = c.ev(start, 200, tid_b, 0, 1000 + i, f'"/page/{i % 5}"')
+        e = c.ev(start + dur, 200, tid_e, 1, 1000 + i, 200 + i % 3)
+        c.span("req", "app", "id", 200, b, e, key=1000 + i)
+    # one request never answered: open at the end
+    o = c.ev(t + 10_500_000, 200, 201, 0, 99999, '"/hang"')
+    c.span("req", "app", "id", 200, o, None, key=99999)
+    # values of a plain probe, after everything else
+    for i in range(50):
+        c.ev(t + 10_600_000 + i, 200, 204, 6, i * 7)
+    # a loss of req__end events on cpu 2 in a window inside the capture
+    c.losses.append((2, 1, t + 5_000_000, t + 5_200_000, 4))
+    return c
+
+
+@pytest.fixture(scope="module")
+def capture(tmp_path_factory):
+    d = tmp_path_factory.mktemp("an")
+    c = build_capture()
+    mktape(c.text(), d / "cap.tape")
+    r = tt("load", "-o", d / "cap.db", d / "cap.tape")
+    assert r.returncode == 0, r.stderr
+    return c, d / "cap.tape", d / "cap.db"
+
+
+def test_spans_exact(capture):
+    c, _, db = capture
+    want = c.finish()
+    got = db_rows(db, "SELECT id, provider, name, pairing, pid, start_ts, end_ts, dur, depth, "
+                      "parent_id, key, goid, lost, unclosed FROM spans ORDER BY id")
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        assert g == w
+    # the loss touched some requests but not all
+    assert 0 < sum(r[12] for r in want) < len(want)
+    # threads of cross-thread spans come from the events
+    n = db_rows(db, "SELECT count(*) FROM spans s JOIN events b ON b.id = s.begin_event_id "
+                    "JOIN events e ON e.id = s.end_event_id WHERE s.tid = b.tid AND s.end_tid = e.tid "
+                    "AND s.start_ts = b.ts AND s.end_ts = e.ts")
+    assert n[0][0] == sum(1 for w in want if w[6] is not None)
+
+
+def report_table(text, section="Spans"):
+    """{label: [columns...]} of a section of `report --raw`."""
+    rows, on = {}, False
+    for line in text.splitlines():
+        if line.startswith(section):
+            on = True
+            continue
+        if on and not line.strip():
+            break
+        if on and not line.strip().startswith("name"):
+            parts = line.split()
+            rows[parts[0]] = parts[1:]
+    return rows
+
+
+def test_report_percentiles_exact(capture):
+    c, tape, db = capture
+    want = c.finish()
+    r = tt("report", "--raw", db)
+    assert r.returncode == 0, r.stderr
+    rows = report_table(r.stdout)
+    first = min(e[0] for e in c.events)
+    last = max(e[0] for e in c.events)
+    for name, label in (("req", "app:req"), ("fib", "app:fib"), ("main.work", "go:main.work")):
+        durs = [w[7] for w in want if w[2] == name and w[7] is not None]
+        cols = rows[label]
+        assert int(cols[0]) == len(durs)
+        assert float(cols[1]) == pytest.approx(len(durs) * 1e9 / (last - first), rel=1e-6)
+        assert [int(x) for x in cols[2:8]] == [
+            min(durs), nearest_rank(durs, 50), nearest_rank(durs, 90), nearest_rank(durs, 99),
+            nearest_rank(durs, 999, 10), max(durs)]
+        assert int(cols[8]) == sum(1 for w in want if w[2] == name and w[6] is None)
+        assert int(cols[9]) == sum(w[12] for w in want if w[2] == name)
+    # the plain probe's argument distribution
+    vals = [i * 7 for i in range(50)]
+    p = report_table(r.stdout, "Probes")["app:rows"]
+    assert p[0] == "50" and p[3] == "n"
+    assert [int(x) for x in p[4:10]] == [min(vals), nearest_rank(vals, 50), nearest_rank(vals, 90),
+                                         nearest_rank(vals, 99), nearest_rank(vals, 999, 10), max(vals)]
+    # the post-mortem: the open request, then its thread's last events, oldest first
+    pm = r.stdout.split("Open at the end")[1]
+    assert "(oldest first; 1 of 1)" in pm
+    assert re.search(r'app:req span \d+: started \+\d+, open for \d+ at the end, pid 200 tid 201, '
+                     r'capture_end  id=99999 url="/hang"', pm)
+    thread_events = [e for e in sorted(c.events) if e[3] == 201]
+    last_lines = pm.split("last events of thread 201:\n")[1].splitlines()[:5]
+    assert len(last_lines) == 5
+    for line, e in zip(last_lines, thread_events[-5:]):
+        probe = {0: "app:req__begin id=", 1: "app:req__end id="}[e[4]]
+        assert line.strip().startswith(f"+{e[0] - first}  {probe}{e[5][0]} ")
+    # losses and what they touch
+    assert "Losses: 4 events lost in 1 window" in r.stdout
+    assert "app:req__end: 4 events lost" in r.stdout
+    # the same report works on the tape directly
+    r2 = tt("report", "--raw", tape)
+    assert r2.returncode == 0, r2.stderr
+    assert report_table(r2.stdout) == rows
+
+
+def test_report_by_argument(capture):
+    c, _, db = capture
+    want = c.finish()
+    r = tt("report", "--raw", "--by", "url", "--top", "100", db)
+    assert r.returncode == 0, r.stderr
+    url_of = {e[5][0]: e[5][1].strip('"') for e in c.events if e[4] == 0}
+    groups = {}
+    for w in want:
+        if w[2] == "req" and w[7] is not None:
+            groups.setdefault(url_of[str(w[10])], []).append(w[7])
+    text = r.stdout.split("Spans by argument\n")[1].split("\n\n")[0]
+    seen = 0
+    for line in text.splitlines()[1:]:
+        m = re.match(r"\s+app:req url=(\S+)\s+(\d+)\s+\S+\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)", line)
+        if not m:
+            continue
+        durs = groups[m.group(1)]
+        assert int(m.group(2)) == len(durs)
+        assert [int(m.group(i)) for i in range(3, 9)] == [
+            min(durs), nearest_rank(durs, 50), nearest_rank(durs, 90), nearest_rank(durs, 99),
+            nearest_rank(durs, 999, 10), max(durs)]
+        seen += 1
+    assert seen == len(groups) == 5
+
+
+def test_sqlite3_shell_with_extension(capture):
+    _, _, db = capture
+    sqlite3 = shutil.which("sqlite3") or "/usr/bin/sqlite3"
+    assert Path(sqlite3).exists(), "the sqlite3 shell is needed (apt-get install sqlite3)"
+    assert EXT.exists()
+    durs = [r[0] for r in db_rows(db, "SELECT dur FROM spans WHERE name = 'req' AND dur IS NOT NULL")]
+    s = sorted(durs)
+    n = len(s)
+    h = (n - 1) * 0.9
+    cont = s[int(h)] + (h - int(h)) * (s[int(h) + 1] - s[int(h)])
+    med = (s[n // 2] + s[(n - 1) // 2]) / 2
+    r = run([sqlite3, "-batch", db, f".load {EXT.with_suffix('')}",
+             "SELECT percentile(dur, 50), percentile(dur, 99.9), percentile_cont(dur, 90), median(dur), "
+             "log2_hist(dur) FROM spans WHERE name = 'req';"])
+    assert r.returncode == 0, r.stderr
+    p50, p999, pc90, m, hist = r.stdout.strip().split("|")
+    assert int(p50) == nearest_rank(durs, 50)
+    assert int(p999) == nearest_rank(durs, 999, 10)
+    assert float(pc90) == pytest.approx(cont, rel=1e-12)
+    assert float(m) == pytest.approx(med)
+    buckets = json.loads(hist)
+    assert sum(b["count"] for b in buckets) == n
+    for b in buckets:
+        assert b["count"] == sum(1 for d in durs if b["lo"] <= d < b["hi"])
+    # the shell without the extension still reads everything
+    r = run([sqlite3, "-batch", db, "SELECT count(*) FROM events; SELECT count(*) FROM app_rows;"])
+    assert r.returncode == 0 and r.stdout.split() == [str(len(build_capture().events)), "50"]
+
+
+def test_html_report_renders(capture, tmp_path):
+    _, _, db = capture
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        pytest.fail("headless Chromium (/usr/bin/chromium) is needed for this test")
+    html = tmp_path / "report.html"
+    r = tt("report", "--html", html, db)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == ""
+    page = html.read_text()
+    assert "<script" not in page and "http://" not in page.replace("http://www.w3.org/2000/svg", "")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / "analyzer_report.png"
+    if shot.exists():
+        shot.unlink()
+    base = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    with tempfile.TemporaryDirectory() as prof:
+        r = run(base + [f"--user-data-dir={prof}", "--enable-logging=stderr", "--v=0",
+                        "--dump-dom", f"file://{html}"], timeout=120)
+    assert r.returncode == 0, r.stderr
+    errors = [l for l in r.stderr.splitlines() if "CONSOLE" in l or "Uncaught" in l]
+    assert not errors, errors
+    dom = r.stdout
+    assert dom.count('<svg class="hist"') == 3
+    assert dom.count('<svg class="scatter"') == 3
+    assert dom.count('<svg class="timeline"') == 1
+    assert dom.count('class="bar"') > 5 and dom.count('class="pt"') > 100 and dom.count('class="slow"') == 10
+    with tempfile.TemporaryDirectory() as prof:
+        r = run(base + [f"--user-data-dir={prof}", f"--screenshot={shot}", "--window-size=1280,2000",
+                        f"file://{html}"], timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert shot.exists() and shot.stat().st_size > 10000
+
+
+def test_query_formats(capture):
+    _, tape, db = capture
+    sql = ("SELECT id, name, dur FROM spans WHERE name = 'fib' ORDER BY id; "
+           "SELECT 'a,b' AS s, 1.5 AS x, NULL AS n, x'00ff' AS b")
+    r = tt("query", db, sql)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == (
+        "id  name  dur\n"
+        "--  ----  ---\n"
+        " 1  fib   200\n"
+        " 2  fib    40\n"
+        " 3  fib    45\n"
+        " 4  fib     5\n"
+        "\n"
+        "s    x    n     b\n"
+        "---  ---  ----  -------\n"
+        "a,b  1.5  NULL  x'00ff'\n")
+    r = tt("query", "--format", "csv", db, sql)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == ("id,name,dur\n1,fib,200\n2,fib,40\n3,fib,45\n4,fib,5\n\n"
+                        "s,x,n,b\n\"a,b\",1.5,,x'00ff'\n")
+    r = tt("query", "--format", "json", tape, sql)   # a tape: loaded on the fly
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == (
+        '[\n{"id":1,"name":"fib","dur":200},\n{"id":2,"name":"fib","dur":40},\n'
+        '{"id":3,"name":"fib","dur":45},\n{"id":4,"name":"fib","dur":5}\n]\n'
+        '[\n{"s":"a,b","x":1.5,"n":null,"b":"x\'00ff\'"}\n]\n')
+    r = tt("query", db, "SELECT 1 WHERE 0")
+    assert r.returncode == 0 and r.stdout == "1\n-\n"
+
+
+def test_several_tapes_and_a_cut_one(tmp_path):
+    one = ("meta host h1\nmeta boot_id b\nprobe 0 app x__begin u64:id\nprobe 1 app x__end u64:id\n"
+           "event 100 0 1 1 0 7\nevent 300 0 1 1 1 7\n")
+    two = ("meta host h2\nmeta boot_id b\nprobe 0 app x__begin u64:id\nprobe 1 app x__end u64:id\n"
+           "event 200 0 1 1 0 7\nevent 250 0 1 1 1 8\nevent 260 0 1 1 1 7\n")
+    mktape(one, tmp_path / "1.tape")
+    mktape(two, tmp_path / "2.tape")
+    db = tmp_path / "m.db"
+    r = tt("load", "-q", "-o", db, tmp_path / "1.tape", tmp_path / "2.tape")
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    assert db_rows(db, "SELECT id, host, capture, events, status FROM tapes") == [
+        (1, "h1", 1, 2, "complete"), (2, "h2", 2, 3, "complete")]
+    assert db_rows(db, "SELECT ts, tape FROM events ORDER BY id") == [
+        (100, 1), (200, 2), (250, 2), (260, 2), (300, 1)]
+    # same pid and id on two hosts: paired within each host only
+    assert db_rows(db, "SELECT tape, start_ts, end_ts FROM spans ORDER BY id") == [
+        (1, 100, 300), (2, 200, 260)]
+    # a cut tape: everything before the cut, a warning kept in meta, exit 0
+    many = "probe 0 a b\n" + "".join(f"event {1000 + i} 0 1 1 0\n" for i in range(100))
+    mktape(many, tmp_path / "cut.tape", "--block-events", "10", "--no-trailer", "--cut", "-3")
+    r = tt("load", "-o", tmp_path / "cut.db", tmp_path / "cut.tape")
+    assert r.returncode == 0, r.stderr
+    assert "warning: tape '" in r.stderr and "is cut inside a block" in r.stderr
+    (status, events), = db_rows(tmp_path / "cut.db", "SELECT status, events FROM tapes")
+    assert status == "truncated" and events == 90
+    assert len(db_rows(tmp_path / "cut.db", "SELECT 1 FROM meta WHERE key = 'warning'")) == 1
+
+
+def test_bad_input(capture, tmp_path):
+    _, tape, db = capture
+    r = tt("query", db, "SELEC 1")
+    assert (r.returncode, r.stdout, r.stderr) == (
+        1, "", 'tracetape query: error: near "SELEC": syntax error\n')
+    r = tt("query", db, "SELECT * FROM nope")
+    assert (r.returncode, r.stderr) == (1, "tracetape query: error: no such table: nope\n")
+    missing = tmp_path / "missing.db"
+    r = tt("query", missing, "SELECT 1")
+    assert (r.returncode, r.stderr) == (
+        1, f"tracetape query: error: cannot open '{missing}': No such file or directory\n")
+    text = tmp_path / "text.txt"
+    text.write_text("hello, this is not a tape at all, only some text\n")
+    r = tt("report", text)
+    assert (r.returncode, r.stderr) == (
+        1, f"tracetape report: error: '{text}' is neither a tape nor an SQLite database\n")
+    r = tt("load", "-o", tmp_path / "x.db", text)
+    assert (r.returncode, r.stderr) == (
+        1, f"tracetape load: error: cannot read tape '{text}': not a tracetape tape\n")
+    assert not (tmp_path / "x.db").exists()
+    r = tt("load", "-o", tmp_path / "x.db", missing)
+    assert (r.returncode, r.stderr) == (
+        1, f"tracetape load: error: cannot read tape '{missing}': No such file or directory\n")
+    r = tt("load", "-o", db, tape)
+    assert (r.returncode, r.stderr) == (
+        1, f"tracetape load: error: '{db}' already exists; use --force to replace it\n")
+    other = tmp_path / "other.db"
+    subprocess.run(["/usr/bin/python3", "-c", f"import sqlite3; sqlite3.connect('{other}').execute('CREATE TABLE t(x)')"],
+                   check=True)
+    r = tt("report", other)
+    assert (r.returncode, r.stderr) == (
+        1, f"tracetape report: error: '{other}' is not a tracetape database (no schema_version in a meta table)\n")
+    assert tt("query", other, "SELECT count(*) FROM t").stdout == "count(*)\n--------\n       0\n"
+    r = tt("report", "--by", "nope", db)
+    assert (r.returncode, r.stderr) == (2, "tracetape report: error: --by nope: no probe has an argument named 'nope' (see the probe_args table)\n")
+    for args, msg in (
+            (["load"], "no tape given"),
+            (["load", "--span", "x=a", tape], "--span 'x=a': expected NAME=START,END[,key=ARG]"),
+            (["query", db], "expected a DB or TAPE and an SQL text"),
+            (["query", "--format", "xml", db, "SELECT 1"], "--format 'xml': expected table, csv or json"),
+            (["report", "--top", "0", db], "--top '0': expected a number from 1 to 1000"),
+            (["report"], "expected a DB or TAPE")):
+        r = tt(*args)
+        assert r.returncode == 2, (args, r.stderr)
+        assert msg in r.stderr, (args, r.stderr)
+
+
+def test_custom_span_rule(tmp_path):
+    desc = ("probe 0 db send str:query u64:n\nprobe 1 db recv str:query\n"
+            'event 100 0 1 1 0 "select 1" 5\nevent 110 0 1 2 0 "select 2" 6\n'
+            'event 150 1 1 3 1 "select 2"\nevent 190 1 1 3 1 "select 1"\nevent 200 1 1 3 1 "select 3"\n')
+    mktape(desc, tmp_path / "c.tape")
+    db = tmp_path / "c.db"
+    r = tt("load", "-q", "--span", "rt=db:send,recv,key=query", "-o", db, tmp_path / "c.tape")
+    assert r.returncode == 0, r.stderr
+    assert db_rows(db, "SELECT id, provider, name, pairing, key, tid, end_tid, dur FROM spans ORDER BY id") == [
+        (1, "", "rt", "custom", "select 1", 1, 3, 90), (2, "", "rt", "custom", "select 2", 2, 3, 40)]
+    assert db_rows(db, "SELECT value FROM meta WHERE key = 'span_rules'") == [("rt=db:send,recv,key=query",)]
+    # options after the positional arguments, and the rule given to query for a tape
+    r = tt("query", tmp_path / "c.tape", "SELECT name, dur FROM spans", "--format", "csv",
+           "--span", "rt=db:send,recv,key=query")
+    assert (r.returncode, r.stdout) == (0, "name,dur\nrt,90\nrt,40\n")
