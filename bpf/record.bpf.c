@@ -397,6 +397,9 @@ int usdt(struct pt_regs *ctx)
 	seq = bpf_map_lookup_elem(&cpu_seq, &zero);
 	if (!site || !seq)
 		return 0;
+	/* x86 EFLAGS CF (0x1) or ZF (0x40): jbe goes to morestack; this call has not begun. */
+	if ((site->flags & TT_BPF_SITE_JBE) && (ctx->flags & 0x41))
+		return 0;
 	/* Not atomic: two hits racing on one CPU may share a number, which only weakens the
 	 * tie-break of equal timestamps; counts never depend on it. */
 	n = (*seq)++;

@@ -44,6 +44,9 @@ struct tt_bpf_arg {
 #define TT_BPF_SITE_GO 0x1   /* a Go function: read the goroutine id at *(r14 + goid_off) */
 #define TT_BPF_SITE_STRS 0x2 /* some argument is a string or bytes: the record is built in
 				scratch memory */
+#define TT_BPF_SITE_JBE 0x4  /* a Go function's stack-check `jbe`: ignore the hit when the branch
+				is taken (CF or ZF set), the function then grows its stack and
+				starts over */
 
 struct tt_bpf_site {
 	__u32 probe_id;  /* the probe this site fires, index into the capture's probe table */

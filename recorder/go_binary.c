@@ -893,7 +893,8 @@ static bool op_is_reg(const cs_x86_op *op, x86_reg reg)
  * too. T must lie inside the function: that is where the morestack call and the jump back to the
  * entry live.
  */
-static uint64_t prologue_end(const cs_insn *insns, size_t n, uint64_t entry, uint64_t size)
+static uint64_t prologue_end(const cs_insn *insns, size_t n, uint64_t entry, uint64_t size,
+			     uint64_t *jbe)
 {
 	x86_reg tls_g = X86_REG_INVALID;
 
@@ -922,6 +923,7 @@ static uint64_t prologue_end(const cs_insn *insns, size_t n, uint64_t entry, uin
 
 		if (target < entry || target - entry >= size)
 			return 0;
+		*jbe = insns[i + 1].address;
 		return insns[i + 1].address + insns[i + 1].size;
 	}
 	return 0;
@@ -972,10 +974,11 @@ static int disassemble(struct tt_go_binary *bin, struct tt_go_func *fn, const ui
 				goto cleanup;
 		}
 	}
-	uint64_t after = prologue_end(first, first_cnt, fn->entry_vaddr, fn->size);
+	uint64_t jbe = 0, after = prologue_end(first, first_cnt, fn->entry_vaddr, fn->size, &jbe);
 
 	fn->has_prologue = after != 0;
 	fn->probe_vaddr = after ? after : fn->entry_vaddr;
+	fn->jbe_vaddr = jbe;
 	fn->no_ret = fn->ret_cnt == 0;
 cleanup:
 	cs_free(insn, 1);
@@ -1568,6 +1571,26 @@ static const struct func_ent *func_by_vaddr(const struct tt_go_binary *bin, uint
 	return lo < bin->func_cnt && bin->funcs[lo].vaddr == vaddr ? &bin->funcs[lo] : NULL;
 }
 
+const char *tt_go_binary__func_name_at(const struct tt_go_binary *bin, uint64_t pc)
+{
+	size_t lo = 0, hi = bin->func_cnt;
+
+	/* The last function starting at or before pc, if pc lies inside it. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (bin->funcs[mid].vaddr <= pc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return NULL;
+	const struct func_ent *f = &bin->funcs[lo - 1];
+
+	return pc - f->vaddr < f->size ? f->name : NULL;
+}
+
 static int func_info(struct tt_go_binary *bin, const struct func_ent *f, struct tt_go_func **func)
 {
 	struct tt_go_func *fn = NULL;
@@ -1596,6 +1619,8 @@ static int func_info(struct tt_go_binary *bin, const struct func_ent *f, struct 
 		goto cleanup;
 	/* Both in the same segment as the entry, which the whole function lies in. */
 	fn->probe_offset = fn->probe_vaddr - fn->entry_vaddr + fn->entry_offset;
+	if (fn->has_prologue)
+		fn->jbe_offset = fn->jbe_vaddr - fn->entry_vaddr + fn->entry_offset;
 	if (fn->ret_cnt) {
 		fn->ret_offsets = calloc(fn->ret_cnt, sizeof(*fn->ret_offsets));
 		if (!fn->ret_offsets) {

@@ -127,6 +127,12 @@ struct tt_go_func {
 	 * itself for functions without a stack check (NOSPLIT, small leaves). */
 	uint64_t probe_vaddr;
 	uint64_t probe_offset;
+	/* The prologue's `jbe` itself, when has_prologue: the kernel emulates a conditional jump
+	 * instead of single-stepping it out of line, so a probe there costs several times less
+	 * than one after it. It runs again when the stack grows; the flags tell the two runs apart
+	 * (CF or ZF set: the branch to morestack is taken and the function will start over). */
+	uint64_t jbe_vaddr;
+	uint64_t jbe_offset;
 	uint8_t has_prologue;
 	uint8_t no_ret;           /* no RET at all: tail jumps, noreturn functions (exit probes
 				     cannot fire; the caller must close such entries otherwise) */
@@ -209,6 +215,13 @@ int tt_go_binary__func_info(struct tt_go_binary *bin, const char *name, struct t
  */
 int tt_go_binary__func_info_at(struct tt_go_binary *bin, uint64_t vaddr, struct tt_go_func **func);
 void tt_go_func__free(struct tt_go_func *func);
+
+/*
+ * The name of the function whose code contains link-time address pc (borrowed, valid until
+ * tt_go_binary__free()), or NULL. Used to name the code a goroutine starts at or was created
+ * from.
+ */
+const char *tt_go_binary__func_name_at(const struct tt_go_binary *bin, uint64_t pc);
 
 /* Names for diagnostics and listings: "string", "slice", ...; "float register", ... */
 const char *tt_go_kind_str(enum tt_go_kind kind);

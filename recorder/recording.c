@@ -9,6 +9,7 @@
  * the ready line; release the command; then consume the ring until told to stop. On the way out
  * links are closed first, so that the last records and loss counts can be drained completely.
  */
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -73,6 +74,8 @@ struct probe {
 	size_t binary;          /* index into bins, SIZE_MAX for built-in probes */
 	size_t site_cnt;
 	uint16_t str_mask;      /* bit i: argument i is recorded as a string */
+	uint16_t sym_mask;      /* bit i: argument i is a code address of a Go binary, recorded as
+				   the name of the function containing it */
 };
 
 struct tracepoint {
@@ -581,6 +584,23 @@ static char *go_column(const char *name, const char *piece)
 	return strdup(buf);
 }
 
+/*
+ * A parameter that holds code the program will run or ran: a *runtime.funcval (the function a
+ * goroutine starts at, runtime.newproc1's fn) or a uintptr named like a pc (its callerpc). Such
+ * values are recorded as the name of the function they point into, so that goroutine creation
+ * reads "main.checkSite.func1 created by main.checkSite".
+ */
+static int go_code_address(const struct tt_go_param *prm)
+{
+	size_t n = strlen(prm->name);
+
+	if (prm->piece_cnt != 1)
+		return 0;
+	if (prm->go_kind == TT_GO_KIND_PTR && !strcmp(prm->type_name, "*runtime.funcval"))
+		return prm->pieces[0].loc == TT_LOC_REG;
+	return prm->go_kind == TT_GO_KIND_UINTPTR && n >= 2 && !strcmp(prm->name + n - 2, "pc");
+}
+
 static void go_piece_arg(const struct tt_go_piece *pc, struct tt_bpf_arg *a)
 {
 	a->size = pc->size;
@@ -623,6 +643,24 @@ static void go_args(struct session *s, const char *fn, const struct tt_go_param 
 			tt_warn(s->out, "%s: only the first %d argument words are recorded", fn,
 				TT_MAX_ARGS);
 			return;
+		}
+		if (go_code_address(prm)) {
+			struct tt_bpf_arg *a = &site->args[site->argc];
+
+			go_piece_arg(&prm->pieces[0], a);
+			if (prm->go_kind == TT_GO_KIND_PTR) {
+				/* *runtime.funcval: its first word is the entry of the code */
+				a->loc = TT_BPF_LOC_MEM;
+				a->flags |= TT_BPF_ARG_BASE;
+				a->disp = 0;
+				a->size = 8;
+			}
+			p->d.kinds[site->argc] = TT_KIND_STR;
+			p->d.arg_names[site->argc] = go_column(prm->name, NULL);
+			p->str_mask |= 1u << site->argc;
+			p->sym_mask |= 1u << site->argc;
+			site->argc++;
+			continue;
 		}
 		if (is_str) {
 			struct tt_bpf_arg *a = &site->args[site->argc];
@@ -670,7 +708,7 @@ static int add_go_probe(struct session *s, size_t bin, const struct tt_go_func *
 		return err;
 	memset(&site, 0, sizeof(site));
 	site.probe_id = id;
-	site.flags = TT_BPF_SITE_GO;
+	site.flags = TT_BPF_SITE_GO | (entry && fn->has_prologue ? TT_BPF_SITE_JBE : 0);
 	site.goid_off = (uint16_t)goid_off;
 	if (entry)
 		go_args(s, fn->name, fn->params, fn->param_cnt, &s->probes[id], &site);
@@ -680,7 +718,8 @@ static int add_go_probe(struct session *s, size_t bin, const struct tt_go_func *
 	if (err)
 		return err;
 	if (entry) {
-		err = add_site_to_binary(b, fn->probe_offset, 0, spec_id);
+		err = add_site_to_binary(b, fn->has_prologue ? fn->jbe_offset : fn->probe_offset, 0,
+					 spec_id);
 		if (!err)
 			s->probes[id].site_cnt++;
 		return err == -EEXIST ? 0 : err;
@@ -1486,6 +1525,26 @@ static void emit_builtin(struct session *s, const struct tt_ring_proc *p)
 	s->events++;
 }
 
+/*
+ * The name of the function containing pc in probe p's Go binary. Go executables are not
+ * position independent by default, so a runtime address is the link-time address; for a PIE
+ * the address is kept, in hex.
+ */
+static struct tt_bytes go_symbol(struct session *s, const struct probe *p, uint64_t pc, unsigned i)
+{
+	struct binary *b = &s->bins[p->binary];
+	const char *name = NULL;
+	static char hex[TT_MAX_ARGS][24];
+
+	if (b->go && !binary_elf(b) && tt_elf__type(b->elf) == ET_EXEC)
+		name = tt_go_binary__func_name_at(b->go, pc);
+	if (!name) {
+		snprintf(hex[i], sizeof(hex[i]), "0x%llx", (unsigned long long)pc);
+		name = hex[i];
+	}
+	return (struct tt_bytes){(const uint8_t *)name, (uint32_t)strlen(name), 0};
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct session *s = ctx;
@@ -1554,6 +1613,11 @@ static int on_record(void *ctx, void *data, size_t size)
 	ev.fault_mask = rec.fault_mask;
 	ev.argc = rec.argc;
 	for (unsigned i = 0; i < rec.argc; i++) {
+		if (p->sym_mask & (1u << i)) {
+			ev.args[i] = 0;
+			ev.strs[i] = go_symbol(s, p, rec.args[i], i);
+			continue;
+		}
 		if (!(p->str_mask & (1u << i))) {
 			ev.args[i] = rec.args[i];
 			continue;

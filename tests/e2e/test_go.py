@@ -5,7 +5,8 @@ go-1  The example web server (default build and -gcflags=all=-l): N requests wit
       parameters give exactly N entries and N returns of main.prepareAnswer with the exact
       name, year and status and the exact returned string, each return on the goroutine of
       its entry; main.checkSite's entries and returns pair by goroutine, with the 2 ms its
-      helper goroutine sleeps inside every pair.
+      helper goroutine sleeps inside every pair; runtime.newproc1 shows, symbolized, the N
+      helper goroutines checkSite started.
 go-2  A recursive function 10,000 levels deep, called 100,000 times in all while its stack
       grows: exactly 100,000 entries and returns, the program's own result, no crash.
 go-3  A stripped binary (-ldflags='-s -w'): functions are still found by name (pclntab).
@@ -82,8 +83,8 @@ def test_server_arguments_results_goroutines(gobuild, tmp_path, flags):
     port = 18400 + (os.getpid() % 500) + (7 if flags else 0)
     people = [("Ada", 1815), ("Grace", 1906), ("Alan", 1912), ("Barbara", 1939), ("Ken", 1943)]
     n = 2 * len(people)
-    rec, _ = start(["-o", tape, "go:main.*", "--", server, "-addr", f"127.0.0.1:{port}",
-                    "-requests", n])
+    rec, _ = start(["-o", tape, "go:main.*", "go:runtime.newproc1", "--", server, "-addr",
+                    f"127.0.0.1:{port}", "-requests", n])
     answers = []
     for k in range(n):
         name, year = people[k % len(people)]
@@ -110,6 +111,11 @@ def test_server_arguments_results_goroutines(gobuild, tmp_path, flags):
     helpers = pair_by_goroutine(events, "main.checkSite.func1")
     assert len(helpers) == n
     assert not {e["goid"] for e, _ in helpers} & {e["goid"] for e, _ in checks}
+    # goroutine creation, symbolized: each checkSite started its helper goroutine
+    created = Counter((e["args"]["fn"], e["args"]["callerpc"]) for e in events
+                      if e["probe"] == "go:runtime.newproc1")
+    assert created[("main.checkSite.func1", "main.checkSite")] == n
+    assert created[("main.main.func1", "main.main")] == 1
 
 
 def test_deep_recursion_exact_counts(gobuild, tmp_path):

@@ -1,0 +1,3 @@
+module tracetape/bench/go
+
+go 1.19
