@@ -8,7 +8,8 @@ rec-1  -- COMMAND: every event of the argument matrix (all integer sizes and sig
 rec-2  probes in a shared library found through the executable's DT_NEEDED (no path given),
        and through an explicit library path.
 rec-3  semaphore-guarded probes: the guarded code runs exactly as often as the probe is
-       recorded while recording, and never without a recording.
+       recorded while recording, and never without a recording; a running process's
+       semaphore goes up when the recording attaches and down when it ends.
 rec-4  -p PID of an already running process; a path capture (no -p) catches a process that
        starts after the recording began; other processes are not recorded under -p.
 rec-5  overload: a producer that outruns a small ring: recorded + lost == fired, exactly,
@@ -18,7 +19,7 @@ rec-6  kill -9 of the recorder: the tape reads back with every event of its whol
 rec-7  third-party probes: PHP 8.2 function__entry counts per function (USE_ZEND_DTRACE=1,
        semaphore-guarded), libstdc++ throw/catch counts.
 rec-8  failures: no spec, bad spec, a spec matching nothing, a binary without notes, a
-       missing PID, a missing command: messages and exit codes.
+       missing PID, a missing command, not root: messages and exit codes.
 """
 import json
 import os
@@ -144,6 +145,31 @@ def test_argument_matrix_exact(fixture_bin, tmp_path):
 def test_guard_runs_only_while_traced(fixture_bin):
     r = run([fixture_bin, "--threads", "2", "--iters", "10"])
     assert r.returncode == 0 and "guard_hits 0" in r.stdout
+
+
+def test_semaphore_follows_the_recording(fixture_bin, tmp_path):
+    """The kernel raises a running process's semaphore at attach and lowers it at detach."""
+    need_bpf()
+    watcher = subprocess.Popen([fixture_bin, "--watch-guard", "20"], stdout=subprocess.PIPE,
+                               text=True)
+    try:
+        assert watcher.stdout.readline() == "watching\n"
+        rec = start_recorder("-o", tmp_path / "g.tape", f"usdt:{fixture_bin}:rec:guarded")
+        assert watcher.stdout.readline() == "guard on\n"
+        rc, err = stop_recorder(rec)
+        assert rc == 0, err
+        assert watcher.stdout.readline() == "guard off\n"
+    finally:
+        watcher.kill()
+        watcher.wait()
+
+
+def test_not_root_is_a_clear_failure(fixture_bin, tmp_path):
+    need_bpf()  # root is needed to drop to another user
+    r = run(["runuser", "-u", "nobody", "--", TRACETAPE, "record", "-o", "/tmp/never.tape",
+             f"usdt:{fixture_bin}:rec:first"])
+    assert r.returncode == 1
+    assert "recording needs root, or CAP_BPF and CAP_PERFMON" in r.stderr
 
 
 def test_shared_library_by_path(fixture_bin, tmp_path):
