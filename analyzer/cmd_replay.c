@@ -517,32 +517,41 @@ static int flush_line(struct replay *rp)
 	return 0;
 }
 
-/* Sleep until ev's place in the paced timeline; each pause at most 1 s. */
-static int pace(struct replay *rp, uint64_t ts)
+/*
+ * Sleep until the paced time of an event at ts: the first event sets the timeline's origin,
+ * later ones come (ts - origin) / speed after it. A pause longer than 1 s is shortened to 1 s
+ * by moving the origin, so the gap is computed in floating point and never converted back
+ * when it is that long (a tape may span up to 2^64 ns; speed may be 1e-6). Events earlier
+ * than the origin (released out of order) do not wait.
+ */
+static void pace(struct replay *rp, uint64_t ts)
 {
-	uint64_t now = tt_now_mono_ns(), want;
+	uint64_t now = tt_now_mono_ns(), limit = now + 1000000000ULL, want;
 	struct timespec t;
+	double gap_ns;
 
 	if (!rp->paced) {
 		rp->paced = 1;
 		rp->pace_base_ts = ts;
 		rp->pace_base_mono = now;
-		return 0;
+		return;
 	}
-	want = rp->pace_base_mono + (uint64_t)((double)(ts - rp->pace_base_ts) / rp->speed);
-	if (want > now + 1000000000ULL) {
-		rp->pace_base_mono -= want - (now + 1000000000ULL);
-		want = now + 1000000000ULL;
+	if (ts <= rp->pace_base_ts)
+		return;
+	gap_ns = (double)(ts - rp->pace_base_ts) / rp->speed;
+	if (rp->pace_base_mono > limit || gap_ns > (double)(limit - rp->pace_base_mono)) {
+		rp->pace_base_ts = ts;
+		rp->pace_base_mono = limit;
+		want = limit;
+	} else {
+		want = rp->pace_base_mono + (uint64_t)gap_ns;
 	}
 	if (want <= now)
-		return 0;
-	if (flush_line(rp) || fflush(rp->f))
-		return -EIO;
+		return;
 	t.tv_sec = (time_t)(want / 1000000000ULL);
 	t.tv_nsec = (long)(want % 1000000000ULL);
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL) == EINTR)
 		;
-	return 0;
 }
 
 /* Close the Chrome trace: process names (track titles) as metadata events, then the end. */
@@ -759,15 +768,20 @@ int tt_cmd_replay(int argc, char **argv, struct tt_out *out)
 			goto cleanup;
 		if (vw->state < 0)
 			continue;
+		/* paced: wait for the event's time, then show it at once */
+		if (rp.speed > 0)
+			pace(&rp, ev->ts_ns);
 		need = event_bound(vw, ev);
 		if ((err = tt_buf_reserve(&rp.line, need)))
 			goto cleanup;
 		rp.line.len = (size_t)(fmt_event(&rp, (char *)rp.line.data + rp.line.len, vw, ev) -
 				       (char *)rp.line.data);
-		if (rp.speed > 0 && (err = pace(&rp, ev->ts_ns)))
+		if ((rp.speed > 0 || rp.line.len >= (64u << 10)) && (err = flush_line(&rp)))
 			goto write_error;
-		if (rp.line.len >= (64u << 10) && (err = flush_line(&rp)))
+		if (rp.speed > 0 && fflush(rp.f)) {
+			err = -EIO;
 			goto write_error;
+		}
 	}
 	if (rp.fmt == FMT_CHROME && (err = chrome_end(&rp)))
 		goto cleanup;

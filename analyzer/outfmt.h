@@ -19,6 +19,7 @@
 /* Most bytes an escaped string of n input bytes takes (JSON: \u00XX, 6 per byte), quotes included. */
 #define TT_FMT_STR_MAX(n) (6 * (size_t)(n) + 2)
 
+/* Decimal, with a '-' for negative values of the signed form. */
 char *tt_fmt_u64(char *p, uint64_t v);
 char *tt_fmt_i64(char *p, int64_t v);
 /* "0x" and lower-case hex digits. */

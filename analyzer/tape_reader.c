@@ -994,16 +994,14 @@ static int unpack_payload(struct tt_tape_reader *r, const struct tt_tape_block_h
 /*
  * After damage at off with skip_damaged: find the next offset > off where a block header with a
  * valid checksum starts, scanning for the block magic. Returns that offset, or the end of the
- * data.
+ * data (at least off; also when there is no memory for the scan, which skips the rest).
  */
 static uint64_t resync(struct tt_tape_reader *r, uint64_t off)
 {
 	uint8_t *chunk = malloc(SCAN_CHUNK + TT_TAPE_BLOCK_HDR_SZ_MAX);
 	uint64_t pos = off + 1, found = UINT64_MAX;
 
-	if (!chunk)
-		return source_size(r);
-	while (found == UINT64_MAX) {
+	while (chunk && found == UINT64_MAX) {
 		ssize_t k = read_at(r, pos, chunk, SCAN_CHUNK + TT_TAPE_BLOCK_HDR_SZ_MAX);
 
 		if (k < 4)
@@ -1476,9 +1474,22 @@ uint64_t tt_tape_reader__wall_ns(const struct tt_tape_reader *r, uint64_t mono_n
 	off0 = (int64_t)(a[lo].real - a[lo].mono);
 	if (lo + 1 < r->clock_cnt && mono_ns > a[lo].mono) {
 		double f = (double)(mono_ns - a[lo].mono) / (double)(a[lo + 1].mono - a[lo].mono);
+		int64_t d;
+		double step;
 
 		off1 = (int64_t)(a[lo + 1].real - a[lo + 1].mono);
-		off0 += (int64_t)((double)(off1 - off0) * f);
+		/*
+		 * The anchors come from the file: offsets further apart than int64 holds are forged
+		 * or garbage, but must not be undefined behaviour. The step is clamped into int64
+		 * and added modulo 2^64, like the offset itself.
+		 */
+		step = __builtin_sub_overflow(off1, off0, &d) ? ((double)off1 - (double)off0) * f
+							     : (double)d * f;
+		if (step >= 0x1p63)
+			step = 0x1p63 - 1024;
+		else if (step < -0x1p63)
+			step = -0x1p63;
+		off0 = (int64_t)((uint64_t)off0 + (uint64_t)(int64_t)step);
 	}
 	return mono_ns + (uint64_t)off0;
 }

@@ -167,10 +167,13 @@ int tt_cmd_gen_header(int argc, char **argv, struct tt_out *out)
 	}
 	guard_name(guard, sizeof(guard), output ? output : src);
 	if (!output) {
+		/* errno is cleared first: the failing write inside stdio is what sets it */
+		errno = 0;
 		write_header(out->out, pf, src, guard);
-		err = fflush(out->out) ? -errno : 0;
-		if (err)
+		if (fflush(out->out) || ferror(out->out)) {
+			err = errno ? -errno : -EIO;
 			tt_err(out, "writing the header: %s", strerror(-err));
+		}
 		goto cleanup;
 	}
 	if (asprintf(&tmp, "%s.tmp.%d", output, (int)getpid()) < 0) {
@@ -185,6 +188,7 @@ int tt_cmd_gen_header(int argc, char **argv, struct tt_out *out)
 		tt_err(out, "%s: %s", output, strerror(-err));
 		goto cleanup;
 	}
+	errno = 0;
 	write_header(f, pf, src, guard);
 	if (ferror(f) || fflush(f)) {
 		err = errno ? -errno : -EIO;

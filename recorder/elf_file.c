@@ -15,14 +15,27 @@ struct tt_elf {
 	int fd;
 	Elf *elf;
 	GElf_Ehdr ehdr;
-	size_t phnum;
-	GElf_Phdr *phdrs;
+	struct tt_elf_seg *segs; /* the PT_LOAD segments */
+	size_t seg_cnt;
 	size_t shstrndx;
 };
+
+const struct tt_elf_seg *tt_elf_seg_find(const struct tt_elf_seg *segs, size_t cnt, uint64_t vaddr,
+					 uint64_t len)
+{
+	for (size_t i = 0; i < cnt; i++) {
+		const struct tt_elf_seg *s = &segs[i];
+
+		if (vaddr >= s->vaddr && vaddr - s->vaddr < s->filesz)
+			return len <= s->filesz - (vaddr - s->vaddr) ? s : NULL;
+	}
+	return NULL;
+}
 
 struct tt_elf *tt_elf__open(const char *path)
 {
 	struct tt_elf *e;
+	size_t phnum;
 	int err;
 
 	if (elf_version(EV_CURRENT) == EV_NONE) {
@@ -42,21 +55,28 @@ struct tt_elf *tt_elf__open(const char *path)
 		err = TT_E_NOT_ELF;
 		goto fail;
 	}
-	if (!gelf_getehdr(e->elf, &e->ehdr) || elf_getphdrnum(e->elf, &e->phnum) != 0 ||
+	if (!gelf_getehdr(e->elf, &e->ehdr) || elf_getphdrnum(e->elf, &phnum) != 0 ||
 	    elf_getshdrstrndx(e->elf, &e->shstrndx) != 0) {
 		err = TT_E_BAD_ELF;
 		goto fail;
 	}
-	e->phdrs = calloc(e->phnum ? e->phnum : 1, sizeof(*e->phdrs));
-	if (!e->phdrs) {
+	e->segs = calloc(phnum ? phnum : 1, sizeof(*e->segs));
+	if (!e->segs) {
 		err = ENOMEM;
 		goto fail;
 	}
-	for (size_t i = 0; i < e->phnum; i++) {
-		if (!gelf_getphdr(e->elf, (int)i, &e->phdrs[i])) {
+	for (size_t i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(e->elf, (int)i, &ph)) {
 			err = TT_E_BAD_ELF;
 			goto fail;
 		}
+		if (ph.p_type == PT_LOAD)
+			e->segs[e->seg_cnt++] = (struct tt_elf_seg){
+				.vaddr = ph.p_vaddr, .filesz = ph.p_filesz, .offset = ph.p_offset,
+				.flags = ph.p_flags,
+			};
 	}
 	return e;
 fail:
@@ -73,7 +93,7 @@ void tt_elf__free(struct tt_elf *e)
 		elf_end(e->elf);
 	if (e->fd >= 0)
 		close(e->fd);
-	free(e->phdrs);
+	free(e->segs);
 	free(e);
 }
 
@@ -84,18 +104,12 @@ uint16_t tt_elf__type(const struct tt_elf *e)
 
 int tt_elf__vaddr_to_offset(const struct tt_elf *e, uint64_t vaddr, uint64_t *off)
 {
-	for (size_t i = 0; i < e->phnum; i++) {
-		const GElf_Phdr *p = &e->phdrs[i];
+	const struct tt_elf_seg *s = tt_elf_seg_find(e->segs, e->seg_cnt, vaddr, 1);
 
-		if (p->p_type != PT_LOAD)
-			continue;
-		/* Only the part backed by the file has an offset (not .bss beyond p_filesz). */
-		if (vaddr >= p->p_vaddr && vaddr - p->p_vaddr < p->p_filesz) {
-			*off = vaddr - p->p_vaddr + p->p_offset;
-			return 0;
-		}
-	}
-	return -ENOENT;
+	if (!s)
+		return -ENOENT;
+	*off = vaddr - s->vaddr + s->offset;
+	return 0;
 }
 
 static int walk_symtab(const struct tt_elf *e, Elf64_Word sh_type,

@@ -14,10 +14,33 @@
 struct tt_elf;
 
 /*
+ * The file-backed part of a PT_LOAD segment: link-time addresses [vaddr, vaddr + filesz) are
+ * the file bytes [offset, offset + filesz). The rest of the segment (up to p_memsz: .bss) is
+ * zero-filled memory with no file offset. Readers that hold their own copy of the program
+ * headers (usdt_notes.c, go_binary.c) keep them in this form and share tt_elf_seg_find().
+ */
+struct tt_elf_seg {
+	uint64_t vaddr;
+	uint64_t filesz; /* bytes */
+	uint64_t offset;
+	uint32_t flags;  /* PF_X, PF_W, PF_R */
+	uint32_t pad0;
+};
+
+/*
+ * The first segment of segs[0, cnt) whose file-backed part holds vaddr, provided it also holds
+ * the whole range [vaddr, vaddr + len) (a len of 0 counts as 1); NULL otherwise. The file offset of vaddr is
+ * then vaddr - seg->vaddr + seg->offset.
+ */
+const struct tt_elf_seg *tt_elf_seg_find(const struct tt_elf_seg *segs, size_t cnt, uint64_t vaddr,
+					 uint64_t len);
+
+/*
  * Open path read-only. Returns the file, or NULL with errno set: TT_E_NOT_ELF for a file that
  * is not a 64-bit ELF, TT_E_BAD_ELF for one whose headers are inconsistent, errno for I/O.
  */
 struct tt_elf *tt_elf__open(const char *path);
+/* Close the file and free elf (borrowed names and data die with it). Accepts NULL. */
 void tt_elf__free(struct tt_elf *elf);
 
 /* ET_EXEC, ET_DYN, ... */

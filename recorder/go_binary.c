@@ -22,6 +22,7 @@
 #include <gelf.h>
 #include <libelf.h>
 
+#include "elf_file.h" /* struct tt_elf_seg, tt_elf_seg_find() */
 #include "go_binary.h"
 #include "tt_error.h"
 #include "tt_util.h"
@@ -98,7 +99,7 @@ struct tt_go_binary {
 	Elf *elf;
 	const uint8_t *image; /* the whole file, read by libelf */
 	size_t image_sz;
-	GElf_Phdr *loads;     /* PT_LOAD headers */
+	struct tt_elf_seg *loads; /* PT_LOAD segments */
 	size_t load_cnt;
 	char *version;        /* "go1.19.8", or NULL */
 	bool stripped;        /* no .symtab: funcs come from the pclntab */
@@ -132,29 +133,18 @@ static void set_err(char *errbuf, size_t errbuf_sz, const char *fmt, ...)
 
 /* ---- ELF helpers ---- */
 
-static const GElf_Phdr *load_of_vaddr(const struct tt_go_binary *bin, uint64_t vaddr)
-{
-	for (size_t i = 0; i < bin->load_cnt; i++) {
-		const GElf_Phdr *ph = &bin->loads[i];
-
-		if (vaddr >= ph->p_vaddr && vaddr - ph->p_vaddr < ph->p_filesz)
-			return ph;
-	}
-	return NULL;
-}
-
 /*
  * File offset of [vaddr, vaddr + len) when the whole range is backed by one PT_LOAD segment's
  * file bytes and lies inside the image. Returns 0 and sets *off, or -TT_E_BAD_ELF.
  */
 static int vaddr_to_off(const struct tt_go_binary *bin, uint64_t vaddr, uint64_t len, uint64_t *off)
 {
-	const GElf_Phdr *ph = load_of_vaddr(bin, vaddr);
+	const struct tt_elf_seg *seg = tt_elf_seg_find(bin->loads, bin->load_cnt, vaddr, len);
 	uint64_t o;
 
-	if (!ph || len > ph->p_filesz - (vaddr - ph->p_vaddr))
+	if (!seg)
 		return -TT_E_BAD_ELF;
-	o = vaddr - ph->p_vaddr + ph->p_offset;
+	o = vaddr - seg->vaddr + seg->offset;
 	if (o > bin->image_sz || len > bin->image_sz - o)
 		return -TT_E_BAD_ELF;
 	*off = o;
@@ -163,9 +153,9 @@ static int vaddr_to_off(const struct tt_go_binary *bin, uint64_t vaddr, uint64_t
 
 static bool vaddr_is_exec(const struct tt_go_binary *bin, uint64_t vaddr)
 {
-	const GElf_Phdr *ph = load_of_vaddr(bin, vaddr);
+	const struct tt_elf_seg *seg = tt_elf_seg_find(bin->loads, bin->load_cnt, vaddr, 1);
 
-	return ph && (ph->p_flags & PF_X);
+	return seg && (seg->flags & PF_X);
 }
 
 /* A section's bytes in the image, or NULL when absent, compressed, or out of bounds. */
@@ -677,7 +667,10 @@ struct tt_go_binary *tt_go_binary__open(const char *path, char *errbuf, size_t e
 		GElf_Phdr ph;
 
 		if (gelf_getphdr(bin->elf, (int)i, &ph) && ph.p_type == PT_LOAD)
-			bin->loads[bin->load_cnt++] = ph;
+			bin->loads[bin->load_cnt++] = (struct tt_elf_seg){
+				.vaddr = ph.p_vaddr, .filesz = ph.p_filesz, .offset = ph.p_offset,
+				.flags = ph.p_flags,
+			};
 	}
 
 	/* Go metadata: any of these sections makes it a Go binary. */

@@ -162,6 +162,7 @@ struct tt_go_func {
  * (may be NULL) receives a one-line reason for a failure.
  */
 struct tt_go_binary *tt_go_binary__open(const char *path, char *errbuf, size_t errbuf_sz);
+/* Close and free bin; every name borrowed from it dies with it. Accepts NULL. */
 void tt_go_binary__free(struct tt_go_binary *bin);
 
 /* The Go version that built the binary ("go1.19.8"), from .go.buildinfo or the
@@ -214,6 +215,7 @@ int tt_go_binary__func_info(struct tt_go_binary *bin, const char *name, struct t
  * "pkg.F[...]"); by name, the lowest address wins.
  */
 int tt_go_binary__func_info_at(struct tt_go_binary *bin, uint64_t vaddr, struct tt_go_func **func);
+/* Free func and everything it owns. Accepts NULL. */
 void tt_go_func__free(struct tt_go_func *func);
 
 /*

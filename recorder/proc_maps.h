@@ -29,6 +29,7 @@ struct tt_mapped_file {
  * -ESRCH when there is no such process, or another -errno (-EACCES without permission).
  */
 int tt_proc_mapped_files(pid_t pid, struct tt_mapped_file **files, size_t *cnt);
+/* Free files[0, cnt) and the array; accepts NULL. */
 void tt_mapped_files_free(struct tt_mapped_file *files, size_t cnt);
 
 #endif /* TT_PROC_MAPS_H */

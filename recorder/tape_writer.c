@@ -1124,6 +1124,13 @@ int tt_tape_writer__append(struct tt_tape_writer *w, const struct tt_event *ev)
 	    ev->cpu >= TT_TAPE_CPU_MAX)
 		return -EINVAL;
 	wp = &w->probes[ev->probe_id];
+	/*
+	 * Reject a bad string before anything is interned: a string interned for an event that is
+	 * then refused would stay in the block's string table without being counted in pend_bound.
+	 */
+	for (uint32_t a = 0; a < wp->argc && a < ev->argc; a++)
+		if (tt_kind_col_shape(wp->kinds[a]) == TT_COL_STR && ev->strs[a].len && !ev->strs[a].ptr)
+			return -EINVAL;
 	bound = event_bound(wp, ev);
 	if (bound > TT_TAPE_BLOCK_RAW_MAX - BLOCK_FIXED_BOUND)
 		return -E2BIG;
@@ -1165,8 +1172,6 @@ int tt_tape_writer__append(struct tt_tape_writer *w, const struct tt_event *ev)
 			int64_t idx;
 			int added;
 
-			if (sb.len && !sb.ptr)
-				return -EINVAL;
 			idx = string_intern(w, &sb, &added);
 			if (idx < 0)
 				return fail(w, (int)idx);
@@ -1223,6 +1228,17 @@ static int trailer_totals(struct tt_tape_writer *w, struct tt_buf *b)
 	return err ? err : tt_tlv_end_record(b, &w->rec);
 }
 
+/* A per-probe or per-CPU trailer record: kind, id, events. */
+static int trailer_id_events(struct tt_tape_writer *w, struct tt_buf *b, uint64_t kind,
+			     uint32_t id, uint64_t events)
+{
+	int err = tt_tlv_put_uint(&w->rec, TT_TRL_KIND, kind);
+
+	err = err ? err : tt_tlv_put_uint(&w->rec, TT_TRL_ID, id);
+	err = err ? err : tt_tlv_put_uint(&w->rec, TT_TRL_ID_EVENTS, events);
+	return err ? err : tt_tlv_end_record(b, &w->rec);
+}
+
 static int trailer_counts(struct tt_tape_writer *w, struct tt_buf *b, uint32_t *cnt)
 {
 	int err = 0;
@@ -1230,19 +1246,13 @@ static int trailer_counts(struct tt_tape_writer *w, struct tt_buf *b, uint32_t *
 	for (uint32_t id = 0; id < w->probe_cap && !err; id++) {
 		if (!w->probes[id].events)
 			continue;
-		err = tt_tlv_put_uint(&w->rec, TT_TRL_KIND, TT_TRL_KIND_PROBE);
-		err = err ? err : tt_tlv_put_uint(&w->rec, TT_TRL_ID, id);
-		err = err ? err : tt_tlv_put_uint(&w->rec, TT_TRL_ID_EVENTS, w->probes[id].events);
-		err = err ? err : tt_tlv_end_record(b, &w->rec);
+		err = trailer_id_events(w, b, TT_TRL_KIND_PROBE, id, w->probes[id].events);
 		++*cnt;
 	}
 	for (uint32_t cpu = 0; cpu < w->cpu_cap && !err; cpu++) {
 		if (!w->cpus[cpu].events)
 			continue;
-		err = tt_tlv_put_uint(&w->rec, TT_TRL_KIND, TT_TRL_KIND_CPU);
-		err = err ? err : tt_tlv_put_uint(&w->rec, TT_TRL_ID, cpu);
-		err = err ? err : tt_tlv_put_uint(&w->rec, TT_TRL_ID_EVENTS, w->cpus[cpu].events);
-		err = err ? err : tt_tlv_end_record(b, &w->rec);
+		err = trailer_id_events(w, b, TT_TRL_KIND_CPU, cpu, w->cpus[cpu].events);
 		++*cnt;
 	}
 	for (uint32_t i = 0; i < w->index_cnt && !err; i++) {

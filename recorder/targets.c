@@ -158,25 +158,24 @@ static int interpreter(const char *exe, char *buf, size_t buf_sz)
 int tt_targets_of_exe(const char *exe_path, struct tt_target_files *out)
 {
 	char interp[PATH_MAX], line[PATH_MAX + 128];
-	int pipefd[2], status, err;
-	FILE *f;
-	pid_t pid;
+	int pipefd[2] = {-1, -1}, err;
+	FILE *f = NULL;
+	pid_t pid = -1;
 
 	memset(out, 0, sizeof(*out));
 	err = add_file(out, exe_path, exe_path);
-	if (err)
-		return err;
-	err = interpreter(exe_path, interp, sizeof(interp));
+	if (!err)
+		err = interpreter(exe_path, interp, sizeof(interp));
 	if (err || !interp[0])
-		return err;
-	if (pipe2(pipefd, O_CLOEXEC) != 0)
-		return -errno;
+		goto cleanup;
+	if (pipe2(pipefd, O_CLOEXEC) != 0) {
+		err = -errno;
+		goto cleanup;
+	}
 	pid = fork();
 	if (pid < 0) {
 		err = -errno;
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return err;
+		goto cleanup;
 	}
 	if (pid == 0) {
 		int devnull = open("/dev/null", O_WRONLY);
@@ -189,13 +188,13 @@ int tt_targets_of_exe(const char *exe_path, struct tt_target_files *out)
 		_exit(127);
 	}
 	close(pipefd[1]);
+	pipefd[1] = -1;
 	f = fdopen(pipefd[0], "r");
 	if (!f) {
 		err = -errno;
-		close(pipefd[0]);
-		waitpid(pid, NULL, 0);
-		return err;
+		goto cleanup;
 	}
+	pipefd[0] = -1; /* f owns it now */
 	/* Lines look like "\tlibfoo.so.1 => /usr/lib/x86_64-linux-gnu/libfoo.so.1 (0x...)" or
 	 * "\t/lib64/ld-linux-x86-64.so.2 (0x...)". */
 	while (!err && fgets(line, sizeof(line), f)) {
@@ -211,8 +210,15 @@ int tt_targets_of_exe(const char *exe_path, struct tt_target_files *out)
 		if (is_elf(p))
 			err = add_file(out, p, p);
 	}
-	fclose(f);
-	waitpid(pid, &status, 0);
+cleanup:
+	if (f)
+		fclose(f); /* before waiting: a loader still writing gets EPIPE, not a full pipe */
+	if (pipefd[0] >= 0)
+		close(pipefd[0]);
+	if (pipefd[1] >= 0)
+		close(pipefd[1]);
+	while (pid > 0 && waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
 	if (err)
 		tt_target_files_free(out);
 	return err;

@@ -24,20 +24,23 @@ struct tt_target_files {
 
 /*
  * The distinct files process pid maps with execute permission, executable first. Returns 0,
- * -ESRCH when the process does not exist, or another negative errno.
+ * -ESRCH when the process does not exist, or another negative errno (out is then empty).
+ * Free out with tt_target_files_free().
  */
 int tt_targets_of_pid(pid_t pid, struct tt_target_files *out);
 
 /*
  * The executable at exe_path and the shared libraries its dynamic loader would load for it,
- * resolved in this process's environment. Returns 0 or a negative errno; a static executable
- * yields only itself.
+ * resolved in this process's environment. Returns 0 or a negative errno (-TT_E_NOT_ELF and
+ * the like when exe_path is not a readable ELF file; out is then empty); a static executable
+ * yields only itself. Free out with tt_target_files_free().
  */
 int tt_targets_of_exe(const char *exe_path, struct tt_target_files *out);
 
 /* Resolve a command name the way execvp() does; returns a malloc'd absolute path or NULL. */
 char *tt_which(const char *cmd);
 
+/* Free what files holds and leave it empty (so a second call is harmless). */
 void tt_target_files_free(struct tt_target_files *files);
 
 #endif /* TT_TARGETS_H */

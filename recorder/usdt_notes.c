@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "elf_file.h" /* struct tt_elf_seg, tt_elf_seg_find() */
 #include "tt_error.h"
 #include "tt_util.h"
 #include "usdt_notes.h"
@@ -534,10 +535,6 @@ char *tt_usdt_column_name(const char *expr)
 /* ---------------------------------------------------------------------------------------- */
 /* ELF                                                                                       */
 
-struct seg {
-	uint64_t vaddr, filesz, offset;
-};
-
 struct tt_note_rec {
 	uint64_t pc;        /* as written, before any .stapsdt.base adjustment */
 	uint64_t names;     /* link-time address of the names, or 0 */
@@ -549,7 +546,7 @@ struct ctx {
 	const uint8_t *img;
 	size_t img_sz;
 	Elf *elf;
-	struct seg *segs;
+	struct tt_elf_seg *segs; /* PT_LOAD, filesz cut to what the image holds */
 	size_t seg_cnt;
 	bool have_base;
 	uint64_t base_addr;
@@ -565,15 +562,11 @@ struct ctx {
 /* The file offset of vaddr if a PT_LOAD maps it from the file (not zero-filled memory). */
 static bool vaddr_to_offset(const struct ctx *c, uint64_t vaddr, uint64_t *off)
 {
-	for (size_t i = 0; i < c->seg_cnt; i++) {
-		const struct seg *s = &c->segs[i];
+	const struct tt_elf_seg *s = tt_elf_seg_find(c->segs, c->seg_cnt, vaddr, 1);
 
-		if (vaddr >= s->vaddr && vaddr - s->vaddr < s->filesz) {
-			*off = vaddr - s->vaddr + s->offset;
-			return true;
-		}
-	}
-	return false;
+	if (s)
+		*off = vaddr - s->vaddr + s->offset;
+	return s != NULL;
 }
 
 static void site_free(struct tt_usdt_site *s)
@@ -805,14 +798,16 @@ static int cmp_tnote(const void *a, const void *b)
 static int read_names(const struct ctx *c, const struct tt_note_rec *r, struct tt_usdt_site *s)
 {
 	char *expr[TT_MAX_ARGS] = {0};
+	const struct tt_elf_seg *seg;
 	const uint8_t *p, *end;
-	uint64_t off;
 	size_t i;
 
-	if (!r->names || !vaddr_to_offset(c, r->names, &off) || off >= c->img_sz)
+	seg = r->names ? tt_elf_seg_find(c->segs, c->seg_cnt, r->names, 1) : NULL;
+	if (!seg)
 		return 0;
-	p = c->img + off;
-	end = c->img + c->img_sz;
+	/* segments are cut to the image when parsed: the whole of seg lies inside it */
+	p = c->img + (r->names - seg->vaddr + seg->offset);
+	end = c->img + seg->offset + seg->filesz;
 	for (i = 0; i < r->argc; i++) {
 		ssize_t len = bounded_strlen(p, end);
 
@@ -1030,10 +1025,11 @@ static int parse_image(struct ctx *c)
 		/* A segment claiming bytes beyond the file maps only what the file holds. */
 		if (ph.p_offset > c->img_sz)
 			continue;
-		c->segs[c->seg_cnt++] = (struct seg){
+		c->segs[c->seg_cnt++] = (struct tt_elf_seg){
 			.vaddr = ph.p_vaddr,
 			.filesz = TT_MIN(ph.p_filesz, c->img_sz - ph.p_offset),
 			.offset = ph.p_offset,
+			.flags = ph.p_flags,
 		};
 	}
 	/* First .stapsdt.base (needed by the notes), then the notes, in section order. */

@@ -101,6 +101,7 @@ void tt_usdt_file__free(struct tt_usdt_file *file);
  */
 int tt_usdt_parse_args(const char *str, struct tt_usdt_arg args[TT_MAX_ARGS], uint8_t *argc,
 		       char *errbuf, size_t errbuf_sz);
+/* Free the symbol names of args[0, argc) and clear them; accepts NULL. */
 void tt_usdt_args_free(struct tt_usdt_arg *args, uint8_t argc);
 
 /*

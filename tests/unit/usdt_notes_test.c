@@ -8,6 +8,7 @@
  */
 #include <elf.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -618,6 +619,41 @@ TT_TEST(usdt_notes, foreign_or_broken_type_notes_are_ignored)
 		assert_int_equal(f->sites[i].kinds[0], TT_KIND_STR);
 		assert_null(f->sites[i].arg_names[0]);
 	}
+	tt_usdt_file__free(f);
+	img_free(&im);
+}
+
+/*
+ * Argument names must lie in the file-backed part of one segment (TRACETAPE_NOTE.md, reader
+ * rules): names that run past the segment's end are no names, even where the file goes on.
+ */
+TT_TEST(usdt_notes, names_past_their_segment_are_ignored)
+{
+	static const uint8_t k3[3] = {TT_KIND_S64, TT_KIND_STR, TT_KIND_S32};
+	const size_t filesz_at = sizeof(Elf64_Ehdr) + sizeof(Elf64_Phdr) + offsetof(Elf64_Phdr, p_filesz);
+	struct tt_usdt_file *f = NULL;
+	struct img im = {0};
+	char msg[256];
+
+	im.base_in_note = BASE_VADDR;
+	stapsdt(&im, PC(0), 0, "p", "cut", "-8@%rdi 8@%rsi -4@%eax");
+	tnote(&im, PC(0), NAMES_VADDR, 1, 3, k3);
+	img_finish(&im, ET_EXEC);
+	/* the data segment now ends inside "req->url": "id" and "req" are in it, the rest is not */
+	tt_put_le64(im.b.data + filesz_at, NAMES_VADDR - DATA_VADDR + 6);
+	assert_int_equal(tt_usdt_file__open_mem(im.b.data, im.b.len, "x", &f, msg, sizeof(msg)), 0);
+	assert_int_equal(f->site_cnt, 1);
+	assert_int_equal(f->sites[0].has_types, 1);
+	assert_int_equal(f->sites[0].kinds[1], TT_KIND_STR);
+	for (int i = 0; i < 3; i++)
+		assert_null(f->sites[0].arg_names[i]);
+	tt_usdt_file__free(f);
+
+	/* with the whole list inside the segment, the names are read */
+	tt_put_le64(im.b.data + filesz_at, NAMES_VADDR - DATA_VADDR + 18);
+	assert_int_equal(tt_usdt_file__open_mem(im.b.data, im.b.len, "x", &f, msg, sizeof(msg)), 0);
+	assert_string_equal(f->sites[0].arg_names[0], "id");
+	assert_string_equal(f->sites[0].arg_names[1], "url");
 	tt_usdt_file__free(f);
 	img_free(&im);
 }
