@@ -33,6 +33,7 @@
 
 #include <sqlite3.h>
 
+#include "builtin_providers.h"
 #include "db_schema.h"
 #include "loader.h"
 #include "tape_reader.h"
@@ -2301,6 +2302,9 @@ int tt_load(const char *db_path, const char *const *tapes, size_t tape_cnt,
 		err = -errno;
 		goto cleanup;
 	}
+	err = tt_builtin_span_rules_add(l.spans); /* the provider files' rules, after the user's */
+	if (err)
+		goto cleanup;
 	err = -ENOMEM;
 	if (asprintf(&tmp, "%s.tmp-%d", db_path, (int)getpid()) < 0) {
 		tmp = NULL;

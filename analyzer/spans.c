@@ -36,8 +36,12 @@ struct rule {
 struct role {
 	uint32_t rule;
 	uint8_t is_end;
-	int8_t key_idx; /* the key argument (custom key=ARG rules), else -1 */
+	int8_t key_idx; /* the key argument (custom key=ARG rules), KEY_PID, KEY_TID, else -1 */
 };
+
+/* Pseudo key arguments: key=pid and key=tid when the probe has no argument of that name. */
+#define KEY_PID (-2)
+#define KEY_TID (-3)
 
 struct pinfo {
 	uint32_t role_off;
@@ -102,6 +106,7 @@ struct tt_span_builder {
 
 	uint64_t next_span_id;
 	struct tt_span_stats st;
+	int probes_described; /* add_probe() was called: no more rules */
 };
 
 /* ---- rules given by the user ---- */
@@ -161,6 +166,7 @@ void tt_span_rule_free(struct tt_span_rule *rule)
 	free(rule->start);
 	free(rule->end);
 	free(rule->key);
+	free(rule->provider);
 	memset(rule, 0, sizeof(*rule));
 }
 
@@ -397,7 +403,7 @@ static int emit_node(struct tt_span_builder *b, uint32_t idx, const struct tt_ev
 	const struct rule *r = &b->rules[n->rule];
 	struct tt_span s = {
 		.id = n->span_id,
-		.provider = r->family == FAM_CUSTOM ? "" : r->provider,
+		.provider = r->provider,
 		.name = r->name,
 		.pairing = pairing_names[r->pairing],
 		.tape = n->tape,
@@ -489,12 +495,7 @@ static void rule_count(struct rule *r, int is_end, const struct tt_probe_desc *p
 
 static int pattern_matches(const char *pat, const struct tt_probe_desc *p)
 {
-	char full[512];
-
-	if (!strchr(pat, ':'))
-		return tt_glob_match(pat, p->name ? p->name : "");
-	snprintf(full, sizeof(full), "%s:%s", p->provider ? p->provider : "", p->name ? p->name : "");
-	return tt_glob_match(pat, full);
+	return pat && tt_probe_pattern_match(pat, p->provider, p->name);
 }
 
 static int key_index(const struct tt_span_rule *cr, const struct tt_probe_desc *p)
@@ -506,6 +507,10 @@ static int key_index(const struct tt_span_rule *cr, const struct tt_probe_desc *
 	for (int a = 0; a < p->argc; a++)
 		if (p->arg_names[a] && !strcmp(p->arg_names[a], cr->key))
 			return a;
+	if (!strcmp(cr->key, "pid"))
+		return KEY_PID;
+	if (!strcmp(cr->key, "tid"))
+		return KEY_TID;
 	return -1;
 }
 
@@ -525,7 +530,7 @@ int tt_span_builder__add_probe(struct tt_span_builder *b, uint32_t id, const str
 	const char *provider = p->provider ? p->provider : "";
 	const char *name = p->name ? p->name : "";
 	struct pinfo *pi;
-	int err;
+	int err, user_named = 0, instant = 0;
 
 	err = grow((void **)&b->probes, &b->probe_cap, (size_t)id + 1, sizeof(*b->probes));
 	if (err)
@@ -534,23 +539,32 @@ int tt_span_builder__add_probe(struct tt_span_builder *b, uint32_t id, const str
 	if (pi->described)
 		return 0;
 	pi->described = 1;
+	b->probes_described = 1;
 
 	for (size_t i = 0; i < b->custom_cnt && n + 2 <= limit; i++) {
 		const struct tt_span_rule *cr = &b->custom[i];
 		uint32_t rule = (uint32_t)i; /* custom rules are the first ones */
 
+		if (cr->shipped && user_named)
+			break; /* shipped rules come last and yield to the user's */
+		if (!cr->end) {
+			instant |= pattern_matches(cr->start, p);
+			continue;
+		}
 		for (int is_end = 0; is_end < 2; is_end++) {
 			int kidx = -1;
 
 			if (!pattern_matches(is_end ? cr->end : cr->start, p))
 				continue;
+			user_named |= !cr->shipped;
 			if (cr->key) {
 				kidx = key_index(cr, p);
-				if (kidx < 0) {
+				if (kidx == -1) {
 					if (b->out)
-						tt_warn(b->out, "--span %s: probe %s:%s has no argument '%s'; "
-							"its events are not paired", cr->name, provider, name,
-							cr->key);
+						tt_warn(b->out, "%s %s: probe %s:%s has no argument '%s'; "
+							"its events are not paired",
+							cr->shipped ? "shipped span rule" : "--span", cr->name,
+							provider, name, cr->key);
 					continue;
 				}
 			}
@@ -558,7 +572,7 @@ int tt_span_builder__add_probe(struct tt_span_builder *b, uint32_t id, const str
 			local[n++] = (struct role){rule, (uint8_t)is_end, (int8_t)kidx};
 		}
 	}
-	if (n == 0) {
+	if (n == 0 && !instant) {
 		if (p->type == TT_PROBE_BUILTIN && !strcmp(provider, "tracetape")) {
 			if (!strcmp(name, "process__exit"))
 				pi->builtin = BUILTIN_EXIT;
@@ -644,10 +658,14 @@ static int event_key(const struct rule *r, const struct role *ro, uint32_t captu
 		int a = ro->key_idx;
 		unsigned c;
 
-		if (a < 0 || a >= ev->argc)
-			return 1;
 		k->space = SPACE_KEY;
 		k->rule = rule;
+		if (a == KEY_PID || a == KEY_TID) {
+			k->k = a == KEY_TID ? ev->tid : ev->pid; /* what spans.key shows */
+			break;
+		}
+		if (a < 0 || a >= ev->argc)
+			return 1;
 		c = TT_KIND_CLASS(kinds[a]);
 		if (c == TT_CLASS_STR || c == TT_CLASS_BYTES) {
 			k->ktype = 2;
@@ -864,47 +882,71 @@ void tt_span_builder__stats(const struct tt_span_builder *b, struct tt_span_stat
 	*st = b->st;
 }
 
+static char *dup_or_null(const char *s, int *fail)
+{
+	char *d = s ? strdup(s) : NULL;
+
+	*fail |= s && !d;
+	return d;
+}
+
+int tt_span_builder__add_rules(struct tt_span_builder *b, const struct tt_span_rule *rules,
+			       size_t rule_cnt)
+{
+	struct tt_span_rule *nc;
+
+	if (b->probes_described || b->rule_cnt != b->custom_cnt)
+		return -EBUSY;
+	if (rule_cnt > 64 || b->custom_cnt + rule_cnt > 64)
+		return -E2BIG;
+	if (!rule_cnt)
+		return 0;
+	nc = realloc(b->custom, (b->custom_cnt + rule_cnt) * sizeof(*nc));
+	if (!nc)
+		return -ENOMEM;
+	b->custom = nc;
+	if (grow((void **)&b->rules, &b->rule_cap, b->rule_cnt + rule_cnt, sizeof(*b->rules)))
+		return -ENOMEM;
+	for (size_t i = 0; i < rule_cnt; i++) {
+		struct tt_span_rule *c = &b->custom[b->custom_cnt];
+		struct rule *r = &b->rules[b->rule_cnt];
+		int fail = 0;
+
+		memset(c, 0, sizeof(*c));
+		memset(r, 0, sizeof(*r));
+		b->custom_cnt++;
+		b->rule_cnt++;
+		c->name = dup_or_null(rules[i].name, &fail);
+		c->start = dup_or_null(rules[i].start, &fail);
+		c->end = dup_or_null(rules[i].end, &fail);
+		c->key = dup_or_null(rules[i].key, &fail);
+		c->provider = dup_or_null(rules[i].provider, &fail);
+		c->shipped = rules[i].shipped;
+		r->family = FAM_CUSTOM;
+		r->has_key = rules[i].key != NULL;
+		r->provider = strdup(rules[i].provider ? rules[i].provider : "");
+		r->name = dup_or_null(rules[i].name ? rules[i].name : "", &fail);
+		if (fail || !r->provider || !c->name || !c->start)
+			return -ENOMEM; /* what was copied is freed with the builder */
+	}
+	return 0;
+}
+
 struct tt_span_builder *tt_span_builder__new(const struct tt_span_rule *rules, size_t rule_cnt,
 					     tt_span_emit_fn emit, void *ctx,
 					     const struct tt_out *out)
 {
 	struct tt_span_builder *b = calloc(1, sizeof(*b));
-	int err = -ENOMEM;
+	int err;
 
 	if (!b)
 		return NULL;
 	b->emit = emit;
 	b->ctx = ctx;
 	b->out = out;
-	if (rule_cnt > 64) {
-		err = -E2BIG;
+	err = tt_span_builder__add_rules(b, rules, rule_cnt);
+	if (err)
 		goto cleanup;
-	}
-	if (rule_cnt) {
-		b->custom = calloc(rule_cnt, sizeof(*b->custom));
-		if (!b->custom)
-			goto cleanup;
-		if (grow((void **)&b->rules, &b->rule_cap, rule_cnt, sizeof(*b->rules)))
-			goto cleanup;
-	}
-	for (size_t i = 0; i < rule_cnt; i++) {
-		struct tt_span_rule *c = &b->custom[i];
-		struct rule *r = &b->rules[i];
-
-		b->custom_cnt++;
-		c->name = strdup(rules[i].name);
-		c->start = strdup(rules[i].start);
-		c->end = strdup(rules[i].end);
-		c->key = rules[i].key ? strdup(rules[i].key) : NULL;
-		r->family = FAM_CUSTOM;
-		r->has_key = rules[i].key != NULL;
-		r->provider = strdup("");
-		r->name = strdup(rules[i].name);
-		b->rule_cnt++;
-		if (!c->name || !c->start || !c->end || (rules[i].key && !c->key) || !r->provider ||
-		    !r->name)
-			goto cleanup;
-	}
 	return b;
 cleanup:
 	tt_span_builder__free(b);

@@ -13,9 +13,14 @@
  *   - Go functions (TT_PROBE_GO_ENTRY / TT_PROBE_GO_RETURN with the same provider and name): the
  *     same, by (capture, process, goroutine): pairing "goroutine" (by thread when goid is 0).
  *   - Custom rules NAME=START,END[,key=ARG]: START and END are probe names ("provider:name" or
- *     "name", globs allowed); with key=ARG by (capture, process, rule, value of ARG), across
- *     threads; without, on the thread stack: pairing "custom". A probe a custom rule names takes
- *     no part in the automatic rules.
+ *     "name", globs allowed, alternatives joined by '|'); with key=ARG by (capture, process,
+ *     rule, value of ARG), across threads (key=pid: one span at a time per process, key=tid:
+ *     per thread, when no argument has that name); without, on the thread stack: pairing
+ *     "custom". A probe a custom rule names takes no part in the automatic rules.
+ *   - Shipped rules (the `#pragma tracetape span` and `instant` lines of the built-in provider
+ *     files, added with tt_span_builder__add_rules()) work like custom rules, with their
+ *     provider; they do not apply to a probe that a user's rule names. An instant rule (no END)
+ *     keeps its probes out of every rule.
  *   - A start probe starts spans only once an end probe of its rule has been described: a probe
  *     that can never close its spans (e.g. only X__begin was recorded) would otherwise leave every
  *     one of its events open.
@@ -35,12 +40,16 @@
 #include "tt_event.h"
 #include "tt_out.h"
 
-/* A --span NAME=START,END[,key=ARG] rule. */
+/* A --span NAME=START,END[,key=ARG] rule, or a rule shipped with a provider file. */
 struct tt_span_rule {
-	char *name;  /* the spans' name (owned) */
-	char *start; /* probe pattern: "provider:name" or "name", fnmatch globs (owned) */
-	char *end;   /* (owned) */
-	char *key;   /* argument name, or "arg<i>"; NULL to pair on the thread's stack (owned) */
+	char *name;     /* the spans' name (owned) */
+	char *start;    /* probe pattern: "provider:name" or "name", fnmatch globs, alternatives
+			   joined by '|' (owned) */
+	char *end;      /* (owned); NULL: an instant rule, whose start probes pair with nothing */
+	char *key;      /* argument name, "arg<i>", "pid" or "tid"; NULL to pair on the thread's
+			   stack (owned) */
+	char *provider; /* the spans' provider; NULL for "" (owned) */
+	int shipped;    /* from a provider file: yields to the user's rules */
 };
 
 /*
@@ -99,6 +108,13 @@ struct tt_span_builder;
 struct tt_span_builder *tt_span_builder__new(const struct tt_span_rule *rules, size_t rule_cnt,
 					     tt_span_emit_fn emit, void *ctx,
 					     const struct tt_out *out);
+
+/*
+ * Add shipped rules (copied; see above) after the custom ones. Only before the first
+ * add_probe(): returns 0, -EBUSY after it, -E2BIG beyond 64 rules in all, or -ENOMEM.
+ */
+int tt_span_builder__add_rules(struct tt_span_builder *b, const struct tt_span_rule *rules,
+			       size_t rule_cnt);
 
 /*
  * Describe probe id (the caller's id space, dense from 0; each id once) before its first event.

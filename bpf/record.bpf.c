@@ -257,10 +257,27 @@ static __always_inline void record_plain(const struct regs *regs, const struct t
 		count_loss(c, ts);
 }
 
+/* Read a length of size bytes (1, 2, 4, else 8) at addr, zero-extended. */
+static __always_inline int read_len(__u64 addr, __u8 size, __u64 *len)
+{
+	*len = 0;
+	switch (size) {
+	case 1:
+		return bpf_probe_read_user(len, 1, (void *)addr);
+	case 2:
+		return bpf_probe_read_user(len, 2, (void *)addr);
+	case 4:
+		return bpf_probe_read_user(len, 4, (void *)addr);
+	default:
+		return bpf_probe_read_user(len, 8, (void *)addr);
+	}
+}
+
 /*
- * A byte string of explicit length (a Go string): ptr comes from the argument's location, the
- * length from len_loc. Keeps at most cfg_strlen bytes; *slot gets len | flags << 32 and *off
- * advances past the bytes copied. Returns 0 or -1 when it could not be read.
+ * A byte string of explicit length (a Go string, a JVM string with its length argument, a PHP
+ * zend_string): ptr comes from the argument's location, the length from len_loc. Keeps at most
+ * cfg_strlen bytes; *slot gets len | flags << 32 and *off advances past the bytes copied.
+ * Returns 0 or -1 when it could not be read.
  */
 static __always_inline int read_bytes(const struct regs *regs, const struct tt_bpf_arg *a,
 				      __u64 ptr, __u8 *dst, __u64 *slot, __u64 *off)
@@ -269,11 +286,17 @@ static __always_inline int read_bytes(const struct regs *regs, const struct tt_b
 
 	if (a->len_loc == TT_BPF_LOC_REG) {
 		len = reg_value(regs, a->len_off);
+		if (a->len_size && a->len_size < 8)
+			len &= (1ULL << (8 * a->len_size)) - 1;
 	} else if (a->len_loc == TT_BPF_LOC_MEM) {
-		__u64 addr = reg_value(regs, a->len_off) + a->len_disp;
-
-		if (bpf_probe_read_user(&len, sizeof(len), (void *)addr))
+		if (read_len(reg_value(regs, a->len_off) + a->len_disp, a->len_size, &len))
 			goto fault;
+	} else if (a->len_loc == TT_BPF_LOC_CONST) {
+		len = (__u64)(__s64)a->len_disp;
+	} else if (a->len_loc == TT_BPF_LOC_OBJ) {
+		if (!ptr || read_len(ptr + a->len_disp, a->len_size, &len))
+			goto fault;
+		ptr += a->len_off;
 	}
 	n = len > cfg_strlen ? cfg_strlen : len;
 	n &= 2 * TT_STRLEN_MAX - 1; /* a bound the verifier can see (n <= cfg_strlen anyway) */

@@ -16,13 +16,15 @@
 #define TT_BPF_LOC_CONST 1 /* value = disp */
 #define TT_BPF_LOC_REG 2   /* value = register at base_off */
 #define TT_BPF_LOC_MEM 3   /* value = *(u{size} *)(base + index * scale + disp), user memory */
+#define TT_BPF_LOC_OBJ 4   /* len_loc only: the length is in the object the value points to */
 
 #define TT_BPF_ARG_SIGNED 0x1 /* sign-extend from size bytes (else zero-extend) */
 #define TT_BPF_ARG_STR 0x2    /* the value is a char *: record the string it points to */
 #define TT_BPF_ARG_BASE 0x4   /* MEM: base_off names a register */
 #define TT_BPF_ARG_INDEX 0x8  /* MEM: index_off names a register */
 #define TT_BPF_ARG_BYTES 0x10 /* the value is a pointer to len bytes, len read per len_loc
-				 (a Go string): record those bytes */
+				 (a Go string, a JVM string and its length argument, a PHP
+				 zend_string): record those bytes */
 
 /* Offsets are byte offsets into the kernel's struct pt_regs, which user space and BPF share. */
 struct tt_bpf_arg {
@@ -33,12 +35,18 @@ struct tt_bpf_arg {
 	__u8 size;       /* 1, 2, 4 or 8 */
 	__u8 flags;      /* TT_BPF_ARG_* */
 	__u8 scale;      /* 1, 2, 4 or 8 */
-	/* BYTES: where the length is, as a REG (len_off) or MEM (*(u64 *)(reg at len_off +
-	 * len_disp)) location */
+	/*
+	 * BYTES: where the length is, len_size bytes (0 means 8) zero-extended:
+	 *   REG    the register at len_off
+	 *   MEM    *(reg at len_off + len_disp)
+	 *   CONST  len_disp itself
+	 *   OBJ    *(value + len_disp), and the bytes start at value + len_off instead of value
+	 *          (a counted string inside the object the argument points to)
+	 */
 	__s32 len_disp;
 	__u16 len_off;
-	__u8 len_loc;    /* TT_BPF_LOC_REG or TT_BPF_LOC_MEM */
-	__u8 pad;
+	__u8 len_loc;    /* TT_BPF_LOC_REG, _MEM, _CONST or _OBJ */
+	__u8 len_size;   /* 1, 2, 4 or 8; 0 for 8 */
 };
 
 #define TT_BPF_SITE_GO 0x1   /* a Go function: read the goroutine id at *(r14 + goid_off) */

@@ -141,6 +141,27 @@ bool tt_glob_match(const char *pattern, const char *s)
 	return fnmatch(pattern, s, 0) == 0;
 }
 
+bool tt_probe_pattern_match(const char *pattern, const char *provider, const char *name)
+{
+	char alt[512], full[512];
+
+	snprintf(full, sizeof(full), "%s:%s", provider ? provider : "", name ? name : "");
+	for (const char *p = pattern, *bar;; p = bar + 1) {
+		size_t n;
+
+		bar = strchr(p, '|');
+		n = bar ? (size_t)(bar - p) : strlen(p);
+		if (n < sizeof(alt)) { /* a longer alternative matches nothing */
+			memcpy(alt, p, n);
+			alt[n] = '\0';
+			if (memchr(alt, ':', n) ? tt_glob_match(alt, full) : tt_glob_match(alt, name ? name : ""))
+				return true;
+		}
+		if (!bar)
+			return false;
+	}
+}
+
 int tt_buf_reserve(struct tt_buf *b, size_t extra)
 {
 	size_t cap;

@@ -30,6 +30,12 @@ int tt_parse_double(const char *s, double min, double max, double *res);
 
 /* fnmatch(3) glob semantics without flags: '*', '?', '[...]'. */
 bool tt_glob_match(const char *pattern, const char *s);
+/*
+ * Does a probe pattern match provider:name? The pattern is "[PROVIDER:]GLOB", or alternatives
+ * of that form joined by '|'; an alternative without ':' matches the name in any provider.
+ * Used by span rules and provider-file pragmas.
+ */
+bool tt_probe_pattern_match(const char *pattern, const char *provider, const char *name);
 
 /* A growable byte buffer. Zero-initialise; tt_buf_free() releases it and accepts an empty one. */
 struct tt_buf {

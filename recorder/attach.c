@@ -3,6 +3,7 @@
 #include <asm/ptrace.h>
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -143,6 +144,81 @@ int tt_bpf_site_from_usdt(const struct tt_usdt_site *site, uint32_t probe_id,
 			return -TT_E_BAD_SPEC;
 		}
 	}
+	return 0;
+}
+
+int tt_bpf_site_set_bytes(const struct tt_usdt_site *site, unsigned arg,
+			  const struct tt_provider_str *str, struct tt_bpf_site *out, const char **why)
+{
+	struct tt_bpf_arg *a;
+	const struct tt_usdt_arg *len;
+
+	if (arg >= out->argc || arg >= site->argc) {
+		*why = "the string argument is not in the note";
+		return -TT_E_BAD_SPEC;
+	}
+	a = &out->args[arg];
+	a->flags &= (uint8_t)~TT_BPF_ARG_STR;
+	if (str->form == TT_PROVIDER_STR_IN_OBJ) {
+		a->len_loc = TT_BPF_LOC_OBJ;
+		a->len_disp = str->len_off;
+		a->len_size = str->len_size;
+		a->len_off = str->data_off;
+	} else if (str->form == TT_PROVIDER_STR_LEN_ARG) {
+		if (str->len_arg >= site->argc || str->len_arg == arg) {
+			*why = "the length argument is not in the note";
+			return -TT_E_BAD_SPEC;
+		}
+		len = &site->args[str->len_arg];
+		if (len->is_float || len->reg_shift) {
+			*why = "the length argument is a float or a high-byte register";
+			return -TT_E_BAD_SPEC;
+		}
+		a->len_size = len->size;
+		switch (len->loc) {
+		case TT_LOC_CONST:
+			if (len->value < 0 || len->value > INT32_MAX) {
+				*why = "the length argument is a negative or huge constant";
+				return -TT_E_BAD_SPEC;
+			}
+			a->len_loc = TT_BPF_LOC_CONST;
+			a->len_disp = (int32_t)len->value;
+			break;
+		case TT_LOC_REG:
+			a->len_loc = TT_BPF_LOC_REG;
+			a->len_off = tt_reg_pt_regs_off(len->base);
+			break;
+		case TT_LOC_MEM:
+			/* Only base + displacement: BPF reads the length with one register. */
+			if (len->base == TT_REG_NONE || len->index != TT_REG_NONE ||
+			    len->value < INT32_MIN || len->value > INT32_MAX) {
+				*why = "the length argument's location is not a register plus a displacement";
+				return -TT_E_BAD_SPEC;
+			}
+			a->len_loc = TT_BPF_LOC_MEM;
+			a->len_off = tt_reg_pt_regs_off(len->base);
+			/* As for arguments: disp(%rip) counts from the next instruction, one byte on. */
+			a->len_disp = (int32_t)(len->value + (len->base == TT_REG_RIP));
+			break;
+		case TT_LOC_RIP_SYM:
+			if (!len->sym_vaddr) {
+				*why = "the length argument reads a symbol that is not in the file";
+				return -TT_E_BAD_SPEC;
+			}
+			a->len_loc = TT_BPF_LOC_MEM;
+			a->len_off = tt_reg_pt_regs_off(TT_REG_RIP);
+			a->len_disp = (int32_t)(len->sym_vaddr - site->pc_vaddr);
+			break;
+		default:
+			*why = "the length argument has an unknown location";
+			return -TT_E_BAD_SPEC;
+		}
+	} else {
+		*why = "no string layout";
+		return -TT_E_BAD_SPEC;
+	}
+	a->flags |= TT_BPF_ARG_BYTES;
+	out->flags |= TT_BPF_SITE_STRS;
 	return 0;
 }
 

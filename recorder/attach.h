@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 
+#include "provider_file.h"
 #include "record.h"
 #include "usdt_notes.h"
 
@@ -38,6 +39,17 @@ uint16_t tt_reg_pt_regs_off(enum tt_reg r);
  */
 int tt_bpf_site_from_usdt(const struct tt_usdt_site *site, uint32_t probe_id,
 			  const uint8_t kinds[TT_MAX_ARGS], struct tt_bpf_site *out, const char **why);
+
+/*
+ * Make argument arg of out (filled from site by tt_bpf_site_from_usdt()) a byte string read the
+ * way str says (a provider file's string pragma): its bytes at the argument's value and its
+ * length at another argument's location (a register, memory at a base register plus a
+ * displacement, or a constant), or both inside the object the argument points to. The length
+ * argument itself stays an integer. Returns 0, or -TT_E_BAD_SPEC with *why set when the
+ * length's location cannot be used (an index register, a float, a high-byte register).
+ */
+int tt_bpf_site_set_bytes(const struct tt_usdt_site *site, unsigned arg,
+			  const struct tt_provider_str *str, struct tt_bpf_site *out, const char **why);
 
 /* The specs of a function-entry uprobe: the six integer argument registers, as u64. */
 void tt_bpf_site_native_entry(uint32_t probe_id, struct tt_bpf_site *out);

@@ -3,8 +3,9 @@
  * `tracetape list`: the USDT probes of binaries, libraries or a running process. For each file
  * it parses the stapsdt and tracetape notes (usdt_notes.h), groups the sites of each probe, and
  * prints one line per probe: sites, semaphore, argument kinds and names (from the tracetape note,
- * else from a provider file given with --schema, else from the bare spec), and the distinct
- * argument specs of its sites; -v adds one line per site, --json gives everything to machines.
+ * else from a provider file given with --schema, else from the provider files built into
+ * tracetape, else from the bare spec), and the distinct argument specs of its sites; -v adds
+ * one line per site, --json gives everything to machines. --presets lists `record --preset`.
  *
  * Exit status (documented in the help text): 0 when every file named has probes and every
  * site's arguments parse; 1 when a file cannot be read or is not ELF, has no probes, the process
@@ -20,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "builtin_providers.h"
+#include "presets.h"
 #include "proc_maps.h"
 #include "provider_file.h"
 #include "tt_cmd.h"
@@ -31,19 +34,26 @@
 static const char help[] =
 	"usage: tracetape list BINARY|LIBRARY... [--schema FILE.d] [--json] [-v]\n"
 	"       tracetape list -p PID [--schema FILE.d] [--json] [-v]\n"
+	"       tracetape list --presets\n"
 	"\n"
 	"List the USDT probes of executables and shared libraries, or of a running process\n"
 	"(its executable and every file it maps). One line per probe: the number of sites,\n"
 	"the semaphore address (- when none), the arguments as KIND NAME, and the distinct\n"
 	"argument specs of its sites (separated by |). Kinds: s8..s64 and u8..u64 integers,\n"
-	"f32/f64 floats, ptr, str (a C string); any8..any64 is an integer or pointer of that\n"
-	"size that nothing describes further. Kinds and names come from the tracetape note\n"
-	"of binaries built with <tracetape/probe.h>, else from the provider file given with\n"
-	"--schema, else from the stapsdt argument spec alone.\n"
+	"f32/f64 floats, ptr, str (a C string), bytes (a string of explicit length);\n"
+	"any8..any64 is an integer or pointer of that size that nothing describes further.\n"
+	"Kinds and names come from the tracetape note of binaries built with\n"
+	"<tracetape/probe.h>, else from the provider file given with --schema, else from\n"
+	"the provider files built into tracetape for PostgreSQL 15, PHP 8.2, Python 3.11,\n"
+	"OpenJDK 17 and libstdc++ (a line \"provider file: built-in NAME.d\" says which;\n"
+	"a declaration whose argument count differs from the binary's is not used), else\n"
+	"from the stapsdt argument spec alone.\n"
 	"\n"
 	"Options:\n"
 	"  -p, --pid PID        list the probes of a running process\n"
 	"  -s, --schema FILE.d  name and type arguments from a DTrace provider file\n"
+	"      --presets        list the presets of 'tracetape record --preset' and what\n"
+	"                       they expand to\n"
 	"  -j, --json           one JSON document with every file, probe and site\n"
 	"  -v, --verbose        also one line per site: address, file offset, semaphore, spec\n"
 	"  -q, --quiet          print nothing but errors\n"
@@ -72,13 +82,20 @@ struct list_opts {
 struct arg_view {
 	uint8_t kind;
 	const char *name;   /* borrowed, or NULL */
-	const char *source; /* "note", "schema" or "spec" */
+	const char *source; /* "note", "schema", "builtin" or "spec" */
 };
 
-static void arg_view(const struct tt_usdt_site *s, const struct tt_provider_probe *decl, unsigned i,
+/* A probe's declaration: in --schema, else in the built-in files (*builtin says which). */
+struct decl {
+	const struct tt_provider_probe *probe; /* NULL: none */
+	const char *builtin;                   /* the built-in file's name, NULL for --schema */
+};
+
+static void arg_view(const struct tt_usdt_site *s, const struct decl *decl, unsigned i,
 		     struct arg_view *v)
 {
-	const struct tt_provider_arg *d = decl && decl->arg_cnt == s->argc ? &decl->args[i] : NULL;
+	const struct tt_provider_probe *dp = decl->probe;
+	const struct tt_provider_arg *d = dp && dp->arg_cnt == s->argc ? &dp->args[i] : NULL;
 
 	v->kind = s->kinds[i];
 	v->source = s->has_types ? "note" : "spec";
@@ -87,14 +104,61 @@ static void arg_view(const struct tt_usdt_site *s, const struct tt_provider_prob
 		unsigned cls = TT_KIND_CLASS(d->kind);
 
 		/* The note's size is what the compiler passed; the file may declare a wider type. */
-		if (cls == TT_CLASS_STR || cls == TT_CLASS_PTR)
+		if (cls == TT_CLASS_STR || cls == TT_CLASS_PTR || cls == TT_CLASS_BYTES)
 			v->kind = d->kind;
 		else
 			v->kind = TT_KIND(cls, s->args[i].size);
-		v->source = "schema";
+		v->source = decl->builtin ? "builtin" : "schema";
 	}
 	if (!v->name && d)
 		v->name = d->name;
+}
+
+/* The first site of g whose arguments parsed (or the first site). */
+static const struct tt_usdt_site *group_site(const struct tt_usdt_file *f, const struct probe_group *g)
+{
+	for (size_t i = 0; i < g->site_cnt; i++)
+		if (!f->sites[g->sites[i]].spec_err)
+			return &f->sites[g->sites[i]];
+	return &f->sites[g->sites[0]];
+}
+
+/*
+ * The declaration that describes group g: the --schema file's, else, for sites without a
+ * tracetape note, the built-in one when its argument count is the binary's.
+ */
+static struct decl group_decl(const struct list_opts *o, const struct tt_usdt_file *f,
+			      const struct probe_group *g)
+{
+	const struct tt_usdt_site *s = group_site(f, g);
+	struct decl d = {tt_provider_file__find(o->schema, g->provider, g->name), NULL};
+
+	if (!d.probe && !s->has_types && !s->spec_err) {
+		d.probe = tt_builtin_provider_find(g->provider, g->name, &d.builtin);
+		if (d.probe && d.probe->arg_cnt != s->argc)
+			d = (struct decl){NULL, NULL};
+	}
+	return d;
+}
+
+/* The distinct built-in files that describe some group, in first-use order; returns their count. */
+static size_t builtin_files(const struct list_opts *o, const struct tt_usdt_file *f,
+			    const struct probe_group *g, size_t n, const char **names, size_t max)
+{
+	size_t cnt = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct decl d = group_decl(o, f, &g[i]);
+		size_t k = 0;
+
+		if (!d.builtin)
+			continue;
+		while (k < cnt && strcmp(names[k], d.builtin))
+			k++;
+		if (k == cnt && cnt < max)
+			names[cnt++] = d.builtin;
+	}
+	return cnt;
 }
 
 /* ---- grouping ---- */
@@ -154,7 +218,7 @@ static int group_sites(const struct tt_usdt_file *f, struct probe_group **groups
 /* ---- text output ---- */
 
 static void args_text(const struct tt_usdt_file *f, const struct probe_group *g,
-		      const struct tt_provider_probe *decl, struct tt_buf *b)
+		      const struct decl *decl, struct tt_buf *b)
 {
 	const struct tt_usdt_site *s = &f->sites[g->sites[0]];
 	char k[16];
@@ -229,7 +293,9 @@ static void print_text(const struct tt_out *out, const char *shown_path, const s
 		return;
 	for (size_t i = 0; i < n; i++) {
 		w = TT_MAX(w, strlen(g[i].provider) + 1 + strlen(g[i].name));
-		args_text(f, &g[i], tt_provider_file__find(o->schema, g[i].provider, g[i].name), &args[i]);
+		struct decl d = group_decl(o, f, &g[i]);
+
+		args_text(f, &g[i], &d, &args[i]);
 		aw = TT_MAX(aw, args[i].len);
 	}
 	aw = TT_MIN(aw, 60); /* a longer list pushes its specs to the right rather than all of them */
@@ -238,6 +304,15 @@ static void print_text(const struct tt_out *out, const char *shown_path, const s
 	if (f->build_id)
 		fprintf(fo, ", build id %s", f->build_id);
 	fputc('\n', fo);
+	{
+		const char *names[16];
+		size_t cnt = builtin_files(o, f, g, n, names, TT_ARRAY_SIZE(names));
+
+		for (size_t i = 0; i < cnt; i++)
+			fprintf(fo, "%s built-in %s", i ? "," : "  provider file:", names[i]);
+		if (cnt)
+			fputc('\n', fo);
+	}
 	fprintf(fo, "  %-*s  %5s  %-10s  %-*s  %s\n", (int)w, "PROBE", "SITES", "SEMAPHORE", (int)aw,
 		"ARGUMENTS", "SPECS");
 	for (size_t i = 0; i < n; i++) {
@@ -298,10 +373,22 @@ static void print_json_file(FILE *o, const char *shown_path, const char *open_pa
 	json_str(o, open_path);
 	fprintf(o, ", \"build_id\": ");
 	json_str(o, f->build_id);
-	fprintf(o, ", \"type\": \"%s\", \"probes\": [", f->e_type == ET_EXEC ? "exec" : "dyn");
+	fprintf(o, ", \"type\": \"%s\", \"provider_files\": [", f->e_type == ET_EXEC ? "exec" : "dyn");
+	{
+		const char *names[16];
+		size_t cnt = builtin_files(opts, f, g, n, names, TT_ARRAY_SIZE(names));
+
+		for (size_t i = 0; i < cnt; i++) {
+			char label[64];
+
+			snprintf(label, sizeof(label), "built-in %s", names[i]);
+			fprintf(o, "%s", i ? ", " : "");
+			json_str(o, label);
+		}
+	}
+	fprintf(o, "], \"probes\": [");
 	for (size_t i = 0; i < n; i++) {
-		const struct tt_provider_probe *decl =
-			tt_provider_file__find(opts->schema, g[i].provider, g[i].name);
+		struct decl decl = group_decl(opts, f, &g[i]);
 		const struct tt_usdt_site *s0 = &f->sites[g[i].sites[0]];
 
 		for (size_t j = 0; j < g[i].site_cnt; j++)
@@ -317,7 +404,7 @@ static void print_json_file(FILE *o, const char *shown_path, const char *open_pa
 		for (unsigned a = 0; !s0->spec_err && a < s0->argc; a++) {
 			struct arg_view v;
 
-			arg_view(s0, decl, a, &v);
+			arg_view(s0, &decl, a, &v);
 			fprintf(o, "%s{\"name\": ", a ? ", " : "");
 			json_str(o, v.name);
 			fprintf(o, ", \"kind\": \"%s\", \"kind_code\": %u, \"source\": \"%s\"}",
@@ -453,12 +540,37 @@ static int list_pid(const struct tt_out *out, pid_t pid, const struct list_opts 
 	return first_err;
 }
 
+/* `list --presets`: each preset of `record --preset`, and what it expands to. */
+static void print_presets(FILE *o)
+{
+	size_t cnt;
+	const struct tt_preset *p = tt_presets(&cnt);
+
+	fprintf(o, "Presets of 'tracetape record --preset NAME[=PATH]'. Probes are found in PATH,\n"
+		   "else in the -p/-- processes' binaries, else in the path shown.\n");
+	for (size_t i = 0; i < cnt; i++, p++) {
+		fprintf(o, "\n%s: %s\n", p->name, p->summary);
+		fprintf(o, "  specs:  ");
+		for (size_t k = 0; p->probes[k]; k++)
+			fprintf(o, "%susdt:%s%s", k ? " " : "", p->path_only ? "PATH:" : "[PATH:]",
+				p->probes[k]);
+		fprintf(o, "\n  path:   %s%s\n", p->path, p->path_only ? " (also with -p or --)" : "");
+		if (p->strlen)
+			fprintf(o, "  option: --strlen %u (unless given)\n", (unsigned)p->strlen);
+		for (size_t k = 0; p->env && p->env[k]; k++)
+			fprintf(o, "  env:    %s (in the environment of -- COMMAND)\n", p->env[k]);
+		if (p->note)
+			fprintf(o, "  note:   %s\n", p->note);
+	}
+}
+
 int tt_cmd_list(int argc, char **argv, struct tt_out *out)
 {
 	static const struct option opts[] = {
 		{"pid", required_argument, NULL, 'p'},
 		{"schema", required_argument, NULL, 's'},
 		{"json", no_argument, NULL, 'j'},
+		{"presets", no_argument, NULL, 'P'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
@@ -469,7 +581,7 @@ int tt_cmd_list(int argc, char **argv, struct tt_out *out)
 	struct list_opts o = {0};
 	const char *schema_path = NULL;
 	int64_t pid = 0;
-	int c, err = 0, json_first = 1, have_pid = 0;
+	int c, err = 0, json_first = 1, have_pid = 0, presets = 0;
 
 	optind = 0;
 	opterr = 0;
@@ -487,6 +599,9 @@ int tt_cmd_list(int argc, char **argv, struct tt_out *out)
 		case 'j':
 			o.json = 1;
 			break;
+		case 'P':
+			presets = 1;
+			break;
 		case 'v':
 			o.verbose = 1;
 			tt_cmd_verbosity(out, c);
@@ -500,6 +615,12 @@ int tt_cmd_list(int argc, char **argv, struct tt_out *out)
 		default:
 			return tt_cmd_bad_option(out, c, argv);
 		}
+	}
+	if (presets) {
+		if (have_pid || optind < argc || schema_path || o.json)
+			return tt_cmd_usage_error(out, "--presets takes no file, -p, --schema or --json");
+		print_presets(out->out);
+		return 0;
 	}
 	if (have_pid && optind < argc)
 		return tt_cmd_usage_error(out, "give either files or -p PID, not both");

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "presets.h"
 #include "recording.h"
 #include "tt_cmd.h"
 #include "tt_error.h"
@@ -26,6 +27,10 @@ static const char help[] =
 	"                               (with -p or --, only events of the traced processes)\n"
 	"PROVIDER, NAME, SYMBOL, CATEGORY accept * globs.\n"
 	"\n"
+	"Probes without a tracetape note get argument names and kinds (strings, counted\n"
+	"strings) from the provider files built into tracetape (PostgreSQL, PHP, Python,\n"
+	"the JVM, libstdc++; see 'tracetape list'); --schema takes precedence over them.\n"
+	"\n"
 	"With -- COMMAND the command is started held before exec until every probe is\n"
 	"attached, so events from the first line of main are recorded; the recording\n"
 	"ends when it exits. With -p only those processes and the processes they fork\n"
@@ -45,6 +50,13 @@ static const char help[] =
 	"                         a power of two)\n"
 	"      --schema FILE.d    a DTrace provider file naming the probes' arguments and\n"
 	"                         saying which are strings\n"
+	"      --preset NAME[=PATH]  probes and options for a common question (repeatable;\n"
+	"                         'tracetape list --presets' shows them): postgres-queries,\n"
+	"                         php-calls, python-calls, jvm-gc, cxx-exceptions. Their\n"
+	"                         probes are looked up in PATH, else in the -p/-- processes'\n"
+	"                         binaries, else in the runtime's Debian path (jvm-gc: PATH,\n"
+	"                         else Debian's libjvm.so); php-calls sets USE_ZEND_DTRACE=1\n"
+	"                         for -- COMMAND, postgres-queries --strlen 1024\n"
 	"      --sched            also record the scheduler: sched_switch, sched_wakeup(_new),\n"
 	"                         sched_process_fork/exec/exit (where a slow span's time went)\n"
 	"      --syscalls         also record raw_syscalls sys_enter/sys_exit\n"
@@ -63,6 +75,8 @@ static const char help[] =
 	"  tracetape record -o app.tape usdt:/usr/local/bin/app -- /usr/local/bin/app --serve\n"
 	"  tracetape record -d 30s -p 1234 'usdt:postgresql:query__*'\n"
 	"  tracetape record --rotate 4 --max-size 256M usdt:/usr/bin/php8.2:php:*\n"
+	"  tracetape record --preset postgres-queries -d 60s -o pg.tape\n"
+	"  tracetape record --preset php-calls -- php script.php\n"
 	"\n"
 	"Exit status: 0 when the recording was written, 1 on a runtime failure (privileges,\n"
 	"no matching probe, attach or write errors), 2 for a bad command line.\n";
@@ -76,6 +90,7 @@ enum {
 	OPT_SYNC,
 	OPT_SCHED,
 	OPT_SYSCALLS,
+	OPT_PRESET,
 };
 
 static int append_cmdline(char *buf, size_t buf_sz, int argc, char **argv)
@@ -88,6 +103,52 @@ static int append_cmdline(char *buf, size_t buf_sz, int argc, char **argv)
 		if (n < 0 || (size_t)n >= buf_sz - len)
 			return -E2BIG;
 		len += (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Add the specs of the presets given ("NAME" or "NAME=PATH") to the command line's specs:
+ * *specs gets a malloc'd array of malloc'd strings. Also collects the presets' environment
+ * variables into env (room for env_max) and their string limit into *strlen_want.
+ */
+static int expand_presets(const struct tt_out *out, char *const *given, size_t given_cnt,
+			  int processes, char ***specs, size_t *spec_cnt, const char **env,
+			  size_t env_max, uint32_t *strlen_want)
+{
+	size_t env_cnt = 0;
+
+	for (size_t i = 0; i < given_cnt; i++) {
+		const char *eq = strchr(given[i], '='), *path = eq ? eq + 1 : NULL;
+		char name[64];
+		const struct tt_preset *p;
+		int err;
+
+		snprintf(name, sizeof(name), "%.*s", (int)(eq ? (size_t)(eq - given[i]) : strlen(given[i])),
+			 given[i]);
+		p = tt_preset_find(name);
+		if (!p)
+			return tt_cmd_usage_error(out, "--preset: unknown preset '%s' (see 'tracetape list "
+						       "--presets')", name);
+		if (path && !path[0])
+			return tt_cmd_usage_error(out, "--preset %s=: the PATH is empty", name);
+		err = tt_preset_expand(p, path, processes, specs, spec_cnt);
+		if (err == -ENOENT)
+			return tt_cmd_usage_error(out, "--preset %s: %s does not exist here: give the "
+						       "binary (--preset %s=PATH)%s", name, p->path, name,
+						  p->path_only ? "" : ", -p PID or -- COMMAND");
+		if (err)
+			return err;
+		for (size_t e = 0; p->env && p->env[e]; e++) {
+			size_t k = 0;
+
+			while (k < env_cnt && strcmp(env[k], p->env[e]))
+				k++;
+			if (k == env_cnt && env_cnt < env_max)
+				env[env_cnt++] = p->env[e];
+		}
+		if (p->strlen > *strlen_want)
+			*strlen_want = p->strlen;
 	}
 	return 0;
 }
@@ -106,6 +167,7 @@ int tt_cmd_record(int argc, char **argv, struct tt_out *out)
 		{"sync", no_argument, NULL, OPT_SYNC},
 		{"sched", no_argument, NULL, OPT_SCHED},
 		{"syscalls", no_argument, NULL, OPT_SYSCALLS},
+		{"preset", required_argument, NULL, OPT_PRESET},
 		{"verbose", no_argument, NULL, 'v'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
@@ -118,8 +180,11 @@ int tt_cmd_record(int argc, char **argv, struct tt_out *out)
 	};
 	struct tt_record_result res;
 	pid_t *pids = NULL;
-	char cmdline[4096] = "tracetape";
-	int c, err = 0, opt_argc = argc;
+	char cmdline[4096] = "tracetape", **presets = NULL, **specs = NULL;
+	const char *env[16] = {0};
+	size_t preset_cnt = 0, spec_cnt = 0;
+	uint32_t preset_strlen = 0;
+	int c, err = 0, opt_argc = argc, strlen_given = 0;
 	uint64_t v;
 
 	/* Options and specs end at "--"; what follows is the command to run. */
@@ -186,6 +251,7 @@ int tt_cmd_record(int argc, char **argv, struct tt_out *out)
 				goto cleanup;
 			}
 			o.strlen = (uint32_t)v;
+			strlen_given = 1;
 			break;
 		case OPT_BUFFER_SIZE:
 			if (tt_parse_size(optarg, &o.ring_sz) || o.ring_sz < 4096 ||
@@ -207,6 +273,17 @@ int tt_cmd_record(int argc, char **argv, struct tt_out *out)
 		case OPT_SYSCALLS:
 			o.syscalls = 1;
 			break;
+		case OPT_PRESET: {
+			char **n = realloc(presets, (preset_cnt + 1) * sizeof(*n));
+
+			if (!n) {
+				err = -ENOMEM;
+				goto cleanup;
+			}
+			presets = n;
+			presets[preset_cnt++] = optarg;
+			break;
+		}
 		case 'v':
 		case 'q':
 			tt_cmd_verbosity(out, c);
@@ -221,6 +298,30 @@ int tt_cmd_record(int argc, char **argv, struct tt_out *out)
 	}
 	o.specs = argv + optind;
 	o.spec_cnt = (size_t)(opt_argc - optind);
+	if (preset_cnt) {
+		specs = calloc(o.spec_cnt ? o.spec_cnt : 1, sizeof(*specs));
+		if (!specs) {
+			err = -ENOMEM;
+			goto cleanup;
+		}
+		for (; spec_cnt < o.spec_cnt; spec_cnt++) {
+			specs[spec_cnt] = strdup(o.specs[spec_cnt]);
+			if (!specs[spec_cnt]) {
+				err = -ENOMEM;
+				goto cleanup;
+			}
+		}
+		err = expand_presets(out, presets, preset_cnt, o.pid_cnt || o.command, &specs, &spec_cnt,
+				     env, TT_ARRAY_SIZE(env) - 1, &preset_strlen);
+		if (err)
+			goto cleanup;
+		o.specs = specs;
+		o.spec_cnt = spec_cnt;
+		if (env[0] && o.command)
+			o.command_env = env;
+		if (!strlen_given && preset_strlen)
+			o.strlen = preset_strlen;
+	}
 	o.pids = pids;
 	o.cmdline = cmdline;
 	if (o.rotate && !o.max_size) {
@@ -229,6 +330,10 @@ int tt_cmd_record(int argc, char **argv, struct tt_out *out)
 	}
 	err = tt_record_run(&o, out, &res);
 cleanup:
+	for (size_t i = 0; i < spec_cnt; i++)
+		free(specs[i]);
+	free(specs);
+	free(presets);
 	free(pids);
 	return err;
 }

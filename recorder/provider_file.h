@@ -9,10 +9,23 @@
  *     };
  *
  * C and C++ comments are allowed anywhere; preprocessor lines (#pragma, #include, #define...)
- * are skipped whole. Each argument keeps its type text, its name (or none) and the kind the type
+ * are skipped whole, except `#pragma tracetape ...` lines, tracetape's extensions that other
+ * tools ignore (schemas/PROVIDERS.md is their reference):
+ *
+ *     #pragma tracetape string PROBES ARG len=LENARG        bytes at ARG, length in LENARG
+ *     #pragma tracetape string PROBES ARG len=@OFF[:SIZE] data=@OFF
+ *                                                           a counted string inside *ARG
+ *     #pragma tracetape span NAME start=PROBES end=PROBES [key=ARG|pid|tid]
+ *     #pragma tracetape instant PROBES                      never paired into spans
+ *
+ * PROBES is `[PROVIDER:]GLOB` or several such alternatives joined by '|'. Pragmas are checked
+ * against the file's own declarations (a pragma that applies to no probe is an error).
+ *
+ * Each argument keeps its type text, its name (or none) and the kind the type
  * implies: `char *` and `const char *` are strings, other pointers are pointers, the standard
  * integer and floating types have a known sign and size, and anything else (a typedef such as
  * PostgreSQL's LocalTransactionId) is TT_KIND_NONE, for the note's size and sign to decide.
+ * An argument named by a `string` pragma is TT_KIND_BYTES.
  *
  * Used by `list --schema`, `record --schema`, the loader and gen-header: a library that returns
  * errors (with line and column) and prints nothing.
@@ -25,10 +38,23 @@
 
 #include "tt_types.h"
 
+/* How the bytes of a `#pragma tracetape string` argument are found (form 0: not such an arg). */
+#define TT_PROVIDER_STR_LEN_ARG 1 /* the argument points to the bytes; another holds the length */
+#define TT_PROVIDER_STR_IN_OBJ 2  /* the argument points to an object holding length and bytes */
+
+struct tt_provider_str {
+	uint8_t form;      /* 0, TT_PROVIDER_STR_* */
+	uint8_t len_arg;   /* LEN_ARG: index of the argument that holds the length */
+	uint8_t len_size;  /* IN_OBJ: bytes of the length field: 1, 2, 4 or 8 */
+	uint16_t len_off;  /* IN_OBJ: byte offset of the length field in the object */
+	uint16_t data_off; /* IN_OBJ: byte offset of the bytes in the object */
+};
+
 struct tt_provider_arg {
 	char *type;   /* normalised type text, e.g. "const char *" (owned) */
 	char *name;   /* the argument's name, or NULL when the file gives none (owned) */
 	uint8_t kind; /* TT_KIND_*; TT_KIND_NONE for types we do not know */
+	struct tt_provider_str str; /* from a string pragma (then kind is TT_KIND_BYTES) */
 };
 
 struct tt_provider_probe {
@@ -45,10 +71,28 @@ struct tt_provider {
 	struct tt_provider_probe *probes; /* in declaration order (owned) */
 };
 
+/*
+ * A `#pragma tracetape span` rule, in the terms of `tracetape load --span` (spans.h): start and
+ * end are probe patterns "provider:glob", alternatives joined by '|', always qualified with their
+ * provider.
+ */
+struct tt_provider_span {
+	char *name;     /* the spans' name (owned) */
+	char *provider; /* the provider of its start probes: the spans' provider (owned) */
+	char *start;    /* (owned) */
+	char *end;      /* (owned) */
+	char *key;      /* argument name, "pid" or "tid"; NULL: by thread, as a stack (owned) */
+	unsigned line;
+};
+
 struct tt_provider_file {
 	char *path; /* as given, or the name passed to __parse (owned) */
 	size_t provider_cnt;
 	struct tt_provider *providers; /* in declaration order (owned) */
+	size_t span_cnt;
+	struct tt_provider_span *spans; /* in file order (owned) */
+	size_t instant_cnt;
+	char **instants; /* `instant` pragmas' patterns, qualified like span patterns (owned) */
 };
 
 /* Where and why a provider file could not be parsed. line and col are 1-based; 0 if unknown. */

@@ -31,6 +31,7 @@
 
 #include "attach.h"
 #include "bpf_env.h"
+#include "builtin_providers.h"
 #include "elf_file.h"
 #include "go_binary.h"
 #include "probe_spec.h"
@@ -76,6 +77,7 @@ struct probe {
 	uint16_t str_mask;      /* bit i: argument i is recorded as a string */
 	uint16_t sym_mask;      /* bit i: argument i is a code address of a Go binary, recorded as
 				   the name of the function containing it */
+	struct tt_provider_str strs[TT_MAX_ARGS]; /* counted strings (provider-file pragmas) */
 };
 
 struct tracepoint {
@@ -399,19 +401,32 @@ static int add_bpf_site(struct session *s, const struct tt_bpf_site *site, uint3
 
 /*
  * A probe's argument kinds and names: the tracetape note's when the site has one; otherwise the
- * note's size and sign, with the class (string, pointer, float) and the names of a provider
- * file (--schema) that declares the probe.
+ * note's size and sign, with the class (string, pointer, float, counted string) and the names
+ * of a provider file that declares the probe: the --schema file, else the built-in one
+ * (schemas/providers/), whose declaration is used only when its argument count is the note's.
  */
 static void set_probe_args_from_site(struct session *s, struct probe *p,
 				     const struct tt_usdt_site *site)
 {
 	const struct tt_provider_probe *decl = NULL;
+	const char *builtin = NULL;
 
 	if (s->schema)
 		decl = tt_provider_file__find(s->schema, site->provider, site->name);
 	if (decl && decl->arg_cnt != site->argc)
 		tt_warn(s->out, "%s: %s:%s has %u arguments, the provider file declares %u (line %u)",
 			s->o->schema, site->provider, site->name, site->argc, decl->arg_cnt, decl->line);
+	if (!decl && !site->has_types) {
+		decl = tt_builtin_provider_find(site->provider, site->name, &builtin);
+		if (decl && decl->arg_cnt != site->argc) {
+			tt_info(s->out, "%s:%s has %u arguments, the built-in %s declares %u: not applied",
+				site->provider, site->name, site->argc, builtin, decl->arg_cnt);
+			decl = NULL;
+		} else if (decl) {
+			tt_dbg(s->out, "%s:%s: names and kinds from the built-in %s", site->provider,
+			       site->name, builtin);
+		}
+	}
 	p->d.argc = site->argc;
 	p->d.arg_specs = xstrdup(site->args_str);
 	for (unsigned i = 0; i < site->argc; i++) {
@@ -423,10 +438,32 @@ static void set_probe_args_from_site(struct session *s, struct probe *p,
 			p->d.kinds[i] = TT_KIND(cls, 8);
 		else if (!site->has_types && cls == TT_CLASS_FLOAT)
 			p->d.kinds[i] = TT_KIND(cls, TT_KIND_SIZE(site->kinds[i]));
+		else if (!site->has_types && cls == TT_CLASS_BYTES && a->str.form &&
+			 decl->arg_cnt == site->argc) {
+			p->d.kinds[i] = TT_KIND_BYTES;
+			p->strs[i] = a->str;
+		}
 		p->d.arg_names[i] = xstrdup(site->arg_names[i] ? site->arg_names[i] : a ? a->name : NULL);
-		if (TT_KIND_CLASS(p->d.kinds[i]) == TT_CLASS_STR)
+		if (TT_KIND_CLASS(p->d.kinds[i]) == TT_CLASS_STR ||
+		    TT_KIND_CLASS(p->d.kinds[i]) == TT_CLASS_BYTES)
 			p->str_mask |= 1u << i;
 	}
+}
+
+/* Turn the counted-string arguments of probe p into byte strings in site's specs. */
+static int set_site_bytes(const struct probe *p, const struct tt_usdt_site *site,
+			  struct tt_bpf_site *bsite, const char **why)
+{
+	for (unsigned i = 0; i < p->d.argc; i++) {
+		int err;
+
+		if (!p->strs[i].form)
+			continue;
+		err = tt_bpf_site_set_bytes(site, i, &p->strs[i], bsite, why);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 /* Attach the USDT sites of binary bin that spec matches. Returns the number of probes. */
@@ -456,6 +493,8 @@ static int match_usdt(struct session *s, size_t bin, struct tt_probe_spec *spec,
 			(*probes)++;
 		}
 		err = tt_bpf_site_from_usdt(site, id, s->probes[id].d.kinds, &bsite, &why);
+		if (!err)
+			err = set_site_bytes(&s->probes[id], site, &bsite, &why);
 		if (err) {
 			tt_warn(s->out, "%s: skipping the site of %s:%s at 0x%llx (args '%s'): %s",
 				b->path, site->provider, site->name, (unsigned long long)site->pc_vaddr,
@@ -1638,18 +1677,62 @@ static int on_record(void *ctx, void *data, size_t size)
 
 /* ---- processes ---- */
 
+/*
+ * The command's environment: ours, with the variables of command_env replacing any of the same
+ * name. Built before fork, so that the child only calls execve. NULL with errno set.
+ */
+static char **command_environ(const char *const *add)
+{
+	extern char **environ;
+	size_t n = 0, k = 0, a = 0;
+	char **env;
+
+	while (environ[n])
+		n++;
+	while (add && add[a])
+		a++;
+	env = calloc(n + a + 1, sizeof(*env));
+	if (!env)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		int replaced = 0;
+
+		for (size_t j = 0; j < a && !replaced; j++) {
+			size_t l = strcspn(add[j], "=");
+
+			replaced = !strncmp(environ[i], add[j], l) && environ[i][l] == '=';
+		}
+		if (!replaced)
+			env[k++] = environ[i];
+	}
+	for (size_t j = 0; j < a; j++)
+		env[k++] = (char *)add[j];
+	return env;
+}
+
 static int start_command(struct session *s, const char *exe)
 {
+	char **env = NULL;
 	int go[2];
 
-	if (pipe2(go, O_CLOEXEC) != 0)
-		return -errno;
+	if (s->o->command_env) {
+		env = command_environ(s->o->command_env);
+		if (!env)
+			return -errno;
+	}
+	if (pipe2(go, O_CLOEXEC) != 0) {
+		int err = -errno;
+
+		free(env);
+		return err;
+	}
 	s->child = fork();
 	if (s->child < 0) {
 		int err = -errno;
 
 		close(go[0]);
 		close(go[1]);
+		free(env);
 		return err;
 	}
 	if (s->child == 0) {
@@ -1661,10 +1744,14 @@ static int start_command(struct session *s, const char *exe)
 			_exit(127);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
-		execv(exe, s->o->command);
+		if (env)
+			execve(exe, s->o->command, env);
+		else
+			execv(exe, s->o->command);
 		fprintf(stderr, "tracetape record: cannot run %s: %s\n", exe, strerror(errno));
 		_exit(127);
 	}
+	free(env);
 	close(go[0]);
 	s->child_go_fd = go[1];
 	return 0;

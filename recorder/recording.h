@@ -21,6 +21,8 @@ struct tt_record_opts {
 	const pid_t *pids;           /* -p: trace these processes and their descendants */
 	size_t pid_cnt;
 	char *const *command;        /* -- COMMAND ARGS: NULL-terminated argv, or NULL */
+	const char *const *command_env; /* "NAME=VALUE" set (replacing) in the command's
+					   environment: NULL-terminated, or NULL */
 	uint64_t duration_ns;        /* stop after this long; 0: no limit */
 	uint64_t max_size;           /* bytes per tape: stop (or rotate) when reached; 0: none */
 	uint32_t rotate;             /* keep this many tapes, rotating at max_size; 0: no rotation */

@@ -139,7 +139,8 @@ CREATE TABLE losses (
 -- Spans never closed are kept with end_ts, dur and end_* NULL, and unclosed saying why.
 CREATE TABLE spans (
 	id INTEGER PRIMARY KEY,       -- in start order (ties: event order)
-	provider TEXT NOT NULL,       -- provider of the start probe ('' for --span rules)
+	provider TEXT NOT NULL,       -- provider of the start probe ('' for --span rules; a
+	                              -- provider file's span rule: its provider)
 	name TEXT NOT NULL,           -- X for X__begin/X__end; the function for Go; NAME of --span
 	pairing TEXT NOT NULL,        -- 'id', 'thread', 'goroutine' or 'custom'
 	tape INTEGER NOT NULL,        -- tapes.id of the start event
