@@ -17,13 +17,18 @@
 
 static const char help[] =
 	"usage: tracetape report [--by ARG] [--html FILE] [--top N] [--raw] [--span RULE]...\n"
-	"                        DB|TAPE\n"
+	"                        [--value PROBE=ARG]... DB|TAPE\n"
 	"\n"
 	"Latency and post-mortem report of a database made by 'tracetape load', or of a tape\n"
 	"(loaded into a temporary database first): per span name and per probe the count,\n"
 	"rate, min, p50, p90, p99, p99.9 and max (exact, nearest rank) and a log2 histogram;\n"
-	"the slowest spans with their arguments; the spans still open at the end, oldest\n"
+	"with kernel data (record --sched, --syscalls), where each span name's time went:\n"
+	"running, runnable, sleeping, blocked, and in which syscalls; the slowest spans with\n"
+	"their arguments and the same breakdown; the spans still open at the end, oldest\n"
 	"first, with the last events of their threads; the losses and what they touch.\n"
+	"A probe's distribution is that of the argument named like a quantity (latency, dur,\n"
+	"elapsed, time, ms, us, ns, bytes, size, len, count, rows...), else of its first\n"
+	"floating-point one; never of an id or a pointer.\n"
 	"\n"
 	"Options:\n"
 	"  --by ARG         group spans by the value of argument ARG of their start event\n"
@@ -36,10 +41,13 @@ static const char help[] =
 	"  --last N         events shown per open span's thread (default 5)\n"
 	"  --raw            exact integers (ns, counts) instead of human units\n"
 	"  --span RULE      for a TAPE: NAME=START,END[,key=ARG] span rules (see load)\n"
+	"  --value PROBE=ARG  show the distribution of argument ARG (a name, or argN) of the\n"
+	"                   probes matching PROBE (provider:name, * globs); ARG 'none' shows\n"
+	"                   none (repeatable)\n"
 	"  -h, --help       this help\n"
 	"\n"
 	"Exit status: 0 success, 1 unreadable input or SQLite error, 2 bad command line\n"
-	"(also --by naming no argument of any probe).\n";
+	"(also --by naming no argument of any probe, --value naming no probe or argument).\n";
 
 int tt_cmd_report(int argc, char **argv, struct tt_out *out)
 {
@@ -50,6 +58,7 @@ int tt_cmd_report(int argc, char **argv, struct tt_out *out)
 		{"last", required_argument, NULL, 'l'},
 		{"raw", no_argument, NULL, 'r'},
 		{"span", required_argument, NULL, 's'},
+		{"value", required_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -58,7 +67,7 @@ int tt_cmd_report(int argc, char **argv, struct tt_out *out)
 	struct tt_span_rule *rules = NULL;
 	struct tt_report *rep = NULL;
 	struct tt_input in = {0};
-	const char *html = NULL;
+	const char *html = NULL, **values = NULL;
 	size_t rule_cnt = 0;
 	char errbuf[256];
 	FILE *f = NULL;
@@ -104,6 +113,23 @@ int tt_cmd_report(int argc, char **argv, struct tt_out *out)
 				goto cleanup;
 			}
 			rule_cnt++;
+			break;
+		}
+		case 'V': {
+			const char **n = realloc(values, (ro.value_cnt + 1) * sizeof(*n));
+			const char *eq = strchr(optarg, '=');
+
+			if (!n) {
+				err = -ENOMEM;
+				goto cleanup;
+			}
+			values = n;
+			if (!eq || eq == optarg || !eq[1]) {
+				err = tt_cmd_usage_error(out, "--value '%s': expected PROBE=ARG", optarg);
+				goto cleanup;
+			}
+			values[ro.value_cnt++] = optarg;
+			ro.values = values;
 			break;
 		}
 		case 'h':
@@ -154,5 +180,6 @@ cleanup:
 	for (size_t i = 0; i < rule_cnt; i++)
 		tt_span_rule_free(&rules[i]);
 	free(rules);
+	free(values);
 	return err;
 }

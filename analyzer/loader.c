@@ -35,6 +35,7 @@
 
 #include "builtin_providers.h"
 #include "db_schema.h"
+#include "kernel.h"
 #include "loader.h"
 #include "tape_reader.h"
 #include "tp_format.h"
@@ -181,6 +182,7 @@ struct loader {
 	struct tt_buf spans_idx; /* the schema's CREATE INDEX ... ON spans statements */
 
 	struct tt_span_builder *spans;
+	struct tt_kernel_db *kernel; /* thread_states and syscalls (kernel.h) */
 	struct gprobe *probes;   /* probes[gid - 1] */
 	size_t probe_cnt, probe_cap;
 	struct tp_table **tps;
@@ -1202,6 +1204,10 @@ static int consume_events(struct stage *st, int idx)
 
 		if (e->tp && e->argc >= 1)
 			err = tp_insert(l, e->tp, e, b->strs.data + e->str_off[0], e->str_len[0]);
+		if (e->tp && e->argc >= 1 && !err)
+			err = tt_kernel_db__record(l->kernel, e->tp->fmt, l->srcs[e->tape - 1].capture, e->tape,
+						   e->id, e->ts, e->pid, e->tid, e->cpu,
+						   b->strs.data + e->str_off[0], e->str_len[0]);
 	}
 	l->rows_in_tx += b->n;
 	if (!err && l->rows_in_tx >= COMMIT_EVERY) {
@@ -2224,6 +2230,8 @@ static void loader_close_db(struct loader *l)
 		sqlite3_finalize(l->tps[i]->ins);
 		l->tps[i]->ins = NULL;
 	}
+	tt_kernel_db__free(l->kernel);
+	l->kernel = NULL;
 	sqlite3_close(l->db);
 	l->db = NULL;
 	sqlite3_finalize(l->ins_span);
@@ -2354,6 +2362,8 @@ int tt_load(const char *db_path, const char *const *tapes, size_t tape_cnt,
 	if (!err)
 		err = prepare_statements(&l);
 	if (!err)
+		err = tt_kernel_db__new(l.db, l.out, &l.kernel);
+	if (!err)
 		err = side_open(&l);
 	if (!err)
 		err = tt_db_exec(l.db, "BEGIN", -1, l.out);
@@ -2381,6 +2391,8 @@ int tt_load(const char *db_path, const char *const *tapes, size_t tape_cnt,
 		err = insert_processes(&l);
 	if (!err)
 		err = insert_threads(&l);
+	if (!err)
+		err = tt_kernel_db__finish(l.kernel, NULL);
 	if (!err)
 		err = create_views(&l);
 	if (!err)

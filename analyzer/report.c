@@ -12,6 +12,7 @@
  * scatter points are sampled during the first pass.
  * Memory: 8 bytes per closed span, for the exact percentiles.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -51,7 +52,11 @@ struct ctx {
 	size_t ns_slot_cap;
 	int64_t (*top)[2];    /* the slowest spans so far: {dur, id}, slowest first */
 	size_t top_n;
+	int8_t *value_arg;    /* by probes.id: the --value choice, VALUE_AUTO or VALUE_NONE */
 };
+
+#define VALUE_AUTO -1 /* choose the value argument by its name */
+#define VALUE_NONE -2 /* no distribution */
 
 /* One span name's facts from the pass over spans. */
 struct nstat {
@@ -654,7 +659,8 @@ static int scan_spans(struct ctx *c)
 	if (err)
 		return err;
 	/* in name order; the hash table is not needed any more */
-	qsort(c->ns, c->ns_cnt, sizeof(*c->ns), nstat_cmp);
+	if (c->ns_cnt)
+		qsort(c->ns, c->ns_cnt, sizeof(*c->ns), nstat_cmp);
 	free(c->ns_slots);
 	c->ns_slots = NULL;
 	c->ns_slot_cap = 0;
@@ -898,6 +904,166 @@ static int load_groups(struct ctx *c)
 
 /* ---- probes ---- */
 
+/* u8..u64, s8..s64, i8..i64, f32, f64: not ptr, str or bytes. */
+static int numeric_kind(const char *k)
+{
+	return k && (k[0] == 'u' || k[0] == 's' || k[0] == 'i' || k[0] == 'f') && isdigit((unsigned char)k[1]);
+}
+
+/* The lower-case alphanumeric words of name ("req_bytes" -> "req", "bytes"); returns the count. */
+static size_t name_words(const char *name, char (*w)[32], size_t max)
+{
+	size_t n = 0, len = 0;
+
+	for (const char *p = name; n < max; p++) {
+		if (*p && isalnum((unsigned char)*p)) {
+			if (len < 31)
+				w[n][len++] = (char)tolower((unsigned char)*p);
+			continue;
+		}
+		if (len) {
+			w[n++][len] = 0;
+			len = 0;
+		}
+		if (!*p)
+			break;
+	}
+	return n;
+}
+
+static int word_in(const char *w, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(w, list[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * What a name says: 1 a quantity worth a distribution, -1 an identifier (its last word is
+ * one: the noun of "req_id", "conn_fd", "start_ts"), 0 nothing.
+ */
+static int name_hint(const char *name)
+{
+	static const char *const ids[] = {
+		"id", "ids", "pid", "tid", "tgid", "ppid", "uid", "gid", "fd", "ptr", "pointer", "addr",
+		"address", "handle", "key", "hash", "idx", "index", "seq", "ts", "timestamp", "tstamp",
+		"cookie", "ctx", "ip", "pc", "port", "errno", "code", "status", "type", "flags", "mode",
+		"kind", "op", "state", "tag", "slot", "cpu", "goid",
+	};
+	static const char *const words[] = {
+		"lat", "dur", "ms", "us", "ns", "usec", "msec", "nsec", "sec", "secs", "seconds", "sz",
+		"cnt", "n", "num", "total", "rtt", "wait", "delay", "took", "spent", "amount", "bytes",
+	};
+	/* also inside a word: "nbytes", "rowcount", "qlen", "waittime" */
+	static const char *const parts[] = {
+		"latency", "duration", "elapsed", "time", "byte", "size", "len", "count", "rows",
+	};
+	char w[16][32];
+	size_t n = name_words(name, w, TT_ARRAY_SIZE(w));
+
+	if (!n)
+		return 0;
+	if (word_in(w[n - 1], ids, TT_ARRAY_SIZE(ids)) ||
+	    (strlen(w[n - 1]) <= 5 && strlen(w[n - 1]) > 2 && !strcmp(w[n - 1] + strlen(w[n - 1]) - 2, "id")))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (word_in(w[i], words, TT_ARRAY_SIZE(words)))
+			return 1;
+		for (size_t k = 0; k < TT_ARRAY_SIZE(parts); k++)
+			if (strstr(w[i], parts[k]))
+				return 1;
+	}
+	return 0;
+}
+
+/*
+ * The argument of probe p whose distribution is worth showing (report.h, struct tt_rpt_probe),
+ * or VALUE_NONE.
+ */
+static int value_arg_of(const struct pdesc *p)
+{
+	int cand = -1, cand_cnt = 0, first_float = -1;
+
+	for (int a = 0; a < p->argc; a++) {
+		int h;
+
+		if (!numeric_kind(p->kinds[a]))
+			continue;
+		h = p->arg_names[a] ? name_hint(p->arg_names[a]) : 0;
+		if (h > 0)
+			return a;
+		if (h < 0)
+			continue;
+		cand = cand < 0 ? a : cand;
+		cand_cnt++;
+		if (first_float < 0 && p->kinds[a][0] == 'f')
+			first_float = a;
+	}
+	/* "rows(n)", "bytes_sent(conn, v)": the probe's name says what its one number is */
+	if (cand_cnt == 1 && name_hint(p->name) > 0)
+		return cand;
+	return first_float >= 0 ? first_float : VALUE_NONE;
+}
+
+/* The --value options, checked against the probes: c->value_arg. */
+static int resolve_values(struct ctx *c)
+{
+	c->value_arg = malloc(c->probe_cap ? c->probe_cap : 1);
+	if (!c->value_arg)
+		return -ENOMEM;
+	memset(c->value_arg, VALUE_AUTO, c->probe_cap ? c->probe_cap : 1);
+	for (size_t i = 0; i < c->o->value_cnt; i++) {
+		const char *opt = c->o->values[i], *eq = strchr(opt, '=');
+		char glob[256];
+		int matched = 0, found = 0;
+
+		if (!eq || eq == opt || !eq[1] || (size_t)(eq - opt) >= sizeof(glob)) {
+			tt_err(c->out, "--value %s: expected PROBE=ARG", opt);
+			return -TT_E_USAGE;
+		}
+		memcpy(glob, opt, (size_t)(eq - opt));
+		glob[eq - opt] = 0;
+		for (size_t id = 1; id < c->probe_cap; id++) {
+			const struct pdesc *p = &c->probes[id];
+
+			if (!p->label || !tt_glob_match(glob, p->label))
+				continue;
+			matched++;
+			if (!strcmp(eq + 1, "none")) {
+				c->value_arg[id] = VALUE_NONE;
+				found++;
+				continue;
+			}
+			for (int a = 0; a < p->argc; a++) {
+				char fallback[8];
+
+				snprintf(fallback, sizeof(fallback), "arg%d", a);
+				if (strcmp(eq + 1, fallback) && (!p->arg_names[a] || strcmp(eq + 1, p->arg_names[a])))
+					continue;
+				if (!numeric_kind(p->kinds[a])) {
+					tt_err(c->out, "--value %s: argument '%s' of %s is a %s, not a number", opt,
+					       eq + 1, p->label, p->kinds[a] ? p->kinds[a] : "?");
+					return -TT_E_USAGE;
+				}
+				c->value_arg[id] = (int8_t)a;
+				found++;
+				break;
+			}
+		}
+		if (!matched) {
+			tt_err(c->out, "--value %s: no probe matches '%s'", opt, glob);
+			return -TT_E_USAGE;
+		}
+		if (!found) {
+			tt_err(c->out, "--value %s: no probe matching '%s' has an argument '%s' (see the "
+			       "probe_args table)", opt, glob, eq + 1);
+			return -TT_E_USAGE;
+		}
+	}
+	return 0;
+}
+
 static int load_probe_stats(struct ctx *c)
 {
 	struct tt_report *r = c->r;
@@ -931,14 +1097,11 @@ static int load_probe_stats(struct ctx *c)
 		q->count = (uint64_t)sqlite3_column_int64(st, 1);
 		q->lost = (uint64_t)sqlite3_column_int64(st, 2);
 		q->rate = rate_of(r, q->count);
-		if (p->span_probe || !q->count)
+		if (!q->count)
 			continue;
-		for (int a = 0; a < p->argc && arg < 0; a++) {
-			const char *k = p->kinds[a];
-
-			if (k && (k[0] == 'u' || k[0] == 's' || k[0] == 'i' || k[0] == 'f'))
-				arg = a;
-		}
+		arg = c->value_arg[id];
+		if (arg == VALUE_AUTO)
+			arg = p->span_probe ? VALUE_NONE : value_arg_of(p);
 		if (arg < 0)
 			continue;
 		q->arg = xstrdup(p->arg_names[arg] ? p->arg_names[arg] : "arg");
@@ -1290,6 +1453,8 @@ int tt_report__build(sqlite3 *db, const char *source, const struct tt_report_opt
 	if (!err)
 		err = load_probes(&c);
 	if (!err)
+		err = resolve_values(&c);
+	if (!err)
 		err = load_summary(&c);
 	if (!err)
 		err = load_groups(&c);
@@ -1297,6 +1462,8 @@ int tt_report__build(sqlite3 *db, const char *source, const struct tt_report_opt
 		err = load_probe_stats(&c);
 	if (!err)
 		err = load_slowest(&c);
+	if (!err)
+		err = tt_report__kernel(db, c.r, o->out);
 	if (!err)
 		err = load_open(&c);
 	if (!err)
@@ -1323,6 +1490,7 @@ int tt_report__build(sqlite3 *db, const char *source, const struct tt_report_opt
 	free(c.ns);
 	free(c.ns_slots);
 	free(c.top);
+	free(c.value_arg);
 	if (err == -ENOMEM)
 		tt_err(o->out, "out of memory");
 	if (err) {
@@ -1379,6 +1547,9 @@ void tt_report__free(struct tt_report *r)
 		free(r->series[i].dur);
 	}
 	free(r->series);
+	for (size_t i = 0; i < r->kname_cnt; i++)
+		free(r->knames[i].name);
+	free(r->knames);
 	free(r);
 }
 
@@ -1445,6 +1616,63 @@ static const char *group_label(const struct tt_rpt_group *g, const struct tt_rep
 	return buf;
 }
 
+static const char *const kstate_names[TT_RPT_KSTATES] = {"running", "runnable", "sleeping",
+							  "blocked", "unknown"};
+
+static double pct_of(int64_t part, int64_t whole)
+{
+	return whole > 0 ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+/* A breakdown as two lines (states, syscalls), each led by ind; what was not recorded is left out. */
+static void text_kbreak(FILE *f, const struct tt_report *r, const struct tt_rpt_kbreak *b,
+			const char *ind, int raw)
+{
+	char a[32], c[32];
+
+	if (r->kernel_states) {
+		fputs(ind, f);
+		for (int k = 0; k < TT_RPT_KSTATES; k++)
+			fprintf(f, "%s%s %s (%.1f%%)", k ? ", " : "", kstate_names[k],
+				tt_rpt_dur(a, sizeof(a), b->state_ns[k], raw), pct_of(b->state_ns[k], b->total_ns));
+		fputc('\n', f);
+	}
+	if (r->kernel_syscalls) {
+		fprintf(f, "%ssyscalls %s call%s, %s (%.1f%%)", ind, tt_rpt_count(c, sizeof(c), b->sys_count, raw),
+			b->sys_count == 1 ? "" : "s", tt_rpt_dur(a, sizeof(a), b->sys_ns, raw),
+			pct_of(b->sys_ns, b->total_ns));
+		for (size_t i = 0; i < b->sys_n; i++)
+			fprintf(f, "%s%s %s call%s %s (%.1f%%)", i ? ", " : ": ", b->sys[i].name,
+				tt_rpt_count(c, sizeof(c), b->sys[i].count, raw), b->sys[i].count == 1 ? "" : "s",
+				tt_rpt_dur(a, sizeof(a), b->sys[i].ns, raw), pct_of(b->sys[i].ns, b->total_ns));
+		if (b->sys_more)
+			fprintf(f, ", %zu more", b->sys_more);
+		fputc('\n', f);
+	}
+}
+
+/* Where each span name's time went, when the capture has kernel data. */
+static void text_kernel(FILE *f, const struct tt_report *r, int raw)
+{
+	char a[32], c[32];
+
+	fprintf(f, "\nWhere the time went (thread states: %s; syscalls: %s)\n",
+		r->kernel_states ? "sched_switch, sched_wakeup" : "not recorded, see record --sched",
+		r->kernel_syscalls ? "raw_syscalls" : "not recorded, see record --syscalls");
+	if (!r->kname_cnt)
+		fprintf(f, "  (no closed spans)\n");
+	for (size_t i = 0; i < r->kname_cnt; i++) {
+		const struct tt_rpt_kname *k = &r->knames[i];
+
+		fprintf(f, "  %s: %s spans", k->name, tt_rpt_count(c, sizeof(c), k->spans, raw));
+		if (k->cross)
+			fprintf(f, " (%s ended on another thread: both threads counted)",
+				tt_rpt_count(c, sizeof(c), k->cross, raw));
+		fprintf(f, ", %s of thread time\n", tt_rpt_dur(a, sizeof(a), k->b.total_ns, raw));
+		text_kbreak(f, r, &k->b, "    ", raw);
+	}
+}
+
 int tt_report__text(const struct tt_report *r, const struct tt_report_opts *o, FILE *f)
 {
 	char a[64], b[64], lbl[512];
@@ -1495,6 +1723,8 @@ int tt_report__text(const struct tt_report *r, const struct tt_report_opts *o, F
 		if (r->groups_omitted)
 			fprintf(f, "  (%zu more groups with fewer spans; --top N shows more)\n", r->groups_omitted);
 	}
+	if (r->kernel_states || r->kernel_syscalls)
+		text_kernel(f, r, raw);
 
 	fprintf(f, "\nProbes\n");
 	fprintf(f, "  %-*s %10s %9s %6s  %-10s %9s %9s %9s %9s %9s %9s\n", w, "name", "count", "rate",
@@ -1545,6 +1775,12 @@ int tt_report__text(const struct tt_report *r, const struct tt_report_opts *o, F
 		fprintf(f, "  %9s  %-20s span %-8" PRIu64 " start %s  pid %u tid %s%s  %s\n",
 			tt_rpt_dur(a, sizeof(a), s->dur, raw), s->name, s->id,
 			tt_rpt_rel(b, sizeof(b), r, s->start_ts, raw), s->pid, thr, s->lost ? "  LOST" : "", s->args);
+		for (size_t k = 0; k < s->kb_n; k++) {
+			static const char *const role[] = {"", " (began it)", " (ended it)"};
+
+			fprintf(f, "    thread %u%s:\n", s->kb[k].tid, role[s->kb[k].role]);
+			text_kbreak(f, r, &s->kb[k], "      ", raw);
+		}
 	}
 
 	fprintf(f, "\nOpen at the end (oldest first; %s of %s)\n",

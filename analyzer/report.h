@@ -2,10 +2,12 @@
 /*
  * The latency and post-mortem report: tt_report__build() reads a tracetape database into a
  * model (per span name, or per value of an argument: count, rate, exact nearest-rank
- * percentiles, log2 histogram; per probe: count, rate and the distribution of its first numeric
- * argument; the slowest spans with their arguments; the spans still open at the end with their
- * threads' last events; the losses and what they touch), which tt_report__text() prints for a
- * terminal and tt_report__html() writes as one self-contained page with inline SVG charts.
+ * percentiles, log2 histogram; per probe: count, rate and the distribution of its value
+ * argument; with kernel data, where each span name's time went: on CPU, runnable, sleeping,
+ * blocked, in which syscalls; the slowest spans with their arguments and the same breakdown;
+ * the spans still open at the end with their threads' last events; the losses and what they
+ * touch), which tt_report__text() prints for a terminal and tt_report__html() writes as one
+ * self-contained page with inline SVG charts.
  *
  * Percentiles are exact: each group's durations are sorted and the nearest-rank values picked,
  * the definition of percentile() in sqlfuncs.h. Memory: 8 bytes per closed span.
@@ -31,6 +33,10 @@ struct tt_report_opts {
 	uint32_t points;       /* points per scatter chart (HTML): between this and twice this; 0: 1000 */
 	int raw;               /* exact integers (ns, counts) instead of human units */
 	int html_points;       /* collect scatter points */
+	const char *const *values; /* --value PROBE=ARG (PROBE a provider:name glob; ARG an argument
+	                              name, argN, or 'none'): the argument whose distribution a
+	                              probe shows, instead of the one chosen by name (borrowed) */
+	size_t value_cnt;
 	const struct tt_out *out;
 };
 
@@ -57,7 +63,14 @@ struct tt_rpt_series {
 	int64_t *dur;
 };
 
-/* One probe: its event count, and the distribution of its first numeric argument. */
+/*
+ * One probe: its event count, and the distribution of the argument that looks like a value: the
+ * first numeric one whose name says it is a quantity (latency, dur, elapsed, time, ms, us, ns,
+ * bytes, size, len, count, rows, ... in the argument's name, or in the probe's name when it has
+ * one numeric argument), else its first floating-point one; never one whose name says it is an
+ * identifier (id, *_id, pid, tid, fd, ptr, addr, key, ts, seq, ...), a pointer or a string.
+ * None otherwise, unless --value names it.
+ */
 struct tt_rpt_probe {
 	char *provider, *name;
 	char *arg;          /* the argument whose distribution is given, NULL when none */
@@ -67,6 +80,41 @@ struct tt_rpt_probe {
 	uint64_t arg_n;     /* events with a value of arg */
 	double min, max, pct[TT_RPT_PCTS];
 	uint64_t hist[TT_RPT_BUCKETS];
+};
+
+/*
+ * Where time went, from the kernel tables (thread_states, syscalls; report_kernel.c): the time
+ * of one thread over a span, or of every span of a name. Times in ns.
+ */
+enum tt_rpt_kstate { TT_RPT_RUNNING, TT_RPT_RUNNABLE, TT_RPT_SLEEPING, TT_RPT_BLOCKED,
+		     TT_RPT_UNKNOWN, TT_RPT_KSTATES };
+#define TT_RPT_KSYS 5 /* syscalls listed per breakdown, the most time first */
+
+struct tt_rpt_ksys {
+	int64_t nr;
+	char name[32];       /* the syscall's name, or "#NR" */
+	uint64_t count;      /* calls overlapping the time looked at */
+	int64_t ns;          /* their time inside it */
+};
+
+struct tt_rpt_kbreak {
+	uint32_t tid;        /* the thread (a span's breakdown); 0 for a span name's */
+	int role;            /* 0: the span's thread; 1: began the span; 2: ended it */
+	int64_t total_ns;    /* the time looked at: the spans' durations, once per thread */
+	int64_t state_ns[TT_RPT_KSTATES]; /* unknown: no thread_states row covers it */
+	uint64_t sys_count;  /* every syscall overlapping the time */
+	int64_t sys_ns;
+	struct tt_rpt_ksys sys[TT_RPT_KSYS];
+	size_t sys_n;
+	size_t sys_more;     /* other syscalls not listed */
+};
+
+/* A span name's breakdown. */
+struct tt_rpt_kname {
+	char *name;          /* "provider:name" */
+	uint64_t spans;      /* closed spans */
+	uint64_t cross;      /* ... of which ended on another thread than they began */
+	struct tt_rpt_kbreak b;
 };
 
 /* An event of a post-mortem thread listing. */
@@ -89,6 +137,8 @@ struct tt_rpt_span {
 	char *args;         /* the start event's arguments, then the end event's */
 	struct tt_rpt_event *last; /* open spans: the last events of the thread */
 	size_t last_n;
+	struct tt_rpt_kbreak kb[2]; /* slowest spans with kernel data: per thread (began, ended) */
+	size_t kb_n;
 };
 
 struct tt_rpt_loss {
@@ -121,6 +171,10 @@ struct tt_report {
 	size_t loss_effect_cnt;
 	struct tt_rpt_series *series;
 	size_t series_cnt;
+	int kernel_states;       /* thread_states has rows (recorded with --sched) */
+	int kernel_syscalls;     /* syscalls has rows (recorded with --syscalls) */
+	struct tt_rpt_kname *knames; /* per span name, when either is set */
+	size_t kname_cnt;
 };
 
 /*
@@ -131,6 +185,16 @@ struct tt_report {
  */
 int tt_report__build(sqlite3 *db, const char *source, const struct tt_report_opts *o,
 		     struct tt_report **rep);
+
+/*
+ * The kernel breakdowns of r (report_kernel.c): r->kernel_*, r->knames for every span name, and
+ * kb of each of r->slow. Thread-keyed spans are looked at on their thread; a span that ended on
+ * another thread than it began (id, goroutine and custom pairings) on both threads, each over
+ * the span's whole window, so a name's total counts it once per thread. Nothing when db has no
+ * kernel rows (or no such tables: an older database). Returns 0, -ENOMEM or -TT_E_SQL (said
+ * through out).
+ */
+int tt_report__kernel(sqlite3 *db, struct tt_report *r, const struct tt_out *out);
 
 /* The report for a terminal. Returns 0 or -EIO. */
 int tt_report__text(const struct tt_report *r, const struct tt_report_opts *o, FILE *f);

@@ -2,8 +2,10 @@
 /*
  * The report as one HTML page (report.h): the text report's sections as tables, plus inline SVG
  * charts drawn here: a log2 latency histogram per span group, latency over time (a scatter of
- * sampled spans, log scale) per span name, and a timeline of the slowest spans. No script, no
- * external style sheet, font or image: the file opens anywhere, offline, as it was written.
+ * sampled spans, log scale) per span name, a timeline of the slowest spans, and with kernel data
+ * a bar per span name and per slow span's thread of where the time went (running, runnable,
+ * sleeping, blocked, unknown). No script, no external style sheet, font or image: the file opens
+ * anywhere, offline, as it was written.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -28,7 +30,12 @@ static const char css[] =
 	"svg{display:block;margin:4px 0 12px}svg text{font:11px sans-serif;fill:#333}"
 	".bar{fill:#4a7fb5}.pt{fill:#c0504d;fill-opacity:.45}.slow{fill:#e08a3c}"
 	".axis{stroke:#999;stroke-width:1}.grid{stroke:#eee;stroke-width:1}"
-	"pre{background:#f6f6f6;padding:6px;overflow-x:auto}";
+	"pre{background:#f6f6f6;padding:6px;overflow-x:auto}"
+	".k0{fill:#4a7fb5}.k1{fill:#e8a33d}.k2{fill:#8fbc5a}.k3{fill:#c0504d}.k4{fill:#cccccc}"
+	"svg.kbar{display:inline-block;vertical-align:middle;margin:0 6px 0 0}";
+
+static const char *const kstate_names[TT_RPT_KSTATES] = {"running", "runnable", "sleeping",
+							  "blocked", "unknown"};
 
 /* ts as ns since the capture start (0 before it). */
 static int64_t since(const struct tt_report *r, uint64_t ts)
@@ -187,6 +194,90 @@ static void svg_timeline(FILE *f, const struct tt_report *r, int raw)
 	fputs("</svg>\n", f);
 }
 
+static double pct_of(int64_t part, int64_t whole)
+{
+	return whole > 0 ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+/* Where a breakdown's time went, as one stacked bar of width w (the states in order). */
+static void svg_kbar(FILE *f, const struct tt_rpt_kbreak *b, int w, int raw)
+{
+	double x = 0, tot = b->total_ns > 0 ? (double)b->total_ns : 1;
+	char a[32];
+
+	fprintf(f, "<svg class=\"kbar\" width=\"%d\" height=\"14\" viewBox=\"0 0 %d 14\" "
+		   "xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">", w, w);
+	for (int k = 0; k < TT_RPT_KSTATES; k++) {
+		double bw = (double)b->state_ns[k] * w / tot;
+
+		if (bw <= 0)
+			continue;
+		fprintf(f, "<rect class=\"k%d\" x=\"%.1f\" y=\"0\" width=\"%.1f\" height=\"14\">"
+			   "<title>%s %s (%.1f%%)</title></rect>", k, x, bw, kstate_names[k],
+			tt_rpt_dur(a, sizeof(a), b->state_ns[k], raw), pct_of(b->state_ns[k], b->total_ns));
+		x += bw;
+	}
+	fputs("</svg>", f);
+}
+
+/* The syscalls of a breakdown as text: "N calls, T: name N calls T (p%), ...". */
+static void html_ksys(FILE *f, const struct tt_rpt_kbreak *b, int raw)
+{
+	char a[32], c[32];
+
+	fprintf(f, "%s call%s, %s", tt_rpt_count(c, sizeof(c), b->sys_count, raw), b->sys_count == 1 ? "" : "s",
+		tt_rpt_dur(a, sizeof(a), b->sys_ns, raw));
+	for (size_t i = 0; i < b->sys_n; i++) {
+		fputs(i ? ", " : ": ", f);
+		esc(f, b->sys[i].name);
+		fprintf(f, " %s call%s %s (%.1f%%)", tt_rpt_count(c, sizeof(c), b->sys[i].count, raw),
+			b->sys[i].count == 1 ? "" : "s", tt_rpt_dur(a, sizeof(a), b->sys[i].ns, raw),
+			pct_of(b->sys[i].ns, b->total_ns));
+	}
+	if (b->sys_more)
+		fprintf(f, ", %zu more", b->sys_more);
+}
+
+/* Per span name: the state shares as a bar and columns, and the top syscalls. */
+static void html_kernel(FILE *f, const struct tt_report *r, int raw)
+{
+	char a[32], c[32];
+
+	fputs("<h2>Where the time went</h2>\n<p class=\"muted\">From the kernel: thread states ", f);
+	fputs(r->kernel_states ? "(sched_switch, sched_wakeup)" : "not recorded (record --sched)", f);
+	fputs(", syscalls ", f);
+	fputs(r->kernel_syscalls ? "(raw_syscalls)" : "not recorded (record --syscalls)", f);
+	fputs(". Each span is looked at on its thread; one that ended on another thread than it began, "
+	      "on both threads over its whole window. <svg width=\"370\" height=\"12\" "
+	      "xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">", f);
+	for (int k = 0; k < TT_RPT_KSTATES; k++)
+		fprintf(f, "<rect class=\"k%d\" x=\"%d\" y=\"1\" width=\"10\" height=\"10\"/>"
+			   "<text x=\"%d\" y=\"10\">%s</text>", k, k * 74, k * 74 + 13, kstate_names[k]);
+	fputs("</svg></p>\n<table><tr><th class=\"l\">name</th><th>spans</th><th>thread time</th>"
+	      "<th class=\"l\">states</th>", f);
+	for (int k = 0; k < TT_RPT_KSTATES; k++)
+		fprintf(f, "<th>%s</th>", kstate_names[k]);
+	fputs("<th class=\"l\">syscalls</th></tr>\n", f);
+	for (size_t i = 0; i < r->kname_cnt; i++) {
+		const struct tt_rpt_kname *k = &r->knames[i];
+
+		fputs("<tr><td class=\"l\">", f);
+		esc(f, k->name);
+		fprintf(f, "</td><td>%s%s</td><td>%s</td><td class=\"l\">", tt_rpt_count(c, sizeof(c), k->spans, raw),
+			k->cross ? " <span class=\"muted\">(cross-thread)</span>" : "",
+			tt_rpt_dur(a, sizeof(a), k->b.total_ns, raw));
+		svg_kbar(f, &k->b, 240, raw);
+		fputs("</td>", f);
+		for (int s = 0; s < TT_RPT_KSTATES; s++)
+			fprintf(f, "<td>%.1f%%</td>", pct_of(k->b.state_ns[s], k->b.total_ns));
+		fputs("<td class=\"a\">", f);
+		if (r->kernel_syscalls)
+			html_ksys(f, &k->b, raw);
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</table>\n", f);
+}
+
 static void span_rows(FILE *f, const struct tt_report *r, const struct tt_rpt_span *s, size_t n,
 		      int open, int raw)
 {
@@ -214,6 +305,24 @@ static void span_rows(FILE *f, const struct tt_report *r, const struct tt_rpt_sp
 		fputs("</td><td class=\"a\">", f);
 		esc(f, s[i].args);
 		fputs("</td></tr>\n", f);
+		for (size_t k = 0; k < s[i].kb_n; k++) {
+			static const char *const role[] = {"", " (began it)", " (ended it)"};
+			const struct tt_rpt_kbreak *kb = &s[i].kb[k];
+
+			fprintf(f, "<tr><td></td><td class=\"a\" colspan=\"7\">thread %u%s: ", kb->tid, role[kb->role]);
+			svg_kbar(f, kb, 240, raw);
+			for (int st = 0; st < TT_RPT_KSTATES; st++) {
+				char a2[32];
+
+				fprintf(f, "%s%s %s (%.1f%%)", st ? ", " : "", kstate_names[st],
+					tt_rpt_dur(a2, sizeof(a2), kb->state_ns[st], raw), pct_of(kb->state_ns[st], kb->total_ns));
+			}
+			if (r->kernel_syscalls) {
+				fputs("; syscalls ", f);
+				html_ksys(f, kb, raw);
+			}
+			fputs("</td></tr>\n", f);
+		}
 		if (open && s[i].last_n) {
 			fprintf(f, "<tr><td></td><td class=\"a\" colspan=\"7\">last events of thread %u:<pre>",
 				s[i].tid);
@@ -281,6 +390,9 @@ int tt_report__html(const struct tt_report *r, const struct tt_report_opts *o, F
 			fprintf(f, "<p class=\"muted\">%zu more groups with fewer spans</p>\n", r->groups_omitted);
 		fputs("<p class=\"muted\">Percentiles are exact (nearest rank) over the closed spans.</p>\n", f);
 	}
+
+	if (r->kernel_states || r->kernel_syscalls)
+		html_kernel(f, r, raw);
 
 	fputs("<h2>Latency histograms</h2>\n", f);
 	for (size_t i = 0; i < r->group_cnt; i++) {

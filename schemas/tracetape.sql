@@ -39,7 +39,8 @@
 -- schema_version (this file's version, an integer), created_by (tracetape version),
 -- created_wall_ns (when the load finished), span_rules (the --span options given),
 -- spans_unmatched_ends (end events that found no open span: their start was before the capture
--- or lost), spans_open_peak (most spans open at once while loading), and warning (one row per
+-- or lost), spans_open_peak (most spans open at once while loading), kernel_inferred_switch_ins
+-- and kernel_unseen_switch_outs (see thread_states; with kernel data only), and warning (one row per
 -- problem met while loading, e.g. a damaged tape). Keys with a tape
 -- are that tape's own metadata, copied as recorded (host, kernel, boot_id, command, ...).
 CREATE TABLE meta (
@@ -204,6 +205,82 @@ CREATE TABLE threads (
 	PRIMARY KEY (tape, pid, tid)
 ) WITHOUT ROWID;
 
+-- What the kernel did with each thread, derived while loading from the scheduler tracepoints
+-- (`tracetape record --sched`: sched:sched_switch, sched_wakeup, sched_wakeup_new,
+-- sched_process_fork, sched_process_exit); empty without them. Per thread (tid within a
+-- capture), back-to-back intervals, each ended by the next change:
+--   switch-out (sched_switch prev_pid): prev_state 0 'R' or preempted 'R+' (bit 0x100) ->
+--     'runnable'; 'D' (0x2) -> 'blocked' (uninterruptible: usually I/O); 'S' (0x1) and the other
+--     waits ('I' idle, 'T'/'t' stopped, 'P' parked) -> 'sleeping'; 'X'/'Z' (dead) -> no more rows;
+--   sleeping or blocked, then sched_wakeup -> 'runnable' until the switch-in;
+--   sched_wakeup_new -> 'runnable' (a new thread);
+--   switch-in (sched_switch next_pid) -> 'running' until the switch-out;
+--   sched_process_exit, then no 'X'/'Z' switch-out recorded (a pid filter stops at the exit) ->
+--     the last interval ends at the exit;
+--   any other event with the thread as the current task (a syscall, a wakeup it makes, a fork)
+--     while it was not running -> 'running' from there, reason 'inferred': its switch-in was not
+--     recorded (the kernel skips a BPF program on a CPU where another one is still running; the
+--     syscall tracepoints' programs can be preempted, so recording --syscalls loses some);
+--   a running thread switched in again, or whose CPU switches out or shows another thread, or
+--     seen on another CPU: its switch-out was not recorded; its running interval ends at its
+--     latest event, and no row covers the time until its next one.
+-- meta 'kernel_inferred_switch_ins' and 'kernel_unseen_switch_outs' count those two repairs.
+-- A thread's time before its first recorded scheduler event is not covered; intervals of zero
+-- length are not written. Threads of the idle task (tid 0) are not tracked. With -p or
+-- -- COMMAND, the traced processes' threads are covered; other threads appear only in the
+-- switches and wakeups that involve a traced one, so their rows are partial. A system-wide
+-- capture leaves out the recorder's own switches (handled as unrecorded switches, above).
+CREATE TABLE thread_states (
+	id INTEGER PRIMARY KEY,
+	tape INTEGER NOT NULL,        -- tapes.id of the event that began the interval
+	pid INTEGER,                  -- process (TGID); NULL when no event of the thread was
+	                              -- recorded with it as the current task
+	tid INTEGER NOT NULL,         -- thread
+	state TEXT NOT NULL,          -- 'running', 'runnable', 'sleeping' or 'blocked'
+	start_ts INTEGER NOT NULL,    -- ns CLOCK_MONOTONIC: the event that began it
+	end_ts INTEGER,               -- ns CLOCK_MONOTONIC: the event that ended it; NULL when the
+	                              -- thread was still in that state when the capture ended
+	dur INTEGER,                  -- end_ts - start_ts, ns; NULL with end_ts
+	cpu INTEGER,                  -- running: its CPU; runnable after a wakeup: the CPU it was
+	                              -- woken to (target_cpu); after a switch-out: the CPU it left
+	reason TEXT,                  -- after a switch-out: prev_state as the kernel prints it ('S',
+	                              -- 'D', 'R+', 'I', 'S|D', ...); after a wakeup: 'wakeup' or
+	                              -- 'wakeup_new'; running: NULL, or 'inferred' (see above)
+	waker_tid INTEGER,            -- runnable after a wakeup: the thread that woke it (0: an
+	                              -- interrupt on an idle CPU); NULL otherwise
+	begin_event_id INTEGER NOT NULL, -- events.id of the event that began it
+	end_event_id INTEGER          -- events.id of the event that ended it (NULL with end_ts)
+);
+
+-- System calls, paired while loading from raw_syscalls:sys_enter and sys_exit per thread
+-- (`tracetape record --syscalls`); empty without them. Unpaired records are kept: a sys_enter
+-- without sys_exit (exit and exit_group never return; the capture ended, the exit was lost, or
+-- the thread made another call first) has the exit columns NULL; a sys_exit without sys_enter
+-- (the capture began inside the call, or the new thread or process of a clone, fork or vfork,
+-- which returns from a call it did not enter) has the enter columns NULL. execve's sys_exit
+-- comes from the new program, on the same thread: it pairs.
+CREATE TABLE syscalls (
+	id INTEGER PRIMARY KEY,
+	tape INTEGER NOT NULL,        -- tapes.id of its first record
+	pid INTEGER NOT NULL,         -- process (TGID)
+	tid INTEGER NOT NULL,         -- thread
+	nr INTEGER NOT NULL,          -- syscall number (raw_syscalls id: the x86-64 table for 64-bit
+	                              -- tasks; a 32-bit task's calls carry i386 numbers)
+	name TEXT,                    -- name of nr in the x86-64 table ('read', 'nanosleep', ...),
+	                              -- NULL for a number it does not have
+	arg0 INTEGER, arg1 INTEGER, arg2 INTEGER, arg3 INTEGER, arg4 INTEGER, arg5 INTEGER,
+	                              -- the argument registers (rdi, rsi, rdx, r10, r8, r9) as
+	                              -- recorded: raw 64-bit values, pointers as addresses (values
+	                              -- above 2^63-1 negative); NULL without sys_enter
+	ret INTEGER,                  -- return value (a negative errno on failure); NULL without sys_exit
+	start_ts INTEGER,             -- ns CLOCK_MONOTONIC of sys_enter; NULL without it
+	end_ts INTEGER,               -- ns CLOCK_MONOTONIC of sys_exit; NULL without it
+	dur INTEGER,                  -- end_ts - start_ts, ns: time in the kernel for the call,
+	                              -- sleeping included; NULL unless both
+	enter_event_id INTEGER,       -- events.id of sys_enter
+	exit_event_id INTEGER         -- events.id of sys_exit
+);
+
 -- Events with their probe's names and wall-clock time: the convenient way to browse.
 CREATE VIEW events_named AS
 	SELECT e.id, e.ts, e.ts + t.wall_offset_ns AS ts_wall, e.tape, p.provider, p.name,
@@ -220,3 +297,5 @@ CREATE VIEW events_named AS
 CREATE INDEX events_probe ON events (probe_id);
 CREATE INDEX spans_unclosed ON spans (unclosed, start_ts) WHERE unclosed IS NOT NULL;
 CREATE INDEX losses_ts ON losses (tape, ts_start);
+CREATE INDEX thread_states_tid ON thread_states (tid, start_ts);
+CREATE INDEX syscalls_tid ON syscalls (tid, start_ts);

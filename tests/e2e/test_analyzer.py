@@ -18,6 +18,9 @@ an-7  several tapes (two hosts) into one database: tapes, events in time order, 
 an-8  bad input: invalid SQL, missing file, not a tape, a non-tracetape database, an existing
       database without --force, bad options: exit 1 / 2 and the exact message.
 an-9  --span NAME=START,END,key=ARG pairs two probes by a string argument, for load and query.
+an-10 report: a probe's value statistics are those of the argument named like a quantity (or of
+      its one number when the probe's name is one), else of a float, never of an id, a pointer
+      or a string; --value PROBE=ARG chooses, 'none' hides; bad --value: exit 2, exact message.
 """
 import json
 import os
@@ -451,3 +454,60 @@ def test_custom_span_rule(tmp_path):
     r = tt("query", tmp_path / "c.tape", "SELECT name, dur FROM spans", "--format", "csv",
            "--span", "rt=db:send,recv,key=query")
     assert (r.returncode, r.stdout) == (0, "name,dur\nrt,90\nrt,40\n")
+
+
+def test_report_value_argument(tmp_path):
+    probes = [
+        ("by_id", "u64:req_id"),                  # an id: no statistics
+        ("query_result", "u64:query_id u64:rows"),  # rows, not the id
+        ("send", "s32:conn_fd u64:nbytes"),        # a quantity inside a word
+        ("sample", "ptr:buf f64:ratio"),           # no hint: the float
+        ("latency", "u64:req_id u64:v"),           # the probe's name says what its one number is
+        ("tick", "u64:seq u32:cpu"),               # nothing worth a histogram
+        ("misc", "s32:status str:msg"),
+    ]
+    lines = [f"probe {i} app {n} {k}" for i, (n, k) in enumerate(probes)]
+    values = {"rows": [3, 1, 4, 1, 5], "nbytes": [100, 200, 300, 400, 500],
+              "ratio": [0.5, 0.25, 2.0, 1.5, 1.0], "v": [7, 8, 9, 10, 11]}
+    for i in range(5):
+        t = 1000 + 10 * i
+        lines += [f"event {t} 0 1 1 0 {900 + i}", f"event {t + 1} 0 1 1 1 {50 + i} {values['rows'][i]}",
+                  f"event {t + 2} 0 1 1 2 {3 + i} {values['nbytes'][i]}",
+                  f"event {t + 3} 0 1 1 3 0x1000 {values['ratio'][i]}",
+                  f"event {t + 4} 0 1 1 4 {77 + i} {values['v'][i]}", f"event {t + 5} 0 1 1 5 {i} 1",
+                  f'event {t + 6} 0 1 1 6 0 "m"']
+    tape = tmp_path / "v.tape"
+    mktape("\n".join(lines) + "\n", tape)
+
+    def chosen(*args):
+        r = tt("report", "--raw", *args, tape)
+        assert r.returncode == 0, r.stderr
+        return {k: v[3:] for k, v in report_table(r.stdout, "Probes").items()}
+
+    got = chosen()
+    assert {k: v[:1] for k, v in got.items()} == {
+        "app:by_id": [], "app:query_result": ["rows"], "app:send": ["nbytes"], "app:sample": ["ratio"],
+        "app:latency": ["v"], "app:tick": [], "app:misc": []}
+    for label, arg in (("app:query_result", "rows"), ("app:send", "nbytes"), ("app:latency", "v")):
+        v = values[arg]
+        assert [int(x) for x in got[label][1:]] == [min(v), nearest_rank(v, 50), nearest_rank(v, 90),
+                                                    nearest_rank(v, 99), nearest_rank(v, 999, 10), max(v)]
+    assert [float(x) for x in got["app:sample"][1:]] == [0.25, 1.0, 2.0, 2.0, 2.0, 2.0]
+    # --value forces, 'none' hides, globs match several probes
+    got = chosen("--value", "app:tick=seq", "--value", "app:query_result=query_id", "--value", "app:s*=none")
+    assert got["app:tick"] == ["seq", "0", "2", "4", "4", "4", "4"]
+    assert got["app:query_result"][:2] == ["query_id", "50"]
+    assert got["app:send"] == got["app:sample"] == []
+    assert got["app:latency"][0] == "v"
+    got = chosen("--value", "app:latency=arg0")
+    assert got["app:latency"][:2] == ["req_id", "77"]
+    for args, msg in (
+            (["--value", "app:nope=x"], "--value app:nope=x: no probe matches 'app:nope'"),
+            (["--value", "app:send=zzz"], "--value app:send=zzz: no probe matching 'app:send' has an "
+                                          "argument 'zzz' (see the probe_args table)"),
+            (["--value", "app:misc=msg"], "--value app:misc=msg: argument 'msg' of app:misc is a str, "
+                                          "not a number")):
+        r = tt("report", *args, tape)
+        assert (r.returncode, r.stderr) == (2, f"tracetape report: error: {msg}\n"), args
+    r = tt("report", "--value", "app:send", tape)
+    assert r.returncode == 2 and "--value 'app:send': expected PROBE=ARG" in r.stderr
