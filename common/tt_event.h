@@ -53,13 +53,14 @@ struct tt_event {
 
 /* Events of probe_id that could not be recorded on cpu in [ts_start_ns, ts_end_ns]. */
 struct tt_loss {
-	uint32_t cpu;
-	uint32_t probe_id;    /* UINT32_MAX when the probe is not known */
+	uint32_t cpu;         /* TT_LOSS_ANY_CPU when the CPU is not known */
+	uint32_t probe_id;    /* TT_LOSS_ANY_PROBE when the probe is not known */
 	uint64_t ts_start_ns; /* CLOCK_MONOTONIC */
 	uint64_t ts_end_ns;
 	uint64_t count;
 };
 
 #define TT_LOSS_ANY_PROBE UINT32_MAX
+#define TT_LOSS_ANY_CPU UINT32_MAX
 
 #endif /* TT_EVENT_H */

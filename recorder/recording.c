@@ -119,6 +119,8 @@ struct session {
 	int ncpu;
 	uint64_t *loss_prev; /* [slot * ncpu + cpu] losses already written */
 	uint64_t *fired;     /* [slot] hits counted by BPF, all CPUs, at the last harvest */
+	uint64_t missed[2];  /* the usdt and tp programs' recursion misses already written */
+	uint64_t missed_total; /* hits the kernel did not run a program for (see harvest_missed) */
 	uint64_t last_harvest_ns, last_clock_ns, start_ns;
 	uint64_t events, lost, closed_bytes;
 	uint32_t tapes;
@@ -1350,6 +1352,40 @@ static void detach_all(struct session *s)
 /* ---- counters ---- */
 
 /*
+ * Hits the kernel never ran our programs for: a tracepoint program is skipped while another
+ * BPF program runs on the same CPU (since 6.14 a syscall tracepoint program can be preempted,
+ * and while it is, every other tracepoint program on that CPU is skipped), and the kernel
+ * counts those skips in the program's recursion_misses. They never reached our counters, so
+ * they are written as losses of an unknown probe and CPU, in the window since the last
+ * harvest, and counted apart in the summary.
+ */
+static void harvest_missed(struct session *s, uint64_t now)
+{
+	const struct bpf_program *progs[2] = {s->skel->progs.usdt, s->skel->progs.tp};
+
+	for (int i = 0; i < 2; i++) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(progs[i]);
+		struct tt_loss l;
+
+		memset(&info, 0, sizeof(info));
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) ||
+		    info.recursion_misses <= s->missed[i])
+			continue;
+		l.cpu = TT_LOSS_ANY_CPU;
+		l.probe_id = TT_LOSS_ANY_PROBE;
+		l.count = info.recursion_misses - s->missed[i];
+		l.ts_start_ns = s->last_harvest_ns;
+		l.ts_end_ns = now;
+		s->missed[i] = info.recursion_misses;
+		s->missed_total += l.count;
+		s->lost += l.count;
+		writer_check(s, tt_tape_writer__add_loss(s->w, &l));
+	}
+}
+
+/*
  * Read the per-CPU counters: write a loss record for every (probe, CPU) whose loss count grew
  * since the last harvest, with the window in which the losses happened (from the previous
  * harvest to the latest loss), and keep the fired totals for the summary and the tape.
@@ -1387,6 +1423,7 @@ static void harvest_counts(struct session *s)
 		}
 		s->fired[slot] = fired;
 	}
+	harvest_missed(s, now);
 	s->last_harvest_ns = now;
 	free(vals);
 }
@@ -1822,6 +1859,10 @@ static void print_summary(struct session *s, struct tt_record_result *res)
 		  (unsigned long long)res->events, (unsigned long long)res->lost, secs,
 		  (unsigned long long)res->bytes, res->tapes, res->tapes == 1 ? "" : "s",
 		  res->events ? (double)res->bytes / (double)res->events : 0.0);
+	if (s->missed_total)
+		tt_warn(out, "lost %llu hits the kernel ran no BPF program for (another BPF program was "
+			     "running on the CPU: the tape marks them as losses of an unknown probe)",
+			(unsigned long long)s->missed_total);
 	for (size_t slot = 0; res->lost && slot < s->probe_cnt; slot++) {
 		uint64_t total = 0;
 

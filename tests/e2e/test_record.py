@@ -294,6 +294,30 @@ def test_overload_accounts_every_event(fixture_bin, tmp_path):
     assert (flood["events"], flood["lost"]) == (recorded, lost)
 
 
+def test_every_loss_reaches_the_tape(tmp_path):
+    """System-wide scheduler and syscall tracepoints under a syscall-heavy load: whatever is lost
+    (ring full, or hits the kernel ran no BPF program for while a preempted syscall program held
+    the CPU) is in the tape as loss records, and the summary says the same."""
+    need_bpf()
+    tape = tmp_path / "l.tape"
+    load = subprocess.Popen(["sh", "-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done"])
+    try:
+        r = tt("record", "-o", tape, "-d", "3", "--buffer-size", "64K", "--sched", "--syscalls",
+               timeout=120)
+    finally:
+        load.kill()
+        load.wait()
+    assert r.returncode == 0, r.stderr
+    m = re.search(r"recorded (\d+) events \((\d+) lost\)", r.stderr)
+    assert m, r.stderr
+    info = info_of(tape)
+    assert info["lost"] == int(m.group(2))
+    assert info["events"] == int(m.group(1))
+    missed = re.search(r"lost (\d+) hits the kernel ran no BPF program for", r.stderr)
+    of_known_probes = sum(p.get("lost", 0) for p in info["probes"])
+    assert info["lost"] - of_known_probes == (int(missed.group(1)) if missed else 0)
+
+
 def test_kill_9_keeps_whole_blocks(fixture_bin, tmp_path):
     need_bpf()
     tape = tmp_path / "k.tape"
