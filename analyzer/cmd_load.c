@@ -72,12 +72,11 @@ int tt_cmd_load(int argc, char **argv, struct tt_out *out)
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	struct tt_span_rule *rules = NULL;
+	struct tt_span_rules rules = {0};
 	struct tt_load_opts lo = {.out = out};
 	struct tt_load_stats st;
 	const char *db = NULL;
 	char *db_owned = NULL, errbuf[256];
-	size_t rule_cnt = 0;
 	int c, err;
 
 	optind = 0;
@@ -90,22 +89,13 @@ int tt_cmd_load(int argc, char **argv, struct tt_out *out)
 		case 'f':
 			lo.force = 1;
 			break;
-		case 's': {
-			struct tt_span_rule *n = realloc(rules, (rule_cnt + 1) * sizeof(*n));
-
-			if (!n) {
-				err = -ENOMEM;
-				goto cleanup;
-			}
-			rules = n;
-			err = tt_span_rule_parse(optarg, &rules[rule_cnt], errbuf, sizeof(errbuf));
-			if (err) {
+		case 's':
+			err = tt_span_rules_add(&rules, optarg, errbuf, sizeof(errbuf));
+			if (err == -TT_E_USAGE)
 				err = tt_cmd_usage_error(out, "--span %s", errbuf);
+			if (err)
 				goto cleanup;
-			}
-			rule_cnt++;
 			break;
-		}
 		case 'v':
 		case 'q':
 			tt_cmd_verbosity(out, c);
@@ -130,8 +120,8 @@ int tt_cmd_load(int argc, char **argv, struct tt_out *out)
 			goto cleanup;
 		}
 	}
-	lo.rules = rules;
-	lo.rule_cnt = rule_cnt;
+	lo.rules = rules.v;
+	lo.rule_cnt = rules.cnt;
 	err = tt_load(db, (const char *const *)argv + optind, (size_t)(argc - optind), &lo, &st);
 	if (err)
 		goto cleanup;
@@ -151,9 +141,7 @@ int tt_cmd_load(int argc, char **argv, struct tt_out *out)
 		tt_notice(out, "%llu events were lost during the recording: see the losses table; "
 			  "spans.lost marks the spans they may affect", (unsigned long long)st.lost_events);
 cleanup:
-	for (size_t i = 0; i < rule_cnt; i++)
-		tt_span_rule_free(&rules[i]);
-	free(rules);
+	tt_span_rules_free(&rules);
 	free(db_owned);
 	return err;
 }

@@ -317,11 +317,10 @@ int tt_cmd_query(int argc, char **argv, struct tt_out *out)
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	struct tt_span_rule *rules = NULL;
+	struct tt_span_rules rules = {0};
 	struct tt_load_opts lo = {.out = out};
 	struct tt_input in = {0};
 	enum fmt fmt = FMT_TABLE;
-	size_t rule_cnt = 0;
 	const char *sql, *end;
 	char errbuf[256];
 	int c, err, sets = 0;
@@ -342,22 +341,13 @@ int tt_cmd_query(int argc, char **argv, struct tt_out *out)
 				goto cleanup;
 			}
 			break;
-		case 's': {
-			struct tt_span_rule *n = realloc(rules, (rule_cnt + 1) * sizeof(*n));
-
-			if (!n) {
-				err = -ENOMEM;
-				goto cleanup;
-			}
-			rules = n;
-			err = tt_span_rule_parse(optarg, &rules[rule_cnt], errbuf, sizeof(errbuf));
-			if (err) {
+		case 's':
+			err = tt_span_rules_add(&rules, optarg, errbuf, sizeof(errbuf));
+			if (err == -TT_E_USAGE)
 				err = tt_cmd_usage_error(out, "--span %s", errbuf);
+			if (err)
 				goto cleanup;
-			}
-			rule_cnt++;
 			break;
-		}
 		case 'h':
 			fputs(help, out->out);
 			err = 0;
@@ -373,8 +363,8 @@ int tt_cmd_query(int argc, char **argv, struct tt_out *out)
 					 argv[TT_MIN(optind + 2, argc - 1)]);
 		goto cleanup;
 	}
-	lo.rules = rules;
-	lo.rule_cnt = rule_cnt;
+	lo.rules = rules.v;
+	lo.rule_cnt = rules.cnt;
 	err = tt_input_open(argv[optind], &lo, 1, &in);
 	if (err)
 		goto cleanup;
@@ -410,8 +400,6 @@ int tt_cmd_query(int argc, char **argv, struct tt_out *out)
 	fflush(out->out);
 cleanup:
 	tt_input_close(&in);
-	for (size_t i = 0; i < rule_cnt; i++)
-		tt_span_rule_free(&rules[i]);
-	free(rules);
+	tt_span_rules_free(&rules);
 	return err;
 }

@@ -64,11 +64,10 @@ int tt_cmd_report(int argc, char **argv, struct tt_out *out)
 	};
 	struct tt_report_opts ro = {.out = out};
 	struct tt_load_opts lo = {.out = out};
-	struct tt_span_rule *rules = NULL;
+	struct tt_span_rules rules = {0};
 	struct tt_report *rep = NULL;
 	struct tt_input in = {0};
 	const char *html = NULL, **values = NULL;
-	size_t rule_cnt = 0;
 	char errbuf[256];
 	FILE *f = NULL;
 	uint64_t v;
@@ -99,22 +98,13 @@ int tt_cmd_report(int argc, char **argv, struct tt_out *out)
 		case 'r':
 			ro.raw = 1;
 			break;
-		case 's': {
-			struct tt_span_rule *n = realloc(rules, (rule_cnt + 1) * sizeof(*n));
-
-			if (!n) {
-				err = -ENOMEM;
-				goto cleanup;
-			}
-			rules = n;
-			err = tt_span_rule_parse(optarg, &rules[rule_cnt], errbuf, sizeof(errbuf));
-			if (err) {
+		case 's':
+			err = tt_span_rules_add(&rules, optarg, errbuf, sizeof(errbuf));
+			if (err == -TT_E_USAGE)
 				err = tt_cmd_usage_error(out, "--span %s", errbuf);
+			if (err)
 				goto cleanup;
-			}
-			rule_cnt++;
 			break;
-		}
 		case 'V': {
 			const char **n = realloc(values, (ro.value_cnt + 1) * sizeof(*n));
 			const char *eq = strchr(optarg, '=');
@@ -146,8 +136,8 @@ int tt_cmd_report(int argc, char **argv, struct tt_out *out)
 					: tt_cmd_usage_error(out, "unexpected argument '%s'", argv[optind + 1]);
 		goto cleanup;
 	}
-	lo.rules = rules;
-	lo.rule_cnt = rule_cnt;
+	lo.rules = rules.v;
+	lo.rule_cnt = rules.cnt;
 	err = tt_input_open(argv[optind], &lo, 0, &in);
 	if (err)
 		goto cleanup;
@@ -177,9 +167,7 @@ int tt_cmd_report(int argc, char **argv, struct tt_out *out)
 cleanup:
 	tt_report__free(rep);
 	tt_input_close(&in);
-	for (size_t i = 0; i < rule_cnt; i++)
-		tt_span_rule_free(&rules[i]);
-	free(rules);
+	tt_span_rules_free(&rules);
 	free(values);
 	return err;
 }

@@ -947,15 +947,8 @@ static const struct tt_kdecoder *decoder_of(struct tt_kernel_db *kdb, const stru
 			kdb->last = i;
 			return &kdb->dec[i].d;
 		}
-	if (kdb->dec_cnt == kdb->dec_cap) {
-		size_t cap = kdb->dec_cap ? kdb->dec_cap * 2 : 16;
-		struct kdec_entry *n = realloc(kdb->dec, cap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		kdb->dec = n;
-		kdb->dec_cap = cap;
-	}
+	if (tt_grow((void **)&kdb->dec, &kdb->dec_cap, kdb->dec_cnt + 1, sizeof(*kdb->dec)))
+		return NULL;
 	e = &kdb->dec[kdb->dec_cnt];
 	e->fmt = fmt;
 	tt_kdecoder__init(&e->d, fmt);

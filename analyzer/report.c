@@ -201,24 +201,6 @@ static int push_str(char ***arr, size_t *n, char *s)
 	return 0;
 }
 
-static int grow(void **p, size_t *cap, size_t want, size_t elem)
-{
-	size_t n = *cap ? *cap : 16;
-	void *q;
-
-	if (want <= *cap)
-		return 0;
-	while (n < want)
-		n *= 2;
-	q = realloc(*p, n * elem);
-	if (!q)
-		return -ENOMEM;
-	memset((char *)q + *cap * elem, 0, (n - *cap) * elem);
-	*p = q;
-	*cap = n;
-	return 0;
-}
-
 static int is_span_probe_name(const char *name, const char *type)
 {
 	static const char *const sfx[] = {"__begin", "__end", "__start", "__done", "__entry", "__return"};
@@ -248,7 +230,7 @@ static int load_probes(struct ctx *c)
 
 		if (id < 1 || id > (1 << 24))
 			continue;
-		err = grow((void **)&c->probes, &c->probe_cap, (size_t)id + 1, sizeof(*c->probes));
+		err = tt_grow((void **)&c->probes, &c->probe_cap, (size_t)id + 1, sizeof(*c->probes));
 		if (err)
 			break;
 		p = &c->probes[id];
@@ -489,7 +471,7 @@ static int group_add(struct ctx *c, const char *name, const char *provider, cons
 
 	if (!n)
 		return 0;
-	err = grow((void **)&r->groups, &(size_t){r->group_cnt}, r->group_cnt + 1, sizeof(*g));
+	err = tt_grow((void **)&r->groups, &(size_t){r->group_cnt}, r->group_cnt + 1, sizeof(*g));
 	if (err)
 		return err;
 	g = &r->groups[r->group_cnt];
@@ -545,7 +527,7 @@ static struct nstat *nstat_get(struct ctx *c, const char *name, const char *prov
 	for (i = str_hash(name) & mask; c->ns_slots[i]; i = (i + 1) & mask)
 		if (!strcmp(c->ns[c->ns_slots[i] - 1].name, name))
 			return &c->ns[c->ns_slots[i] - 1];
-	if (grow((void **)&c->ns, &c->ns_cap, c->ns_cnt + 1, sizeof(*c->ns)))
+	if (tt_grow((void **)&c->ns, &c->ns_cap, c->ns_cnt + 1, sizeof(*c->ns)))
 		return NULL;
 	c->ns[c->ns_cnt].name = xstrdup(name);
 	c->ns[c->ns_cnt].provider = xstrdup(provider);
@@ -830,7 +812,7 @@ static int load_groups_by(struct ctx *c)
 				break;
 		}
 		if (!slots[i]) {
-			err = grow((void **)&g, &gcap, gn + 1, sizeof(*g));
+			err = tt_grow((void **)&g, &gcap, gn + 1, sizeof(*g));
 			if (err)
 				break;
 			g[gn].key = malloc(key.len);
@@ -1083,7 +1065,7 @@ static int load_probe_stats(struct ctx *c)
 
 		if (!p)
 			continue;
-		err = grow((void **)&r->probes, &(size_t){r->probe_cnt}, r->probe_cnt + 1, sizeof(*q));
+		err = tt_grow((void **)&r->probes, &(size_t){r->probe_cnt}, r->probe_cnt + 1, sizeof(*q));
 		if (err)
 			break;
 		q = &r->probes[r->probe_cnt++];

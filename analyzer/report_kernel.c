@@ -87,15 +87,8 @@ static struct tt_rpt_ksys *sys_get(struct kctx *c, int64_t nr, const char *name)
 	for (j = nr_slot(nr, c->slot_cap); c->slots[j] >= 0; j = (j + 1) & (c->slot_cap - 1))
 		if (c->sys[c->slots[j]].nr == nr)
 			return &c->sys[c->slots[j]];
-	if (c->sys_n == c->sys_cap) {
-		size_t cap = c->sys_cap ? c->sys_cap * 2 : 32;
-		struct tt_rpt_ksys *n = realloc(c->sys, cap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		c->sys = n;
-		c->sys_cap = cap;
-	}
+	if (tt_grow((void **)&c->sys, &c->sys_cap, c->sys_n + 1, sizeof(*c->sys)))
+		return NULL;
 	c->slots[j] = (int32_t)c->sys_n;
 	memset(&c->sys[c->sys_n], 0, sizeof(c->sys[0]));
 	c->sys[c->sys_n].nr = nr;

@@ -170,25 +170,30 @@ void tt_span_rule_free(struct tt_span_rule *rule)
 	memset(rule, 0, sizeof(*rule));
 }
 
-/* ---- growable arrays ---- */
-
-static int grow(void **p, size_t *cap, size_t want, size_t elem)
+int tt_span_rules_add(struct tt_span_rules *rules, const char *text, char *err, size_t err_sz)
 {
-	size_t n = *cap ? *cap : 16;
-	void *q;
+	struct tt_span_rule *n = realloc(rules->v, (rules->cnt + 1) * sizeof(*n));
+	int ret;
 
-	if (want <= *cap)
-		return 0;
-	while (n < want)
-		n *= 2;
-	q = realloc(*p, n * elem);
-	if (!q)
+	if (!n)
 		return -ENOMEM;
-	memset((char *)q + *cap * elem, 0, (n - *cap) * elem);
-	*p = q;
-	*cap = n;
-	return 0;
+	rules->v = n;
+	ret = tt_span_rule_parse(text, &n[rules->cnt], err, err_sz);
+	if (!ret)
+		rules->cnt++;
+	return ret;
 }
+
+void tt_span_rules_free(struct tt_span_rules *rules)
+{
+	for (size_t i = 0; i < rules->cnt; i++)
+		tt_span_rule_free(&rules->v[i]);
+	free(rules->v);
+	rules->v = NULL;
+	rules->cnt = 0;
+}
+
+/* ---- growable arrays ---- */
 
 /* ---- hashing ---- */
 
@@ -297,7 +302,7 @@ static int node_alloc(struct tt_span_builder *b, uint32_t *idx)
 	} else {
 		if (b->node_cnt == b->node_cap) {
 			size_t cap = b->node_cap;
-			int err = grow((void **)&b->nodes, &cap, (size_t)b->node_cnt + 1, sizeof(*b->nodes));
+			int err = tt_grow((void **)&b->nodes, &cap, (size_t)b->node_cnt + 1, sizeof(*b->nodes));
 
 			if (err)
 				return err;
@@ -463,7 +468,7 @@ static int rule_get(struct tt_span_builder *b, uint8_t family, const char *provi
 			return 0;
 		}
 	}
-	err = grow((void **)&b->rules, &b->rule_cap, b->rule_cnt + 1, sizeof(*b->rules));
+	err = tt_grow((void **)&b->rules, &b->rule_cap, b->rule_cnt + 1, sizeof(*b->rules));
 	if (err)
 		return err;
 	r = &b->rules[b->rule_cnt];
@@ -532,7 +537,7 @@ int tt_span_builder__add_probe(struct tt_span_builder *b, uint32_t id, const str
 	struct pinfo *pi;
 	int err, user_named = 0, instant = 0;
 
-	err = grow((void **)&b->probes, &b->probe_cap, (size_t)id + 1, sizeof(*b->probes));
+	err = tt_grow((void **)&b->probes, &b->probe_cap, (size_t)id + 1, sizeof(*b->probes));
 	if (err)
 		return err;
 	pi = &b->probes[id];
@@ -607,7 +612,7 @@ int tt_span_builder__add_probe(struct tt_span_builder *b, uint32_t id, const str
 	if (n == 0)
 		return 0;
 	/* ends first, so that a probe ending one span and starting the next chains them */
-	err = grow((void **)&b->roles, &b->role_cap, b->role_cnt + n, sizeof(*b->roles));
+	err = tt_grow((void **)&b->roles, &b->role_cap, b->role_cnt + n, sizeof(*b->roles));
 	if (err)
 		return err;
 	pi->role_off = (uint32_t)b->role_cnt;
@@ -905,7 +910,7 @@ int tt_span_builder__add_rules(struct tt_span_builder *b, const struct tt_span_r
 	if (!nc)
 		return -ENOMEM;
 	b->custom = nc;
-	if (grow((void **)&b->rules, &b->rule_cap, b->rule_cnt + rule_cnt, sizeof(*b->rules)))
+	if (tt_grow((void **)&b->rules, &b->rule_cap, b->rule_cnt + rule_cnt, sizeof(*b->rules)))
 		return -ENOMEM;
 	for (size_t i = 0; i < rule_cnt; i++) {
 		struct tt_span_rule *c = &b->custom[b->custom_cnt];

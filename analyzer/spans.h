@@ -59,6 +59,17 @@ struct tt_span_rule {
 int tt_span_rule_parse(const char *text, struct tt_span_rule *rule, char *err, size_t err_sz);
 void tt_span_rule_free(struct tt_span_rule *rule);
 
+/* Rules as a command collects them from its --span options. Zero-initialise. */
+struct tt_span_rules {
+	struct tt_span_rule *v; /* (owned) */
+	size_t cnt;
+};
+
+/* Parse text and append it. Returns 0, -ENOMEM, or -TT_E_USAGE with the reason in err. */
+int tt_span_rules_add(struct tt_span_rules *rules, const char *text, char *err, size_t err_sz);
+/* Free every rule and the list; accepts an empty list. */
+void tt_span_rules_free(struct tt_span_rules *rules);
+
 /* The unclosed reasons (spans.unclosed). */
 #define TT_SPAN_OPEN_CAPTURE_END "capture_end"
 #define TT_SPAN_OPEN_PROCESS_EXIT "process_exit"

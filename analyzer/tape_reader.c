@@ -155,23 +155,6 @@ struct tt_tape_reader {
 
 /* ---- small helpers ---- */
 
-static int grow_arr(void **arr, size_t *cap, size_t want, size_t elem_sz)
-{
-	size_t n = *cap ? *cap : 16;
-	void *p;
-
-	if (want <= *cap)
-		return 0;
-	while (n < want)
-		n *= 2;
-	p = realloc(*arr, n * elem_sz);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = n;
-	return 0;
-}
-
 /* A NUL-terminated copy of len bytes in the arena (cut at an embedded NUL), or NULL. */
 static const char *arena_str(struct tt_tape_reader *r, const uint8_t *p, size_t len)
 {
@@ -276,7 +259,7 @@ static int add_probe_desc(struct tt_tape_reader *r, uint32_t id, struct tt_probe
 {
 	if (id >= r->probe_cap) {
 		size_t cap = r->probe_cap, old = r->probe_cap;
-		int err = grow_arr((void **)&r->probes, &cap, (size_t)id + 1, sizeof(*r->probes));
+		int err = tt_grow((void **)&r->probes, &cap, (size_t)id + 1, sizeof(*r->probes));
 
 		if (!err) {
 			uint8_t *s = realloc(r->probe_synth, cap);
@@ -388,7 +371,7 @@ static int parse_record(struct tt_tape_reader *r, int type, const uint8_t *body,
 		}
 		if (k < 0 || !kv.key)
 			return k < 0 ? k : 0;
-		err = grow_arr((void **)&r->meta, &r->meta_cap, r->meta_cnt + 1, sizeof(*r->meta));
+		err = tt_grow((void **)&r->meta, &r->meta_cap, r->meta_cnt + 1, sizeof(*r->meta));
 		if (err)
 			return err;
 		r->meta[r->meta_cnt++] = kv;
@@ -406,7 +389,7 @@ static int parse_record(struct tt_tape_reader *r, int type, const uint8_t *body,
 		}
 		if (k < 0)
 			return k;
-		err = grow_arr((void **)&r->clocks, &r->clock_cap, r->clock_cnt + 1, sizeof(*r->clocks));
+		err = tt_grow((void **)&r->clocks, &r->clock_cap, r->clock_cnt + 1, sizeof(*r->clocks));
 		if (err)
 			return err;
 		/* keep them sorted by mono: anchors come in order, so this is an append */
@@ -438,7 +421,7 @@ static int parse_record(struct tt_tape_reader *r, int type, const uint8_t *body,
 			return -TT_E_CORRUPT;
 		p.pid = (uint32_t)pid;
 		p.ppid = (uint32_t)ppid;
-		err = grow_arr((void **)&r->procs, &r->proc_cap, r->proc_cnt + 1, sizeof(*r->procs));
+		err = tt_grow((void **)&r->procs, &r->proc_cap, r->proc_cnt + 1, sizeof(*r->procs));
 		if (err)
 			return err;
 		np = malloc(sizeof(*np));
@@ -463,7 +446,7 @@ static int parse_record(struct tt_tape_reader *r, int type, const uint8_t *body,
 		if (id >= TT_TAPE_PROBE_ID_MAX || !f.text)
 			return -TT_E_CORRUPT;
 		f.probe_id = (uint32_t)id;
-		err = grow_arr((void **)&r->tpf, &r->tpf_cap, r->tpf_cnt + 1, sizeof(*r->tpf));
+		err = tt_grow((void **)&r->tpf, &r->tpf_cap, r->tpf_cnt + 1, sizeof(*r->tpf));
 		if (err)
 			return err;
 		r->tpf[r->tpf_cnt++] = f;
@@ -489,7 +472,7 @@ static int parse_record(struct tt_tape_reader *r, int type, const uint8_t *body,
 			return -TT_E_CORRUPT;
 		l.cpu = (uint32_t)cpu;
 		l.probe_id = (uint32_t)probe;
-		err = grow_arr((void **)&r->losses, &r->loss_cap, r->loss_cnt + 1, sizeof(*r->losses));
+		err = tt_grow((void **)&r->losses, &r->loss_cap, r->loss_cnt + 1, sizeof(*r->losses));
 		if (err)
 			return err;
 		r->losses[r->loss_cnt++] = l;
@@ -1189,7 +1172,7 @@ static int read_block(struct tt_tape_reader *r)
 	if (r->run_cnt == r->run_cap) {
 		size_t cap = r->run_cap;
 
-		err = grow_arr((void **)&r->runs, &cap, r->run_cnt + 1, sizeof(*r->runs));
+		err = tt_grow((void **)&r->runs, &cap, r->run_cnt + 1, sizeof(*r->runs));
 		if (err) {
 			run_put(r, run);
 			stop(r, off, err, h.type);

@@ -12,7 +12,9 @@
  * probe on this CPU, with the time of the latest loss.
  *
  * Process tracking: with a pid filter, forks of traced processes add the child to `traced`,
- * and fork/exec/exit of traced processes are reported as TT_RING_PROC records.
+ * and fork/exec/exit of traced processes are reported as TT_RING_PROC records. `traced` and
+ * `traced_tids` are bitmaps indexed by pid: a test is one array load and a shift, which a hash
+ * lookup on every probe hit is not.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -26,6 +28,7 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 /* Load-time configuration, set in rodata before load. */
 const volatile __u32 cfg_self_tgid = 0;     /* the recorder itself: never recorded */
 const volatile __u32 cfg_filter_pids = 0;   /* 1: only processes in `traced` */
+const volatile __u32 cfg_pid_max = 4194304; /* /proc/sys/kernel/pid_max: the bitmaps' size in bits */
 const volatile __u32 cfg_strlen = 256;      /* string limit in bytes (<= TT_STRLEN_MAX) */
 const volatile __u64 cfg_wakeup_bytes = 1 << 20; /* wake the consumer at this much data */
 /* The built-in probes that process records become (tracetape:process__fork, __exec, __exit),
@@ -53,11 +56,12 @@ struct {
 	__type(value, struct tt_bpf_counts);
 } counts SEC(".maps");
 
+/* Bit p of word p / 64: TGID p is traced. Resized to cfg_pid_max / 64 words before load. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u32);   /* TGID */
-	__type(value, __u32); /* TGID of the process it was followed from (itself for roots) */
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
 } traced SEC(".maps");
 
 struct {
@@ -67,11 +71,12 @@ struct {
 	__type(value, struct tt_bpf_tp);
 } tps SEC(".maps");
 
+/* The same for the threads of the traced processes (TIDs). */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 262144);
-	__type(key, __u32);   /* TID */
-	__type(value, __u32); /* its TGID */
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
 } traced_tids SEC(".maps");
 
 struct scratch {
@@ -116,18 +121,47 @@ static __always_inline void count_loss(struct tt_bpf_counts *c, __u64 ts)
 	c->last_lost_ts = ts;
 }
 
-static __always_inline __u64 wakeup_flags(void)
+/*
+ * No wakeup, unless enough data waits: the consumer polls on a timer too, and a wakeup per
+ * record would cost more than the record. The fill is queried on one record in 32 of a CPU
+ * (seq), a few KiB apart, far below the threshold.
+ */
+static __always_inline __u64 wakeup_flags(__u32 seq)
 {
+	if (seq % 32)
+		return BPF_RB_NO_WAKEUP;
 	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg_wakeup_bytes ?
 		       BPF_RB_FORCE_WAKEUP :
 		       BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline int pid_in(void *bitmap, __u32 pid)
+{
+	__u32 word = pid / 64;
+	__u64 *w = bpf_map_lookup_elem(bitmap, &word);
+
+	return w && (*w >> (pid % 64)) & 1;
+}
+
+/* Set or clear pid's bit; atomically, since forks and exits run on every CPU at once. */
+static __always_inline void pid_set(void *bitmap, __u32 pid, int on)
+{
+	__u32 word = pid / 64;
+	__u64 *w = bpf_map_lookup_elem(bitmap, &word), bit = 1ULL << (pid % 64);
+
+	if (!w)
+		return;
+	if (on)
+		__sync_fetch_and_or(w, bit);
+	else
+		__sync_fetch_and_and(w, ~bit);
 }
 
 static __always_inline int is_traced(__u32 tgid)
 {
 	if (tgid == cfg_self_tgid)
 		return 0;
-	return !cfg_filter_pids || bpf_map_lookup_elem(&traced, &tgid);
+	return !cfg_filter_pids || pid_in(&traced, tgid);
 }
 
 /*
@@ -253,7 +287,7 @@ static __always_inline void record_plain(const struct regs *regs, const struct t
 	__builtin_memset(rec.pad, 0, sizeof(rec.pad));
 	if (size > sizeof(rec))
 		size = sizeof(rec);
-	if (bpf_ringbuf_output(&events, &rec, size, wakeup_flags()))
+	if (bpf_ringbuf_output(&events, &rec, size, wakeup_flags(seq)))
 		count_loss(c, ts);
 }
 
@@ -399,7 +433,7 @@ static __always_inline void record_strings(const struct regs *regs, const struct
 	rec->goid = go_goid(regs, site);
 	rec->fault_mask = l.fault_mask;
 	rec->argc = argc;
-	if (bpf_ringbuf_output(&events, rec, l.off & (TT_RING_REC_MAX - 1), wakeup_flags()))
+	if (bpf_ringbuf_output(&events, rec, l.off & (TT_RING_REC_MAX - 1), wakeup_flags(seq)))
 		count_loss(c, ts);
 	*(volatile __u32 *)&s->busy = 0; /* plain store: this CPU owns the buffer */
 }
@@ -446,9 +480,9 @@ static __always_inline int tp_wanted(const struct tt_bpf_tp *cfg, void *ctx, __u
 		bpf_probe_read_kernel(&other, sizeof(other), (char *)ctx + (cfg->filter_off & 0xfff));
 	if (!cfg_filter_pids) /* system-wide: everything but the recorder's own thread */
 		return tgid != cfg_self_tgid && other != cfg_self_tgid;
-	if (tgid != cfg_self_tgid && bpf_map_lookup_elem(&traced, &tgid))
+	if (tgid != cfg_self_tgid && pid_in(&traced, tgid))
 		return 1;
-	return cfg->filter_off && other && bpf_map_lookup_elem(&traced_tids, &other);
+	return cfg->filter_off && other && pid_in(&traced_tids, other);
 }
 
 SEC("tracepoint")
@@ -514,7 +548,7 @@ int tp(void *ctx)
 	rec->len = size;
 	rec->pad = 0;
 	if (bpf_ringbuf_output(&events, rec, (sizeof(*rec) + size) & (TT_RING_REC_MAX - 1),
-			       wakeup_flags()))
+			       wakeup_flags(rec->hdr.seq)))
 		count_loss(c, ts);
 out:
 	*(volatile __u32 *)&s->busy = 0;
@@ -548,7 +582,7 @@ static __always_inline void send_proc(__u32 what, __u32 probe_id, struct task_st
 	p->exit_code = exit_code;
 	p->pad = 0;
 	BPF_CORE_READ_STR_INTO(&p->comm, task, comm);
-	bpf_ringbuf_submit(p, wakeup_flags());
+	bpf_ringbuf_submit(p, wakeup_flags(0));
 }
 
 SEC("tp_btf/sched_process_fork")
@@ -556,12 +590,12 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 {
 	__u32 ptgid = parent->tgid, ctgid = child->tgid, ctid = child->pid;
 
-	if (!bpf_map_lookup_elem(&traced, &ptgid))
+	if (!pid_in(&traced, ptgid))
 		return 0;
-	bpf_map_update_elem(&traced_tids, &ctid, &ctgid, BPF_ANY);
+	pid_set(&traced_tids, ctid, 1);
 	if (ctid != ctgid) /* a new thread, not a new process */
 		return 0;
-	bpf_map_update_elem(&traced, &ctgid, &ptgid, BPF_ANY);
+	pid_set(&traced, ctgid, 1);
 	send_proc(TT_PROC_FORK, cfg_probe_fork, child, ptgid, 0);
 	return 0;
 }
@@ -571,7 +605,7 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 {
 	__u32 tgid = p->tgid;
 
-	if (bpf_map_lookup_elem(&traced, &tgid))
+	if (pid_in(&traced, tgid))
 		send_proc(TT_PROC_EXEC, cfg_probe_exec, p, 0, 0);
 	return 0;
 }
@@ -581,12 +615,12 @@ int BPF_PROG(sched_process_exit, struct task_struct *p)
 {
 	__u32 tgid = p->tgid, tid = p->pid;
 
-	bpf_map_delete_elem(&traced_tids, &tid);
+	pid_set(&traced_tids, tid, 0);
 	if (tid != tgid) /* a thread; the process ends with its leader */
 		return 0;
-	if (!bpf_map_lookup_elem(&traced, &tgid))
+	if (!pid_in(&traced, tgid))
 		return 0;
 	send_proc(TT_PROC_EXIT, cfg_probe_exit, p, 0, p->exit_code);
-	bpf_map_delete_elem(&traced, &tgid);
+	pid_set(&traced, tgid, 0);
 	return 0;
 }

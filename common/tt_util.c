@@ -162,6 +162,29 @@ bool tt_probe_pattern_match(const char *pattern, const char *provider, const cha
 	}
 }
 
+int tt_grow(void **arr, size_t *cap, size_t want, size_t elem_sz)
+{
+	size_t n = *cap ? *cap : 16;
+	void *p;
+
+	if (want <= *cap)
+		return 0;
+	while (n < want) {
+		if (n > SIZE_MAX / 2)
+			return -ENOMEM;
+		n *= 2;
+	}
+	if (elem_sz && n > SIZE_MAX / elem_sz)
+		return -ENOMEM;
+	p = realloc(*arr, n * elem_sz);
+	if (!p)
+		return -ENOMEM;
+	memset((char *)p + *cap * elem_sz, 0, (n - *cap) * elem_sz);
+	*arr = p;
+	*cap = n;
+	return 0;
+}
+
 int tt_buf_reserve(struct tt_buf *b, size_t extra)
 {
 	size_t cap;

@@ -37,6 +37,13 @@ bool tt_glob_match(const char *pattern, const char *s);
  */
 bool tt_probe_pattern_match(const char *pattern, const char *provider, const char *name);
 
+/*
+ * Make the array *arr (capacity *cap elements of elem_sz bytes) hold at least want elements,
+ * doubling from 16; the new elements are zeroed. Returns 0, or -ENOMEM with *arr and *cap
+ * unchanged.
+ */
+int tt_grow(void **arr, size_t *cap, size_t want, size_t elem_sz);
+
 /* A growable byte buffer. Zero-initialise; tt_buf_free() releases it and accepts an empty one. */
 struct tt_buf {
 	uint8_t *data;

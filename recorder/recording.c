@@ -1185,6 +1185,18 @@ static int add_builtin_probes(struct session *s)
 	return 0;
 }
 
+/* The kernel's largest pid + 1 (the pid bitmaps' size), 4194304 if it cannot be read. */
+static uint32_t pid_max(void)
+{
+	char buf[32];
+	uint64_t v;
+
+	if (read_small_file("/proc/sys/kernel/pid_max", buf, sizeof(buf), 0) ||
+	    tt_parse_u64(buf, 64, 1U << 30, &v))
+		return 4194304;
+	return (uint32_t)v;
+}
+
 /* ---- BPF ---- */
 
 static int load_bpf(struct session *s)
@@ -1201,6 +1213,9 @@ static int load_bpf(struct session *s)
 	s->skel = skel;
 	skel->rodata->cfg_self_tgid = (__u32)getpid();
 	skel->rodata->cfg_filter_pids = s->filter;
+	skel->rodata->cfg_pid_max = pid_max();
+	bpf_map__set_max_entries(skel->maps.traced, (skel->rodata->cfg_pid_max + 63) / 64);
+	bpf_map__set_max_entries(skel->maps.traced_tids, (skel->rodata->cfg_pid_max + 63) / 64);
 	skel->rodata->cfg_strlen = s->o->strlen;
 	skel->rodata->cfg_wakeup_bytes = s->o->ring_sz / 8;
 	skel->rodata->cfg_probe_fork = s->probe_fork;
@@ -1245,17 +1260,34 @@ static int load_bpf(struct session *s)
 	return 0;
 }
 
-/* Put process pid and its threads into the BPF pid filter. */
+/* Set pid's bit in one of the BPF pid bitmaps (traced, traced_tids). */
+static int bitmap_set(const struct bpf_map *map, uint32_t pid)
+{
+	__u32 word = pid / 64;
+	__u64 bits = 0;
+	int fd = bpf_map__fd(map);
+
+	if (bpf_map_lookup_elem(fd, &word, &bits))
+		return -errno;
+	bits |= 1ULL << (pid % 64);
+	if (bpf_map_update_elem(fd, &word, &bits, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+/* Put process pid and its threads into the BPF pid filter (before attach: no races). */
 static int trace_pid(struct session *s, pid_t pid)
 {
-	__u32 key = (__u32)pid, val = (__u32)pid;
 	char path[64];
 	struct dirent *d;
 	DIR *dir;
+	int err;
 
-	if (bpf_map_update_elem(bpf_map__fd(s->skel->maps.traced), &key, &val, BPF_ANY) ||
-	    bpf_map_update_elem(bpf_map__fd(s->skel->maps.traced_tids), &key, &val, BPF_ANY))
-		return -errno;
+	err = bitmap_set(s->skel->maps.traced, (uint32_t)pid);
+	if (!err)
+		err = bitmap_set(s->skel->maps.traced_tids, (uint32_t)pid);
+	if (err)
+		return err;
 	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
 	dir = opendir(path);
 	if (!dir)
@@ -1263,10 +1295,8 @@ static int trace_pid(struct session *s, pid_t pid)
 	while ((d = readdir(dir))) {
 		uint64_t tid;
 
-		if (tt_parse_u64(d->d_name, 1, UINT32_MAX, &tid))
-			continue;
-		key = (__u32)tid;
-		bpf_map_update_elem(bpf_map__fd(s->skel->maps.traced_tids), &key, &val, BPF_ANY);
+		if (!tt_parse_u64(d->d_name, 1, UINT32_MAX, &tid))
+			bitmap_set(s->skel->maps.traced_tids, (uint32_t)tid);
 	}
 	closedir(dir);
 	return 0;

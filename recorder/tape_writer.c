@@ -192,23 +192,6 @@ static int grow(void **arr, uint32_t *cap, uint32_t want, size_t elem_sz)
 	return 0;
 }
 
-static int grow_sz(void **arr, size_t *cap, size_t want, size_t elem_sz)
-{
-	size_t n = *cap ? *cap : 256;
-	void *p;
-
-	if (want <= *cap)
-		return 0;
-	while (n < want)
-		n *= 2;
-	p = realloc(*arr, n * elem_sz);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = n;
-	return 0;
-}
-
 static int write_all(int fd, const uint8_t *p, size_t n)
 {
 	while (n) {
@@ -1149,7 +1132,7 @@ int tt_tape_writer__append(struct tt_tape_writer *w, const struct tt_event *ev)
 	}
 	err = grow((void **)&w->evs, &w->ev_cap, w->ev_cnt + 1, sizeof(*w->evs));
 	if (!err)
-		err = grow_sz((void **)&w->vals, &w->val_cap, w->val_cnt + wp->argc, sizeof(*w->vals));
+		err = tt_grow((void **)&w->vals, &w->val_cap, w->val_cnt + wp->argc, sizeof(*w->vals));
 	if (err)
 		return fail(w, err);
 
