@@ -39,6 +39,7 @@
 #include "record.h"
 #include "record.skel.h"
 #include "recording.h"
+#include "ring.h"
 #include "tape_writer.h"
 #include "tt_cmd.h"
 #include "targets.h"
@@ -104,7 +105,7 @@ struct session {
 	size_t tp_cnt;
 	uint32_t probe_fork, probe_exec, probe_exit; /* built-in probe ids, UINT32_MAX if none */
 	struct record_bpf *skel;
-	struct ring_buffer *rb;
+	struct tt_ring *rb;
 	struct tt_tape_writer *w;
 	int filter;          /* pid filter on: -p or -- */
 	pid_t child;
@@ -1917,7 +1918,7 @@ static void session_free(struct session *s)
 {
 	if (s->child_go_fd >= 0)
 		close(s->child_go_fd);
-	ring_buffer__free(s->rb);
+	tt_ring__free(s->rb);
 	detach_all(s);
 	record_bpf__destroy(s->skel);
 	tt_tape_writer__free(s->w);
@@ -2103,7 +2104,7 @@ int tt_record_run(const struct tt_record_opts *o, const struct tt_out *out,
 		tt_err(out, "filling the pid filter failed: %s", strerror(-err));
 		goto cleanup;
 	}
-	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_record, s, NULL);
+	s->rb = tt_ring__open(bpf_map__fd(s->skel->maps.events), s->o->ring_sz);
 	if (!s->rb) {
 		err = -errno;
 		tt_err(out, "creating the ring buffer consumer failed: %s", strerror(-err));
@@ -2149,15 +2150,15 @@ int tt_record_run(const struct tt_record_opts *o, const struct tt_out *out,
 
 	while (!stop_signal && !s->write_err) {
 		uint64_t now;
-		int n = ring_buffer__poll(s->rb, POLL_TIMEOUT_MS);
+		int n = tt_ring__poll(s->rb, POLL_TIMEOUT_MS);
 
 		if (n < 0 && n != -EINTR) {
 			err = n;
-			tt_err(out, "reading the ring buffer failed: %s", strerror(-n));
+			tt_err(out, "waiting for the ring buffer failed: %s", strerror(-n));
 			break;
 		}
-		/* Records sent without a wakeup are not reported by epoll: consume explicitly. */
-		ring_buffer__consume(s->rb);
+		/* Records sent without a wakeup are not reported by poll: consume on every pass. */
+		tt_ring__consume(s->rb, on_record, s);
 		now = tt_now_mono_ns();
 		if (now - s->last_harvest_ns >= HARVEST_INTERVAL_NS)
 			harvest_counts(s);
@@ -2190,7 +2191,7 @@ int tt_record_run(const struct tt_record_opts *o, const struct tt_out *out,
 
 	/* Detach first, then drain what the programs sent before they were gone. */
 	detach_all(s);
-	ring_buffer__consume(s->rb);
+	tt_ring__consume(s->rb, on_record, s);
 	harvest_counts(s);
 	if (s->w) {
 		add_clock(s);
