@@ -65,10 +65,27 @@ struct tt_ring *tt_ring__open(int map_fd, size_t size)
 	return r;
 }
 
+struct tt_ring *tt_ring__wrap(unsigned long *consumer, const unsigned long *producer,
+			      const void *data, size_t size)
+{
+	struct tt_ring *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->fd = -1;
+	r->size = size;
+	r->consumer = consumer;
+	r->producer = producer;
+	r->data = data;
+	return r;
+}
+
 void tt_ring__free(struct tt_ring *r)
 {
-	if (!r)
+	if (!r || !r->producer_map) {
+		free(r);
 		return;
+	}
 	munmap(r->producer_map, r->page_sz + 2 * r->size);
 	munmap(r->consumer, r->page_sz);
 	free(r);

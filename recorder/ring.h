@@ -35,4 +35,12 @@ long tt_ring__consume(struct tt_ring *r, tt_ring_cb cb, void *ctx);
 /* Unmap; accepts NULL. */
 void tt_ring__free(struct tt_ring *r);
 
+/*
+ * A consumer over memory laid out as the kernel lays out a ring (for tests): positions at
+ * *consumer and *producer, data of size bytes at data, followed by the same size bytes again.
+ * Free with free(); nothing is unmapped.
+ */
+struct tt_ring *tt_ring__wrap(unsigned long *consumer, const unsigned long *producer,
+			      const void *data, size_t size);
+
 #endif /* TT_RING_H */
