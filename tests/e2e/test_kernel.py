@@ -53,7 +53,13 @@ def capture(kfix, tmp_path_factory):
            "--getpids", GETPIDS, "--handoff-ms", HANDOFF_MS, timeout=120)
     assert r.returncode == 0, r.stderr
     m = re.search(r"recorded (\d+) events \((\d+) lost\)", r.stderr)
-    assert m and m.group(2) == "0", r.stderr
+    assert m, r.stderr
+    # No event of a known probe may be lost. The kernel skips a tracepoint program that fires
+    # while another BPF program runs on the CPU (a wakeup from a timer interrupt, say); such
+    # hits are counted and reported as losses of an unknown probe, and the analyzer repairs the
+    # scheduler states around them, so they may occur without spoiling the checks below.
+    missed = re.search(r"lost (\d+) hits the kernel ran no BPF program for", r.stderr)
+    assert int(m.group(2)) == (int(missed.group(1)) if missed else 0), r.stderr
     rounds = [json.loads(line) for line in r.stdout.splitlines()]
     assert [x["round"] for x in rounds] == list(range(ROUNDS))
     r = tt("load", "-o", db, tape, timeout=120)
