@@ -100,6 +100,15 @@ static void json_str(FILE *f, const char *s)
 	free(buf);
 }
 
+/* s as bare text (control characters escaped), left-justified in width columns. */
+static void bare(FILE *f, const char *s, int width)
+{
+	char *d = tt_bare_dup(s);
+
+	fprintf(f, "%-*s", width, d ? d : "?");
+	free(d);
+}
+
 static void wall_str(char *buf, uint64_t wall_ns)
 {
 	if (!wall_ns) {
@@ -157,8 +166,13 @@ static void print_text(FILE *f, const char *path, struct tt_tape_reader *r,
 		loss_cnt);
 
 	fprintf(f, "\nmeta:\n");
-	for (size_t i = 0; tt_tape_reader__meta_at(r, i, &key, &value) == 0; i++)
-		fprintf(f, "  %-20s %s\n", key, value);
+	for (size_t i = 0; tt_tape_reader__meta_at(r, i, &key, &value) == 0; i++) {
+		fputs("  ", f);
+		bare(f, key, 20);
+		fputc(' ', f);
+		bare(f, value, 0);
+		fputc('\n', f);
+	}
 
 	fprintf(f, "\nprobes:\n  %5s  %-40s %12s %10s  %s\n", "ID", "PROBE", "EVENTS", "LOST",
 		"ARGUMENTS");
@@ -170,7 +184,9 @@ static void print_text(FILE *f, const char *path, struct tt_tape_reader *r,
 			continue;
 		snprintf(label, sizeof(label), "%s:%s", p->provider ? p->provider : "?",
 			 p->name ? p->name : "?");
-		fprintf(f, "  %5u  %-40s %12llu %10llu ", id, label,
+		fprintf(f, "  %5u  ", id);
+		bare(f, label, 40);
+		fprintf(f, " %12llu %10llu ",
 			(unsigned long long)(id < c->probe_cap ? c->probe_events[id] : 0),
 			(unsigned long long)(id < c->probe_cap ? c->probe_lost[id] : 0));
 		for (int a = 0; a < p->argc; a++)
@@ -192,9 +208,13 @@ static void print_text(FILE *f, const char *path, struct tt_tape_reader *r,
 
 	if (pr) {
 		fprintf(f, "\nprocesses:\n  %7s %7s  %-16s %s\n", "PID", "PPID", "COMM", "COMMAND");
-		for (size_t i = 0; (pr = tt_tape_reader__process(r, i)); i++)
-			fprintf(f, "  %7u %7u  %-16s %s\n", pr->pid, pr->ppid, pr->comm ? pr->comm : "?",
-				pr->cmdline ? pr->cmdline : pr->exe ? pr->exe : "");
+		for (size_t i = 0; (pr = tt_tape_reader__process(r, i)); i++) {
+			fprintf(f, "  %7u %7u  ", pr->pid, pr->ppid);
+			bare(f, pr->comm ? pr->comm : "?", 16);
+			fputc(' ', f);
+			bare(f, pr->cmdline ? pr->cmdline : pr->exe ? pr->exe : "", 0);
+			fputc('\n', f);
+		}
 	}
 }
 

@@ -31,8 +31,9 @@ static const char help[] =
 	"README.md.\n"
 	"\n"
 	"Options:\n"
-	"  -F, --format FMT  table (default: aligned columns, NULL shown as NULL), csv\n"
-	"                    (RFC 4180, header line, NULL empty) or json (an array of\n"
+	"  -F, --format FMT  table (default: aligned columns, NULL shown as NULL, control\n"
+	"                    characters in text escaped as \\n, \\xHH), csv (RFC 4180,\n"
+	"                    header line, NULL empty, text exact) or json (an array of\n"
 	"                    objects per statement)\n"
 	"  --span RULE       for a TAPE: NAME=START,END[,key=ARG] span rules (see load)\n"
 	"  -h, --help        this help\n"
@@ -75,6 +76,23 @@ static const char *cell_text(sqlite3_stmt *st, int c, char *buf, size_t sz, int 
 	default:
 		return (const char *)sqlite3_column_text(st, c);
 	}
+}
+
+/* A cell of the table format, which is read on a terminal: control characters in text escaped. */
+static const char *table_cell(sqlite3_stmt *st, int c, char *buf, size_t sz, int *is_null,
+			      char **owned)
+{
+	const char *s = cell_text(st, c, buf, sz, is_null, owned);
+
+	if (!s || *owned || sqlite3_column_type(st, c) != SQLITE_TEXT)
+		return s;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f || *p == 0xc2) { /* 0xc2: maybe a C1 control */
+			*owned = tt_bare_dup(s);
+			return *owned ? *owned : s;
+		}
+	}
+	return s;
 }
 
 static int is_number(sqlite3_stmt *st, int c)
@@ -177,7 +195,7 @@ static int table_hold(sqlite3_stmt *st, int ncol, int *w, struct held_row *h)
 	for (int c = 0; c < ncol; c++) {
 		int is_null, len;
 		char *owned;
-		const char *s = cell_text(st, c, buf, sizeof(buf), &is_null, &owned);
+		const char *s = table_cell(st, c, buf, sizeof(buf), &is_null, &owned);
 
 		h->cells[c] = owned ? owned : strdup(is_null ? "NULL" : s ? s : "");
 		h->num[c] = (unsigned char)is_number(st, c);
@@ -196,7 +214,7 @@ static void table_stream(sqlite3_stmt *st, FILE *f, int ncol, const int *w)
 	for (int c = 0; c < ncol; c++) {
 		char buf[64], *owned;
 		int is_null, len;
-		const char *s = cell_text(st, c, buf, sizeof(buf), &is_null, &owned);
+		const char *s = table_cell(st, c, buf, sizeof(buf), &is_null, &owned);
 
 		s = is_null ? "NULL" : s ? s : "";
 		len = (int)strlen(s);

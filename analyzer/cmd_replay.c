@@ -118,7 +118,7 @@ static int parse_time(const char *s, uint64_t *ns)
 	for (size_t i = 0; i < TT_ARRAY_SIZE(units); i++) {
 		if (strcmp(end, units[i].unit))
 			continue;
-		if (v * units[i].mul > 1.8e19)
+		if (v * units[i].mul > 9.2e18) /* fits int64: relative times are signed */
 			return -ERANGE;
 		*ns = (uint64_t)(v * units[i].mul + 0.5);
 		return 0;
@@ -147,7 +147,7 @@ static int ends_with(const char *s, const char *suffix, size_t *base_len)
 	return 1;
 }
 
-/* A malloc'd copy of the n bytes at s formatted by fn (text or JSON string), or the raw bytes. */
+/* A malloc'd copy of the n bytes at s formatted by fn (a JSON string, or bare text). */
 static char *fmt_dup(const char *s, size_t n, char *(*fn)(char *, const uint8_t *, size_t),
 		     size_t *len)
 {
@@ -155,12 +155,7 @@ static char *fmt_dup(const char *s, size_t n, char *(*fn)(char *, const uint8_t 
 
 	if (!p)
 		return NULL;
-	if (fn) {
-		e = fn(p, (const uint8_t *)s, n);
-	} else {
-		memcpy(p, s, n);
-		e = p + n;
-	}
+	e = fn(p, (const uint8_t *)s, n);
 	*e = '\0';
 	*len = (size_t)(e - p);
 	return p;
@@ -191,7 +186,7 @@ static int build_view(struct replay *rp, struct view *v, uint32_t id)
 			break;
 		}
 	}
-	v->label = fmt_dup(full, full_len, json ? tt_fmt_str_json : NULL, &v->label_len);
+	v->label = fmt_dup(full, full_len, json ? tt_fmt_str_json : tt_fmt_str_bare, &v->label_len);
 	if (!v->label)
 		goto cleanup;
 	/* span roles: X__begin/X__end with an id first, X__entry/X__return, X__start/X__done */
@@ -236,8 +231,7 @@ static int build_view(struct replay *rp, struct view *v, uint32_t id)
 			*e++ = ':';
 		} else {
 			p[0] = ' ';
-			memcpy(p + 1, an, n);
-			e = p + 1 + n;
+			e = tt_fmt_str_bare(p + 1, (const uint8_t *)an, n);
 			*e++ = '=';
 		}
 		v->argn[i] = p;
@@ -404,8 +398,17 @@ static char *fmt_event(struct replay *rp, char *p, const struct view *v, const s
 		if (rp->wall) {
 			p = tt_fmt_wall(p, tt_tape_reader__wall_ns(rp->r, ev->ts_ns), 6);
 		} else {
-			char tbuf[TT_FMT_NUM_MAX], *e = tt_fmt_seconds_us(tbuf, ev->ts_ns - rp->t0);
-			size_t n = (size_t)(e - tbuf);
+			char tbuf[TT_FMT_NUM_MAX], *e = tbuf;
+			size_t n;
+
+			/* an event the reorder window released late may precede the first one */
+			if (ev->ts_ns < rp->t0) {
+				*e++ = '-';
+				e = tt_fmt_seconds_us(e, rp->t0 - ev->ts_ns);
+			} else {
+				e = tt_fmt_seconds_us(e, ev->ts_ns - rp->t0);
+			}
+			n = (size_t)(e - tbuf);
 
 			for (; n < 13; n++) /* right-aligned, like perf script */
 				*p++ = ' ';
@@ -500,7 +503,13 @@ static char *fmt_event(struct replay *rp, char *p, const struct view *v, const s
 		memcpy(p, ",\"tid\":", 7);
 		p = tt_fmt_u64(p + 7, ev->goid ? ev->goid : ev->tid);
 		memcpy(p, ",\"ts\":", 6);
-		p = tt_fmt_us3(p + 6, ev->ts_ns - rp->t0);
+		p += 6;
+		if (ev->ts_ns < rp->t0) {
+			*p++ = '-';
+			p = tt_fmt_us3(p, rp->t0 - ev->ts_ns);
+		} else {
+			p = tt_fmt_us3(p, ev->ts_ns - rp->t0);
+		}
 		memcpy(p, ",\"args\":", 8);
 		p = fmt_args_json(p + 8, v, ev, kinds);
 		*p++ = '}';
@@ -746,7 +755,7 @@ int tt_cmd_replay(int argc, char **argv, struct tt_out *out)
 
 	while ((end = tt_tape_reader__next(rp.r, &ev)) == 1) {
 		struct view *vw;
-		uint64_t rel;
+		int64_t rel; /* negative for an event released late (tt_tape_status.out_of_order) */
 		size_t need;
 		int i;
 
@@ -754,10 +763,10 @@ int tt_cmd_replay(int argc, char **argv, struct tt_out *out)
 			rp.t0 = ev->ts_ns;
 			rp.have_t0 = 1;
 		}
-		rel = ev->ts_ns - rp.t0;
-		if (rp.have_from && rel < rp.from_ns)
+		rel = (int64_t)(ev->ts_ns - rp.t0);
+		if (rp.have_from && rel < (int64_t)rp.from_ns)
 			continue;
-		if (rp.have_to && rel > rp.to_ns)
+		if (rp.have_to && rel > (int64_t)rp.to_ns)
 			break; /* events come in time order: nothing later can match */
 		for (i = 0; i < rp.pid_cnt && rp.pids[i] != ev->pid; i++)
 			;

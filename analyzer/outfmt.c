@@ -135,15 +135,19 @@ static size_t utf8_len(const uint8_t *s, size_t n)
 	return len;
 }
 
-static char *fmt_str(char *p, const uint8_t *s, size_t n, int json)
+enum str_style { STR_TEXT, STR_JSON, STR_BARE };
+
+static char *fmt_str(char *p, const uint8_t *s, size_t n, enum str_style style)
 {
 	static const char hex[] = "0123456789abcdef";
+	int quoted = style != STR_BARE;
 
-	*p++ = '"';
+	if (quoted)
+		*p++ = '"';
 	for (size_t i = 0; i < n;) {
 		uint8_t c = s[i];
 
-		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+		if (c >= 0x20 && c < 0x7f && (!quoted || (c != '"' && c != '\\'))) {
 			*p++ = (char)c;
 			i++;
 			continue;
@@ -151,6 +155,9 @@ static char *fmt_str(char *p, const uint8_t *s, size_t n, int json)
 		if (c >= 0x80) {
 			size_t k = utf8_len(s + i, n - i);
 
+			/* C1 controls (U+0080..U+009F) steer some terminals: escaped outside JSON */
+			if (k == 2 && c == 0xc2 && s[i + 1] < 0xa0 && style != STR_JSON)
+				k = 0;
 			if (k) {
 				memcpy(p, s + i, k);
 				p += k;
@@ -166,7 +173,7 @@ static char *fmt_str(char *p, const uint8_t *s, size_t n, int json)
 		case '\t': *p++ = 't'; break;
 		case '\r': *p++ = 'r'; break;
 		default:
-			if (json) {
+			if (style == STR_JSON) {
 				memcpy(p, "u00", 3);
 				p += 3;
 			} else {
@@ -177,18 +184,36 @@ static char *fmt_str(char *p, const uint8_t *s, size_t n, int json)
 		}
 		i++;
 	}
-	*p++ = '"';
+	if (quoted)
+		*p++ = '"';
 	return p;
 }
 
 char *tt_fmt_str_text(char *p, const uint8_t *s, size_t n)
 {
-	return fmt_str(p, s, n, 0);
+	return fmt_str(p, s, n, STR_TEXT);
 }
 
 char *tt_fmt_str_json(char *p, const uint8_t *s, size_t n)
 {
-	return fmt_str(p, s, n, 1);
+	return fmt_str(p, s, n, STR_JSON);
+}
+
+char *tt_fmt_str_bare(char *p, const uint8_t *s, size_t n)
+{
+	return fmt_str(p, s, n, STR_BARE);
+}
+
+char *tt_bare_dup(const char *s)
+{
+	size_t n = strlen(s);
+	char *d = malloc(TT_FMT_STR_MAX(n) + 1), *e;
+
+	if (!d)
+		return NULL;
+	e = tt_fmt_str_bare(d, (const uint8_t *)s, n);
+	*e = '\0';
+	return d;
 }
 
 const char *tt_arg_name(const struct tt_probe_desc *d, int i, char buf[16])

@@ -38,10 +38,18 @@ char *tt_fmt_us3(char *p, uint64_t ns);
 
 /*
  * A double-quoted string: text escapes (\" \\ \n \t \r \xHH) or JSON escapes (\u00XX). Valid
- * UTF-8 passes through; other bytes are escaped one by one (\xHH, or as U+0080..U+00FF in JSON).
+ * UTF-8 passes through (in text, except the C1 controls U+0080..U+009F); other bytes are escaped
+ * one by one (\xHH, or as U+0080..U+00FF in JSON).
  */
 char *tt_fmt_str_text(char *p, const uint8_t *s, size_t n);
 char *tt_fmt_str_json(char *p, const uint8_t *s, size_t n);
+/*
+ * Text shown bare (names, metadata, command lines): no quotes, only control characters escaped
+ * as in tt_fmt_str_text, so that what a tape holds cannot steer the terminal or break lines.
+ * tt_bare_dup() returns it as a malloc'd string (NULL when out of memory).
+ */
+char *tt_fmt_str_bare(char *p, const uint8_t *s, size_t n);
+char *tt_bare_dup(const char *s);
 
 /* The name of argument i of probe d: its declared name, or "argI" when unnamed or repeated. */
 const char *tt_arg_name(const struct tt_probe_desc *d, int i, char buf[16]);

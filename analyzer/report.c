@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "db_schema.h"
+#include "outfmt.h"
 #include "report.h"
 #include "sqlfuncs.h"
 #include "tt_error.h"
@@ -292,7 +293,7 @@ static int append_value(struct tt_buf *b, sqlite3_stmt *st, int col)
 			return -ENOMEM;
 		for (int i = 0; i < n && i < 60; i++) {
 			int err = t[i] == '"' || t[i] == '\\' ? tt_buf_printf(b, "\\%c", t[i])
-			      : t[i] < 0x20 ? tt_buf_printf(b, "\\x%02x", t[i])
+			      : t[i] < 0x20 || t[i] == 0x7f ? tt_buf_printf(b, "\\x%02x", t[i])
 					    : tt_buf_append(b, &t[i], 1);
 
 			if (err)
@@ -1586,15 +1587,21 @@ static void text_hist(FILE *f, const uint64_t *hist, int is_dur, int raw)
 static const char *group_label(const struct tt_rpt_group *g, const struct tt_report_opts *o,
 			       char *buf, size_t sz)
 {
-	if (g->provider && *g->provider)
-		snprintf(buf, sz, "%s:%s", g->provider, g->name);
-	else
-		snprintf(buf, sz, "%s", g->name);
-	if (g->by) {
-		size_t n = strlen(buf);
+	char raw[1024], *bare;
 
-		snprintf(buf + n, sz - n, " %s=%s", o->by, g->by);
+	if (g->provider && *g->provider)
+		snprintf(raw, sizeof(raw), "%s:%s", g->provider, g->name);
+	else
+		snprintf(raw, sizeof(raw), "%s", g->name);
+	if (g->by) {
+		size_t n = strlen(raw);
+
+		snprintf(raw + n, sizeof(raw) - n, " %s=%s", o->by, g->by);
 	}
+	/* query texts and other grouping values may hold newlines and escapes */
+	bare = tt_bare_dup(raw);
+	snprintf(buf, sz, "%s", bare ? bare : raw);
+	free(bare);
 	return buf;
 }
 
@@ -1655,7 +1662,7 @@ static void text_kernel(FILE *f, const struct tt_report *r, int raw)
 	}
 }
 
-int tt_report__text(const struct tt_report *r, const struct tt_report_opts *o, FILE *f)
+static int text_report(const struct tt_report *r, const struct tt_report_opts *o, FILE *f)
 {
 	char a[64], b[64], lbl[512];
 	int raw = o->raw, w = 20;
@@ -1802,4 +1809,37 @@ int tt_report__text(const struct tt_report *r, const struct tt_report_opts *o, F
 			fprintf(f, "  - %s\n", r->loss_effects[i]);
 	}
 	return ferror(f) ? -EIO : 0;
+}
+
+/*
+ * The text report is composed in memory and written with every control character but the
+ * newline escaped (C1 controls too): probe, span and process names come from the traced programs, and none of
+ * them may steer the terminal the report is read on.
+ */
+int tt_report__text(const struct tt_report *r, const struct tt_report_opts *o, FILE *f)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+	int err;
+
+	if (!m)
+		return -errno;
+	err = text_report(r, o, m);
+	if (fclose(m) && !err)
+		err = -ENOMEM;
+	for (size_t i = 0; !err && i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		if ((c < 0x20 && c != '\n') || c == 0x7f) {
+			fprintf(f, "\\x%02x", c);
+		} else if (c == 0xc2 && i + 1 < len && (unsigned char)text[i + 1] < 0xa0 &&
+			   (unsigned char)text[i + 1] >= 0x80) { /* a C1 control, U+0080..U+009F */
+			fprintf(f, "\\xc2\\x%02x", (unsigned char)text[++i]);
+		} else {
+			fputc(c, f);
+		}
+	}
+	free(text);
+	return err ? err : ferror(f) ? -EIO : 0;
 }

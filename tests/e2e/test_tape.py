@@ -18,6 +18,11 @@ tape-9  a damaged tape: replay prints what precedes the damage, warns, exits 1; 
 tape-10 many events out of order across CPUs and blocks come back exactly, in time order.
 tape-11 a full disk while writing is reported (exit 1), and what was written stays readable.
 tape-12 not a tape, missing file, bad command lines: exit 1 / 2 with a message.
+tape-13 names, metadata, command lines and grouping values holding control characters (a
+        terminal escape, a newline, a C1 control) are printed escaped by info, replay, report
+        and query's table format, one line per item; CSV and JSON keep them exact.
+tape-14 an event released behind the first one (later than the reorder window) gets a negative
+        relative time, in text and Chrome output, and the time filters still see it.
 """
 import json
 import os
@@ -248,6 +253,48 @@ def test_info_clean(demo):
     assert [p["pid"] for p in info["processes"]] == [100, 200]
 
 
+HOSTILE = r"""
+meta "k\x1bey" "v\x1b]0;title\x07al\nue"
+probe 0 "ev\x1bil" "na\xc2\x9bme" u32:n str:s
+process 300 1 "co\x1bmm" /bin/x "a\nb"
+probe 1 app q__start str:query
+probe 2 app q__done
+event 1000 0 300 301 0 5 "x\x1b[2Jy"
+event 2000 0 300 301 1 "SELECT 1\nFROM \x1b[2Jt"
+event 3000 0 300 301 2
+"""
+
+
+def test_control_characters_are_escaped(tmp):
+    tape = tmp / "hostile.tape"
+    mktape(HOSTILE, tape)
+    info = tt("info", tape)
+    assert info.returncode == 0, info.stderr
+    replay = tt("replay", tape)
+    assert replay.returncode == 0, replay.stderr
+    for out in (info.stdout, replay.stdout):
+        assert not any(c in out for c in "\x1b\x07\x9b"), out
+    assert "  k\\x1bey" in info.stdout
+    assert "v\\x1b]0;title\\x07al\\nue\n" in info.stdout
+    assert "ev\\x1bil:na\\xc2\\x9bme" in info.stdout
+    assert "co\\x1bmm" in info.stdout and "a\\nb\n" in info.stdout
+    assert replay.stdout.count("\n") == 3
+    assert 'ev\\x1bil:na\\xc2\\x9bme n=5 s="x\\x1b[2Jy"' in replay.stdout
+    report = tt("report", "--by", "query", tape)
+    assert report.returncode == 0, report.stderr
+    assert "\x1b" not in report.stdout
+    assert "app:q query=SELECT 1\\nFROM \\x1b[2Jt " in report.stdout
+    sql = "SELECT cmdline FROM processes"
+    q = tt("query", tape, sql)
+    assert q.returncode == 0, q.stderr
+    assert q.stdout == "cmdline\n-------\na\\nb\n"
+    q = tt("query", "--format", "csv", tape, sql)
+    assert q.stdout == 'cmdline\n"a\nb"\n'
+    # JSON keeps the exact strings
+    meta = json.loads(tt("info", "--json", tape).stdout)["meta"]
+    assert meta == {"k\x1bey": "v\x1b]0;title\x07al\nue"}
+
+
 MANY = "probe 0 p n u64:i str:s\n" + "".join(
     f'event {1000 + i * 1000} {i % 2} 1 {1 + i % 2} 0 {i} "s{i % 5}"\n' for i in range(100))
 
@@ -356,6 +403,33 @@ def test_many_events_out_of_order(tmp):
     assert r.returncode == 0, r.stderr
     got = [json.loads(line) for line in r.stdout.splitlines()]
     assert [(e["ts"], e["cpu"], e["seq"], e["args"]["i"]) for e in got] == sorted(events)
+
+
+LATE = """
+probe 0 p n u64:i
+event 1s 0 1 1 0 1
+event 1.1s 0 1 1 0 2
+flush
+event 0.5s 1 1 2 0 3
+"""
+
+
+def test_event_later_than_the_window(tmp):
+    path = tmp / "late.tape"
+    mktape(LATE, path)
+    r = tt("replay", "--window", "1ms", path)
+    assert r.returncode == 0, r.stderr
+    assert [line.split()[0] for line in r.stdout.splitlines()] == [
+        "0.000000", "-0.500000", "0.100000"]
+    assert "1 events came out of order" in r.stderr
+    r = tt("replay", "--window", "1ms", "--to", "50ms", path)
+    assert [line.split()[-1] for line in r.stdout.splitlines()] == ["i=1", "i=3"]
+    r = tt("replay", "--window", "1ms", "--from", "50ms", path)
+    assert [line.split()[-1] for line in r.stdout.splitlines()] == ["i=2"]
+    r = tt("replay", "--window", "1ms", "--format", "chrome", path)
+    assert r.returncode == 0, r.stderr
+    ts = [e["ts"] for e in json.loads(r.stdout)["traceEvents"] if e.get("ph") == "i"]
+    assert ts == [0, -500000, 100000]
 
 
 def test_disk_full_is_reported(tmp):
