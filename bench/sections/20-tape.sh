@@ -90,6 +90,7 @@ EOF
 				perf_rate=$(best_rate "$events" $times)
 				perf_bpe=$(echo "$(stat -c %s "$d/perf.data") / $events" | bc -l | xargs printf '%.0f')
 				perf_note="measured now: $events hits of a 2-argument USDT probe, perf record -e, perf script to /dev/null"
+				echo "$perf_rate" >"$work/perf_script.rate" # for the analyzer section
 			fi
 		fi
 		perf probe -q -d sdt_ttbench:tick >/dev/null 2>&1
