@@ -24,8 +24,10 @@ rec-8  failures: no spec, bad spec, a spec matching nothing, a binary without no
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -166,8 +168,17 @@ def test_semaphore_follows_the_recording(fixture_bin, tmp_path):
 
 def test_not_root_is_a_clear_failure(fixture_bin, tmp_path):
     need_bpf()  # root is needed to drop to another user
-    r = run(["runuser", "-u", "nobody", "--", TRACETAPE, "record", "-o", "/tmp/never.tape",
-             f"usdt:{fixture_bin}:rec:first"])
+    # copies that nobody can reach: the build and temporary directories may be private (0700)
+    shared = Path(tempfile.mkdtemp(prefix="tt-nobody-"))
+    try:
+        shared.chmod(0o755)
+        for f in (TRACETAPE, fixture_bin):
+            shutil.copy(f, shared)
+        r = run(["runuser", "-u", "nobody", "--", shared / Path(TRACETAPE).name, "record",
+                 "-o", shared / "never.tape", f"usdt:{shared / Path(fixture_bin).name}:rec:first"])
+        assert not (shared / "never.tape").exists()
+    finally:
+        shutil.rmtree(shared)
     assert r.returncode == 1
     assert "recording needs root, or CAP_BPF and CAP_PERFMON" in r.stderr
 
