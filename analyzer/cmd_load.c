@@ -76,7 +76,7 @@ int tt_cmd_load(int argc, char **argv, struct tt_out *out)
 	struct tt_load_opts lo = {.out = out};
 	struct tt_load_stats st;
 	const char *db = NULL;
-	char *db_owned = NULL, errbuf[256];
+	char *db_owned = NULL;
 	int c, err;
 
 	optind = 0;
@@ -90,9 +90,7 @@ int tt_cmd_load(int argc, char **argv, struct tt_out *out)
 			lo.force = 1;
 			break;
 		case 's':
-			err = tt_span_rules_add(&rules, optarg, errbuf, sizeof(errbuf));
-			if (err == -TT_E_USAGE)
-				err = tt_cmd_usage_error(out, "--span %s", errbuf);
+			err = tt_span_rules_add(&rules, optarg, out);
 			if (err)
 				goto cleanup;
 			break;

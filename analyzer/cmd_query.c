@@ -340,7 +340,6 @@ int tt_cmd_query(int argc, char **argv, struct tt_out *out)
 	struct tt_input in = {0};
 	enum fmt fmt = FMT_TABLE;
 	const char *sql, *end;
-	char errbuf[256];
 	int c, err, sets = 0;
 
 	optind = 0;
@@ -360,9 +359,7 @@ int tt_cmd_query(int argc, char **argv, struct tt_out *out)
 			}
 			break;
 		case 's':
-			err = tt_span_rules_add(&rules, optarg, errbuf, sizeof(errbuf));
-			if (err == -TT_E_USAGE)
-				err = tt_cmd_usage_error(out, "--span %s", errbuf);
+			err = tt_span_rules_add(&rules, optarg, out);
 			if (err)
 				goto cleanup;
 			break;

@@ -68,7 +68,6 @@ int tt_cmd_report(int argc, char **argv, struct tt_out *out)
 	struct tt_report *rep = NULL;
 	struct tt_input in = {0};
 	const char *html = NULL, **values = NULL;
-	char errbuf[256];
 	FILE *f = NULL;
 	uint64_t v;
 	int c, err;
@@ -99,9 +98,7 @@ int tt_cmd_report(int argc, char **argv, struct tt_out *out)
 			ro.raw = 1;
 			break;
 		case 's':
-			err = tt_span_rules_add(&rules, optarg, errbuf, sizeof(errbuf));
-			if (err == -TT_E_USAGE)
-				err = tt_cmd_usage_error(out, "--span %s", errbuf);
+			err = tt_span_rules_add(&rules, optarg, out);
 			if (err)
 				goto cleanup;
 			break;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "spans.h"
+#include "tt_cmd.h"
 #include "tt_error.h"
 #include "tt_util.h"
 
@@ -170,15 +171,18 @@ void tt_span_rule_free(struct tt_span_rule *rule)
 	memset(rule, 0, sizeof(*rule));
 }
 
-int tt_span_rules_add(struct tt_span_rules *rules, const char *text, char *err, size_t err_sz)
+int tt_span_rules_add(struct tt_span_rules *rules, const char *text, const struct tt_out *out)
 {
 	struct tt_span_rule *n = realloc(rules->v, (rules->cnt + 1) * sizeof(*n));
+	char err[256];
 	int ret;
 
 	if (!n)
 		return -ENOMEM;
 	rules->v = n;
-	ret = tt_span_rule_parse(text, &n[rules->cnt], err, err_sz);
+	ret = tt_span_rule_parse(text, &n[rules->cnt], err, sizeof(err));
+	if (ret == -TT_E_USAGE)
+		return tt_cmd_usage_error(out, "--span %s", err);
 	if (!ret)
 		rules->cnt++;
 	return ret;
@@ -192,8 +196,6 @@ void tt_span_rules_free(struct tt_span_rules *rules)
 	rules->v = NULL;
 	rules->cnt = 0;
 }
-
-/* ---- growable arrays ---- */
 
 /* ---- hashing ---- */
 

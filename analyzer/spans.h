@@ -65,8 +65,11 @@ struct tt_span_rules {
 	size_t cnt;
 };
 
-/* Parse text and append it. Returns 0, -ENOMEM, or -TT_E_USAGE with the reason in err. */
-int tt_span_rules_add(struct tt_span_rules *rules, const char *text, char *err, size_t err_sz);
+/*
+ * Parse text (a --span option's value) and append it. Returns 0, -ENOMEM, or -TT_E_USAGE after
+ * reporting the bad rule through out as a usage error.
+ */
+int tt_span_rules_add(struct tt_span_rules *rules, const char *text, const struct tt_out *out);
 /* Free every rule and the list; accepts an empty list. */
 void tt_span_rules_free(struct tt_span_rules *rules);
 
