@@ -26,29 +26,11 @@ sweep_rounds=${BENCH_RECORD_SWEEP_ROUNDS:-3}
 sweep_s=${BENCH_RECORD_SWEEP_SECONDS:-2}
 sweep_rates="250000 500000 750000 1000000 max"
 hz=$(getconf CLK_TCK)
+. "$(dirname "$0")/../lib.sh"
 run_to=180 # seconds: bound on any one measured command
 
 log() { echo "record: $*" >&2; }
-get() { sed -n "s/^$1=//p" "$2" | head -1; }
 div() { awk -v a="$1" -v b="$2" -v f="${3:-%.1f}" 'BEGIN { if (b == 0 || a == "" || b == "") print "n/a"; else printf f "\n", a / b }'; }
-
-# jnum KEY FILE: a top-level number of `tracetape info --json`
-jnum() {
-	if command -v jq >/dev/null 2>&1; then
-		jq -r ".$1" "$2" 2>/dev/null
-	else
-		grep -o "\"$1\":[0-9.]*" "$2" | head -1 | cut -d: -f2
-	fi
-}
-
-# stats FILE -> "median min max" of the numbers in FILE (one per line), or "" when empty
-stats() {
-	[ -s "$1" ] || return 0
-	sort -g "$1" | awk '{ v[NR] = $1 } END {
-		m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		printf "%s %s %s\n", m, v[1], v[NR] }'
-}
-median() { stats "$1" | cut -d' ' -f1; }
 
 # process state letter of PID ("" when gone); our children stay zombies (Z) until waited for
 pstate() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1; }
@@ -252,16 +234,7 @@ configs="none empty path cmd"
 [ $have_perf = 1 ] && configs="$configs perf"
 t_start=$(date +%s)
 for r in $(seq "$rounds"); do
-	# rotate the order every round so no configuration always follows the same one
-	set -- $configs
-	k=$(((r - 1) % $#))
-	while [ "$k" -gt 0 ]; do
-		first=$1
-		shift
-		set -- "$@" "$first"
-		k=$((k - 1))
-	done
-	for c in "$@"; do
+	for c in $(rotated "$r" $configs); do
 		log "round $r/$rounds: $c ($n hits)"
 		case $c in
 		path) tt_path "$work/path" "$n" ;;

@@ -25,22 +25,7 @@ npp=${BENCH_KERNEL_PINGPONGS:-100000}
 run_to=300 # seconds: bound on any one measured command
 
 log() { echo "kernel: $*" >&2; }
-get() { sed -n "s/^$1=//p" "$2" | head -1; }
-jnum() { # KEY FILE: a top-level number of `tracetape info --json`
-	if command -v jq >/dev/null 2>&1; then
-		jq -r ".$1" "$2" 2>/dev/null
-	else
-		grep -o "\"$1\": *[0-9.]*" "$2" | head -1 | sed 's/.*: *//'
-	fi
-}
-# stats FILE -> "median min max" of the numbers in FILE (one per line), or "" when empty
-stats() {
-	[ -s "$1" ] || return 0
-	sort -g "$1" | awk '{ v[NR] = $1 } END {
-		m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		printf "%s %s %s\n", m, v[1], v[NR] }'
-}
-median() { stats "$1" | cut -d' ' -f1; }
+. "$(dirname "$0")/../lib.sh"
 
 fail() {
 	cat <<EOF
@@ -128,15 +113,7 @@ configs="sys-none sys-tt pp-none pp-tt pp-tt1"
 [ $have_perf = 1 ] && configs="$configs sys-perf pp-perf"
 t_start=$(date +%s)
 for r in $(seq "$rounds"); do
-	set -- $configs
-	k=$(((r - 1) % $#))
-	while [ "$k" -gt 0 ]; do
-		first=$1
-		shift
-		set -- "$@" "$first"
-		k=$((k - 1))
-	done
-	for c in "$@"; do
+	for c in $(rotated "$r" $configs); do
 		log "round $r/$rounds: $c"
 		run_config "$c" || log "error: $c failed in round $r"
 	done
