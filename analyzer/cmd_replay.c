@@ -388,6 +388,15 @@ static char *fmt_flag_list(char *p, const struct view *v, const struct tt_event 
 	return p;
 }
 
+/* ts - t0 by fn, with a '-' when ts is earlier: the reorder window released it late. */
+static char *fmt_rel(char *p, uint64_t ts, uint64_t t0, char *(*fn)(char *, uint64_t))
+{
+	if (ts >= t0)
+		return fn(p, ts - t0);
+	*p++ = '-';
+	return fn(p, t0 - ts);
+}
+
 static char *fmt_event(struct replay *rp, char *p, const struct view *v, const struct tt_event *ev)
 {
 	const uint8_t *kinds = tt_tape_reader__event_kinds(rp->r);
@@ -398,17 +407,9 @@ static char *fmt_event(struct replay *rp, char *p, const struct view *v, const s
 		if (rp->wall) {
 			p = tt_fmt_wall(p, tt_tape_reader__wall_ns(rp->r, ev->ts_ns), 6);
 		} else {
-			char tbuf[TT_FMT_NUM_MAX], *e = tbuf;
-			size_t n;
-
-			/* an event the reorder window released late may precede the first one */
-			if (ev->ts_ns < rp->t0) {
-				*e++ = '-';
-				e = tt_fmt_seconds_us(e, rp->t0 - ev->ts_ns);
-			} else {
-				e = tt_fmt_seconds_us(e, ev->ts_ns - rp->t0);
-			}
-			n = (size_t)(e - tbuf);
+			char tbuf[TT_FMT_NUM_MAX + 1];
+			char *e = fmt_rel(tbuf, ev->ts_ns, rp->t0, tt_fmt_seconds_us);
+			size_t n = (size_t)(e - tbuf);
 
 			for (; n < 13; n++) /* right-aligned, like perf script */
 				*p++ = ' ';
@@ -503,13 +504,7 @@ static char *fmt_event(struct replay *rp, char *p, const struct view *v, const s
 		memcpy(p, ",\"tid\":", 7);
 		p = tt_fmt_u64(p + 7, ev->goid ? ev->goid : ev->tid);
 		memcpy(p, ",\"ts\":", 6);
-		p += 6;
-		if (ev->ts_ns < rp->t0) {
-			*p++ = '-';
-			p = tt_fmt_us3(p, rp->t0 - ev->ts_ns);
-		} else {
-			p = tt_fmt_us3(p, ev->ts_ns - rp->t0);
-		}
+		p = fmt_rel(p + 6, ev->ts_ns, rp->t0, tt_fmt_us3);
 		memcpy(p, ",\"args\":", 8);
 		p = fmt_args_json(p + 8, v, ev, kinds);
 		*p++ = '}';
