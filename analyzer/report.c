@@ -293,7 +293,7 @@ static int append_value(struct tt_buf *b, sqlite3_stmt *st, int col)
 			return -ENOMEM;
 		for (int i = 0; i < n && i < 60; i++) {
 			int err = t[i] == '"' || t[i] == '\\' ? tt_buf_printf(b, "\\%c", t[i])
-			      : t[i] < 0x20 || t[i] == 0x7f ? tt_buf_printf(b, "\\x%02x", t[i])
+			      : t[i] < 0x20 ? tt_buf_printf(b, "\\x%02x", t[i])
 					    : tt_buf_append(b, &t[i], 1);
 
 			if (err)
@@ -616,17 +616,9 @@ static int scan_spans(struct ctx *c)
 			ns->open++;
 			continue;
 		}
-		if (ns->n == ns->cap) {
-			size_t cap = ns->cap ? ns->cap * 2 : 1024;
-			int64_t *d = realloc(ns->durs, cap * sizeof(*d));
-
-			if (!d) {
-				err = -ENOMEM;
-				break;
-			}
-			ns->durs = d;
-			ns->cap = cap;
-		}
+		err = tt_grow((void **)&ns->durs, &ns->cap, ns->n + 1, sizeof(*ns->durs));
+		if (err)
+			break;
 		ns->durs[ns->n] = sqlite3_column_int64(st, 3);
 		top_push(c, ns->durs[ns->n], sqlite3_column_int64(st, 0));
 		if (c->o->html_points) {
@@ -826,17 +818,9 @@ static int load_groups_by(struct ctx *c)
 			slots[i] = (uint32_t)++gn;
 		}
 		q = &g[slots[i] - 1];
-		if (q->n == q->cap) {
-			size_t cap = q->cap ? q->cap * 2 : 64;
-			int64_t *d = realloc(q->durs, cap * sizeof(*d));
-
-			if (!d) {
-				err = -ENOMEM;
-				break;
-			}
-			q->durs = d;
-			q->cap = cap;
-		}
+		err = tt_grow((void **)&q->durs, &q->cap, q->n + 1, sizeof(*q->durs));
+		if (err)
+			break;
 		q->durs[q->n++] = sqlite3_column_int64(st, 2);
 		q->lost += sqlite3_column_int64(st, 3) != 0;
 	}
@@ -1108,17 +1092,9 @@ static int load_probe_stats(struct ctx *c)
 
 			if (t != SQLITE_INTEGER && t != SQLITE_FLOAT)
 				continue;
-			if (n == vcap) {
-				size_t cap = vcap ? vcap * 2 : 4096;
-				double *nv = realloc(v, cap * sizeof(*nv));
-
-				if (!nv) {
-					err = -ENOMEM;
-					break;
-				}
-				v = nv;
-				vcap = cap;
-			}
+			err = tt_grow((void **)&v, &vcap, n + 1, sizeof(*v));
+			if (err)
+				break;
 			v[n++] = t == SQLITE_INTEGER ? (double)sqlite3_column_int64(vs, 0)
 						     : sqlite3_column_double(vs, 0);
 		}
