@@ -165,21 +165,67 @@ static __always_inline int is_traced(__u32 tgid)
 }
 
 /*
- * The registers of the probed thread, copied out of the context: ctx only allows loads at
- * constant offsets, which a copy of the whole struct is; the copy on the stack can then be
- * indexed by a bounded, 8-byte aligned offset.
+ * The registers of the probed thread. The plain path reads them from the context itself,
+ * which allows loads at constant offsets only: ctx_reg() picks one with a case per register.
+ * The string path runs its arguments in a bpf_loop() callback, which cannot be handed ctx, so it
+ * reads a copy of the whole struct on the stack, which a bounded, 8-byte aligned offset can
+ * index. Which one a function reads is its compile-time `from_ctx` argument.
  */
 struct regs {
 	__u64 r[sizeof(struct pt_regs) / 8];
 };
 
-static __always_inline __u64 reg_value(const struct regs *regs, __u16 off)
+/*
+ * A load from ctx at a constant offset, in assembly: written in C, clang merges the switch
+ * below into one load from a computed ctx pointer, which the verifier refuses.
+ */
+#define CTX_LOAD(ctx, off)                                                                   \
+	({                                                                                   \
+		__u64 v_;                                                                    \
+		asm volatile("%[v] = *(u64 *)(%[c] + " #off ")" : [v] "=r"(v_) : [c] "r"(ctx)); \
+		v_;                                                                          \
+	})
+
+static __always_inline __u64 ctx_reg(const struct pt_regs *ctx, __u16 off)
 {
+	/* One case per 8-byte slot of struct pt_regs (x86-64: 21 slots, r15 to ss). */
+	_Static_assert(sizeof(struct pt_regs) == 21 * 8, "x86-64 pt_regs");
+	switch (off / 8) {
+	case 0: return CTX_LOAD(ctx, 0);
+	case 1: return CTX_LOAD(ctx, 8);
+	case 2: return CTX_LOAD(ctx, 16);
+	case 3: return CTX_LOAD(ctx, 24);
+	case 4: return CTX_LOAD(ctx, 32);
+	case 5: return CTX_LOAD(ctx, 40);
+	case 6: return CTX_LOAD(ctx, 48);
+	case 7: return CTX_LOAD(ctx, 56);
+	case 8: return CTX_LOAD(ctx, 64);
+	case 9: return CTX_LOAD(ctx, 72);
+	case 10: return CTX_LOAD(ctx, 80);
+	case 11: return CTX_LOAD(ctx, 88);
+	case 12: return CTX_LOAD(ctx, 96);
+	case 13: return CTX_LOAD(ctx, 104);
+	case 14: return CTX_LOAD(ctx, 112);
+	case 15: return CTX_LOAD(ctx, 120);
+	case 16: return CTX_LOAD(ctx, 128);
+	case 17: return CTX_LOAD(ctx, 136);
+	case 18: return CTX_LOAD(ctx, 144);
+	case 19: return CTX_LOAD(ctx, 152);
+	case 20: return CTX_LOAD(ctx, 160);
+	}
+	return 0;
+}
+
+static __always_inline __u64 reg_value(const void *regs, int from_ctx, __u16 off)
+{
+	const struct regs *copy = regs;
 	__u32 idx = off / 8;
 
-	if (idx >= sizeof(regs->r) / 8)
+	if (from_ctx)
+		return ctx_reg(regs, off);
+	if (idx >= sizeof(copy->r) / 8)
 		return 0;
-	return regs->r[idx];
+	return copy->r[idx];
 }
 
 static __always_inline __u64 extend(__u64 v, const struct tt_bpf_arg *a)
@@ -194,7 +240,7 @@ static __always_inline __u64 extend(__u64 v, const struct tt_bpf_arg *a)
 }
 
 /* Read argument a; returns 0 or a negative error (the value is then 0). */
-static __always_inline int arg_value(const struct regs *regs, const struct tt_bpf_arg *a,
+static __always_inline int arg_value(const void *regs, int from_ctx, const struct tt_bpf_arg *a,
 				     __u64 *val)
 {
 	__u64 addr, v = 0;
@@ -205,14 +251,14 @@ static __always_inline int arg_value(const struct regs *regs, const struct tt_bp
 		*val = a->disp;
 		return 0;
 	case TT_BPF_LOC_REG:
-		*val = extend(reg_value(regs, a->base_off), a);
+		*val = extend(reg_value(regs, from_ctx, a->base_off), a);
 		return 0;
 	case TT_BPF_LOC_MEM:
 		addr = a->disp;
 		if (a->flags & TT_BPF_ARG_BASE)
-			addr += reg_value(regs, a->base_off);
+			addr += reg_value(regs, from_ctx, a->base_off);
 		if (a->flags & TT_BPF_ARG_INDEX)
-			addr += reg_value(regs, a->index_off) * a->scale;
+			addr += reg_value(regs, from_ctx, a->index_off) * a->scale;
 		switch (a->size) {
 		case 1:
 			err = bpf_probe_read_user(&v, 1, (void *)addr);
@@ -248,9 +294,9 @@ static __always_inline void fill_hdr(struct tt_ring_hdr *h, __u32 probe_id, __u6
 	h->seq = seq;
 }
 
-static __always_inline __u64 go_goid(const struct regs *regs, const struct tt_bpf_site *site)
+static __always_inline __u64 go_goid(const void *regs, int from_ctx, const struct tt_bpf_site *site)
 {
-	__u64 g = reg_value(regs, __builtin_offsetof(struct pt_regs, r14)), goid = 0;
+	__u64 g = reg_value(regs, from_ctx, __builtin_offsetof(struct pt_regs, r14)), goid = 0;
 
 	if (!(site->flags & TT_BPF_SITE_GO) || !g)
 		return 0;
@@ -263,7 +309,7 @@ static __always_inline __u64 go_goid(const struct regs *regs, const struct tt_bp
  * The fast path, for sites without strings: the record (at most 144 bytes) is built on the
  * stack and copied into the ring, with no scratch buffer to lock.
  */
-static __always_inline void record_plain(const struct regs *regs, const struct tt_bpf_site *site,
+static __always_inline void record_plain(const struct pt_regs *ctx, const struct tt_bpf_site *site,
 					 struct tt_bpf_counts *c, __u64 pid_tgid, __u64 ts, __u32 seq)
 {
 	struct tt_ring_args rec;
@@ -276,12 +322,12 @@ static __always_inline void record_plain(const struct regs *regs, const struct t
 	for (int i = 0; i < TT_MAX_ARGS; i++) {
 		if (i >= argc)
 			break;
-		if (arg_value(regs, &site->args[i], &rec.args[i]))
+		if (arg_value(ctx, 1, &site->args[i], &rec.args[i]))
 			fault_mask |= 1 << i;
 	}
 	size = sizeof(rec) - 8 * (TT_MAX_ARGS - argc);
 	fill_hdr(&rec.hdr, site->probe_id, ts, pid_tgid, seq, (__u16)size);
-	rec.goid = go_goid(regs, site);
+	rec.goid = go_goid(ctx, 1, site);
 	rec.fault_mask = fault_mask;
 	rec.argc = argc;
 	__builtin_memset(rec.pad, 0, sizeof(rec.pad));
@@ -319,11 +365,11 @@ static __always_inline int read_bytes(const struct regs *regs, const struct tt_b
 	__u64 len = 0, n;
 
 	if (a->len_loc == TT_BPF_LOC_REG) {
-		len = reg_value(regs, a->len_off);
+		len = reg_value(regs, 0, a->len_off);
 		if (a->len_size && a->len_size < 8)
 			len &= (1ULL << (8 * a->len_size)) - 1;
 	} else if (a->len_loc == TT_BPF_LOC_MEM) {
-		if (read_len(reg_value(regs, a->len_off) + a->len_disp, a->len_size, &len))
+		if (read_len(reg_value(regs, 0, a->len_off) + a->len_disp, a->len_size, &len))
 			goto fault;
 	} else if (a->len_loc == TT_BPF_LOC_CONST) {
 		len = (__u64)(__s64)a->len_disp;
@@ -368,7 +414,7 @@ static long str_arg(__u64 i, struct str_loop *l)
 	if (i >= TT_MAX_ARGS)
 		return 1;
 	a = &l->site->args[i];
-	if (arg_value(l->regs, a, &v))
+	if (arg_value(l->regs, 0, a, &v))
 		l->fault_mask |= 1 << i;
 	off = l->off & (TT_RING_REC_MAX - 1);
 	if (a->flags & TT_BPF_ARG_BYTES) {
@@ -405,13 +451,14 @@ static long str_arg(__u64 i, struct str_loop *l)
  * scratch buffer. A hit that finds the buffer busy (it preempted another hit on this CPU) is
  * counted as lost rather than allowed to corrupt the other record.
  */
-static __always_inline void record_strings(const struct regs *regs, const struct tt_bpf_site *site,
+static __always_inline void record_strings(const struct pt_regs *ctx, const struct tt_bpf_site *site,
 					   struct tt_bpf_counts *c, __u64 pid_tgid, __u64 ts, __u32 seq)
 {
 	__u32 zero = 0, argc = site->argc;
 	struct tt_ring_args *rec;
 	struct str_loop l;
 	struct scratch *s;
+	struct regs regs;
 
 	s = bpf_map_lookup_elem(&scratch, &zero);
 	if (!s)
@@ -423,14 +470,15 @@ static __always_inline void record_strings(const struct regs *regs, const struct
 	rec = (struct tt_ring_args *)s->rec;
 	if (argc > TT_MAX_ARGS)
 		argc = TT_MAX_ARGS;
-	l.regs = regs;
+	__builtin_memcpy(&regs, ctx, sizeof(regs));
+	l.regs = &regs;
 	l.site = site;
 	l.s = s;
 	l.off = sizeof(struct tt_ring_args) - 8 * TT_MAX_ARGS + 8 * argc; /* strings start here */
 	l.fault_mask = 0;
 	bpf_loop(argc, str_arg, &l, 0);
 	fill_hdr(&rec->hdr, site->probe_id, ts, pid_tgid, seq, (__u16)l.off);
-	rec->goid = go_goid(regs, site);
+	rec->goid = go_goid(ctx, 1, site);
 	rec->fault_mask = l.fault_mask;
 	rec->argc = argc;
 	if (bpf_ringbuf_output(&events, rec, l.off & (TT_RING_REC_MAX - 1), wakeup_flags(seq)))
@@ -445,7 +493,6 @@ int usdt(struct pt_regs *ctx)
 	__u32 site_id, zero = 0, *seq, n;
 	struct tt_bpf_counts *c;
 	struct tt_bpf_site *site;
-	struct regs regs;
 
 	if (!is_traced(pid_tgid >> 32))
 		return 0;
@@ -461,11 +508,10 @@ int usdt(struct pt_regs *ctx)
 	 * tie-break of equal timestamps; counts never depend on it. */
 	n = (*seq)++;
 	c = count_fired(site->probe_id);
-	__builtin_memcpy(&regs, ctx, sizeof(regs));
 	if (site->flags & TT_BPF_SITE_STRS)
-		record_strings(&regs, site, c, pid_tgid, ts, n);
+		record_strings(ctx, site, c, pid_tgid, ts, n);
 	else
-		record_plain(&regs, site, c, pid_tgid, ts, n);
+		record_plain(ctx, site, c, pid_tgid, ts, n);
 	return 0;
 }
 
