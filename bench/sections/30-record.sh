@@ -5,7 +5,10 @@
 # highest rate one producer thread sustains with zero loss; the recorder's own CPU per event;
 # and bytes per event on disk. The probe is bench/hit's `bench:hit` (two integer arguments).
 #
-# The machine is shared and noisy, so the configurations are interleaved round-robin over
+# The machine is shared and its speed drifts by tens of percent between runs, so each run
+# also fires bench:ref, an identical probe under the empty BPF program, in blocks alternating
+# with bench:hit's: the cost relative to the empty program is the quotient of the two in the
+# same process and seconds (bench/hit.c). The configurations are interleaved round-robin over
 # ROUNDS rounds of HITS hits each and medians (min–max) are reported. Needs root (BPF, perf
 # probe). bpftrace and perf are optional: a missing tool is reported in the table.
 #
@@ -124,7 +127,9 @@ log "bpftrace: $bt_note; perf: $perf_note"
 # Each writes one value per round into $work/<config>.<metric>.
 
 # tracetape record in the background on the path spec, waited for by its ready line; then the
-# workload; then SIGINT. Args: prefix hits [rate]. Appends ns, rate, cpu (s), events, lost, bpe.
+# workload; then SIGINT. Args: prefix hits [rate|max]. Without a rate the workload is the paired
+# one (bench:hit and bench:ref, the latter under the empty program); with one, bench:hit alone,
+# paced to it (hit --rate). Appends ns, ref, ratio, rate, cpu (s), events, lost, bpe.
 tt_path() {
 	pfx=$1
 	tape="$work/path.tape"
@@ -151,7 +156,7 @@ tt_path() {
 	if [ $# -ge 3 ]; then
 		timeout -k 5 $run_to "$hit" "$2" --rate "$3" >"$work/path.out"
 	else
-		timeout -k 5 $run_to "$hit" "$2" >"$work/path.out"
+		timeout -k 5 $run_to "$empty" "$hit" bench:ref -- "$hit" "$2" >"$work/path.out"
 	fi
 	c1=$(cpu_ticks "$pid")
 	c1=${c1:-$c0}
@@ -166,7 +171,7 @@ tt_path() {
 		return 1
 	}
 	ev=$(jnum events "$work/path.json")
-	get ns_per_hit "$work/path.out" >>"$pfx.ns"
+	paired "$work/path.out" "$pfx"
 	get rate "$work/path.out" >>"$pfx.rate"
 	jnum lost "$work/path.json" >>"$pfx.lost"
 	echo "$ev" >>"$pfx.events"
@@ -179,46 +184,55 @@ tt_path() {
 	tail -n +2 "$err" | sed 's/^/    /' >&2
 }
 
-run_none() { timeout -k 5 $run_to "$hit" "$n" >"$work/none.out" && get ns_per_hit "$work/none.out" >>"$work/none.ns"; }
+# paired OUT PREFIX: bench:hit's ns/hit, bench:ref's and their ratio, from one run of bench/hit
+paired() {
+	get ns_per_hit "$1" >>"$2.ns"
+	get ref_ns_per_hit "$1" >>"$2.ref"
+	get ratio "$1" >>"$2.ratio"
+}
+
+# Neither probe traced, then both under the empty program: the ratio the method reads when
+# the two probes are treated alike (it should be 1).
+run_none() { timeout -k 5 $run_to "$hit" "$n" >"$work/none.out" && paired "$work/none.out" "$work/none"; }
 
 run_empty() {
-	timeout -k 5 $run_to "$empty" "$hit" bench:hit -- "$hit" "$n" >"$work/empty.out" 2>"$work/empty.err" ||
-		{ cat "$work/empty.err" >&2; return 1; }
-	get ns_per_hit "$work/empty.out" >>"$work/empty.ns"
+	timeout -k 5 $run_to "$empty" "$hit" bench:hit -- "$empty" "$hit" bench:ref -- "$hit" "$n" \
+		>"$work/empty.out" 2>"$work/empty.err" || { cat "$work/empty.err" >&2; return 1; }
+	paired "$work/empty.out" "$work/empty"
 }
 
 run_cmd() {
-	timeout -k 5 $run_to "$tt" record -o "$work/cmd.tape" "$spec" -- "$hit" "$n" \
+	timeout -k 5 $run_to "$empty" "$hit" bench:ref -- "$tt" record -o "$work/cmd.tape" "$spec" -- "$hit" "$n" \
 		>"$work/cmd.out" 2>"$work/cmd.err" || { cat "$work/cmd.err" >&2; return 1; }
 	"$tt" info --json "$work/cmd.tape" >"$work/cmd.json" 2>/dev/null || return 1
-	get ns_per_hit "$work/cmd.out" >>"$work/cmd.ns"
+	paired "$work/cmd.out" "$work/cmd"
 	jnum lost "$work/cmd.json" >>"$work/cmd.lost"
 	div "$(jnum file_bytes "$work/cmd.json")" "$(jnum events "$work/cmd.json")" %.3f >>"$work/cmd.bpe"
 }
 
 run_btcount() {
-	timeout -k 5 $run_to bpftrace -e "usdt:$hit:bench:hit { @ = count(); }" -c "$hit $n" \
+	timeout -k 5 $run_to "$empty" "$hit" bench:ref -- bpftrace -e "usdt:$hit:bench:hit { @ = count(); }" -c "$hit $n" \
 		>"$work/btcount.out" 2>"$work/btcount.err" || { cat "$work/btcount.err" >&2; return 1; }
-	get ns_per_hit "$work/btcount.out" >>"$work/btcount.ns"
+	paired "$work/btcount.out" "$work/btcount"
 	c=$(sed -n 's/^@: //p' "$work/btcount.out")
 	echo $((n - ${c:-0})) >>"$work/btcount.lost"
 }
 
 run_btprint() {
 	rm -f "$work/bt.txt"
-	timeout -k 5 $run_to bpftrace -o "$work/bt.txt" \
+	timeout -k 5 $run_to "$empty" "$hit" bench:ref -- bpftrace -o "$work/bt.txt" \
 		-e "usdt:$hit:bench:hit { printf(\"%d %d\\n\", arg0, arg1); }" -c "$hit $n" \
 		>"$work/btprint.out" 2>"$work/btprint.err" || { cat "$work/btprint.err" >&2; return 1; }
-	get ns_per_hit "$work/btprint.out" >>"$work/btprint.ns"
+	paired "$work/btprint.out" "$work/btprint"
 	ev=$(grep -c '^[0-9-]* [0-9-]*$' "$work/bt.txt")
 	echo $((n - ev)) >>"$work/btprint.lost"
 	div "$(stat -c %s "$work/bt.txt")" "$ev" %.1f >>"$work/btprint.bpe"
 }
 
 run_perf() {
-	timeout -k 5 $run_to perf record -q -e sdt_bench:hit -o "$work/perf.data" -- "$hit" "$n" \
+	timeout -k 5 $run_to "$empty" "$hit" bench:ref -- perf record -q -e sdt_bench:hit -o "$work/perf.data" -- "$hit" "$n" \
 		>"$work/perf.out" 2>"$work/perf.err" || { cat "$work/perf.err" >&2; return 1; }
-	get ns_per_hit "$work/perf.out" >>"$work/perf.ns"
+	paired "$work/perf.out" "$work/perf"
 	perf report -i "$work/perf.data" --stats >"$work/perf.stats" 2>/dev/null
 	# the per-event lines, after "sdt_bench:hit stats:"
 	ev=$(sed -n '/^sdt_bench:hit stats:$/,$s/^ *SAMPLE events: *\([0-9]*\).*/\1/p' "$work/perf.stats" | head -1)
@@ -227,7 +241,7 @@ run_perf() {
 	div "$(stat -c %s "$work/perf.data")" "${ev:-0}" %.1f >>"$work/perf.bpe"
 }
 
-rm -f "$work"/*.ns "$work"/*.lost "$work"/*.bpe "$work"/*.rate "$work"/*.events "$work"/*.cpu \
+rm -f "$work"/*.ns "$work"/*.ref "$work"/*.ratio "$work"/*.lost "$work"/*.bpe "$work"/*.rate "$work"/*.events "$work"/*.cpu \
 	"$work"/*.cpu_ns "$work"/*.cpu_pct
 configs="none empty path cmd"
 [ $have_bt = 1 ] && configs="$configs btcount btprint"
@@ -248,7 +262,7 @@ for r in $(seq "$sweep_rounds"); do
 	for rate in $sweep_rates; do
 		if [ "$rate" = max ]; then
 			log "sweep $r/$sweep_rounds: unpaced, $((1000000 * sweep_s)) hits"
-			tt_path "$work/sweep-max" $((1000000 * sweep_s))
+			tt_path "$work/sweep-max" $((1000000 * sweep_s)) max
 		else
 			log "sweep $r/$sweep_rounds: $rate hits/s for ${sweep_s} s"
 			tt_path "$work/sweep-$rate" $((rate * sweep_s)) "$rate"
@@ -259,15 +273,19 @@ log "done in $(($(date +%s) - t_start)) s"
 rm -f "$work/perf.data" "$work/perf.data.old" "$work/bt.txt" # 90 MB and 10 MB, measured already
 
 # --- the tables -----------------------------------------------------------------------------
-nscol() { # config -> "median (min–max)" in ns/hit
-	s=$(stats "$work/$1.ns")
+nscol() { # FILE -> "median (min–max)" of its ns/hit values
+	s=$(stats "$1")
 	[ -n "$s" ] || { echo "failed"; return; }
 	echo "$s" | awk '{ f = $1 < 10 ? "%.1f" : "%.0f"; printf f " (" f "–" f ")", $1, $2, $3 }'
 }
-ratio() { # config -> median ns / median empty ns
-	a=$(median "$work/$1.ns")
-	b=$(median "$work/empty.ns")
-	div "$a" "$b" %.2f
+ratio() { # config -> median of its runs' bench:hit / bench:ref
+	s=$(median "$work/$1.ratio")
+	[ -n "$s" ] && printf '%.2f\n' "$s" || echo n/a
+}
+ratiocol() { # config -> "median× (min–max)"
+	s=$(stats "$work/$1.ratio")
+	[ -n "$s" ] || { echo "n/a"; return; }
+	echo "$s" | awk '{ printf "%.2f× (%.2f–%.2f)", $1, $2, $3 }'
 }
 lostcol() { # config -> lost per run: "0" or "median (min–max)"
 	s=$(stats "$work/$1.lost")
@@ -275,13 +293,12 @@ lostcol() { # config -> lost per run: "0" or "median (min–max)"
 	echo "$s" | awk '{ if ($3 == 0) print "0"; else printf "%d (%d–%d)", $1, $2, $3 }'
 }
 bpecol() { s=$(median "$work/$1.bpe"); echo "${s:-n/a}"; }
-row() { # config label
+row() { # config label bytes-per-event [why-not-measured]
 	if [ -s "$work/$1.ns" ]; then
-		x="$(ratio "$1")×"
-		[ "$1" = none ] && x="–"
-		printf '| %s | %s | %s | %s | %s |\n' "$2" "$(nscol "$1")" "$x" "$(lostcol "$1")" "${3:-–}"
+		printf '| %s | %s | %s | %s | %s | %s |\n' "$2" "$(nscol "$work/$1.ns")" \
+			"$(nscol "$work/$1.ref")" "$(ratiocol "$1")" "$(lostcol "$1")" "${3:-–}"
 	else
-		printf '| %s | %s | | | |\n' "$2" "${4:-failed (see stderr)}"
+		printf '| %s | %s | | | | |\n' "$2" "${4:-failed (see stderr)}"
 	fi
 }
 metmiss() { awk -v a="$1" -v op="$2" -v b="$3" 'BEGIN {
@@ -294,15 +311,14 @@ bt_missing=""
 perf_missing=""
 [ $have_perf = 1 ] || perf_missing="not measured: $perf_note"
 
-path_med=$(median "$work/path.ns")
-cmd_med=$(median "$work/cmd.ns")
 rec_ratio=$(ratio path)
 cmd_ratio=$(ratio cmd)
 worst_ratio=$(awk -v a="$rec_ratio" -v b="$cmd_ratio" 'BEGIN { if (a == "n/a") print b; else if (b == "n/a") print a; else print (a > b ? a : b) }')
 bt_x=n/a
 perf_x=n/a
-[ -s "$work/btprint.ns" ] && bt_x=$(div "$(median "$work/btprint.ns")" "$path_med" %.1f)
-[ -s "$work/perf.ns" ] && perf_x=$(div "$(median "$work/perf.ns")" "$path_med" %.2f)
+# how many times cheaper than another tool: quotient of the two paired ratios
+[ -s "$work/btprint.ratio" ] && bt_x=$(div "$(median "$work/btprint.ratio")" "$(median "$work/path.ratio")" %.1f)
+[ -s "$work/perf.ratio" ] && perf_x=$(div "$(median "$work/perf.ratio")" "$(median "$work/path.ratio")" %.2f)
 
 # sweep: the highest achieved rate (median) among the settings with 0 lost in every run
 best=0
@@ -344,10 +360,16 @@ cat <<EOF
 ## Recorder: cost per probe hit, zero-loss rate, CPU, bytes per event (issue #5)
 
 \`bench/hit\` fires the USDT probe \`bench:hit\` (two integer arguments: a counter, a value in
-[0, 1000)) $n times in a tight loop and reports its own ns per iteration. Each tracer below
-attaches to that probe; $rounds rounds, the configurations interleaved round-robin (order rotated
-every round) because the machine is shared (load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc)
-CPUs at the end); median (min–max) over the rounds. Tracers: \`bench/bpf_empty\` = an empty BPF
+[0, 1000)) $n times, and the identical probe \`bench:ref\` as many times, in alternating blocks of
+10,000 hits, and reports the thread CPU time per hit of each. Each tracer below attaches to
+\`bench:hit\`, and in every run \`bench:ref\` carries the empty BPF program: "× empty program" is
+the quotient of the two within one run, so that both costs come from the same seconds. The machine
+is shared and its speed drifts by tens of percent from one run to the next (compare the min–max of
+the ns/hit columns); within a run the two probes track each other. The first two rows check the
+method: with both probes treated alike (neither traced; both under the empty program) it should
+read 1. $rounds rounds, the configurations interleaved round-robin (order rotated every round;
+load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs at the end); median (min–max) over the
+rounds. Tracers: \`bench/bpf_empty\` = an empty BPF
 program attached exactly as the recorder attaches (uprobe-multi link); \`tracetape record
 usdt:HIT:bench:hit\` started in the background, the workload run once its ready line is out, then
 SIGINT; \`tracetape record … -- HIT\`; bpftrace \`@ = count()\` and \`printf("%d %d\\n", arg0, arg1)\`
@@ -355,9 +377,9 @@ with \`-o FILE\` (both with \`-c HIT\`, so the workload starts once attached); \
 sdt_bench:hit\` to a perf.data. Lost per run: hits − events in the output (perf: its LOST_SAMPLES count; bpftrace count: hits − @).
 bpftrace: $bt_note. perf: $perf_note.
 
-| configuration | ns/hit, median (min–max) | × empty program | lost per run | bytes/event on disk |
-|---|---|---|---|---|
-$(row none "no tracer" "")
+| configuration on \`bench:hit\` | ns/hit, median (min–max) | \`bench:ref\` in the same runs | × empty program (same run) | lost per run | bytes/event on disk |
+|---|---|---|---|---|---|
+$(row none "no tracer (\`bench:ref\` not traced either)" "")
 $(row empty "empty BPF program (\`bpf_empty\`)" "")
 $(row path "\`tracetape record usdt:PATH:bench:hit\` (background)" "$tt_bpe (tape)")
 $(row cmd "\`tracetape record … -- COMMAND\`" "$(bpecol cmd) (tape)")
@@ -365,7 +387,8 @@ $(row btcount "bpftrace \`@ = count()\`" "–" "$bt_missing")
 $(row btprint "bpftrace \`printf\` to a file" "$(bpecol btprint) (text)" "$bt_missing")
 $(row perf "\`perf record -e sdt_bench:hit\`" "$(bpecol perf) (perf.data)" "$perf_missing")
 
-Zero-loss sweep: \`hit N --rate R\` (busy-paced, one thread) for ${sweep_s} s per rate under
+Zero-loss sweep: \`hit N --rate R\` (bench:hit alone, busy-paced, one thread; \`--rate max\`:
+unpaced) for ${sweep_s} s per rate under
 \`tracetape record\` (background, default 16 MiB ring), $sweep_rounds rounds; lost from \`tracetape info
 --json\`; recorder CPU = utime+stime from /proc/PID/stat between the ready line and the end of the
 workload (10 ms ticks), per event and as % of one core over the workload's run time.
@@ -377,7 +400,7 @@ $(for rate in $sweep_rates; do sweep_row "$rate"; done)
 | target | measured | |
 |---|---|---|
 | recording costs the traced program ≤ 1.3× the empty program per hit | ${rec_ratio}× (background), ${cmd_ratio}× (\`--\` mode) | $(metmiss "$worst_ratio" "<=" 1.3) |
-| ≥ 10× cheaper per hit than bpftrace printing to a file | ${bt_x}× | $(metmiss "$bt_x" ">=" 10) |
+| ≥ 10× cheaper per hit than bpftrace printing to a file (quotient of the × empty medians) | ${bt_x}× | $(metmiss "$bt_x" ">=" 10) |
 | ≥ 1.5× cheaper per hit than perf record | ${perf_x}× | $(metmiss "$perf_x" ">=" 1.5) |
 | zero loss at 500 k events/s from one thread | lost $lost500 (max of $sweep_rounds runs); highest zero-loss rate: $zl_text | $( [ "$lost500" = 0 ] && echo "**met**" || echo "**missed**") |
 | recorder ≤ 15% of one core at 500 k events/s | ${cpu500}% (${cpu_ns_500} ns/event; ${cpu_ns} ns/event unpaced) | $(metmiss "$cpu500" "<=" 15) |
