@@ -11,6 +11,8 @@ recording tests, real BPF. Helpers:
   mktape(text, out, *args)     write a tape from a tt-mktape description (tests/tools/tt-mktape.c)
   tape_events(path)            the events of a tape, via `tracetape replay --format json`
   db_rows(db, sql)             rows of an SQLite query
+  start_recorder(*args)        `tracetape record` in the background, once its ready line is out
+  stop_recorder(p)             SIGINT it (or sig), wait: (exit status, stderr)
 
 Under CI=true a skipped test is reported as a failure: CI runs as root with BPF available, so a
 skip there means the test did not test what it claims.
@@ -18,9 +20,12 @@ skip there means the test did not test what it claims.
 import functools
 import json
 import os
+import re
 import shutil
+import signal
 import sqlite3
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -31,6 +36,8 @@ TRACETAPE = BUILD_DIR / "tracetape"
 SDK_INCLUDE = SOURCE_DIR / "sdk" / "include"
 FIXTURES = SOURCE_DIR / "tests" / "fixtures"
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# the recorder's documented ready line (groups: probe count, sites/binaries)
+READY = re.compile(r"tracetape record: recording (\d+) probes? \(([^)]*)\) to ")
 
 
 def run(cmd, timeout=60, **kw):
@@ -103,6 +110,30 @@ def tape_events(path):
 def db_rows(db, sql, params=()):
     with sqlite3.connect(db) as con:
         return con.execute(sql, params).fetchall()
+
+
+def start_recorder(*args, env=None):
+    """Start tracetape record in the background; return it once its ready line is printed."""
+    p = subprocess.Popen([str(TRACETAPE), "record", *map(str, args)], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, env=env)
+    line = ""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = p.stderr.readline()
+        if not line or READY.search(line):
+            break
+    if not READY.search(line or ""):
+        p.kill()
+        _, err = p.communicate(timeout=30)
+        pytest.fail(f"recorder never got ready: {line}{err}")
+    return p
+
+
+def stop_recorder(p, sig=signal.SIGINT, timeout=120):
+    """Send sig to a recorder from start_recorder and wait: (exit status, rest of its stderr)."""
+    p.send_signal(sig)
+    _, err = p.communicate(timeout=timeout)
+    return p.returncode, err
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -23,7 +23,6 @@ an-10 report: a probe's value statistics are those of the argument named like a 
       or a string; --value PROBE=ARG chooses, 'none' hides; bad --value: exit 2, exact message.
 """
 import json
-import os
 import random
 import re
 import shutil

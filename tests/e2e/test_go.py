@@ -25,7 +25,6 @@ import pytest
 from conftest import FIXTURES, SOURCE_DIR, TRACETAPE, need_bpf, run, tape_events, tt
 
 GO = Path("/usr/lib/go-1.19/bin/go")
-READY = re.compile(r"tracetape record: recording \d+ probes")
 
 
 @pytest.fixture(scope="module")

@@ -34,9 +34,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, SDK_INCLUDE, SOURCE_DIR, TRACETAPE, need_bpf, need_program, run, tt
+from conftest import (FIXTURES, SDK_INCLUDE, SOURCE_DIR, TRACETAPE, need_bpf, need_program,
+                      run, start_recorder, stop_recorder, tt)
 
-READY = re.compile(r"tracetape record: recording (\d+) probes? \(([^)]*)\) to ")
 
 
 @pytest.fixture(scope="module")
@@ -89,29 +89,6 @@ def normalize(e):
     if e.get("truncated"):
         n["truncated"] = e["truncated"]
     return n
-
-
-def start_recorder(*args):
-    """Start tracetape record in the background; return it once its ready line is printed."""
-    p = subprocess.Popen([str(TRACETAPE), "record", *map(str, args)], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
-    line = ""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = p.stderr.readline()
-        if not line or READY.search(line):
-            break
-    if not READY.search(line or ""):
-        p.kill()
-        out, err = p.communicate(timeout=30)
-        pytest.fail(f"recorder never got ready: {line}{err}")
-    return p
-
-
-def stop_recorder(p, sig=signal.SIGINT):
-    p.send_signal(sig)
-    out, err = p.communicate(timeout=60)
-    return p.returncode, err
 
 
 def test_argument_matrix_exact(fixture_bin, tmp_path):

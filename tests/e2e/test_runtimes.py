@@ -27,22 +27,18 @@ import json
 import os
 import re
 import shutil
-import signal
-import subprocess
 import tempfile
-import time
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from conftest import SOURCE_DIR, TRACETAPE, db_rows, need_bpf, need_program, run, tt
+from conftest import (SOURCE_DIR, db_rows, need_bpf, need_program, run,
+                      start_recorder, stop_recorder, tt)
 
 PROVIDERS = SOURCE_DIR / "schemas" / "providers"
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 JVM_LIB = Path("/usr/lib/jvm/java-17-openjdk-amd64/lib/server/libjvm.so")
 JAVA_HOME = Path("/usr/lib/jvm/java-17-openjdk-amd64")
-READY = re.compile(r"tracetape record: recording (\d+) probes? \(([^)]*)\) to ")
 
 # provider file -> the binary whose notes it describes
 BINARIES = {
@@ -145,27 +141,10 @@ def test_preset_errors(args, msg, tmp_path):
 
 # ---- helpers ----
 
-def start_recorder(*args, env=None):
-    """tracetape record in the background, returned once its ready line is printed."""
-    p = subprocess.Popen([str(TRACETAPE), "record", *map(str, args)], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, env=env)
-    line = ""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = p.stderr.readline()
-        if not line or READY.search(line):
-            break
-    if not READY.search(line or ""):
-        p.kill()
-        _, err = p.communicate(timeout=30)
-        pytest.fail(f"recorder never got ready: {line}{err}")
-    return p
-
-
-def stop_recorder(p):
-    p.send_signal(signal.SIGINT)
-    _, err = p.communicate(timeout=120)
-    assert p.returncode == 0, err
+def stop_clean(p):
+    """Stop a recorder; assert it exited 0 having lost nothing. Returns its stderr."""
+    rc, err = stop_recorder(p)
+    assert rc == 0, err
     m = re.search(r"recorded (\d+) events \((\d+) lost\)", err)
     assert m, err
     assert m.group(2) == "0", err
@@ -279,7 +258,7 @@ def test_postgres_pgbench(cluster, tmp_path):
         out = cluster.pgbench("-M", "simple", "-n", "-r", "-t", per_client, "-c", clients,
                               "-j", "2", "-f", script)
     finally:
-        err = stop_recorder(rec)
+        stop_clean(rec)
     m = re.search(r"number of transactions actually processed: (\d+)/(\d+)", out)
     assert m, out
     processed = int(m.group(1))

@@ -25,7 +25,6 @@ sdk-9  examples/c-service: the counts it prints for N requests, its probes' kind
 import json
 import re
 import subprocess
-from pathlib import Path
 
 import pytest
 

@@ -28,9 +28,7 @@ import json
 import os
 import random
 import subprocess
-import tempfile
 import time
-from pathlib import Path
 
 import pytest
 
