@@ -318,28 +318,44 @@ static void percentile_cont_final(sqlite3_context *ctx)
 
 /* ---- log2 histograms ---- */
 
+/*
+ * x as the log2 functions count it: below 1 is 0, past 2^64 - 1 saturates. Returns x's numeric
+ * type (SQLITE_NULL: no value, *v untouched), or -1 when x is not a number.
+ */
+static int log2_arg(sqlite3_value *x, uint64_t *v)
+{
+	int t = sqlite3_value_numeric_type(x);
+
+	if (t == SQLITE_INTEGER) {
+		int64_t i = sqlite3_value_int64(x);
+
+		*v = i < 1 ? 0 : (uint64_t)i;
+	} else if (t == SQLITE_FLOAT) {
+		double d = sqlite3_value_double(x);
+
+		*v = !(d >= 1.0) ? 0 : d >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)d;
+	} else if (t != SQLITE_NULL) {
+		return -1;
+	}
+	return t;
+}
+
 static void log2_bucket_func(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	int t = sqlite3_value_numeric_type(argv[0]);
-	uint64_t v;
+	uint64_t v = 0;
+	int t = log2_arg(argv[0], &v);
 
 	if (t == SQLITE_NULL) {
 		sqlite3_result_null(ctx);
 		return;
 	}
-	if (t == SQLITE_INTEGER) {
-		int64_t i = sqlite3_value_int64(argv[0]);
-
-		v = i < 1 ? 0 : (uint64_t)i;
-	} else if (t == SQLITE_FLOAT) {
-		double d = sqlite3_value_double(argv[0]);
-
-		v = !(d >= 1.0) ? 0 : d >= 9223372036854775807.0 ? (uint64_t)INT64_MAX : (uint64_t)d;
-	} else {
+	if (t < 0) {
 		sqlite3_result_error(ctx, "log2_bucket(): x must be a number", -1);
 		return;
 	}
-	/* v <= INT64_MAX here, so the bound fits an INTEGER */
+	/* an INTEGER result: the bucket of INT64_MAX at most */
+	if (v > (uint64_t)INT64_MAX)
+		v = INT64_MAX;
 	sqlite3_result_int64(ctx, (int64_t)tt_log2_bucket_lo(tt_log2_bucket_idx(v)));
 }
 
@@ -352,8 +368,8 @@ struct hist_state {
 static void log2_hist_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	struct hist_state *s = sqlite3_aggregate_context(ctx, sizeof(*s));
-	int t = sqlite3_value_numeric_type(argv[0]);
-	uint64_t v;
+	uint64_t v = 0;
+	int t = log2_arg(argv[0], &v);
 
 	if (!s) {
 		sqlite3_result_error_nomem(ctx);
@@ -370,15 +386,7 @@ static void log2_hist_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	}
 	if (t == SQLITE_NULL)
 		return;
-	if (t == SQLITE_INTEGER) {
-		int64_t i = sqlite3_value_int64(argv[0]);
-
-		v = i < 1 ? 0 : (uint64_t)i;
-	} else if (t == SQLITE_FLOAT) {
-		double d = sqlite3_value_double(argv[0]);
-
-		v = !(d >= 1.0) ? 0 : d >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)d;
-	} else {
+	if (t < 0) {
 		sqlite3_result_error(ctx, "log2_hist(): x must be a number", -1);
 		return;
 	}

@@ -206,6 +206,8 @@ TT_TEST(sqlfuncs, log2_bucket_and_hist)
 	} cases[] = {
 		{"0", 0}, {"-5", 0}, {"0.99", 0}, {"1", 1}, {"2", 2}, {"3", 2}, {"1023", 512},
 		{"1024", 1024}, {"1536.5", 1024}, {"9223372036854775807", 4611686018427387904},
+		/* REALs past INT64_MAX: the highest bucket an INTEGER can name */
+		{"9.3e18", 4611686018427387904}, {"1e30", 4611686018427387904},
 	};
 	sqlite3 *db = open_db();
 	sqlite3_stmt *st;
