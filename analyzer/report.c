@@ -1525,18 +1525,27 @@ char *tt_rpt_rel(char *buf, size_t sz, const struct tt_report *r, uint64_t ts, i
 	return buf;
 }
 
-static void text_hist(FILE *f, const uint64_t *hist, int is_dur, int raw)
+uint64_t tt_rpt_hist_span(const uint64_t *hist, unsigned *first, unsigned *last)
 {
-	unsigned first = TT_RPT_BUCKETS, last = 0;
 	uint64_t max = 0;
 
+	*first = TT_RPT_BUCKETS;
+	*last = 0;
 	for (unsigned k = 0; k < TT_RPT_BUCKETS; k++) {
 		if (!hist[k])
 			continue;
-		first = TT_MIN(first, k);
-		last = k;
+		*first = TT_MIN(*first, k);
+		*last = k;
 		max = TT_MAX(max, hist[k]);
 	}
+	return max;
+}
+
+static void text_hist(FILE *f, const uint64_t *hist, int is_dur, int raw)
+{
+	unsigned first, last;
+	uint64_t max = tt_rpt_hist_span(hist, &first, &last);
+
 	for (unsigned k = first; k <= last && max; k++) {
 		char a[32], b[32], range[72];
 		int bar = (int)((hist[k] * 40 + max - 1) / max);

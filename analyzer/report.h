@@ -216,5 +216,8 @@ char *tt_rpt_rate(char *buf, size_t sz, double per_s, int raw);
 char *tt_rpt_rel(char *buf, size_t sz, const struct tt_report *r, uint64_t ts, int raw);
 /* A number that is not a duration (a probe argument): integers exact, others %.4g. */
 char *tt_rpt_num(char *buf, size_t sz, double v, int is_real);
+/* The non-empty stretch of a log2 histogram, [*first, *last]; returns its tallest count (0:
+ * every bucket empty, *first and *last then meaningless). */
+uint64_t tt_rpt_hist_span(const uint64_t *hist, unsigned *first, unsigned *last);
 
 #endif /* TT_REPORT_H */

@@ -83,18 +83,11 @@ static void group_title(FILE *f, const struct tt_rpt_group *g, const struct tt_r
 /* A bar per log2 bucket, from the first to the last non-empty one. */
 static void svg_hist(FILE *f, const uint64_t *hist, int raw)
 {
-	unsigned first = TT_RPT_BUCKETS, last = 0, n;
-	uint64_t max = 0;
+	unsigned first, last, n;
+	uint64_t max = tt_rpt_hist_span(hist, &first, &last);
 	const int h = 160, left = 60, bottom = 40;
 	double bw;
 
-	for (unsigned k = 0; k < TT_RPT_BUCKETS; k++) {
-		if (!hist[k])
-			continue;
-		first = TT_MIN(first, k);
-		last = k;
-		max = TT_MAX(max, hist[k]);
-	}
 	if (!max)
 		return;
 	n = last - first + 1;
