@@ -631,6 +631,17 @@ static void emit_builtin(struct session *s, const struct tt_ring_proc *p)
 	writer_check(s, tt_tape_writer__append(s->w, &ev));
 	s->events++;
 }
+/* The fields every probe hit's event takes from its ring record's header. */
+static void event_head(struct tt_event *ev, const struct tt_ring_hdr *h)
+{
+	ev->ts_ns = h->ts_ns;
+	ev->probe_id = h->probe_id;
+	ev->pid = h->pid;
+	ev->tid = h->tid;
+	ev->cpu = h->cpu;
+	ev->seq = h->seq;
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct session *s = ctx;
@@ -664,12 +675,7 @@ static int on_record(void *ctx, void *data, size_t size)
 		if (raw.len > size - sizeof(raw))
 			return 0;
 		memset(&ev, 0, sizeof(ev));
-		ev.ts_ns = hdr.ts_ns;
-		ev.probe_id = hdr.probe_id;
-		ev.pid = hdr.pid;
-		ev.tid = hdr.tid;
-		ev.cpu = hdr.cpu;
-		ev.seq = hdr.seq;
+		event_head(&ev, &hdr);
 		ev.argc = 1;
 		ev.strs[0] = (struct tt_bytes){(const uint8_t *)data + sizeof(raw), raw.len, 0};
 		new_pid(s, hdr.pid, 0);
@@ -689,13 +695,8 @@ static int on_record(void *ctx, void *data, size_t size)
 	strs = (const uint8_t *)data + fixed + 8u * rec.argc;
 	p = &s->probes[hdr.probe_id];
 
-	ev.ts_ns = hdr.ts_ns;
+	event_head(&ev, &hdr);
 	ev.goid = rec.goid;
-	ev.probe_id = hdr.probe_id;
-	ev.pid = hdr.pid;
-	ev.tid = hdr.tid;
-	ev.cpu = hdr.cpu;
-	ev.seq = hdr.seq;
 	ev.fault_mask = rec.fault_mask;
 	ev.argc = rec.argc;
 	for (unsigned i = 0; i < rec.argc; i++) {
