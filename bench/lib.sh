@@ -1,6 +1,14 @@
 # Shell helpers shared by the bench sections that measure configurations side by side
 # (sourced, not run: run.sh runs bench/sections/*.sh only).
 
+# fail WHY: the section's fragment when it cannot measure (its $title heading, then WHY), a log
+# line (the section's log()), and exit 1
+fail() {
+	printf '%s\n\nNot measured: %s\n' "$title" "$1"
+	log "error: $1"
+	exit 1
+}
+
 # get KEY FILE: the value of the first KEY=VALUE line of FILE
 get() { sed -n "s/^$1=//p" "$2" | head -1; }
 

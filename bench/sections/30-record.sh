@@ -32,6 +32,7 @@ hz=$(getconf CLK_TCK)
 . "$(dirname "$0")/../lib.sh"
 run_to=180 # seconds: bound on any one measured command
 
+title="## Recorder: cost per probe hit, zero-loss rate, CPU, bytes per event (issue #5)"
 log() { echo "record: $*" >&2; }
 div() { awk -v a="$1" -v b="$2" -v f="${3:-%.1f}" 'BEGIN { if (b == 0 || a == "" || b == "") print "n/a"; else printf f "\n", a / b }'; }
 
@@ -78,16 +79,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'cleanup; exit 1' INT TERM
-
-fail() {
-	cat <<EOF
-## Recorder: cost per probe hit, zero-loss rate, CPU, bytes per event (issue #5)
-
-Not measured: $1
-EOF
-	log "error: $1"
-	exit 1
-}
 
 [ "$(id -u)" -eq 0 ] || fail "needs root (BPF programs, uprobes)."
 for f in "$tt" "$hit" "$empty"; do
@@ -361,7 +352,7 @@ else
 fi
 
 cat <<EOF
-## Recorder: cost per probe hit, zero-loss rate, CPU, bytes per event (issue #5)
+$title
 
 \`bench/hit\` fires the USDT probe \`bench:hit\` (two integer arguments: a counter, a value in
 [0, 1000)) $n times, and the identical probe \`bench:ref\` as many times, in alternating blocks of

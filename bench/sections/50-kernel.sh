@@ -24,18 +24,9 @@ nsys=${BENCH_KERNEL_SYSCALLS:-500000}
 npp=${BENCH_KERNEL_PINGPONGS:-100000}
 run_to=300 # seconds: bound on any one measured command
 
+title="## Kernel tracepoints: cost per syscall and per context switch (issue #8)"
 log() { echo "kernel: $*" >&2; }
 . "$(dirname "$0")/../lib.sh"
-
-fail() {
-	cat <<EOF
-## Kernel tracepoints: cost per syscall and per context switch (issue #8)
-
-Not measured: $1
-EOF
-	log "error: $1"
-	exit 1
-}
 
 [ "$(id -u)" -eq 0 ] || fail "needs root (BPF programs, tracepoints)."
 for f in "$tt" "$kb"; do
@@ -159,7 +150,7 @@ pp_tt1=$(added pp-tt1 pp-none | cut -d' ' -f1)
 pp_perf=$(added pp-perf pp-none | cut -d' ' -f1)
 
 cat <<EOF
-## Kernel tracepoints: cost per syscall and per context switch (issue #8)
+$title
 
 \`bench/kbench\` (pinned to CPU 0) runs a syscall loop (\`getpid N\`: $nsys calls of getpid
 through syscall(2), two events each when recorded: raw_syscalls sys_enter and sys_exit) and a
