@@ -79,9 +79,23 @@ struct {
 	__type(value, __u64);
 } traced_tids SEC(".maps");
 
+struct regs {
+	__u64 r[sizeof(struct pt_regs) / 8];
+};
+
 struct scratch {
 	__u32 busy; /* nonzero while a program on this CPU builds a record here */
-	__u32 pad;
+	/*
+	 * The string path's loop state. It lives here, not on the stack, on purpose: a load from
+	 * a map value is an unknown scalar to the verifier, so the bpf_loop() callback's states
+	 * converge at once. Kept on the stack, every iteration's distinct bounds on `off` made
+	 * new states, and on some kernel builds the callback alone exhausted the verifier's
+	 * budget of 1,000,000 processed instructions.
+	 */
+	__u16 fault_mask;
+	__u16 pad;
+	__u64 off; /* where the next string goes in rec */
+	struct regs regs; /* the probed thread's registers (callbacks cannot be handed ctx) */
 	/* Records are shorter than TT_RING_REC_MAX; the slack past it lets a string be copied
 	 * at any offset below TT_RING_REC_MAX, which is a bound the verifier can check with a
 	 * mask instead of a branch per argument (branches there multiply its states). */
@@ -171,9 +185,6 @@ static __always_inline int is_traced(__u32 tgid)
  * reads a copy of the whole struct on the stack, which a bounded, 8-byte aligned offset can
  * index. Which one a function reads is its compile-time `from_ctx` argument.
  */
-struct regs {
-	__u64 r[sizeof(struct pt_regs) / 8];
-};
 
 /*
  * A load from ctx at a constant offset, in assembly: written in C, clang merges the switch
@@ -390,13 +401,11 @@ fault:
 	return -1;
 }
 
-/* The state of one string site's argument loop (bpf_loop callback context). */
+/* What one string site's argument loop works on (bpf_loop callback context); its state is in
+ * the scratch buffer. */
 struct str_loop {
-	const struct regs *regs;
 	const struct tt_bpf_site *site;
 	struct scratch *s;
-	__u64 off;        /* where the next string goes in s->rec */
-	__u16 fault_mask;
 };
 
 /*
@@ -406,7 +415,8 @@ struct str_loop {
  */
 static long str_arg(__u64 i, struct str_loop *l)
 {
-	struct tt_ring_args *rec = (struct tt_ring_args *)l->s->rec;
+	struct scratch *s = l->s;
+	struct tt_ring_args *rec = (struct tt_ring_args *)s->rec;
 	const struct tt_bpf_arg *a;
 	__u64 v, off;
 	long n;
@@ -414,13 +424,13 @@ static long str_arg(__u64 i, struct str_loop *l)
 	if (i >= TT_MAX_ARGS)
 		return 1;
 	a = &l->site->args[i];
-	if (arg_value(l->regs, 0, a, &v))
-		l->fault_mask |= 1 << i;
-	off = l->off & (TT_RING_REC_MAX - 1);
+	if (arg_value(&s->regs, 0, a, &v))
+		s->fault_mask |= 1 << i;
+	off = s->off & (TT_RING_REC_MAX - 1);
 	if (a->flags & TT_BPF_ARG_BYTES) {
-		if (read_bytes(l->regs, a, v, &l->s->rec[off], &rec->args[i], &off))
-			l->fault_mask |= 1 << i;
-		l->off = off;
+		if (read_bytes(&s->regs, a, v, &s->rec[off], &rec->args[i], &off))
+			s->fault_mask |= 1 << i;
+		s->off = off;
 		return 0;
 	}
 	if (!(a->flags & TT_BPF_ARG_STR)) {
@@ -429,19 +439,19 @@ static long str_arg(__u64 i, struct str_loop *l)
 	}
 	/* Read one byte past the limit so that a string of exactly cfg_strlen bytes is not
 	 * mistaken for a truncated one. */
-	n = v ? bpf_probe_read_user_str(&l->s->rec[off], cfg_strlen + 2, (void *)v) : -1;
+	n = v ? bpf_probe_read_user_str(&s->rec[off], cfg_strlen + 2, (void *)v) : -1;
 	if (n <= 0) {
 		rec->args[i] = (__u64)TT_STR_FAULT << 32;
-		l->fault_mask |= 1 << i;
+		s->fault_mask |= 1 << i;
 		return 0;
 	}
 	n -= 1; /* the NUL */
 	if (n > cfg_strlen) {
 		rec->args[i] = cfg_strlen | (__u64)TT_STR_TRUNCATED << 32;
-		l->off = off + cfg_strlen;
+		s->off = off + cfg_strlen;
 	} else {
 		rec->args[i] = n;
-		l->off = off + n;
+		s->off = off + n;
 	}
 	return 0;
 }
@@ -457,8 +467,8 @@ static __always_inline void record_strings(const struct pt_regs *ctx, const stru
 	__u32 zero = 0, argc = site->argc;
 	struct tt_ring_args *rec;
 	struct str_loop l;
+	__u64 size;
 	struct scratch *s;
-	struct regs regs;
 
 	s = bpf_map_lookup_elem(&scratch, &zero);
 	if (!s)
@@ -470,18 +480,18 @@ static __always_inline void record_strings(const struct pt_regs *ctx, const stru
 	rec = (struct tt_ring_args *)s->rec;
 	if (argc > TT_MAX_ARGS)
 		argc = TT_MAX_ARGS;
-	__builtin_memcpy(&regs, ctx, sizeof(regs));
-	l.regs = &regs;
+	__builtin_memcpy(&s->regs, ctx, sizeof(s->regs));
 	l.site = site;
 	l.s = s;
-	l.off = sizeof(struct tt_ring_args) - 8 * TT_MAX_ARGS + 8 * argc; /* strings start here */
-	l.fault_mask = 0;
+	s->off = sizeof(struct tt_ring_args) - 8 * TT_MAX_ARGS + 8 * argc; /* strings start here */
+	s->fault_mask = 0;
 	bpf_loop(argc, str_arg, &l, 0);
-	fill_hdr(&rec->hdr, site->probe_id, ts, pid_tgid, seq, (__u16)l.off);
+	size = s->off & (TT_RING_REC_MAX - 1);
+	fill_hdr(&rec->hdr, site->probe_id, ts, pid_tgid, seq, (__u16)size);
 	rec->goid = go_goid(ctx, 1, site);
-	rec->fault_mask = l.fault_mask;
+	rec->fault_mask = s->fault_mask;
 	rec->argc = argc;
-	if (bpf_ringbuf_output(&events, rec, l.off & (TT_RING_REC_MAX - 1), wakeup_flags(seq)))
+	if (bpf_ringbuf_output(&events, rec, size, wakeup_flags(seq)))
 		count_loss(c, ts);
 	*(volatile __u32 *)&s->busy = 0; /* plain store: this CPU owns the buffer */
 }

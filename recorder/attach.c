@@ -54,6 +54,18 @@ int tt_attach_uprobe_multi(int prog_fd, const char *path, const uint64_t *offset
 	return fd < 0 ? -errno : fd;
 }
 
+uint64_t tt_extend_value(uint64_t v, unsigned size, int is_signed)
+{
+	unsigned shift;
+
+	if (size == 0 || size >= 8)
+		return v;
+	shift = 64 - 8 * size;
+	if (is_signed)
+		return (uint64_t)((int64_t)(v << shift) >> shift);
+	return (v << shift) >> shift;
+}
+
 uint16_t tt_reg_pt_regs_off(enum tt_reg r)
 {
 	static const uint16_t offs[TT_REG_CNT] = {
@@ -104,7 +116,11 @@ int tt_bpf_site_from_usdt(const struct tt_usdt_site *site, uint32_t probe_id,
 		}
 		switch (u->loc) {
 		case TT_LOC_CONST:
+			/* gcc writes an unsigned constant's bit pattern as a signed number
+			 * (`1@$-6` for (uint8_t)250): truncate and extend it by the spec's size
+			 * and sign, as every other location is. */
 			a->loc = TT_BPF_LOC_CONST;
+			a->disp = (int64_t)tt_extend_value((uint64_t)u->value, u->size, u->is_signed);
 			break;
 		case TT_LOC_REG:
 			a->loc = TT_BPF_LOC_REG;

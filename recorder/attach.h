@@ -28,6 +28,9 @@ int tt_attach_uprobe_multi(int prog_fd, const char *path, const uint64_t *offset
 			   const uint64_t *ref_ctr_offsets, const uint64_t *cookies, uint32_t cnt,
 			   uint32_t pid);
 
+/* v truncated to size bytes (1, 2, 4; 8 or 0 keep it whole), then sign- or zero-extended. */
+uint64_t tt_extend_value(uint64_t v, unsigned size, int is_signed);
+
 /* Byte offset of register r in the kernel's struct pt_regs (x86-64). */
 uint16_t tt_reg_pt_regs_off(enum tt_reg r);
 

@@ -121,3 +121,26 @@ TT_TEST(attach, uprobe_multi_refuses_a_bad_program)
 	 * to get this far: EBADF or EPERM, never success). */
 	assert_true(tt_attach_uprobe_multi(-1, "/bin/true", &off, NULL, &cookie, 1, 0) < 0);
 }
+
+TT_TEST(attach, immediates_take_their_size_and_sign)
+{
+	/* gcc's operands for (int8_t)-5, (uint8_t)250, (uint16_t)65000, (uint32_t)4000000000u,
+	 * (int64_t)INT64_MIN and (uint64_t)UINT64_MAX, as it writes them. */
+	static const struct {
+		int64_t disp;
+	} want[] = {{-5}, {250}, {65000}, {4000000000LL}, {INT64_MIN}, {-1}, {-30000}};
+	uint8_t kinds[TT_MAX_ARGS] = {TT_KIND_S8, TT_KIND_U8, TT_KIND_U16, TT_KIND_U32,
+				      TT_KIND_S64, TT_KIND_U64, TT_KIND_S16};
+	struct tt_usdt_site site;
+	struct tt_bpf_site b;
+	const char *why = NULL;
+
+	site_from("-1@$-5 1@$-6 2@$-536 4@$-294967296 -8@$-9223372036854775808 8@$-1 -2@$-30000",
+		  0x1000, &site);
+	assert_int_equal(tt_bpf_site_from_usdt(&site, 0, kinds, &b, &why), 0);
+	for (unsigned i = 0; i < TT_ARRAY_SIZE(want); i++) {
+		assert_int_equal(b.args[i].loc, TT_BPF_LOC_CONST);
+		assert_int_equal(b.args[i].disp, want[i].disp);
+	}
+	tt_usdt_args_free(site.args, site.argc);
+}
