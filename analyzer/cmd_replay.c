@@ -316,6 +316,7 @@ static char *fmt_value(char *p, const struct tt_event *ev, const uint8_t *kinds,
 		return p;
 	case TT_CLASS_STR:
 	case TT_CLASS_BYTES:
+	case TT_CLASS_CXXNAME:
 		if (json)
 			return tt_fmt_str_json(p, s->ptr, s->len);
 		p = tt_fmt_str_text(p, s->ptr, s->len);

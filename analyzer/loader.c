@@ -1101,6 +1101,7 @@ static void bind_event(sqlite3_stmt *st, int base, int width, const struct ev_ba
 			break;
 		case TT_CLASS_STR:
 		case TT_CLASS_BYTES:
+		case TT_CLASS_CXXNAME:
 			if (e->str_flags[i] & TT_STR_TRUNCATED)
 				trunc |= 1u << i;
 			if (e->tp) /* decoded into its tp_ table */
@@ -1240,10 +1241,8 @@ static int event_copy(struct loader *l, int *fill, const struct src *s, uint32_t
 	e->tp = g->tp;
 	memcpy(e->kinds, kinds, argc);
 	for (int i = 0; i < argc; i++) {
-		unsigned cls = TT_KIND_CLASS(kinds[i]);
-
 		e->args[i] = ev->args[i];
-		if (cls == TT_CLASS_STR || cls == TT_CLASS_BYTES) {
+		if (TT_KIND_IS_STR(kinds[i])) {
 			e->str_off[i] = (uint32_t)b->strs.len;
 			e->str_len[i] = ev->strs[i].len;
 			e->str_flags[i] = (uint8_t)ev->strs[i].flags;

@@ -663,7 +663,6 @@ static int event_key(const struct rule *r, const struct role *ro, uint32_t captu
 		break;
 	case PAIR_CUSTOM_KEY: {
 		int a = ro->key_idx;
-		unsigned c;
 
 		k->space = SPACE_KEY;
 		k->rule = rule;
@@ -673,8 +672,7 @@ static int event_key(const struct rule *r, const struct role *ro, uint32_t captu
 		}
 		if (a < 0 || a >= ev->argc)
 			return 1;
-		c = TT_KIND_CLASS(kinds[a]);
-		if (c == TT_CLASS_STR || c == TT_CLASS_BYTES) {
+		if (TT_KIND_IS_STR(kinds[a])) {
 			k->ktype = 2;
 			k->s = ev->strs[a].ptr;
 			k->slen = ev->strs[a].len;

@@ -104,7 +104,7 @@ static void arg_view(const struct tt_usdt_site *s, const struct decl *decl, unsi
 		unsigned cls = TT_KIND_CLASS(d->kind);
 
 		/* The note's size is what the compiler passed; the file may declare a wider type. */
-		if (cls == TT_CLASS_STR || cls == TT_CLASS_PTR || cls == TT_CLASS_BYTES)
+		if (cls == TT_CLASS_PTR || TT_KIND_IS_STR(d->kind))
 			v->kind = d->kind;
 		else
 			v->kind = TT_KIND(cls, s->args[i].size);

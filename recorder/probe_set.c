@@ -287,8 +287,7 @@ static void set_probe_args_from_site(struct tt_probe_set *s, struct tt_probe_set
 			p->strs[i] = a->str;
 		}
 		p->d.arg_names[i] = xstrdup(site->arg_names[i] ? site->arg_names[i] : a ? a->name : NULL);
-		if (TT_KIND_CLASS(p->d.kinds[i]) == TT_CLASS_STR ||
-		    TT_KIND_CLASS(p->d.kinds[i]) == TT_CLASS_BYTES)
+		if (TT_KIND_IS_STR(p->d.kinds[i]))
 			p->str_mask |= 1u << i;
 	}
 }

@@ -155,6 +155,7 @@ static inline int tt_kind_col_shape(uint8_t kind)
 		return TT_COL_FLOAT;
 	case TT_CLASS_STR:
 	case TT_CLASS_BYTES:
+	case TT_CLASS_CXXNAME:
 		return TT_COL_STR;
 	default:
 		return -1;

@@ -10,7 +10,7 @@
 static const char *const class_names[] = {
 	[TT_CLASS_UNKNOWN] = "any", [TT_CLASS_UINT] = "u",    [TT_CLASS_SINT] = "s",
 	[TT_CLASS_FLOAT] = "f",     [TT_CLASS_PTR] = "ptr",   [TT_CLASS_STR] = "str",
-	[TT_CLASS_BYTES] = "bytes",
+	[TT_CLASS_BYTES] = "bytes", [TT_CLASS_CXXNAME] = "cxxname",
 };
 
 static const char *const type_names[] = {
@@ -25,7 +25,7 @@ const char *tt_kind_name(uint8_t kind, char buf[16])
 
 	if (cls >= sizeof(class_names) / sizeof(class_names[0]))
 		snprintf(buf, 16, "kind%u", kind);
-	else if (cls == TT_CLASS_PTR || cls == TT_CLASS_STR || cls == TT_CLASS_BYTES)
+	else if (cls == TT_CLASS_PTR || TT_KIND_IS_STR(kind))
 		return class_names[cls];
 	else
 		snprintf(buf, 16, "%s%u", class_names[cls], size * 8);

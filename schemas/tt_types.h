@@ -27,6 +27,14 @@
 #define TT_CLASS_PTR 4     /* an address, shown in hex */
 #define TT_CLASS_STR 5     /* char *: the NUL-terminated string it points to is recorded */
 #define TT_CLASS_BYTES 6   /* a byte string of explicit length (tracepoint raw data, Go strings) */
+#define TT_CLASS_CXXNAME 7 /* a NUL-terminated string that is a C++ mangled name (a type, as
+			      std::type_info::name() gives it, or a symbol): recorded as a string,
+			      shown demangled */
+
+/* Is an argument of kind k recorded as bytes (a string, a counted string, a mangled name)? */
+#define TT_KIND_IS_STR(k)                                                                     \
+	(TT_KIND_CLASS(k) == TT_CLASS_STR || TT_KIND_CLASS(k) == TT_CLASS_BYTES ||           \
+	 TT_KIND_CLASS(k) == TT_CLASS_CXXNAME)
 
 #define TT_KIND_NONE TT_KIND(TT_CLASS_UNKNOWN, 0)
 #define TT_KIND_U8 TT_KIND(TT_CLASS_UINT, 1)
@@ -42,6 +50,7 @@
 #define TT_KIND_PTR TT_KIND(TT_CLASS_PTR, 8)
 #define TT_KIND_STR TT_KIND(TT_CLASS_STR, 8)
 #define TT_KIND_BYTES TT_KIND(TT_CLASS_BYTES, 0)
+#define TT_KIND_CXXNAME TT_KIND(TT_CLASS_CXXNAME, 8)
 
 /* What a probe is attached to. */
 #define TT_PROBE_USDT 1       /* a stapsdt note: provider, name, argument specs */
