@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * The recorder's BPF side. One program, `usdt`, serves every USDT and uprobe site: it is
- * attached through uprobe-multi links whose per-site cookie indexes the `sites` map, where user
- * space wrote how to read each argument (register, immediate, memory at base+index*scale+disp,
- * rip-relative already resolved to an ip-relative displacement). It builds the record in a
- * per-CPU scratch buffer, reads strings up to the capture's limit, and sends it through one ring
- * buffer without waking the consumer until enough data waits.
+ * attached through uprobe-multi links (6.6+) or one uprobe perf event per site (6.1-6.5), and
+ * either way the per-site cookie indexes the `sites` map, where user space wrote how to read
+ * each argument (register, immediate, memory at base+index*scale+disp, rip-relative already
+ * resolved to an ip-relative displacement). It builds the record in a per-CPU scratch buffer,
+ * reads strings up to the capture's limit, and sends it through one ring buffer without waking
+ * the consumer until enough data waits. Where the kernel allows sleepable uprobe programs it is
+ * loaded sleepable, so that it can fault in the pages of strings the process never touched.
  *
- * Nothing is lost silently: a record that cannot be sent (ring full, or the CPU's scratch buffer
- * busy because a preempted hit on the same CPU still holds it) is counted in `counts` for its
- * probe on this CPU, with the time of the latest loss.
+ * Nothing is lost silently: a record that cannot be sent (ring full, or every scratch buffer of
+ * the CPU busy because preempted hits on the same CPU still hold them) is counted in `counts`
+ * for its probe on this CPU, with the time of the latest loss.
  *
  * Process tracking: with a pid filter, forks of traced processes add the child to `traced`,
  * and fork/exec/exit of traced processes are reported as TT_RING_PROC records. `traced` and
@@ -30,6 +32,14 @@ const volatile __u32 cfg_self_tgid = 0;     /* the recorder itself: never record
 const volatile __u32 cfg_filter_pids = 0;   /* 1: only processes in `traced` */
 const volatile __u32 cfg_pid_max = 4194304; /* /proc/sys/kernel/pid_max: the bitmaps' size in bits */
 const volatile __u32 cfg_strlen = 256;      /* string limit in bytes (<= TT_STRLEN_MAX) */
+/*
+ * 1 when `usdt` is loaded sleepable (BPF_F_SLEEPABLE, where the kernel allows it for uprobes):
+ * a read of user memory that fails because its page is not mapped yet (a string literal in a
+ * page the process never touched) is retried with bpf_copy_from_user(), which faults the page
+ * in. A non-sleepable program cannot, and records such a value as a fault. With 0 the verifier
+ * prunes every bpf_copy_from_user() call as dead code, so one object serves both ways.
+ */
+const volatile __u32 cfg_sleepable = 0;
 const volatile __u64 cfg_wakeup_bytes = 1 << 20; /* wake the consumer at this much data */
 /* The built-in probes that process records become (tracetape:process__fork, __exec, __exit),
  * whose counters they use. */
@@ -111,10 +121,64 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, TT_SCRATCH_SLOTS);
 	__type(key, __u32);
 	__type(value, struct scratch);
 } scratch SEC(".maps");
+
+/* A free scratch buffer of this CPU, marked busy; NULL when all are taken. */
+static __always_inline struct scratch *take_scratch(void)
+{
+	for (__u32 i = 0; i < TT_SCRATCH_SLOTS; i++) {
+		__u32 key = i;
+		struct scratch *s = bpf_map_lookup_elem(&scratch, &key);
+
+		if (s && !__sync_lock_test_and_set(&s->busy, 1))
+			return s;
+	}
+	return NULL;
+}
+
+static __always_inline void put_scratch(struct scratch *s)
+{
+	*(volatile __u32 *)&s->busy = 0; /* plain store: this CPU's program owns the buffer */
+}
+
+/*
+ * Read n bytes of user memory at addr. A page that is not mapped yet makes the non-faulting
+ * read fail; a sleepable program then copies with bpf_copy_from_user(), which faults it in as
+ * the process itself would. Returns 0 or a negative error (dst is then zeroed).
+ */
+static __always_inline long read_user(void *dst, __u32 n, const void *addr)
+{
+	long err = bpf_probe_read_user(dst, n, addr);
+
+	if (err && cfg_sleepable)
+		err = bpf_copy_from_user(dst, n, addr);
+	return err;
+}
+
+/*
+ * The NUL-terminated string at addr, at most max bytes with the NUL: its length with the NUL,
+ * or a negative error. When the non-faulting read fails and the program is sleepable, the
+ * pages the string may span (at most two: max <= TT_STRLEN_MAX + 2, far below a page) are
+ * faulted in by one-byte copies and the read is tried again; a page that cannot be faulted in
+ * ends that, and an invalid pointer stays a fault.
+ */
+static __always_inline long read_user_str(void *dst, __u32 max, const void *addr)
+{
+	__u64 a = (__u64)addr, next = (a | 4095) + 1;
+	long n = bpf_probe_read_user_str(dst, max, addr);
+	char c;
+
+	if (n >= 0 || !cfg_sleepable)
+		return n;
+	if (bpf_copy_from_user(&c, 1, addr))
+		return n;
+	if (next < a + max)
+		bpf_copy_from_user(&c, 1, (const void *)next);
+	return bpf_probe_read_user_str(dst, max, addr);
+}
 
 /* This CPU's counters of probe (or process-record slot) id; NULL only for a bad id. */
 static __always_inline struct tt_bpf_counts *count_fired(__u32 id)
@@ -272,16 +336,16 @@ static __always_inline int arg_value(const void *regs, int from_ctx, const struc
 			addr += reg_value(regs, from_ctx, a->index_off) * a->scale;
 		switch (a->size) {
 		case 1:
-			err = bpf_probe_read_user(&v, 1, (void *)addr);
+			err = read_user(&v, 1, (void *)addr);
 			break;
 		case 2:
-			err = bpf_probe_read_user(&v, 2, (void *)addr);
+			err = read_user(&v, 2, (void *)addr);
 			break;
 		case 4:
-			err = bpf_probe_read_user(&v, 4, (void *)addr);
+			err = read_user(&v, 4, (void *)addr);
 			break;
 		default:
-			err = bpf_probe_read_user(&v, 8, (void *)addr);
+			err = read_user(&v, 8, (void *)addr);
 			break;
 		}
 		*val = err ? 0 : extend(v, a);
@@ -311,7 +375,7 @@ static __always_inline __u64 go_goid(const void *regs, int from_ctx, const struc
 
 	if (!(site->flags & TT_BPF_SITE_GO) || !g)
 		return 0;
-	if (bpf_probe_read_user(&goid, sizeof(goid), (void *)(g + site->goid_off)))
+	if (read_user(&goid, sizeof(goid), (void *)(g + site->goid_off)))
 		return 0;
 	return goid;
 }
@@ -354,13 +418,13 @@ static __always_inline int read_len(__u64 addr, __u8 size, __u64 *len)
 	*len = 0;
 	switch (size) {
 	case 1:
-		return bpf_probe_read_user(len, 1, (void *)addr);
+		return read_user(len, 1, (void *)addr);
 	case 2:
-		return bpf_probe_read_user(len, 2, (void *)addr);
+		return read_user(len, 2, (void *)addr);
 	case 4:
-		return bpf_probe_read_user(len, 4, (void *)addr);
+		return read_user(len, 4, (void *)addr);
 	default:
-		return bpf_probe_read_user(len, 8, (void *)addr);
+		return read_user(len, 8, (void *)addr);
 	}
 }
 
@@ -391,7 +455,7 @@ static __always_inline int read_bytes(const struct regs *regs, const struct tt_b
 	}
 	n = len > cfg_strlen ? cfg_strlen : len;
 	n &= 2 * TT_STRLEN_MAX - 1; /* a bound the verifier can see (n <= cfg_strlen anyway) */
-	if (n && bpf_probe_read_user(dst, n, (void *)ptr))
+	if (n && read_user(dst, n, (void *)ptr))
 		goto fault;
 	*slot = n | (__u64)(len > n ? TT_STR_TRUNCATED : 0) << 32;
 	*off += n;
@@ -437,9 +501,13 @@ static long str_arg(__u64 i, struct str_loop *l)
 		rec->args[i] = v;
 		return 0;
 	}
+	if (v && (a->flags & TT_BPF_ARG_DEREF1) && read_user(&v, 8, (void *)(v + a->deref_off[0])))
+		v = 0;
+	if (v && (a->flags & TT_BPF_ARG_DEREF2) && read_user(&v, 8, (void *)(v + a->deref_off[1])))
+		v = 0;
 	/* Read one byte past the limit so that a string of exactly cfg_strlen bytes is not
 	 * mistaken for a truncated one. */
-	n = v ? bpf_probe_read_user_str(&s->rec[off], cfg_strlen + 2, (void *)v) : -1;
+	n = v ? read_user_str(&s->rec[off], cfg_strlen + 2, (void *)v) : -1;
 	if (n <= 0) {
 		rec->args[i] = (__u64)TT_STR_FAULT << 32;
 		s->fault_mask |= 1 << i;
@@ -457,23 +525,21 @@ static long str_arg(__u64 i, struct str_loop *l)
 }
 
 /*
- * Sites with strings: the record can reach TT_RING_REC_MAX bytes, so it is built in this CPU's
- * scratch buffer. A hit that finds the buffer busy (it preempted another hit on this CPU) is
- * counted as lost rather than allowed to corrupt the other record.
+ * Sites with strings: the record can reach TT_RING_REC_MAX bytes, so it is built in one of this
+ * CPU's scratch buffers. A hit that finds them all busy (it preempted other hits on this CPU)
+ * is counted as lost rather than allowed to corrupt another record.
  */
 static __always_inline void record_strings(const struct pt_regs *ctx, const struct tt_bpf_site *site,
 					   struct tt_bpf_counts *c, __u64 pid_tgid, __u64 ts, __u32 seq)
 {
-	__u32 zero = 0, argc = site->argc;
+	__u32 argc = site->argc;
 	struct tt_ring_args *rec;
 	struct str_loop l;
 	__u64 size;
 	struct scratch *s;
 
-	s = bpf_map_lookup_elem(&scratch, &zero);
-	if (!s)
-		return;
-	if (__sync_lock_test_and_set(&s->busy, 1)) {
+	s = take_scratch();
+	if (!s) {
 		count_loss(c, ts);
 		return;
 	}
@@ -493,7 +559,7 @@ static __always_inline void record_strings(const struct pt_regs *ctx, const stru
 	rec->argc = argc;
 	if (bpf_ringbuf_output(&events, rec, size, wakeup_flags(seq)))
 		count_loss(c, ts);
-	*(volatile __u32 *)&s->busy = 0; /* plain store: this CPU owns the buffer */
+	put_scratch(s);
 }
 
 SEC("uprobe")
@@ -574,10 +640,8 @@ int tp(void *ctx)
 	}
 	if (size > TT_TP_REC_MAX - 1)
 		size = TT_TP_REC_MAX - 1;
-	s = bpf_map_lookup_elem(&scratch, &zero);
-	if (!s)
-		return 0;
-	if (__sync_lock_test_and_set(&s->busy, 1)) {
+	s = take_scratch();
+	if (!s) {
 		count_loss(c, ts);
 		return 0;
 	}
@@ -607,7 +671,7 @@ int tp(void *ctx)
 			       wakeup_flags(rec->hdr.seq)))
 		count_loss(c, ts);
 out:
-	*(volatile __u32 *)&s->busy = 0;
+	put_scratch(s);
 	return 0;
 }
 

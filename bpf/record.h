@@ -25,6 +25,9 @@
 #define TT_BPF_ARG_BYTES 0x10 /* the value is a pointer to len bytes, len read per len_loc
 				 (a Go string, a JVM string and its length argument, a PHP
 				 zend_string): record those bytes */
+#define TT_BPF_ARG_DEREF1 0x20 /* STR: the string's pointer is *(value + deref_off[0]) */
+#define TT_BPF_ARG_DEREF2 0x40 /* STR, with DEREF1: and then *(that + deref_off[1]) (a name two
+				  pointers away, as libstdc++'s type_info is from its probes) */
 
 /* Offsets are byte offsets into the kernel's struct pt_regs, which user space and BPF share. */
 struct tt_bpf_arg {
@@ -35,18 +38,24 @@ struct tt_bpf_arg {
 	__u8 size;       /* 1, 2, 4 or 8 */
 	__u8 flags;      /* TT_BPF_ARG_* */
 	__u8 scale;      /* 1, 2, 4 or 8 */
-	/*
-	 * BYTES: where the length is, len_size bytes (0 means 8) zero-extended:
-	 *   REG    the register at len_off
-	 *   MEM    *(reg at len_off + len_disp)
-	 *   CONST  len_disp itself
-	 *   OBJ    *(value + len_disp), and the bytes start at value + len_off instead of value
-	 *          (a counted string inside the object the argument points to)
-	 */
-	__s32 len_disp;
-	__u16 len_off;
-	__u8 len_loc;    /* TT_BPF_LOC_REG, _MEM, _CONST or _OBJ */
-	__u8 len_size;   /* 1, 2, 4 or 8; 0 for 8 */
+	union {
+		/*
+		 * BYTES: where the length is, len_size bytes (0 means 8) zero-extended:
+		 *   REG    the register at len_off
+		 *   MEM    *(reg at len_off + len_disp)
+		 *   CONST  len_disp itself
+		 *   OBJ    *(value + len_disp), and the bytes start at value + len_off instead
+		 *          of value (a counted string inside the object the argument points to)
+		 */
+		struct {
+			__s32 len_disp;
+			__u16 len_off;
+			__u8 len_loc;  /* TT_BPF_LOC_REG, _MEM, _CONST or _OBJ */
+			__u8 len_size; /* 1, 2, 4 or 8; 0 for 8 */
+		};
+		/* DEREF1/DEREF2: the byte offsets of the pointers to follow. */
+		__s32 deref_off[2];
+	};
 };
 
 #define TT_BPF_SITE_GO 0x1   /* a Go function: read the goroutine id at *(r14 + goid_off) */
@@ -142,6 +151,13 @@ struct tt_bpf_tp {
 /* Largest record the BPF side builds; string limits are chosen to stay below it. */
 #define TT_RING_REC_MAX 16384
 #define TT_STRLEN_MAX 1024
+
+/*
+ * Scratch buffers per CPU. A sleepable program can be preempted while it faults a page in, and
+ * another hit on the same CPU then needs a buffer of its own; a hit that finds every slot busy
+ * is counted as lost.
+ */
+#define TT_SCRATCH_SLOTS 4
 
 _Static_assert(sizeof(struct tt_bpf_arg) == 24, "tt_bpf_arg layout");
 _Static_assert(sizeof(struct tt_bpf_site) == 8 + 24 * TT_MAX_ARGS, "tt_bpf_site layout");

@@ -25,6 +25,7 @@ enum tt_error {
 	TT_E_SQL,                /* an SQLite error; details were printed */
 	TT_E_NOT_GO,             /* an ELF file without Go metadata where a Go binary is needed */
 	TT_E_INLINED,            /* a function that exists only inlined into its callers */
+	TT_E_KERNEL,             /* the running kernel lacks a BPF feature recording needs */
 	TT_E_LAST,
 };
 

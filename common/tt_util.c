@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* Checked parsing of user input, growable buffers, globbing and clocks (see tt_util.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "tt_util.h"
 
@@ -260,4 +262,25 @@ uint64_t tt_now_mono_ns(void)
 uint64_t tt_now_real_ns(void)
 {
 	return clock_ns(CLOCK_REALTIME);
+}
+
+int tt_read_small_file(const char *path, char *buf, size_t buf_sz, int nul_to_space)
+{
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, buf_sz - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\0'))
+		n--;
+	buf[n] = '\0';
+	if (nul_to_space)
+		for (ssize_t i = 0; i < n; i++)
+			if (buf[i] == '\0')
+				buf[i] = ' ';
+	return 0;
 }

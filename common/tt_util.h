@@ -28,6 +28,13 @@ int tt_parse_duration(const char *s, uint64_t *ns);
 /* A non-negative decimal number with an optional fraction, e.g. "0.5" or "10" (for --speed). */
 int tt_parse_double(const char *s, double min, double max, double *res);
 
+/*
+ * Read a small file (a /proc or /sys entry) into buf as a string: trailing newlines and NULs
+ * dropped, inner NULs turned into spaces when nul_to_space (a /proc/PID/cmdline). Returns 0 or
+ * a negative errno.
+ */
+int tt_read_small_file(const char *path, char *buf, size_t buf_sz, int nul_to_space);
+
 /* fnmatch(3) glob semantics without flags: '*', '?', '[...]'. */
 bool tt_glob_match(const char *pattern, const char *s);
 /*

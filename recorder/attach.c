@@ -4,11 +4,16 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <linux/bpf.h>
+#include <linux/perf_event.h>
 
 #include "attach.h"
 #include "tt_error.h"
@@ -52,6 +57,151 @@ int tt_attach_uprobe_multi(int prog_fd, const char *path, const uint64_t *offset
 	attr.pid = pid;
 	fd = (int)syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
 	return fd < 0 ? -errno : fd;
+}
+
+/* ---- the per-site way: perf events ---- */
+
+#define UPROBE_PMU_DIR "/sys/bus/event_source/devices/uprobe/"
+
+/* A small decimal number from a sysfs file, or a negative errno. */
+static long read_sysfs_num(const char *path, const char *prefix)
+{
+	char buf[64], *end;
+	size_t plen = strlen(prefix);
+	FILE *f = fopen(path, "re");
+	long v;
+
+	if (!f)
+		return -errno;
+	if (!fgets(buf, sizeof(buf), f) || strncmp(buf, prefix, plen)) {
+		fclose(f);
+		return -EINVAL;
+	}
+	fclose(f);
+	errno = 0;
+	v = strtol(buf + plen, &end, 10);
+	if (errno || end == buf + plen || v < 0)
+		return -EINVAL;
+	return v;
+}
+
+int tt_uprobe_perf_open(const char *path, uint64_t offset, uint64_t ref_ctr_off)
+{
+	static long type = -1, ref_shift = -1;
+	struct perf_event_attr attr;
+	int fd;
+
+	if (type < 0)
+		type = read_sysfs_num(UPROBE_PMU_DIR "type", "");
+	if (type < 0)
+		return (int)type;
+	if (ref_ctr_off && ref_shift < 0) {
+		/* "config:32-63": the bit where config takes the semaphore's offset. */
+		ref_shift = read_sysfs_num(UPROBE_PMU_DIR "format/ref_ctr_offset", "config:");
+		if (ref_shift < 0)
+			return (int)ref_shift;
+	}
+	if (ref_ctr_off && (ref_shift >= 64 || ref_ctr_off >> (64 - ref_shift)))
+		return -E2BIG;
+	memset(&attr, 0, sizeof(attr));
+	attr.size = sizeof(attr);
+	attr.type = (__u32)type;
+	attr.config1 = (__u64)(unsigned long)path; /* uprobe_path */
+	attr.config2 = offset;                     /* probe_offset */
+	attr.config = ref_ctr_off ? ref_ctr_off << ref_shift : 0;
+	/* pid -1 with cpu 0: every process; a BPF program runs on every CPU regardless. */
+	fd = (int)syscall(__NR_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int tt_attach_perf_link(int prog_fd, int perf_fd, uint64_t cookie)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, o, .perf_event.bpf_cookie = cookie);
+	int fd = bpf_link_create(prog_fd, perf_fd, BPF_PERF_EVENT, &o);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* Room for n more descriptors: raise the soft RLIMIT_NOFILE toward the hard one if needed. */
+static int ensure_fds(size_t n)
+{
+	struct rlimit rl;
+	rlim_t want;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return -errno;
+	/* The recorder's other descriptors (binaries, maps, tape, tracepoint links) fit in the
+	 * 1024 that every default limit allows; these come on top. */
+	want = (rlim_t)n + 1024;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+		if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want)
+			return -EMFILE;
+		rl.rlim_cur = want;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			return -errno;
+	}
+	return 0;
+}
+
+static int links_push(struct tt_uprobe_links *l, int fd)
+{
+	if (l->cnt == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		int *n = realloc(l->fds, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		l->fds = n;
+		l->cap = cap;
+	}
+	l->fds[l->cnt++] = fd;
+	return 0;
+}
+
+int tt_uprobe_links__add(struct tt_uprobe_links *l, int multi, int prog_fd, const char *path,
+			 const uint64_t *offsets, const uint64_t *ref_ctr_offsets,
+			 const uint64_t *cookies, size_t cnt)
+{
+	int fd, err;
+
+	if (multi) {
+		fd = tt_attach_uprobe_multi(prog_fd, path, offsets, ref_ctr_offsets, cookies,
+					    (uint32_t)cnt, 0);
+		if (fd < 0)
+			return fd;
+		err = links_push(l, fd);
+		if (err)
+			close(fd);
+		return err;
+	}
+	err = ensure_fds(l->cnt + cnt);
+	if (err)
+		return err;
+	for (size_t i = 0; i < cnt; i++) {
+		int pfd = tt_uprobe_perf_open(path, offsets[i], ref_ctr_offsets ? ref_ctr_offsets[i] : 0);
+
+		if (pfd < 0)
+			return pfd;
+		/* The link holds the perf event: its own descriptor is not needed after this. */
+		fd = tt_attach_perf_link(prog_fd, pfd, cookies[i]);
+		close(pfd);
+		if (fd < 0)
+			return fd;
+		err = links_push(l, fd);
+		if (err) {
+			close(fd);
+			return err;
+		}
+	}
+	return 0;
+}
+
+void tt_uprobe_links__close(struct tt_uprobe_links *l)
+{
+	for (size_t i = 0; i < l->cnt; i++)
+		close(l->fds[i]);
+	free(l->fds);
+	memset(l, 0, sizeof(*l));
 }
 
 uint64_t tt_extend_value(uint64_t v, unsigned size, int is_signed)

@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The attach layer: turns parsed USDT sites into the argument specs the BPF program evaluates,
- * and attaches one uprobe-multi link per binary with a cookie and a semaphore offset per site.
+ * and attaches the program to the sites of a binary, with a cookie and a semaphore offset per
+ * site, one of two ways:
  *
- * uprobe-multi (kernel 6.6) is driven through a raw BPF_LINK_CREATE because Debian's libbpf
- * 1.1.2 predates it; the program must have been loaded with expected attach type
- * TT_BPF_TRACE_UPROBE_MULTI.
+ * - one uprobe-multi link per binary (kernel 6.6+), through a raw BPF_LINK_CREATE because
+ *   Debian's libbpf 1.1.2 predates it; the program must have been loaded with expected attach
+ *   type TT_BPF_TRACE_UPROBE_MULTI;
+ * - one uprobe perf event per site (every supported kernel, the only way before 6.6), each
+ *   with a perf link that carries the cookie; the program is loaded without an attach type.
+ *
+ * Both run the same program with the same cookies and semaphores.
  */
 #ifndef TT_ATTACH_H
 #define TT_ATTACH_H
@@ -27,6 +32,36 @@
 int tt_attach_uprobe_multi(int prog_fd, const char *path, const uint64_t *offsets,
 			   const uint64_t *ref_ctr_offsets, const uint64_t *cookies, uint32_t cnt,
 			   uint32_t pid);
+
+/*
+ * A uprobe perf event at file offset `offset` of path, for every process that maps it, whose
+ * semaphore (ref_ctr_off, a file offset; 0 for none) the kernel increments while the event
+ * exists. Returns the perf event fd, or a negative errno.
+ */
+int tt_uprobe_perf_open(const char *path, uint64_t offset, uint64_t ref_ctr_off);
+
+/* Run prog_fd on perf event perf_fd with cookie. Returns the link fd, or a negative errno. */
+int tt_attach_perf_link(int prog_fd, int perf_fd, uint64_t cookie);
+
+/* The links of a session: fds owned here, closed by tt_uprobe_links__close(). */
+struct tt_uprobe_links {
+	int *fds;
+	size_t cnt, cap;
+};
+
+/*
+ * Attach prog_fd to cnt sites of path (offsets, semaphore offsets or NULL, cookies), through one
+ * uprobe-multi link when multi is set, else one perf event and link per site, and keep the
+ * links in l. The per-site way needs a descriptor per site: the soft RLIMIT_NOFILE is raised
+ * toward the hard limit when it would run out. Returns 0, or a negative errno with the links
+ * made so far kept in l (the caller closes them).
+ */
+int tt_uprobe_links__add(struct tt_uprobe_links *l, int multi, int prog_fd, const char *path,
+			 const uint64_t *offsets, const uint64_t *ref_ctr_offsets,
+			 const uint64_t *cookies, size_t cnt);
+
+/* Close every link of l (detaching the program from its sites) and free l's memory. */
+void tt_uprobe_links__close(struct tt_uprobe_links *l);
 
 /* v truncated to size bytes (1, 2, 4; 8 or 0 keep it whole), then sign- or zero-extended. */
 uint64_t tt_extend_value(uint64_t v, unsigned size, int is_signed);

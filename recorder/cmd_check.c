@@ -3,8 +3,11 @@
  * `tracetape check`: proves, step by step, that this machine can record. It checks privileges,
  * kernel BTF and tracefs, then loads bpf/check.bpf.c from its skeleton, attaches it to the
  * sched:sched_process_exec tracepoint, starts a child that execs a known program, and waits for
- * that exec to come back through the ring buffer. Each step prints one line; the first failure
- * says what to do and ends the check with exit code 1.
+ * that exec to come back through the ring buffer. Then it probes the kernel's BPF features,
+ * says which attach path and string mode `record` will use, and loads the recorder's own
+ * programs as `record` would (pid filter on, the longest strings), printing what each cost the
+ * verifier against the budget. Each step prints one line; the first failure says what to do
+ * and ends the check with exit code 1.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -21,6 +24,9 @@
 #include "bpf_env.h"
 #include "check.h"
 #include "check.skel.h"
+#include "rec_bpf.h"
+#include "record.h"
+#include "record.skel.h"
 #include "tt_cmd.h"
 #include "tt_error.h"
 #include "tt_util.h"
@@ -30,7 +36,12 @@ static const char help[] =
 	"\n"
 	"Check that BPF recording works here: privileges, kernel BTF, tracefs, and a real\n"
 	"BPF program on the sched:sched_process_exec tracepoint that must see a child\n"
-	"process exec PROGRAM (default /bin/true) through a ring buffer.\n"
+	"process exec PROGRAM (default /bin/true) through a ring buffer. Then the kernel's\n"
+	"BPF features: which attach path 'record' uses (uprobe-multi links, 6.6+, or one\n"
+	"uprobe perf event per site), whether strings in pages a process has not touched\n"
+	"can be read (sleepable uprobe programs), and the recorder's own programs loaded\n"
+	"as 'record' would, with the instructions the verifier processed for each against\n"
+	"tracetape's budget (a quarter of the kernel's limit of 1,000,000).\n"
 	"\n"
 	"Options:\n"
 	"  --exec PROGRAM  the program the child execs (absolute path)\n"
@@ -77,6 +88,60 @@ static void step(const struct tt_out *out, const char *what, const char *fmt, ..
 	va_end(ap);
 	fputc('\n', out->out);
 	fflush(out->out);
+}
+
+/*
+ * The kernel's features and the recorder's programs, loaded as `record` loads them with the pid
+ * filter on and the longest strings (the costliest configuration it uses on this kernel).
+ */
+static int check_recorder(const struct tt_out *out)
+{
+	struct tt_rec_bpf_cfg c = {
+		.self_tgid = (uint32_t)getpid(), .filter = 1, .strlen = TT_STRLEN_MAX,
+		.ring_sz = 1 << 20, .site_cnt = 1, .probe_cnt = 4, .tp_cnt = 1,
+		.probe_fork = 1, .probe_exec = 2, .probe_exit = 3,
+	};
+	struct tt_prog_cost costs[8];
+	struct tt_bpf_features f;
+	struct record_bpf *skel;
+	int err = 0;
+	size_t n;
+
+	tt_bpf_features_probe(&f);
+	err = tt_bpf_features_require(&f, out);
+	if (err)
+		return err;
+	tt_rec_bpf_cfg_for(&c, &f);
+	step(out, "attach", "%s", f.uprobe_multi ? "uprobe-multi links, one per binary" :
+					    "one uprobe perf event per site (this kernel has no "
+					    "uprobe-multi links, Linux 6.6+)");
+	step(out, "strings", "%s", f.sleepable_uprobe ?
+				   "sleepable program: pages a process has not touched are faulted in" :
+				   "non-sleepable program: a string in a page the process has not "
+				   "touched yet is recorded as a fault");
+	skel = tt_rec_bpf_load(&c, out, &err);
+	if (!skel)
+		return err;
+	n = tt_rec_bpf_costs(skel, costs, TT_ARRAY_SIZE(costs));
+	for (size_t i = 0; i < n; i++) {
+		uint32_t insns = costs[i].verified_insns;
+
+		if (!insns) {
+			step(out, "verifier", "%-18s loaded (this kernel does not count instructions)",
+			     costs[i].name);
+			continue;
+		}
+		step(out, "verifier", "%-18s %7u instructions, %4.1f%% of the limit; budget %u, %s %u",
+		     costs[i].name, insns, 100.0 * insns / TT_VERIFIER_LIMIT, TT_VERIFIER_BUDGET,
+		     insns <= TT_VERIFIER_BUDGET ? "margin" : "OVER by",
+		     insns <= TT_VERIFIER_BUDGET ? TT_VERIFIER_BUDGET - insns : insns - TT_VERIFIER_BUDGET);
+		if (insns > TT_VERIFIER_BUDGET)
+			tt_warn(out, "the verifier processed %u instructions for %s, more than the "
+				     "budget of %u: it loads here, but may not on other kernel builds",
+				insns, costs[i].name, TT_VERIFIER_BUDGET);
+	}
+	record_bpf__destroy(skel);
+	return 0;
 }
 
 int tt_cmd_check(int argc, char **argv, struct tt_out *out)
@@ -214,9 +279,11 @@ int tt_cmd_check(int argc, char **argv, struct tt_out *out)
 		tt_err(out, "the event named '%s', expected '%s'", seen.ev.filename, program);
 		goto cleanup;
 	}
+	err = check_recorder(out);
+	if (err)
+		goto cleanup;
 	if (out->verbosity >= TT_LVL_NOTICE)
 		fprintf(out->out, "ok: BPF recording works on this machine\n");
-	err = 0;
 
 cleanup:
 	if (go_pipe[1] >= 0)

@@ -61,6 +61,14 @@ static const char help[] =
 	"                         sched_process_fork/exec/exit (where a slow span's time went)\n"
 	"      --syscalls         also record raw_syscalls sys_enter/sys_exit\n"
 	"      --sync             fdatasync the tape after every block\n"
+	"      --attach HOW       how uprobes are attached: auto (default: uprobe-multi links\n"
+	"                         where the kernel has them, 6.6+), multi, or perf (one uprobe\n"
+	"                         perf event per site, the only way on 6.1-6.5); the tape's\n"
+	"                         'attach' metadata says which recorded it\n"
+	"      --no-fault-in      never fault in a page to read a value: a string in a page\n"
+	"                         the process has not touched yet is then recorded as a fault\n"
+	"                         (by default the program is sleepable where the kernel allows\n"
+	"                         it and reads such strings as the process would)\n"
 	"  -v, --verbose          more detail (-vv: libbpf's and the verifier's messages)\n"
 	"  -q, --quiet            only errors\n"
 	"  -h, --help             this help\n"
@@ -91,6 +99,8 @@ enum {
 	OPT_SCHED,
 	OPT_SYSCALLS,
 	OPT_PRESET,
+	OPT_ATTACH,
+	OPT_NO_FAULT_IN,
 };
 
 static int append_cmdline(char *buf, size_t buf_sz, int argc, char **argv)
@@ -168,6 +178,8 @@ int tt_cmd_record(int argc, char **argv, struct tt_out *out)
 		{"sched", no_argument, NULL, OPT_SCHED},
 		{"syscalls", no_argument, NULL, OPT_SYSCALLS},
 		{"preset", required_argument, NULL, OPT_PRESET},
+		{"attach", required_argument, NULL, OPT_ATTACH},
+		{"no-fault-in", no_argument, NULL, OPT_NO_FAULT_IN},
 		{"verbose", no_argument, NULL, 'v'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
@@ -272,6 +284,22 @@ int tt_cmd_record(int argc, char **argv, struct tt_out *out)
 			break;
 		case OPT_SYSCALLS:
 			o.syscalls = 1;
+			break;
+		case OPT_ATTACH:
+			if (!strcmp(optarg, "auto")) {
+				o.attach = TT_ATTACH_AUTO;
+			} else if (!strcmp(optarg, "multi")) {
+				o.attach = TT_ATTACH_MULTI;
+			} else if (!strcmp(optarg, "perf")) {
+				o.attach = TT_ATTACH_PERF;
+			} else {
+				err = tt_cmd_usage_error(out, "--attach needs auto, multi or perf, got '%s'",
+							 optarg);
+				goto cleanup;
+			}
+			break;
+		case OPT_NO_FAULT_IN:
+			o.no_fault_in = 1;
 			break;
 		case OPT_PRESET: {
 			char **n = realloc(presets, (preset_cnt + 1) * sizeof(*n));

@@ -34,6 +34,7 @@
 #include "probe_set.h"
 #include "probe_spec.h"
 #include "provider_file.h"
+#include "rec_bpf.h"
 #include "record.h"
 #include "record.skel.h"
 #include "recording.h"
@@ -67,7 +68,8 @@ struct session {
 	const struct tt_probe_set_tp *tps;
 	size_t tp_cnt;
 	size_t bin_cnt;
-	int *link_fds;              /* [binary] its uprobe-multi link, -1 when none */
+	struct tt_rec_bpf_cfg bpf;  /* how the BPF object is configured: attach path, strings */
+	struct tt_uprobe_links links; /* the uprobe links of every binary */
 	struct bpf_link **tp_links; /* [tracepoint] */
 	uint32_t probe_fork, probe_exec, probe_exit; /* built-in probe ids, UINT32_MAX if none */
 	struct record_bpf *skel;
@@ -102,27 +104,6 @@ static void on_stop_signal(int sig)
 }
 
 /* ---- small helpers ---- */
-
-static int read_small_file(const char *path, char *buf, size_t buf_sz, int nul_to_space)
-{
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, buf_sz - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\0'))
-		n--;
-	buf[n] = '\0';
-	if (nul_to_space)
-		for (ssize_t i = 0; i < n; i++)
-			if (buf[i] == '\0')
-				buf[i] = ' ';
-	return 0;
-}
 
 static int seen_insert(struct session *s, uint32_t pid)
 {
@@ -167,14 +148,14 @@ static void describe_process(struct session *s, uint32_t pid, uint32_t ppid_hint
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
-	read_small_file(path, comm, sizeof(comm), 0);
+	tt_read_small_file(path, comm, sizeof(comm), 0);
 	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
 	n = readlink(path, exe, sizeof(exe) - 1);
 	exe[n > 0 ? n : 0] = '\0';
 	snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
-	read_small_file(path, cmdline, sizeof(cmdline), 1);
+	tt_read_small_file(path, cmdline, sizeof(cmdline), 1);
 	snprintf(path, sizeof(path), "/proc/%u/status", pid);
-	if (!ppid && read_small_file(path, status, sizeof(status), 0) == 0) {
+	if (!ppid && tt_read_small_file(path, status, sizeof(status), 0) == 0) {
 		const char *p = strstr(status, "\nPPid:");
 
 		if (p)
@@ -184,18 +165,6 @@ static void describe_process(struct session *s, uint32_t pid, uint32_t ppid_hint
 						    exe[0] ? exe : NULL, cmdline[0] ? cmdline : NULL));
 }
 
-/* The kernel's largest pid + 1 (the pid bitmaps' size), 4194304 if it cannot be read. */
-static uint32_t pid_max(void)
-{
-	char buf[32];
-	uint64_t v;
-
-	if (read_small_file("/proc/sys/kernel/pid_max", buf, sizeof(buf), 0) ||
-	    tt_parse_u64(buf, 64, 1U << 30, &v))
-		return 4194304;
-	return (uint32_t)v;
-}
-
 /* ---- BPF ---- */
 
 static int load_bpf(struct session *s)
@@ -203,41 +172,19 @@ static int load_bpf(struct session *s)
 	struct record_bpf *skel;
 	int err;
 
-	skel = record_bpf__open();
-	if (!skel) {
-		err = -errno;
-		tt_err(s->out, "opening the BPF object failed: %s", strerror(-err));
+	s->bpf.self_tgid = (uint32_t)getpid();
+	s->bpf.filter = (uint8_t)s->filter;
+	s->bpf.strlen = s->o->strlen;
+	s->bpf.ring_sz = s->o->ring_sz;
+	s->bpf.site_cnt = s->site_cnt;
+	s->bpf.probe_cnt = s->probe_cnt;
+	s->bpf.tp_cnt = s->tp_cnt;
+	s->bpf.probe_fork = s->probe_fork;
+	s->bpf.probe_exec = s->probe_exec;
+	s->bpf.probe_exit = s->probe_exit;
+	s->skel = skel = tt_rec_bpf_load(&s->bpf, s->out, &err);
+	if (!skel)
 		return err;
-	}
-	s->skel = skel;
-	skel->rodata->cfg_self_tgid = (__u32)getpid();
-	skel->rodata->cfg_filter_pids = s->filter;
-	skel->rodata->cfg_pid_max = pid_max();
-	bpf_map__set_max_entries(skel->maps.traced, (skel->rodata->cfg_pid_max + 63) / 64);
-	bpf_map__set_max_entries(skel->maps.traced_tids, (skel->rodata->cfg_pid_max + 63) / 64);
-	skel->rodata->cfg_strlen = s->o->strlen;
-	skel->rodata->cfg_wakeup_bytes = s->o->ring_sz / 8;
-	skel->rodata->cfg_probe_fork = s->probe_fork;
-	skel->rodata->cfg_probe_exec = s->probe_exec;
-	skel->rodata->cfg_probe_exit = s->probe_exit;
-	bpf_map__set_max_entries(skel->maps.events, (__u32)s->o->ring_sz);
-	bpf_map__set_max_entries(skel->maps.sites, s->site_cnt ? (__u32)s->site_cnt : 1);
-	bpf_map__set_max_entries(skel->maps.counts, (__u32)s->probe_cnt);
-	bpf_map__set_max_entries(skel->maps.tps, s->tp_cnt ? (__u32)s->tp_cnt : 1);
-	bpf_program__set_autoload(skel->progs.tp, s->tp_cnt > 0);
-	bpf_program__set_autoload(skel->progs.usdt, s->site_cnt > 0);
-	if (s->site_cnt)
-		bpf_program__set_expected_attach_type(skel->progs.usdt,
-					      (enum bpf_attach_type)TT_BPF_TRACE_UPROBE_MULTI);
-	bpf_program__set_autoload(skel->progs.sched_process_fork, s->filter);
-	bpf_program__set_autoload(skel->progs.sched_process_exec, s->filter);
-	bpf_program__set_autoload(skel->progs.sched_process_exit, s->filter);
-	err = record_bpf__load(skel);
-	if (err) {
-		tt_err(s->out, "the kernel refused to load the BPF program: %s (run with -vv for the "
-			       "verifier's log; 'tracetape check' tests the basics)", strerror(-err));
-		return err;
-	}
 	for (size_t i = 0; i < s->site_cnt; i++) {
 		__u32 key = (__u32)i;
 
@@ -309,6 +256,7 @@ static int attach_all(struct session *s, size_t *site_total, size_t *bins_used)
 	for (size_t i = 0; i < s->bin_cnt; i++) {
 		struct tt_probe_set_sites b;
 		const uint64_t *ref_ctrs = NULL;
+		uint64_t t0 = tt_now_mono_ns();
 
 		tt_probe_set__binary_sites(s->ps, i, &b);
 		if (!b.cnt)
@@ -316,16 +264,16 @@ static int attach_all(struct session *s, size_t *site_total, size_t *bins_used)
 		for (size_t j = 0; j < b.cnt && !ref_ctrs; j++)
 			if (b.ref_ctrs[j])
 				ref_ctrs = b.ref_ctrs;
-		s->link_fds[i] = tt_attach_uprobe_multi(prog_fd, b.open_path, b.offsets, ref_ctrs,
-							b.cookies, (uint32_t)b.cnt, 0);
-		if (s->link_fds[i] < 0) {
-			err = s->link_fds[i];
-			tt_err(s->out, "attaching %zu sites to %s failed: %s%s", b.cnt, b.path,
-			       strerror(-err),
-			       err == -EINVAL ? " (does this kernel support uprobe-multi links, 6.6+?)" : "");
+		err = tt_uprobe_links__add(&s->links, s->bpf.multi, prog_fd, b.open_path, b.offsets,
+					   ref_ctrs, b.cookies, b.cnt);
+		if (err) {
+			tt_err(s->out, "attaching %zu sites to %s (%s) failed: %s%s", b.cnt, b.path,
+			       tt_rec_bpf_attach_name(&s->bpf), strerror(-err),
+			       err == -EMFILE ? " (one descriptor per site: raise ulimit -n)" : "");
 			return err;
 		}
-		tt_info(s->out, "attached %zu sites to %s", b.cnt, b.path);
+		tt_info(s->out, "attached %zu sites to %s (%s) in %.1f ms", b.cnt, b.path,
+			tt_rec_bpf_attach_name(&s->bpf), (double)(tt_now_mono_ns() - t0) / 1e6);
 		*site_total += b.cnt;
 		(*bins_used)++;
 	}
@@ -360,12 +308,7 @@ static int attach_all(struct session *s, size_t *site_total, size_t *bins_used)
 
 static void detach_all(struct session *s)
 {
-	for (size_t i = 0; s->link_fds && i < s->bin_cnt; i++) {
-		if (s->link_fds[i] >= 0) {
-			close(s->link_fds[i]);
-			s->link_fds[i] = -1;
-		}
-	}
+	tt_uprobe_links__close(&s->links);
 	for (size_t i = 0; s->tp_links && i < s->tp_cnt; i++) {
 		bpf_link__destroy(s->tp_links[i]);
 		s->tp_links[i] = NULL;
@@ -493,7 +436,7 @@ static int describe_capture(struct session *s)
 	int err = 0;
 
 	uname(&uts);
-	read_small_file("/proc/sys/kernel/random/boot_id", boot_id, sizeof(boot_id), 0);
+	tt_read_small_file("/proc/sys/kernel/random/boot_id", boot_id, sizeof(boot_id), 0);
 	err |= tt_tape_writer__add_meta(s->w, "tracetape.version", TT_VERSION);
 	err |= tt_tape_writer__add_meta(s->w, "host", uts.nodename);
 	err |= tt_tape_writer__add_meta(s->w, "kernel", uts.release);
@@ -508,6 +451,9 @@ static int describe_capture(struct session *s)
 	err |= tt_tape_writer__add_meta(s->w, "ring_size", buf);
 	snprintf(buf, sizeof(buf), "%u", s->tapes);
 	err |= tt_tape_writer__add_meta(s->w, "tape_index", buf);
+	/* How the probes were recorded: the attach path, and whether strings may fault pages in. */
+	err |= tt_tape_writer__add_meta(s->w, "attach", tt_rec_bpf_attach_name(&s->bpf));
+	err |= tt_tape_writer__add_meta(s->w, "strings", s->bpf.sleepable ? "sleepable" : "nofault");
 	if (err)
 		return err < 0 ? err : -EIO;
 	add_clock(s);
@@ -902,7 +848,6 @@ static void session_free(struct session *s)
 	detach_all(s);
 	record_bpf__destroy(s->skel);
 	tt_tape_writer__free(s->w);
-	free(s->link_fds);
 	free(s->tp_links);
 	tt_probe_set__free(s->ps);
 	for (size_t i = 0; i < s->spec_cnt; i++)
@@ -951,6 +896,7 @@ int tt_record_run(const struct tt_record_opts *o, const struct tt_out *out,
 			       .probe_fork = UINT32_MAX, .probe_exec = UINT32_MAX,
 			       .probe_exit = UINT32_MAX};
 	struct session *s = &sess;
+	struct tt_bpf_features features;
 	char *exe = NULL, msg[512];
 	size_t site_total = 0, bins_used = 0, user_probes;
 	uint64_t stop_at = 0;
@@ -1012,6 +958,23 @@ int tt_record_run(const struct tt_record_opts *o, const struct tt_out *out,
 	if (err)
 		goto cleanup;
 	tt_libbpf_route_output(out);
+	tt_bpf_features_probe(&features);
+	err = tt_bpf_features_require(&features, out);
+	if (err)
+		goto cleanup;
+	tt_rec_bpf_cfg_for(&s->bpf, &features);
+	if (o->attach == TT_ATTACH_MULTI && !features.uprobe_multi) {
+		err = -TT_E_KERNEL;
+		tt_err(out, "--attach multi: this kernel has no uprobe-multi links (Linux 6.6+)");
+		goto cleanup;
+	}
+	if (o->attach)
+		s->bpf.multi = o->attach == TT_ATTACH_MULTI;
+	if (o->no_fault_in)
+		s->bpf.sleepable = 0;
+	else if (!features.sleepable_uprobe)
+		tt_warn(out, "this kernel does not allow sleepable uprobe programs: strings in pages "
+			     "the process has not touched yet will be recorded as faults");
 
 	s->filter = o->pid_cnt || o->command;
 	if (o->pid_cnt) {
@@ -1069,14 +1032,11 @@ int tt_record_run(const struct tt_record_opts *o, const struct tt_out *out,
 	s->sites = tt_probe_set__sites(s->ps, &s->site_cnt);
 	s->tps = tt_probe_set__tps(s->ps, &s->tp_cnt);
 	s->bin_cnt = tt_probe_set__binary_cnt(s->ps);
-	s->link_fds = malloc((s->bin_cnt + 1) * sizeof(*s->link_fds));
 	s->tp_links = calloc(s->tp_cnt + 1, sizeof(*s->tp_links));
-	for (size_t i = 0; s->link_fds && i < s->bin_cnt; i++)
-		s->link_fds[i] = -1;
 	s->ncpu = libbpf_num_possible_cpus();
 	s->loss_prev = calloc(s->probe_cnt * (size_t)TT_MAX(s->ncpu, 1) + 1, sizeof(*s->loss_prev));
 	s->fired = calloc(s->probe_cnt + 1, sizeof(*s->fired));
-	if (s->ncpu <= 0 || !s->loss_prev || !s->fired || !s->link_fds || !s->tp_links) {
+	if (s->ncpu <= 0 || !s->loss_prev || !s->fired || !s->tp_links) {
 		err = s->ncpu <= 0 ? s->ncpu : -ENOMEM;
 		goto cleanup;
 	}

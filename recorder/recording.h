@@ -33,7 +33,13 @@ struct tt_record_opts {
 	int sync;                    /* fdatasync each flushed block */
 	int sched;                   /* --sched: scheduler and process-lifecycle tracepoints */
 	int syscalls;                /* --syscalls: raw_syscalls enter and exit */
+	int attach;                  /* TT_ATTACH_*: how uprobes are attached */
+	int no_fault_in;             /* --no-fault-in: never fault pages in to read a value */
 };
+
+#define TT_ATTACH_AUTO 0  /* uprobe-multi links where the kernel has them, else perf events */
+#define TT_ATTACH_MULTI 1 /* one uprobe-multi link per binary (6.6+) */
+#define TT_ATTACH_PERF 2  /* one uprobe perf event per site (every kernel) */
 
 struct tt_record_result {
 	uint64_t events;        /* events written to tapes */

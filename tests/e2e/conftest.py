@@ -13,6 +13,14 @@ recording tests, real BPF. Helpers:
   db_rows(db, sql)             rows of an SQLite query
   start_recorder(*args)        `tracetape record` in the background, once its ready line is out
   stop_recorder(p)             SIGINT it (or sig), wait: (exit status, stderr)
+  kernel_expect()              "full", or "refuse" in a kernel-matrix guest of a kernel that
+                               tracetape must refuse (TT_KERNEL_EXPECT, set by tests/vm); only
+                               tests marked `refusal` run there, and only there
+  attach                       a test argument: the test runs once per attach path this kernel
+                               has ("auto", plus "perf" where auto is uprobe-multi), for
+                               `record --attach ATTACH`
+
+Tests marked `kernels` also run inside the kernel-matrix guests (`make test-kernels`).
 
 Under CI=true a skipped test is reported as a failure: CI runs as root with BPF available, so a
 skip there means the test did not test what it claims.
@@ -67,6 +75,42 @@ def build_c(src, out, cc="gcc", std=None, opt="-O2", extra=(), timeout=120):
     r = run(cmd, timeout=timeout)
     assert r.returncode == 0, f"{' '.join(map(str, cmd))}\n{r.stderr}"
     return Path(out)
+
+
+def kernel_expect():
+    """What the kernel under test should do: "full" (record) or "refuse" (a clear refusal)."""
+    return os.environ.get("TT_KERNEL_EXPECT", "full")
+
+
+@functools.lru_cache(maxsize=None)
+def attach_modes():
+    """The attach paths this kernel has: the default ("auto"), and the per-site perf-event path
+    ("perf") where the default is uprobe-multi. Without BPF, just the default."""
+    if _bpf_status():
+        return ["auto"]
+    r = tt("check", timeout=120)
+    return ["auto", "perf"] if "uprobe-multi links" in r.stdout else ["auto"]
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "kernels: also runs in the kernel-matrix guests "
+                            "(make test-kernels)")
+    config.addinivalue_line("markers", "refusal: runs only where the kernel must be refused")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `refusal` run only where the kernel is expected to refuse recording, and
+    only they run there."""
+    refuse = kernel_expect() == "refuse"
+    keep = [i for i in items if (i.get_closest_marker("refusal") is not None) == refuse]
+    if len(keep) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+        items[:] = keep
+
+
+def pytest_generate_tests(metafunc):
+    if "attach" in metafunc.fixturenames:
+        metafunc.parametrize("attach", attach_modes())
 
 
 @functools.lru_cache(maxsize=None)

@@ -112,6 +112,7 @@ def spans_of(db, name):
                        "ORDER BY start_ts", (name,))
 
 
+@pytest.mark.kernels
 def test_breakdown_per_span(capture):
     rounds, _, db = capture
     r = tt("report", "--raw", "--top", "100", db)
@@ -193,6 +194,7 @@ def test_breakdown_per_span(capture):
     assert "(3 ended on another thread: both threads counted)" in r.stdout
 
 
+@pytest.mark.kernels
 def test_tables(capture):
     rounds, _, db = capture
     tid = rounds[0]["tid"]
@@ -249,6 +251,7 @@ def test_exec_filename(tmp_path):
     assert all(x[1] == x[2] == x[3] for x in rows)
 
 
+@pytest.mark.kernels
 def test_system_wide_losses_exact(kfix, tmp_path):
     need_bpf()
     load = [subprocess.Popen([str(kfix), "--pingpong", "6"], stdout=subprocess.DEVNULL)
@@ -290,6 +293,7 @@ def test_system_wide_losses_exact(kfix, tmp_path):
     assert db_rows(db, "SELECT count(*) > 0 FROM thread_states WHERE state = 'running'") == [(1,)]
 
 
+@pytest.mark.kernels
 def test_syscalls_only(kfix, tmp_path):
     need_bpf()
     tape = tmp_path / "s.tape"

@@ -91,16 +91,21 @@ def normalize(e):
     return n
 
 
-def test_argument_matrix_exact(fixture_bin, tmp_path):
+@pytest.mark.kernels
+def test_argument_matrix_exact(fixture_bin, tmp_path, attach):
     need_bpf()
     tape = tmp_path / "m.tape"
-    r = tt("record", "-o", tape, "usdt:rec:*", "usdt:reclib:*", "--", fixture_bin,
-           "--threads", "3", "--iters", "40", timeout=120)
+    r = tt("record", "--attach", attach, "-o", tape, "usdt:rec:*", "usdt:reclib:*", "--",
+           fixture_bin, "--threads", "3", "--iters", "40", timeout=300)
     assert r.returncode == 0, r.stderr
     assert "guard_hits 120" in r.stdout
     m = re.search(r"recorded (\d+) events \((\d+) lost\)", r.stderr)
     assert m and m.group(2) == "0", r.stderr
     assert re.search(r"rec_fixture exited with status 0", r.stderr)
+    meta = info_of(tape)["meta"]
+    assert meta["attach"] in (["uprobe-multi", "uprobe-perf"] if attach == "auto" else
+                              ["uprobe-" + attach])
+    assert meta["strings"] in ("sleepable", "nofault")
     events = events_of(tape)
     first = [e for e in events if e["probe"] == "rec:first"]
     assert len(first) == 1 and first[0]["args"]["arg0"] == first[0]["pid"]
@@ -126,14 +131,16 @@ def test_guard_runs_only_while_traced(fixture_bin):
     assert r.returncode == 0 and "guard_hits 0" in r.stdout
 
 
-def test_semaphore_follows_the_recording(fixture_bin, tmp_path):
+@pytest.mark.kernels
+def test_semaphore_follows_the_recording(fixture_bin, tmp_path, attach):
     """The kernel raises a running process's semaphore at attach and lowers it at detach."""
     need_bpf()
     watcher = subprocess.Popen([fixture_bin, "--watch-guard", "20"], stdout=subprocess.PIPE,
                                text=True)
     try:
         assert watcher.stdout.readline() == "watching\n"
-        rec = start_recorder("-o", tmp_path / "g.tape", f"usdt:{fixture_bin}:rec:guarded")
+        rec = start_recorder("--attach", attach, "-o", tmp_path / "g.tape",
+                             f"usdt:{fixture_bin}:rec:guarded")
         assert watcher.stdout.readline() == "guard on\n"
         rc, err = stop_recorder(rec)
         assert rc == 0, err
@@ -160,18 +167,20 @@ def test_not_root_is_a_clear_failure(fixture_bin, tmp_path):
     assert "recording needs root, or CAP_BPF and CAP_PERFMON" in r.stderr
 
 
-def test_shared_library_by_path(fixture_bin, tmp_path):
+@pytest.mark.kernels
+def test_shared_library_by_path(fixture_bin, tmp_path, attach):
     need_bpf()
     tape = tmp_path / "lib.tape"
     lib = fixture_bin.parent / "libreclib.so"
-    r = tt("record", "-o", tape, f"usdt:{lib}:reclib:call", "--", fixture_bin, "--threads", "2",
-           "--iters", "7", timeout=120)
+    r = tt("record", "--attach", attach, "-o", tape, f"usdt:{lib}:reclib:call", "--",
+           fixture_bin, "--threads", "2", "--iters", "7", timeout=300)
     assert r.returncode == 0, r.stderr
     calls = [e["args"]["i"] for e in events_of(tape) if e["probe"] == "reclib:call"]
     assert sorted(calls) == sorted(t * 1000 + i for t in range(2) for i in range(7))
 
 
-def test_pid_capture_of_running_process(fixture_bin, tmp_path):
+@pytest.mark.kernels
+def test_pid_capture_of_running_process(fixture_bin, tmp_path, attach):
     need_bpf()
     tape = tmp_path / "p.tape"
     target = subprocess.Popen([fixture_bin, "--wait-signal", "--threads", "2", "--iters", "5"],
@@ -181,7 +190,8 @@ def test_pid_capture_of_running_process(fixture_bin, tmp_path):
     try:
         assert target.stdout.readline() == "ready\n"
         assert other.stdout.readline() == "ready\n"
-        rec = start_recorder("-o", tape, "-p", target.pid, "usdt:rec:ints", "usdt:rec:guarded")
+        rec = start_recorder("--attach", attach, "-o", tape, "-p", target.pid, "usdt:rec:ints",
+                             "usdt:rec:guarded")
         other.send_signal(signal.SIGUSR1)
         other.wait(timeout=30)
         target.send_signal(signal.SIGUSR1)
@@ -202,14 +212,15 @@ def test_pid_capture_of_running_process(fixture_bin, tmp_path):
         "rec:ints": 10, "rec:guarded": 10}
 
 
-def test_pid_capture_follows_children(fixture_bin, tmp_path):
+@pytest.mark.kernels
+def test_pid_capture_follows_children(fixture_bin, tmp_path, attach):
     need_bpf()
     tape = tmp_path / "f.tape"
     target = subprocess.Popen([fixture_bin, "--wait-signal", "--fork", "4"], stdout=subprocess.PIPE,
                               text=True)
     try:
         assert target.stdout.readline() == "ready\n"
-        rec = start_recorder("-o", tape, "-p", target.pid, "usdt:rec:child")
+        rec = start_recorder("--attach", attach, "-o", tape, "-p", target.pid, "usdt:rec:child")
         target.send_signal(signal.SIGUSR1)
         out, _ = target.communicate(timeout=30)
         assert "forked 4" in out
@@ -229,11 +240,12 @@ def test_pid_capture_follows_children(fixture_bin, tmp_path):
     assert {e["pid"] for e in exits} >= {e["pid"] for e in children}
 
 
-def test_rotation_keeps_standalone_tapes(fixture_bin, tmp_path):
+@pytest.mark.kernels
+def test_rotation_keeps_standalone_tapes(fixture_bin, tmp_path, attach):
     need_bpf()
     tape = tmp_path / "r.tape"
-    r = tt("record", "-o", tape, "--rotate", "3", "--max-size", "4K", "usdt:rec:tick", "--",
-           fixture_bin, "--ticks", "6", timeout=120)
+    r = tt("record", "--attach", attach, "-o", tape, "--rotate", "3", "--max-size", "4K",
+           "usdt:rec:tick", "--", fixture_bin, "--ticks", "6", timeout=300)
     assert r.returncode == 0, r.stderr
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == ["r.tape", "r.tape.1", "r.tape.2"], names
@@ -248,10 +260,11 @@ def test_rotation_keeps_standalone_tapes(fixture_bin, tmp_path):
     assert re.search(r"in [3-9]\d* tapes", r.stderr)
 
 
-def test_path_capture_catches_later_process(fixture_bin, tmp_path):
+@pytest.mark.kernels
+def test_path_capture_catches_later_process(fixture_bin, tmp_path, attach):
     need_bpf()
     tape = tmp_path / "w.tape"
-    rec = start_recorder("-o", tape, f"usdt:{fixture_bin}:rec:first")
+    rec = start_recorder("--attach", attach, "-o", tape, f"usdt:{fixture_bin}:rec:first")
     procs = [run([fixture_bin, "--threads", "1", "--iters", "1"]) for _ in range(3)]
     assert all(p.returncode == 0 for p in procs)
     rc, err = stop_recorder(rec)
@@ -261,12 +274,13 @@ def test_path_capture_catches_later_process(fixture_bin, tmp_path):
     assert all(e["args"]["arg0"] == e["pid"] for e in firsts)
 
 
-def test_overload_accounts_every_event(fixture_bin, tmp_path):
+@pytest.mark.kernels
+def test_overload_accounts_every_event(fixture_bin, tmp_path, attach):
     need_bpf()
     tape = tmp_path / "o.tape"
     n = 400000
-    r = tt("record", "-o", tape, "--buffer-size", "16K", "usdt:rec:flood", "--", fixture_bin,
-           "--flood", str(n), timeout=300)
+    r = tt("record", "--attach", attach, "-o", tape, "--buffer-size", "16K", "usdt:rec:flood",
+           "--", fixture_bin, "--flood", str(n), timeout=600)
     assert r.returncode == 0, r.stderr
     assert f"fired {n}" in r.stdout
     m = re.search(rf"lost (\d+) of {n} events of rec:flood", r.stderr)
@@ -282,6 +296,7 @@ def test_overload_accounts_every_event(fixture_bin, tmp_path):
     assert (flood["events"], flood["lost"]) == (recorded, lost)
 
 
+@pytest.mark.kernels
 def test_every_loss_reaches_the_tape(tmp_path):
     """System-wide scheduler and syscall tracepoints under a syscall-heavy load: whatever is lost
     (ring full, or hits the kernel ran no BPF program for while a preempted syscall program held
@@ -306,6 +321,7 @@ def test_every_loss_reaches_the_tape(tmp_path):
     assert info["lost"] - of_known_probes == (int(missed.group(1)) if missed else 0)
 
 
+@pytest.mark.kernels
 def test_kill_9_keeps_whole_blocks(fixture_bin, tmp_path):
     need_bpf()
     tape = tmp_path / "k.tape"
