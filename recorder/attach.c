@@ -255,12 +255,17 @@ int tt_bpf_site_from_usdt(const struct tt_usdt_site *site, uint32_t probe_id,
 		const struct tt_usdt_arg *u = &site->args[i];
 		struct tt_bpf_arg *a = &out->args[i];
 
+		unsigned cls = TT_KIND_CLASS(kinds[i]);
+		/* The kind's sign where it has one (a provider file may declare what the spec
+		 * leaves open), else the spec's. */
+		int is_signed = cls == TT_CLASS_SINT || (cls != TT_CLASS_UINT && u->is_signed);
+
 		a->size = u->size;
 		a->scale = u->scale ? u->scale : 1;
 		a->disp = u->value;
-		if (u->is_signed)
+		if (is_signed)
 			a->flags |= TT_BPF_ARG_SIGNED;
-		if (TT_KIND_CLASS(kinds[i]) == TT_CLASS_STR) {
+		if (cls == TT_CLASS_STR || cls == TT_CLASS_CXXNAME) {
 			a->flags |= TT_BPF_ARG_STR;
 			out->flags |= TT_BPF_SITE_STRS;
 		}
@@ -270,7 +275,7 @@ int tt_bpf_site_from_usdt(const struct tt_usdt_site *site, uint32_t probe_id,
 			 * (`1@$-6` for (uint8_t)250): truncate and extend it by the spec's size
 			 * and sign, as every other location is. */
 			a->loc = TT_BPF_LOC_CONST;
-			a->disp = (int64_t)tt_extend_value((uint64_t)u->value, u->size, u->is_signed);
+			a->disp = (int64_t)tt_extend_value((uint64_t)u->value, u->size, is_signed);
 			break;
 		case TT_LOC_REG:
 			a->loc = TT_BPF_LOC_REG;
@@ -324,6 +329,21 @@ int tt_bpf_site_set_bytes(const struct tt_usdt_site *site, unsigned arg,
 		return -TT_E_BAD_SPEC;
 	}
 	a = &out->args[arg];
+	if (str->form == TT_PROVIDER_STR_DEREF) {
+		/* A NUL-terminated string, found by following one or two pointers. */
+		if (a->loc == TT_BPF_LOC_CONST) {
+			*why = "the object pointer is a constant";
+			return -TT_E_BAD_SPEC;
+		}
+		a->flags |= TT_BPF_ARG_STR | TT_BPF_ARG_DEREF1;
+		a->deref_off[0] = str->deref_off[0];
+		if (str->deref_cnt > 1) {
+			a->flags |= TT_BPF_ARG_DEREF2;
+			a->deref_off[1] = str->deref_off[1];
+		}
+		out->flags |= TT_BPF_SITE_STRS;
+		return 0;
+	}
 	a->flags &= (uint8_t)~TT_BPF_ARG_STR;
 	if (str->form == TT_PROVIDER_STR_IN_OBJ) {
 		a->len_loc = TT_BPF_LOC_OBJ;

@@ -79,11 +79,12 @@ int tt_bpf_site_from_usdt(const struct tt_usdt_site *site, uint32_t probe_id,
 			  const uint8_t kinds[TT_MAX_ARGS], struct tt_bpf_site *out, const char **why);
 
 /*
- * Make argument arg of out (filled from site by tt_bpf_site_from_usdt()) a byte string read the
- * way str says (a provider file's string pragma): its bytes at the argument's value and its
- * length at another argument's location (a register, memory at a base register plus a
- * displacement, or a constant), or both inside the object the argument points to. The length
- * argument itself stays an integer. Returns 0, or -TT_E_BAD_SPEC with *why set when the
+ * Make argument arg of out (filled from site by tt_bpf_site_from_usdt()) a string read the way
+ * str says (a provider file's string pragma): a byte string with its bytes at the argument's
+ * value and its length at another argument's location (a register, memory at a base register
+ * plus a displacement, or a constant), or both inside the object the argument points to; or a
+ * NUL-terminated string whose pointer is one or two pointers away from the argument (DEREF).
+ * The length argument itself stays an integer. Returns 0, or -TT_E_BAD_SPEC with *why set when the
  * length's location cannot be used (an index register, a float, a high-byte register).
  */
 int tt_bpf_site_set_bytes(const struct tt_usdt_site *site, unsigned arg,

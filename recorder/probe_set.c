@@ -277,14 +277,19 @@ static void set_probe_args_from_site(struct tt_probe_set *s, struct tt_probe_set
 		unsigned cls = a ? TT_KIND_CLASS(a->kind) : TT_CLASS_UNKNOWN;
 
 		p->d.kinds[i] = site->kinds[i];
-		if (!site->has_types && (cls == TT_CLASS_STR || cls == TT_CLASS_PTR))
-			p->d.kinds[i] = TT_KIND(cls, 8);
-		else if (!site->has_types && cls == TT_CLASS_FLOAT)
-			p->d.kinds[i] = TT_KIND(cls, TT_KIND_SIZE(site->kinds[i]));
-		else if (!site->has_types && cls == TT_CLASS_BYTES && a->str.form &&
-			 decl->arg_cnt == site->argc) {
-			p->d.kinds[i] = TT_KIND_BYTES;
+		if (site->has_types || !a)
+			; /* the tracetape note (or the spec alone) says it all */
+		else if (a->str.form && decl->arg_cnt == site->argc) {
+			p->d.kinds[i] = a->kind; /* bytes, or a string behind pointers */
 			p->strs[i] = a->str;
+		} else if (cls == TT_CLASS_STR || cls == TT_CLASS_PTR) {
+			p->d.kinds[i] = TT_KIND(cls, 8);
+		} else if (cls == TT_CLASS_FLOAT) {
+			p->d.kinds[i] = TT_KIND(cls, TT_KIND_SIZE(site->kinds[i]));
+		} else if (cls == TT_CLASS_UINT || cls == TT_CLASS_SINT) {
+			/* The declared sign, at the size the compiler passed (`unsigned int` for
+			 * PostgreSQL's `4@%eax` is u32, not the spec's unsigned-or-unknown any32). */
+			p->d.kinds[i] = TT_KIND(cls, site->args[i].size);
 		}
 		p->d.arg_names[i] = xstrdup(site->arg_names[i] ? site->arg_names[i] : a ? a->name : NULL);
 		if (TT_KIND_IS_STR(p->d.kinds[i]))

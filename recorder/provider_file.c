@@ -638,23 +638,60 @@ static bool parse_obj_off(const char *v, size_t len, uint16_t *off, uint8_t *siz
 	return true;
 }
 
-/* #pragma tracetape string PROBES ARG len=LENARG | len=@OFF[:SIZE] data=@OFF */
+/* "@OFF" or "@OFF@OFF" (deref=): one or two offsets below 4096; false when malformed. */
+static bool parse_deref(const char *v, size_t len, struct tt_provider_str *str)
+{
+	const char *second = len > 1 ? memchr(v + 1, '@', len - 1) : NULL;
+	size_t first_len = second ? (size_t)(second - v) : len;
+
+	if (!parse_obj_off(v, first_len, &str->deref_off[0], NULL))
+		return false;
+	str->deref_cnt = 1;
+	if (!second)
+		return true;
+	str->deref_cnt = 2;
+	return parse_obj_off(second, len - first_len, &str->deref_off[1], NULL);
+}
+
+/*
+ * #pragma tracetape string PROBES ARG len=LENARG | len=@OFF[:SIZE] data=@OFF |
+ *                                      deref=@OFF[@OFF] [cxxname]
+ */
 static int pragma_string(struct parser *ps, struct tt_provider_file *f, const struct tok *w, size_t n)
 {
 	struct tt_provider_str str = {0};
 	char *probes = NULL, *arg = NULL, *len_arg = NULL;
+	uint8_t kind = TT_KIND_BYTES;
 	const char *v;
 	size_t vl, applied = 0;
 	int err = 0;
 
 	if (n < 4 || n > 5) {
-		err = fail(ps, &w[0], "expected 'string PROBES ARG len=LENARG' or 'string PROBES ARG "
-			   "len=@OFF[:SIZE] data=@OFF'");
+		err = fail(ps, &w[0], "expected 'string PROBES ARG len=LENARG', 'string PROBES ARG "
+			   "len=@OFF[:SIZE] data=@OFF' or 'string PROBES ARG deref=@OFF[@OFF] [cxxname]'");
 		goto cleanup;
+	}
+	v = word_value(&w[3], "deref", &vl);
+	if (v) {
+		str.form = TT_PROVIDER_STR_DEREF;
+		kind = TT_KIND_STR;
+		if (!parse_deref(v, vl, &str)) {
+			err = fail(ps, &w[3], "expected deref=@OFFSET or deref=@OFFSET@OFFSET (offsets "
+				   "below 4096)");
+			goto cleanup;
+		}
+		if (n == 5 && (w[4].len != 7 || memcmp(w[4].s, "cxxname", 7))) {
+			err = fail(ps, &w[4], "expected 'cxxname' (a C++ mangled name) or nothing after "
+				   "deref=");
+			goto cleanup;
+		}
+		if (n == 5)
+			kind = TT_KIND_CXXNAME;
+		goto apply;
 	}
 	v = word_value(&w[3], "len", &vl);
 	if (!v || !vl) {
-		err = fail(ps, &w[3], "expected len=LENARG or len=@OFF[:SIZE]");
+		err = fail(ps, &w[3], "expected len=LENARG, len=@OFF[:SIZE] or deref=@OFF[@OFF]");
 		goto cleanup;
 	}
 	if (v[0] == '@') {
@@ -679,6 +716,7 @@ static int pragma_string(struct parser *ps, struct tt_provider_file *f, const st
 		}
 		len_arg = strndup(v, vl);
 	}
+apply:
 	probes = strndup(w[1].s, w[1].len);
 	arg = strndup(w[2].s, w[2].len);
 	if (!probes || !arg || (str.form == TT_PROVIDER_STR_LEN_ARG && !len_arg)) {
@@ -717,7 +755,7 @@ static int pragma_string(struct parser *ps, struct tt_provider_file *f, const st
 			}
 			str.len_arg = (uint8_t)(l < 0 ? 0 : l);
 			pr->args[a].str = str;
-			pr->args[a].kind = TT_KIND_BYTES;
+			pr->args[a].kind = kind;
 			applied++;
 		}
 	}

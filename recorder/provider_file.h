@@ -41,6 +41,8 @@
 /* How the bytes of a `#pragma tracetape string` argument are found (form 0: not such an arg). */
 #define TT_PROVIDER_STR_LEN_ARG 1 /* the argument points to the bytes; another holds the length */
 #define TT_PROVIDER_STR_IN_OBJ 2  /* the argument points to an object holding length and bytes */
+#define TT_PROVIDER_STR_DEREF 3   /* the argument points to an object holding (a pointer to an
+				     object holding) a pointer to a NUL-terminated string */
 
 struct tt_provider_str {
 	uint8_t form;      /* 0, TT_PROVIDER_STR_* */
@@ -48,13 +50,16 @@ struct tt_provider_str {
 	uint8_t len_size;  /* IN_OBJ: bytes of the length field: 1, 2, 4 or 8 */
 	uint16_t len_off;  /* IN_OBJ: byte offset of the length field in the object */
 	uint16_t data_off; /* IN_OBJ: byte offset of the bytes in the object */
+	uint8_t deref_cnt; /* DEREF: pointers to follow, 1 or 2 */
+	uint16_t deref_off[2]; /* DEREF: their byte offsets in the objects */
 };
 
 struct tt_provider_arg {
 	char *type;   /* normalised type text, e.g. "const char *" (owned) */
 	char *name;   /* the argument's name, or NULL when the file gives none (owned) */
 	uint8_t kind; /* TT_KIND_*; TT_KIND_NONE for types we do not know */
-	struct tt_provider_str str; /* from a string pragma (then kind is TT_KIND_BYTES) */
+	struct tt_provider_str str; /* from a string pragma (then kind is TT_KIND_BYTES, or for
+				       DEREF TT_KIND_STR or TT_KIND_CXXNAME) */
 };
 
 struct tt_provider_probe {

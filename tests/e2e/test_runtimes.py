@@ -288,6 +288,10 @@ def test_postgres_pgbench(cluster, tmp_path):
     assert spans == processed
     assert db_rows(db, "SELECT count(*) FROM spans WHERE name = 'transaction' AND end_ts IS NULL")[0][0] == 0
     assert db_rows(db, "SELECT DISTINCT pairing FROM spans WHERE name = 'transaction'") == [("custom",)]
+    # the provider file's `unsigned int lxid` (the note says only `4@`): u32, not any32
+    info = json.loads(tt("info", "--json", tape, timeout=120).stdout)
+    start = next(p for p in info["probes"] if p["name"] == "transaction__start")
+    assert start["args"] == [{"name": "lxid", "kind": "u32"}], start
 
     # query spans, grouped by statement text, against pgbench -r
     want = pgbench_statements(out)
@@ -454,6 +458,9 @@ def test_cxx_exceptions(tmp_path):
     assert n == {"throw": 20, "rethrow": 3, "catch": 23}
     cols = [r[1] for r in db_rows(db, "PRAGMA table_info(libstdcxx_throw)")]
     assert "obj" in cols and "tinfo" in cols
+    # the type names, read through the type_info and stored demangled
+    names = dict(db_rows(db, "SELECT tinfo, count(*) FROM libstdcxx_throw GROUP BY 1"))
+    assert names == {"std::runtime_error": 17, "int": 3}, names
 
 
 # ---- JVM ----

@@ -124,8 +124,13 @@ TT_TEST(providers, pragma_errors_carry_line_and_column)
 		{"#pragma tracetape", 18, "expected 'string', 'span' or 'instant'"},
 		{"#pragma tracetape strings a s len=n", 19, "unknown tracetape pragma 'strings'"},
 		{"#pragma tracetape string a s", 19, "expected 'string PROBES ARG len=LENARG'"},
-		{"#pragma tracetape string a s n", 30, "expected len=LENARG or len=@OFF"},
-		{"#pragma tracetape string a s len=", 30, "expected len=LENARG or len=@OFF"},
+		{"#pragma tracetape string a s n", 30, "expected len=LENARG, len=@OFF[:SIZE] or deref="},
+		{"#pragma tracetape string a s len=", 30, "expected len=LENARG, len=@OFF[:SIZE] or deref"},
+		{"#pragma tracetape string a s deref=8", 30, "expected deref=@OFFSET or deref=@OFFSET@OFFSET"},
+		{"#pragma tracetape string a s deref=@8@", 30, "expected deref=@OFFSET or deref="},
+		{"#pragma tracetape string a s deref=@8@4096", 30, "expected deref=@OFFSET or deref="},
+		{"#pragma tracetape string a s deref=@8 mangled", 39, "expected 'cxxname'"},
+		{"#pragma tracetape string a n deref=@8", 28, "argument 'n' of p:a is not a pointer"},
 		{"#pragma tracetape string a n len=s", 28, "argument 'n' of p:a is not a pointer"},
 		{"#pragma tracetape string a s len=d", 30, "argument 'd' of p:a is not an integer"},
 		{"#pragma tracetape string a s len=zz", 26, "no probe matching 'a' has an argument 's' and "
@@ -487,6 +492,55 @@ TT_TEST(providers, bytes_specs_inside_objects_and_refusals)
 	rip.len_arg = 9;
 	assert_int_equal(tt_bpf_site_set_bytes(&site, 2, &rip, &b, &why), -TT_E_BAD_SPEC);
 	assert_int_equal(tt_bpf_site_set_bytes(&site, 7, &obj, &b, &why), -TT_E_BAD_SPEC);
+}
+
+TT_TEST(providers, strings_behind_pointers)
+{
+	static const char text[] =
+		"provider cxx {\n"
+		"\tprobe throw(void *obj, void *tinfo);\n"
+		"\tprobe named(int id, struct thing *t);\n"
+		"};\n"
+		"#pragma tracetape string throw tinfo deref=@8 cxxname\n"
+		"#pragma tracetape string named t deref=@16@0\n";
+	struct tt_provider_file *f = parse_ok(text);
+	const struct tt_provider_probe *p = tt_provider_file__find(f, "cxx", "throw");
+	uint8_t kinds[TT_MAX_ARGS] = {TT_KIND_PTR, TT_KIND_CXXNAME};
+	struct tt_usdt_site site;
+	struct tt_bpf_site b;
+	const char *why = NULL;
+
+	assert_non_null(p);
+	assert_int_equal(p->args[0].kind, TT_KIND_PTR);
+	assert_int_equal(p->args[1].kind, TT_KIND_CXXNAME);
+	assert_int_equal(p->args[1].str.form, TT_PROVIDER_STR_DEREF);
+	assert_int_equal(p->args[1].str.deref_cnt, 1);
+	assert_int_equal(p->args[1].str.deref_off[0], 8);
+
+	/* libstdc++'s throw site: 8@%rbx 8@%rbp; the name pointer is *(tinfo + 8). */
+	site_from("8@%rbx 8@%rbp", 0x1000, &site);
+	assert_int_equal(tt_bpf_site_from_usdt(&site, 2, kinds, &b, &why), 0);
+	assert_int_equal(tt_bpf_site_set_bytes(&site, 1, &p->args[1].str, &b, &why), 0);
+	assert_int_equal(b.flags, TT_BPF_SITE_STRS);
+	assert_int_equal(b.args[0].flags, 0);
+	assert_int_equal(b.args[1].loc, TT_BPF_LOC_REG);
+	assert_int_equal(b.args[1].base_off, offsetof(struct pt_regs, rbp));
+	assert_int_equal(b.args[1].flags, TT_BPF_ARG_STR | TT_BPF_ARG_DEREF1);
+	assert_int_equal(b.args[1].deref_off[0], 8);
+
+	p = tt_provider_file__find(f, "cxx", "named");
+	assert_int_equal(p->args[1].kind, TT_KIND_STR);
+	assert_int_equal(p->args[1].str.deref_cnt, 2);
+	assert_int_equal(p->args[1].str.deref_off[0], 16);
+	assert_int_equal(p->args[1].str.deref_off[1], 0);
+	kinds[0] = TT_KIND_S32;
+	kinds[1] = TT_KIND_STR;
+	assert_int_equal(tt_bpf_site_from_usdt(&site, 3, kinds, &b, &why), 0);
+	assert_int_equal(tt_bpf_site_set_bytes(&site, 1, &p->args[1].str, &b, &why), 0);
+	assert_int_equal(b.args[1].flags, TT_BPF_ARG_STR | TT_BPF_ARG_DEREF1 | TT_BPF_ARG_DEREF2);
+	assert_int_equal(b.args[1].deref_off[1], 0);
+	tt_usdt_args_free(site.args, site.argc);
+	tt_provider_file__free(f);
 }
 
 /* ---- presets ---- */
