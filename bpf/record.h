@@ -109,6 +109,8 @@ struct tt_ring_args {
 #define TT_PROC_EXIT 3
 
 #define TT_PROC_COMM_SZ 16
+#define TT_PROC_PATH_SZ 256 /* the exec'd file's name, as given to execve (cut longer) */
+#define TT_PROC_ARGS_SZ 512 /* its arguments, NUL-separated (cut longer) */
 
 struct tt_ring_proc {
 	struct tt_ring_hdr hdr; /* pid/tid: the process concerned; probe_id unused */
@@ -117,6 +119,19 @@ struct tt_ring_proc {
 	__s32 exit_code;        /* EXIT: the kernel's exit_code (status << 8 | signal) */
 	__u32 pad;
 	char comm[TT_PROC_COMM_SZ];
+};
+
+/*
+ * An exec (what TT_PROC_EXEC with a path and arguments): what the process became, read in the
+ * exec itself, since a short-lived process may be gone before the recorder could read /proc.
+ */
+struct tt_ring_exec {
+	struct tt_ring_proc proc; /* what = TT_PROC_EXEC; hdr.size = sizeof(struct tt_ring_exec) */
+	__u16 path_len;           /* bytes of path, without a NUL */
+	__u16 args_len;           /* bytes of args (NUL-separated, NUL-terminated unless cut) */
+	__u32 pad;
+	char path[TT_PROC_PATH_SZ];
+	char args[TT_PROC_ARGS_SZ];
 };
 
 /*
@@ -165,6 +180,8 @@ _Static_assert(sizeof(struct tt_ring_hdr) == 32, "tt_ring_hdr layout");
 _Static_assert(sizeof(struct tt_ring_args) == 48 + 8 * TT_MAX_ARGS, "tt_ring_args layout");
 _Static_assert(sizeof(struct tt_ring_proc) == 64, "tt_ring_proc layout");
 _Static_assert(sizeof(struct tt_ring_raw) == 40, "tt_ring_raw layout");
+_Static_assert(sizeof(struct tt_ring_exec) == 72 + TT_PROC_PATH_SZ + TT_PROC_ARGS_SZ,
+	       "tt_ring_exec layout");
 _Static_assert(sizeof(struct tt_bpf_tp) == 16 + 2 * TT_TP_MAX_DYN, "tt_bpf_tp layout");
 _Static_assert(sizeof(struct tt_ring_raw) + TT_TP_REC_MAX <= TT_RING_REC_MAX, "raw records fit");
 _Static_assert(sizeof(struct tt_ring_args) + TT_MAX_ARGS * (TT_STRLEN_MAX + 1) < TT_RING_REC_MAX,

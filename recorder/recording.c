@@ -33,6 +33,7 @@
 #include "bpf_env.h"
 #include "probe_set.h"
 #include "probe_spec.h"
+#include "proc_table.h"
 #include "provider_file.h"
 #include "rec_bpf.h"
 #include "record.h"
@@ -83,8 +84,7 @@ struct session {
 	pid_t *roots;        /* the -p processes */
 	int *root_fds;       /* their pidfds */
 	size_t root_cnt;
-	uint32_t *seen;      /* open-addressing set of pids already described in the tape */
-	size_t seen_cap, seen_cnt;
+	struct tt_proc_table *procs; /* the processes described in the tape */
 	int ncpu;
 	uint64_t *loss_prev; /* [slot * ncpu + cpu] losses already written */
 	uint64_t *fired;     /* [slot] hits counted by BPF, all CPUs, at the last harvest */
@@ -105,33 +105,6 @@ static void on_stop_signal(int sig)
 
 /* ---- small helpers ---- */
 
-static int seen_insert(struct session *s, uint32_t pid)
-{
-	size_t i;
-
-	if (s->seen_cnt * 2 >= s->seen_cap) {
-		size_t cap = s->seen_cap ? s->seen_cap * 2 : 256;
-		uint32_t *n = calloc(cap, sizeof(*n)), *old = s->seen;
-		size_t old_cap = s->seen_cap;
-
-		if (!n)
-			return -ENOMEM;
-		s->seen = n;
-		s->seen_cap = cap;
-		s->seen_cnt = 0;
-		for (size_t j = 0; j < old_cap; j++)
-			if (old[j])
-				seen_insert(s, old[j]);
-		free(old);
-	}
-	for (i = (pid * 2654435761u) & (s->seen_cap - 1); s->seen[i]; i = (i + 1) & (s->seen_cap - 1))
-		if (s->seen[i] == pid)
-			return 0; /* already there */
-	s->seen[i] = pid;
-	s->seen_cnt++;
-	return 1;
-}
-
 static void writer_check(struct session *s, int err)
 {
 	if (err && !s->write_err) {
@@ -140,29 +113,15 @@ static void writer_check(struct session *s, int err)
 	}
 }
 
-/* Describe process pid in the tape from /proc (best effort: it may be gone already). */
-static void describe_process(struct session *s, uint32_t pid, uint32_t ppid_hint)
+/* Write a process's description (from the process table) into the tape. */
+static void describe(struct session *s, const struct tt_proc_info *p, int err)
 {
-	char path[64], comm[64] = "", exe[PATH_MAX] = "", cmdline[4096] = "", status[4096];
-	uint32_t ppid = ppid_hint;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
-	tt_read_small_file(path, comm, sizeof(comm), 0);
-	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
-	n = readlink(path, exe, sizeof(exe) - 1);
-	exe[n > 0 ? n : 0] = '\0';
-	snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
-	tt_read_small_file(path, cmdline, sizeof(cmdline), 1);
-	snprintf(path, sizeof(path), "/proc/%u/status", pid);
-	if (!ppid && tt_read_small_file(path, status, sizeof(status), 0) == 0) {
-		const char *p = strstr(status, "\nPPid:");
-
-		if (p)
-			ppid = (uint32_t)strtoul(p + 6, NULL, 10);
+	if (!p) {
+		writer_check(s, err);
+		return;
 	}
-	writer_check(s, tt_tape_writer__add_process(s->w, pid, ppid, comm[0] ? comm : NULL,
-						    exe[0] ? exe : NULL, cmdline[0] ? cmdline : NULL));
+	writer_check(s, tt_tape_writer__add_process(s->w, p->pid, p->ppid, p->comm[0] ? p->comm : NULL,
+						    p->exe, p->cmdline));
 }
 
 /* ---- BPF ---- */
@@ -468,9 +427,8 @@ static int describe_capture(struct session *s)
 			return err;
 	}
 	/* A rotated tape stands alone: describe every process seen so far again. */
-	for (size_t i = 0; i < s->seen_cap; i++)
-		if (s->seen && s->seen[i])
-			describe_process(s, s->seen[i], 0);
+	for (size_t i = 0; i < tt_proc_table__cnt(s->procs); i++)
+		describe(s, tt_proc_table__at(s->procs, i), 0);
 	return 0;
 }
 
@@ -526,18 +484,22 @@ static int rotate_tape(struct session *s)
 
 /* ---- the ring ---- */
 
-static void new_pid(struct session *s, uint32_t pid, uint32_t ppid)
+/* A record of pid: describe the process the first time it is met. */
+static void new_pid(struct session *s, uint32_t pid)
 {
-	int r = seen_insert(s, pid);
+	int err;
+	const struct tt_proc_info *p = tt_proc_table__see(s->procs, pid, 0, &err);
 
-	if (r == 1)
-		describe_process(s, pid, ppid);
-	else if (r < 0)
-		writer_check(s, r);
+	if (p || err)
+		describe(s, p, err);
 }
 
-static void emit_builtin(struct session *s, const struct tt_ring_proc *p)
+/* A process record; exec is an exec record (path and arguments) when the ring sent one. */
+static void emit_builtin(struct session *s, const struct tt_ring_proc *p,
+			 const struct tt_ring_exec *exec)
 {
+	const struct tt_proc_info *info;
+	int err;
 	struct tt_event ev;
 	const char *comm = p->comm;
 	size_t comm_len = strnlen(comm, sizeof(p->comm));
@@ -554,14 +516,24 @@ static void emit_builtin(struct session *s, const struct tt_ring_proc *p)
 		ev.argc = 2;
 		ev.args[0] = p->hdr.pid;
 		ev.strs[1] = (struct tt_bytes){(const uint8_t *)comm, (uint32_t)comm_len, 0};
-		new_pid(s, p->hdr.pid, p->ppid);
+		info = tt_proc_table__fork(s->procs, p->hdr.pid, p->ppid, comm, &err);
+		if (info || err)
+			describe(s, info, err);
 		break;
 	case TT_PROC_EXEC:
 		ev.probe_id = s->probe_exec;
 		ev.argc = 1;
 		ev.strs[0] = (struct tt_bytes){(const uint8_t *)comm, (uint32_t)comm_len, 0};
 		/* A new program image: describe the process again (new comm, exe, cmdline). */
-		describe_process(s, p->hdr.pid, 0);
+		if (exec)
+			info = tt_proc_table__exec(s->procs, p->hdr.pid, p->ppid, comm, exec->path,
+						   TT_MIN(exec->path_len, sizeof(exec->path)),
+						   exec->args,
+						   TT_MIN(exec->args_len, sizeof(exec->args)), &err);
+		else
+			info = tt_proc_table__exec(s->procs, p->hdr.pid, p->ppid, comm, NULL, 0, NULL,
+						   0, &err);
+		describe(s, info, err);
 		break;
 	case TT_PROC_EXIT:
 		ev.probe_id = s->probe_exit;
@@ -602,11 +574,14 @@ static int on_record(void *ctx, void *data, size_t size)
 		return 0;
 	memcpy(&hdr, data, sizeof(hdr));
 	if (hdr.type == TT_RING_PROC) {
-		struct tt_ring_proc proc;
+		struct tt_ring_exec exec;
 
-		if (size >= sizeof(proc)) {
-			memcpy(&proc, data, sizeof(proc));
-			emit_builtin(s, &proc);
+		if (size >= sizeof(exec) && hdr.size == sizeof(exec)) {
+			memcpy(&exec, data, sizeof(exec));
+			emit_builtin(s, &exec.proc, exec.proc.what == TT_PROC_EXEC ? &exec : NULL);
+		} else if (size >= sizeof(exec.proc)) {
+			memcpy(&exec.proc, data, sizeof(exec.proc));
+			emit_builtin(s, &exec.proc, NULL);
 		}
 		return 0;
 	}
@@ -624,7 +599,7 @@ static int on_record(void *ctx, void *data, size_t size)
 		event_head(&ev, &hdr);
 		ev.argc = 1;
 		ev.strs[0] = (struct tt_bytes){(const uint8_t *)data + sizeof(raw), raw.len, 0};
-		new_pid(s, hdr.pid, 0);
+		new_pid(s, hdr.pid);
 		writer_check(s, tt_tape_writer__append(s->w, &ev));
 		s->events++;
 		return 0;
@@ -663,7 +638,7 @@ static int on_record(void *ctx, void *data, size_t size)
 		ev.strs[i] = (struct tt_bytes){strs, len, flags};
 		strs += len;
 	}
-	new_pid(s, hdr.pid, 0);
+	new_pid(s, hdr.pid);
 	writer_check(s, tt_tape_writer__append(s->w, &ev));
 	s->events++;
 	return 0;
@@ -858,7 +833,7 @@ static void session_free(struct session *s)
 			close(s->root_fds[i]);
 	free(s->root_fds);
 	free(s->roots);
-	free(s->seen);
+	tt_proc_table__free(s->procs);
 	free(s->loss_prev);
 	free(s->fired);
 	tt_provider_file__free(s->schema);
@@ -1011,7 +986,8 @@ int tt_record_run(const struct tt_record_opts *o, const struct tt_out *out,
 		}
 	}
 
-	s->ps = tt_probe_set__new(out, s->schema, o->schema);
+	s->procs = tt_proc_table__new("/proc");
+	s->ps = s->procs ? tt_probe_set__new(out, s->schema, o->schema) : NULL;
 	if (!s->ps) {
 		err = -errno;
 		goto cleanup;

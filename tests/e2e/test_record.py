@@ -34,8 +34,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (FIXTURES, SDK_INCLUDE, SOURCE_DIR, TRACETAPE, need_bpf, need_program,
-                      run, start_recorder, stop_recorder, tt)
+from conftest import (FIXTURES, SDK_INCLUDE, SOURCE_DIR, TRACETAPE, db_rows, need_bpf,
+                      need_program, run, start_recorder, stop_recorder, tt)
 
 
 
@@ -238,6 +238,26 @@ def test_pid_capture_follows_children(fixture_bin, tmp_path, attach):
     assert sorted(e["args"]["child"] for e in forks) == sorted(e["pid"] for e in children)
     exits = [e for e in events if e["probe"] == "tracetape:process__exit"]
     assert {e["pid"] for e in exits} >= {e["pid"] for e in children}
+
+
+@pytest.mark.kernels
+def test_short_lived_processes_are_described(fixture_bin, tmp_path, attach):
+    """Processes that fork, exec, fire and exit within milliseconds, gone before the recorder
+    could read their /proc: their parent, name, executable and command line come from the
+    fork and exec records."""
+    need_bpf()
+    tape, db = tmp_path / "s.tape", tmp_path / "s.db"
+    script = f"for i in 1 2 3 4 5 6; do {fixture_bin} --threads 1 --iters 1 --tag $i; done"
+    r = tt("record", "--attach", attach, "-o", tape, f"usdt:{fixture_bin}:rec:first", "--",
+           "sh", "-c", script, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert tt("load", "-o", db, tape, timeout=120).returncode == 0
+    shell = db_rows(db, "SELECT pid FROM processes WHERE comm IN ('sh', 'dash')")
+    assert len(shell) == 1, db_rows(db, "SELECT * FROM processes")
+    rows = db_rows(db, """SELECT p.ppid, p.comm, p.exe, p.cmdline FROM processes p
+                          WHERE p.pid IN (SELECT pid FROM rec_first) ORDER BY p.cmdline""")
+    assert rows == [(shell[0][0], "rec_fixture", str(fixture_bin),
+                     f"{fixture_bin} --threads 1 --iters 1 --tag {i}") for i in range(1, 7)], rows
 
 
 @pytest.mark.kernels
