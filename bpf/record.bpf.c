@@ -47,6 +47,13 @@ const volatile __u32 cfg_probe_fork = 0;
 const volatile __u32 cfg_probe_exec = 0;
 const volatile __u32 cfg_probe_exit = 0;
 
+/*
+ * Set by user space when the recording ends, before the links are closed: from then on the
+ * programs do nothing, so that what they counted is final even while closing many links takes
+ * the kernel a while (a grace period per perf-event link).
+ */
+volatile __u32 stopped = 0;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 16 << 20); /* resized by user space before load */
@@ -570,7 +577,7 @@ int usdt(struct pt_regs *ctx)
 	struct tt_bpf_counts *c;
 	struct tt_bpf_site *site;
 
-	if (!is_traced(pid_tgid >> 32))
+	if (stopped || !is_traced(pid_tgid >> 32))
 		return 0;
 	site_id = (__u32)bpf_get_attach_cookie(ctx);
 	site = bpf_map_lookup_elem(&sites, &site_id);
@@ -619,7 +626,7 @@ int tp(void *ctx)
 	__u32 *seq;
 	__u8 *raw;
 
-	if (!cfg || !tp_wanted(cfg, ctx, tgid))
+	if (stopped || !cfg || !tp_wanted(cfg, ctx, tgid))
 		return 0;
 	seq = bpf_map_lookup_elem(&cpu_seq, &zero);
 	c = count_fired(cfg->probe_id);

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -143,7 +145,7 @@ static int ensure_fds(size_t n)
 	return 0;
 }
 
-static int links_push(struct tt_uprobe_links *l, int fd)
+static int links_push(struct tt_links *l, int fd)
 {
 	if (l->cnt == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 16;
@@ -158,9 +160,9 @@ static int links_push(struct tt_uprobe_links *l, int fd)
 	return 0;
 }
 
-int tt_uprobe_links__add(struct tt_uprobe_links *l, int multi, int prog_fd, const char *path,
-			 const uint64_t *offsets, const uint64_t *ref_ctr_offsets,
-			 const uint64_t *cookies, size_t cnt)
+int tt_links__add_uprobes(struct tt_links *l, int multi, int prog_fd, const char *path,
+			  const uint64_t *offsets, const uint64_t *ref_ctr_offsets,
+			  const uint64_t *cookies, size_t cnt)
 {
 	int fd, err;
 
@@ -192,16 +194,86 @@ int tt_uprobe_links__add(struct tt_uprobe_links *l, int multi, int prog_fd, cons
 			close(fd);
 			return err;
 		}
+		l->slow_cnt++;
 	}
 	return 0;
 }
 
-void tt_uprobe_links__close(struct tt_uprobe_links *l)
+int tt_links__add_tracepoint(struct tt_links *l, int prog_fd, uint32_t tp_id, uint64_t cookie)
+{
+	struct perf_event_attr attr;
+	int pfd, fd, err;
+
+	err = ensure_fds(l->cnt + 1);
+	if (err)
+		return err;
+	memset(&attr, 0, sizeof(attr));
+	attr.size = sizeof(attr);
+	attr.type = PERF_TYPE_TRACEPOINT;
+	attr.config = tp_id;
+	pfd = (int)syscall(__NR_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+	if (pfd < 0)
+		return -errno;
+	fd = tt_attach_perf_link(prog_fd, pfd, cookie);
+	close(pfd);
+	if (fd < 0)
+		return fd;
+	err = links_push(l, fd);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	l->slow_cnt++;
+	return 0;
+}
+
+void tt_links__close(struct tt_links *l)
 {
 	for (size_t i = 0; i < l->cnt; i++)
 		close(l->fds[i]);
 	free(l->fds);
 	memset(l, 0, sizeof(*l));
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+int tt_links__close_in_background(struct tt_links *l)
+{
+	pid_t child;
+
+	qsort(l->fds, l->cnt, sizeof(*l->fds), cmp_int);
+	child = fork();
+	if (child < 0)
+		return -errno;
+	if (child == 0) {
+		unsigned next = 0;
+
+		/* Keep the links only: the caller's files (a tape, a pipe) must not stay open. */
+		for (size_t i = 0; i <= l->cnt; i++) {
+			unsigned upto = i < l->cnt ? (unsigned)l->fds[i] : ~0U;
+
+			if (upto > next)
+				close_range(next, upto - 1, 0);
+			if (i < l->cnt)
+				next = upto + 1;
+		}
+		setsid();
+		signal(SIGINT, SIG_IGN);
+		signal(SIGTERM, SIG_IGN);
+		signal(SIGHUP, SIG_IGN);
+		prctl(PR_SET_NAME, "tt-detach", 0, 0, 0);
+		for (size_t i = 0; i < l->cnt; i++)
+			close(l->fds[i]);
+		_exit(0);
+	}
+	/* Ours are copies now: closing them releases nothing until the child closes its own. */
+	tt_links__close(l);
+	return child;
 }
 
 uint64_t tt_extend_value(uint64_t v, unsigned size, int is_signed)

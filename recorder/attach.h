@@ -43,10 +43,15 @@ int tt_uprobe_perf_open(const char *path, uint64_t offset, uint64_t ref_ctr_off)
 /* Run prog_fd on perf event perf_fd with cookie. Returns the link fd, or a negative errno. */
 int tt_attach_perf_link(int prog_fd, int perf_fd, uint64_t cookie);
 
-/* The links of a session: fds owned here, closed by tt_uprobe_links__close(). */
-struct tt_uprobe_links {
+/*
+ * The links of a session: fds owned here. Closing a perf-event link (a uprobe on the per-site
+ * path, a tracepoint) makes the kernel wait for RCU grace periods under a global mutex: about
+ * 0.1 s per link, serially. slow_cnt counts those links.
+ */
+struct tt_links {
 	int *fds;
 	size_t cnt, cap;
+	size_t slow_cnt;
 };
 
 /*
@@ -56,12 +61,27 @@ struct tt_uprobe_links {
  * toward the hard limit when it would run out. Returns 0, or a negative errno with the links
  * made so far kept in l (the caller closes them).
  */
-int tt_uprobe_links__add(struct tt_uprobe_links *l, int multi, int prog_fd, const char *path,
-			 const uint64_t *offsets, const uint64_t *ref_ctr_offsets,
-			 const uint64_t *cookies, size_t cnt);
+int tt_links__add_uprobes(struct tt_links *l, int multi, int prog_fd, const char *path,
+			  const uint64_t *offsets, const uint64_t *ref_ctr_offsets,
+			  const uint64_t *cookies, size_t cnt);
+
+/*
+ * Attach prog_fd to the kernel tracepoint with tracefs id tp_id (its perf event, every CPU)
+ * with cookie, and keep the link in l. Returns 0 or a negative errno.
+ */
+int tt_links__add_tracepoint(struct tt_links *l, int prog_fd, uint32_t tp_id, uint64_t cookie);
 
 /* Close every link of l (detaching the program from its sites) and free l's memory. */
-void tt_uprobe_links__close(struct tt_uprobe_links *l);
+void tt_links__close(struct tt_links *l);
+
+/*
+ * Close l's links in a child process that outlives the caller, so that a recording with many
+ * slow links ends at once while the kernel takes its time: the child (named tt-detach, in a
+ * session of its own, holding no descriptor but the links) closes them and exits. The caller
+ * must have made the programs inert first. Returns the child's pid, or a negative errno after
+ * which l is untouched. l is empty afterwards.
+ */
+int tt_links__close_in_background(struct tt_links *l);
 
 /* v truncated to size bytes (1, 2, 4; 8 or 0 keep it whole), then sign- or zero-extended. */
 uint64_t tt_extend_value(uint64_t v, unsigned size, int is_signed);

@@ -53,6 +53,7 @@
 #define CLOCK_INTERVAL_NS 10000000000ULL   /* a clock anchor every 10 s */
 #define POLL_TIMEOUT_MS 100
 #define CHILD_TERM_WAIT_MS 5000
+#define SLOW_LINKS_IN_FOREGROUND 16 /* perf-event links closed in the foreground (~0.1 s each) */
 
 struct session {
 	const struct tt_record_opts *o;
@@ -70,8 +71,7 @@ struct session {
 	size_t tp_cnt;
 	size_t bin_cnt;
 	struct tt_rec_bpf_cfg bpf;  /* how the BPF object is configured: attach path, strings */
-	struct tt_uprobe_links links; /* the uprobe links of every binary */
-	struct bpf_link **tp_links; /* [tracepoint] */
+	struct tt_links links;      /* the uprobe and tracepoint links */
 	uint32_t probe_fork, probe_exec, probe_exit; /* built-in probe ids, UINT32_MAX if none */
 	struct record_bpf *skel;
 	struct tt_ring *rb;
@@ -223,8 +223,8 @@ static int attach_all(struct session *s, size_t *site_total, size_t *bins_used)
 		for (size_t j = 0; j < b.cnt && !ref_ctrs; j++)
 			if (b.ref_ctrs[j])
 				ref_ctrs = b.ref_ctrs;
-		err = tt_uprobe_links__add(&s->links, s->bpf.multi, prog_fd, b.open_path, b.offsets,
-					   ref_ctrs, b.cookies, b.cnt);
+		err = tt_links__add_uprobes(&s->links, s->bpf.multi, prog_fd, b.open_path, b.offsets,
+					    ref_ctrs, b.cookies, b.cnt);
 		if (err) {
 			tt_err(s->out, "attaching %zu sites to %s (%s) failed: %s%s", b.cnt, b.path,
 			       tt_rec_bpf_attach_name(&s->bpf), strerror(-err),
@@ -238,13 +238,12 @@ static int attach_all(struct session *s, size_t *site_total, size_t *bins_used)
 	}
 	for (size_t i = 0; i < s->tp_cnt; i++) {
 		const struct tt_probe_set_tp *tp = &s->tps[i];
-		LIBBPF_OPTS(bpf_tracepoint_opts, topts, .bpf_cookie = i);
 
-		s->tp_links[i] = bpf_program__attach_tracepoint_opts(s->skel->progs.tp,
-								     tp->fmt->system, tp->fmt->name,
-								     &topts);
-		if (!s->tp_links[i]) {
-			err = -errno;
+		if (stop_signal)
+			return -EINTR;
+		err = tt_links__add_tracepoint(&s->links, bpf_program__fd(s->skel->progs.tp),
+					       tp->fmt->id, i);
+		if (err) {
 			tt_err(s->out, "attaching to tracepoint %s:%s failed: %s", tp->fmt->system,
 			       tp->fmt->name, strerror(-err));
 			return err;
@@ -265,13 +264,28 @@ static int attach_all(struct session *s, size_t *site_total, size_t *bins_used)
 	return 0;
 }
 
+/*
+ * Detach every program. Closing a perf-event link costs the kernel grace periods, serially
+ * (about 0.1 s each here): with many of them (tracepoints, or uprobes on kernels without
+ * uprobe-multi links) the programs are made inert instead, one link is closed (its grace
+ * periods also wait out any program still running), and a child process closes the rest while
+ * the recording ends.
+ */
 static void detach_all(struct session *s)
 {
-	tt_uprobe_links__close(&s->links);
-	for (size_t i = 0; s->tp_links && i < s->tp_cnt; i++) {
-		bpf_link__destroy(s->tp_links[i]);
-		s->tp_links[i] = NULL;
+	if (s->links.slow_cnt > SLOW_LINKS_IN_FOREGROUND && s->skel && s->skel->bss) {
+		size_t slow = s->links.slow_cnt;
+		int child;
+
+		s->skel->bss->stopped = 1;
+		close(s->links.fds[--s->links.cnt]);
+		child = tt_links__close_in_background(&s->links);
+		if (child > 0)
+			tt_notice(s->out, "detaching %zu probes in the background (pid %d): the kernel "
+					  "takes about 0.1 s for each tracepoint%s", slow, child,
+				  s->bpf.multi ? "" : " and, before Linux 6.6, each uprobe");
 	}
+	tt_links__close(&s->links);
 	if (s->skel) {
 		bpf_link__destroy(s->skel->links.sched_process_fork);
 		bpf_link__destroy(s->skel->links.sched_process_exec);
@@ -823,7 +837,6 @@ static void session_free(struct session *s)
 	detach_all(s);
 	record_bpf__destroy(s->skel);
 	tt_tape_writer__free(s->w);
-	free(s->tp_links);
 	tt_probe_set__free(s->ps);
 	for (size_t i = 0; i < s->spec_cnt; i++)
 		tt_probe_spec_free(&s->specs[i]);
@@ -1008,11 +1021,10 @@ int tt_record_run(const struct tt_record_opts *o, const struct tt_out *out,
 	s->sites = tt_probe_set__sites(s->ps, &s->site_cnt);
 	s->tps = tt_probe_set__tps(s->ps, &s->tp_cnt);
 	s->bin_cnt = tt_probe_set__binary_cnt(s->ps);
-	s->tp_links = calloc(s->tp_cnt + 1, sizeof(*s->tp_links));
 	s->ncpu = libbpf_num_possible_cpus();
 	s->loss_prev = calloc(s->probe_cnt * (size_t)TT_MAX(s->ncpu, 1) + 1, sizeof(*s->loss_prev));
 	s->fired = calloc(s->probe_cnt + 1, sizeof(*s->fired));
-	if (s->ncpu <= 0 || !s->loss_prev || !s->fired || !s->tp_links) {
+	if (s->ncpu <= 0 || !s->loss_prev || !s->fired) {
 		err = s->ncpu <= 0 ? s->ncpu : -ENOMEM;
 		goto cleanup;
 	}
@@ -1037,15 +1049,20 @@ int tt_record_run(const struct tt_record_opts *o, const struct tt_out *out,
 	if (err)
 		goto cleanup;
 	s->start_ns = s->last_harvest_ns = tt_now_mono_ns();
-	err = attach_all(s, &site_total, &bins_used);
-	if (err)
-		goto cleanup;
-
+	/* A signal while attaching (hundreds of tracepoints take a while) ends the recording too. */
 	stop_signal = 0;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	signals_installed = 1;
+	err = attach_all(s, &site_total, &bins_used);
+	if (err == -EINTR && stop_signal) {
+		tt_info(out, "stopped by signal %d while attaching", (int)stop_signal);
+		err = 0;
+		goto finish;
+	}
+	if (err)
+		goto cleanup;
 
 	/* The documented ready line: printed only once every probe is attached. */
 	{
@@ -1112,6 +1129,7 @@ int tt_record_run(const struct tt_record_opts *o, const struct tt_out *out,
 	if (stop_signal)
 		tt_info(out, "stopping on signal %d", (int)stop_signal);
 
+finish:
 	/* Detach first, then drain what the programs sent before they were gone. */
 	detach_all(s);
 	tt_ring__consume(s->rb, on_record, s);

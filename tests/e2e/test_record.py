@@ -34,7 +34,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (FIXTURES, SDK_INCLUDE, SOURCE_DIR, TRACETAPE, db_rows, need_bpf,
+from conftest import (FIXTURES, SDK_INCLUDE, SOURCE_DIR, TRACETAPE, build_c, db_rows, need_bpf,
                       need_program, run, start_recorder, stop_recorder, tt)
 
 
@@ -456,3 +456,78 @@ def test_runtime_errors(fixture_bin, tmp_path):
     assert "not an ELF file" in r.stderr
     r = tt("record", "-o", tmp_path / "a.tape", "tracetape:sched:nope")
     assert r.returncode == 2
+
+
+MANY_SITES = 20
+
+
+@pytest.fixture(scope="module")
+def many_sites(tmp_path_factory):
+    """A program with MANY_SITES semaphore-guarded probes; on each SIGUSR1 (at most 10, within
+    60 s) it prints how many of their semaphores are up."""
+    d = tmp_path_factory.mktemp("many")
+    checks = " + ".join(f"!!TT_PROBE_ENABLED(many, p{i})" for i in range(MANY_SITES))
+    fires = "\n".join(f"\tif (argc > 9) TT_PROBE(many, p{i}, argc);" for i in range(MANY_SITES))
+    src = d / "many.c"
+    src.write_text(f"""#include <signal.h>
+#include <stdio.h>
+#include <time.h>
+#include <tracetape/probe.h>
+static volatile sig_atomic_t asked;
+static void on_usr1(int sig) {{ (void)sig; asked = 1; }}
+int main(int argc, char **argv) {{
+\t(void)argv;
+\tsignal(SIGUSR1, on_usr1);
+{fires}
+\tprintf("ready\\n");
+\tfflush(stdout);
+\tfor (int n = 0, waited = 0; n < 10 && waited < 60000; waited++) {{
+\t\tstruct timespec ms = {{0, 1000000}};
+\t\tif (asked) {{
+\t\t\tasked = 0;
+\t\t\tn++;
+\t\t\tprintf("up %d\\n", {checks});
+\t\t\tfflush(stdout);
+\t\t}}
+\t\tnanosleep(&ms, NULL);
+\t}}
+\treturn 0;
+}}
+""")
+    return build_c(src, d / "many")
+
+
+@pytest.mark.kernels
+def test_many_slow_links_detach_in_the_background(many_sites, tmp_path, attach):
+    """Closing a perf-event link costs the kernel ~0.1 s: a recording with many of them (here
+    uprobes on the per-site path and tracepoints) ends at once, its tape complete, while a
+    tt-detach process closes them; once it is gone every semaphore is down again."""
+    need_bpf()
+    prog = subprocess.Popen([many_sites], stdout=subprocess.PIPE, text=True)
+    try:
+        assert prog.stdout.readline() == "ready\n"
+        rec = start_recorder("--attach", attach, "-o", tmp_path / "m.tape",
+                             f"usdt:{many_sites}:many:*", "tracepoint:syscalls:sys_enter_[a-c]*")
+        prog.send_signal(signal.SIGUSR1)
+        assert prog.stdout.readline() == f"up {MANY_SITES}\n"
+        t0 = time.monotonic()
+        rc, err = stop_recorder(rec)
+        stop_s = time.monotonic() - t0
+        assert rc == 0, err
+        # not a benchmark: a foreground detach would take over a minute here
+        assert stop_s < 30, f"stopping took {stop_s:.1f} s"
+        m = re.search(r"detaching (\d+) probes in the background \(pid (\d+)\)", err)
+        assert m, err
+        child = int(m.group(2))
+        deadline = time.monotonic() + 600
+        while Path(f"/proc/{child}").exists() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert not Path(f"/proc/{child}").exists(), "tt-detach is still running"
+        prog.send_signal(signal.SIGUSR1)
+        assert prog.stdout.readline() == "up 0\n"
+    finally:
+        if prog.poll() is None:
+            prog.kill()
+        prog.wait()
+    info = info_of(tmp_path / "m.tape")
+    assert info["closed_cleanly"]
