@@ -30,7 +30,6 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 /* Load-time configuration, set in rodata before load. */
 const volatile __u32 cfg_self_tgid = 0;     /* the recorder itself: never recorded */
 const volatile __u32 cfg_filter_pids = 0;   /* 1: only processes in `traced` */
-const volatile __u32 cfg_pid_max = 4194304; /* /proc/sys/kernel/pid_max: the bitmaps' size in bits */
 const volatile __u32 cfg_strlen = 256;      /* string limit in bytes (<= TT_STRLEN_MAX) */
 /*
  * 1 when `usdt` is loaded sleepable (BPF_F_SLEEPABLE, where the kernel allows it for uprobes):
@@ -73,7 +72,7 @@ struct {
 	__type(value, struct tt_bpf_counts);
 } counts SEC(".maps");
 
-/* Bit p of word p / 64: TGID p is traced. Resized to cfg_pid_max / 64 words before load. */
+/* Bit p of word p / 64: TGID p is traced. Sized by user space for PID_MAX_LIMIT (4M) pids. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);

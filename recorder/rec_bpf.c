@@ -12,17 +12,12 @@
 #include "record.skel.h"
 #include "tt_util.h"
 
-/* The kernel's largest pid + 1 (the pid bitmaps' size), 4194304 if it cannot be read. */
-static uint32_t pid_max(void)
-{
-	char buf[32];
-	uint64_t v;
-
-	if (tt_read_small_file("/proc/sys/kernel/pid_max", buf, sizeof(buf), 0) ||
-	    tt_parse_u64(buf, 64, 1U << 30, &v))
-		return 4194304;
-	return (uint32_t)v;
-}
+/*
+ * The pid bitmaps' size in bits: PID_MAX_LIMIT, the most pids a 64-bit kernel allows, not the
+ * current kernel.pid_max, which an administrator may raise while we record (a pid past the
+ * bitmap would silently go unrecorded). 512 KiB per bitmap.
+ */
+#define PID_BITS (4u << 20)
 
 void tt_rec_bpf_cfg_for(struct tt_rec_bpf_cfg *c, const struct tt_bpf_features *f)
 {
@@ -39,7 +34,6 @@ static struct record_bpf *open_configured(const struct tt_rec_bpf_cfg *c, const 
 					  int *err)
 {
 	struct record_bpf *skel = record_bpf__open();
-	uint32_t pids;
 
 	if (!skel) {
 		*err = -errno;
@@ -48,16 +42,14 @@ static struct record_bpf *open_configured(const struct tt_rec_bpf_cfg *c, const 
 	}
 	skel->rodata->cfg_self_tgid = c->self_tgid;
 	skel->rodata->cfg_filter_pids = c->filter;
-	skel->rodata->cfg_pid_max = pids = pid_max();
 	skel->rodata->cfg_strlen = c->strlen;
 	skel->rodata->cfg_wakeup_bytes = c->ring_sz / 8;
 	skel->rodata->cfg_sleepable = c->sleepable;
 	skel->rodata->cfg_probe_fork = c->probe_fork;
 	skel->rodata->cfg_probe_exec = c->probe_exec;
 	skel->rodata->cfg_probe_exit = c->probe_exit;
-	/* The pid bitmaps hold one bit per possible pid of this machine. */
-	bpf_map__set_max_entries(skel->maps.traced, (pids + 63) / 64);
-	bpf_map__set_max_entries(skel->maps.traced_tids, (pids + 63) / 64);
+	bpf_map__set_max_entries(skel->maps.traced, PID_BITS / 64);
+	bpf_map__set_max_entries(skel->maps.traced_tids, PID_BITS / 64);
 	bpf_map__set_max_entries(skel->maps.events, (__u32)c->ring_sz);
 	bpf_map__set_max_entries(skel->maps.sites, c->site_cnt ? (__u32)c->site_cnt : 1);
 	bpf_map__set_max_entries(skel->maps.counts, c->probe_cnt ? (__u32)c->probe_cnt : 1);
