@@ -1084,6 +1084,11 @@ static void bind_event(sqlite3_stmt *st, int base, int width, const struct ev_ba
 		int col = base + EV_FIXED_COLS + 1 + i;
 		uint8_t k = e->kinds[i];
 
+		/* a value that could not be read is unknown: NULL, not the 0 or '' recorded for it */
+		if (e->fault >> i & 1) {
+			sqlite3_bind_null(st, col);
+			continue;
+		}
 		switch (TT_KIND_CLASS(k)) {
 		case TT_CLASS_FLOAT:
 			if (TT_KIND_SIZE(k) == 4) {
@@ -1246,6 +1251,9 @@ static int event_copy(struct loader *l, int *fill, const struct src *s, uint32_t
 			e->str_off[i] = (uint32_t)b->strs.len;
 			e->str_len[i] = ev->strs[i].len;
 			e->str_flags[i] = (uint8_t)ev->strs[i].flags;
+			/* a string's own fault flag counts as its bit of the mask (fault column) */
+			if (ev->strs[i].flags & TT_STR_FAULT)
+				e->fault |= (uint16_t)(1u << i);
 			if (tt_buf_append(&b->strs, ev->strs[i].ptr, ev->strs[i].len))
 				return -ENOMEM;
 		}

@@ -333,8 +333,13 @@ static char *event_text(struct ctx *c, sqlite3_stmt *st, uint64_t id, int with_p
 		snprintf(fallback, sizeof(fallback), "arg%d", a);
 		err = tt_buf_printf(&b, "%s%s=", b.len ? " " : "",
 				    p->arg_names[a] ? p->arg_names[a] : fallback);
-		if (!err)
-			err = append_value(&b, st, 3 + a);
+		if (err)
+			break;
+		/* a value that could not be read: NULL in the database, <fault> as replay says */
+		if (sqlite3_column_int64(st, 3) >> a & 1)
+			err = tt_buf_printf(&b, "<fault>");
+		else
+			err = append_value(&b, st, 4 + a);
 	}
 	if (!err)
 		err = tt_buf_append(&b, "", 1);
@@ -346,8 +351,8 @@ static char *event_text(struct ctx *c, sqlite3_stmt *st, uint64_t id, int with_p
 	return (char *)b.data;
 }
 
-#define EVENT_SQL "SELECT probe_id, tid, ts, arg0, arg1, arg2, arg3, arg4, arg5, arg6, arg7, " \
-		  "arg8, arg9, arg10, arg11 FROM events WHERE id = ?"
+#define EVENT_SQL "SELECT probe_id, tid, ts, fault, arg0, arg1, arg2, arg3, arg4, arg5, arg6, " \
+		  "arg7, arg8, arg9, arg10, arg11 FROM events WHERE id = ?"
 
 /* ---- the capture ---- */
 
@@ -697,8 +702,11 @@ static char *by_expr(struct ctx *c, int *uses_end)
 			starts |= len > strlen(start_sfx[i]) && !strcmp(name + len - strlen(start_sfx[i]), start_sfx[i]);
 		starts |= !strcmp((const char *)sqlite3_column_text(st, 3), "go_entry");
 		*uses_end |= !starts;
-		if (tt_buf_printf(&b, " WHEN %lld THEN b.arg%d", id, idx) ||
-		    tt_buf_printf(&e, " WHEN %lld THEN e.arg%d", id, idx))
+		/* a faulted value (NULL) groups as <fault>, apart from spans without the argument */
+		if (tt_buf_printf(&b, " WHEN %lld THEN CASE WHEN b.fault >> %d & 1 THEN '<fault>' "
+				  "ELSE b.arg%d END", id, idx, idx) ||
+		    tt_buf_printf(&e, " WHEN %lld THEN CASE WHEN e.fault >> %d & 1 THEN '<fault>' "
+				  "ELSE e.arg%d END", id, idx, idx))
 			goto cleanup;
 		n++;
 	}

@@ -29,6 +29,10 @@
 --   * Integers are SQLite INTEGER (64-bit signed): an unsigned 64-bit value above 2^63-1 is stored
 --     as its two's complement (negative). Floating-point arguments are REAL, strings TEXT
 --     (bytes that are not UTF-8 are kept as a BLOB).
+--   * A value that could not be read (a NULL or unmapped pointer, a page the BPF program could
+--     not fault in) is NULL, whatever its kind, in events.arg<i> and in the views; events.fault
+--     has its bit set (replay and report print it as <fault>). So `WHERE x = ''` finds the empty
+--     strings that were read, and `WHERE x IS NULL AND fault >> i & 1` the faults.
 --   * tape columns refer to tapes.id: several tapes (hosts, rotated files) load into one database.
 --
 -- Functions registered by tracetape in every connection, and by the loadable extension
@@ -111,12 +115,13 @@ CREATE TABLE events (
 	tid INTEGER NOT NULL,         -- thread id
 	cpu INTEGER NOT NULL,         -- CPU the probe fired on
 	goid INTEGER,                 -- goroutine id (Go probes); NULL elsewhere
-	fault INTEGER NOT NULL,       -- bit i set: argument i could not be read (it is 0 or '')
+	fault INTEGER NOT NULL,       -- bit i set: argument i could not be read (arg<i> is NULL)
 	truncated INTEGER NOT NULL,   -- bit i set: string argument i was cut at the string limit
 	arg0, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11
 	                              -- the arguments, typed by the probe's kinds: INTEGER for
 	                              -- integers and pointers, REAL for floats, TEXT for strings;
-	                              -- NULL past the probe's argc. A tracepoint's record is decoded
+	                              -- NULL when it could not be read (fault) and past the probe's
+	                              -- argc. A tracepoint's record is decoded
 	                              -- into its tp_ table instead (arg0 is NULL there, or the raw
 	                              -- record as a BLOB when its format text is missing).
 );

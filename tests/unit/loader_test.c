@@ -373,3 +373,68 @@ TT_TEST(loader, events_of_mixed_widths_come_back_exactly)
 	sqlite3_close(db);
 	fx_fini(&fx);
 }
+
+/*
+ * A value that could not be read is NULL in events.argN and in the probe's view, whatever its
+ * kind, whether the event's fault mask or the string's own flag says so; the fault column keeps
+ * the bit, and an empty string that was read stays ''.
+ */
+TT_TEST(loader, faulted_arguments_are_null)
+{
+	struct tt_probe_desc p = {.id = 0, .type = TT_PROBE_USDT, .argc = 5,
+				  .kinds = {TT_KIND_U64, TT_KIND_STR, TT_KIND_F64, TT_KIND_PTR, TT_KIND_S32},
+				  .provider = "f", .name = "all", .arg_names = {"n", "s", "d", "p", "i"}};
+	struct tt_load_opts lo;
+	struct fixture fx;
+	struct tt_tape_writer *w;
+	const char *tapes[1];
+	double d = 2.5;
+	sqlite3 *db;
+
+	fx_init(&fx);
+	lo = (struct tt_load_opts){.out = &fx.out};
+	w = tt_tape_writer__open(fx.tape, NULL);
+	assert_non_null(w);
+	assert_int_equal(tt_tape_writer__add_probe(w, &p), 0);
+	{
+		/* 1: every value read, the string empty */
+		struct tt_event e = {.ts_ns = 100, .pid = 1, .tid = 1, .argc = 5,
+				     .args = {7, 0, 0, 0x1000, (uint64_t)-3}};
+
+		memcpy(&e.args[2], &d, sizeof(d));
+		e.strs[1] = (struct tt_bytes){(const uint8_t *)"", 0, 0};
+		assert_int_equal(tt_tape_writer__append(w, &e), 0);
+		/* 2: nothing read: every bit of the mask, the string flagged too */
+		e = (struct tt_event){.ts_ns = 200, .pid = 1, .tid = 1, .argc = 5, .fault_mask = 0x1f};
+		e.strs[1] = (struct tt_bytes){(const uint8_t *)"", 0, TT_STR_FAULT};
+		assert_int_equal(tt_tape_writer__append(w, &e), 0);
+		/* 3: the string's flag alone (the mask bit missing), the integers read */
+		e = (struct tt_event){.ts_ns = 300, .pid = 1, .tid = 1, .argc = 5, .args = {8, 0, 0, 0, 4}};
+		e.strs[1] = (struct tt_bytes){(const uint8_t *)"", 0, TT_STR_FAULT};
+		assert_int_equal(tt_tape_writer__append(w, &e), 0);
+		/* 4: the pointer and the integer faulted, the rest read */
+		e = (struct tt_event){.ts_ns = 400, .pid = 1, .tid = 1, .argc = 5, .args = {9},
+				      .fault_mask = 0x18};
+		memcpy(&e.args[2], &d, sizeof(d));
+		e.strs[1] = (struct tt_bytes){(const uint8_t *)"x", 1, 0};
+		assert_int_equal(tt_tape_writer__append(w, &e), 0);
+	}
+	assert_int_equal(tt_tape_writer__close(w), 0);
+	tapes[0] = fx.tape;
+	assert_int_equal(tt_load(fx.db, tapes, 1, &lo, NULL), 0);
+	db = open_db(fx.db);
+	check(db, "SELECT id, fault, arg0, quote(arg1), arg2, arg3, arg4 FROM events ORDER BY id",
+	      "1|0|7|''|2.5|4096|-3\n"
+	      "2|31|NULL|NULL|NULL|NULL|NULL\n"
+	      "3|2|8|NULL|0.0|0|4\n"
+	      "4|24|9|'x'|2.5|NULL|NULL\n");
+	check(db, "SELECT event_id, fault, n, quote(s), d, p, i FROM f_all ORDER BY event_id",
+	      "1|0|7|''|2.5|4096|-3\n"
+	      "2|31|NULL|NULL|NULL|NULL|NULL\n"
+	      "3|2|8|NULL|0.0|0|4\n"
+	      "4|24|9|'x'|2.5|NULL|NULL\n");
+	/* the empty strings are the one that was read */
+	check(db, "SELECT count(*) FROM f_all WHERE s = ''", "1\n");
+	sqlite3_close(db);
+	fx_fini(&fx);
+}
