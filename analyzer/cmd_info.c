@@ -178,14 +178,15 @@ static void print_text(FILE *f, const char *path, struct tt_tape_reader *r,
 		"ARGUMENTS");
 	for (uint32_t id = 0; id < tt_tape_reader__probe_cnt(r); id++) {
 		const struct tt_probe_desc *p = tt_tape_reader__probe(r, id);
-		char label[256];
+		char *label;
 
 		if (!p)
 			continue;
-		snprintf(label, sizeof(label), "%s:%s", p->provider ? p->provider : "?",
-			 p->name ? p->name : "?");
+		/* "go:F" and "go:F:return" for a Go function's entries and returns, as replay says */
+		label = tt_probe_label(p->provider, p->name, p->type);
 		fprintf(f, "  %5u  ", id);
-		bare(f, label, 40);
+		bare(f, label ? label : "?", 40);
+		free(label);
 		fprintf(f, " %12llu %10llu ",
 			(unsigned long long)(id < c->probe_cap ? c->probe_events[id] : 0),
 			(unsigned long long)(id < c->probe_cap ? c->probe_lost[id] : 0));

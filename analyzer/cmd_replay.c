@@ -45,6 +45,7 @@ static const char help[] =
 	"  -h, --help          this help\n"
 	"\n"
 	"Text: one line per event: TIME PID/TID [CPU] PROVIDER:NAME [goid=G] NAME=VALUE...\n"
+	"(a Go function's returns are PROVIDER:NAME:return).\n"
 	"Argument names come from the probe (arg0, arg1... when unnamed); strings are quoted\n"
 	"with C escapes and followed by ... when truncated; <fault> marks an argument that\n"
 	"could not be read; pointers are hex; floats are floats.\n"
@@ -171,13 +172,10 @@ static int build_view(struct replay *rp, struct view *v, uint32_t id)
 	int json = rp->fmt != FMT_TEXT, err = -ENOMEM;
 
 	/* A Go function's entry and return are two probes of one name: the label tells them apart. */
-	const char *suffix = d && d->type == TT_PROBE_GO_RETURN ? ":return" : "";
-
-	full_len = strlen(provider) + 1 + strlen(name) + strlen(suffix);
-	full = malloc(full_len + 1);
+	full = tt_probe_label(provider, name, d ? d->type : 0);
 	if (!full)
 		goto cleanup;
-	snprintf(full, full_len + 1, "%s:%s%s", provider, name, suffix);
+	full_len = strlen(full);
 	v->state = 1;
 	for (int i = 0; i < rp->glob_cnt; i++) {
 		v->state = -1;

@@ -330,18 +330,21 @@ static int name_taken(struct loader *l, const char *name)
 	return taken;
 }
 
-/* A free object name built from prefix + ident(a) [+ "_" + ident(b)], suffixed _2, _3... */
+/*
+ * A free object name built from prefix + ident(a) [+ "_" + ident(b)] + suffix, then suffixed
+ * _2, _3...
+ */
 static void unique_name(struct loader *l, const char *prefix, const char *a, const char *b,
-			char *buf, size_t sz)
+			const char *suffix, char *buf, size_t sz)
 {
 	char ia[128], ib[128], base[300];
 
 	tt_db_ident(a, ia, sizeof(ia));
 	if (b) {
 		tt_db_ident(b, ib, sizeof(ib));
-		snprintf(base, sizeof(base), "%s%s_%s", prefix, ia, ib);
+		snprintf(base, sizeof(base), "%s%s_%s%s", prefix, ia, ib, suffix);
 	} else {
-		snprintf(base, sizeof(base), "%s%s", prefix, ia);
+		snprintf(base, sizeof(base), "%s%s%s", prefix, ia, suffix);
 	}
 	snprintf(buf, sz, "%s", base);
 	for (int i = 2; name_taken(l, buf); i++)
@@ -1763,7 +1766,21 @@ static int insert_threads(struct loader *l)
 	return err;
 }
 
-/* One view per probe name, named <provider>_<name>, over all probes of that name. */
+/*
+ * Do probes g and h share a view: the same provider and name, and both a Go function's returns
+ * or both not (a Go function's entry and return probes share a name, not their columns).
+ */
+static int same_view(const struct gprobe *g, const struct gprobe *h)
+{
+	return !h->tp && !strcmp(h->provider, g->provider) && !strcmp(h->name, g->name) &&
+	       (h->type == TT_PROBE_GO_RETURN) == (g->type == TT_PROBE_GO_RETURN);
+}
+
+/*
+ * One view per probe name, named <provider>_<name>, over all probes of that name; a Go
+ * function's returns (its results) have their own, <provider>_<name>__return, beside the one of
+ * its entries (its arguments).
+ */
 static int create_views(struct loader *l)
 {
 	struct tt_buf sql = {0}, ids = {0};
@@ -1798,14 +1815,15 @@ static int create_views(struct loader *l)
 		for (size_t j = i; j < l->probe_cnt; j++) {
 			const struct gprobe *h = &l->probes[j];
 
-			if (done[j] || h->tp || strcmp(h->provider, g->provider) || strcmp(h->name, g->name))
+			if (done[j] || !same_view(g, h))
 				continue;
 			if (tt_buf_printf(&ids, "%s%zu", ids.len ? "," : "", j + 1))
 				goto cleanup;
 		}
 		if (tt_buf_append(&ids, "", 1))
 			goto cleanup;
-		unique_name(l, "", g->provider, g->name, name, sizeof(name));
+		unique_name(l, "", g->provider, g->name, g->type == TT_PROBE_GO_RETURN ? "__return" : "",
+			    name, sizeof(name));
 		sql.len = 0;
 		if (tt_buf_printf(&sql, "CREATE VIEW %s AS SELECT e.id AS event_id, e.ts, e.ts + t.wall_offset_ns AS "
 				  "ts_wall, e.tape, e.pid, e.tid, e.cpu, e.goid, e.fault, e.truncated", name))
@@ -1828,7 +1846,7 @@ static int create_views(struct loader *l)
 		for (size_t j = i; j < l->probe_cnt; j++) {
 			const struct gprobe *h = &l->probes[j];
 
-			if (done[j] || h->tp || strcmp(h->provider, g->provider) || strcmp(h->name, g->name))
+			if (done[j] || !same_view(g, h))
 				continue;
 			done[j] = 1;
 			sqlite3_bind_text(up, 1, name, -1, SQLITE_TRANSIENT);

@@ -231,3 +231,13 @@ const char *tt_arg_name(const struct tt_probe_desc *d, int i, char buf[16])
 	return buf;
 }
 
+
+char *tt_probe_label(const char *provider, const char *name, unsigned type)
+{
+	const char *suffix = type == TT_PROBE_GO_RETURN ? ":return" : "";
+	char *s;
+
+	if (asprintf(&s, "%s:%s%s", provider ? provider : "?", name ? name : "?", suffix) < 0)
+		return NULL;
+	return s;
+}

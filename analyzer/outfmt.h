@@ -54,5 +54,13 @@ char *tt_bare_dup(const char *s);
 /* The name of argument i of probe d: its declared name, or "argI" when unnamed or repeated. */
 const char *tt_arg_name(const struct tt_probe_desc *d, int i, char buf[16]);
 
+/*
+ * A probe's label as info, replay and report print it and as their PROBE globs match it:
+ * "provider:name", and "provider:name:return" for the returns of a Go function
+ * (TT_PROBE_GO_RETURN), whose entry probe has the same provider and name. NULL provider or name
+ * reads "?". Returns a malloc'd string, NULL when out of memory.
+ */
+char *tt_probe_label(const char *provider, const char *name, unsigned type);
+
 
 #endif /* TT_OUTFMT_H */

@@ -32,7 +32,7 @@ static const uint64_t pct_micro[TT_RPT_PCTS] = {50000000, 90000000, 99000000, 99
 
 /* What the report knows of each probe, by probes.id. */
 struct pdesc {
-	char *label; /* "provider:name" */
+	char *label; /* "provider:name" (tt_probe_label(): ":return" after a Go function's returns) */
 	char *provider, *name;
 	uint8_t argc;
 	char *arg_names[TT_MAX_ARGS]; /* probe_args.column_name */
@@ -237,7 +237,9 @@ static int load_probes(struct ctx *c)
 		p = &c->probes[id];
 		p->provider = xstrdup((const char *)sqlite3_column_text(st, 1));
 		p->name = xstrdup((const char *)sqlite3_column_text(st, 2));
-		p->label = xasprintf("%s:%s", sqlite3_column_text(st, 1), sqlite3_column_text(st, 2));
+		p->label = tt_probe_label((const char *)sqlite3_column_text(st, 1),
+					  (const char *)sqlite3_column_text(st, 2),
+					  (unsigned)TT_MAX(tt_probe_type_parse((const char *)sqlite3_column_text(st, 4)), 0));
 		p->argc = (uint8_t)TT_MIN(sqlite3_column_int(st, 3), TT_MAX_ARGS);
 		p->span_probe = is_span_probe_name(p->name, (const char *)sqlite3_column_text(st, 4));
 		if (!p->provider || !p->name || !p->label)
@@ -1065,7 +1067,8 @@ static int load_probe_stats(struct ctx *c)
 		memset(q, 0, sizeof(*q));
 		q->provider = xstrdup(p->provider);
 		q->name = xstrdup(p->name);
-		if (!q->provider || !q->name) {
+		q->label = xstrdup(p->label);
+		if (!q->provider || !q->name || !q->label) {
 			err = -ENOMEM;
 			break;
 		}
@@ -1493,6 +1496,7 @@ void tt_report__free(struct tt_report *r)
 	for (size_t i = 0; i < r->probe_cnt; i++) {
 		free(r->probes[i].provider);
 		free(r->probes[i].name);
+		free(r->probes[i].label);
 		free(r->probes[i].arg);
 	}
 	free(r->probes);
@@ -1676,7 +1680,7 @@ static int text_report(const struct tt_report *r, const struct tt_report_opts *o
 	for (size_t i = 0; i < r->group_cnt; i++)
 		w = TT_MAX(w, (int)strlen(group_label(&r->groups[i], o, lbl, sizeof(lbl))));
 	for (size_t i = 0; i < r->probe_cnt; i++)
-		w = TT_MAX(w, (int)(strlen(r->probes[i].provider) + 1 + strlen(r->probes[i].name)));
+		w = TT_MAX(w, (int)strlen(r->probes[i].label));
 	w = TT_MIN(w, 60);
 
 	fprintf(f, "\nSpans%s\n", o->by ? " by argument" : "");
@@ -1714,8 +1718,7 @@ static int text_report(const struct tt_report *r, const struct tt_report_opts *o
 	for (size_t i = 0; i < r->probe_cnt; i++) {
 		const struct tt_rpt_probe *p = &r->probes[i];
 
-		snprintf(lbl, sizeof(lbl), "%s:%s", p->provider, p->name);
-		fprintf(f, "  %-*s %10s %9s %6" PRIu64, w, lbl, tt_rpt_count(a, sizeof(a), p->count, raw),
+		fprintf(f, "  %-*s %10s %9s %6" PRIu64, w, p->label, tt_rpt_count(a, sizeof(a), p->count, raw),
 			tt_rpt_rate(b, sizeof(b), p->rate, raw), p->lost);
 		if (p->arg && p->arg_n) {
 			fprintf(f, "  %-10s %9s", p->arg, tt_rpt_num(a, sizeof(a), p->min, p->arg_is_real));
@@ -1738,7 +1741,7 @@ static int text_report(const struct tt_report *r, const struct tt_report_opts *o
 
 		if (!p->arg || !p->arg_n)
 			continue;
-		fprintf(f, "\n%s:%s: %s values of %s\n", p->provider, p->name,
+		fprintf(f, "\n%s: %s values of %s\n", p->label,
 			tt_rpt_count(a, sizeof(a), p->arg_n, raw), p->arg);
 		text_hist(f, p->hist, 0, raw);
 	}

@@ -73,6 +73,7 @@ struct tt_rpt_series {
  */
 struct tt_rpt_probe {
 	char *provider, *name;
+	char *label;        /* "provider:name", "provider:name:return" for a Go function's returns */
 	char *arg;          /* the argument whose distribution is given, NULL when none */
 	int arg_is_real;
 	uint64_t count, lost;

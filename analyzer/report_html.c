@@ -427,9 +427,7 @@ int tt_report__html(const struct tt_report *r, const struct tt_report_opts *o, F
 		const struct tt_rpt_probe *p = &r->probes[i];
 
 		fputs("<tr><td class=\"l\">", f);
-		esc(f, p->provider);
-		fputc(':', f);
-		esc(f, p->name);
+		esc(f, p->label);
 		fprintf(f, "</td><td>%s</td><td>%s</td><td class=\"%s\">%" PRIu64 "</td><td class=\"l\">",
 			tt_rpt_count(a, sizeof(a), p->count, raw), tt_rpt_rate(b, sizeof(b), p->rate, raw),
 			p->lost ? "lost" : "", p->lost);

@@ -14,7 +14,10 @@
 --     argument (from the SDK's type note or the provider file; arg<i> when unknown; a name
 --     equal to one of the columns before gets the suffix _arg). probes.view names it, and
 --     probe_args.column_name the argument columns. The views of all probes of one name (in
---     several tapes) are one view.
+--     several tapes) are one view. A Go function has two probes of one name, its entry
+--     (kind 'go_entry': the arguments) and its returns ('go_return': the results, r0, r1, ...),
+--     and so two views: <provider>_<name> has one row per call, <provider>_<name>__return one
+--     per return (e.g. go_main_prepareAnswer and go_main_prepareAnswer__return; spans pairs them).
 --   * one TABLE per recorded kernel tracepoint, called tp_<category>_<name> (sanitised the same
 --     way): event_id (events.id), ts, tape, pid, tid, cpu, then one column per field of the
 --     tracepoint's format (common_* fields excepted): integers as INTEGER (signedness as the

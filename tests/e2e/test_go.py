@@ -6,7 +6,9 @@ go-1  The example web server (default build and -gcflags=all=-l): N requests wit
       name, year and status and the exact returned string, each return on the goroutine of
       its entry; main.checkSite's entries and returns pair by goroutine, with the 2 ms its
       helper goroutine sleeps inside every pair; runtime.newproc1 shows, symbolized, the N
-      helper goroutines checkSite started.
+      helper goroutines checkSite started. Loaded, the view go_main_prepareAnswer has N rows
+      (one per call, its arguments) and go_main_prepareAnswer__return N rows (its result);
+      info and report name the entry go:F and the return go:F:return.
 go-2  A recursive function 10,000 levels deep, called 100,000 times in all while its stack
       grows: exactly 100,000 entries and returns, the program's own result, no crash.
 go-3  A stripped binary (-ldflags='-s -w'): functions are still found by name (pclntab).
@@ -22,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, SOURCE_DIR, TRACETAPE, need_bpf, run, tape_events, tt
+from conftest import FIXTURES, SOURCE_DIR, TRACETAPE, db_rows, need_bpf, run, tape_events, tt
 
 GO = Path("/usr/lib/go-1.19/bin/go")
 
@@ -115,6 +117,24 @@ def test_server_arguments_results_goroutines(gobuild, tmp_path, flags):
                       if e["probe"] == "go:runtime.newproc1")
     assert created[("main.checkSite.func1", "main.checkSite")] == n
     assert created[("main.main.func1", "main.main")] == 1
+    # the database: one view of the calls (arguments), one of the returns (results)
+    db = tmp_path / "go.db"
+    r = tt("load", "-q", "-o", db, tape)
+    assert r.returncode == 0, r.stderr
+    assert db_rows(db, "SELECT count(*) FROM go_main_prepareAnswer") == [(n,)]
+    assert db_rows(db, "SELECT count(*) FROM go_main_prepareAnswer__return") == [(n,)]
+    assert db_rows(db, "SELECT name, year, status FROM go_main_prepareAnswer ORDER BY ts") == [
+        (*people[k % len(people)], 200) for k in range(n)]
+    assert db_rows(db, "SELECT r0 FROM go_main_prepareAnswer__return ORDER BY ts") == [
+        (a,) for a in answers]
+    assert db_rows(db, "SELECT count(*), sum(r0 = 200) FROM go_main_checkSite__return") == [(n, n)]
+    assert db_rows(db, "SELECT count(*) FROM spans WHERE name = 'main.prepareAnswer'") == [(n,)]
+    # info and report tell the entry from the return
+    for cmd in (["info", tape], ["report", "--raw", db]):
+        r = tt(*cmd)
+        assert r.returncode == 0, r.stderr
+        for label in ("go:main.checkSite", "go:main.checkSite:return"):
+            assert re.search(rf"^ +(\d+  )?{re.escape(label)} +{n} ", r.stdout, re.M), (label, r.stdout)
 
 
 def test_deep_recursion_exact_counts(gobuild, tmp_path):

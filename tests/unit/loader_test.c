@@ -198,7 +198,7 @@ TT_TEST(loader, loads_every_table)
 	check(db, "SELECT name, kind, events, view FROM probes ORDER BY id",
 	      "req__begin|usdt|3|app_req__begin\nreq__end|usdt|1|app_req__end\n"
 	      "process__exit|builtin|1|tracetape_process__exit\nsys_enter|tracepoint|1|tp_raw_syscalls_sys_enter\n"
-	      "main.work|go_entry|2|main_main_work\nmain.work|go_return|2|main_main_work\n");
+	      "main.work|go_entry|2|main_main_work\nmain.work|go_return|2|main_main_work__return\n");
 	/* a view: named columns, wall-clock time from the clock anchor */
 	check(db, "SELECT event_id, ts, ts_wall, id FROM app_req__begin ORDER BY event_id",
 	      "1|100|1700000000000000000|1\n2|150|1700000000000000050|2\n10|400|1700000000000000300|3\n");
@@ -435,6 +435,75 @@ TT_TEST(loader, faulted_arguments_are_null)
 	      "4|24|9|'x'|2.5|NULL|NULL\n");
 	/* the empty strings are the one that was read */
 	check(db, "SELECT count(*) FROM f_all WHERE s = ''", "1\n");
+	sqlite3_close(db);
+	fx_fini(&fx);
+}
+
+/*
+ * A Go function's entries (arguments) and returns (results) are two views, go_<func> and
+ * go_<func>__return, each with its own columns: count(*) of the first is the number of calls.
+ * The probes of one function in two tapes share them.
+ */
+TT_TEST(loader, go_entries_and_returns_have_their_own_views)
+{
+	struct tt_probe_desc p[] = {
+		{.id = 0, .type = TT_PROBE_GO_ENTRY, .argc = 2, .kinds = {TT_KIND_BYTES, TT_KIND_S64},
+		 .provider = "go", .name = "main.prepareAnswer", .arg_names = {"name", "year"}},
+		{.id = 1, .type = TT_PROBE_GO_RETURN, .argc = 1, .kinds = {TT_KIND_BYTES},
+		 .provider = "go", .name = "main.prepareAnswer", .arg_names = {"r0"}},
+	};
+	static const char *const who[] = {"Ada", "Grace", "Ken"};
+	struct tt_load_opts lo;
+	struct fixture fx;
+	char second[160];
+	const char *tapes[2];
+	sqlite3 *db;
+
+	fx_init(&fx);
+	lo = (struct tt_load_opts){.out = &fx.out};
+	snprintf(second, sizeof(second), "%s/cut.tape", fx.dir); /* removed by fx_fini() */
+	tapes[0] = fx.tape;
+	tapes[1] = second;
+	for (int t = 0; t < 2; t++) {
+		struct tt_tape_writer *w = tt_tape_writer__open(tapes[t], NULL);
+
+		assert_non_null(w);
+		assert_int_equal(tt_tape_writer__add_meta(w, "host", t ? "h2" : "h1"), 0);
+		for (size_t i = 0; i < TT_ARRAY_SIZE(p); i++)
+			assert_int_equal(tt_tape_writer__add_probe(w, &p[i]), 0);
+		for (int k = 0; k < 3; k++) {
+			char answer[32];
+			struct tt_event e = {.ts_ns = 100 * (uint64_t)(k + 1), .probe_id = 0, .pid = 5,
+					     .tid = 5, .goid = 10 + (uint64_t)k, .argc = 2,
+					     .args = {0, 1900 + (uint64_t)k}};
+
+			e.strs[0] = (struct tt_bytes){(const uint8_t *)who[k], (uint32_t)strlen(who[k]), 0};
+			assert_int_equal(tt_tape_writer__append(w, &e), 0);
+			snprintf(answer, sizeof(answer), "hello %s", who[k]);
+			e = (struct tt_event){.ts_ns = 100 * (uint64_t)(k + 1) + 50, .probe_id = 1, .pid = 5,
+					      .tid = 5, .goid = 10 + (uint64_t)k, .argc = 1};
+			e.strs[0] = (struct tt_bytes){(const uint8_t *)answer, (uint32_t)strlen(answer), 0};
+			assert_int_equal(tt_tape_writer__append(w, &e), 0);
+		}
+		assert_int_equal(tt_tape_writer__close(w), 0);
+	}
+	assert_int_equal(tt_load(fx.db, tapes, 2, &lo, NULL), 0);
+	db = open_db(fx.db);
+	check(db, "SELECT id, kind, view FROM probes ORDER BY id",
+	      "1|go_entry|go_main_prepareAnswer\n2|go_return|go_main_prepareAnswer__return\n"
+	      "3|go_entry|go_main_prepareAnswer\n4|go_return|go_main_prepareAnswer__return\n");
+	check(db, "SELECT count(*) FROM go_main_prepareAnswer", "6\n");
+	check(db, "SELECT count(*) FROM go_main_prepareAnswer__return", "6\n");
+	check(db, "SELECT tape, goid, name, year FROM go_main_prepareAnswer ORDER BY tape, ts",
+	      "1|10|Ada|1900\n1|11|Grace|1901\n1|12|Ken|1902\n"
+	      "2|10|Ada|1900\n2|11|Grace|1901\n2|12|Ken|1902\n");
+	check(db, "SELECT tape, goid, r0 FROM go_main_prepareAnswer__return ORDER BY tape, ts",
+	      "1|10|hello Ada\n1|11|hello Grace\n1|12|hello Ken\n"
+	      "2|10|hello Ada\n2|11|hello Grace\n2|12|hello Ken\n");
+	/* each view has its own columns: no result under an argument's name */
+	check(db, "SELECT group_concat(name, ',') FROM pragma_table_info('go_main_prepareAnswer__return') "
+		  "WHERE cid >= 10", "r0\n");
+	check(db, "SELECT DISTINCT column_name FROM probe_args WHERE probe_id IN (2, 4)", "r0\n");
 	sqlite3_close(db);
 	fx_fini(&fx);
 }
