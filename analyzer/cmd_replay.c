@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "demangle.h"
 #include "outfmt.h"
 #include "tape_format.h"
 #include "tape_reader.h"
@@ -47,8 +48,9 @@ static const char help[] =
 	"Text: one line per event: TIME PID/TID [CPU] PROVIDER:NAME [goid=G] NAME=VALUE...\n"
 	"(a Go function's returns are PROVIDER:NAME:return).\n"
 	"Argument names come from the probe (arg0, arg1... when unnamed); strings are quoted\n"
-	"with C escapes and followed by ... when truncated; <fault> marks an argument that\n"
-	"could not be read; pointers are hex; floats are floats.\n"
+	"with C escapes and followed by ... when truncated; C++ mangled names (kind cxxname)\n"
+	"are shown demangled; <fault> marks an argument that could not be read; pointers are\n"
+	"hex; floats are floats.\n"
 	"JSON: {\"ts\":NS,\"pid\":P,\"tid\":T,\"cpu\":C,\"seq\":S,\"goid\":G,\"probe\":\"PROVIDER:NAME\",\n"
 	"\"args\":{NAME:VALUE,...},\"truncated\":[NAME...],\"faulted\":[NAME...]} (goid, truncated\n"
 	"and faulted only when present; a faulted value is null; pointers are \"0x...\" strings).\n"
@@ -98,6 +100,8 @@ struct replay {
 	int chrome_first;
 	uint64_t pace_base_ts, pace_base_mono;
 	int paced;
+	struct tt_event dm_ev; /* the event being printed, its C++ names demangled into dm */
+	struct tt_buf dm;
 };
 
 /* A TIME for --from/--to: seconds with a fraction, or a number with a unit. */
@@ -326,6 +330,51 @@ static char *fmt_value(char *p, const struct tt_event *ev, const uint8_t *kinds,
 	default: /* signed, and unknown integers (the recorder sign-extends signed ones) */
 		return tt_fmt_i64(p, (int64_t)ev->args[a]);
 	}
+}
+
+/*
+ * ev with its cxxname arguments demangled (demangle.h): ev itself when it has none, else a copy
+ * in rp whose strings point into rp->dm, valid until the next call. Faulted names, and names cut
+ * at the string limit (a prefix would demangle wrong or not at all), are left as recorded.
+ */
+static const struct tt_event *demangle_event(struct replay *rp, const struct tt_event *ev, int *err)
+{
+	const uint8_t *kinds = tt_tape_reader__event_kinds(rp->r);
+	uint32_t off[TT_MAX_ARGS] = {0}, len[TT_MAX_ARGS] = {0};
+	uint16_t todo = 0;
+
+	*err = 0;
+	for (int a = 0; a < ev->argc; a++)
+		if (TT_KIND_CLASS(kinds[a]) == TT_CLASS_CXXNAME && ev->strs[a].len &&
+		    !(ev->fault_mask >> a & 1) && !(ev->strs[a].flags & (TT_STR_FAULT | TT_STR_TRUNCATED)))
+			todo |= (uint16_t)(1u << a);
+	if (!todo)
+		return ev;
+	rp->dm.len = 0;
+	for (int a = 0; a < ev->argc; a++) {
+		int demangled;
+		char *s;
+
+		if (!(todo >> a & 1))
+			continue;
+		s = tt_demangle((const char *)ev->strs[a].ptr, ev->strs[a].len, &demangled);
+		if (!s) {
+			*err = -ENOMEM;
+			return NULL;
+		}
+		off[a] = (uint32_t)rp->dm.len;
+		len[a] = demangled ? (uint32_t)strlen(s) : ev->strs[a].len;
+		*err = tt_buf_append(&rp->dm, demangled ? s : (const char *)ev->strs[a].ptr, len[a]);
+		free(s);
+		if (*err)
+			return NULL;
+	}
+	/* the pointers once the buffer has stopped moving */
+	rp->dm_ev = *ev;
+	for (int a = 0; a < ev->argc; a++)
+		if (todo >> a & 1)
+			rp->dm_ev.strs[a] = (struct tt_bytes){rp->dm.data + off[a], len[a], ev->strs[a].flags};
+	return &rp->dm_ev;
 }
 
 /* Room for one formatted event. */
@@ -774,6 +823,9 @@ int tt_cmd_replay(int argc, char **argv, struct tt_out *out)
 		/* paced: wait for the event's time, then show it at once */
 		if (rp.speed > 0)
 			pace(&rp, ev->ts_ns);
+		ev = demangle_event(&rp, ev, &err);
+		if (err)
+			goto cleanup;
 		need = event_bound(vw, ev);
 		if ((err = tt_buf_reserve(&rp.line, need)))
 			goto cleanup;
@@ -803,6 +855,7 @@ cleanup:
 	tt_tape_reader__free(rp.r);
 	views_free(&rp);
 	tt_buf_free(&rp.line);
+	tt_buf_free(&rp.dm);
 	free(rp.globs);
 	free(rp.pids);
 	return err;

@@ -35,6 +35,7 @@
 
 #include "builtin_providers.h"
 #include "db_schema.h"
+#include "demangle.h"
 #include "kernel.h"
 #include "loader.h"
 #include "tape_reader.h"
@@ -1251,14 +1252,30 @@ static int event_copy(struct loader *l, int *fill, const struct src *s, uint32_t
 	for (int i = 0; i < argc; i++) {
 		e->args[i] = ev->args[i];
 		if (TT_KIND_IS_STR(kinds[i])) {
+			const struct tt_bytes *str = &ev->strs[i];
+
 			e->str_off[i] = (uint32_t)b->strs.len;
-			e->str_len[i] = ev->strs[i].len;
-			e->str_flags[i] = (uint8_t)ev->strs[i].flags;
+			e->str_len[i] = str->len;
+			e->str_flags[i] = (uint8_t)str->flags;
 			/* a string's own fault flag counts as its bit of the mask (fault column) */
-			if (ev->strs[i].flags & TT_STR_FAULT)
+			if (str->flags & TT_STR_FAULT)
 				e->fault |= (uint16_t)(1u << i);
-			if (tt_buf_append(&b->strs, ev->strs[i].ptr, ev->strs[i].len))
+			if (TT_KIND_CLASS(kinds[i]) == TT_CLASS_CXXNAME && !(e->fault >> i & 1) &&
+			    !(str->flags & TT_STR_TRUNCATED)) {
+				/* stored demangled; a name cut at the string limit stays as recorded */
+				int demangled;
+				char *dm = tt_demangle((const char *)str->ptr, str->len, &demangled);
+				size_t n = dm && demangled ? strlen(dm) : str->len;
+				int err = !dm || n > UINT32_MAX ? -ENOMEM
+					  : tt_buf_append(&b->strs, demangled ? dm : (const char *)str->ptr, n);
+
+				free(dm);
+				if (err)
+					return err;
+				e->str_len[i] = (uint32_t)n;
+			} else if (tt_buf_append(&b->strs, str->ptr, str->len)) {
 				return -ENOMEM;
+			}
 		}
 	}
 	if (++b->n == EV_BATCH)

@@ -1041,6 +1041,53 @@ static int resolve_values(struct ctx *c)
 	return 0;
 }
 
+/*
+ * q's names: the values of p's first cxxname argument by count (struct tt_rpt_probe). They are
+ * what a report can say of instants such as libstdc++'s throw and catch, which no span shows.
+ */
+static int load_probe_names(struct ctx *c, int64_t id, const struct pdesc *p, struct tt_rpt_probe *q)
+{
+	sqlite3_stmt *st = NULL;
+	char sql[200];
+	int a, err, rc;
+
+	for (a = 0; a < p->argc && !(p->kinds[a] && !strcmp(p->kinds[a], "cxxname")); a++)
+		;
+	if (a == p->argc)
+		return 0;
+	q->names_arg = p->arg_names[a] ? xstrdup(p->arg_names[a]) : xasprintf("arg%d", a);
+	if (!q->names_arg)
+		return -ENOMEM;
+	snprintf(sql, sizeof(sql), "SELECT CASE WHEN fault >> %d & 1 THEN '<fault>' ELSE arg%d END "
+		 "AS v, count(*) FROM events WHERE probe_id = ? GROUP BY v ORDER BY 2 DESC, v", a, a);
+	err = prep(c, sql, &st);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(st, 0);
+		uint64_t n = (uint64_t)sqlite3_column_int64(st, 1);
+
+		if (q->name_cnt == c->o->top) {
+			q->names_other += n;
+			continue;
+		}
+		err = tt_grow((void **)&q->names, &(size_t){q->name_cnt}, q->name_cnt + 1, sizeof(*q->names));
+		if (err)
+			break;
+		q->names[q->name_cnt].value = xstrdup(v ? v : "");
+		q->names[q->name_cnt].count = n;
+		if (!q->names[q->name_cnt++].value) {
+			err = -ENOMEM;
+			break;
+		}
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = sql_err(c);
+	sqlite3_finalize(st);
+	return err;
+}
+
 static int load_probe_stats(struct ctx *c)
 {
 	struct tt_report *r = c->r;
@@ -1077,6 +1124,9 @@ static int load_probe_stats(struct ctx *c)
 		q->rate = rate_of(r, q->count);
 		if (!q->count)
 			continue;
+		err = load_probe_names(c, id, p, q);
+		if (err)
+			break;
 		arg = c->value_arg[id];
 		if (arg == VALUE_AUTO)
 			arg = p->span_probe ? VALUE_NONE : value_arg_of(p);
@@ -1497,6 +1547,10 @@ void tt_report__free(struct tt_report *r)
 		free(r->probes[i].provider);
 		free(r->probes[i].name);
 		free(r->probes[i].label);
+		free(r->probes[i].names_arg);
+		for (size_t k = 0; k < r->probes[i].name_cnt; k++)
+			free(r->probes[i].names[k].value);
+		free(r->probes[i].names);
 		free(r->probes[i].arg);
 	}
 	free(r->probes);
@@ -1744,6 +1798,24 @@ static int text_report(const struct tt_report *r, const struct tt_report_opts *o
 		fprintf(f, "\n%s: %s values of %s\n", p->label,
 			tt_rpt_count(a, sizeof(a), p->arg_n, raw), p->arg);
 		text_hist(f, p->hist, 0, raw);
+	}
+	for (size_t i = 0; i < r->probe_cnt; i++) {
+		const struct tt_rpt_probe *p = &r->probes[i];
+
+		if (!p->names_arg || !p->name_cnt)
+			continue;
+		fprintf(f, "\n%s: %s events by %s\n", p->label, tt_rpt_count(a, sizeof(a), p->count, raw),
+			p->names_arg);
+		for (size_t k = 0; k < p->name_cnt; k++) {
+			char *v = tt_bare_dup(p->names[k].value); /* no newline of a name breaks a line */
+
+			fprintf(f, "  %10s  %s\n", tt_rpt_count(a, sizeof(a), p->names[k].count, raw),
+				v ? v : p->names[k].value);
+			free(v);
+		}
+		if (p->names_other)
+			fprintf(f, "  %10s  (others; --top N shows more)\n",
+				tt_rpt_count(a, sizeof(a), p->names_other, raw));
 	}
 
 	fprintf(f, "\nSlowest spans\n");

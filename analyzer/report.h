@@ -81,6 +81,18 @@ struct tt_rpt_probe {
 	uint64_t arg_n;     /* events with a value of arg */
 	double min, max, pct[TT_RPT_PCTS];
 	uint64_t hist[TT_RPT_BUCKETS];
+	/*
+	 * The values of its first C++ name argument (kind cxxname, stored demangled: the type of
+	 * an exception that libstdc++'s throw and catch probes give), the most frequent first, at
+	 * most --top of them; a faulted one is "<fault>". names_arg NULL: no such argument.
+	 */
+	char *names_arg;
+	struct tt_rpt_name {
+		char *value;
+		uint64_t count;
+	} *names;
+	size_t name_cnt;
+	uint64_t names_other; /* events with a value beyond those listed */
 };
 
 /*

@@ -442,6 +442,30 @@ int tt_report__html(const struct tt_report *r, const struct tt_report_opts *o, F
 		}
 	}
 	fputs("</table>\n", f);
+	/* the values of C++ name arguments (exception types), the most frequent first */
+	for (size_t i = 0; i < r->probe_cnt; i++) {
+		const struct tt_rpt_probe *p = &r->probes[i];
+
+		if (!p->names_arg || !p->name_cnt)
+			continue;
+		fputs("<h3>", f);
+		esc(f, p->label);
+		fputs(" by ", f);
+		esc(f, p->names_arg);
+		fputs("</h3>\n<table><tr><th>events</th><th class=\"l\">", f);
+		esc(f, p->names_arg);
+		fputs("</th></tr>\n", f);
+		for (size_t k = 0; k < p->name_cnt; k++) {
+			fprintf(f, "<tr><td>%s</td><td class=\"l\">",
+				tt_rpt_count(a, sizeof(a), p->names[k].count, raw));
+			esc(f, p->names[k].value);
+			fputs("</td></tr>\n", f);
+		}
+		if (p->names_other)
+			fprintf(f, "<tr><td>%s</td><td class=\"l muted\">others</td></tr>\n",
+				tt_rpt_count(a, sizeof(a), p->names_other, raw));
+		fputs("</table>\n", f);
+	}
 
 	fputs("<h2>Losses</h2>\n", f);
 	if (!r->loss_windows) {

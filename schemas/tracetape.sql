@@ -36,6 +36,10 @@
 --     not fault in) is NULL, whatever its kind, in events.arg<i> and in the views; events.fault
 --     has its bit set (replay and report print it as <fault>). So `WHERE x = ''` finds the empty
 --     strings that were read, and `WHERE x IS NULL AND fault >> i & 1` the faults.
+--   * An argument of kind 'cxxname' (a C++ mangled name, such as the type of an exception that
+--     libstdc++'s throw, rethrow and catch probes give) is stored demangled, as libstdc++'s
+--     __cxa_demangle() gives it: 'std::out_of_range' for St12out_of_range. A name that does not
+--     demangle, or that was cut at the string limit (truncated), is stored as recorded.
 --   * tape columns refer to tapes.id: several tapes (hosts, rotated files) load into one database.
 --
 -- Functions registered by tracetape in every connection, and by the loadable extension
@@ -102,8 +106,9 @@ CREATE TABLE probe_args (
 	probe_id INTEGER NOT NULL,    -- probes.id
 	idx INTEGER NOT NULL,         -- 0..11: the argument is events.arg<idx>
 	name TEXT,                    -- from the type note or provider file; NULL when unknown
-	kind TEXT NOT NULL,           -- 'u8'..'u64', 's8'..'s64', 'i8'..'i64' (an integer of
-	                              -- unknown sign), 'f32', 'f64', 'ptr', 'str', 'bytes'
+	kind TEXT NOT NULL,           -- 'u8'..'u64', 's8'..'s64', 'any8'..'any64' (an integer of
+	                              -- unknown sign), 'f32', 'f64', 'ptr', 'str', 'bytes',
+	                              -- 'cxxname' (a C++ mangled name, stored demangled)
 	column_name TEXT NOT NULL,    -- the argument's column in the probe's view
 	PRIMARY KEY (probe_id, idx)
 ) WITHOUT ROWID;
@@ -122,11 +127,12 @@ CREATE TABLE events (
 	truncated INTEGER NOT NULL,   -- bit i set: string argument i was cut at the string limit
 	arg0, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11
 	                              -- the arguments, typed by the probe's kinds: INTEGER for
-	                              -- integers and pointers, REAL for floats, TEXT for strings;
-	                              -- NULL when it could not be read (fault) and past the probe's
-	                              -- argc. A tracepoint's record is decoded
-	                              -- into its tp_ table instead (arg0 is NULL there, or the raw
-	                              -- record as a BLOB when its format text is missing).
+	                              -- integers and pointers, REAL for floats, TEXT for strings
+	                              -- (C++ mangled names demangled); NULL when it could not be
+	                              -- read (fault) and past the probe's argc. A tracepoint's
+	                              -- record is decoded into its tp_ table instead (arg0 is NULL
+	                              -- there, or the raw record as a BLOB when its format text is
+	                              -- missing).
 );
 
 -- Loss is data: events that fired but could not be recorded.

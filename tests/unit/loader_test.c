@@ -507,3 +507,66 @@ TT_TEST(loader, go_entries_and_returns_have_their_own_views)
 	sqlite3_close(db);
 	fx_fini(&fx);
 }
+
+/*
+ * An argument of kind cxxname (a C++ mangled name) is stored demangled in events.argN and the
+ * view: type names, symbols, internal-linkage types; what does not demangle, and a name cut at
+ * the string limit, stay as recorded; a faulted one is NULL.
+ */
+TT_TEST(loader, cxxnames_are_stored_demangled)
+{
+	struct tt_probe_desc p = {.id = 0, .type = TT_PROBE_USDT, .argc = 3,
+				  .kinds = {TT_KIND_PTR, TT_KIND_CXXNAME, TT_KIND_CXXNAME},
+				  .provider = "libstdcxx", .name = "throw",
+				  .arg_names = {"obj", "type", "dest"}};
+	static const struct {
+		const char *type, *dest;
+		uint32_t flags;
+		uint16_t fault;
+	} ev[] = {
+		{"St12out_of_range", "_ZNSt12out_of_rangeD1Ev", 0, 0},
+		{"N5boost10wrapexceptISt13runtime_errorEE", "", 0, 0},
+		{"*N12_GLOBAL__N_13FooE", "_ZN3app6Server6handleERKNS_7RequestE", 0, 0},
+		{"not a name", "main", 0, 0},
+		{"St12out_of_ra", "_Z3fooi", TT_STR_TRUNCATED, 0},
+		{"", "_Z3fooi", TT_STR_FAULT, 0x2},
+	};
+	struct tt_load_opts lo;
+	struct fixture fx;
+	struct tt_tape_writer *w;
+	const char *tapes[1];
+	sqlite3 *db;
+
+	fx_init(&fx);
+	lo = (struct tt_load_opts){.out = &fx.out};
+	w = tt_tape_writer__open(fx.tape, NULL);
+	assert_non_null(w);
+	assert_int_equal(tt_tape_writer__add_probe(w, &p), 0);
+	for (size_t i = 0; i < TT_ARRAY_SIZE(ev); i++) {
+		struct tt_event e = {.ts_ns = 100 + i, .pid = 1, .tid = 1, .argc = 3,
+				     .args = {0x5000 + i}, .fault_mask = ev[i].fault};
+
+		e.strs[1] = (struct tt_bytes){(const uint8_t *)ev[i].type, (uint32_t)strlen(ev[i].type),
+					      ev[i].flags};
+		e.strs[2] = (struct tt_bytes){(const uint8_t *)ev[i].dest, (uint32_t)strlen(ev[i].dest), 0};
+		assert_int_equal(tt_tape_writer__append(w, &e), 0);
+	}
+	assert_int_equal(tt_tape_writer__close(w), 0);
+	tapes[0] = fx.tape;
+	assert_int_equal(tt_load(fx.db, tapes, 1, &lo, NULL), 0);
+	db = open_db(fx.db);
+	check(db, "SELECT id, fault, truncated, arg1, quote(arg2) FROM events ORDER BY id",
+	      "1|0|0|std::out_of_range|'std::out_of_range::~out_of_range()'\n"
+	      "2|0|0|boost::wrapexcept<std::runtime_error>|''\n"
+	      "3|0|0|(anonymous namespace)::Foo|'app::Server::handle(app::Request const&)'\n"
+	      "4|0|0|not a name|'main'\n"
+	      "5|0|2|St12out_of_ra|'foo(int)'\n"
+	      "6|2|0|NULL|'foo(int)'\n");
+	check(db, "SELECT type, count(*) FROM libstdcxx_throw GROUP BY type ORDER BY type",
+	      "NULL|1\n(anonymous namespace)::Foo|1\nSt12out_of_ra|1\nboost::wrapexcept<std::runtime_error>|1\n"
+	      "not a name|1\nstd::out_of_range|1\n");
+	check(db, "SELECT idx, name, kind FROM probe_args ORDER BY idx",
+	      "0|obj|ptr\n1|type|cxxname\n2|dest|cxxname\n");
+	sqlite3_close(db);
+	fx_fini(&fx);
+}
