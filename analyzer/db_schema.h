@@ -15,7 +15,7 @@
 #include "tt_out.h"
 
 /* The version of schemas/tracetape.sql, stored as meta 'schema_version'. */
-#define TT_DB_SCHEMA_VERSION 1
+#define TT_DB_SCHEMA_VERSION 2
 
 /*
  * The schema's statements: the tables and views created before loading, and the indexes built

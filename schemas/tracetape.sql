@@ -1,6 +1,8 @@
 -- SPDX-License-Identifier: MIT
 --
--- The tracetape SQLite schema, version 1 (meta key 'schema_version').
+-- The tracetape SQLite schema, version 2 (meta key 'schema_version'). Version 2: an argument that
+-- could not be read is NULL (it was 0 or ''); a Go function's returns have their own view
+-- (<provider>_<name>__return); arguments of kind 'cxxname' are stored demangled.
 --
 -- `tracetape load` writes a database with these tables; anyone may read it with the sqlite3 shell
 -- or any SQLite library, without tracetape. This file is the contract: it is embedded into the
