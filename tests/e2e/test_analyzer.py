@@ -21,6 +21,11 @@ an-9  --span NAME=START,END,key=ARG pairs two probes by a string argument, for l
 an-10 report: a probe's value statistics are those of the argument named like a quantity (or of
       its one number when the probe's name is one), else of a float, never of an id, a pointer
       or a string; --value PROBE=ARG chooses, 'none' hides; bad --value: exit 2, exact message.
+an-11 what a value is: a faulted argument of any kind is NULL in events and views (the empty
+      strings that were read stay ''), <fault> in replay and report; C++ mangled names (kind
+      cxxname) demangled in replay (text, JSON, Chrome), report (counted by value) and the
+      database, kept as recorded when cut or not a name; a Go function's entries and returns in
+      two views, and told apart by info, replay and report.
 """
 import json
 import random
@@ -510,3 +515,104 @@ def test_report_value_argument(tmp_path):
         assert (r.returncode, r.stderr) == (2, f"tracetape report: error: {msg}\n"), args
     r = tt("report", "--value", "app:send", tape)
     assert r.returncode == 2 and "--value 'app:send': expected PROBE=ARG" in r.stderr
+
+
+def test_faults_cxxnames_and_go_returns(tmp_path):
+    lines = ["probe 0 libstdcxx throw ptr:obj cxxname:tinfo",
+             "probe 1 go main.prepareAnswer type=go_entry str:name s64:year",
+             "probe 2 go main.prepareAnswer type=go_return str:r0",
+             "probe 3 app state str:name u32:code"]
+    throws = ['"St12out_of_range"', '"St12out_of_range"', '"N5boost10wrapexceptISt13runtime_errorEE"',
+              '"_ZN3app5Error4makeEv"', "!", '"St12out_of_ra"~', '"not mangled"']
+    for i, t in enumerate(throws):
+        lines.append(f"event {1000 + i} 0 1 1 0 {0x100 + i} {t}")
+    calls = [('"Ada"', 1815), ("!", 1906), ('"Ken"', "!")]
+    for i, (name, year) in enumerate(calls):
+        t = 2000 + 100 * i
+        lines.append(f"event {t} 1 1 2 1 goid={7 + i} {name} {year}")
+        lines.append(f"event {t + 10 * (i + 1)} 1 1 2 2 goid={7 + i} " + ('!' if i == 2 else f'"r{i}"'))
+    states = [('""', 1), ("!", 2), ('""', "!"), ("!", "!"), ('"up"', 5)]
+    for i, (name, code) in enumerate(states):
+        lines.append(f"event {3000 + i} 2 1 3 3 {name} {code}")
+    tape, db = tmp_path / "x.tape", tmp_path / "x.db"
+    mktape("\n".join(lines) + "\n", tape)
+    r = tt("load", "-q", "-o", db, tape)
+    assert r.returncode == 0, r.stderr
+
+    # faults are NULL, the fault bits stay, '' is an empty string that was read
+    assert db_rows(db, "SELECT fault, name, code FROM app_state ORDER BY event_id") == [
+        (0, "", 1), (1, None, 2), (2, "", None), (3, None, None), (0, "up", 5)]
+    assert db_rows(db, "SELECT count(*) FROM app_state WHERE name = ''") == [(2,)]
+    assert db_rows(db, "SELECT count(*) FROM events WHERE fault != 0 AND arg0 IS NOT NULL "
+                       "AND fault & 1") == [(0,)]
+    # C++ names demangled; cut ones and non-names as recorded
+    assert db_rows(db, "SELECT tinfo, count(*) FROM libstdcxx_throw GROUP BY tinfo ORDER BY min(event_id)") == [
+        ("std::out_of_range", 2), ("boost::wrapexcept<std::runtime_error>", 1), ("app::Error::make()", 1),
+        (None, 1), ("St12out_of_ra", 1), ("not mangled", 1)]
+    assert db_rows(db, "SELECT kind FROM probe_args WHERE name = 'tinfo'") == [("cxxname",)]
+    # a Go function: one view of its calls, one of its returns
+    assert db_rows(db, "SELECT count(*) FROM go_main_prepareAnswer") == [(3,)]
+    assert db_rows(db, "SELECT goid, name, year FROM go_main_prepareAnswer ORDER BY ts") == [
+        (7, "Ada", 1815), (8, None, 1906), (9, "Ken", None)]
+    assert db_rows(db, "SELECT goid, r0 FROM go_main_prepareAnswer__return ORDER BY ts") == [
+        (7, "r0"), (8, "r1"), (9, None)]
+    assert db_rows(db, "SELECT kind, view FROM probes WHERE provider = 'go' ORDER BY id") == [
+        ("go_entry", "go_main_prepareAnswer"), ("go_return", "go_main_prepareAnswer__return")]
+
+    r = tt("replay", tape)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.splitlines()
+    assert [line.split(" [000] ")[1] for line in out[:7]] == [
+        'libstdcxx:throw obj=0x100 tinfo="std::out_of_range"',
+        'libstdcxx:throw obj=0x101 tinfo="std::out_of_range"',
+        'libstdcxx:throw obj=0x102 tinfo="boost::wrapexcept<std::runtime_error>"',
+        'libstdcxx:throw obj=0x103 tinfo="app::Error::make()"',
+        "libstdcxx:throw obj=0x104 tinfo=<fault>",
+        'libstdcxx:throw obj=0x105 tinfo="St12out_of_ra"...',
+        'libstdcxx:throw obj=0x106 tinfo="not mangled"']
+    assert [line.split(" [001] ")[1] for line in out[7:13]] == [
+        'go:main.prepareAnswer goid=7 name="Ada" year=1815', 'go:main.prepareAnswer:return goid=7 r0="r0"',
+        "go:main.prepareAnswer goid=8 name=<fault> year=1906", 'go:main.prepareAnswer:return goid=8 r0="r1"',
+        'go:main.prepareAnswer goid=9 name="Ken" year=<fault>', "go:main.prepareAnswer:return goid=9 r0=<fault>"]
+    js = [json.loads(line) for line in tt("replay", "--format", "json", tape).stdout.splitlines()]
+    assert [e["args"]["tinfo"] for e in js[:7]] == [
+        "std::out_of_range", "std::out_of_range", "boost::wrapexcept<std::runtime_error>",
+        "app::Error::make()", None, "St12out_of_ra", "not mangled"]
+    chrome = json.loads(tt("replay", "--format", "chrome", tape).stdout)["traceEvents"]
+    assert [e["args"]["tinfo"] for e in chrome if e.get("name") == "libstdcxx:throw"][:3] == [
+        "std::out_of_range", "std::out_of_range", "boost::wrapexcept<std::runtime_error>"]
+
+    r = tt("info", tape)
+    assert r.returncode == 0, r.stderr
+    assert re.search(r"\n +1  go:main.prepareAnswer +3 +0  str name, s64 year\n", r.stdout)
+    assert re.search(r"\n +2  go:main.prepareAnswer:return +3 +0  str r0\n", r.stdout)
+
+    r = tt("report", "--raw", db)
+    assert r.returncode == 0, r.stderr
+    probes = report_table(r.stdout, "Probes")
+    assert probes["go:main.prepareAnswer"][0] == probes["go:main.prepareAnswer:return"][0] == "3"
+    assert probes["libstdcxx:throw"][0] == "7"
+    # the exception types, demangled, the most frequent first
+    assert r.stdout.split("libstdcxx:throw: 7 events by tinfo\n")[1].split("\n\n")[0] == (
+        "           2  std::out_of_range\n"
+        "           1  <fault>\n"
+        "           1  St12out_of_ra\n"
+        "           1  app::Error::make()\n"
+        "           1  boost::wrapexcept<std::runtime_error>\n"
+        "           1  not mangled")
+    top = tt("report", "--raw", "--top", "2", db).stdout
+    assert top.split("libstdcxx:throw: 7 events by tinfo\n")[1].split("\n\n")[0] == (
+        "           2  std::out_of_range\n"
+        "           1  <fault>\n"
+        "           4  (others; --top N shows more)")
+    slow = r.stdout.split("Slowest spans\n")[1].split("\n\n")[0].splitlines()
+    assert [line.split("tid 2  ")[1] for line in slow] == [
+        'name="Ken" year=<fault> | r0=<fault>', 'name=<fault> year=1906 | r0="r1"',
+        'name="Ada" year=1815 | r0="r0"']
+    r = tt("report", "--raw", "--by", "name", db)
+    assert r.returncode == 0, r.stderr
+    assert set(report_table(r.stdout, "Spans by argument")) == {
+        "go:main.prepareAnswer"}  # the label column is "NAME name=VALUE": its first word
+    by = r.stdout.split("Spans by argument\n")[1].split("\n\n")[0]
+    for value in ('name=Ada ', 'name=<fault> ', 'name=Ken '):
+        assert value in by
