@@ -4,6 +4,8 @@
 #   make          build build/tracetape
 #   make demo     record the bundled example and print its latency report
 #   make test     build, then run every test (unit + e2e), then the unit suite under ASan+UBSan
+#   make test-kernels  build, then run check and the e2e tests marked `kernels` inside Debian's
+#                 6.1, 6.12 and 5.10 kernels under qemu (tests/vm/, cache in /var/cache/tracetape-vm)
 #   make bench    run the benchmarks and write bench/RESULTS.md
 #   make fuzz     build the libFuzzer targets (build-fuzz/)
 
@@ -12,7 +14,7 @@ ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 MESON_TEST_OPTS ?=
 
-.PHONY: all build deps demo test test-unit test-asan bench fuzz clean
+.PHONY: all build deps demo test test-unit test-asan test-kernels bench fuzz clean
 
 all: build
 
@@ -26,10 +28,24 @@ demo:
 	@$(MAKE) --no-print-directory build
 	@scripts/demo.sh $(BUILD)
 
+# The e2e suite runs whatever configured $(BUILD) before: `make demo` or `make` may have
+# configured it before pytest was installed, and meson decides at configure time whether the e2e
+# suite exists (tests/meson.build). So the suite is required here (e2e=enabled: without pytest,
+# configuring fails and says why), $(BUILD) is reconfigured when it was set up otherwise, and the
+# summary fails when no e2e test ran. It prints how many tests ran: meson's, cmocka's, pytest's.
+E2E_OPTION = meson introspect $(BUILD) --buildoptions | /usr/bin/python3 -c \
+	'import json, sys; print([o["value"] for o in json.load(sys.stdin) if o["name"] == "e2e"][0])'
+
 test:
 	@scripts/deps.sh test
+	@if [ ! -f $(BUILD)/build.ninja ]; then meson setup $(BUILD) -De2e=enabled; \
+	elif [ "$$($(E2E_OPTION))" != enabled ]; then \
+		echo "make test: $(BUILD)/ was configured with e2e=$$($(E2E_OPTION)): reconfiguring with e2e=enabled"; \
+		meson configure $(BUILD) -De2e=enabled; fi
 	@$(MAKE) --no-print-directory build
-	meson test -C $(BUILD) --print-errorlogs $(MESON_TEST_OPTS)
+	@rc=0; meson test -C $(BUILD) --print-errorlogs $(MESON_TEST_OPTS) || rc=$$?; \
+	/usr/bin/python3 tests/summary.py $(BUILD) $(if $(MESON_TEST_OPTS),,--require e2e) || rc=1; \
+	exit $$rc
 	@$(MAKE) --no-print-directory test-asan
 
 # The unit suite again, built with AddressSanitizer and UndefinedBehaviorSanitizer.
@@ -37,8 +53,17 @@ test-asan:
 	@test -f $(ASAN_BUILD)/build.ninja || \
 		meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false -De2e=disabled
 	@ninja -C $(ASAN_BUILD)
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		meson test -C $(ASAN_BUILD) --suite unit --print-errorlogs
+	@rc=0; ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		meson test -C $(ASAN_BUILD) --suite unit --print-errorlogs || rc=$$?; \
+	/usr/bin/python3 tests/summary.py $(ASAN_BUILD) --require unit || rc=1; \
+	exit $$rc
+
+# Inside Debian 12's 6.1, Debian 13's 6.12 and Debian 11's 5.10 kernels, under qemu without KVM:
+# tracetape check and the e2e tests marked `kernels`; 5.10 must be refused (tests/vm/matrix.sh).
+test-kernels:
+	@scripts/deps.sh kernels
+	@$(MAKE) --no-print-directory build
+	tests/vm/matrix.sh $(BUILD)
 
 test-unit: build
 	meson test -C $(BUILD) --suite unit --print-errorlogs
