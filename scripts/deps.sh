@@ -1,7 +1,11 @@
 #!/bin/sh
 # Installs the Debian packages tracetape needs, and only those that are missing.
 #
-#   scripts/deps.sh [GROUP...]     GROUP: build (default), test, demo, bench, all
+#   scripts/deps.sh [GROUP...]     GROUP: build (default), test, kernels, demo, bench, all
+#
+# kernels: what `make test-kernels` needs to boot Debian's kernels under qemu (tests/vm/): the
+# emulator, a static busybox and cpio for the initramfs, zstd for zstd-compressed modules, and the
+# pytest that the guests run from the host's root filesystem. The test group includes it.
 #
 # Idempotent: a package already installed is left alone, and when nothing is missing the script
 # neither calls apt-get nor needs the network. Runs apt-get directly as root, through sudo otherwise.
@@ -12,6 +16,7 @@ build="meson ninja-build pkg-config gcc g++ clang llvm bpftool libbpf-dev libelf
 test="python3 python3-pytest bpftrace systemtap-sdt-dev valgrind zstd sqlite3 linux-perf
       libclang-rt-14-dev chromium php8.2-cli postgresql-15 postgresql-client-15 python3.11
       openjdk-17-jdk-headless golang-1.19-go binutils"
+kernels="qemu-system-x86 busybox-static cpio zstd python3 python3-pytest"
 demo=""
 bench="valgrind zstd linux-perf bpftrace systemtap-sdt-dev hyperfine"
 
@@ -20,11 +25,12 @@ want=""
 for group in "$@"; do
 	case "$group" in
 	build) want="$want $build" ;;
-	test) want="$want $build $test" ;;
+	test) want="$want $build $test $kernels" ;;
+	kernels) want="$want $build $kernels" ;;
 	demo) want="$want $build $demo" ;;
 	bench) want="$want $build $test $bench" ;;
-	all) want="$want $build $test $demo $bench" ;;
-	*) echo "deps.sh: unknown group '$group' (expected build, test, demo, bench or all)" >&2; exit 2 ;;
+	all) want="$want $build $test $kernels $demo $bench" ;;
+	*) echo "deps.sh: unknown group '$group' (expected build, test, kernels, demo, bench or all)" >&2; exit 2 ;;
 	esac
 done
 
