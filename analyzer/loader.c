@@ -1696,12 +1696,31 @@ cleanup:
 	return err;
 }
 
+/* *slot = a copy of s when s is given; -ENOMEM. */
+static int replace_str(char **slot, const char *s)
+{
+	char *c;
+
+	if (!s)
+		return 0;
+	c = strdup(s);
+	if (!c)
+		return -ENOMEM;
+	free(*slot);
+	*slot = c;
+	return 0;
+}
+
 static int insert_processes(struct loader *l)
 {
 	sqlite3_stmt *st = NULL;
 	int err = 0;
 
-	/* the tapes' process tables first: they carry exe and command line */
+	/*
+	 * The tapes' process tables first: they carry exe and command line. A process is described
+	 * again after an exec, so a later description replaces what an earlier one said: the row
+	 * shows the program the process ran last.
+	 */
 	for (size_t i = 0; i < l->src_cnt; i++) {
 		const struct tt_process *tp;
 
@@ -1710,13 +1729,10 @@ static int insert_processes(struct loader *l)
 
 			if (!p)
 				return -ENOMEM;
-			if (tp->ppid && p->ppid < 0)
+			if (tp->ppid)
 				p->ppid = tp->ppid;
-			if (tp->comm && !p->comm && !(p->comm = strdup(tp->comm)))
-				return -ENOMEM;
-			if (tp->exe && !p->exe && !(p->exe = strdup(tp->exe)))
-				return -ENOMEM;
-			if (tp->cmdline && !p->cmdline && !(p->cmdline = strdup(tp->cmdline)))
+			if (replace_str(&p->comm, tp->comm) || replace_str(&p->exe, tp->exe) ||
+			    replace_str(&p->cmdline, tp->cmdline))
 				return -ENOMEM;
 		}
 	}
