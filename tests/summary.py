@@ -12,6 +12,7 @@ configured without pytest would otherwise run the unit tests alone and look gree
 import argparse
 import json
 import re
+import subprocess
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -33,6 +34,14 @@ def cmocka_counts(out):
                    skipped=out.count("[  SKIPPED ]"))
 
 
+def suites_of(build):
+    """{test name: its first suite} from meson's own list of BUILD's tests."""
+    r = subprocess.run(["meson", "introspect", build, "--tests"], capture_output=True, text=True)
+    if r.returncode:
+        return {}
+    return {t["name"]: (t["suite"] or ["?"])[0].split(":")[-1] for t in json.loads(r.stdout)}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("build")
@@ -44,14 +53,19 @@ def main():
         return 1
     results = defaultdict(Counter)  # suite -> meson results
     inner = defaultdict(Counter)    # suite -> cmocka or pytest counts
+    suites = None
     for line in log.read_text().splitlines():
         t = json.loads(line)
-        # "project:suite / name"
-        suite = t["name"].split(" / ")[0].split(":")[-1]
+        # "project:suite / name", or "name" alone when the project has a single suite
+        if " / " in t["name"]:
+            suite = t["name"].split(" / ")[0].split(":")[-1]
+        else:
+            suites = suites if suites is not None else suites_of(args.build)
+            suite = suites.get(t["name"], "?")
         results[suite][t["result"]] += 1
         out = (t.get("stdout") or "") + (t.get("stderr") or "")
         inner[suite] += pytest_counts(out) if suite == "e2e" else cmocka_counts(out)
-    for suite in sorted(results):
+    for suite in results:  # in the order they ran
         r = results[suite]
         what = ", ".join(f"{n} {k.lower()}" for k, n in sorted(r.items()))
         if suite == "e2e":
