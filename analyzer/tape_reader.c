@@ -305,7 +305,7 @@ static int parse_probe(struct tt_tape_reader *r, const uint8_t *body, size_t bod
 	struct tt_tlv_iter it = {body, body + body_len};
 	struct tt_probe_desc d = {0}, *p;
 	const uint8_t *val;
-	uint64_t tag, id = UINT64_MAX, type = 0;
+	uint64_t tag, id = UINT64_MAX, type = 0, cxx = 0;
 	size_t len;
 	int k, err;
 
@@ -331,6 +331,7 @@ static int parse_probe(struct tt_tape_reader *r, const uint8_t *body, size_t bod
 			if (!d.arg_names[val[0]])
 				return -ENOMEM;
 			break;
+		case TT_PROBE_F_CXXNAMES: FIELD_UINT(cxx); break;
 		default:
 			break;
 		}
@@ -339,6 +340,9 @@ static int parse_probe(struct tt_tape_reader *r, const uint8_t *body, size_t bod
 		return k;
 	if (id >= TT_TAPE_PROBE_ID_MAX || type > UINT8_MAX)
 		return -TT_E_CORRUPT;
+	for (unsigned i = 0; i < d.argc; i++)
+		if (cxx >> i & 1 && d.kinds[i] == TT_KIND_STR)
+			d.kinds[i] = TT_KIND_CXXNAME;
 	if ((uint32_t)id < r->probe_cap && r->probes[id] && !r->probe_synth[id])
 		return 0; /* the first description of an id wins */
 	err = add_probe_desc(r, (uint32_t)id, &p);

@@ -440,8 +440,23 @@ int tt_tape_writer__add_probe(struct tt_tape_writer *w, const struct tt_probe_de
 	err = tt_tlv_put_uint(&w->rec, TT_PROBE_F_ID, p->id);
 	if (!err)
 		err = tt_tlv_put_uint(&w->rec, TT_PROBE_F_TYPE, p->type);
-	if (!err)
-		err = tt_tlv_put_bytes(&w->rec, TT_PROBE_F_KINDS, p->kinds, p->argc);
+	if (!err) {
+		/* A mangled name is a string column on disk, marked apart: a 1.0 reader skips the
+		 * mark and still reads the tape. */
+		uint8_t kinds[TT_MAX_ARGS];
+		uint64_t cxx = 0;
+
+		for (int i = 0; i < p->argc && i < TT_MAX_ARGS; i++) {
+			kinds[i] = p->kinds[i];
+			if (TT_KIND_CLASS(kinds[i]) == TT_CLASS_CXXNAME) {
+				kinds[i] = TT_KIND_STR;
+				cxx |= 1u << i;
+			}
+		}
+		err = tt_tlv_put_bytes(&w->rec, TT_PROBE_F_KINDS, kinds, p->argc);
+		if (!err && cxx)
+			err = tt_tlv_put_uint(&w->rec, TT_PROBE_F_CXXNAMES, cxx);
+	}
 	if (!err)
 		err = tt_tlv_put_str(&w->rec, TT_PROBE_F_PROVIDER, p->provider);
 	if (!err)

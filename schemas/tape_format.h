@@ -21,7 +21,7 @@
 #include "tt_util.h"
 
 #define TT_TAPE_VERSION_MAJOR 1
-#define TT_TAPE_VERSION_MINOR 0
+#define TT_TAPE_VERSION_MINOR 1
 
 /* File header: "\x89TTAPE\r\n". */
 #define TT_TAPE_MAGIC "\x89TTAPE\r\n"
@@ -79,6 +79,7 @@
 #define TT_PROBE_F_BUILD_ID 7
 #define TT_PROBE_F_ARG_SPECS 8
 #define TT_PROBE_F_ARG_NAME 9
+#define TT_PROBE_F_CXXNAMES 10 /* 1.1: bit i: string argument i is a C++ mangled name */
 
 #define TT_PROC_PID 1
 #define TT_PROC_PPID 2

@@ -219,7 +219,7 @@ def test_info_clean(demo):
     assert r.returncode == 0, r.stderr
     out = r.stdout
     assert "integrity:   closed cleanly\n" in out
-    assert "format:      1.0\n" in out
+    assert "format:      1.1\n" in out
     assert "start:       2023-11-14T22:13:20.000000000Z\n" in out
     assert "end:         2023-11-14T22:13:20.011510000Z\n" in out
     assert "duration:    0.011510000 s\n" in out

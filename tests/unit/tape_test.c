@@ -1077,3 +1077,49 @@ TT_TEST(tape, not_a_tape)
 	assert_null(tt_tape_reader__open_mem(hdr, sizeof(hdr), NULL));
 	assert_int_equal(errno, TT_E_VERSION);
 }
+
+/*
+ * A C++ mangled name is a string column on disk (kind STR) with the probe's cxxnames field
+ * (1.1) marking it: a 1.0 reader, which skips unknown fields, still reads the tape; a 1.1
+ * reader gets the cxxname kind back.
+ */
+TT_TEST(tape, cxxnames_travel_as_marked_strings)
+{
+	struct tt_probe_desc p = {.id = 0, .argc = 3,
+				  .kinds = {TT_KIND_PTR, TT_KIND_CXXNAME, TT_KIND_STR},
+				  .provider = "libstdcxx", .name = "throw"};
+	struct tt_event e = {.ts_ns = 1, .argc = 3, .args = {0x1000},
+			     .strs = {{0}, {(const uint8_t *)"St12out_of_range", 16, 0},
+				      {(const uint8_t *)"x", 1, 0}}};
+	static const uint8_t on_disk[] = {TT_PROBE_F_KINDS, 3, TT_KIND_PTR, TT_KIND_STR, TT_KIND_STR};
+	struct tt_tape_writer *w = tt_tape_writer__open(tmp_path("cxx"), NULL);
+	const struct tt_probe_desc *d;
+	struct tt_tape_reader *r;
+	const struct tt_event *ev;
+	uint8_t *raw;
+	size_t raw_len;
+	int found = 0;
+
+	assert_non_null(w);
+	assert_int_equal(tt_tape_writer__add_probe(w, &p), 0);
+	assert_int_equal(tt_tape_writer__append(w, &e), 0);
+	assert_int_equal(tt_tape_writer__close(w), 0);
+	/* the description blocks are stored raw: the kinds field is there as a 1.0 reader sees it */
+	raw = slurp(tmp_path("cxx"), &raw_len);
+	for (size_t i = 0; i + sizeof(on_disk) <= raw_len && !found; i++)
+		found = !memcmp(raw + i, on_disk, sizeof(on_disk));
+	free(raw);
+	assert_true(found);
+	r = tt_tape_reader__open(tmp_path("cxx"), NULL);
+	assert_non_null(r);
+	d = tt_tape_reader__probe(r, 0);
+	assert_non_null(d);
+	assert_int_equal(d->kinds[0], TT_KIND_PTR);
+	assert_int_equal(d->kinds[1], TT_KIND_CXXNAME);
+	assert_int_equal(d->kinds[2], TT_KIND_STR);
+	assert_int_equal(tt_tape_reader__next(r, &ev), 1);
+	assert_int_equal(ev->strs[1].len, 16);
+	assert_memory_equal(ev->strs[1].ptr, "St12out_of_range", 16);
+	tt_tape_reader__free(r);
+	unlink(tmp_path("cxx"));
+}
