@@ -24,8 +24,8 @@ gen-2  per program, per thread and probe, event by event in order: every integer
        NULL in SQL, for NULL, unmapped, PROT_NONE and kernel pointers.
 gen-3  the generator is deterministic, and seeds 1..50 together use every argument kind, C type,
        string location and value form it knows; their binaries contain every operand form
-       (immediate, register, rbp and rsp stack slots, rip-relative, base+displacement,
-       base+index) -- so that a pass means these were all checked.
+       (immediate, register, rbp and rsp stack slots, the red zone below rsp, rip-relative,
+       base+displacement, base+index) -- so that a pass means these were all checked.
 
 Every failure message starts with the seed and the commands that reproduce it. With
 TT_EXACTGEN_REPORT=FILE every mismatch is also appended to FILE as a JSON line (with the
@@ -162,7 +162,7 @@ def operand_form(token):
     elif regs[0] == "%rbp" and disp.startswith("-"):
         form = "stack-rbp"
     elif regs[0] == "%rsp":
-        form = "stack-rsp"
+        form = "red-zone" if disp.startswith("-") else "stack-rsp"  # below %rsp: a leaf's
     else:
         form = "base+disp"
     if form != "rip" and re.search(r"[A-Za-z_.]", disp):
@@ -540,5 +540,6 @@ if DEFAULT_SET:
             assert err is None, repro(prog, d)
             specs, _, _ = site_specs(d / "prog")
             forms.update(operand_form(tok) for sites in specs.values() for s in sites for tok in s)
-        for f in ("imm", "reg", "stack-rbp", "stack-rsp", "rip", "base+disp", "base+index"):
+        for f in ("imm", "reg", "stack-rbp", "stack-rsp", "red-zone", "rip", "base+disp",
+                  "base+index"):
             assert forms[f] > 0, f"no {f} operand in {dict(forms)}"
