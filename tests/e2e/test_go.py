@@ -76,16 +76,17 @@ def pair_by_goroutine(events, func):
     return pairs
 
 
+@pytest.mark.kernels
 @pytest.mark.parametrize("flags", [[], ["-gcflags=all=-l"]], ids=["optimized", "noinline"])
-def test_server_arguments_results_goroutines(gobuild, tmp_path, flags):
+def test_server_arguments_results_goroutines(gobuild, tmp_path, flags, attach):
     need_bpf()
     server = gobuild(SOURCE_DIR / "examples" / "go-server", tmp_path / "server", *flags)
     tape = tmp_path / "go.tape"
     port = 18400 + (os.getpid() % 500) + (7 if flags else 0)
     people = [("Ada", 1815), ("Grace", 1906), ("Alan", 1912), ("Barbara", 1939), ("Ken", 1943)]
     n = 2 * len(people)
-    rec, _ = start(["-o", tape, "go:main.*", "go:runtime.newproc1", "--", server, "-addr",
-                    f"127.0.0.1:{port}", "-requests", n])
+    rec, _ = start(["--attach", attach, "-o", tape, "go:main.*", "go:runtime.newproc1", "--",
+                    server, "-addr", f"127.0.0.1:{port}", "-requests", n])
     answers = []
     for k in range(n):
         name, year = people[k % len(people)]
@@ -137,11 +138,12 @@ def test_server_arguments_results_goroutines(gobuild, tmp_path, flags):
             assert re.search(rf"^ +(\d+  )?{re.escape(label)} +{n} ", r.stdout, re.M), (label, r.stdout)
 
 
-def test_deep_recursion_exact_counts(gobuild, tmp_path):
+@pytest.mark.kernels
+def test_deep_recursion_exact_counts(gobuild, tmp_path, attach):
     need_bpf()
     exe = gobuild(FIXTURES / "go" / "deep", tmp_path / "deep")
     tape = tmp_path / "deep.tape"
-    r = tt("record", "-o", tape, "go:main.Walk", "--", exe, timeout=600)
+    r = tt("record", "--attach", attach, "-o", tape, "go:main.Walk", "--", exe, timeout=1200)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "100000"
     assert re.search(r"recorded \d+ events \(0 lost\)", r.stderr), r.stderr
@@ -150,12 +152,14 @@ def test_deep_recursion_exact_counts(gobuild, tmp_path):
     assert counts["go:main.Walk:return"] == 100000
 
 
-def test_stripped_binary(gobuild, tmp_path):
+@pytest.mark.kernels
+def test_stripped_binary(gobuild, tmp_path, attach):
     need_bpf()
     exe = gobuild(FIXTURES / "go" / "recursive", tmp_path / "stripped", "-ldflags=-s -w")
     assert "] .symtab" not in run(["readelf", "-S", exe]).stdout
     tape = tmp_path / "s.tape"
-    r = tt("record", "-o", tape, f"go:{exe}:main.Fib", "--", exe, timeout=300)
+    r = tt("record", "--attach", attach, "-o", tape, f"go:{exe}:main.Fib", "--", exe,
+           timeout=900)
     assert r.returncode == 0, r.stderr
     counts = Counter(e["probe"] for e in tape_events(tape))
     assert counts["go:main.Fib"] == 21891      # Fib(20) makes 21891 calls
