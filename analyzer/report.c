@@ -882,9 +882,14 @@ static int load_groups(struct ctx *c)
 /* ---- probes ---- */
 
 /* u8..u64, s8..s64, i8..i64, f32, f64: not ptr, str or bytes. */
+/* An integer or float kind: u8..u64, s8..s64, any8..any64 (sign unknown), f32, f64. */
 static int numeric_kind(const char *k)
 {
-	return k && (k[0] == 'u' || k[0] == 's' || k[0] == 'i' || k[0] == 'f') && isdigit((unsigned char)k[1]);
+	if (!k)
+		return 0;
+	if (!strncmp(k, "any", 3))
+		return isdigit((unsigned char)k[3]);
+	return (k[0] == 'u' || k[0] == 's' || k[0] == 'f') && isdigit((unsigned char)k[1]);
 }
 
 /* The lower-case alphanumeric words of name ("req_bytes" -> "req", "bytes"); returns the count. */

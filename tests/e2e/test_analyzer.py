@@ -469,6 +469,7 @@ def test_report_value_argument(tmp_path):
         ("latency", "u64:req_id u64:v"),           # the probe's name says what its one number is
         ("tick", "u64:seq u32:cpu"),               # nothing worth a histogram
         ("misc", "s32:status str:msg"),
+        ("copied", "any:nbytes"),                  # a sign the note did not say: still a number
     ]
     lines = [f"probe {i} app {n} {k}" for i, (n, k) in enumerate(probes)]
     values = {"rows": [3, 1, 4, 1, 5], "nbytes": [100, 200, 300, 400, 500],
@@ -479,7 +480,7 @@ def test_report_value_argument(tmp_path):
                   f"event {t + 2} 0 1 1 2 {3 + i} {values['nbytes'][i]}",
                   f"event {t + 3} 0 1 1 3 0x1000 {values['ratio'][i]}",
                   f"event {t + 4} 0 1 1 4 {77 + i} {values['v'][i]}", f"event {t + 5} 0 1 1 5 {i} 1",
-                  f'event {t + 6} 0 1 1 6 0 "m"']
+                  f'event {t + 6} 0 1 1 6 0 "m"', f"event {t + 7} 0 1 1 7 {values['nbytes'][i]}"]
     tape = tmp_path / "v.tape"
     mktape("\n".join(lines) + "\n", tape)
 
@@ -491,8 +492,9 @@ def test_report_value_argument(tmp_path):
     got = chosen()
     assert {k: v[:1] for k, v in got.items()} == {
         "app:by_id": [], "app:query_result": ["rows"], "app:send": ["nbytes"], "app:sample": ["ratio"],
-        "app:latency": ["v"], "app:tick": [], "app:misc": []}
-    for label, arg in (("app:query_result", "rows"), ("app:send", "nbytes"), ("app:latency", "v")):
+        "app:latency": ["v"], "app:tick": [], "app:misc": [], "app:copied": ["nbytes"]}
+    for label, arg in (("app:query_result", "rows"), ("app:send", "nbytes"), ("app:latency", "v"),
+                       ("app:copied", "nbytes")):
         v = values[arg]
         assert [int(x) for x in got[label][1:]] == [min(v), nearest_rank(v, 50), nearest_rank(v, 90),
                                                     nearest_rank(v, 99), nearest_rank(v, 999, 10), max(v)]
