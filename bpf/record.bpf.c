@@ -109,8 +109,9 @@ struct scratch {
 	 * budget of 1,000,000 processed instructions.
 	 */
 	__u16 fault_mask;
-	__u16 pad;
+	__u16 pend_mask;  /* bit i: argument i's page was not there (see read_user()) */
 	__u64 off; /* where the next string goes in rec */
+	__u64 pend[TT_MAX_ARGS]; /* the addresses to fault in for those arguments */
 	struct regs regs; /* the probed thread's registers (callbacks cannot be handed ctx) */
 	/* Records are shorter than TT_RING_REC_MAX; the slack past it lets a string be copied
 	 * at any offset below TT_RING_REC_MAX, which is a bound the verifier can check with a
@@ -151,39 +152,41 @@ static __always_inline void put_scratch(struct scratch *s)
 }
 
 /*
- * Read n bytes of user memory at addr. A page that is not mapped yet makes the non-faulting
- * read fail; a sleepable program then copies with bpf_copy_from_user(), which faults it in as
- * the process itself would. Returns 0 or a negative error (dst is then zeroed).
+ * Read n bytes of user memory at addr. A page that is not mapped yet makes the non-faulting read
+ * fail. A sleepable program can then fault it in, as the process itself would, but must not
+ * sleep while it holds a scratch buffer, which other hits on its CPU need meanwhile: with
+ * fault_at NULL (the caller holds none) it copies again with bpf_copy_from_user(); with
+ * fault_at given it notes the address there, for the caller to fault in once it has let go of
+ * its buffer, and fails. Returns 0 or a negative error (dst is then zeroed).
  */
-static __always_inline long read_user(void *dst, __u32 n, const void *addr)
+static __always_inline long read_user(void *dst, __u32 n, const void *addr, __u64 *fault_at)
 {
 	long err = bpf_probe_read_user(dst, n, addr);
 
-	if (err && cfg_sleepable)
-		err = bpf_copy_from_user(dst, n, addr);
-	return err;
+	if (!err || !cfg_sleepable)
+		return err;
+	if (fault_at) {
+		*fault_at = (__u64)addr;
+		return err;
+	}
+	return bpf_copy_from_user(dst, n, addr);
 }
 
 /*
- * The NUL-terminated string at addr, at most max bytes with the NUL: its length with the NUL,
- * or a negative error. When the non-faulting read fails and the program is sleepable, the
- * pages the string may span (at most two: max <= TT_STRLEN_MAX + 2, far below a page) are
- * faulted in by one-byte copies and the read is tried again; a page that cannot be faulted in
- * ends that, and an invalid pointer stays a fault.
+ * Make the pages of [addr, addr + FAULT_SPAN) present, as far as they are valid: one-byte
+ * copies that fault each in, stopping at the first that cannot be. A string or byte string
+ * read here is at most TT_STRLEN_MAX + 2 bytes, so it spans at most two pages.
  */
-static __always_inline long read_user_str(void *dst, __u32 max, const void *addr)
+#define FAULT_SPAN (TT_STRLEN_MAX + 2)
+static __always_inline void fault_in(__u64 addr)
 {
-	__u64 a = (__u64)addr, next = (a | 4095) + 1;
-	long n = bpf_probe_read_user_str(dst, max, addr);
+	__u64 next = (addr | 4095) + 1;
 	char c;
 
-	if (n >= 0 || !cfg_sleepable)
-		return n;
-	if (bpf_copy_from_user(&c, 1, addr))
-		return n;
-	if (next < a + max)
+	if (bpf_copy_from_user(&c, 1, (const void *)addr))
+		return;
+	if (next < addr + FAULT_SPAN)
 		bpf_copy_from_user(&c, 1, (const void *)next);
-	return bpf_probe_read_user_str(dst, max, addr);
 }
 
 /* This CPU's counters of probe (or process-record slot) id; NULL only for a bad id. */
@@ -320,9 +323,9 @@ static __always_inline __u64 extend(__u64 v, const struct tt_bpf_arg *a)
 	return (v << shift) >> shift;
 }
 
-/* Read argument a; returns 0 or a negative error (the value is then 0). */
+/* Read argument a; returns 0 or a negative error (the value is then 0). fault_at: read_user(). */
 static __always_inline int arg_value(const void *regs, int from_ctx, const struct tt_bpf_arg *a,
-				     __u64 *val)
+				     __u64 *val, __u64 *fault_at)
 {
 	__u64 addr, v = 0;
 	int err = 0;
@@ -342,16 +345,16 @@ static __always_inline int arg_value(const void *regs, int from_ctx, const struc
 			addr += reg_value(regs, from_ctx, a->index_off) * a->scale;
 		switch (a->size) {
 		case 1:
-			err = read_user(&v, 1, (void *)addr);
+			err = read_user(&v, 1, (void *)addr, fault_at);
 			break;
 		case 2:
-			err = read_user(&v, 2, (void *)addr);
+			err = read_user(&v, 2, (void *)addr, fault_at);
 			break;
 		case 4:
-			err = read_user(&v, 4, (void *)addr);
+			err = read_user(&v, 4, (void *)addr, fault_at);
 			break;
 		default:
-			err = read_user(&v, 8, (void *)addr);
+			err = read_user(&v, 8, (void *)addr, fault_at);
 			break;
 		}
 		*val = err ? 0 : extend(v, a);
@@ -381,7 +384,7 @@ static __always_inline __u64 go_goid(const void *regs, int from_ctx, const struc
 
 	if (!(site->flags & TT_BPF_SITE_GO) || !g)
 		return 0;
-	if (read_user(&goid, sizeof(goid), (void *)(g + site->goid_off)))
+	if (read_user(&goid, sizeof(goid), (void *)(g + site->goid_off), NULL))
 		return 0;
 	return goid;
 }
@@ -403,7 +406,7 @@ static __always_inline void record_plain(const struct pt_regs *ctx, const struct
 	for (int i = 0; i < TT_MAX_ARGS; i++) {
 		if (i >= argc)
 			break;
-		if (arg_value(ctx, 1, &site->args[i], &rec.args[i]))
+		if (arg_value(ctx, 1, &site->args[i], &rec.args[i], NULL))
 			fault_mask |= 1 << i;
 	}
 	size = sizeof(rec) - 8 * (TT_MAX_ARGS - argc);
@@ -419,18 +422,18 @@ static __always_inline void record_plain(const struct pt_regs *ctx, const struct
 }
 
 /* Read a length of size bytes (1, 2, 4, else 8) at addr, zero-extended. */
-static __always_inline int read_len(__u64 addr, __u8 size, __u64 *len)
+static __always_inline int read_len(__u64 addr, __u8 size, __u64 *len, __u64 *fault_at)
 {
 	*len = 0;
 	switch (size) {
 	case 1:
-		return read_user(len, 1, (void *)addr);
+		return read_user(len, 1, (void *)addr, fault_at);
 	case 2:
-		return read_user(len, 2, (void *)addr);
+		return read_user(len, 2, (void *)addr, fault_at);
 	case 4:
-		return read_user(len, 4, (void *)addr);
+		return read_user(len, 4, (void *)addr, fault_at);
 	default:
-		return read_user(len, 8, (void *)addr);
+		return read_user(len, 8, (void *)addr, fault_at);
 	}
 }
 
@@ -441,7 +444,7 @@ static __always_inline int read_len(__u64 addr, __u8 size, __u64 *len)
  * Returns 0 or -1 when it could not be read.
  */
 static __always_inline int read_bytes(const struct regs *regs, const struct tt_bpf_arg *a,
-				      __u64 ptr, __u8 *dst, __u64 *slot, __u64 *off)
+				      __u64 ptr, __u8 *dst, __u64 *slot, __u64 *off, __u64 *fault_at)
 {
 	__u64 len = 0, n;
 
@@ -450,18 +453,18 @@ static __always_inline int read_bytes(const struct regs *regs, const struct tt_b
 		if (a->len_size && a->len_size < 8)
 			len &= (1ULL << (8 * a->len_size)) - 1;
 	} else if (a->len_loc == TT_BPF_LOC_MEM) {
-		if (read_len(reg_value(regs, 0, a->len_off) + a->len_disp, a->len_size, &len))
+		if (read_len(reg_value(regs, 0, a->len_off) + a->len_disp, a->len_size, &len, fault_at))
 			goto fault;
 	} else if (a->len_loc == TT_BPF_LOC_CONST) {
 		len = (__u64)(__s64)a->len_disp;
 	} else if (a->len_loc == TT_BPF_LOC_OBJ) {
-		if (!ptr || read_len(ptr + a->len_disp, a->len_size, &len))
+		if (!ptr || read_len(ptr + a->len_disp, a->len_size, &len, fault_at))
 			goto fault;
 		ptr += a->len_off;
 	}
 	n = len > cfg_strlen ? cfg_strlen : len;
 	n &= 2 * TT_STRLEN_MAX - 1; /* a bound the verifier can see (n <= cfg_strlen anyway) */
-	if (n && read_user(dst, n, (void *)ptr))
+	if (n && read_user(dst, n, (void *)ptr, fault_at))
 		goto fault;
 	*slot = n | (__u64)(len > n ? TT_STR_TRUNCATED : 0) << 32;
 	*off += n;
@@ -488,36 +491,40 @@ static long str_arg(__u64 i, struct str_loop *l)
 	struct scratch *s = l->s;
 	struct tt_ring_args *rec = (struct tt_ring_args *)s->rec;
 	const struct tt_bpf_arg *a;
-	__u64 v, off;
+	__u64 v, off, fault_at = 0;
 	long n;
 
 	if (i >= TT_MAX_ARGS)
 		return 1;
 	a = &l->site->args[i];
-	if (arg_value(&s->regs, 0, a, &v))
+	if (arg_value(&s->regs, 0, a, &v, &fault_at))
 		s->fault_mask |= 1 << i;
 	off = s->off & (TT_RING_REC_MAX - 1);
 	if (a->flags & TT_BPF_ARG_BYTES) {
-		if (read_bytes(&s->regs, a, v, &s->rec[off], &rec->args[i], &off))
+		if (read_bytes(&s->regs, a, v, &s->rec[off], &rec->args[i], &off, &fault_at))
 			s->fault_mask |= 1 << i;
 		s->off = off;
-		return 0;
+		goto out;
 	}
 	if (!(a->flags & TT_BPF_ARG_STR)) {
 		rec->args[i] = v;
-		return 0;
+		goto out;
 	}
-	if (v && (a->flags & TT_BPF_ARG_DEREF1) && read_user(&v, 8, (void *)(v + a->deref_off[0])))
+	if (v && (a->flags & TT_BPF_ARG_DEREF1) &&
+	    read_user(&v, 8, (void *)(v + a->deref_off[0]), &fault_at))
 		v = 0;
-	if (v && (a->flags & TT_BPF_ARG_DEREF2) && read_user(&v, 8, (void *)(v + a->deref_off[1])))
+	if (v && (a->flags & TT_BPF_ARG_DEREF2) &&
+	    read_user(&v, 8, (void *)(v + a->deref_off[1]), &fault_at))
 		v = 0;
 	/* Read one byte past the limit so that a string of exactly cfg_strlen bytes is not
 	 * mistaken for a truncated one. */
-	n = v ? read_user_str(&s->rec[off], cfg_strlen + 2, (void *)v) : -1;
+	n = v ? bpf_probe_read_user_str(&s->rec[off], cfg_strlen + 2, (void *)v) : -1;
+	if (n < 0 && v && cfg_sleepable)
+		fault_at = v;
 	if (n <= 0) {
 		rec->args[i] = (__u64)TT_STR_FAULT << 32;
 		s->fault_mask |= 1 << i;
-		return 0;
+		goto out;
 	}
 	n -= 1; /* the NUL */
 	if (n > cfg_strlen) {
@@ -527,6 +534,24 @@ static long str_arg(__u64 i, struct str_loop *l)
 		rec->args[i] = n;
 		s->off = off + n;
 	}
+out:
+	if (fault_at) {
+		s->pend_mask |= 1 << i;
+		s->pend[i] = fault_at;
+	}
+	return 0;
+}
+
+/* The addresses a string site could not read without faulting (bpf_loop callback context). */
+struct fault_loop {
+	__u64 pend[TT_MAX_ARGS];
+	__u16 mask;
+};
+
+static long fault_arg(__u64 i, struct fault_loop *f)
+{
+	if (i < TT_MAX_ARGS && f->mask >> i & 1)
+		fault_in(f->pend[i]);
 	return 0;
 }
 
@@ -538,29 +563,48 @@ static long str_arg(__u64 i, struct str_loop *l)
 static __always_inline void record_strings(const struct pt_regs *ctx, const struct tt_bpf_site *site,
 					   struct tt_bpf_counts *c, __u64 pid_tgid, __u64 ts, __u32 seq)
 {
+	__u64 goid = go_goid(ctx, 1, site), size;
+	struct fault_loop f;
 	__u32 argc = site->argc;
 	struct tt_ring_args *rec;
 	struct str_loop l;
-	__u64 size;
 	struct scratch *s;
+	__u16 pend_mask;
 
-	s = take_scratch();
-	if (!s) {
-		count_loss(c, ts);
-		return;
-	}
-	rec = (struct tt_ring_args *)s->rec;
 	if (argc > TT_MAX_ARGS)
 		argc = TT_MAX_ARGS;
-	__builtin_memcpy(&s->regs, ctx, sizeof(s->regs));
 	l.site = site;
-	l.s = s;
-	s->off = sizeof(struct tt_ring_args) - 8 * TT_MAX_ARGS + 8 * argc; /* strings start here */
-	s->fault_mask = 0;
-	bpf_loop(argc, str_arg, &l, 0);
+	/*
+	 * Read every argument without faulting. Values whose pages are not there yet are noted;
+	 * a sleepable program then lets go of its buffer, faults those pages in, and reads the
+	 * record again. Each round costs the verifier a pass over str_arg (~23k instructions):
+	 * three rounds cover a value in an untouched page behind one pointer in an untouched page
+	 * (a deeper chain of untouched pages is recorded as a fault).
+	 */
+	for (int round = 0; round < 3; round++) {
+		s = take_scratch();
+		if (!s) {
+			count_loss(c, ts);
+			return;
+		}
+		l.s = s;
+		__builtin_memcpy(&s->regs, ctx, sizeof(s->regs));
+		s->off = sizeof(struct tt_ring_args) - 8 * TT_MAX_ARGS + 8 * argc; /* strings start here */
+		s->fault_mask = 0;
+		s->pend_mask = 0;
+		bpf_loop(argc, str_arg, &l, 0);
+		pend_mask = s->pend_mask;
+		if (!cfg_sleepable || !pend_mask || round == 2)
+			break;
+		__builtin_memcpy(f.pend, s->pend, sizeof(f.pend));
+		f.mask = pend_mask;
+		put_scratch(s);
+		bpf_loop(TT_MAX_ARGS, fault_arg, &f, 0);
+	}
+	rec = (struct tt_ring_args *)s->rec;
 	size = s->off & (TT_RING_REC_MAX - 1);
 	fill_hdr(&rec->hdr, site->probe_id, ts, pid_tgid, seq, (__u16)size);
-	rec->goid = go_goid(ctx, 1, site);
+	rec->goid = goid;
 	rec->fault_mask = s->fault_mask;
 	rec->argc = argc;
 	if (bpf_ringbuf_output(&events, rec, size, wakeup_flags(seq)))

@@ -53,7 +53,7 @@
 #define CLOCK_INTERVAL_NS 10000000000ULL   /* a clock anchor every 10 s */
 #define POLL_TIMEOUT_MS 100
 #define CHILD_TERM_WAIT_MS 5000
-#define SLOW_LINKS_IN_FOREGROUND 16 /* perf-event links closed in the foreground (~0.1 s each) */
+#define SLOW_LINKS_IN_FOREGROUND 4 /* perf-event links closed in the foreground (~0.1 s each) */
 
 struct session {
 	const struct tt_record_opts *o;
