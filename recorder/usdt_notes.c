@@ -800,7 +800,7 @@ static int read_names(const struct ctx *c, const struct tt_note_rec *r, struct t
 	char *expr[TT_MAX_ARGS] = {0};
 	const struct tt_elf_seg *seg;
 	const uint8_t *p, *end;
-	size_t i;
+	size_t i, readable = 0;
 
 	seg = r->names ? tt_elf_seg_find(c->segs, c->seg_cnt, r->names, 1) : NULL;
 	if (!seg)
@@ -808,19 +808,24 @@ static int read_names(const struct ctx *c, const struct tt_note_rec *r, struct t
 	/* segments are cut to the image when parsed: the whole of seg lies inside it */
 	p = c->img + (r->names - seg->vaddr + seg->offset);
 	end = c->img + seg->offset + seg->filesz;
+
 	for (i = 0; i < r->argc; i++) {
 		ssize_t len = bounded_strlen(p, end);
+		bool ok = len <= MAX_NAME_LEN;
 
-		if (len < 0 || len > MAX_NAME_LEN)
-			return 0;
-		for (ssize_t j = 0; j < len; j++)
-			if (p[j] < 0x20 || p[j] > 0x7e)
-				return 0;
-		expr[i] = (char *)p;
+		if (len < 0)
+			return 0; /* runs past the segment: nothing here is a name list */
+		for (ssize_t j = 0; ok && j < len; j++)
+			ok = p[j] >= 0x20 && p[j] <= 0x7e;
+		/* A long or non-ASCII expression (a string literal) names no column; the others do. */
+		expr[i] = ok ? (char *)p : NULL;
+		readable += ok;
 		p += len + 1;
 	}
+	if (!readable)
+		return 0; /* not argument expressions at all (the linker dropped the object) */
 	for (i = 0; i < r->argc; i++) {
-		char *name = tt_usdt_column_name(expr[i]);
+		char *name = expr[i] ? tt_usdt_column_name(expr[i]) : NULL;
 		bool clash = !name;
 
 		/* Column names must be unique and must not shadow another argument's argN. */

@@ -255,6 +255,7 @@ TT_TEST(usdt_notes, column_names)
 #define PC(i) (TEXT_VADDR + 0x10u * (i))
 #define SEMA(i) (DATA_VADDR + 2u * (i))
 #define NAMES_VADDR (DATA_VADDR + 0x40u)
+#define NAMES2_VADDR (DATA_VADDR + 0x60u)
 #define BASE_VADDR (DATA_VADDR + 0xf0u)
 
 struct img {
@@ -387,6 +388,8 @@ static void img_finish(struct img *im, uint16_t e_type)
 	put_bytes(b, zero, sizeof(zero));
 	memset(b->data + TEXT_OFF, 0x90, 0x100); /* nops */
 	memcpy(b->data + DATA_OFF + (NAMES_VADDR - DATA_VADDR), "id\0req->url\0x + 1", 18);
+	/* a second list: an identifier, a UTF-8 string literal, an identifier */
+	memcpy(b->data + DATA_OFF + (NAMES2_VADDR - DATA_VADDR), "id\0\"J\xc3\xbcrgen\"\0status", 20);
 	for (size_t i = 0; i < nsec; i++) {
 		if (!sec[i].data)
 			continue;
@@ -619,6 +622,27 @@ TT_TEST(usdt_notes, foreign_or_broken_type_notes_are_ignored)
 		assert_int_equal(f->sites[i].kinds[0], TT_KIND_STR);
 		assert_null(f->sites[i].arg_names[0]);
 	}
+	tt_usdt_file__free(f);
+	img_free(&im);
+}
+
+/* An expression that is no identifier (a UTF-8 literal) names no column; the others keep theirs. */
+TT_TEST(usdt_notes, a_literal_does_not_cost_the_other_names)
+{
+	static const uint8_t k3[3] = {TT_KIND_S32, TT_KIND_STR, TT_KIND_S32};
+	struct tt_usdt_file *f = NULL;
+	struct img im = {0};
+	char msg[256];
+
+	im.base_in_note = BASE_VADDR;
+	stapsdt(&im, PC(0), 0, "p", "lit", "-4@%edi 8@%rsi -4@%eax");
+	tnote(&im, PC(0), NAMES2_VADDR, 1, 3, k3);
+	img_finish(&im, ET_EXEC);
+	assert_int_equal(tt_usdt_file__open_mem(im.b.data, im.b.len, "x", &f, msg, sizeof(msg)), 0);
+	assert_int_equal(f->sites[0].has_types, 1);
+	assert_string_equal(f->sites[0].arg_names[0], "id");
+	assert_null(f->sites[0].arg_names[1]);
+	assert_string_equal(f->sites[0].arg_names[2], "status");
 	tt_usdt_file__free(f);
 	img_free(&im);
 }
