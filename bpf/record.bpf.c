@@ -112,6 +112,7 @@ struct scratch {
 	__u16 pend_mask;  /* bit i: argument i's page was not there (see read_user()) */
 	__u64 off; /* where the next string goes in rec */
 	__u64 pend[TT_MAX_ARGS]; /* the addresses to fault in for those arguments */
+	__u64 tp; /* the thread pointer, for TLS operands */
 	struct regs regs; /* the probed thread's registers (callbacks cannot be handed ctx) */
 	/* Records are shorter than TT_RING_REC_MAX; the slack past it lets a string be copied
 	 * at any offset below TT_RING_REC_MAX, which is a bound the verifier can check with a
@@ -323,9 +324,20 @@ static __always_inline __u64 extend(__u64 v, const struct tt_bpf_arg *a)
 	return (v << shift) >> shift;
 }
 
-/* Read argument a; returns 0 or a negative error (the value is then 0). fault_at: read_user(). */
+/* The probed thread's thread pointer (x86-64 %fs base), where its TLS block ends. */
+static __always_inline __u64 thread_pointer(void)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+
+	return BPF_CORE_READ(t, thread.fsbase);
+}
+
+/*
+ * Read argument a; returns 0 or a negative error (the value is then 0). tp: the thread pointer,
+ * for TLS operands (read once per hit, by sites with TT_BPF_SITE_TLS). fault_at: read_user().
+ */
 static __always_inline int arg_value(const void *regs, int from_ctx, const struct tt_bpf_arg *a,
-				     __u64 *val, __u64 *fault_at)
+				     __u64 tp, __u64 *val, __u64 *fault_at)
 {
 	__u64 addr, v = 0;
 	int err = 0;
@@ -335,10 +347,12 @@ static __always_inline int arg_value(const void *regs, int from_ctx, const struc
 		*val = a->disp;
 		return 0;
 	case TT_BPF_LOC_REG:
-		*val = extend(reg_value(regs, from_ctx, a->base_off), a);
+		*val = extend(reg_value(regs, from_ctx, a->base_off) + a->disp, a);
 		return 0;
 	case TT_BPF_LOC_MEM:
 		addr = a->disp;
+		if (a->flags & TT_BPF_ARG_FS)
+			addr += tp;
 		if (a->flags & TT_BPF_ARG_BASE)
 			addr += reg_value(regs, from_ctx, a->base_off);
 		if (a->flags & TT_BPF_ARG_INDEX)
@@ -399,14 +413,14 @@ static __always_inline void record_plain(const struct pt_regs *ctx, const struct
 	struct tt_ring_args rec;
 	__u32 argc = site->argc;
 	__u16 fault_mask = 0;
-	__u64 size;
+	__u64 size, tp = site->flags & TT_BPF_SITE_TLS ? thread_pointer() : 0;
 
 	if (argc > TT_MAX_ARGS)
 		argc = TT_MAX_ARGS;
 	for (int i = 0; i < TT_MAX_ARGS; i++) {
 		if (i >= argc)
 			break;
-		if (arg_value(ctx, 1, &site->args[i], &rec.args[i], NULL))
+		if (arg_value(ctx, 1, &site->args[i], tp, &rec.args[i], NULL))
 			fault_mask |= 1 << i;
 	}
 	size = sizeof(rec) - 8 * (TT_MAX_ARGS - argc);
@@ -497,7 +511,7 @@ static long str_arg(__u64 i, struct str_loop *l)
 	if (i >= TT_MAX_ARGS)
 		return 1;
 	a = &l->site->args[i];
-	if (arg_value(&s->regs, 0, a, &v, &fault_at))
+	if (arg_value(&s->regs, 0, a, s->tp, &v, &fault_at))
 		s->fault_mask |= 1 << i;
 	off = s->off & (TT_RING_REC_MAX - 1);
 	if (a->flags & TT_BPF_ARG_BYTES) {
@@ -564,6 +578,7 @@ static __always_inline void record_strings(const struct pt_regs *ctx, const stru
 					   struct tt_bpf_counts *c, __u64 pid_tgid, __u64 ts, __u32 seq)
 {
 	__u64 goid = go_goid(ctx, 1, site), size;
+	__u64 tp = site->flags & TT_BPF_SITE_TLS ? thread_pointer() : 0;
 	struct fault_loop f;
 	__u32 argc = site->argc;
 	struct tt_ring_args *rec;
@@ -589,6 +604,7 @@ static __always_inline void record_strings(const struct pt_regs *ctx, const stru
 		}
 		l.s = s;
 		__builtin_memcpy(&s->regs, ctx, sizeof(s->regs));
+		s->tp = tp;
 		s->off = sizeof(struct tt_ring_args) - 8 * TT_MAX_ARGS + 8 * argc; /* strings start here */
 		s->fault_mask = 0;
 		s->pend_mask = 0;

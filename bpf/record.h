@@ -14,7 +14,7 @@
 /* ---- argument specs, written by user space into the `sites` array map ---- */
 
 #define TT_BPF_LOC_CONST 1 /* value = disp */
-#define TT_BPF_LOC_REG 2   /* value = register at base_off */
+#define TT_BPF_LOC_REG 2   /* value = register at base_off, + disp (a symbol's address from %rip) */
 #define TT_BPF_LOC_MEM 3   /* value = *(u{size} *)(base + index * scale + disp), user memory */
 #define TT_BPF_LOC_OBJ 4   /* len_loc only: the length is in the object the value points to */
 
@@ -28,6 +28,7 @@
 #define TT_BPF_ARG_DEREF1 0x20 /* STR: the string's pointer is *(value + deref_off[0]) */
 #define TT_BPF_ARG_DEREF2 0x40 /* STR, with DEREF1: and then *(that + deref_off[1]) (a name two
 				  pointers away, as libstdc++'s type_info is from its probes) */
+#define TT_BPF_ARG_FS 0x80     /* MEM: the address is from the thread pointer (%fs: TLS) */
 
 /* Offsets are byte offsets into the kernel's struct pt_regs, which user space and BPF share. */
 struct tt_bpf_arg {
@@ -64,6 +65,7 @@ struct tt_bpf_arg {
 #define TT_BPF_SITE_JBE 0x4  /* a Go function's stack-check `jbe`: ignore the hit when the branch
 				is taken (CF or ZF set), the function then grows its stack and
 				starts over */
+#define TT_BPF_SITE_TLS 0x8  /* some argument is thread-local (%fs:): read the thread pointer */
 
 struct tt_bpf_site {
 	__u32 probe_id;  /* the probe this site fires, index into the capture's probe table */

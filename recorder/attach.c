@@ -361,6 +361,22 @@ int tt_bpf_site_from_usdt(const struct tt_usdt_site *site, uint32_t probe_id,
 				 * (verified on 6.18). */
 				a->disp = u->value + 1;
 			}
+			if (u->sym) {
+				/* sym(%reg) in code that is not PIC: the symbol's link-time address;
+				 * %fs:sym@tpoff: the thread-local variable's offset */
+				if (!u->sym_found) {
+					*why = u->tpoff ? "it reads a thread-local variable that is not in "
+							  "the file's symbol tables" :
+							  "it reads a symbol that is not in the file's symbol "
+							  "tables";
+					return -TT_E_BAD_SPEC;
+				}
+				a->disp = (int64_t)u->sym_vaddr;
+			}
+			if (u->fs) {
+				a->flags |= TT_BPF_ARG_FS;
+				out->flags |= TT_BPF_SITE_TLS;
+			}
 			if (u->base != TT_REG_NONE) {
 				a->flags |= TT_BPF_ARG_BASE;
 				a->base_off = tt_reg_pt_regs_off(u->base);
@@ -370,8 +386,20 @@ int tt_bpf_site_from_usdt(const struct tt_usdt_site *site, uint32_t probe_id,
 				a->index_off = tt_reg_pt_regs_off(u->index);
 			}
 			break;
+		case TT_LOC_SYM_ADDR:
+			if (!u->sym_found) {
+				*why = "it passes the address of a symbol that is not in the file's "
+				       "symbol tables (a local label such as .LC0: compile the probe with "
+				       "the default TT_PROBE_ARG_CONSTRAINT, not \"g\")";
+				return -TT_E_BAD_SPEC;
+			}
+			/* The symbol's runtime address: the site's (regs->ip) plus their distance. */
+			a->loc = TT_BPF_LOC_REG;
+			a->base_off = tt_reg_pt_regs_off(TT_REG_RIP);
+			a->disp = (int64_t)(u->sym_vaddr - site->pc_vaddr);
+			break;
 		case TT_LOC_RIP_SYM:
-			if (!u->sym_vaddr) {
+			if (!u->sym_found) {
 				*why = "it reads a symbol that is not in the file's symbol tables";
 				return -TT_E_BAD_SPEC;
 			}
@@ -459,7 +487,7 @@ int tt_bpf_site_set_bytes(const struct tt_usdt_site *site, unsigned arg,
 			a->len_disp = (int32_t)(len->value + (len->base == TT_REG_RIP));
 			break;
 		case TT_LOC_RIP_SYM:
-			if (!len->sym_vaddr) {
+			if (!len->sym_found) {
 				*why = "the length argument reads a symbol that is not in the file";
 				return -TT_E_BAD_SPEC;
 			}

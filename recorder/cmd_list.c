@@ -271,7 +271,7 @@ static void print_site(FILE *o, const struct tt_usdt_site *s)
 		fprintf(o, " sema 0x%" PRIx64 " offset 0x%" PRIx64, s->sema_vaddr, s->sema_offset);
 	fprintf(o, ": %s", s->args_str[0] ? s->args_str : "(no arguments)");
 	for (unsigned i = 0; i < s->argc; i++)
-		if (s->args[i].sym && s->args[i].sym_vaddr)
+		if (s->args[i].sym && s->args[i].sym_found)
 			fprintf(o, " [arg%u: %s%+" PRId64 " = 0x%" PRIx64 "]", i, s->args[i].sym, s->args[i].value,
 				s->args[i].sym_vaddr);
 		else if (s->args[i].sym)
@@ -483,7 +483,7 @@ static int list_file(const struct tt_out *out, const char *shown_path, const cha
 			continue;
 		}
 		for (unsigned a = 0; a < s->argc; a++)
-			if (s->args[a].sym && !s->args[a].sym_vaddr)
+			if (s->args[a].sym && !s->args[a].sym_found)
 				tt_warn(out, "%s: %s:%s at 0x%" PRIx64 ": argument %u: symbol '%s' not found "
 					     "(or ambiguous) in the file",
 					shown_path, s->provider, s->name, s->pc_vaddr, a + 1, s->args[a].sym);

@@ -160,7 +160,8 @@ static bool is_sym_char(char c)
  * symbol, which must be added ("sym", "sym+8", "sym-8", "40+sym", "-8", "0x10"). The numbers
  * are summed modulo 2^64 as the assembler does. *sym (malloc'd) is set when a symbol is present.
  */
-static int parse_disp(const char *s, size_t len, int64_t *disp, char **sym, char *msg, size_t msg_sz)
+static int parse_disp(const char *s, size_t len, int64_t *disp, char **sym, uint8_t *tpoff,
+		      char *msg, size_t msg_sz)
 {
 	uint64_t sum = 0;
 	size_t i = 0;
@@ -197,6 +198,16 @@ static int parse_disp(const char *s, size_t len, int64_t *disp, char **sym, char
 			if (!name) {
 				set_msg(msg, msg_sz, "out of memory");
 				goto fail;
+			}
+			/* sym@tpoff: a thread-local variable's offset from the thread pointer */
+			if (i < len && s[i] == '@') {
+				if (!tpoff || len - i < 6 || strncmp(s + i, "@tpoff", 6)) {
+					set_msg(msg, msg_sz, "unsupported relocation '%.*s'", (int)(len - i),
+						s + i);
+					goto fail;
+				}
+				*tpoff = 1;
+				i += 6;
 			}
 		} else {
 			uint64_t v;
@@ -249,13 +260,27 @@ static int parse_mem(const char *s, size_t len, struct tt_usdt_arg *arg, char *m
 	const char *p, *end;
 	int err, r;
 
-	err = parse_disp(s, open ? (size_t)(open - s) : len, &arg->value, &arg->sym, msg, msg_sz);
+	/* "%fs:..." addresses thread-local storage: relative to the thread pointer. */
+	if (len > 4 && !strncmp(s, "%fs:", 4)) {
+		arg->fs = 1;
+		s += 4;
+		len -= 4;
+	} else if (len > 4 && s[0] == '%' && s[3] == ':') {
+		set_msg(msg, msg_sz, "segment '%.3s' is not supported (only %%fs)", s);
+		return -TT_E_BAD_SPEC;
+	}
+	err = parse_disp(s, open ? (size_t)(open - s) : len, &arg->value, &arg->sym, &arg->tpoff,
+			 msg, msg_sz);
 	if (err)
 		return err;
+	if (arg->tpoff && !arg->fs) {
+		set_msg(msg, msg_sz, "'@tpoff' outside a %%fs: operand");
+		return -TT_E_BAD_SPEC;
+	}
 	arg->loc = TT_LOC_MEM;
 	arg->scale = 1;
-	if (!open) { /* absolute address (non-PIC code) */
-		if (!arg->sym && arg->value == 0) {
+	if (!open) { /* absolute address (non-PIC code), or an offset from the thread pointer */
+		if (!arg->sym && arg->value == 0 && !arg->fs) {
 			set_msg(msg, msg_sz, "empty operand");
 			return -TT_E_BAD_SPEC;
 		}
@@ -321,6 +346,10 @@ static int parse_mem(const char *s, size_t len, struct tt_usdt_arg *arg, char *m
 		set_msg(msg, msg_sz, "memory operand without a register");
 		return -TT_E_BAD_SPEC;
 	}
+	if (arg->base == TT_REG_RIP && arg->fs) {
+		set_msg(msg, msg_sz, "%%rip cannot be used with %%fs:");
+		return -TT_E_BAD_SPEC;
+	}
 	if (arg->base == TT_REG_RIP) {
 		if (arg->index != TT_REG_NONE) {
 			set_msg(msg, msg_sz, "%%rip cannot have an index register");
@@ -371,7 +400,7 @@ static int parse_one(const char *tok, size_t len, struct tt_usdt_arg *arg, char 
 		set_msg(msg, msg_sz, "empty operand");
 		return -TT_E_BAD_SPEC;
 	}
-	if (op[0] == '%') {
+	if (op[0] == '%' && !(op_len > 4 && op[3] == ':')) { /* not a segment prefix (%fs:) */
 		int r = parse_reg(op, op_len, msg, msg_sz);
 
 		if (r < 0)
@@ -384,6 +413,19 @@ static int parse_one(const char *tok, size_t len, struct tt_usdt_arg *arg, char 
 		arg->base = regs[r].reg;
 		arg->reg_shift = regs[r].shift;
 		return 0;
+	}
+	if (op[0] == '$' && op_len > 1 && (is_sym_start(op[1]) || memchr(op, '+', op_len))) {
+		/* "$sym", "$sym+8", "$8+sym": a symbol's address, in code that is not PIC */
+		int err = parse_disp(op + 1, op_len - 1, &arg->value, &arg->sym, NULL, msg, msg_sz);
+
+		if (err)
+			return err;
+		if (arg->sym) {
+			arg->loc = TT_LOC_SYM_ADDR;
+			return 0;
+		}
+		free(arg->sym);
+		arg->sym = NULL; /* "$+8": a number after all */
 	}
 	if (op[0] == '$') {
 		bool neg = false;
@@ -550,6 +592,7 @@ struct ctx {
 	size_t seg_cnt;
 	bool have_base;
 	uint64_t base_addr;
+	uint64_t tls_size;  /* PT_TLS memory size rounded up to its alignment; 0 without TLS */
 	struct tt_note_rec *tnotes;
 	size_t tnote_cnt, tnote_cap;
 	uint64_t *raw_pcs; /* per site, for the join with tracetape notes */
@@ -917,7 +960,8 @@ static void scan_symtab(struct ctx *c, Elf_Scn *scn, const GElf_Shdr *sh, struct
 		for (; hit < w + n && !strcmp(hit->name, name); hit++) {
 			bool global = GELF_ST_BIND(sym.st_info) != STB_LOCAL;
 
-			if (hit->settled)
+			/* sym@tpoff names a thread-local variable, any other operand an address */
+			if (hit->settled || (GELF_ST_TYPE(sym.st_info) == STT_TLS) != hit->arg->tpoff)
 				continue;
 			if (hit->state == 0 || (global && !hit->global)) {
 				hit->state = 1;
@@ -972,9 +1016,17 @@ static int resolve_symbols(struct ctx *c)
 		for (size_t i = 0; i < n; i++) /* .dynsym only for what .symtab did not settle */
 			w[i].settled = w[i].state != 0;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (w[i].state == 1)
-			w[i].arg->sym_vaddr = w[i].value + (uint64_t)w[i].arg->value;
+	for (size_t i = 0; i < n; i++) {
+		struct tt_usdt_arg *arg = w[i].arg;
+
+		if (w[i].state != 1 || (arg->tpoff && !c->tls_size))
+			continue;
+		arg->sym_found = 1;
+		arg->sym_vaddr = w[i].value + (uint64_t)arg->value;
+		/* sym@tpoff: its offset in the TLS image, minus the block's size */
+		if (arg->tpoff)
+			arg->sym_vaddr -= c->tls_size;
+	}
 	free(w);
 	return 0;
 }
@@ -1024,6 +1076,14 @@ static int parse_image(struct ctx *c)
 		if (!gelf_getphdr(c->elf, (int)i, &ph)) {
 			set_msg(c->errbuf, c->errbuf_sz, "malformed program header %zu", i);
 			return -TT_E_BAD_ELF;
+		}
+		if (ph.p_type == PT_TLS) {
+			uint64_t align = ph.p_align ? ph.p_align : 1;
+
+			/* x86-64 TLS variant II: the executable's block ends at the thread pointer */
+			if (!(align & (align - 1)) && ph.p_memsz < UINT32_MAX)
+				c->tls_size = (ph.p_memsz + align - 1) & ~(align - 1);
+			continue;
 		}
 		if (ph.p_type != PT_LOAD)
 			continue;

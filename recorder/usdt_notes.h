@@ -31,6 +31,7 @@ enum tt_arg_loc {
 	TT_LOC_REG,       /* %reg: value = reg */
 	TT_LOC_MEM,       /* disp(%base,%index,scale): value = *(base + index*scale + disp) */
 	TT_LOC_RIP_SYM,   /* sym+off(%rip): value = *(runtime address of sym + off) */
+	TT_LOC_SYM_ADDR,  /* $sym+off: value = runtime address of sym + off (non-PIC code) */
 };
 
 struct tt_usdt_arg {
@@ -42,11 +43,17 @@ struct tt_usdt_arg {
 	uint8_t index;     /* enum tt_reg: index register of MEM, or NONE */
 	uint8_t scale;     /* 1, 2, 4 or 8 for MEM with an index, else 1 */
 	uint8_t reg_shift; /* REG: bit position of the value in the register: 8 for %ah/%bh/%ch/%dh */
+	uint8_t fs;        /* MEM: %fs: segment, the address is from the thread pointer (TLS) */
+	uint8_t tpoff;     /* MEM with sym: sym@tpoff, the symbol's offset from the thread pointer
+			      (a thread-local variable of the executable), not its address */
 	int64_t value;     /* CONST: the immediate; MEM and RIP_SYM: the displacement/offset */
 	char *sym;         /* RIP_SYM, or MEM with a symbolic displacement (sym(%rax)): the
 			      symbol name (owned), else NULL */
 	uint64_t sym_vaddr;/* with sym: link-time address of sym + value; 0 if sym is not in the
-			      file (or names several local symbols) */
+			      file (or names several local symbols). With tpoff: the thread-pointer
+			      offset of sym + value instead, as an int64_t (negative), found
+			      through PT_TLS; sym_found says whether it was */
+	uint8_t sym_found; /* sym was found (needed where 0 is a valid result) */
 };
 
 struct tt_usdt_site {

@@ -531,3 +531,102 @@ def test_many_slow_links_detach_in_the_background(many_sites, tmp_path, attach):
         prog.wait()
     info = info_of(tmp_path / "m.tape")
     assert info["closed_cleanly"]
+
+
+TLS_SRC = r"""#include <pthread.h>
+#include <stdio.h>
+#include <tracetape/probe.h>
+__thread int tls_int = 41;
+__thread long tls_arr[4] = {1, 2, 3, 4};
+void lib_fire(int t, int i);   /* libtlsfix.so, initial-exec TLS: %fs:(%reg) operands */
+void lib_set(int t, int i);
+int counter = 5;               /* -no-pie, "g": $counter, an address as an immediate */
+__attribute__((noinline)) static void set(int t, int i)
+{
+	tls_int = 100 * t + i;
+	tls_arr[i] = 1000 * t + i;
+	__asm__ volatile("" ::: "memory");
+}
+/* reads the thread-locals in the probe's operands: %fs:sym@tpoff, with an index */
+__attribute__((noinline)) static void fire(int i)
+{
+	TT_PROBE(tls, exe, i, tls_int, tls_arr[i], &counter);
+}
+static void *run(void *a)
+{
+	int t = (int)(long)a;
+
+	for (int i = 0; i < 4; i++) {
+		set(t, i);
+		fire(i);
+		lib_set(t, i);
+		lib_fire(t, i);
+	}
+	return NULL;
+}
+int main(void)
+{
+	pthread_t th[3];
+
+	for (long t = 0; t < 3; t++)
+		pthread_create(&th[t], NULL, run, (void *)t);
+	for (int t = 0; t < 3; t++)
+		pthread_join(th[t], NULL);
+	printf("%p\n", (void *)&counter);
+	return 0;
+}
+"""
+
+TLS_LIB = r"""#include <tracetape/probe.h>
+__thread int lib_int = 7;
+__thread long lib_arr[4];
+void lib_set(int t, int i)
+{
+	lib_int = t + i;
+	lib_arr[i] = 10 * t + i;
+	__asm__ volatile("" ::: "memory");
+}
+void lib_fire(int t, int i)
+{
+	TT_PROBE(tls, lib, t, lib_int, lib_arr[i]);
+}
+"""
+
+
+@pytest.mark.kernels
+def test_thread_locals_and_symbol_addresses(tmp_path, attach):
+    """Arguments in thread-local storage (the executable's %fs:sym@tpoff, a library's
+    %fs:(%reg) with an index), each thread its own value, and a symbol's address passed as an
+    immediate ($counter, non-PIC code built with the "g" constraint)."""
+    need_bpf()
+    (tmp_path / "tls.c").write_text(TLS_SRC)
+    (tmp_path / "lib.c").write_text(TLS_LIB)
+    lib = tmp_path / "libtlsfix.so"
+    r = run(["gcc", "-O2", "-fPIC", "-shared", "-ftls-model=initial-exec", "-I", SDK_INCLUDE,
+             "-o", lib, tmp_path / "lib.c"])
+    assert r.returncode == 0, r.stderr
+    exe = tmp_path / "tls"
+    r = run(["gcc", "-O2", "-no-pie", "-DTT_PROBE_ARG_CONSTRAINT=\"g\"", "-I", SDK_INCLUDE, "-o",
+             exe, tmp_path / "tls.c", f"-L{tmp_path}", "-ltlsfix", f"-Wl,-rpath,{tmp_path}",
+             "-lpthread"])
+    assert r.returncode == 0, r.stderr
+    specs = run(["readelf", "-n", exe]).stdout + run(["readelf", "-n", lib]).stdout
+    assert "@tpoff" in specs and "%fs:(" in specs and "@$counter" in specs, specs
+    tape = tmp_path / "t.tape"
+    r = tt("record", "--attach", attach, "-o", tape, "usdt:tls:*", "--", exe, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "lost" not in r.stderr.replace("(0 lost)", "")
+    events = [e for e in events_of(tape) if e["probe"].startswith("tls:")]
+    tids = sorted({e["tid"] for e in events})
+    assert len(tids) == 3
+    out = r.stdout.strip()
+    exe_ev = [tuple(e["args"].values()) for e in events if e["probe"] == "tls:exe"]
+    lib_ev = [tuple(e["args"].values()) for e in events if e["probe"] == "tls:lib"]
+    # per thread, in order: the values it set in its own thread-locals
+    for tid in tids:
+        mine = [tuple(e["args"].values()) for e in events if e["tid"] == tid and
+                e["probe"] == "tls:exe"]
+        t = mine[0][1] // 100
+        assert mine == [(i, 100 * t + i, 1000 * t + i, out) for i in range(4)], mine
+    assert sorted(lib_ev) == sorted((t, t + i, 10 * t + i) for t in range(3) for i in range(4))
+    assert len(exe_ev) == 12

@@ -73,13 +73,14 @@ TT_TEST(attach, rip_relative_symbols)
 	/* NBuffers(%rip) at a site 0x1000 below the symbol: regs->ip + 0x1000 at run time. */
 	site_from("-4@NBuffers(%rip)", 0x500000, &site);
 	site.args[0].sym_vaddr = 0x501000;
+	site.args[0].sym_found = 1;
 	assert_int_equal(tt_bpf_site_from_usdt(&site, 1, kinds, &b, &why), 0);
 	assert_int_equal(b.args[0].loc, TT_BPF_LOC_MEM);
 	assert_int_equal(b.args[0].base_off, offsetof(struct pt_regs, rip));
 	assert_int_equal(b.args[0].disp, 0x1000);
 
 	/* A symbol the file does not define cannot be read: the site is refused, with a reason. */
-	site.args[0].sym_vaddr = 0;
+	site.args[0].sym_found = 0;
 	assert_int_equal(tt_bpf_site_from_usdt(&site, 1, kinds, &b, &why), -TT_E_BAD_SPEC);
 	assert_non_null(strstr(why, "symbol"));
 	tt_usdt_args_free(site.args, site.argc);
@@ -142,5 +143,42 @@ TT_TEST(attach, immediates_take_their_size_and_sign)
 		assert_int_equal(b.args[i].loc, TT_BPF_LOC_CONST);
 		assert_int_equal(b.args[i].disp, want[i].disp);
 	}
+	tt_usdt_args_free(site.args, site.argc);
+}
+
+TT_TEST(attach, thread_locals_and_symbol_addresses)
+{
+	uint8_t kinds[TT_MAX_ARGS] = {TT_KIND_S32, TT_KIND_S32, TT_KIND_PTR, TT_KIND_PTR};
+	struct tt_usdt_site site;
+	struct tt_bpf_site b;
+	const char *why = NULL;
+
+	site_from("-4@%fs:v@tpoff -4@%fs:(%rdi) 8@$counter 8@$.LC0", 0x401000, &site);
+	site.args[0].sym_found = 1;
+	site.args[0].sym_vaddr = (uint64_t)-16; /* v's offset from the thread pointer */
+	site.args[2].sym_found = 1;
+	site.args[2].sym_vaddr = 0x404080;
+	/* .LC0 is a local label: in no symbol table */
+	assert_int_equal(tt_bpf_site_from_usdt(&site, 1, kinds, &b, &why), -TT_E_BAD_SPEC);
+	assert_non_null(strstr(why, "TT_PROBE_ARG_CONSTRAINT"));
+	site.argc = 3;
+	assert_int_equal(tt_bpf_site_from_usdt(&site, 1, kinds, &b, &why), 0);
+	assert_int_equal(b.flags, TT_BPF_SITE_TLS);
+	assert_int_equal(b.args[0].loc, TT_BPF_LOC_MEM);
+	assert_int_equal(b.args[0].flags, TT_BPF_ARG_SIGNED | TT_BPF_ARG_FS);
+	assert_int_equal(b.args[0].disp, -16);
+	assert_int_equal(b.args[1].loc, TT_BPF_LOC_MEM);
+	assert_int_equal(b.args[1].flags, TT_BPF_ARG_SIGNED | TT_BPF_ARG_FS | TT_BPF_ARG_BASE);
+	assert_int_equal(b.args[1].base_off, offsetof(struct pt_regs, rdi));
+	assert_int_equal(b.args[1].disp, 0);
+	/* $counter: the site's runtime address plus the distance to the symbol */
+	assert_int_equal(b.args[2].loc, TT_BPF_LOC_REG);
+	assert_int_equal(b.args[2].base_off, offsetof(struct pt_regs, rip));
+	assert_int_equal(b.args[2].disp, 0x3080);
+	/* a thread-local variable the file does not define cannot be read */
+	site.args[0].sym_found = 0;
+	assert_int_equal(tt_bpf_site_from_usdt(&site, 1, kinds, &b, &why), -TT_E_BAD_SPEC);
+	assert_non_null(strstr(why, "thread-local"));
+	site.argc = 4;
 	tt_usdt_args_free(site.args, site.argc);
 }

@@ -109,6 +109,49 @@ TT_TEST(usdt_notes, parse_every_operand_form)
 	}
 }
 
+/* Thread-local operands (%fs:) and symbols' addresses as immediates ($sym, non-PIC code). */
+TT_TEST(usdt_notes, parse_tls_and_symbol_addresses)
+{
+	static const struct {
+		const char *spec;
+		uint8_t loc, base, fs, tpoff;
+		int64_t value;
+		const char *sym;
+	} cases[] = {
+		{"-4@%fs:tls_counter@tpoff", TT_LOC_MEM, 0, 1, 1, 0, "tls_counter"},
+		{"-8@%fs:tls_arr@tpoff+16", TT_LOC_MEM, 0, 1, 1, 16, "tls_arr"},
+		{"4@%fs:(%rdi)", TT_LOC_MEM, TT_REG_RDI, 1, 0, 0, NULL},
+		{"8@%fs:8(%rax)", TT_LOC_MEM, TT_REG_RAX, 1, 0, 8, NULL},
+		{"8@%fs:0x28", TT_LOC_MEM, 0, 1, 0, 0x28, NULL},
+		{"8@%fs:0", TT_LOC_MEM, 0, 1, 0, 0, NULL},
+		{"8@$counter", TT_LOC_SYM_ADDR, 0, 0, 0, 0, "counter"},
+		{"8@$3+buf", TT_LOC_SYM_ADDR, 0, 0, 0, 3, "buf"},
+		{"8@$buf+3", TT_LOC_SYM_ADDR, 0, 0, 0, 3, "buf"},
+		{"8@$.LC1", TT_LOC_SYM_ADDR, 0, 0, 0, 0, ".LC1"},
+		{"8@$+3", TT_LOC_CONST, 0, 0, 0, 3, NULL},
+	};
+
+	for (size_t i = 0; i < TT_ARRAY_SIZE(cases); i++) {
+		struct tt_usdt_arg args[TT_MAX_ARGS];
+		char msg[200] = "";
+		uint8_t argc = 0;
+
+		if (tt_usdt_parse_args(cases[i].spec, args, &argc, msg, sizeof(msg)))
+			fail_msg("'%s': %s", cases[i].spec, msg);
+		assert_int_equal(argc, 1);
+		assert_int_equal(args[0].loc, cases[i].loc);
+		assert_int_equal(args[0].base, cases[i].base);
+		assert_int_equal(args[0].fs, cases[i].fs);
+		assert_int_equal(args[0].tpoff, cases[i].tpoff);
+		assert_true(args[0].value == cases[i].value);
+		if (cases[i].sym)
+			assert_string_equal(args[0].sym, cases[i].sym);
+		else
+			assert_null(args[0].sym);
+		tt_usdt_args_free(args, argc);
+	}
+}
+
 TT_TEST(usdt_notes, parse_lists_of_arguments)
 {
 	struct tt_usdt_arg args[TT_MAX_ARGS];
@@ -151,7 +194,13 @@ TT_TEST(usdt_notes, parse_rejects_malformed_specs)
 		{"8@%rzz", "argument 1 '8@%rzz': unknown register '%rzz'"},
 		{"8@%xmm0", "argument 1 '8@%xmm0': floating-point register '%xmm0' is not supported"},
 		{"8@%rip", "argument 1 '8@%rip': %rip is not a value"},
-		{"-4@%edi 8@$x", "argument 2 '8@$x': bad immediate '$x'"},
+		{"-4@%edi 8@$0x", "argument 2 '8@$0x': bad immediate '$0x'"},
+		{"8@$x@tpoff", "argument 1 '8@$x@tpoff': unsupported relocation '@tpoff'"},
+		{"8@$x+y", "argument 1 '8@$x+y': more than one symbol in displacement"},
+		{"8@%gs:0x28", "argument 1 '8@%gs:0x28': segment '%gs' is not supported (only %fs)"},
+		{"-4@v@tpoff(%rax)", "argument 1 '-4@v@tpoff(%rax)': '@tpoff' outside a %fs: operand"},
+		{"-4@%fs:v@plt", "argument 1 '-4@%fs:v@plt': unsupported relocation '@plt'"},
+		{"8@%fs:x(%rip)", "argument 1 '8@%fs:x(%rip)': %rip cannot be used with %fs:"},
 		{"8@$-99999999999999999999", "argument 1 '8@$-99999999999999999999': bad immediate '$-99999999999999999999'"},
 		{"8@(%rax", "argument 1 '8@(%rax': expected ')' at the end of the operand"},
 		{"8@8(%eax)", "argument 1 '8@8(%eax)': base register '%eax' is not a 64-bit register"},
@@ -165,7 +214,6 @@ TT_TEST(usdt_notes, parse_rejects_malformed_specs)
 		{"8@sym*2(%rip)", "argument 1 '8@sym*2(%rip)': expected '+' or '-' in displacement"},
 		{"8@sym(%rip,%rax,1)", "argument 1 '8@sym(%rip,%rax,1)': %rip cannot have an index register"},
 		{"8@sym(%rax", "argument 1 '8@sym(%rax': expected ')' at the end of the operand"},
-		{"8@%fs:0x28", "argument 1 '8@%fs:0x28': unknown register '%fs:0x28'"},
 		{"4@0xzz(%rax)", "argument 1 '4@0xzz(%rax)': bad number '0x' in displacement"},
 	};
 
