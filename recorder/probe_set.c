@@ -59,7 +59,21 @@ struct tt_probe_set {
 	size_t site_cnt;
 	struct tt_probe_set_tp *tps;
 	size_t tp_cnt;
+	struct tt_buf skipped; /* "PROVIDER:NAME at 0xPC: why\n" per site that cannot be recorded */
+	size_t skipped_cnt;
 };
+
+/* A site of a matching probe that cannot be recorded: warn, and keep it for the tape. */
+static void skip_site(struct tt_probe_set *s, const char *path, const struct tt_usdt_site *site,
+		      const char *why)
+{
+	tt_warn(s->out, "%s: skipping the site of %s:%s at 0x%llx (args '%s'): %s", path,
+		site->provider, site->name, (unsigned long long)site->pc_vaddr,
+		site->args_str ? site->args_str : "", why);
+	tt_buf_printf(&s->skipped, "%s %s:%s at 0x%llx: %s\n", path, site->provider, site->name,
+		      (unsigned long long)site->pc_vaddr, why);
+	s->skipped_cnt++;
+}
 
 static char *xstrdup(const char *s)
 {
@@ -344,15 +358,11 @@ static int match_usdt(struct tt_probe_set *s, size_t bin, struct tt_probe_spec *
 		if (!err)
 			err = set_site_bytes(&s->probes[id], site, &bsite, &why);
 		if (err) {
-			tt_warn(s->out, "%s: skipping the site of %s:%s at 0x%llx (args '%s'): %s",
-				b->path, site->provider, site->name, (unsigned long long)site->pc_vaddr,
-				site->args_str ? site->args_str : "", why);
+			skip_site(s, b->path, site, why);
 			continue;
 		}
 		if (bsite.argc != s->probes[id].d.argc) {
-			tt_warn(s->out, "%s: skipping the site of %s:%s at 0x%llx: it has %u arguments, "
-					"another site %u", b->path, site->provider, site->name,
-				(unsigned long long)site->pc_vaddr, bsite.argc, s->probes[id].d.argc);
+			skip_site(s, b->path, site, "its argument count differs from another site's");
 			continue;
 		}
 		err = add_bpf_site(s, &bsite, &spec_id);
@@ -1091,7 +1101,14 @@ void tt_probe_set__free(struct tt_probe_set *s)
 		tt_tp_format_free(s->tps[i].fmt);
 	}
 	free(s->tps);
+	tt_buf_free(&s->skipped);
 	free(s);
+}
+
+const char *tt_probe_set__skipped(const struct tt_probe_set *s, size_t *cnt)
+{
+	*cnt = s->skipped_cnt;
+	return s->skipped_cnt ? (const char *)s->skipped.data : NULL;
 }
 
 size_t tt_probe_set__probe_cnt(const struct tt_probe_set *s)

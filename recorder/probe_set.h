@@ -95,6 +95,13 @@ const struct tt_bpf_site *tt_probe_set__sites(const struct tt_probe_set *ps, siz
 const struct tt_probe_set_tp *tt_probe_set__tps(const struct tt_probe_set *ps, size_t *cnt);
 size_t tt_probe_set__binary_cnt(const struct tt_probe_set *ps);
 
+/*
+ * The sites of matching probes that cannot be recorded (arguments the BPF program cannot read):
+ * their count in *cnt, and one line each, "PATH PROVIDER:NAME at 0xPC: why", NUL-terminated
+ * (borrowed; NULL when none).
+ */
+const char *tt_probe_set__skipped(const struct tt_probe_set *ps, size_t *cnt);
+
 /* The uprobe sites of binary i (< tt_probe_set__binary_cnt()), borrowed as above. */
 void tt_probe_set__binary_sites(const struct tt_probe_set *ps, size_t i,
 				struct tt_probe_set_sites *sites);

@@ -424,6 +424,15 @@ static int describe_capture(struct session *s)
 	err |= tt_tape_writer__add_meta(s->w, "ring_size", buf);
 	snprintf(buf, sizeof(buf), "%u", s->tapes);
 	err |= tt_tape_writer__add_meta(s->w, "tape_index", buf);
+	{
+		size_t n;
+		const char *skipped = tt_probe_set__skipped(s->ps, &n);
+
+		/* Sites of the probes asked for that are not recorded, and why: a post-mortem
+		 * reader must know what the tape cannot contain. */
+		if (skipped)
+			err |= tt_tape_writer__add_meta(s->w, "skipped_sites", skipped);
+	}
 	/* How the probes were recorded: the attach path, and whether strings may fault pages in. */
 	err |= tt_tape_writer__add_meta(s->w, "attach", tt_rec_bpf_attach_name(&s->bpf));
 	err |= tt_tape_writer__add_meta(s->w, "strings", s->bpf.sleepable ? "sleepable" : "nofault");
@@ -1021,6 +1030,12 @@ int tt_record_run(const struct tt_record_opts *o, const struct tt_out *out,
 	s->sites = tt_probe_set__sites(s->ps, &s->site_cnt);
 	s->tps = tt_probe_set__tps(s->ps, &s->tp_cnt);
 	s->bin_cnt = tt_probe_set__binary_cnt(s->ps);
+	if (!s->site_cnt && !s->tp_cnt) {
+		err = -TT_E_NO_MATCH;
+		tt_err(out, "nothing to record: no site of the matching probes can be read (see the "
+			    "warnings above)");
+		goto cleanup;
+	}
 	s->ncpu = libbpf_num_possible_cpus();
 	s->loss_prev = calloc(s->probe_cnt * (size_t)TT_MAX(s->ncpu, 1) + 1, sizeof(*s->loss_prev));
 	s->fired = calloc(s->probe_cnt + 1, sizeof(*s->fired));
@@ -1066,14 +1081,19 @@ int tt_record_run(const struct tt_record_opts *o, const struct tt_out *out,
 
 	/* The documented ready line: printed only once every probe is attached. */
 	{
-		char what[128] = "";
+		char what[160] = "";
+		size_t skipped;
 
+		tt_probe_set__skipped(s->ps, &skipped);
 		if (site_total)
 			snprintf(what, sizeof(what), "%zu site%s in %zu binar%s", site_total,
 				 site_total == 1 ? "" : "s", bins_used, bins_used == 1 ? "y" : "ies");
 		if (s->tp_cnt)
 			snprintf(what + strlen(what), sizeof(what) - strlen(what), "%s%zu tracepoint%s",
 				 site_total ? ", " : "", s->tp_cnt, s->tp_cnt == 1 ? "" : "s");
+		if (skipped)
+			snprintf(what + strlen(what), sizeof(what) - strlen(what), "%s%zu site%s skipped",
+				 what[0] ? ", " : "", skipped, skipped == 1 ? "" : "s");
 		tt_notice(out, "recording %zu probe%s (%s) to %s", user_probes,
 			  user_probes == 1 ? "" : "s", what, o->output);
 	}

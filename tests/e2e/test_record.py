@@ -630,3 +630,29 @@ def test_thread_locals_and_symbol_addresses(tmp_path, attach):
         assert mine == [(i, 100 * t + i, 1000 * t + i, out) for i in range(4)], mine
     assert sorted(lib_ev) == sorted((t, t + i, 10 * t + i) for t in range(3) for i in range(4))
     assert len(exe_ev) == 12
+
+
+def test_unreadable_sites_are_named_in_the_tape(tmp_path):
+    """A site whose arguments the recorder cannot read (here a string literal passed as the
+    address of a local label, $.LC0, which the "g" constraint allows) is skipped with the
+    reason, counted in the ready line and named in the tape's skipped_sites; with nothing
+    left to record, record fails and writes no tape."""
+    need_bpf()
+    src = tmp_path / "skip.c"
+    src.write_text('#define TT_PROBE_ARG_CONSTRAINT "g"\n#include <tracetape/probe.h>\n'
+                   'int main(int argc, char **argv) { (void)argv;\n'
+                   '  TT_PROBE(sk, lit, "hello"); TT_PROBE(sk, n, argc); return 0; }\n')
+    exe = build_c(src, tmp_path / "skip", opt="-O2")
+    assert "$.L" in run(["readelf", "-n", exe]).stdout
+    tape = tmp_path / "s.tape"
+    r = tt("record", "-o", tape, f"usdt:{exe}:sk:*", "--", exe)
+    assert r.returncode == 0, r.stderr
+    assert re.search(r"recording 2 probes \(1 site in 1 binary, 1 site skipped\)", r.stderr), r.stderr
+    assert "skipping the site of sk:lit" in r.stderr and "local label" in r.stderr
+    skipped = info_of(tape)["meta"]["skipped_sites"]
+    assert re.fullmatch(rf"{re.escape(str(exe))} sk:lit at 0x[0-9a-f]+: it passes the address of "
+                        r"a symbol .*\n", skipped), skipped
+    r = tt("record", "-o", tmp_path / "none.tape", f"usdt:{exe}:sk:lit", "--", exe)
+    assert r.returncode == 1
+    assert "nothing to record: no site of the matching probes can be read" in r.stderr
+    assert not (tmp_path / "none.tape").exists()
