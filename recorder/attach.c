@@ -389,8 +389,8 @@ int tt_bpf_site_from_usdt(const struct tt_usdt_site *site, uint32_t probe_id,
 		case TT_LOC_SYM_ADDR:
 			if (!u->sym_found) {
 				*why = "it passes the address of a symbol that is not in the file's "
-				       "symbol tables (a local label such as .LC0: compile the probe with "
-				       "the default TT_PROBE_ARG_CONSTRAINT, not \"g\")";
+				       "symbol tables (a local label such as .LC0: build the probe with "
+				       "TT_PROBE_ARG_CONSTRAINT \"nor\" or \"nr\", not \"g\")";
 				return -TT_E_BAD_SPEC;
 			}
 			/* The symbol's runtime address: the site's (regs->ip) plus their distance. */
@@ -400,7 +400,11 @@ int tt_bpf_site_from_usdt(const struct tt_usdt_site *site, uint32_t probe_id,
 			break;
 		case TT_LOC_RIP_SYM:
 			if (!u->sym_found) {
-				*why = "it reads a symbol that is not in the file's symbol tables";
+				*why = strncmp(u->sym, ".L", 2) ?
+					       "it reads a symbol that is not in the file's symbol tables" :
+					       "it reads a local label (a constant the compiler put in "
+					       "memory), which is in no symbol table: build the probe with "
+					       "TT_PROBE_ARG_CONSTRAINT \"nor\" or \"nr\", not \"rm\"";
 				return -TT_E_BAD_SPEC;
 			}
 			/* The symbol's runtime address is the site's runtime address (regs->ip)

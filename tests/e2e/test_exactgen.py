@@ -5,8 +5,8 @@ exactgen.py writes, from a seed, a C program with random probe signatures (1-12 
 every kind, extreme values, every operand form, strings in every kind of memory, NULL and other
 invalid pointers) that reports what it fired. Seeds 1..50 (TT_EXACTGEN_COUNT=N: 1..N;
 TT_EXACTGEN_SEED=N or N,M,...: those only) each give one program, built with gcc or clang at
--O0, -O2 or -O3 (varying with the seed; some -no-pie, -funsigned-char, or the SDK's "g" operand
-constraint), recorded with `tracetape record --attach A -o T [--strlen N] 'usdt:eg:*' -- ./prog
+-O0, -O2 or -O3 (varying with the seed; some -no-pie, -funsigned-char, or the SDK's "nor" operand
+constraint with clang), recorded with `tracetape record --attach A -o T [--strlen N] 'usdt:eg:*' -- ./prog
 REPORT` once per attach path A of the kernel (conftest's `attach`), loaded with `tracetape load`,
 and compared with the report. Marked `kernels`: the kernel-matrix guests run it too (under
 qemu's emulation, with a smaller TT_EXACTGEN_COUNT).

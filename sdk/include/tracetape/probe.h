@@ -53,10 +53,10 @@
  *     are then not evaluated.
  *   - TT_PROBE_ARG_CONSTRAINT: the asm constraint of argument operands: "nor" (an immediate, a
  *     register or an offsettable memory operand) with gcc, "nr" with clang, which would
- *     otherwise copy every argument to the stack on every pass. Use "rm" if a compiler reports
- *     "impossible constraint" or runs out of registers on a 12-argument probe. Not "g": it lets
- *     an address be an immediate, and the address of a string literal is then a local label
- *     ($.LC0) that is in no symbol table, so no tracer can read the argument.
+ *     otherwise copy every argument to the stack on every pass. If clang reports "impossible
+ *     constraint" or runs out of registers on a 12-argument probe, use "nor". Never "g" or "rm":
+ *     they let a string literal's address or a constant become a local label ($.LC0,
+ *     .LCPI0_1(%rip)) that is in no symbol table, and no tracer can read such an argument.
  *
  * N.B. The site is never `nop; nop5`. Linux 6.18 rewrites a uprobe on a 5-byte nop into a CALL
  * to a trampoline that writes below the stack pointer, into the x86-64 red zone, and corrupts
