@@ -13,6 +13,8 @@ recording tests, real BPF. Helpers:
   db_rows(db, sql)             rows of an SQLite query
   start_recorder(*args)        `tracetape record` in the background, once its ready line is out
   stop_recorder(p)             SIGINT it (or sig), wait: (exit status, stderr)
+  wait_for_detach()            wait (bounded) until no tt-detach process of an earlier recording
+                               is left: until then its probes are still attached
   kernel_expect()              "full", or "refuse" in a kernel-matrix guest of a kernel that
                                tracetape must refuse (TT_KERNEL_EXPECT, set by tests/vm); only
                                tests marked `refusal` run there, and only there
@@ -75,6 +77,25 @@ def build_c(src, out, cc="gcc", std=None, opt="-O2", extra=(), timeout=120):
     r = run(cmd, timeout=timeout)
     assert r.returncode == 0, f"{' '.join(map(str, cmd))}\n{r.stderr}"
     return Path(out)
+
+
+def wait_for_detach(timeout=300):
+    """Wait until no tt-detach process (a recording's probes being detached in the background)
+    is left; fail after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = []
+        for d in Path("/proc").iterdir():
+            try:
+                if d.name.isdigit() and (d / "comm").read_text().strip() == "tt-detach":
+                    left.append(d.name)
+            except OSError:
+                pass
+        if not left:
+            return
+        if time.monotonic() > deadline:
+            pytest.fail(f"tt-detach still running after {timeout} s: pids {left}")
+        time.sleep(0.2)
 
 
 def kernel_expect():

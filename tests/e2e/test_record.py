@@ -35,7 +35,7 @@ from pathlib import Path
 import pytest
 
 from conftest import (FIXTURES, SDK_INCLUDE, SOURCE_DIR, TRACETAPE, build_c, db_rows, need_bpf,
-                      need_program, run, start_recorder, stop_recorder, tt)
+                      need_program, run, start_recorder, stop_recorder, tt, wait_for_detach)
 
 
 
@@ -127,6 +127,7 @@ def test_argument_matrix_exact(fixture_bin, tmp_path, attach):
 
 
 def test_guard_runs_only_while_traced(fixture_bin):
+    wait_for_detach()  # an earlier recording's probes may still be detaching
     r = run([fixture_bin, "--threads", "2", "--iters", "10"])
     assert r.returncode == 0 and "guard_hits 0" in r.stdout
 
@@ -135,6 +136,7 @@ def test_guard_runs_only_while_traced(fixture_bin):
 def test_semaphore_follows_the_recording(fixture_bin, tmp_path, attach):
     """The kernel raises a running process's semaphore at attach and lowers it at detach."""
     need_bpf()
+    wait_for_detach()  # an earlier recording's probes may still be detaching
     watcher = subprocess.Popen([fixture_bin, "--watch-guard", "20"], stdout=subprocess.PIPE,
                                text=True)
     try:
