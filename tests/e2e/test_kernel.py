@@ -34,6 +34,11 @@ from conftest import build_c, db_rows, need_bpf, tt
 
 ROUNDS, BUSY_MS, NAP_MS, WRITES, GETPIDS, HANDOFF_MS = 3, 50, 100, 40, 25, 20
 MS = 1_000_000
+# Tolerances below that are wall-clock overheads (a syscall's entry and exit, a wakeup) are
+# multiplied by this: a guest under qemu's software emulation is tens of times slower
+# (tests/vm sets it). The exact identities (states summing to the span, no unknown time)
+# are never relaxed.
+SLACK = float(os.environ.get("TT_TIME_SLACK", "1"))
 
 
 @pytest.fixture(scope="module")
@@ -133,20 +138,25 @@ def test_breakdown_per_span(capture):
         role, b = slow[sid]["threads"][tid]
         assert role is None and list(slow[sid]["threads"]) == [tid]
         st = b["states"]
-        assert abs(st["running"] - rd["busy_cpu_ns"]) <= 2 * MS + rd["busy_cpu_ns"] // 50, (rd, st)
-        assert st["sleeping"] + st["blocked"] < 1 * MS, st
+        assert abs(st["running"] - rd["busy_cpu_ns"]) <= 2 * MS * SLACK + rd["busy_cpu_ns"] // 50, (rd, st)
+        assert st["sleeping"] + st["blocked"] < 1 * MS * SLACK, st
         assert set(b["calls"]) <= {"clock_gettime"}  # the thread CPU clock is a syscall
-        # the nap: sleeping within 1 ms of the 100 ms asked for, never more than the wall time
-        # the fixture measured around nanosleep; that wall time is the sleep plus the wait for a
-        # CPU after the wakeup (runnable), give or take 1 ms of running
+        # the nap: sleeping at least the 100 ms asked for (a timer fires late, never early: very
+        # late in an emulated guest), never more than the wall time the fixture measured around
+        # nanosleep; that wall time is the sleep plus the wait for a CPU after the wakeup
+        # (runnable), give or take 1 ms of running
         sid, _, _, _, _, dur = by_name["nap"][k]
         _, b = slow[sid]["threads"][tid]
         st = b["states"]
-        assert abs(st["sleeping"] - NAP_MS * MS) <= 1 * MS, (rd, st)
+        assert st["sleeping"] >= NAP_MS * MS - 1 * MS, (rd, st)  # never less than asked
         assert st["sleeping"] <= rd["nap_ns"], (rd, st)
-        assert abs(rd["nap_ns"] - st["sleeping"] - st["runnable"]) <= 1 * MS, (rd, st)
-        assert st["blocked"] == 0 and st["running"] < 1 * MS, st
-        assert b["sys_count"] == 1 and list(b["calls"]) == ["clock_nanosleep"]
+        assert abs(rd["nap_ns"] - st["sleeping"] - st["runnable"]) <= 1 * MS * SLACK, (rd, st)
+        assert st["blocked"] == 0 and st["running"] < 1 * MS * SLACK, st
+        # one nanosleep; clock_gettime too where the vDSO cannot read the clock (a guest whose
+        # clocksource is not the TSC makes it a syscall)
+        assert b["calls"]["clock_nanosleep"][0] == 1 and set(b["calls"]) <= {
+            "clock_nanosleep", "clock_gettime"}, b
+        assert b["sys_count"] == sum(n for n, _ in b["calls"].values()), b
         assert b["calls"]["clock_nanosleep"][0] == 1
         assert NAP_MS * MS <= b["calls"]["clock_nanosleep"][1] <= dur
         # the calls: exactly N writes and M getpids, nothing else
@@ -159,22 +169,23 @@ def test_breakdown_per_span(capture):
         sid = by_name["work"][k][0]
         _, b = slow[sid]["threads"][tid]
         counts = {n: c for n, (c, _) in b["calls"].items()}
-        busy_calls = slow[by_name["busy"][k][0]]["threads"][tid][1]["calls"]
+        gettimes = sum(slow[by_name[n][k][0]]["threads"][tid][1]["calls"].get(
+            "clock_gettime", (0, 0))[0] for n in ("busy", "nap"))
         assert counts == {"write": WRITES, "getpid": GETPIDS, "clock_nanosleep": 1,
-                          "clock_gettime": busy_calls["clock_gettime"][0]}
-        assert b["states"]["sleeping"] >= NAP_MS * MS - 1 * MS
-        assert b["states"]["running"] >= rd["busy_cpu_ns"] - 2 * MS
+                          "clock_gettime": gettimes}
+        assert b["states"]["sleeping"] >= NAP_MS * MS - 1 * MS * SLACK
+        assert b["states"]["running"] >= rd["busy_cpu_ns"] - 2 * MS * SLACK
         # the handoff: begun here, ended by the helper: both threads, over the whole window
         sid, s_tid, end_tid, _, _, dur = by_name["handoff"][k]
         assert (s_tid, end_tid) == (tid, rd["helper_tid"])
         th = slow[sid]["threads"]
         assert set(th) == {tid, rd["helper_tid"]}
         role, b = th[tid]
-        assert role == "began" and b["states"]["sleeping"] >= dur - 2 * MS, b
+        assert role == "began" and b["states"]["sleeping"] >= dur - 2 * MS * SLACK, b
         assert "futex" in b["calls"]
         role, b = th[rd["helper_tid"]]
         assert role == "ended"
-        assert abs(b["states"]["running"] - rd["helper_cpu_ns"]) <= 2 * MS + rd["helper_cpu_ns"] // 50, (rd, b)
+        assert abs(b["states"]["running"] - rd["helper_cpu_ns"]) <= 2 * MS * SLACK + rd["helper_cpu_ns"] // 50, (rd, b)
 
     # the per-name section sums the spans' own breakdowns
     names = per_name(r.stdout)
