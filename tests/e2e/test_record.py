@@ -658,3 +658,61 @@ def test_unreadable_sites_are_named_in_the_tape(tmp_path):
     assert r.returncode == 1
     assert "nothing to record: no site of the matching probes can be read" in r.stderr
     assert not (tmp_path / "none.tape").exists()
+
+
+HX_SRC = r"""#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+#include <tracetape/probe.h>
+static char longstr[300];
+static void *run(void *arg)
+{
+	/* string literals in pages nothing touched before the probe reads them */
+	const char *names[4] = {"", "alpha", longstr, "J\xc3\xbcrgen M"};
+	long t = (long)arg;
+
+	for (int i = 0; i < 500; i++) {
+		TT_PROBE(hx, ints, (int8_t)-5, (uint8_t)250, (int16_t)-30000, (uint16_t)65000,
+			 (int32_t)-2000000000, (uint32_t)4000000000u, (int64_t)INT64_MIN,
+			 (uint64_t)UINT64_MAX);
+		if (i < 400)
+			TT_PROBE(hx, str, names[i % 4], t);
+	}
+	return NULL;
+}
+int main(void)
+{
+	pthread_t th[3];
+
+	memset(longstr, 'x', sizeof(longstr) - 1);
+	for (long t = 0; t < 3; t++)
+		pthread_create(&th[t], NULL, run, (void *)t);
+	for (int t = 0; t < 3; t++)
+		pthread_join(th[t], NULL);
+	return 0;
+}
+"""
+
+
+@pytest.mark.kernels
+def test_constants_and_literals_exact(tmp_path, attach):
+    """Issue 15's program: unsigned constants (immediates gcc writes as negative numbers) keep
+    their values, and string literals in pages the process never touched are read, 0 faults:
+    1500 ints events and 300 of each string."""
+    need_bpf()
+    (tmp_path / "hx.c").write_text(HX_SRC)
+    exe = build_c(tmp_path / "hx.c", tmp_path / "hx", opt="-O2")
+    specs = run(["readelf", "-n", exe]).stdout
+    assert "1@$-6" in specs and "4@$-294967296" in specs, specs  # the immediates of the issue
+    tape, db = tmp_path / "hx.tape", tmp_path / "hx.db"
+    r = tt("record", "--attach", attach, "-o", tape, "usdt:hx:*", "--", exe, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert tt("load", "-o", db, tape, timeout=300).returncode == 0
+    ints = db_rows(db, "SELECT arg0, arg1, arg2, arg3, arg4, arg5, arg6, arg7, count(*), "
+                       "sum(fault) FROM hx_ints GROUP BY 1, 2, 3, 4, 5, 6, 7, 8")
+    assert ints == [(-5, 250, -30000, 65000, -2000000000, 4000000000, -2**63, 2**64 - 1 - 2**64,
+                     1500, 0)], ints
+    strs = dict((s, (n, f)) for s, n, f in db_rows(
+        db, "SELECT arg0, count(*), sum(fault) FROM hx_str GROUP BY 1"))
+    assert strs == {"": (300, 0), "alpha": (300, 0), "x" * 256: (300, 0),
+                    "J\u00fcrgen M": (300, 0)}, strs
