@@ -55,17 +55,20 @@ run_set() {
 	for r in $(seq "$na"); do
 		for a in $(rotated "$r" $paths); do
 			echo "35-kernels: $(uname -r): 1,000 sites round $r/$na: --attach $a" >&2
-			# Another recording's tt-detach holds the kernel's uprobe mutex between its
-			# grace periods and would slow the attach down: wait for it (never signal it:
-			# it is not ours), at most 600 s, and note how many there were.
+			# An earlier recording's tt-detach (another engineer's, or one of the strings
+			# recordings above) holds the kernel's uprobe mutex between its grace periods
+			# and would slow the attach down: wait for it (never signal it), at most 600 s,
+			# and note it (running: how many at the start; waited_s; left_running).
+			n=$(pgrep -x tt-detach | wc -l)
 			i=0
 			while [ $i -lt 600 ] && pgrep -x tt-detach >/dev/null; do
-				[ $i = 0 ] && pgrep -x tt-detach | wc -l >>"$o/a-$a-$r.foreign"
 				sleep 1
 				i=$((i + 1))
 			done
-			[ $i -gt 0 ] && echo "waited $i s" >>"$o/a-$a-$r.foreign"
-			pgrep -x tt-detach >/dev/null && echo "and went on with them still running" >>"$o/a-$a-$r.foreign"
+			if [ $i -gt 0 ]; then
+				printf 'running=%s\nwaited_s=%s\n' "$n" "$i" >"$o/a-$a-$r.foreign"
+				pgrep -x tt-detach >/dev/null && echo left_running=1 >>"$o/a-$a-$r.foreign"
+			fi
 			"$b/bench/stoptime" --timeout 300 --detach-timeout 900 -- "$b/tracetape" record -v \
 				--attach "$a" -o "$o/a-$a.tape" "usdt:$b/bench/sites:*" \
 				>"$o/a-$a-$r.out" 2>"$o/a-$a-$r.err"
@@ -142,6 +145,7 @@ report_only=${BENCH_KERNELS_REPORT_ONLY:-0}
 vm_note=""
 measure_all() {
 rm -rf "$work"/k-* "$work"/cost-*
+git -C "$src" describe --always --dirty >"$work/commit" 2>/dev/null || rm -f "$work/commit"
 # --- this machine: the budget, fault counts, attach rounds -------------------------------------
 log "host: budget, strings ($str_rounds rounds), 1,000 sites ($attach_rounds rounds)"
 run_set "$work/k-host" "$build" "$str_rounds" "$str_hits" "$attach_rounds" "$work"
@@ -152,6 +156,8 @@ sf="$build/bench/strfault"
 cost_round() {
 	d="$work/cost-$1"
 	mkdir -p "$d"
+	: >"$d/s.err"
+	: >"$d/n.err" # before the wait below reads them
 	"$tt" record -o "$d/s.tape" "usdt:$sf:sf:*_s" 2>"$d/s.err" &
 	ps=$!
 	"$tt" record --no-fault-in -o "$d/n.tape" "usdt:$sf:sf:*_n" 2>"$d/n.err" &
@@ -374,7 +380,8 @@ attach_notes() {
 		[ -s "$f" ] || continue
 		n=$(basename "$f" .foreign)
 		c=$(basename "$(dirname "$f")" | sed 's/^k-//')
-		echo "- $c, round $(echo "$n" | cut -d- -f3) of \`--attach $(echo "$n" | cut -d- -f2)\`: $(head -1 "$f") tt-detach process(es) of other recordings were running (they slow attaching down); $(tail -n +2 "$f" | tr '\n' ' ' | sed 's/ $//')."
+		k=$(get running "$f")
+		echo "- $c, round $(echo "$n" | cut -d- -f3) of \`--attach $(echo "$n" | cut -d- -f2)\`: started after waiting $(get waited_s "$f") s for the tt-detach process$( [ "${k:-0}" -gt 1 ] && echo "es ($k)") of earlier recordings to end (they would slow attaching down)$( [ -n "$(get left_running "$f")" ] && echo "; they were still running when it started")."
 	done
 	for c in $kcols; do
 		[ "$c" = host ] && continue
@@ -487,6 +494,7 @@ fault_notes() {
 	[ -n "$bad" ] && echo "**Runs that failed or lost events:**$bad (their files are in \`$work\`)."
 	# faults where none should be: any with the default, on present pages with --no-fault-in;
 	# one line per column and mode, with the faults of the literal and heap probes by string
+	unexpected=0
 	for c in $kcols; do
 		for m in default nofault; do
 			list=""
@@ -506,10 +514,11 @@ fault_notes() {
 				END { split("\"\"|\"alpha\"|the 64-byte literal|\"Jürgen M\"", t, "|")
 				      for (i = 1; i <= 4; i++) printf "%s%s %d of %d", (i > 1 ? ", " : ""), t[i], s[i], NR * h / 4 }' \
 				"$work/k-$c/byk-$m-unexpected")"
+			unexpected=1
 			echo "- **Unexpected faults** on $c ($(release "$c")), $( [ $m = default ] && echo default || echo "\`--no-fault-in\`"), per 1,000 hits:$(echo "$list" | sed 's/^,//')$by."
 		done
 	done
-	echo
+	[ $unexpected = 1 ] && echo
 	w=$(cat "$work"/k-*/wrong-* 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
 	nw=$(cat "$work"/k-*/wrong-* 2>/dev/null | wc -l)
 	echo "Strings read with a wrong value (not a fault, but not what the program fired), over all $nw probe × run pairs: $w."
@@ -549,6 +558,8 @@ d() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "") print "n/a"; else
 dn() { d "$@" | sed 's/^+//'; }
 perf_det=$(median "$(att_val host perf detach_ms)")
 
+measured_at=""
+[ -s "$work/commit" ] && measured_at=" Measured at commit $(cat "$work/commit")$(date -r "$work/commit" -u '+, %Y-%m-%d %H:%M UTC')."
 cat <<EOF
 $title
 
@@ -558,7 +569,7 @@ strings; the verifier cannot know what the \`sites\` map will hold, so every arg
 string and Go site is verified at once) and reports \`verified_insns\` per program. Run here and,
 through \`tests/vm/run-vm KERNEL\` (qemu, software emulation, the host's root read-only), inside
 Debian's kernels$( [ -n "$kernels" ] && echo " $kernels" ). Cells: processed instructions (what is left of the
-budget of $(fmtn $budget), a quarter of the kernel's 1,000,000, or how far over it it is).
+budget of $(fmtn $budget), a quarter of the kernel's 1,000,000, or how far over it it is).$measured_at
 
 $(budget_table)
 $(budget_notes)
