@@ -2368,7 +2368,7 @@ int tt_load(const char *db_path, const char *const *tapes, size_t tape_cnt,
 		err = -errno;
 		goto cleanup;
 	}
-	err = tt_builtin_span_rules_add(l.spans); /* the provider files' rules, after the user's */
+	err = tt_span_builder__add_shipped_rules(l.spans); /* the provider files', after the user's */
 	if (err)
 		goto cleanup;
 	err = -ENOMEM;

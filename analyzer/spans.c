@@ -10,11 +10,12 @@
  * the largest number of spans open at once.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "spans.h"
-#include "tt_cmd.h"
+#include "builtin_providers.h"
 #include "tt_error.h"
 #include "tt_util.h"
 
@@ -171,21 +172,79 @@ void tt_span_rule_free(struct tt_span_rule *rule)
 	memset(rule, 0, sizeof(*rule));
 }
 
-int tt_span_rules_add(struct tt_span_rules *rules, const char *text, const struct tt_out *out)
+int tt_span_rules_add(struct tt_span_rules *rules, const char *text, char *err, size_t err_sz)
 {
 	struct tt_span_rule *n = realloc(rules->v, (rules->cnt + 1) * sizeof(*n));
-	char err[256];
 	int ret;
 
 	if (!n)
 		return -ENOMEM;
 	rules->v = n;
-	ret = tt_span_rule_parse(text, &n[rules->cnt], err, sizeof(err));
-	if (ret == -TT_E_USAGE)
-		return tt_cmd_usage_error(out, "--span %s", err);
+	ret = tt_span_rule_parse(text, &n[rules->cnt], err, err_sz);
 	if (!ret)
 		rules->cnt++;
 	return ret;
+}
+
+/* ---- the rules the built-in provider files ship ---- */
+
+static pthread_once_t shipped_once = PTHREAD_ONCE_INIT;
+static struct tt_span_rule *shipped;
+static size_t shipped_cnt;
+static int shipped_err;
+
+/* Build the rules once from the parsed files; they borrow the files' strings (both live until
+ * the process exits). */
+static void build_shipped(void)
+{
+	const struct tt_builtin_provider *files;
+	size_t file_cnt, n = 0;
+
+	shipped_err = tt_builtin_providers(&files, &file_cnt, NULL);
+	if (shipped_err)
+		return;
+	for (size_t i = 0; i < file_cnt; i++)
+		n += files[i].file->span_cnt + files[i].file->instant_cnt;
+	shipped = calloc(n ? n : 1, sizeof(*shipped));
+	if (!shipped) {
+		shipped_err = -ENOMEM;
+		return;
+	}
+	for (size_t i = 0; i < file_cnt; i++) {
+		const struct tt_provider_file *f = files[i].file;
+
+		for (size_t j = 0; j < f->span_cnt; j++) {
+			const struct tt_provider_span *sp = &f->spans[j];
+
+			shipped[shipped_cnt++] = (struct tt_span_rule){
+				.name = sp->name, .start = sp->start, .end = sp->end, .key = sp->key,
+				.provider = sp->provider, .shipped = 1};
+		}
+		for (size_t j = 0; j < f->instant_cnt; j++)
+			shipped[shipped_cnt++] = (struct tt_span_rule){.name = "", .start = f->instants[j],
+								       .shipped = 1};
+	}
+}
+
+int tt_span_rules_shipped(const struct tt_span_rule **rules, size_t *cnt)
+{
+	pthread_once(&shipped_once, build_shipped);
+	if (shipped_err)
+		return shipped_err;
+	*rules = shipped;
+	*cnt = shipped_cnt;
+	return 0;
+}
+
+int tt_span_builder__add_shipped_rules(struct tt_span_builder *b)
+{
+	const struct tt_span_rule *r;
+	size_t n;
+	int err = tt_span_rules_shipped(&r, &n);
+
+	if (err == -TT_E_PARSE)
+		return 0; /* a build defect (the unit tests catch it): no rules, rather than no load */
+	return err ? err : tt_span_builder__add_rules(b, r, n);
 }
 
 void tt_span_rules_free(struct tt_span_rules *rules)

@@ -66,10 +66,10 @@ struct tt_span_rules {
 };
 
 /*
- * Parse text (a --span option's value) and append it. Returns 0, -ENOMEM, or -TT_E_USAGE after
- * reporting the bad rule through out as a usage error.
+ * Parse text (a --span option's value) and append it. Returns 0, -ENOMEM, or -TT_E_USAGE with
+ * what is wrong in err.
  */
-int tt_span_rules_add(struct tt_span_rules *rules, const char *text, const struct tt_out *out);
+int tt_span_rules_add(struct tt_span_rules *rules, const char *text, char *err, size_t err_sz);
 /* Free every rule and the list; accepts an empty list. */
 void tt_span_rules_free(struct tt_span_rules *rules);
 
@@ -153,5 +153,18 @@ void tt_span_builder__stats(const struct tt_span_builder *b, struct tt_span_stat
 
 /* Free the builder (open spans are dropped unless finish() emitted them). Accepts NULL. */
 void tt_span_builder__free(struct tt_span_builder *b);
+
+/*
+ * The span and instant rules the built-in provider files ship (schemas/providers/*.d), built
+ * once. Returns 0 and sets *rules and *cnt (borrowed, valid until exit), or the error of
+ * tt_builtin_providers().
+ */
+int tt_span_rules_shipped(const struct tt_span_rule **rules, size_t *cnt);
+
+/*
+ * Add those rules to b (tt_span_builder__add_rules()), after its custom rules. Returns 0 (also,
+ * adding nothing, when a built-in file does not parse) or a negative error.
+ */
+int tt_span_builder__add_shipped_rules(struct tt_span_builder *b);
 
 #endif /* TT_SPANS_H */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Record shared by bpf/check.bpf.c and recorder/cmd_check.c: one exec event, sent through the
+ * Record shared by bpf/check.bpf.c and cli/cmd_check.c: one exec event, sent through the
  * ring buffer when the process tracetape check started calls execve. Fixed-width fields only.
  */
 #ifndef TT_CHECK_H

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * tracetape's main: a table of subcommands and the mapping of their results to exit codes
- * (0 success, 1 runtime failure, 2 usage error). Everything else lives in the libraries.
+ * (0 success, 1 runtime failure, 2 usage error). Everything else lives in the libraries. In a
+ * build without the recorder (meson -Drecorder=disabled) check, record and list do not exist.
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,14 +19,18 @@ struct command {
 };
 
 static const struct command commands[] = {
+#ifdef TT_HAVE_RECORDER
 	{"check", "verify that BPF recording works on this machine", tt_cmd_check},
 	{"record", "record probes, Go functions and tracepoints into a tape", tt_cmd_record},
+#endif
 	{"load", "load tapes into an SQLite database, with spans", tt_cmd_load},
 	{"query", "run SQL on a database or a tape (table, CSV, JSON)", tt_cmd_query},
 	{"report", "latency and post-mortem report of a database or a tape (text, HTML)", tt_cmd_report},
 	{"info", "describe a tape: metadata, counts per probe and CPU, integrity", tt_cmd_info},
 	{"replay", "print the events of a tape in time order (text, JSON, Chrome trace)", tt_cmd_replay},
+#ifdef TT_HAVE_RECORDER
 	{"list", "list the USDT probes of binaries, libraries or a process", tt_cmd_list},
+#endif
 	{"gen-header", "generate typed probe macros from a DTrace provider file", tt_cmd_gen_header},
 };
 
@@ -39,6 +44,10 @@ static void usage(FILE *f)
 		   "Commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+#ifndef TT_HAVE_RECORDER
+	fprintf(f, "\nThis tracetape was built without the recorder (check, record, list): it\n"
+		   "analyzes tapes recorded elsewhere.\n");
+#endif
 	fprintf(f, "\nExit status: 0 success, 1 runtime failure, 2 usage error.\n");
 }
 

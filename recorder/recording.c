@@ -41,7 +41,6 @@
 #include "recording.h"
 #include "ring.h"
 #include "tape_writer.h"
-#include "tt_cmd.h"
 #include "targets.h"
 #include "tp_format.h"
 #include "tt_error.h"
@@ -58,8 +57,9 @@
 struct session {
 	const struct tt_record_opts *o;
 	const struct tt_out *out;
-	struct tt_probe_spec *specs;
-	size_t spec_cnt;
+	struct tt_probe_spec *specs; /* the --sched/--syscalls ones (owned), then the caller's:
+					shallow copies, borrowed */
+	size_t spec_cnt, own_specs;
 	struct tt_provider_file *schema; /* --schema, or NULL */
 	struct tt_probe_set *ps;
 	/* Views of ps once it is complete (borrowed; ps does not change afterwards). */
@@ -847,7 +847,7 @@ static void session_free(struct session *s)
 	record_bpf__destroy(s->skel);
 	tt_tape_writer__free(s->w);
 	tt_probe_set__free(s->ps);
-	for (size_t i = 0; i < s->spec_cnt; i++)
+	for (size_t i = 0; i < s->own_specs; i++)
 		tt_probe_spec_free(&s->specs[i]);
 	free(s->specs);
 	for (size_t i = 0; i < s->root_cnt; i++)
@@ -870,21 +870,6 @@ static const char *const syscall_specs[] = {
 	"tracepoint:raw_syscalls:sys_enter", "tracepoint:raw_syscalls:sys_exit",
 };
 
-static int check_opts(const struct tt_record_opts *o, const struct tt_out *out)
-{
-	if (!o->spec_cnt && !o->sched && !o->syscalls)
-		return tt_cmd_usage_error(out, "no probe spec given");
-	if (o->pid_cnt && o->command)
-		return tt_cmd_usage_error(out, "-p and -- COMMAND cannot be combined");
-	if (o->strlen == 0 || o->strlen > TT_STRLEN_MAX)
-		return tt_cmd_usage_error(out, "--strlen must be between 1 and 1024");
-	if (o->ring_sz < 4096 || (o->ring_sz & (o->ring_sz - 1)))
-		return tt_cmd_usage_error(out, "--buffer-size must be a power of two of at least 4K");
-	if (o->rotate == 1 || (o->rotate && !o->max_size))
-		return tt_cmd_usage_error(out, "--rotate N needs N >= 2 and --max-size");
-	return 0;
-}
-
 int tt_record_run(const struct tt_record_opts *o, const struct tt_out *out,
 		  struct tt_record_result *res)
 {
@@ -900,40 +885,25 @@ int tt_record_run(const struct tt_record_opts *o, const struct tt_out *out,
 	int err, mounted, signals_installed = 0;
 
 	memset(res, 0, sizeof(*res));
-	err = check_opts(o, out);
-	if (err)
-		return err;
+	/* The scheduler's and syscalls' tracepoints first (owned), then the caller's specs. */
 	s->specs = calloc(o->spec_cnt + TT_ARRAY_SIZE(sched_specs) + TT_ARRAY_SIZE(syscall_specs),
 			  sizeof(*s->specs));
 	if (!s->specs)
 		return -ENOMEM;
 	for (size_t i = 0; o->sched && i < TT_ARRAY_SIZE(sched_specs); i++) {
-		err = tt_probe_spec_parse(sched_specs[i], &s->specs[s->spec_cnt], msg, sizeof(msg));
+		err = tt_probe_spec_parse(sched_specs[i], &s->specs[s->own_specs++], msg, sizeof(msg));
 		if (err)
 			goto cleanup;
-		s->spec_cnt++;
 	}
 	for (size_t i = 0; o->syscalls && i < TT_ARRAY_SIZE(syscall_specs); i++) {
-		err = tt_probe_spec_parse(syscall_specs[i], &s->specs[s->spec_cnt], msg, sizeof(msg));
+		err = tt_probe_spec_parse(syscall_specs[i], &s->specs[s->own_specs++], msg,
+					  sizeof(msg));
 		if (err)
 			goto cleanup;
-		s->spec_cnt++;
 	}
-	for (size_t i = 0; i < o->spec_cnt; i++) {
-		err = tt_probe_spec_parse(o->specs[i], &s->specs[s->spec_cnt], msg, sizeof(msg));
-		if (err) {
-			tt_err(out, "%s (see 'tracetape record --help')", msg);
-			goto cleanup;
-		}
-		s->spec_cnt++;
-		if (!s->specs[s->spec_cnt - 1].path &&
-		    s->specs[s->spec_cnt - 1].type != TT_SPEC_TRACEPOINT && !o->pid_cnt && !o->command) {
-			err = tt_cmd_usage_error(out, "'%s' names no binary: give a PATH "
-						       "(usdt:/path/to/bin:...), -p PID or -- COMMAND",
-						       o->specs[i]);
-			goto cleanup;
-		}
-	}
+	s->spec_cnt = s->own_specs;
+	for (size_t i = 0; i < o->spec_cnt; i++)
+		s->specs[s->spec_cnt++] = o->specs[i];
 
 	if (o->schema) {
 		struct tt_provider_error perr = {0};

@@ -12,11 +12,12 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "probe_spec.h"
 #include "tt_out.h"
 
 struct tt_record_opts {
 	const char *output;          /* tape path */
-	char *const *specs;          /* probe specs (probe_spec.h) */
+	const struct tt_probe_spec *specs; /* parsed probe specs (probe_spec.h); borrowed */
 	size_t spec_cnt;
 	const pid_t *pids;           /* -p: trace these processes and their descendants */
 	size_t pid_cnt;
@@ -58,8 +59,10 @@ struct tt_record_result {
 
 /*
  * Run a recording session until it stops. Progress, the ready line and the summary go to out.
- * Installs handlers for SIGINT and SIGTERM for the session's duration. Returns 0, or a negative
- * error after printing why (-TT_E_USAGE for a bad spec or option combination).
+ * Installs handlers for SIGINT and SIGTERM for the session's duration. The options must be
+ * valid (the command checks them: at least one spec or --sched/--syscalls, every spec naming a
+ * binary or -p/-- given, not both -p and --, strlen and ring size in range, rotate >= 2 with
+ * max_size). Returns 0, or a negative error after printing why.
  */
 int tt_record_run(const struct tt_record_opts *opts, const struct tt_out *out,
 		  struct tt_record_result *res);

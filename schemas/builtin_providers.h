@@ -5,8 +5,8 @@
  * and libstdc++, how their counted strings are read, and which of their probes pair into spans.
  *
  * `record` and `list` apply them to probes that have no tracetape note (a --schema file
- * declaring the same probe wins); `load` applies their span rules. The files are parsed once,
- * on first use, and live until the process exits.
+ * declaring the same probe wins); `load` applies their span rules (analyzer/spans.h). The
+ * files are parsed once, on first use, and live until the process exits.
  */
 #ifndef TT_BUILTIN_PROVIDERS_H
 #define TT_BUILTIN_PROVIDERS_H
@@ -14,7 +14,6 @@
 #include <stddef.h>
 
 #include "provider_file.h"
-#include "spans.h"
 
 /* What schemas/embed.py --table writes: one embedded file. */
 struct tt_embedded_file {
@@ -42,19 +41,6 @@ int tt_builtin_providers(const struct tt_builtin_provider **files, size_t *cnt,
  */
 const struct tt_provider_probe *tt_builtin_provider_find(const char *provider, const char *probe,
 							 const char **file_name);
-
-/*
- * The span and instant rules of every built-in file, as shipped span rules (spans.h). Returns
- * 0 and sets *rules and *cnt (borrowed, valid until exit), or the error of
- * tt_builtin_providers().
- */
-int tt_builtin_span_rules(const struct tt_span_rule **rules, size_t *cnt);
-
-/*
- * Add those rules to builder b (tt_span_builder__add_rules()), after its custom rules. Returns
- * 0 (also, adding nothing, when a built-in file does not parse) or a negative error.
- */
-int tt_builtin_span_rules_add(struct tt_span_builder *b);
 
 /* The text of the built-in file called name ("php.d"), or NULL; *len gets its length. */
 const char *tt_builtin_provider_text(const char *name, size_t *len);

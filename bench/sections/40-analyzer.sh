@@ -19,15 +19,9 @@ n=${TT_BENCH_ANALYZER_EVENTS:-10000000}
 tt=$build/tracetape
 mkdir -p "$work"
 
-echo "40-analyzer: building the generator" >&2
-# shellcheck disable=SC2046
-cc -O2 -D_GNU_SOURCE -I"$src/common" -I"$src/schemas" -I"$src/recorder" -I"$src/analyzer" \
-	-I"$build" -o "$work/analyzer_bench" "$src/bench/analyzer_bench.c" "$build/libtt.a" \
-	$(pkg-config --libs sqlite3 libzstd zlib) -lm -lpthread
-
 echo "40-analyzer: writing a tape of $n events" >&2
 rm -f "$work/a.tape"
-"$work/analyzer_bench" gen "$work/a.tape" "$n"
+"$build/bench/analyzer_bench" gen "$work/a.tape" "$n"
 tape_bytes=$(stat -c %s "$work/a.tape")
 
 best_limit=0
@@ -35,9 +29,9 @@ best_limit16=0
 best_load=""
 for run in 1 2; do
 	echo "40-analyzer: run $run: plain SQLite insert" >&2
-	l=$("$work/analyzer_bench" limit "$work/limit.db" "$n" | cut -d' ' -f1)
+	l=$("$build/bench/analyzer_bench" limit "$work/limit.db" "$n" | cut -d' ' -f1)
 	[ "$l" -gt "$best_limit" ] && best_limit=$l
-	l=$("$work/analyzer_bench" limit16 "$work/limit.db" "$n" | cut -d' ' -f1)
+	l=$("$build/bench/analyzer_bench" limit16 "$work/limit.db" "$n" | cut -d' ' -f1)
 	[ "$l" -gt "$best_limit16" ] && best_limit16=$l
 	rm -f "$work/limit.db"
 	echo "40-analyzer: run $run: tracetape load" >&2

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libFuzzer target for the tape reader (analyzer/tape_reader.c): any byte string is opened as a
+ * libFuzzer target for the tape reader (schemas/tape_reader.c): any byte string is opened as a
  * tape from memory and read to the end twice, stopping at damage and skipping it, with a small
  * reorder window cap so that the cap paths run too. Every returned string byte and every
  * description is touched, so that a length the reader failed to check shows up under ASan.

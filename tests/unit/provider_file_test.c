@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of recorder/provider_file: the provider files that PostgreSQL, PHP and Python ship
+ * Unit tests of schemas/provider_file: the provider files that PostgreSQL, PHP and Python ship
  * (their shapes, reproduced here), type kinds, argument names, and errors with line and column.
  */
 #include <errno.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of the tape: recorder/tape_writer.c and analyzer/tape_reader.c against each other and
+ * Unit tests of the tape: schemas/tape_writer.c and schemas/tape_reader.c against each other and
  * against schemas/TAPE_FORMAT.md. Synthetic captures (every argument kind, long and repeated
  * strings, many probes, events out of time order across CPUs and blocks) must read back exactly
  * and in (ts, cpu, seq) order; cut tapes must yield every event of their whole blocks; flipped

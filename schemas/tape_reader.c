@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The tape reader (analyzer/tape_reader.h; layout in schemas/TAPE_FORMAT.md). Blocks are read in
+ * The tape reader (schemas/tape_reader.h; layout in schemas/TAPE_FORMAT.md). Blocks are read in
  * file order: descriptions go into the reader's tables as they come, and each event block is
  * decompressed and decoded whole into a "run": arrays of its events' fields, already sorted by
  * (ts, cpu, seq) because the writer sorted the block. __next() merges the runs: it returns the

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The subcommands of the tracetape binary. Each lives in its own file beside the library it
- * drives (recorder/cmd_*.c, analyzer/cmd_*.c) and has the same shape: it parses its own
+ * The subcommands of the tracetape binary. Each lives in its own file in cli/ (cmd_NAME.c) over
+ * the libraries it drives, and has the same shape: it parses its own
  * arguments (argv[0] is the subcommand's name), writes through out, and returns 0 on success,
  * -TT_E_USAGE for a bad command line (the CLI exits 2) or another negative error (exit 1).
  * cli/main.c holds the table and maps the result to an exit code; nothing else exits.
@@ -31,6 +31,11 @@ int tt_cmd_gen_header(int argc, char **argv, struct tt_out *out);
 int tt_cmd_bad_option(const struct tt_out *out, int c, char *const argv[]);
 int tt_cmd_usage_error(const struct tt_out *out, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+struct tt_span_rules;
+
+/* A --span option's value added to rules; a bad rule is a usage error (printed). */
+int tt_cmd_span_rule(struct tt_span_rules *rules, const char *text, const struct tt_out *out);
 
 /* Apply a -v or -q flag to out->verbosity. */
 void tt_cmd_verbosity(struct tt_out *out, int c);

@@ -359,7 +359,7 @@ int tt_cmd_query(int argc, char **argv, struct tt_out *out)
 			}
 			break;
 		case 's':
-			err = tt_span_rules_add(&rules, optarg, out);
+			err = tt_cmd_span_rule(&rules, optarg, out);
 			if (err)
 				goto cleanup;
 			break;

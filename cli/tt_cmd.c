@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "spans.h"
 #include "tt_cmd.h"
 #include "tt_error.h"
 
@@ -30,6 +31,14 @@ int tt_cmd_usage_error(const struct tt_out *out, const char *fmt, ...)
 	va_end(ap);
 	tt_err(out, "%s (see '%s --help')", msg, out->prog);
 	return -TT_E_USAGE;
+}
+
+int tt_cmd_span_rule(struct tt_span_rules *rules, const char *text, const struct tt_out *out)
+{
+	char msg[256];
+	int err = tt_span_rules_add(rules, text, msg, sizeof(msg));
+
+	return err == -TT_E_USAGE ? tt_cmd_usage_error(out, "--span %s", msg) : err;
 }
 
 void tt_cmd_verbosity(struct tt_out *out, int c)

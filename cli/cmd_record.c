@@ -163,6 +163,34 @@ static int expand_presets(const struct tt_out *out, char *const *given, size_t g
 	return 0;
 }
 
+/*
+ * Parse the specs given (after presets): *parsed gets an array of cnt (free each with
+ * tt_probe_spec_free()). A spec that does not parse, or names no binary where no process is
+ * given (-p, --), is a usage error; so is having no spec at all.
+ */
+static int parse_specs(const struct tt_out *out, char *const *texts, size_t cnt,
+		       const struct tt_record_opts *o, struct tt_probe_spec **parsed)
+{
+	char msg[512];
+
+	if (!cnt && !o->sched && !o->syscalls)
+		return tt_cmd_usage_error(out, "no probe spec given");
+	*parsed = calloc(cnt ? cnt : 1, sizeof(**parsed));
+	if (!*parsed)
+		return -ENOMEM;
+	for (size_t i = 0; i < cnt; i++) {
+		struct tt_probe_spec *p = &(*parsed)[i];
+
+		if (tt_probe_spec_parse(texts[i], p, msg, sizeof(msg)))
+			return tt_cmd_usage_error(out, "%s", msg);
+		if (!p->path && p->type != TT_SPEC_TRACEPOINT && !o->pid_cnt && !o->command)
+			return tt_cmd_usage_error(out, "'%s' names no binary: give a PATH "
+						       "(usdt:/path/to/bin:...), -p PID or -- COMMAND",
+						  texts[i]);
+	}
+	return 0;
+}
+
 int tt_cmd_record(int argc, char **argv, struct tt_out *out)
 {
 	static const struct option opts[] = {
@@ -191,6 +219,7 @@ int tt_cmd_record(int argc, char **argv, struct tt_out *out)
 		.ring_sz = TT_RECORD_RING_DEFAULT,
 	};
 	struct tt_record_result res;
+	struct tt_probe_spec *parsed = NULL;
 	pid_t *pids = NULL;
 	char cmdline[4096] = "tracetape", **presets = NULL, **specs = NULL;
 	const char *env[16] = {0};
@@ -324,40 +353,50 @@ int tt_cmd_record(int argc, char **argv, struct tt_out *out)
 			goto cleanup;
 		}
 	}
-	o.specs = argv + optind;
-	o.spec_cnt = (size_t)(opt_argc - optind);
-	if (preset_cnt) {
-		specs = calloc(o.spec_cnt ? o.spec_cnt : 1, sizeof(*specs));
-		if (!specs) {
+	spec_cnt = (size_t)(opt_argc - optind);
+	specs = calloc(spec_cnt ? spec_cnt : 1, sizeof(*specs));
+	if (!specs) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	for (size_t i = 0; i < spec_cnt; i++) {
+		specs[i] = strdup(argv[optind + i]);
+		if (!specs[i]) {
+			spec_cnt = i;
 			err = -ENOMEM;
 			goto cleanup;
 		}
-		for (; spec_cnt < o.spec_cnt; spec_cnt++) {
-			specs[spec_cnt] = strdup(o.specs[spec_cnt]);
-			if (!specs[spec_cnt]) {
-				err = -ENOMEM;
-				goto cleanup;
-			}
-		}
+	}
+	if (preset_cnt) {
 		err = expand_presets(out, presets, preset_cnt, o.pid_cnt || o.command, &specs, &spec_cnt,
 				     env, TT_ARRAY_SIZE(env) - 1, &preset_strlen);
 		if (err)
 			goto cleanup;
-		o.specs = specs;
-		o.spec_cnt = spec_cnt;
 		if (env[0] && o.command)
 			o.command_env = env;
 		if (!strlen_given && preset_strlen)
 			o.strlen = preset_strlen;
 	}
+	err = parse_specs(out, specs, spec_cnt, &o, &parsed);
+	if (err)
+		goto cleanup;
+	o.specs = parsed;
+	o.spec_cnt = spec_cnt;
 	o.pids = pids;
 	o.cmdline = cmdline;
 	if (o.rotate && !o.max_size) {
 		err = tt_cmd_usage_error(out, "--rotate needs --max-size");
 		goto cleanup;
 	}
+	if (o.pid_cnt && o.command) {
+		err = tt_cmd_usage_error(out, "-p and -- COMMAND cannot be combined");
+		goto cleanup;
+	}
 	err = tt_record_run(&o, out, &res);
 cleanup:
+	for (size_t i = 0; parsed && i < spec_cnt; i++)
+		tt_probe_spec_free(&parsed[i]);
+	free(parsed);
 	for (size_t i = 0; i < spec_cnt; i++)
 		free(specs[i]);
 	free(specs);

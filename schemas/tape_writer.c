@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The tape writer (recorder/tape_writer.h; layout in schemas/TAPE_FORMAT.md). Descriptions
+ * The tape writer (schemas/tape_writer.h; layout in schemas/TAPE_FORMAT.md). Descriptions
  * (metadata, clocks, probes, processes, tracepoint formats) and losses are TLV records collected
  * in one pending block per type; events are kept in compact arrays until their block is flushed,
  * their strings interned as they come (a repeated string is stored once per block). At flush the
