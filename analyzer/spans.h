@@ -155,7 +155,7 @@ void tt_span_builder__stats(const struct tt_span_builder *b, struct tt_span_stat
 void tt_span_builder__free(struct tt_span_builder *b);
 
 /*
- * The span and instant rules the built-in provider files ship (schemas/providers/*.d), built
+ * The span and instant rules the built-in provider files ship (schemas/providers/NAME.d), built
  * once. Returns 0 and sets *rules and *cnt (borrowed, valid until exit), or the error of
  * tt_builtin_providers().
  */

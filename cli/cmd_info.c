@@ -6,7 +6,6 @@
  * CPU, processes, and integrity, as text or as one JSON object.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,21 +17,24 @@
 #include "tt_error.h"
 #include "tt_util.h"
 
-static const char help[] =
-	"usage: tracetape info [--json] TAPE\n"
-	"\n"
-	"Describe a tape: capture metadata, start and end (wall clock), duration, events and\n"
-	"losses per probe and per CPU, processes, file size and bytes per event, and integrity:\n"
-	"closed cleanly, cut short (truncated at an offset: the recorder did not close it), or\n"
-	"damaged (blocks whose checksum or contents are wrong). Reads the whole tape.\n"
-	"\n"
-	"Options:\n"
-	"  --json          one JSON object instead of text\n"
-	"  -q, --quiet     no warnings\n"
-	"  -h, --help      this help\n"
-	"\n"
-	"Exit status: 0 the tape was read (cut short or not closed is reported, not an error);\n"
-	"1 the tape is damaged or cannot be read; 2 bad command line.\n";
+enum { OPT_JSON = TT_OPT_FIRST };
+
+static const struct tt_opt opts[] = {
+	{OPT_JSON, "json", 0, NULL, "one JSON object instead of text", NULL},
+	{0},
+};
+
+static const struct tt_cmd_def def = {
+	.name = "info",
+	.usage = "[--json] TAPE",
+	.about = "Describe a tape: capture metadata, start and end (wall clock), duration, events and\n"
+		 "losses per probe and per CPU, processes, file size and bytes per event, and integrity:\n"
+		 "closed cleanly, cut short (truncated at an offset: the recorder did not close it), or\n"
+		 "damaged (blocks whose checksum or contents are wrong). Reads the whole tape.\n",
+	.opts = opts,
+	.more = "Exit status: 0 the tape was read (cut short or not closed is reported, not an error);\n"
+		"1 the tape is damaged or cannot be read; 2 bad command line.\n",
+};
 
 struct counts {
 	uint64_t *probe_events, *probe_lost;
@@ -327,13 +329,6 @@ static void print_json(FILE *f, const char *path, struct tt_tape_reader *r,
 
 int tt_cmd_info(int argc, char **argv, struct tt_out *out)
 {
-	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
 	struct tt_tape_reader_opts ro = {.skip_damaged = 1, .out = out};
 	struct tt_tape_reader *r = NULL;
 	struct counts *c = NULL;
@@ -342,32 +337,29 @@ int tt_cmd_info(int argc, char **argv, struct tt_out *out)
 	const struct tt_loss *losses;
 	size_t loss_cnt;
 	int json = 0, ch, err = 0, k;
+	const char *v, *path;
+	struct tt_opts p;
 
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":qvh", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'j': json = 1; break;
-		case 'q':
-		case 'v':
-			tt_cmd_verbosity(out, ch);
-			break;
-		case 'h':
-			fputs(help, out->out);
-			return 0;
-		default:
-			return tt_cmd_bad_option(out, ch, argv);
-		}
+	tt_opts_init(&p, &def, argc, argv, out);
+	while ((ch = tt_opts_next(&p, &v)) > 0) {
+		if (ch == OPT_JSON)
+			json = 1;
 	}
-	if (optind + 1 != argc)
-		return tt_cmd_usage_error(out, "%s", optind < argc ? "one TAPE only" : "which TAPE?");
+	if (ch < 0 || p.arg_cnt != 1) {
+		err = ch < 0 ? ch : tt_cmd_usage_error(out, "%s", p.arg_cnt ? "one TAPE only" :
+									   "which TAPE?");
+		tt_opts_free(&p);
+		return err == TT_OPTS_HELP ? 0 : err;
+	}
+	path = p.args[0];
+	tt_opts_free(&p);
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	r = tt_tape_reader__open(argv[optind], &ro);
+	r = tt_tape_reader__open(path, &ro);
 	if (!r) {
 		err = -errno;
-		tt_err(out, "cannot read %s: %s", argv[optind], tt_strerror(err));
+		tt_err(out, "cannot read %s: %s", path, tt_strerror(err));
 		goto cleanup;
 	}
 	while ((k = tt_tape_reader__next(r, &ev)) == 1) {
@@ -378,7 +370,7 @@ int tt_cmd_info(int argc, char **argv, struct tt_out *out)
 	}
 	if (k < 0) {
 		err = k;
-		tt_err(out, "reading %s: %s", argv[optind], tt_strerror(err));
+		tt_err(out, "reading %s: %s", path, tt_strerror(err));
 		goto cleanup;
 	}
 	losses = tt_tape_reader__losses(r, &loss_cnt);
@@ -398,15 +390,15 @@ int tt_cmd_info(int argc, char **argv, struct tt_out *out)
 	}
 	tt_tape_reader__status(r, &st);
 	if (json)
-		print_json(out->out, argv[optind], r, &st, c, loss_cnt);
+		print_json(out->out, path, r, &st, c, loss_cnt);
 	else
-		print_text(out->out, argv[optind], r, &st, c, loss_cnt);
+		print_text(out->out, path, r, &st, c, loss_cnt);
 	if (fflush(out->out) || ferror(out->out)) {
 		err = -EIO;
 		goto cleanup;
 	}
 	if (st.damaged_blocks) {
-		tt_warn(out, "%s is damaged: %u stretch%s, %llu bytes could not be read", argv[optind],
+		tt_warn(out, "%s is damaged: %u stretch%s, %llu bytes could not be read", path,
 			st.damaged_blocks, st.damaged_blocks == 1 ? "" : "es",
 			(unsigned long long)st.bytes_skipped);
 		err = -TT_E_CORRUPT;

@@ -1,25 +1,23 @@
 /* SPDX-License-Identifier: MIT */
-/* Option-parsing helpers shared by the subcommands (see tt_cmd.h). */
+/* The command layer: option parsing and help from one table per command (see tt_cmd.h). */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "spans.h"
 #include "tt_cmd.h"
 #include "tt_error.h"
 
-int tt_cmd_bad_option(const struct tt_out *out, int c, char *const argv[])
-{
-	const char *arg = optind > 0 ? argv[optind - 1] : "?";
-
-	if (c == ':')
-		tt_err(out, "option '%s' needs a value (see '%s --help')", arg, out->prog);
-	else if (optopt)
-		tt_err(out, "unknown option '-%c' (see '%s --help')", optopt, out->prog);
-	else
-		tt_err(out, "unknown option '%s' (see '%s --help')", arg, out->prog);
-	return -TT_E_USAGE;
-}
+/* The options every command has, after its own. */
+static const struct tt_opt common_opts[] = {
+	{'v', "verbose", 'v', NULL, "more detail (repeat for more)", NULL},
+	{'q', "quiet", 'q', NULL, "only errors", NULL},
+	{'h', "help", 'h', NULL, "this help", NULL},
+	{0},
+};
 
 int tt_cmd_usage_error(const struct tt_out *out, const char *fmt, ...)
 {
@@ -39,6 +37,238 @@ int tt_cmd_span_rule(struct tt_span_rules *rules, const char *text, const struct
 	int err = tt_span_rules_add(rules, text, msg, sizeof(msg));
 
 	return err == -TT_E_USAGE ? tt_cmd_usage_error(out, "--span %s", msg) : err;
+}
+
+/* ---- help ---- */
+
+/* "-o, --output FILE" or "    --json": an option's left column. */
+static int opt_label(const struct tt_opt *o, char *buf, size_t sz)
+{
+	return snprintf(buf, sz, "%c%c%c --%s%s%s", o->letter ? '-' : ' ', o->letter ? o->letter : ' ',
+			o->letter ? ',' : ' ', o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+}
+
+static void help_opts(const struct tt_opt *opts, int width, FILE *f)
+{
+	for (const struct tt_opt *o = opts; o->name; o++) {
+		char label[96];
+		const char *h = o->help;
+		int n = opt_label(o, label, sizeof(label));
+
+		/* a label too wide for the column takes a line of its own */
+		fprintf(f, "  %s", label);
+		if (n > width)
+			fprintf(f, "\n  %*s", width, "");
+		else
+			fprintf(f, "%*s", width - n, "");
+		for (int first = 1; h && *h; first = 0) {
+			const char *nl = strchr(h, '\n');
+			int len = nl ? (int)(nl - h) : (int)strlen(h);
+
+			if (!first)
+				fprintf(f, "  %*s", width, "");
+			fprintf(f, "  %.*s\n", len, h);
+			h = nl ? nl + 1 : h + len;
+		}
+	}
+}
+
+void tt_cmd_help(const struct tt_cmd_def *def, FILE *f)
+{
+	int width = 0;
+
+	/* the options' column: as wide as the widest label, within reason */
+	for (int k = 0; k < 2; k++)
+		for (const struct tt_opt *o = k ? common_opts : def->opts; o && o->name; o++) {
+			char label[96];
+			int n = opt_label(o, label, sizeof(label));
+
+			if (n > width && n <= 22)
+				width = n;
+		}
+	fprintf(f, "usage: tracetape %s %s\n\n%s\nOptions:\n", def->name, def->usage, def->about);
+	if (def->opts)
+		help_opts(def->opts, width, f);
+	help_opts(common_opts, width, f);
+	if (def->more)
+		fprintf(f, "\n%s", def->more);
+}
+
+/* ---- parsing ---- */
+
+void tt_opts_init(struct tt_opts *p, const struct tt_cmd_def *def, int argc, char **argv,
+		  struct tt_out *out)
+{
+	memset(p, 0, sizeof(*p));
+	p->def = def;
+	p->out = out;
+	p->argc = argc;
+	p->argv = argv;
+	p->next = 1;
+}
+
+void tt_opts_free(struct tt_opts *p)
+{
+	free(p->args);
+	p->args = NULL;
+	p->arg_cnt = 0;
+}
+
+char **tt_opts_rest(const struct tt_opts *p, int *cnt)
+{
+	*cnt = p->dashdash ? p->argc - p->dashdash : 0;
+	return p->dashdash ? p->argv + p->dashdash : NULL;
+}
+
+static int push_arg(struct tt_opts *p, char *arg)
+{
+	char **n = realloc(p->args, (size_t)(p->arg_cnt + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	p->args = n;
+	p->args[p->arg_cnt++] = arg;
+	return 0;
+}
+
+/* The option of def or of the common ones whose long name (or old spelling) is name[0..len). */
+static const struct tt_opt *find_long(const struct tt_opts *p, const char *name, size_t len,
+				      int *old)
+{
+	for (int k = 0; k < 2; k++)
+		for (const struct tt_opt *o = k ? common_opts : p->def->opts; o && o->name; o++) {
+			*old = o->old && strlen(o->old) == len && !strncmp(o->old, name, len);
+			if (*old || (strlen(o->name) == len && !strncmp(o->name, name, len)))
+				return o;
+		}
+	return NULL;
+}
+
+static const struct tt_opt *find_short(const struct tt_opts *p, char c)
+{
+	for (int k = 0; k < 2; k++)
+		for (const struct tt_opt *o = k ? common_opts : p->def->opts; o && o->name; o++)
+			if (o->letter == c)
+				return o;
+	return NULL;
+}
+
+/*
+ * The common options are handled here: 1 (taken, parse on), TT_OPTS_HELP, -TT_E_USAGE; 0 for
+ * the command's own.
+ */
+static int took(struct tt_opts *p, const struct tt_opt *o)
+{
+	switch (o->id) {
+	case 'v':
+		if (p->out->verbosity < TT_LVL_DEBUG)
+			p->out->verbosity++;
+		return 1;
+	case 'q':
+		p->out->verbosity = TT_LVL_ERROR;
+		return 1;
+	case 'h':
+		tt_cmd_help(p->def, p->out->out);
+		return TT_OPTS_HELP;
+	default:
+		return 0;
+	}
+}
+
+int tt_opts_next(struct tt_opts *p, const char **value)
+{
+	*value = NULL;
+	for (;;) {
+		const struct tt_opt *o;
+		const char *a;
+		int r, old = 0;
+
+		if (p->cluster && *p->cluster) {
+			/* the next letter of "-vq" or "-ofile" */
+			char c = *p->cluster++;
+
+			o = find_short(p, c);
+			if (!o)
+				return tt_cmd_usage_error(p->out, "unknown option '-%c'", c);
+			if (o->arg) {
+				if (*p->cluster) {
+					*value = p->cluster;
+				} else if (p->next < p->argc) {
+					*value = p->argv[p->next++];
+				} else {
+					return tt_cmd_usage_error(p->out, "option '-%c' needs a value (%s)",
+								  c, o->arg);
+				}
+				p->cluster = NULL;
+			}
+			r = took(p, o);
+			if (r == 1)
+				continue;
+			return r ? r : o->id;
+		}
+		p->cluster = NULL;
+		if (p->next >= p->argc)
+			return TT_OPTS_DONE;
+		a = p->argv[p->next++];
+		if (!strcmp(a, "--")) {
+			p->dashdash = p->next;
+			if (!p->def->takes_command)
+				while (p->next < p->argc)
+					if (push_arg(p, p->argv[p->next++]))
+						return -ENOMEM;
+			p->next = p->argc;
+			return TT_OPTS_DONE;
+		}
+		if (a[0] != '-' || !a[1]) { /* a positional argument; "-" is standard input/output */
+			if (push_arg(p, (char *)a))
+				return -ENOMEM;
+			continue;
+		}
+		if (a[1] != '-') {
+			p->cluster = a + 1;
+			continue;
+		}
+		/* --name or --name=value */
+		const char *name = a + 2, *eq = strchr(name, '=');
+		size_t len = eq ? (size_t)(eq - name) : strlen(name);
+
+		o = find_long(p, name, len, &old);
+		if (!o)
+			return tt_cmd_usage_error(p->out, "unknown option '--%.*s'", (int)len, name);
+		if (old)
+			tt_warn(p->out, "'--%s' is deprecated and will go: use '--%s'", o->old, o->name);
+		if (o->arg) {
+			if (eq) {
+				*value = eq + 1;
+			} else if (p->next < p->argc) {
+				*value = p->argv[p->next++];
+			} else {
+				return tt_cmd_usage_error(p->out, "option '--%s' needs a value (%s)",
+							  o->name, o->arg);
+			}
+		} else if (eq) {
+			return tt_cmd_usage_error(p->out, "option '--%s' takes no value", o->name);
+		}
+		r = took(p, o);
+		if (r == 1)
+			continue;
+		return r ? r : o->id;
+	}
+}
+
+/* ---- the getopt_long helpers of the commands not yet described by a table ---- */
+
+int tt_cmd_bad_option(const struct tt_out *out, int c, char *const argv[])
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "?";
+
+	if (c == ':')
+		tt_err(out, "option '%s' needs a value (see '%s --help')", arg, out->prog);
+	else if (optopt)
+		tt_err(out, "unknown option '-%c' (see '%s --help')", optopt, out->prog);
+	else
+		tt_err(out, "unknown option '%s' (see '%s --help')", arg, out->prog);
+	return -TT_E_USAGE;
 }
 
 void tt_cmd_verbosity(struct tt_out *out, int c)

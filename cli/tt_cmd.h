@@ -1,13 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The subcommands of the tracetape binary. Each lives in its own file in cli/ (cmd_NAME.c) over
- * the libraries it drives, and has the same shape: it parses its own
- * arguments (argv[0] is the subcommand's name), writes through out, and returns 0 on success,
- * -TT_E_USAGE for a bad command line (the CLI exits 2) or another negative error (exit 1).
- * cli/main.c holds the table and maps the result to an exit code; nothing else exits.
+ * The command layer of the tracetape binary. Each subcommand lives in cli/cmd_NAME.c over the
+ * libraries it drives, and has the same shape: it describes itself and its options once, in a
+ * struct tt_cmd_def, parses its arguments with tt_opts_next() (argv[0] is the subcommand's
+ * name), writes through out, and returns 0 on success, -TT_E_USAGE for a bad command line
+ * (the CLI exits 2) or another negative error (exit 1). cli/main.c holds the table of commands
+ * and maps results to exit codes; nothing else exits.
+ *
+ * One table per command is both the parser's and --help's: an option cannot be documented and
+ * not accepted, or the reverse. The layer handles what every command shares: -h/--help (the
+ * help text generated from the table), -v/--verbose and -q/--quiet, unknown options, missing
+ * or unexpected values, `--` (the end of options), `-` (a positional argument: standard input
+ * or output), and old spellings kept for a release with a note on stderr.
  */
 #ifndef TT_CMD_H
 #define TT_CMD_H
+
+#include <stdio.h>
 
 #include "tt_out.h"
 
@@ -23,21 +32,84 @@ int tt_cmd_replay(int argc, char **argv, struct tt_out *out);
 int tt_cmd_list(int argc, char **argv, struct tt_out *out);
 int tt_cmd_gen_header(int argc, char **argv, struct tt_out *out);
 
+/* One option of a command: what the parser accepts and what --help says of it. */
+struct tt_opt {
+	int id;            /* what tt_opts_next() returns for it: its letter where it has one,
+			      else a number from TT_OPT_FIRST */
+	const char *name;  /* long name without "--" ("output") */
+	char letter;       /* short form ('o'), or 0 */
+	const char *arg;   /* the value's placeholder ("FILE"), NULL for a flag */
+	const char *help;  /* what it does: lines joined by '\n', not indented, not ending in '\n' */
+	const char *old;   /* an older long spelling that still works, with a note ("html"), or
+			      NULL */
+};
+
+#define TT_OPT_FIRST 1000 /* ids of options without a letter start here */
+
+/* A command: its help text is usage, about, the options (theirs and the common ones), more. */
+struct tt_cmd_def {
+	const char *name;  /* "info" */
+	const char *usage; /* what follows "usage: tracetape NAME " ("[OPTIONS] TAPE") */
+	const char *about; /* the paragraphs before "Options:", ending in '\n' */
+	const struct tt_opt *opts; /* ends with {0}; -v, -q, -h are the layer's */
+	const char *more;  /* the paragraphs after the options (examples, exit status), ending in
+			      '\n', or NULL */
+	int takes_command; /* what follows "--" is a command to run (record), not more
+			      positional arguments: see tt_opts_rest() */
+};
+
+/* The parser's state: zero-initialise it with tt_opts_init(). */
+struct tt_opts {
+	const struct tt_cmd_def *def;
+	struct tt_out *out;
+	int argc;
+	char **argv;
+	int next;        /* argv index of the next argument */
+	const char *cluster; /* the rest of a group of short flags ("-vq"), or NULL */
+	char **args;     /* the positional arguments, in order (into argv; owned array) */
+	int arg_cnt;
+	int dashdash;    /* argv index just after a "--", or 0: what follows is not parsed */
+};
+
 /*
- * Helpers for the subcommands' option parsing with getopt_long (opterr = 0, optstring starting
- * with ':'). tt_cmd_bad_option() prints why the option in argv was rejected and returns
- * -TT_E_USAGE; tt_cmd_usage_error() does the same for a free-form message.
+ * Start parsing argv for def. After a "--", the arguments are positional; for a def that takes
+ * a command, they are that command instead (tt_opts_rest()).
  */
-int tt_cmd_bad_option(const struct tt_out *out, int c, char *const argv[]);
+void tt_opts_init(struct tt_opts *p, const struct tt_cmd_def *def, int argc, char **argv,
+		  struct tt_out *out);
+
+#define TT_OPTS_DONE 0     /* no option left: the positional arguments are in p->args */
+#define TT_OPTS_HELP (-1)  /* --help was printed: the command returns 0 */
+
+/*
+ * The next option: returns its id, with *value its value (NULL for a flag); TT_OPTS_DONE at the
+ * end; TT_OPTS_HELP after printing the help; or -TT_E_USAGE after printing what is wrong (an
+ * unknown option, a missing value, a value given to a flag). -v and -q change out's verbosity
+ * and are not returned. Options and positional arguments may be mixed; "--" ends the options
+ * (what follows is positional); "-" is a positional argument.
+ */
+int tt_opts_next(struct tt_opts *p, const char **value);
+
+/* The arguments after "--" (NULL when there was none), for commands that run a command. */
+char **tt_opts_rest(const struct tt_opts *p, int *cnt);
+
+/* Free what the parser allocated. */
+void tt_opts_free(struct tt_opts *p);
+
+/* Write def's help text to f. */
+void tt_cmd_help(const struct tt_cmd_def *def, FILE *f);
+
+/* Print "PROG: error: MESSAGE (see 'PROG --help')" and return -TT_E_USAGE. */
 int tt_cmd_usage_error(const struct tt_out *out, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* Transitional: the getopt_long helpers of commands not yet described by a tt_cmd_def. */
+int tt_cmd_bad_option(const struct tt_out *out, int c, char *const argv[]);
+void tt_cmd_verbosity(struct tt_out *out, int c);
 
 struct tt_span_rules;
 
 /* A --span option's value added to rules; a bad rule is a usage error (printed). */
 int tt_cmd_span_rule(struct tt_span_rules *rules, const char *text, const struct tt_out *out);
-
-/* Apply a -v or -q flag to out->verbosity. */
-void tt_cmd_verbosity(struct tt_out *out, int c);
 
 #endif /* TT_CMD_H */
