@@ -37,9 +37,11 @@ cat "$tmp/check.out" "$tmp/check.err"
 check_msg=$(grep -m 1 'error:' "$tmp/check.err" || tail -n 1 "$tmp/check.out")
 
 echo "guest-suite: pytest -m kernels tests/e2e"
+# vm_progress (tests/vm/vm_progress.py) logs each test to $TT_VM_PROGRESS, when that is set.
 PYTHONDONTWRITEBYTECODE=1 TT_BUILD_DIR=$build TT_SOURCE_DIR=$src TT_KERNEL_EXPECT=$expect \
-	/usr/bin/python3 -m pytest -p no:cacheprovider -q -rs -m kernels --durations=5 \
-	--junitxml="$tmp/junit.xml" tests/e2e
+	PYTHONPATH=$src/tests/vm${PYTHONPATH:+:$PYTHONPATH} \
+	/usr/bin/python3 -m pytest -p no:cacheprovider -p vm_progress -q -rs -m kernels \
+	--durations=5 --junitxml="$tmp/junit.xml" tests/e2e
 pytest_rc=$?
 # passed failed skipped errors, from the JUnit report (absent when pytest did not get that far)
 counts=$(/usr/bin/python3 - "$tmp/junit.xml" <<'EOF'

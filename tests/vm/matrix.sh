@@ -7,25 +7,36 @@
 #
 # Kernels: 6.1 (Debian 12) and 6.12 (Debian 13), where tracetape must record (TT_KERNEL_EXPECT=
 # full), and 5.10 (Debian 11), which it must refuse, saying what the kernel lacks (refuse).
-# TT_VM_KERNELS picks a subset ("6.12 5.10"). TT_VM_TIMEOUT is the seconds one guest may take
-# (default 1200), TT_VM_BUDGET those the whole matrix may (default 2700): each guest gets what
-# is left of it at most, so that hung guests cannot push CI past its limit. CI is passed on, so
-# that under CI=true a skipped test fails in the guests too.
-# Per kernel, BUILD_DIR/vm-matrix/ keeps run-vm's stats and guest-suite's result.
+# TT_VM_KERNELS picks a subset ("6.12 5.10"). CI is passed on, so that under CI=true a skipped
+# test fails in the guests too.
+#
+# The guests run at the same time (a guest keeps about one host CPU busy, and the matrix takes
+# as long as its slowest kernel instead of the sum), each console going to
+# BUILD_DIR/vm-matrix/KERNEL.log, printed whole when that guest ends, with a line a minute on
+# how far each guest got. TT_VM_PARALLEL=0 runs them one after the other, consoles streamed.
+# TT_VM_TIMEOUT (default 2400) bounds each guest's seconds, TT_VM_BUDGET (default 2700) the
+# whole matrix's, so that slow or hung guests cannot push CI past its limit; a guest killed for
+# time still reports how many tests it finished, and which one it was in (vm_progress.py).
 # Exit 0 when every kernel met its expectation, 1 otherwise, 2 on a usage error.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 src=$(pwd)
 build=${1:-${TT_BUILD_DIR:-build}}
 kernels=${TT_VM_KERNELS:-6.1 6.12 5.10}
-timeout=${TT_VM_TIMEOUT:-1200}
+timeout=${TT_VM_TIMEOUT:-2400}
 budget=${TT_VM_BUDGET:-2700}
+parallel=${TT_VM_PARALLEL:-1}
 for n in "$timeout" "$budget"; do
 	case "$n" in
 	'' | *[!0-9]*) echo "matrix.sh: TT_VM_TIMEOUT and TT_VM_BUDGET are seconds, not '$n'" >&2; exit 2 ;;
 	esac
 done
-
+for k in $kernels; do
+	case "$k" in
+	6.1 | 6.12 | 5.10) ;;
+	*) echo "matrix.sh: TT_VM_KERNELS: unknown kernel '$k' (expected 6.1, 6.12, 5.10)" >&2; exit 2 ;;
+	esac
+done
 if [ ! -x "$build/tracetape" ]; then
 	echo "matrix.sh: $build/tracetape does not exist: build first (make)" >&2
 	exit 2
@@ -44,64 +55,132 @@ mkdir -p "$out" || exit 1
 # shellcheck disable=SC2086
 tests/vm/fetch-kernels $kernels || exit 1
 
-rows=""
-failed=0
 t0=$(date +%s)
-for k in $kernels; do
-	case "$k" in
+elapsed() { echo $(( $(date +%s) - t0 )); }
+get() { sed -n "s/^$3=//p" "$out/$1.$2" 2>/dev/null | head -n 1; }
+
+# run_kernel K SECONDS: boot K, run guest-suite.sh in it, leave K.rc (run-vm's exit status).
+run_kernel() {
+	case "$1" in
 	5.10) expect=refuse ;;
 	*) expect=full ;;
 	esac
-	rm -f "$out/$k.stats" "$out/$k.result"
-	left=$(( budget - ($(date +%s) - t0) ))
-	limit=$timeout
-	[ "$left" -lt "$limit" ] && limit=$left
-	echo
-	echo "==== kernel $k: tests/vm/guest-suite.sh (TT_KERNEL_EXPECT=$expect, at most $limit s)"
-	if [ "$limit" -lt 60 ]; then
-		echo "matrix.sh: $k not run: only $left s left of TT_VM_BUDGET=$budget s" >&2
-		rows="$rows$(printf '%-6s %-36s %-26s %5s %6s  %s' "$k" - - - - \
-			"FAIL (not run: the matrix's $budget s were used up)")
-"
-		failed=1
-		continue
-	fi
-	tests/vm/run-vm "$k" --timeout "$limit" --stats "$out/$k.stats" \
+	echo "==== kernel $1: tests/vm/guest-suite.sh (TT_KERNEL_EXPECT=$expect, at most $2 s)"
+	tests/vm/run-vm "$1" --timeout "$2" --stats "$out/$1.stats" \
 		--env "TT_BUILD_DIR=$build" --env "TT_SOURCE_DIR=$src" \
-		--env "TT_KERNEL_EXPECT=$expect" --env "TT_VM_RESULT=$out/$k.result" \
+		--env "TT_KERNEL_EXPECT=$expect" --env "TT_VM_RESULT=$out/$1.result" \
+		--env "TT_VM_PROGRESS=$out/$1.progress" \
 		${CI:+--env "CI=$CI"} \
-		-- /bin/sh tests/vm/guest-suite.sh
-	rc=$?
-	get() { sed -n "s/^$2=//p" "$out/$k.$1" 2>/dev/null | head -n 1; }
-	booted="$(get stats release) ($(get stats version))"
-	result=$(get result result)
+		-- /bin/sh tests/vm/guest-suite.sh &
+	echo $! > "$out/$1.pid"
+	wait $!
+	echo $? > "$out/$1.rc"
+}
+
+# progress K: "P/F/S" of the tests K's guest finished; current K: the test it is in, if any.
+progress() {
+	awk '$1 != "start" { n[$1]++ } END { printf "%d/%d/%d", n["passed"], n["failed"], n["skipped"] }' \
+		"$out/$1.progress" 2>/dev/null || echo "0/0/0"
+}
+current() {
+	awk '$1 == "start" { cur = $2 } $1 != "start" { cur = "" } END { print cur }' \
+		"$out/$1.progress" 2>/dev/null
+}
+
+for k in $kernels; do
+	rm -f "$out/$k.stats" "$out/$k.result" "$out/$k.progress" "$out/$k.rc" "$out/$k.pid" \
+		"$out/$k.log"
+done
+limit=$timeout
+[ "$budget" -lt "$limit" ] && limit=$budget
+if [ "$parallel" = 0 ]; then
+	for k in $kernels; do
+		left=$(( budget - $(elapsed) ))
+		[ "$left" -lt "$limit" ] && limit=$left
+		if [ "$limit" -lt 60 ]; then
+			echo "matrix.sh: $k not run: only $left s left of TT_VM_BUDGET=$budget s" >&2
+			continue
+		fi
+		echo
+		run_kernel "$k" "$limit"
+	done
+else
+	for k in $kernels; do
+		run_kernel "$k" "$limit" > "$out/$k.log" 2>&1 &
+	done
+	echo "matrix.sh: $kernels started together, at most $limit s each; consoles in $out/KERNEL.log"
+	# Each run-vm ends by itself within $limit s; past that and a minute, it is stopped here.
+	running=$kernels
+	beat=0
+	while [ -n "$running" ]; do
+		sleep 5
+		still=""
+		for k in $running; do
+			if [ -f "$out/$k.rc" ]; then
+				echo
+				cat "$out/$k.log"
+			elif [ "$(elapsed)" -gt $(( limit + 60 )) ]; then
+				echo "matrix.sh: $k still running $(elapsed) s after the start: stopping its run-vm"
+				kill -TERM "$(cat "$out/$k.pid")" 2>/dev/null
+				echo 125 > "$out/$k.rc"
+				cat "$out/$k.log"
+			else
+				still="$still $k"
+			fi
+		done
+		running=$still
+		if [ -n "$running" ] && [ $(( $(elapsed) - beat )) -ge 60 ]; then
+			beat=$(elapsed)
+			line="matrix.sh: $beat s, tests passed/failed/skipped:"
+			for k in $running; do
+				line="$line $k $(progress "$k")"
+				[ -n "$(current "$k")" ] && line="$line in $(current "$k")"
+				line="$line;"
+			done
+			echo "$line"
+		fi
+	done
+	wait
+fi
+
+rows=""
+failed=0
+for k in $kernels; do
+	rc=$(cat "$out/$k.rc" 2>/dev/null || echo "-")
+	booted="-"
+	[ -f "$out/$k.stats" ] && booted="$(get "$k" stats release) ($(get "$k" stats version))"
+	result=$(get "$k" result result)
 	if [ -z "$result" ]; then
-		ran="-"
-		result="FAIL (exit $rc, no result)"
-		[ "$rc" -eq 124 ] && result="FAIL (timeout after $limit s)"
+		ran="pytest $(progress "$k") so far"
+		case "$rc" in
+		-) result="FAIL (not run: the matrix's $budget s were used up)" ;;
+		124) result="FAIL (timeout)" ;;
+		*) result="FAIL (exit $rc, no result)" ;;
+		esac
+		[ -n "$(current "$k")" ] && result="$result in $(current "$k")"
 	else
-		ran="check $(get result check_rc), pytest $(get result passed)/$(get result failed)/$(get result skipped)"
-		[ "$(get result errors)" != 0 ] && ran="$ran +$(get result errors) errors"
+		ran="check $(get "$k" result check_rc), pytest $(get "$k" result passed)/$(get "$k" result failed)/$(get "$k" result skipped)"
+		[ "$(get "$k" result errors)" != 0 ] && ran="$ran +$(get "$k" result errors) errors"
 		case "$result" in
 		ok) ;;
-		warn) result="WARN: $(get result reason)" ;;
-		*) result="FAIL: $(get result reason)" ;;
+		warn) result="WARN: $(get "$k" result reason)" ;;
+		*) result="FAIL: $(get "$k" result reason)" ;;
 		esac
 	fi
-	[ "$rc" -eq 0 ] || failed=1
+	[ "$rc" = 0 ] || failed=1
 	case "$result" in FAIL*) failed=1 ;; esac
 	row=$(printf '%-6s %-36s %-26s %5s %6s  %s' "$k" "$booted" "$ran" \
-		"$(get stats boot_s)" "$(get stats total_s)" "$result")
+		"$(get "$k" stats boot_s)" "$(get "$k" stats total_s)" "$result")
 	rows="$rows$row
 "
 done
 
 echo
-echo "kernel matrix ($(( $(date +%s) - t0 )) s; what ran: check's exit status, pytest passed/failed/skipped):"
-printf '%-6s %-36s %-26s %5s %6s  %s\n' kernel "booted" "what ran" "boot" "total" result
+echo "kernel matrix ($(elapsed) s; what ran: check's exit status, pytest passed/failed/skipped):"
+printf '%-6s %-36s %-26s %5s %6s  %s\n' kernel "booted" "what ran" "boot s" "total" result
 printf '%s' "$rows"
 for k in $kernels; do
-	msg=$(sed -n 's/^check_msg=//p' "$out/$k.result" 2>/dev/null)
+	msg=$(get "$k" result check_msg)
 	[ -n "$msg" ] && echo "  $k check: $msg"
 done
 exit $failed
