@@ -41,6 +41,7 @@
 #include "tape_reader.h"
 #include "tp_format.h"
 #include "tt_error.h"
+#include "tt_fmt.h"
 #include "tt_names.h"
 #include "tt_util.h"
 #include "tt_version.h"
@@ -299,19 +300,7 @@ static void bind_bytes(sqlite3_stmt *st, int col, const uint8_t *p, size_t n)
 /* Append s to b as a JSON string. */
 static int json_str(struct tt_buf *b, const char *s)
 {
-	int err = tt_buf_append(b, "\"", 1);
-
-	for (; *s && !err; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			err = tt_buf_printf(b, "\\%c", c);
-		else if (c < 0x20)
-			err = tt_buf_printf(b, "\\u%04x", c);
-		else
-			err = tt_buf_append(b, s, 1);
-	}
-	return err ? err : tt_buf_append(b, "\"", 1);
+	return tt_json_append(b, s);
 }
 
 /* ---- names for views and tables ---- */

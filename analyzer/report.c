@@ -21,7 +21,8 @@
 #include <string.h>
 
 #include "db_schema.h"
-#include "outfmt.h"
+#include "tt_fmt.h"
+#include "tt_names.h"
 #include "report.h"
 #include "sqlfuncs.h"
 #include "tt_error.h"

@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "outfmt.h"
+#include "tt_fmt.h"
+#include "tt_names.h"
 #include "tape_format.h"
 #include "tape_reader.h"
 #include "tt_cmd.h"
@@ -85,21 +86,7 @@ static const char *block_type_name(int type)
 /* A string as JSON, or null. */
 static void json_str(FILE *f, const char *s)
 {
-	char *buf;
-	size_t n;
-
-	if (!s) {
-		fputs("null", f);
-		return;
-	}
-	n = strlen(s);
-	buf = malloc(TT_FMT_STR_MAX(n));
-	if (!buf) {
-		fputs("null", f);
-		return;
-	}
-	fwrite(buf, 1, (size_t)(tt_fmt_str_json(buf, (const uint8_t *)s, n) - buf), f);
-	free(buf);
+	tt_json_fputs(f, s, s ? strlen(s) : 0);
 }
 
 /* s as bare text (control characters escaped), left-justified in width columns. */

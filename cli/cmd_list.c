@@ -27,6 +27,7 @@
 #include "provider_file.h"
 #include "tt_cmd.h"
 #include "tt_error.h"
+#include "tt_fmt.h"
 #include "tt_names.h"
 #include "tt_util.h"
 #include "usdt_notes.h"
@@ -343,22 +344,7 @@ static void print_text(const struct tt_out *out, const char *shown_path, const s
 
 static void json_str(FILE *o, const char *s)
 {
-	if (!s) {
-		fputs("null", o);
-		return;
-	}
-	fputc('"', o);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(o, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(o, "\\u%04x", c);
-		else
-			fputc(c, o);
-	}
-	fputc('"', o);
+	tt_json_fputs(o, s, s ? strlen(s) : 0); /* bytes that are not UTF-8 escaped: valid JSON */
 }
 
 static void print_json_file(FILE *o, const char *shown_path, const char *open_path,

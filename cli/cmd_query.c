@@ -12,7 +12,8 @@
 #include <string.h>
 
 #include "loader.h"
-#include "outfmt.h"
+#include "tt_fmt.h"
+#include "tt_names.h"
 #include "tt_cmd.h"
 #include "tt_error.h"
 #include "tt_util.h"
@@ -119,14 +120,7 @@ static void csv_field(FILE *f, const char *s)
 
 static void json_string(FILE *f, const char *s, size_t n)
 {
-	char small[256];
-	char *buf = TT_FMT_STR_MAX(n) <= sizeof(small) ? small : malloc(TT_FMT_STR_MAX(n));
-
-	if (!buf)
-		return;
-	fwrite(buf, 1, (size_t)(tt_fmt_str_json(buf, (const uint8_t *)s, n) - buf), f);
-	if (buf != small)
-		free(buf);
+	tt_json_fputs(f, s, n);
 }
 
 struct held_row {

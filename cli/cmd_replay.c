@@ -16,7 +16,8 @@
 #include <time.h>
 
 #include "demangle.h"
-#include "outfmt.h"
+#include "tt_fmt.h"
+#include "tt_names.h"
 #include "tape_format.h"
 #include "tape_reader.h"
 #include "tt_cmd.h"

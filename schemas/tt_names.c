@@ -2,8 +2,10 @@
 /* Names of argument kinds and probe types (see tt_names.h). */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "tt_event.h"
 #include "tt_names.h"
 #include "tt_types.h"
 
@@ -68,4 +70,29 @@ int tt_probe_type_parse(const char *name)
 		if (type_names[t] && !strcmp(name, type_names[t]))
 			return (int)t;
 	return -EINVAL;
+}
+
+const char *tt_arg_name(const struct tt_probe_desc *d, int i, char buf[16])
+{
+	const char *name = d ? d->arg_names[i] : NULL;
+
+	if (name && *name) {
+		for (int j = 0; j < i; j++)
+			if (d->arg_names[j] && !strcmp(d->arg_names[j], name))
+				name = NULL;
+		if (name)
+			return name;
+	}
+	snprintf(buf, 16, "arg%d", i);
+	return buf;
+}
+
+char *tt_probe_label(const char *provider, const char *name, unsigned type)
+{
+	const char *suffix = type == TT_PROBE_GO_RETURN ? ":return" : "";
+	char *s;
+
+	if (asprintf(&s, "%s:%s%s", provider ? provider : "?", name ? name : "?", suffix) < 0)
+		return NULL;
+	return s;
 }

@@ -25,4 +25,17 @@ const char *tt_probe_type_name(unsigned type);
 /* The inverse of tt_probe_type_name(); returns the TT_PROBE_* value or -EINVAL. */
 int tt_probe_type_parse(const char *name);
 
+struct tt_probe_desc;
+
+/* The name of argument i of probe d: its declared name, or "argI" when unnamed or repeated. */
+const char *tt_arg_name(const struct tt_probe_desc *d, int i, char buf[16]);
+
+/*
+ * A probe's label as info, replay and report print it and as their PROBE globs match it:
+ * "provider:name", and "provider:name:return" for the returns of a Go function
+ * (TT_PROBE_GO_RETURN), whose entry probe has the same provider and name. NULL provider or name
+ * reads "?". Returns a malloc'd string, NULL when out of memory.
+ */
+char *tt_probe_label(const char *provider, const char *name, unsigned type);
+
 #endif /* TT_NAMES_H */

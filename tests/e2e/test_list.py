@@ -285,3 +285,17 @@ def test_gen_header_bad_input(tmp_path):
         r = tt("gen-header", *args)
         assert (r.returncode, r.stderr, r.stdout) == (code, stderr, ""), args
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.d"]
+
+
+def test_list_json_is_valid_for_any_file_name(tmp_path):
+    """A file name that is not UTF-8 (svc\\xffbin) still gives JSON that parses: the byte is
+    escaped, not passed through."""
+    src = tmp_path / "p.c"
+    src.write_text("#include <tracetape/probe.h>\nint main(void) { TT_PROBE(a, b, 1); return 0; }\n")
+    exe = os.fsdecode(bytes(tmp_path) + b"/svc\xffbin")
+    r = run(["gcc", "-O2", "-I", SDK_INCLUDE, "-o", exe, src])
+    assert r.returncode == 0, r.stderr
+    r = tt("list", "--json", exe)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["files"][0]["path"].endswith("svc\u00ffbin")

@@ -1,18 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Formatting helpers for what the analyzer prints (info, replay): integers, hex, floats, times
- * and strings escaped for text or JSON. They write at a cursor into memory the caller has
- * reserved (the bounds below say how much), because replay formats millions of events per second
- * and stdio's printf is the slow part of that. Each returns the cursor after what it wrote.
+ * Formatting of what tracetape prints: integers, hex, floats, times, and strings escaped for
+ * text, bare text or JSON: the one escaper of the project, so that every JSON output is valid
+ * (invalid UTF-8 bytes escaped) and no text output lets a tape's bytes steer a terminal. The
+ * formatters write at a cursor into memory the caller has reserved (the bounds below say how
+ * much), because replay formats millions of events per second and stdio's printf is the slow
+ * part of that. Each returns the cursor after what it wrote.
  */
-#ifndef TT_OUTFMT_H
-#define TT_OUTFMT_H
+#ifndef TT_FMT_H
+#define TT_FMT_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tt_event.h"
-#include "tt_names.h" /* tt_kind_name() */
+#include <stdio.h>
+
+struct tt_buf;
 
 /* Most bytes any of the number and time formatters writes. */
 #define TT_FMT_NUM_MAX 40
@@ -51,16 +54,10 @@ char *tt_fmt_str_json(char *p, const uint8_t *s, size_t n);
 char *tt_fmt_str_bare(char *p, const uint8_t *s, size_t n);
 char *tt_bare_dup(const char *s);
 
-/* The name of argument i of probe d: its declared name, or "argI" when unnamed or repeated. */
-const char *tt_arg_name(const struct tt_probe_desc *d, int i, char buf[16]);
+/* A JSON string of n bytes of s (NULL: null) written to f. Returns 0, -EIO or -ENOMEM. */
+int tt_json_fputs(FILE *f, const char *s, size_t n);
 
-/*
- * A probe's label as info, replay and report print it and as their PROBE globs match it:
- * "provider:name", and "provider:name:return" for the returns of a Go function
- * (TT_PROBE_GO_RETURN), whose entry probe has the same provider and name. NULL provider or name
- * reads "?". Returns a malloc'd string, NULL when out of memory.
- */
-char *tt_probe_label(const char *provider, const char *name, unsigned type);
+/* The NUL-terminated s as a JSON string (NULL: null) appended to b. Returns 0 or -ENOMEM. */
+int tt_json_append(struct tt_buf *b, const char *s);
 
-
-#endif /* TT_OUTFMT_H */
+#endif /* TT_FMT_H */

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* Number, time and string formatting for the analyzer's outputs (see outfmt.h). */
+/* Number, time and string formatting for what tracetape prints (see tt_fmt.h). */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "outfmt.h"
-#include "tt_types.h"
+#include "tt_fmt.h"
+#include "tt_util.h"
 
 char *tt_fmt_u64(char *p, uint64_t v)
 {
@@ -216,28 +217,35 @@ char *tt_bare_dup(const char *s)
 	return d;
 }
 
-const char *tt_arg_name(const struct tt_probe_desc *d, int i, char buf[16])
+int tt_json_fputs(FILE *f, const char *s, size_t n)
 {
-	const char *name = d ? d->arg_names[i] : NULL;
+	char stack[256], *buf = stack;
+	size_t need;
+	int err;
 
-	if (name && *name) {
-		for (int j = 0; j < i; j++)
-			if (d->arg_names[j] && !strcmp(d->arg_names[j], name))
-				name = NULL;
-		if (name)
-			return name;
-	}
-	snprintf(buf, 16, "arg%d", i);
-	return buf;
+	if (!s)
+		return fputs("null", f) < 0 ? -EIO : 0;
+	need = TT_FMT_STR_MAX(n);
+	if (need > sizeof(stack) && !(buf = malloc(need)))
+		return -ENOMEM;
+	need = (size_t)(tt_fmt_str_json(buf, (const uint8_t *)s, n) - buf);
+	err = fwrite(buf, 1, need, f) == need ? 0 : -EIO;
+	if (buf != stack)
+		free(buf);
+	return err;
 }
 
-
-char *tt_probe_label(const char *provider, const char *name, unsigned type)
+int tt_json_append(struct tt_buf *b, const char *s)
 {
-	const char *suffix = type == TT_PROBE_GO_RETURN ? ":return" : "";
-	char *s;
+	size_t n = s ? strlen(s) : 0;
+	int err;
 
-	if (asprintf(&s, "%s:%s%s", provider ? provider : "?", name ? name : "?", suffix) < 0)
-		return NULL;
-	return s;
+	if (!s)
+		return tt_buf_append(b, "null", 4);
+	err = tt_buf_reserve(b, TT_FMT_STR_MAX(n));
+	if (err)
+		return err;
+	b->len = (size_t)(tt_fmt_str_json((char *)b->data + b->len, (const uint8_t *)s, n) -
+			  (char *)b->data);
+	return 0;
 }
