@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, IN_CI, SDK_INCLUDE, SOURCE_DIR, run, tt
+from conftest import FIXTURES, IN_CI, SDK_INCLUDE, SOURCE_DIR, build_c, run, tt
 
 GOLDEN = SOURCE_DIR / "tests" / "e2e" / "golden"
 UPDATE_GOLDEN = os.environ.get("TT_UPDATE_GOLDEN") == "1"
@@ -299,3 +299,42 @@ def test_list_json_is_valid_for_any_file_name(tmp_path):
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["files"][0]["path"].endswith("svc\u00ffbin")
+
+
+LIST_SRC = r"""#include <stdint.h>
+#include <tracetape/probe.h>
+struct req { int64_t id; const char *url; };
+int main(int argc, char **argv)
+{
+	struct req r = {argc, argv[0]};
+	double ratio = argc / 3.0;
+
+	TT_PROBE(gold, start, r.id, r.url);
+	TT_PROBE(gold, ratio, ratio, (uint8_t)argc, (int16_t)-argc);
+	if (TT_PROBE_ENABLED(gold, guarded))
+		TT_PROBE(gold, guarded, argc);
+	TT_PROBE(gold, none);
+	return 0;
+}
+"""
+
+
+def normalized(text, exe):
+    text = text.replace(str(exe), "PROG")
+    text = re.sub(r"\b[0-9a-f]{40}\b", "BUILDID", text)
+    return re.sub(r"0x[0-9a-f]+", "0xADDR", text)
+
+
+@pytest.mark.parametrize("name,args", [("list.txt", []), ("list.json", ["--json"])])
+def test_list_output_golden(tmp_path, name, args):
+    """list's text and --json for a program built from a fixed source; the addresses and the
+    build id, which depend on the compiler, replaced by placeholders."""
+    (tmp_path / "gold.c").write_text(LIST_SRC)
+    exe = build_c(tmp_path / "gold.c", tmp_path / "gold", opt="-O2")
+    r = tt("list", *args, exe)
+    assert r.returncode == 0, r.stderr
+    path = GOLDEN / name
+    text = normalized(r.stdout, exe)
+    if UPDATE_GOLDEN:
+        path.write_text(text)
+    assert text == path.read_text(), f"{name} differs (TT_UPDATE_GOLDEN=1 rewrites it)"
