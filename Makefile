@@ -3,7 +3,9 @@
 #
 #   make          build build/tracetape
 #   make demo     record the bundled example and print its latency report
-#   make test     build, then run every test (unit + e2e), then the unit suite under ASan+UBSan
+#   make test     build, then run every test (unit + e2e), then the unit suite under ASan+UBSan,
+#                 then the analyzer-only build (no recorder: what a machine without the BPF
+#                 toolchain builds) and its tests
 #   make test-kernels  build, then run check and the e2e tests marked `kernels` inside Debian's
 #                 6.1, 6.12 and 5.10 kernels under qemu (tests/vm/, cache in /var/cache/tracetape-vm)
 #   make bench    run the benchmarks and write bench/RESULTS.md
@@ -11,10 +13,11 @@
 
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+ANA_BUILD ?= build-analyzer
 FUZZ_BUILD ?= build-fuzz
 MESON_TEST_OPTS ?=
 
-.PHONY: all build deps demo test test-unit test-asan test-kernels bench fuzz clean
+.PHONY: all build deps demo test test-unit test-asan test-analyzer-only test-kernels bench fuzz clean
 
 all: build
 
@@ -47,6 +50,7 @@ test:
 	/usr/bin/python3 tests/summary.py $(BUILD) $(if $(MESON_TEST_OPTS),,--require e2e) || rc=1; \
 	exit $$rc
 	@$(MAKE) --no-print-directory test-asan
+	@$(MAKE) --no-print-directory test-analyzer-only
 
 # The unit suite again, built with AddressSanitizer and UndefinedBehaviorSanitizer.
 test-asan:
@@ -56,6 +60,15 @@ test-asan:
 	@rc=0; ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		meson test -C $(ASAN_BUILD) --suite unit --print-errorlogs || rc=$$?; \
 	/usr/bin/python3 tests/summary.py $(ASAN_BUILD) --require unit || rc=1; \
+	exit $$rc
+
+# tracetape built without the recorder (-Drecorder=disabled), as on a machine without clang,
+# bpftool or BTF: it must build, and its unit tests and the analyzer's e2e files must pass.
+test-analyzer-only:
+	@test -f $(ANA_BUILD)/build.ninja || meson setup $(ANA_BUILD) -Drecorder=disabled -De2e=enabled
+	@ninja -C $(ANA_BUILD)
+	@rc=0; meson test -C $(ANA_BUILD) --print-errorlogs || rc=$$?; \
+	/usr/bin/python3 tests/summary.py $(ANA_BUILD) --require e2e || rc=1; \
 	exit $$rc
 
 # Inside Debian 12's 6.1, Debian 13's 6.12 and Debian 11's 5.10 kernels, under qemu without KVM:
@@ -80,4 +93,4 @@ fuzz:
 	@ninja -C $(FUZZ_BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(ANA_BUILD) $(FUZZ_BUILD)
