@@ -40,6 +40,59 @@ int tt_hidx_add(struct tt_hidx *x, uint32_t h, uint32_t idx)
 	return 0;
 }
 
+/* The slot holding exactly s, or -1. */
+static int64_t slot_of(const struct tt_hidx *x, uint64_t s)
+{
+	uint32_t mask = x->cap - 1;
+
+	if (!x->cap)
+		return -1;
+	for (uint32_t i = (uint32_t)(s >> 32) & mask;; i = (i + 1) & mask) {
+		if (!x->slots[i])
+			return -1;
+		if (x->slots[i] == s)
+			return i;
+	}
+}
+
+int tt_hidx_del(struct tt_hidx *x, uint32_t h, uint32_t idx)
+{
+	int64_t at = idx == UINT32_MAX ? -1 : slot_of(x, (uint64_t)h << 32 | (idx + 1));
+	uint32_t mask = x->cap - 1, i, j;
+
+	if (at < 0)
+		return -ENOENT;
+	/* shift the later entries of the cluster back into the hole, unless that would put one
+	 * before its home slot: the entry at j may move to i unless its home lies in (i, j] */
+	for (i = j = (uint32_t)at;;) {
+		uint32_t home;
+
+		j = (j + 1) & mask;
+		if (!x->slots[j])
+			break;
+		home = (uint32_t)(x->slots[j] >> 32) & mask;
+		if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) {
+			x->slots[i] = x->slots[j];
+			i = j;
+		}
+	}
+	x->slots[i] = 0;
+	x->cnt--;
+	return 0;
+}
+
+int tt_hidx_move(struct tt_hidx *x, uint32_t h, uint32_t idx, uint32_t to)
+{
+	int64_t at = idx == UINT32_MAX ? -1 : slot_of(x, (uint64_t)h << 32 | (idx + 1));
+
+	if (to == UINT32_MAX)
+		return -EOVERFLOW;
+	if (at < 0)
+		return -ENOENT;
+	x->slots[at] = (uint64_t)h << 32 | (to + 1);
+	return 0;
+}
+
 void tt_hidx_clear(struct tt_hidx *x)
 {
 	if (x->slots)

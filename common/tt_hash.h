@@ -9,6 +9,9 @@
  *	int64_t i = tt_hidx_find(&ix, h, name_eq, &key);
  *	if (i < 0) { i = push(&arr, key); err = tt_hidx_add(&ix, h, (uint32_t)i); }
  *
+ * Entries can be deleted and moved: both name the entry by its hash and position, so they
+ * need no equality function.
+ *
  * Also the hash functions every part uses: tt_hash_bytes() for strings and byte keys,
  * tt_hash_u64() to mix integer keys.
  */
@@ -48,6 +51,21 @@ static inline int64_t tt_hidx_find(const struct tt_hidx *x, uint32_t h, tt_hidx_
 
 /* Index position idx under hash h (the caller checked it is not there). 0 or -ENOMEM. */
 int tt_hidx_add(struct tt_hidx *x, uint32_t h, uint32_t idx);
+
+/*
+ * Forget the entry of position idx under hash h; the others stay findable (backward-shift
+ * deletion: no tombstones, so a table with as many deletions as additions never degrades).
+ * Returns 0, or -ENOENT when idx is not indexed under h.
+ */
+int tt_hidx_del(struct tt_hidx *x, uint32_t h, uint32_t idx);
+
+/*
+ * Make the entry of position idx under hash h stand for position to (the caller moved the
+ * entry in its array, or the entry the key leads to changed, like the top of a stack). No
+ * equality is called. Returns 0, -ENOENT when idx is not indexed under h, -EOVERFLOW for to
+ * UINT32_MAX.
+ */
+int tt_hidx_move(struct tt_hidx *x, uint32_t h, uint32_t idx, uint32_t to);
 
 /* Forget every entry, keeping the memory (a new block, a new batch). */
 void tt_hidx_clear(struct tt_hidx *x);
