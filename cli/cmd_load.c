@@ -5,7 +5,6 @@
  * diagnostic of it belong to the loader.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,36 +13,43 @@
 #include "tt_cmd.h"
 #include "tt_error.h"
 
-static const char help[] =
-	"usage: tracetape load [-o DB] [--force] [--span NAME=START,END[,key=ARG]]... TAPE...\n"
-	"\n"
-	"Load tapes into one SQLite database: events, probes, spans, losses, processes,\n"
-	"threads, one view per probe and one table per tracepoint (schemas/tracetape.sql).\n"
-	"Tapes of several hosts, or the rotated files of one recording, go into one database.\n"
-	"Memory stays bounded whatever the tapes' size. A damaged or cut tape is loaded up to\n"
-	"the damage, with a warning (also kept in the meta table).\n"
-	"\n"
-	"Spans are built while loading: X__begin/X__end by (process, first argument) across\n"
-	"threads; X__start/X__done, X__entry/X__return (and X__begin/X__end without an id)\n"
-	"by thread, nested; Go functions by goroutine. The provider files built into\n"
-	"tracetape add their rules for the probes of PostgreSQL, PHP, Python and the JVM\n"
-	"(schemas/PROVIDERS.md), e.g. postgresql transaction__start to transaction__commit\n"
-	"or transaction__abort; --span rules win for the probes they name.\n"
-	"\n"
-	"Options:\n"
-	"  -o, --output DB   the database (default: the first TAPE with .tape replaced by .db)\n"
-	"  -f, --force       replace DB if it exists\n"
-	"  --span RULE       NAME=START,END[,key=ARG]: pair START and END probes\n"
-	"                    (\"provider:name\" or \"name\", globs allowed, alternatives\n"
-	"                    joined by |) into spans called NAME, by the value of argument\n"
-	"                    ARG (key=pid: one at a time per process, key=tid: per thread),\n"
-	"                    or by thread without key=\n"
-	"  -v, --verbose     also print the time of each phase\n"
-	"  -q, --quiet       print nothing but errors\n"
-	"  -h, --help        this help\n"
-	"\n"
-	"Exit status: 0 loaded (also when a tape was damaged: see the warning), 1 a tape\n"
-	"cannot be read, DB exists without --force, or SQLite failed, 2 bad command line.\n";
+enum { OPT_SPAN = TT_OPT_FIRST };
+
+static const struct tt_opt opts[] = {
+	{'o', "output", 'o', "DB", "the database (default: the first TAPE with .tape replaced by .db)",
+	 NULL},
+	{'f', "force", 'f', NULL, "replace DB if it exists", NULL},
+	{OPT_SPAN, "span", 0, "RULE",
+	 "NAME=START,END[,key=ARG]: pair START and END probes\n"
+	 "(\"provider:name\" or \"name\", globs allowed, alternatives\n"
+	 "joined by |) into spans called NAME, by the value of argument\n"
+	 "ARG (key=pid: one at a time per process, key=tid: per thread),\n"
+	 "or by thread without key=",
+	 NULL},
+	{0},
+};
+
+static const struct tt_cmd_def def = {
+	.name = "load",
+	.usage = "[-o DB] [--force] [--span NAME=START,END[,key=ARG]]... TAPE...",
+	.about = "Load tapes into one SQLite database: events, probes, spans, losses, processes,\n"
+		 "threads, one view per probe and one table per tracepoint (schemas/tracetape.sql).\n"
+		 "Tapes of several hosts, or the rotated files of one recording, go into one database.\n"
+		 "Memory stays bounded whatever the tapes' size. A damaged or cut tape is loaded up to\n"
+		 "the damage, with a warning (also kept in the meta table).\n"
+		 "\n"
+		 "Spans are built while loading: X__begin/X__end by (process, first argument) across\n"
+		 "threads; X__start/X__done, X__entry/X__return (and X__begin/X__end without an id)\n"
+		 "by thread, nested; Go functions by goroutine. The provider files built into\n"
+		 "tracetape add their rules for the probes of PostgreSQL, PHP, Python and the JVM\n"
+		 "(schemas/PROVIDERS.md), e.g. postgresql transaction__start to transaction__commit\n"
+		 "or transaction__abort; --span rules win for the probes they name.\n",
+	.opts = opts,
+	.more = "-v also prints the time of each phase; -q prints nothing but errors.\n"
+		"\n"
+		"Exit status: 0 loaded (also when a tape was damaged: see the warning), 1 a tape\n"
+		"cannot be read, DB exists without --force, or SQLite failed, 2 bad command line.\n",
+};
 
 /* TAPE with a trailing ".tape" replaced by ".db", or ".db" appended. Caller frees. */
 static char *default_db(const char *tape)
@@ -63,56 +69,40 @@ static char *default_db(const char *tape)
 
 int tt_cmd_load(int argc, char **argv, struct tt_out *out)
 {
-	static const struct option opts[] = {
-		{"output", required_argument, NULL, 'o'},
-		{"force", no_argument, NULL, 'f'},
-		{"span", required_argument, NULL, 's'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
 	struct tt_span_rules rules = {0};
 	struct tt_load_opts lo = {.out = out};
 	struct tt_load_stats st;
-	const char *db = NULL;
+	const char *db = NULL, *v;
 	char *db_owned = NULL;
-	int c, err;
+	struct tt_opts p;
+	int c, err = 0;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:fvqh", opts, NULL)) != -1) {
+	tt_opts_init(&p, &def, argc, argv, out);
+	while ((c = tt_opts_next(&p, &v)) > 0) {
 		switch (c) {
 		case 'o':
-			db = optarg;
+			db = v;
 			break;
 		case 'f':
 			lo.force = 1;
 			break;
-		case 's':
-			err = tt_cmd_span_rule(&rules, optarg, out);
+		case OPT_SPAN:
+			err = tt_cmd_span_rule(&rules, v, out);
 			if (err)
 				goto cleanup;
 			break;
-		case 'v':
-		case 'q':
-			tt_cmd_verbosity(out, c);
-			break;
-		case 'h':
-			fputs(help, out->out);
-			err = 0;
-			goto cleanup;
-		default:
-			err = tt_cmd_bad_option(out, c, argv);
-			goto cleanup;
 		}
 	}
-	if (optind >= argc) {
+	if (c < 0) {
+		err = c == TT_OPTS_HELP ? 0 : c;
+		goto cleanup;
+	}
+	if (!p.arg_cnt) {
 		err = tt_cmd_usage_error(out, "no tape given");
 		goto cleanup;
 	}
 	if (!db) {
-		db = db_owned = default_db(argv[optind]);
+		db = db_owned = default_db(p.args[0]);
 		if (!db) {
 			err = -ENOMEM;
 			goto cleanup;
@@ -120,7 +110,7 @@ int tt_cmd_load(int argc, char **argv, struct tt_out *out)
 	}
 	lo.rules = rules.v;
 	lo.rule_cnt = rules.cnt;
-	err = tt_load(db, (const char *const *)argv + optind, (size_t)(argc - optind), &lo, &st);
+	err = tt_load(db, (const char *const *)p.args, (size_t)p.arg_cnt, &lo, &st);
 	if (err)
 		goto cleanup;
 	tt_notice(out, "%s: %llu events, %llu spans, %llu probes from %llu tape%s in %.1f s "
@@ -139,6 +129,7 @@ int tt_cmd_load(int argc, char **argv, struct tt_out *out)
 		tt_notice(out, "%llu events were lost during the recording: see the losses table; "
 			  "spans.lost marks the spans they may affect", (unsigned long long)st.lost_events);
 cleanup:
+	tt_opts_free(&p);
 	tt_span_rules_free(&rules);
 	free(db_owned);
 	return err;

@@ -6,7 +6,6 @@
  * SQLite's own error message is what the user sees for bad SQL.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,24 +22,31 @@
 
 enum fmt { FMT_TABLE, FMT_CSV, FMT_JSON };
 
-static const char help[] =
-	"usage: tracetape query [--format table|csv|json] [--span RULE]... DB|TAPE SQL\n"
-	"\n"
-	"Run SQL (one or more statements) on a tracetape database, or on a tape, which is\n"
-	"loaded into a temporary database first. The tables, views and SQL functions\n"
-	"(percentile, median, log2_hist, ...) are described in schemas/tracetape.sql and\n"
-	"README.md.\n"
-	"\n"
-	"Options:\n"
-	"  -F, --format FMT  table (default: aligned columns, NULL shown as NULL, control\n"
-	"                    characters in text escaped as \\n, \\xHH), csv (RFC 4180,\n"
-	"                    header line, NULL empty, text exact) or json (an array of\n"
-	"                    objects per statement)\n"
-	"  --span RULE       for a TAPE: NAME=START,END[,key=ARG] span rules (see load)\n"
-	"  -h, --help        this help\n"
-	"\n"
-	"Exit status: 0 success, 1 SQL error (SQLite's message) or unreadable input,\n"
-	"2 bad command line.\n";
+enum { OPT_SPAN = TT_OPT_FIRST };
+
+static const struct tt_opt opts[] = {
+	{'F', "format", 'F', "FMT",
+	 "table (default: aligned columns, NULL shown as NULL, control\n"
+	 "characters in text escaped as \\n, \\xHH), csv (RFC 4180,\n"
+	 "header line, NULL empty, text exact) or json (an array of\n"
+	 "objects per statement)",
+	 NULL},
+	{OPT_SPAN, "span", 0, "RULE", "for a TAPE: NAME=START,END[,key=ARG] span rules (see load)",
+	 NULL},
+	{0},
+};
+
+static const struct tt_cmd_def def = {
+	.name = "query",
+	.usage = "[--format table|csv|json] [--span RULE]... DB|TAPE SQL",
+	.about = "Run SQL (one or more statements) on a tracetape database, or on a tape, which is\n"
+		 "loaded into a temporary database first. The tables, views and SQL functions\n"
+		 "(percentile, median, log2_hist, ...) are described in schemas/tracetape.sql and\n"
+		 "README.md.\n",
+	.opts = opts,
+	.more = "Exit status: 0 success, 1 SQL error (SQLite's message) or unreadable input,\n"
+		"2 bad command line.\n",
+};
 
 /* The text of one cell: in buf (numbers, blobs as x'..') or SQLite's own text. */
 static const char *cell_text(sqlite3_stmt *st, int c, char *buf, size_t sz, int *is_null,
@@ -323,61 +329,52 @@ cleanup:
 
 int tt_cmd_query(int argc, char **argv, struct tt_out *out)
 {
-	static const struct option opts[] = {
-		{"format", required_argument, NULL, 'F'},
-		{"span", required_argument, NULL, 's'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
 	struct tt_span_rules rules = {0};
 	struct tt_load_opts lo = {.out = out};
 	struct tt_input in = {0};
 	enum fmt fmt = FMT_TABLE;
-	const char *sql, *end;
-	int c, err, sets = 0;
+	const char *sql, *end, *v, *path;
+	struct tt_opts p;
+	int c, err = 0, sets = 0;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":F:h", opts, NULL)) != -1) {
+	tt_opts_init(&p, &def, argc, argv, out);
+	while ((c = tt_opts_next(&p, &v)) > 0) {
 		switch (c) {
 		case 'F':
-			if (!strcmp(optarg, "table"))
+			if (!strcmp(v, "table"))
 				fmt = FMT_TABLE;
-			else if (!strcmp(optarg, "csv"))
+			else if (!strcmp(v, "csv"))
 				fmt = FMT_CSV;
-			else if (!strcmp(optarg, "json"))
+			else if (!strcmp(v, "json"))
 				fmt = FMT_JSON;
 			else {
-				err = tt_cmd_usage_error(out, "--format '%s': expected table, csv or json", optarg);
+				err = tt_cmd_usage_error(out, "--format '%s': expected table, csv or json", v);
 				goto cleanup;
 			}
 			break;
-		case 's':
-			err = tt_cmd_span_rule(&rules, optarg, out);
+		case OPT_SPAN:
+			err = tt_cmd_span_rule(&rules, v, out);
 			if (err)
 				goto cleanup;
 			break;
-		case 'h':
-			fputs(help, out->out);
-			err = 0;
-			goto cleanup;
-		default:
-			err = tt_cmd_bad_option(out, c, argv);
-			goto cleanup;
 		}
 	}
-	if (argc - optind != 2) {
-		err = tt_cmd_usage_error(out, argc - optind < 2 ? "expected a DB or TAPE and an SQL text"
-								: "unexpected argument '%s'",
-					 argv[TT_MIN(optind + 2, argc - 1)]);
+	if (c < 0) {
+		err = c == TT_OPTS_HELP ? 0 : c;
 		goto cleanup;
 	}
+	if (p.arg_cnt != 2) {
+		err = p.arg_cnt < 2 ? tt_cmd_usage_error(out, "expected a DB or TAPE and an SQL text")
+				    : tt_cmd_usage_error(out, "unexpected argument '%s'", p.args[2]);
+		goto cleanup;
+	}
+	path = p.args[0];
+	sql = p.args[1];
 	lo.rules = rules.v;
 	lo.rule_cnt = rules.cnt;
-	err = tt_input_open(argv[optind], &lo, 1, &in);
+	err = tt_input_open(path, &lo, 1, &in);
 	if (err)
 		goto cleanup;
-	sql = argv[optind + 1];
 	end = sql + strlen(sql);
 	while (sql < end) {
 		sqlite3_stmt *st = NULL;
@@ -408,6 +405,7 @@ int tt_cmd_query(int argc, char **argv, struct tt_out *out)
 	}
 	fflush(out->out);
 cleanup:
+	tt_opts_free(&p);
 	tt_input_close(&in);
 	tt_span_rules_free(&rules);
 	return err;

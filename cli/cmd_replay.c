@@ -8,8 +8,6 @@
  * than printf-based tools. Damage is reported on stderr after everything readable was printed.
  */
 #include <errno.h>
-#include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,46 +22,57 @@
 #include "tt_error.h"
 #include "tt_util.h"
 
-static const char help[] =
-	"usage: tracetape replay [OPTIONS] TAPE\n"
-	"\n"
-	"Print the events of a tape in time order.\n"
-	"\n"
-	"Options:\n"
-	"  -f, --format FMT    text (default), json (one JSON object per line) or chrome\n"
-	"                      (Chrome trace JSON: open it in Perfetto UI or chrome://tracing)\n"
-	"      --wall          text: wall-clock time (UTC) instead of seconds since the first event\n"
-	"  -p, --probe GLOB    only probes whose PROVIDER:NAME matches GLOB (repeatable)\n"
-	"      --pid PID       only events of process PID (repeatable)\n"
-	"      --from TIME     only events at or after TIME, and\n"
-	"      --to TIME       at or before TIME; TIME is seconds since the first event of the\n"
-	"                      tape (1.5) or a duration (250ms, 2s, 1m)\n"
-	"      --speed X       pace the output at X times the recorded rate (a pause longer than\n"
-	"                      1 s is shortened to 1 s)\n"
-	"      --skip-damaged  read past damaged blocks instead of stopping at the first one\n"
-	"      --window DUR    reorder window (default 100ms)\n"
-	"  -o, --output FILE   write to FILE instead of standard output\n"
-	"  -q, --quiet         no warnings\n"
-	"  -h, --help          this help\n"
-	"\n"
-	"Text: one line per event: TIME PID/TID [CPU] PROVIDER:NAME [goid=G] NAME=VALUE...\n"
-	"(a Go function's returns are PROVIDER:NAME:return).\n"
-	"Argument names come from the probe (arg0, arg1... when unnamed); strings are quoted\n"
-	"with C escapes and followed by ... when truncated; C++ mangled names (kind cxxname)\n"
-	"are shown demangled; <fault> marks an argument that could not be read; pointers are\n"
-	"hex; floats are floats.\n"
-	"JSON: {\"ts\":NS,\"pid\":P,\"tid\":T,\"cpu\":C,\"seq\":S,\"goid\":G,\"probe\":\"PROVIDER:NAME\",\n"
-	"\"args\":{NAME:VALUE,...},\"truncated\":[NAME...],\"faulted\":[NAME...]} (goid, truncated\n"
-	"and faulted only when present; a faulted value is null; pointers are \"0x...\" strings).\n"
-	"Chrome: probes X__begin/X__end whose first argument is an id become async spans keyed by\n"
-	"(process, id); X__entry/X__return and X__start/X__done become spans on their thread;\n"
-	"other probes are instant events. Times are microseconds since the first event.\n"
-	"\n"
-	"Exit status: 0 success (a tape cut short, e.g. by a crash, is read up to its last whole\n"
-	"block, with a warning); 1 the tape is damaged: everything before the damage is printed,\n"
-	"then a warning says what was not read (with --skip-damaged, everything readable is\n"
-	"printed, the warning says what was skipped, and the status is 0), or it cannot be read;\n"
-	"2 bad command line.\n";
+enum { OPT_WALL = TT_OPT_FIRST, OPT_PID, OPT_FROM, OPT_TO, OPT_SPEED, OPT_SKIP_DAMAGED, OPT_WINDOW };
+
+static const struct tt_opt opts[] = {
+	{'f', "format", 'f', "FMT",
+	 "text (default), json (one JSON object per line) or chrome\n"
+	 "(Chrome trace JSON: open it in Perfetto UI or chrome://tracing)",
+	 NULL},
+	{OPT_WALL, "wall", 0, NULL,
+	 "text: wall-clock time (UTC) instead of seconds since the first event", NULL},
+	{'p', "probe", 'p', "GLOB", "only probes whose PROVIDER:NAME matches GLOB (repeatable)", NULL},
+	{OPT_PID, "pid", 0, "PID", "only events of process PID (repeatable)", NULL},
+	{OPT_FROM, "from", 0, "TIME", "only events at or after TIME, and", NULL},
+	{OPT_TO, "to", 0, "TIME",
+	 "at or before TIME; TIME is seconds since the first event of the\n"
+	 "tape (1.5) or a duration (250ms, 2s, 1m)",
+	 NULL},
+	{OPT_SPEED, "speed", 0, "X",
+	 "pace the output at X times the recorded rate (a pause longer than\n"
+	 "1 s is shortened to 1 s)",
+	 NULL},
+	{OPT_SKIP_DAMAGED, "skip-damaged", 0, NULL,
+	 "read past damaged blocks instead of stopping at the first one", NULL},
+	{OPT_WINDOW, "window", 0, "DUR", "reorder window (default 100ms)", NULL},
+	{'o', "output", 'o', "FILE", "write to FILE instead of standard output", NULL},
+	{0},
+};
+
+static const struct tt_cmd_def def = {
+	.name = "replay",
+	.usage = "[OPTIONS] TAPE",
+	.about = "Print the events of a tape in time order.\n",
+	.opts = opts,
+	.more = "Text: one line per event: TIME PID/TID [CPU] PROVIDER:NAME [goid=G] NAME=VALUE...\n"
+		"(a Go function's returns are PROVIDER:NAME:return).\n"
+		"Argument names come from the probe (arg0, arg1... when unnamed); strings are quoted\n"
+		"with C escapes and followed by ... when truncated; C++ mangled names (kind cxxname)\n"
+		"are shown demangled; <fault> marks an argument that could not be read; pointers are\n"
+		"hex; floats are floats.\n"
+		"JSON: {\"ts\":NS,\"pid\":P,\"tid\":T,\"cpu\":C,\"seq\":S,\"goid\":G,\"probe\":\"PROVIDER:NAME\",\n"
+		"\"args\":{NAME:VALUE,...},\"truncated\":[NAME...],\"faulted\":[NAME...]} (goid, truncated\n"
+		"and faulted only when present; a faulted value is null; pointers are \"0x...\" strings).\n"
+		"Chrome: probes X__begin/X__end whose first argument is an id become async spans keyed by\n"
+		"(process, id); X__entry/X__return and X__start/X__done become spans on their thread;\n"
+		"other probes are instant events. Times are microseconds since the first event.\n"
+		"\n"
+		"Exit status: 0 success (a tape cut short, e.g. by a crash, is read up to its last whole\n"
+		"block, with a warning); 1 the tape is damaged: everything before the damage is printed,\n"
+		"then a warning says what was not read (with --skip-damaged, everything readable is\n"
+		"printed, the warning says what was skipped, and the status is 0), or it cannot be read;\n"
+		"2 bad command line.\n",
+};
 
 enum fmt { FMT_TEXT, FMT_JSON, FMT_CHROME };
 enum role { ROLE_INSTANT, ROLE_ASYNC_BEGIN, ROLE_ASYNC_END, ROLE_BEGIN, ROLE_END };
@@ -84,7 +93,7 @@ struct view {
 struct replay {
 	enum fmt fmt;
 	int wall;
-	char **globs;
+	const char **globs; /* into argv */
 	int glob_cnt;
 	uint32_t *pids;
 	int pid_cnt;
@@ -105,36 +114,9 @@ struct replay {
 	struct tt_buf dm;
 };
 
-/* A TIME for --from/--to: seconds with a fraction, or a number with a unit. */
-static int parse_time(const char *s, uint64_t *ns)
+static int add_string(const char ***arr, int *cnt, const char *s)
 {
-	static const struct {
-		const char *unit;
-		double mul;
-	} units[] = {{"", 1e9}, {"s", 1e9}, {"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"m", 60e9}, {"h", 3600e9}};
-	char *end;
-	double v;
-
-	if (!s || *s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || !isfinite(v))
-		return -EINVAL;
-	for (size_t i = 0; i < TT_ARRAY_SIZE(units); i++) {
-		if (strcmp(end, units[i].unit))
-			continue;
-		if (v * units[i].mul > 9.2e18) /* fits int64: relative times are signed */
-			return -ERANGE;
-		*ns = (uint64_t)(v * units[i].mul + 0.5);
-		return 0;
-	}
-	return -EINVAL;
-}
-
-static int add_string(char ***arr, int *cnt, char *s)
-{
-	char **p = realloc(*arr, (size_t)(*cnt + 1) * sizeof(**arr));
+	const char **p = realloc(*arr, (size_t)(*cnt + 1) * sizeof(**arr));
 
 	if (!p)
 		return -ENOMEM;
@@ -673,108 +655,87 @@ static int report_integrity(const struct tt_out *out, struct tt_tape_reader *r, 
 
 int tt_cmd_replay(int argc, char **argv, struct tt_out *out)
 {
-	static const struct option opts[] = {
-		{"format", required_argument, NULL, 'f'},
-		{"wall", no_argument, NULL, 'W'},
-		{"probe", required_argument, NULL, 'p'},
-		{"pid", required_argument, NULL, 'P'},
-		{"from", required_argument, NULL, 'F'},
-		{"to", required_argument, NULL, 'T'},
-		{"speed", required_argument, NULL, 'S'},
-		{"skip-damaged", no_argument, NULL, 'k'},
-		{"window", required_argument, NULL, 'w'},
-		{"output", required_argument, NULL, 'o'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
 	struct replay rp = {.fmt = FMT_TEXT, .chrome_first = 1};
 	struct tt_tape_reader_opts ro = {.out = out};
 	const struct tt_event *ev;
-	const char *output = NULL, *path;
+	const char *output = NULL, *path, *val;
+	struct tt_opts p;
 	uint64_t v;
 	int c, err = 0, end = 0;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":f:p:o:qvh", opts, NULL)) != -1) {
+	tt_opts_init(&p, &def, argc, argv, out);
+	while ((c = tt_opts_next(&p, &val)) > 0) {
 		switch (c) {
 		case 'f':
-			if (!strcmp(optarg, "text"))
+			if (!strcmp(val, "text"))
 				rp.fmt = FMT_TEXT;
-			else if (!strcmp(optarg, "json"))
+			else if (!strcmp(val, "json"))
 				rp.fmt = FMT_JSON;
-			else if (!strcmp(optarg, "chrome"))
+			else if (!strcmp(val, "chrome"))
 				rp.fmt = FMT_CHROME;
 			else
 				err = tt_cmd_usage_error(out, "--format takes text, json or chrome, not '%s'",
-							 optarg);
+							 val);
 			break;
-		case 'W': rp.wall = 1; break;
+		case OPT_WALL: rp.wall = 1; break;
 		case 'p':
-			if (add_string(&rp.globs, &rp.glob_cnt, optarg))
+			if (add_string(&rp.globs, &rp.glob_cnt, val))
 				err = -ENOMEM;
 			break;
-		case 'P': {
-			uint32_t *p;
+		case OPT_PID: {
+			uint32_t *pids;
 
-			if (tt_parse_u64(optarg, 0, UINT32_MAX, &v)) {
-				err = tt_cmd_usage_error(out, "--pid takes a process id, not '%s'", optarg);
+			if (tt_parse_u64(val, 0, UINT32_MAX, &v)) {
+				err = tt_cmd_usage_error(out, "--pid takes a process id, not '%s'", val);
 				break;
 			}
-			p = realloc(rp.pids, (size_t)(rp.pid_cnt + 1) * sizeof(*p));
-			if (!p) {
+			pids = realloc(rp.pids, (size_t)(rp.pid_cnt + 1) * sizeof(*pids));
+			if (!pids) {
 				err = -ENOMEM;
 				break;
 			}
-			p[rp.pid_cnt++] = (uint32_t)v;
-			rp.pids = p;
+			pids[rp.pid_cnt++] = (uint32_t)v;
+			rp.pids = pids;
 			break;
 		}
-		case 'F':
-		case 'T':
-			if (parse_time(optarg, c == 'F' ? &rp.from_ns : &rp.to_ns)) {
+		case OPT_FROM:
+		case OPT_TO:
+			if (tt_parse_duration(val, c == OPT_FROM ? &rp.from_ns : &rp.to_ns)) {
 				err = tt_cmd_usage_error(out, "--%s takes seconds (1.5) or a duration "
 							      "(250ms), not '%s'",
-							 c == 'F' ? "from" : "to", optarg);
+							 c == OPT_FROM ? "from" : "to", val);
 				break;
 			}
-			if (c == 'F')
+			if (c == OPT_FROM)
 				rp.have_from = 1;
 			else
 				rp.have_to = 1;
 			break;
-		case 'S':
-			if (tt_parse_double(optarg, 1e-6, 1e9, &rp.speed))
+		case OPT_SPEED:
+			if (tt_parse_double(val, 1e-6, 1e9, &rp.speed))
 				err = tt_cmd_usage_error(out, "--speed takes a positive factor, not '%s'",
-							 optarg);
+							 val);
 			break;
-		case 'k': ro.skip_damaged = 1; break;
-		case 'w':
-			if (parse_time(optarg, &ro.reorder_window_ns) || !ro.reorder_window_ns)
+		case OPT_SKIP_DAMAGED: ro.skip_damaged = 1; break;
+		case OPT_WINDOW:
+			if (tt_parse_duration(val, &ro.reorder_window_ns) || !ro.reorder_window_ns)
 				err = tt_cmd_usage_error(out, "--window takes a duration (100ms), not '%s'",
-							 optarg);
+							 val);
 			break;
-		case 'o': output = optarg; break;
-		case 'q':
-		case 'v':
-			tt_cmd_verbosity(out, c);
-			break;
-		case 'h':
-			fputs(help, out->out);
-			goto cleanup;
-		default:
-			err = tt_cmd_bad_option(out, c, argv);
+		case 'o': output = val; break;
 		}
 		if (err)
 			goto cleanup;
 	}
-	if (optind + 1 != argc) {
-		err = tt_cmd_usage_error(out, "%s", optind < argc ? "one TAPE only" : "which TAPE?");
+	if (c < 0) {
+		err = c == TT_OPTS_HELP ? 0 : c;
 		goto cleanup;
 	}
-	path = argv[optind];
+	if (p.arg_cnt != 1) {
+		err = tt_cmd_usage_error(out, "%s", p.arg_cnt ? "one TAPE only" : "which TAPE?");
+		goto cleanup;
+	}
+	path = p.args[0];
 	if (rp.have_from && rp.have_to && rp.from_ns > rp.to_ns) {
 		err = tt_cmd_usage_error(out, "--from is after --to");
 		goto cleanup;
@@ -851,6 +812,7 @@ int tt_cmd_replay(int argc, char **argv, struct tt_out *out)
 write_error:
 	tt_err(out, "writing the output failed");
 cleanup:
+	tt_opts_free(&p);
 	if (rp.f && rp.f != out->out)
 		fclose(rp.f);
 	tt_tape_reader__free(rp.r);

@@ -116,6 +116,15 @@ int tt_parse_size(const char *s, uint64_t *bytes)
 	return -EINVAL;
 }
 
+/*
+ * One parser for every duration a user types (record -d, replay --from/--to/--window): digits,
+ * an optional fraction, an optional unit. The fraction is converted exactly, without floating
+ * point: floor(F * 2 * mul / 10^k) by Horner's scheme from the last digit (each step's floor
+ * division loses nothing, floor((a + floor(b)) / 10) = floor((a + b) / 10) for an integer a),
+ * then halved rounding half up; so "0.000000001" is 1 ns and "1.5ms" 1,500,000 ns whatever
+ * the number of digits. The result fits an int64: durations are added to, and compared with,
+ * signed differences of timestamps.
+ */
 int tt_parse_duration(const char *s, uint64_t *ns)
 {
 	static const struct {
@@ -125,17 +134,42 @@ int tt_parse_duration(const char *s, uint64_t *ns)
 		{"", 1000000000ULL}, {"s", 1000000000ULL}, {"ns", 1}, {"us", 1000},
 		{"ms", 1000000}, {"m", 60000000000ULL}, {"h", 3600000000000ULL},
 	};
-	const char *unit;
-	uint64_t num;
-	int err;
+	const char *p = s, *frac = NULL, *frac_end = NULL;
+	uint64_t whole = 0, mul = 0, frac2 = 0, frac_ns, res;
+	int whole_range = 0;
 
-	err = split_unit(s, &num, &unit);
-	if (err)
-		return err;
+	if (!s || *s < '0' || *s > '9') /* no sign, no blank, no ".5" */
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (whole > (UINT64_MAX - 9) / 10)
+			whole_range = 1; /* still parsed to the end: garbage after it is -EINVAL */
+		else
+			whole = whole * 10 + (uint64_t)(*p - '0');
+	}
+	if (*p == '.') {
+		frac = ++p;
+		while (*p >= '0' && *p <= '9')
+			p++;
+		frac_end = p;
+		if (frac == frac_end) /* "1." or "1.s" */
+			return -EINVAL;
+	}
 	for (size_t i = 0; i < TT_ARRAY_SIZE(units); i++)
-		if (!strcmp(unit, units[i].unit))
-			return scale(num, units[i].mul, ns);
-	return -EINVAL;
+		if (!strcmp(p, units[i].unit))
+			mul = units[i].mul;
+	if (!mul)
+		return -EINVAL;
+	if (whole_range || whole > (uint64_t)INT64_MAX / mul)
+		return -ERANGE;
+	res = whole * mul;
+	/* frac2 = floor(2 * 0.F * mul), below 2 * mul: each step stays under 7.2e13 */
+	for (const char *d = frac_end; frac && d > frac; d--)
+		frac2 = ((uint64_t)(d[-1] - '0') * 2 * mul + frac2) / 10;
+	frac_ns = (frac2 + 1) / 2;
+	if (frac_ns > (uint64_t)INT64_MAX - res)
+		return -ERANGE;
+	*ns = res + frac_ns;
+	return 0;
 }
 
 bool tt_glob_match(const char *pattern, const char *s)

@@ -23,7 +23,13 @@ int tt_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *res);
 int tt_parse_i64(const char *s, int64_t min, int64_t max, int64_t *res);
 /* A size with an optional binary suffix K, M, G (KiB, MiB, GiB): "64M" -> 67108864. */
 int tt_parse_size(const char *s, uint64_t *bytes);
-/* A duration: a number with an optional unit ns, us, ms, s (default), m, h -> nanoseconds. */
+/*
+ * A duration -> nanoseconds: a decimal number with an optional fraction and an optional unit
+ * ns, us, ms, s (the default), m, h: "30", "1.5s", "250ms", "0.5h". The fraction is exact
+ * (rounded to the nearest ns). Returns 0, -EINVAL for anything else (a sign, a blank, an
+ * exponent, an unknown unit, "1.") or -ERANGE above INT64_MAX ns (292 years). The one parser
+ * of every duration a command takes.
+ */
 int tt_parse_duration(const char *s, uint64_t *ns);
 /* A non-negative decimal number with an optional fraction, e.g. "0.5" or "10" (for --speed). */
 int tt_parse_double(const char *s, double min, double max, double *res);

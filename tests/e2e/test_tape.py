@@ -465,6 +465,9 @@ def test_errors_and_usage(tmp):
     for args, msg in [(["replay"], "which TAPE?"),
                       (["replay", "--format", "xml", "x"], "--format takes text, json or chrome"),
                       (["replay", "--from", "soon", "x"], "--from takes seconds"),
+                      (["replay", "--from", "-1s", "x"], "--from takes seconds"),
+                      (["replay", "--to", "1e3", "x"], "--to takes seconds"),
+                      (["replay", "--window", "0.5", "--from", "9223372037", "x"], "--from takes seconds"),
                       (["replay", "--speed", "0", "x"], "--speed takes a positive factor"),
                       (["replay", "--pid", "x1", "x"], "--pid takes a process id"),
                       (["info", "a", "b"], "one TAPE only")]:

@@ -57,16 +57,94 @@ TT_TEST(util, parse_size_suffixes)
 
 TT_TEST(util, parse_duration_units)
 {
-	uint64_t v;
+	static const struct {
+		const char *s;
+		uint64_t ns;
+	} cases[] = {
+		{"3", 3000000000ULL}, {"0", 0}, {"7ns", 7}, {"7us", 7000}, {"250ms", 250000000ULL},
+		{"2s", 2000000000ULL}, {"2m", 120000000000ULL}, {"2h", 7200000000000ULL},
+		{"007s", 7000000000ULL}, {"0ms", 0},
+	};
 
-	assert_int_equal(tt_parse_duration("3", &v), 0);
-	assert_int_equal(v, 3000000000ULL);
-	assert_int_equal(tt_parse_duration("250ms", &v), 0);
-	assert_int_equal(v, 250000000ULL);
-	assert_int_equal(tt_parse_duration("2m", &v), 0);
-	assert_int_equal(v, 120000000000ULL);
-	assert_int_equal(tt_parse_duration("5 s", &v), -EINVAL);
-	assert_int_equal(tt_parse_duration("-1", &v), -EINVAL);
+	for (size_t i = 0; i < TT_ARRAY_SIZE(cases); i++) {
+		uint64_t v = 1;
+
+		assert_int_equal(tt_parse_duration(cases[i].s, &v), 0);
+		assert_int_equal(v, cases[i].ns);
+	}
+}
+
+/* Fractions are exact, in every unit, however many digits; below a ns they round to nearest. */
+TT_TEST(util, parse_duration_fractions)
+{
+	static const struct {
+		const char *s;
+		uint64_t ns;
+	} cases[] = {
+		{"1.5", 1500000000ULL}, {"1.5s", 1500000000ULL}, {"0.009010", 9010000},
+		{"1.5ms", 1500000}, {"0.25us", 250}, {"2.5ns", 3}, {"2.4ns", 2}, {"0.5ns", 1},
+		{"0.49ns", 0}, {"0.000000001", 1}, {"0.0000000005", 1}, {"0.0000000004999", 0},
+		{"1.25m", 75000000000ULL}, {"0.5h", 1800000000000ULL}, {"0.0001h", 360000000},
+		{"1.000000000000000000000000001s", 1000000000ULL},
+		{"0.333333333333333333333333333h", 1200000000000ULL},
+		{"0.1", 100000000}, {"0.3", 300000000}, {"1.10ms", 1100000},
+	};
+
+	for (size_t i = 0; i < TT_ARRAY_SIZE(cases); i++) {
+		uint64_t v = 1;
+
+		assert_int_equal(tt_parse_duration(cases[i].s, &v), 0);
+		assert_int_equal(v, cases[i].ns);
+	}
+}
+
+/* The largest duration is INT64_MAX ns, in any unit; above is -ERANGE, never a wrap. */
+TT_TEST(util, parse_duration_extremes)
+{
+	static const struct {
+		const char *s;
+		int err;
+		uint64_t ns;
+	} cases[] = {
+		{"9223372036854775807ns", 0, INT64_MAX},
+		{"9223372036854775808ns", -ERANGE, 0},
+		{"9223372036.854775807", 0, INT64_MAX},
+		{"9223372036.854775808", -ERANGE, 0},
+		{"9223372036.8547758074", 0, INT64_MAX},   /* rounds down to the limit */
+		{"9223372036.8547758075", -ERANGE, 0},     /* rounds up past it */
+		{"9223372037", -ERANGE, 0},
+		{"2562047h", 0, 2562047ULL * 3600000000000ULL},
+		{"2562048h", -ERANGE, 0},
+		{"153722867m", 0, 153722867ULL * 60000000000ULL},
+		{"153722868m", -ERANGE, 0},
+		{"18446744073709551615", -ERANGE, 0},
+		{"18446744073709551616ns", -ERANGE, 0},
+		{"99999999999999999999999999999999999999h", -ERANGE, 0},
+	};
+
+	for (size_t i = 0; i < TT_ARRAY_SIZE(cases); i++) {
+		uint64_t v = 1;
+
+		assert_int_equal(tt_parse_duration(cases[i].s, &v), cases[i].err);
+		assert_int_equal(v, cases[i].err ? 1 : cases[i].ns); /* untouched on error */
+	}
+}
+
+TT_TEST(util, parse_duration_rejects_garbage)
+{
+	static const char *const bad[] = {
+		"", "-1", "-0.5s", "+1", " 1", "1 ", "5 s", ".5", "1.", "1.s", "1..5", "1.5.2",
+		"s", "ms", "1sec", "1S", "1MS", "1d", "1e3", "1e3ms", "0x10", "inf", "nan", "1,5",
+		"1_000", "10m5s", "1ms ", "1\n", "\t1",
+	};
+	uint64_t v = 1;
+
+	for (size_t i = 0; i < TT_ARRAY_SIZE(bad); i++)
+		assert_int_equal(tt_parse_duration(bad[i], &v), -EINVAL);
+	assert_int_equal(tt_parse_duration(NULL, &v), -EINVAL);
+	assert_int_equal(v, 1);
+	/* garbage after an overflowing number is garbage first */
+	assert_int_equal(tt_parse_duration("99999999999999999999999x", &v), -EINVAL);
 }
 
 TT_TEST(util, varint_round_trip)
