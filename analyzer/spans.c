@@ -1,22 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The span builder (spans.h). Open spans are nodes in one array, reused through a free list, and
- * found through one open-addressing hash table: keyed spans ("id" and custom key=ARG pairings)
- * under (capture, pid, rule, key); stacks under (capture, pid, tid or goid), the table pointing
- * at the innermost node and each node at the one below it. Every open node is also on a list in
+ * The span builder (spans.h; the rules' text and the shipped rules are spans_rules.c). Open
+ * spans are nodes in one array, reused through a free list, and found through one hash index
+ * (tt_hash.h): keyed spans ("id" and custom key=ARG pairings) under (capture, pid, rule, key);
+ * stacks under (capture, pid, tid or goid), the index pointing at the innermost node and each
+ * node at the one below it. Every open node is also on a list in
  * start order, which gives the oldest-first order of the spans left open, and the spans of an
  * exiting process. Per event the cost is one table lookup for a probe that starts or ends spans,
  * one array index for every other probe; nothing is allocated once the node array has grown to
  * the largest number of spans open at once.
  */
 #include <errno.h>
-#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "spans.h"
-#include "builtin_providers.h"
 #include "tt_error.h"
+#include "tt_hash.h"
 #include "tt_util.h"
 
 enum family { FAM_BEGIN_END, FAM_START_DONE, FAM_ENTRY_RETURN, FAM_GO, FAM_CUSTOM };
@@ -56,8 +57,8 @@ struct node {
 	uint64_t span_id, parent_id;
 	uint64_t start_ts, begin_event_id;
 	uint64_t k;      /* the key (integer), or the tid/goid of a stack */
-	uint64_t hash;
 	uint64_t goid;
+	uint32_t hash;   /* of the key: the node's entry in the index */
 	uint32_t rule, capture, tape, pid, tid, cpu, begin_probe, depth;
 	uint32_t below;      /* the next node of the stack, NIL at the bottom */
 	uint32_t prev, next; /* the open list, in start order */
@@ -68,11 +69,6 @@ struct node {
 	uint32_t key_len, key_cap;
 };
 
-struct slot {
-	uint64_t hash;
-	uint32_t node; /* NIL: empty */
-};
-
 /* What a lookup is for: a keyed span or a stack. */
 struct key {
 	uint8_t space, ktype;
@@ -80,7 +76,7 @@ struct key {
 	uint64_t k;
 	const uint8_t *s;
 	uint32_t slen;
-	uint64_t hash;
+	uint32_t hash;
 };
 
 struct tt_span_builder {
@@ -103,185 +99,22 @@ struct tt_span_builder {
 	uint32_t open_head, open_tail;
 	uint64_t open_cnt;
 
-	struct slot *slots;
-	size_t slot_cap, slot_used;
+	struct tt_hidx index; /* key -> position of the keyed node, or of a stack's top node */
 
 	uint64_t next_span_id;
 	struct tt_span_stats st;
 	int probes_described; /* add_probe() was called: no more rules */
 };
 
-/* ---- rules given by the user ---- */
-
-static char *dup_range(const char *s, size_t n)
-{
-	char *p = malloc(n + 1);
-
-	if (p) {
-		memcpy(p, s, n);
-		p[n] = 0;
-	}
-	return p;
-}
-
-int tt_span_rule_parse(const char *text, struct tt_span_rule *rule, char *err, size_t err_sz)
-{
-	const char *eq = strchr(text, '='), *c1, *c2;
-	int ret = -TT_E_USAGE;
-
-	memset(rule, 0, sizeof(*rule));
-	if (!eq || eq == text) {
-		snprintf(err, err_sz, "'%s': expected NAME=START,END[,key=ARG]", text);
-		return ret;
-	}
-	c1 = strchr(eq + 1, ',');
-	if (!c1 || c1 == eq + 1) {
-		snprintf(err, err_sz, "'%s': expected NAME=START,END[,key=ARG]", text);
-		return ret;
-	}
-	c2 = strchr(c1 + 1, ',');
-	if ((c2 ? c2 : c1 + strlen(c1)) == c1 + 1) {
-		snprintf(err, err_sz, "'%s': the END probe is missing", text);
-		return ret;
-	}
-	if (c2 && (strncmp(c2 + 1, "key=", 4) || !c2[5] || strchr(c2 + 5, ','))) {
-		snprintf(err, err_sz, "'%s': after START,END only key=ARG may follow", text);
-		return ret;
-	}
-	rule->name = dup_range(text, (size_t)(eq - text));
-	rule->start = dup_range(eq + 1, (size_t)(c1 - eq - 1));
-	rule->end = c2 ? dup_range(c1 + 1, (size_t)(c2 - c1 - 1)) : strdup(c1 + 1);
-	rule->key = c2 ? strdup(c2 + 5) : NULL;
-	if (!rule->name || !rule->start || !rule->end || (c2 && !rule->key)) {
-		tt_span_rule_free(rule);
-		snprintf(err, err_sz, "out of memory");
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-void tt_span_rule_free(struct tt_span_rule *rule)
-{
-	if (!rule)
-		return;
-	free(rule->name);
-	free(rule->start);
-	free(rule->end);
-	free(rule->key);
-	free(rule->provider);
-	memset(rule, 0, sizeof(*rule));
-}
-
-int tt_span_rules_add(struct tt_span_rules *rules, const char *text, char *err, size_t err_sz)
-{
-	struct tt_span_rule *n = realloc(rules->v, (rules->cnt + 1) * sizeof(*n));
-	int ret;
-
-	if (!n)
-		return -ENOMEM;
-	rules->v = n;
-	ret = tt_span_rule_parse(text, &n[rules->cnt], err, err_sz);
-	if (!ret)
-		rules->cnt++;
-	return ret;
-}
-
-/* ---- the rules the built-in provider files ship ---- */
-
-static pthread_once_t shipped_once = PTHREAD_ONCE_INIT;
-static struct tt_span_rule *shipped;
-static size_t shipped_cnt;
-static int shipped_err;
-
-/* Build the rules once from the parsed files; they borrow the files' strings (both live until
- * the process exits). */
-static void build_shipped(void)
-{
-	const struct tt_builtin_provider *files;
-	size_t file_cnt, n = 0;
-
-	shipped_err = tt_builtin_providers(&files, &file_cnt, NULL);
-	if (shipped_err)
-		return;
-	for (size_t i = 0; i < file_cnt; i++)
-		n += files[i].file->span_cnt + files[i].file->instant_cnt;
-	shipped = calloc(n ? n : 1, sizeof(*shipped));
-	if (!shipped) {
-		shipped_err = -ENOMEM;
-		return;
-	}
-	for (size_t i = 0; i < file_cnt; i++) {
-		const struct tt_provider_file *f = files[i].file;
-
-		for (size_t j = 0; j < f->span_cnt; j++) {
-			const struct tt_provider_span *sp = &f->spans[j];
-
-			shipped[shipped_cnt++] = (struct tt_span_rule){
-				.name = sp->name, .start = sp->start, .end = sp->end, .key = sp->key,
-				.provider = sp->provider, .shipped = 1};
-		}
-		for (size_t j = 0; j < f->instant_cnt; j++)
-			shipped[shipped_cnt++] = (struct tt_span_rule){.name = "", .start = f->instants[j],
-								       .shipped = 1};
-	}
-}
-
-int tt_span_rules_shipped(const struct tt_span_rule **rules, size_t *cnt)
-{
-	pthread_once(&shipped_once, build_shipped);
-	if (shipped_err)
-		return shipped_err;
-	*rules = shipped;
-	*cnt = shipped_cnt;
-	return 0;
-}
-
-int tt_span_builder__add_shipped_rules(struct tt_span_builder *b)
-{
-	const struct tt_span_rule *r;
-	size_t n;
-	int err = tt_span_rules_shipped(&r, &n);
-
-	if (err == -TT_E_PARSE)
-		return 0; /* a build defect (the unit tests catch it): no rules, rather than no load */
-	return err ? err : tt_span_builder__add_rules(b, r, n);
-}
-
-void tt_span_rules_free(struct tt_span_rules *rules)
-{
-	for (size_t i = 0; i < rules->cnt; i++)
-		tt_span_rule_free(&rules->v[i]);
-	free(rules->v);
-	rules->v = NULL;
-	rules->cnt = 0;
-}
-
-/* ---- hashing ---- */
-
-static inline uint64_t mix(uint64_t h, uint64_t v)
-{
-	h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-	h ^= h >> 31;
-	h *= 0xbf58476d1ce4e5b9ULL;
-	return h ^ (h >> 29);
-}
-
-static uint64_t hash_bytes(const uint8_t *p, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a, then mixed */
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
-	return mix(h, n);
-}
+/* ---- the index ---- */
 
 static void key_hash(struct key *k)
 {
-	uint64_t h = mix(k->space, (uint64_t)k->capture << 32 | k->pid);
+	uint64_t v = k->ktype == 2 ? tt_hash_bytes(k->s, k->slen, 0) : k->k;
+	uint64_t h = tt_hash_u64(v ^ tt_hash_u64((uint64_t)k->space << 32 | k->rule));
 
-	h = mix(h, k->rule);
-	h = mix(h, k->ktype == 2 ? hash_bytes(k->s, k->slen) : k->k);
-	k->hash = h;
+	h = tt_hash_u64(h ^ ((uint64_t)k->capture << 32 | k->pid));
+	k->hash = (uint32_t)(h ^ h >> 32);
 }
 
 static int node_matches(const struct node *n, const struct key *k)
@@ -296,61 +129,24 @@ static int node_matches(const struct node *n, const struct key *k)
 	return n->k == k->k;
 }
 
-/* The slot holding k, or the empty slot where it would go. */
-static size_t slot_find(const struct tt_span_builder *b, const struct key *k)
-{
-	size_t mask = b->slot_cap - 1, i = k->hash & mask;
+struct lookup {
+	const struct node *nodes;
+	const struct key *k;
+};
 
-	while (b->slots[i].node != NIL) {
-		if (b->slots[i].hash == k->hash && node_matches(&b->nodes[b->slots[i].node - 1], k))
-			return i;
-		i = (i + 1) & mask;
-	}
-	return i;
+static bool lookup_eq(const void *ctx, uint32_t pos)
+{
+	const struct lookup *l = ctx;
+
+	return node_matches(&l->nodes[pos], l->k);
 }
 
-static int slots_grow(struct tt_span_builder *b)
+/* The node k leads to (a keyed node, or the top of a stack), or NIL. */
+static uint32_t node_find(const struct tt_span_builder *b, const struct key *k)
 {
-	size_t cap = b->slot_cap ? b->slot_cap * 2 : 1024, mask = cap - 1;
-	struct slot *s = calloc(cap, sizeof(*s));
+	struct lookup l = {b->nodes, k};
 
-	if (!s)
-		return -ENOMEM;
-	for (size_t i = 0; i < b->slot_cap; i++) {
-		size_t j;
-
-		if (b->slots[i].node == NIL)
-			continue;
-		for (j = b->slots[i].hash & mask; s[j].node != NIL; j = (j + 1) & mask)
-			;
-		s[j] = b->slots[i];
-	}
-	free(b->slots);
-	b->slots = s;
-	b->slot_cap = cap;
-	return 0;
-}
-
-/* Linear probing without tombstones: shift later entries of the cluster back into the hole. */
-static void slot_delete(struct tt_span_builder *b, size_t i)
-{
-	size_t mask = b->slot_cap - 1, j = i;
-
-	for (;;) {
-		size_t h;
-
-		j = (j + 1) & mask;
-		if (b->slots[j].node == NIL)
-			break;
-		h = b->slots[j].hash & mask;
-		/* the entry at j may move to i unless its home h lies cyclically in (i, j] */
-		if (i <= j ? (h <= i || h > j) : (h <= i && h > j)) {
-			b->slots[i] = b->slots[j];
-			i = j;
-		}
-	}
-	b->slots[i].node = NIL;
-	b->slot_used--;
+	return (uint32_t)(tt_hidx_find(&b->index, k->hash, lookup_eq, &l) + 1);
 }
 
 /* ---- nodes ---- */
@@ -428,29 +224,29 @@ static void node_key(const struct node *n, struct key *k)
 	k->hash = n->hash;
 }
 
-/* Take node idx out of the hash table (keyed) or out of its stack. */
+/* Take node idx out of the index (keyed) or out of its stack. */
 static void node_detach(struct tt_span_builder *b, uint32_t idx)
 {
 	struct node *n = &b->nodes[idx - 1];
 	struct key k;
-	size_t s;
+	uint32_t top;
 
-	node_key(n, &k);
-	s = slot_find(b, &k);
-	if (b->slots[s].node == NIL)
-		return; /* cannot happen: every open node is reachable */
 	if (n->space == SPACE_KEY) {
-		slot_delete(b, s);
+		tt_hidx_del(&b->index, n->hash, idx - 1);
 		return;
 	}
-	if (b->slots[s].node == idx) {
+	node_key(n, &k);
+	top = node_find(b, &k);
+	if (top == NIL)
+		return; /* cannot happen: every open node is reachable */
+	if (top == idx) {
 		if (n->below != NIL)
-			b->slots[s].node = n->below;
+			tt_hidx_move(&b->index, n->hash, idx - 1, n->below - 1);
 		else
-			slot_delete(b, s);
+			tt_hidx_del(&b->index, n->hash, idx - 1);
 		return;
 	}
-	for (uint32_t cur = b->slots[s].node; cur != NIL; cur = b->nodes[cur - 1].below) {
+	for (uint32_t cur = top; cur != NIL; cur = b->nodes[cur - 1].below) {
 		if (b->nodes[cur - 1].below == idx) {
 			b->nodes[cur - 1].below = n->below;
 			return;
@@ -536,7 +332,7 @@ static int rule_get(struct tt_span_builder *b, uint8_t family, const char *provi
 	memset(r, 0, sizeof(*r));
 	r->family = family;
 	r->provider = strdup(provider);
-	r->name = dup_range(name, name_len);
+	r->name = strndup(name, name_len);
 	if (!r->provider || !r->name) {
 		free(r->provider);
 		free(r->name);
@@ -757,31 +553,18 @@ static int event_key(const struct rule *r, const struct role *ro, uint32_t captu
 static int span_start(struct tt_span_builder *b, uint32_t rule, const struct key *k, uint32_t capture,
 		      uint32_t tape, uint64_t event_id, uint32_t probe_id, const struct tt_event *ev)
 {
+	uint32_t idx, top = node_find(b, k);
 	struct node *n;
-	uint32_t idx, top = NIL;
-	size_t s;
 	int err;
 
-	if ((b->slot_used + 1) * 2 > b->slot_cap) {
-		err = slots_grow(b);
+	if (top != NIL && k->space == SPACE_KEY) {
+		/* the same id started again while open: its end was never seen */
+		tt_hidx_del(&b->index, k->hash, top - 1);
+		err = emit_node(b, top, NULL, 0, 0, TT_SPAN_OPEN_ID_REUSED);
+		node_release(b, top);
 		if (err)
 			return err;
-	}
-	s = slot_find(b, k);
-	if (b->slots[s].node != NIL) {
-		if (k->space == SPACE_KEY) {
-			/* the same id started again while open: its end was never seen */
-			uint32_t old = b->slots[s].node;
-
-			slot_delete(b, s);
-			err = emit_node(b, old, NULL, 0, 0, TT_SPAN_OPEN_ID_REUSED);
-			node_release(b, old);
-			if (err)
-				return err;
-			s = slot_find(b, k);
-		} else {
-			top = b->slots[s].node;
-		}
+		top = NIL;
 	}
 	err = node_alloc(b, &idx);
 	if (err)
@@ -796,6 +579,15 @@ static int span_start(struct tt_span_builder *b, uint32_t rule, const struct key
 		}
 		n->key_str = p;
 		n->key_cap = k->slen;
+	}
+	/* the index entry first: a node in no stack and not in the index must not stay open */
+	if (top != NIL)
+		err = tt_hidx_move(&b->index, k->hash, top - 1, idx - 1);
+	else
+		err = tt_hidx_add(&b->index, k->hash, idx - 1);
+	if (err) {
+		node_release(b, idx);
+		return err;
 	}
 	n->span_id = ++b->next_span_id;
 	n->start_ts = ev->ts_ns;
@@ -823,11 +615,6 @@ static int span_start(struct tt_span_builder *b, uint32_t rule, const struct key
 		n->below = top;
 		n->depth = t->depth + 1;
 		n->parent_id = t->span_id;
-		b->slots[s].node = idx;
-	} else {
-		b->slots[s].hash = k->hash;
-		b->slots[s].node = idx;
-		b->slot_used++;
 	}
 	b->st.started++;
 	return 0;
@@ -836,37 +623,31 @@ static int span_start(struct tt_span_builder *b, uint32_t rule, const struct key
 static int span_end(struct tt_span_builder *b, uint32_t rule, const struct key *k,
 		    uint64_t event_id, uint32_t probe_id, const struct tt_event *ev)
 {
-	uint32_t idx, prev = NIL;
-	size_t s;
+	uint32_t idx = node_find(b, k), prev = NIL, below;
 	int err;
 
-	if (!b->slot_cap) {
-		b->st.unmatched_ends++;
-		return 0;
-	}
-	s = slot_find(b, k);
-	if (b->slots[s].node == NIL) {
+	if (idx == NIL) {
 		b->st.unmatched_ends++;
 		return 0;
 	}
 	if (k->space == SPACE_KEY) {
-		idx = b->slots[s].node;
-		slot_delete(b, s);
+		tt_hidx_del(&b->index, k->hash, idx - 1);
 	} else {
 		/* the innermost open span of this rule on the stack */
-		for (idx = b->slots[s].node; idx != NIL; prev = idx, idx = b->nodes[idx - 1].below)
+		for (; idx != NIL; prev = idx, idx = b->nodes[idx - 1].below)
 			if (b->nodes[idx - 1].rule == rule)
 				break;
 		if (idx == NIL) {
 			b->st.unmatched_ends++;
 			return 0;
 		}
+		below = b->nodes[idx - 1].below;
 		if (prev != NIL)
-			b->nodes[prev - 1].below = b->nodes[idx - 1].below;
-		else if (b->nodes[idx - 1].below != NIL)
-			b->slots[s].node = b->nodes[idx - 1].below;
+			b->nodes[prev - 1].below = below;
+		else if (below != NIL)
+			tt_hidx_move(&b->index, k->hash, idx - 1, below - 1);
 		else
-			slot_delete(b, s);
+			tt_hidx_del(&b->index, k->hash, idx - 1);
 	}
 	err = emit_node(b, idx, ev, event_id, probe_id, NULL);
 	node_release(b, idx);
@@ -1035,6 +816,6 @@ void tt_span_builder__free(struct tt_span_builder *b)
 	for (uint32_t i = 0; i < b->node_cnt; i++)
 		free(b->nodes[i].key_str);
 	free(b->nodes);
-	free(b->slots);
+	tt_hidx_free(&b->index);
 	free(b);
 }
