@@ -23,6 +23,7 @@
 #include "tape_format.h"
 #include "tape_writer.h"
 #include "tt_error.h"
+#include "tt_hash.h"
 #include "tt_util.h"
 
 #define DEFAULT_ZSTD_LEVEL 3
@@ -77,7 +78,6 @@ struct pend_ev {
  */
 struct bstr {
 	uint32_t off, len, flags;
-	uint32_t hash;
 };
 
 struct sort_key {
@@ -142,7 +142,7 @@ struct tt_tape_writer {
 	size_t val_cnt, val_cap;
 	struct bstr *strs; /* the block's string table */
 	uint32_t str_cnt, str_cap;
-	uint32_t *shash, shash_cap; /* open addressing: string index + 1, 0 free */
+	struct tt_hidx str_ix; /* (bytes, flags) -> position in strs */
 	struct tt_buf str_bytes;
 	uint64_t strings_len; /* bytes of the STRINGS stream */
 	uint64_t pend_mem;   /* in-memory size of the pending events (block_bytes_max) */
@@ -159,7 +159,7 @@ struct tt_tape_writer {
 	uint32_t *lcpu, *lprobe;       /* tables of the block: cpu numbers, probe ids */
 	uint32_t *lcpu_first_seq;
 	struct thread_ent *lthread;
-	uint32_t *thash, thash_cap;    /* (pid, tid) -> thread index + 1; grows with the threads */
+	struct tt_hidx thread_ix;      /* (pid, tid) -> position in lthread */
 	struct col *cols;
 	uint32_t col_cap;
 	uint32_t *seq_prev;
@@ -601,34 +601,6 @@ static void sort_keys(struct sort_key *k, struct sort_key *aux, uint32_t n)
 		memcpy(k, src, (size_t)n * sizeof(*k));
 }
 
-static inline uint64_t str_hash(const uint8_t *p, uint32_t len, uint32_t flags)
-{
-	uint64_t h = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)len << 8) ^ flags;
-	uint32_t i = 0;
-
-	for (; i + 8 <= len; i += 8) {
-		uint64_t v;
-
-		memcpy(&v, p + i, 8);
-		h = (h ^ v) * 0xff51afd7ed558ccdULL;
-		h ^= h >> 32;
-	}
-	if (i < len) {
-		uint64_t v = 0;
-
-		if (len >= 8) { /* the last 8 bytes, overlapping: one load instead of a loop */
-			memcpy(&v, p + len - 8, 8);
-		} else {
-			for (uint32_t k = 0; k < len - i; k++)
-				v |= (uint64_t)p[i + k] << (8 * k);
-		}
-		h = (h ^ v) * 0xff51afd7ed558ccdULL;
-	}
-	h ^= h >> 29;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	return h ^ (h >> 32);
-}
-
 static inline size_t svarint_size(int64_t v)
 {
 	return tt_varint_size(tt_zigzag(v));
@@ -664,70 +636,47 @@ static int flush_scratch(struct tt_tape_writer *w, uint32_t n)
 	return 0;
 }
 
-static inline uint32_t thread_slot(uint32_t pid, uint32_t tid, uint32_t mask)
+/* A (pid, tid) being looked up in the block's thread table. */
+struct thread_key {
+	const struct thread_ent *tab;
+	uint32_t pid, tid;
+};
+
+static inline bool thread_eq(const void *ctx, uint32_t idx)
 {
-	return (uint32_t)((((uint64_t)pid << 32 | tid) * 0x9e3779b97f4a7c15ULL) >> 40) & mask;
-}
+	const struct thread_key *k = ctx;
 
-/* Double the thread hash (it holds at most half its capacity) and re-insert every thread. */
-static int thread_hash_grow(struct tt_tape_writer *w, uint32_t cnt)
-{
-	uint32_t cap = w->thash_cap ? w->thash_cap * 2 : 64, *t = calloc(cap, sizeof(*t));
-
-	if (!t)
-		return -ENOMEM;
-	for (uint32_t k = 0; k < cnt; k++) {
-		uint32_t i = thread_slot(w->lthread[k].pid, w->lthread[k].tid, cap - 1);
-
-		while (t[i])
-			i = (i + 1) & (cap - 1);
-		t[i] = k + 1;
-	}
-	free(w->thash);
-	w->thash = t;
-	w->thash_cap = cap;
-	return 0;
+	return k->tab[idx].pid == k->pid && k->tab[idx].tid == k->tid;
 }
 
 /* The index of (pid, tid) in the block's thread table, adding it if new; -ENOMEM. */
 static int64_t thread_local(struct tt_tape_writer *w, uint32_t pid, uint32_t tid, uint32_t *cnt)
 {
-	uint32_t mask, i;
+	struct thread_key k = {w->lthread, pid, tid};
+	uint32_t h = (uint32_t)tt_hash_u64((uint64_t)pid << 32 | tid);
+	int64_t i = tt_hidx_find(&w->thread_ix, h, thread_eq, &k);
 
-	if (*cnt * 2 >= w->thash_cap && thread_hash_grow(w, *cnt))
+	if (i >= 0)
+		return i;
+	if (tt_hidx_add(&w->thread_ix, h, *cnt))
 		return -ENOMEM;
-	mask = w->thash_cap - 1;
-	for (i = thread_slot(pid, tid, mask);; i = (i + 1) & mask) {
-		uint32_t e = w->thash[i];
-
-		if (!e) {
-			w->lthread[*cnt] = (struct thread_ent){pid, tid};
-			w->thash[i] = ++*cnt;
-			return *cnt - 1;
-		}
-		if (w->lthread[e - 1].pid == pid && w->lthread[e - 1].tid == tid)
-			return e - 1;
-	}
+	w->lthread[*cnt] = (struct thread_ent){pid, tid};
+	return (*cnt)++;
 }
 
-/* Double the string hash and re-insert the block's strings by their stored hashes. */
-static int string_hash_grow(struct tt_tape_writer *w)
+/* A string being looked up in the pending block's string table. */
+struct str_key {
+	const struct tt_tape_writer *w;
+	const struct tt_bytes *sb;
+};
+
+static inline bool str_eq(const void *ctx, uint32_t idx)
 {
-	uint32_t cap = w->shash_cap ? w->shash_cap * 2 : 256, *t = calloc(cap, sizeof(*t));
+	const struct str_key *k = ctx;
+	const struct bstr *s = &k->w->strs[idx];
 
-	if (!t)
-		return -ENOMEM;
-	for (uint32_t k = 0; k < w->str_cnt; k++) {
-		uint32_t i = w->strs[k].hash & (cap - 1);
-
-		while (t[i])
-			i = (i + 1) & (cap - 1);
-		t[i] = k + 1;
-	}
-	free(w->shash);
-	w->shash = t;
-	w->shash_cap = cap;
-	return 0;
+	return s->len == k->sb->len && s->flags == k->sb->flags &&
+	       (!s->len || !memcmp(k->w->str_bytes.data + s->off, k->sb->ptr, s->len));
 }
 
 /*
@@ -736,35 +685,27 @@ static int string_hash_grow(struct tt_tape_writer *w)
  */
 static int64_t string_intern(struct tt_tape_writer *w, const struct tt_bytes *sb, int *added)
 {
-	uint32_t hash = (uint32_t)str_hash(sb->ptr, sb->len, sb->flags), mask, i;
+	struct str_key k = {w, sb};
+	uint32_t h = (uint32_t)tt_hash_bytes(sb->ptr, sb->len, sb->flags);
+	int64_t i = tt_hidx_find(&w->str_ix, h, str_eq, &k);
 	struct bstr *s;
 	int err;
 
 	*added = 0;
-	if (w->str_cnt * 2 >= w->shash_cap && string_hash_grow(w))
-		return -ENOMEM;
-	mask = w->shash_cap - 1;
-	for (i = hash & mask;; i = (i + 1) & mask) {
-		uint32_t e = w->shash[i];
-
-		if (!e)
-			break;
-		s = &w->strs[e - 1];
-		if (s->hash == hash && s->len == sb->len && s->flags == sb->flags &&
-		    (!sb->len || !memcmp(w->str_bytes.data + s->off, sb->ptr, sb->len)))
-			return e - 1;
-	}
+	if (i >= 0)
+		return i;
 	err = grow((void **)&w->strs, &w->str_cap, w->str_cnt + 1, sizeof(*w->strs));
 	if (!err)
 		err = tt_buf_append(&w->str_bytes, sb->ptr, sb->len);
+	if (!err && (err = tt_hidx_add(&w->str_ix, h, w->str_cnt)) != 0)
+		w->str_bytes.len -= sb->len;
 	if (err)
 		return err;
 	s = &w->strs[w->str_cnt];
 	s->off = (uint32_t)(w->str_bytes.len - sb->len);
 	s->len = sb->len;
 	s->flags = sb->flags;
-	s->hash = hash;
-	w->shash[i] = ++w->str_cnt;
+	w->str_cnt++;
 	w->strings_len += tt_varint_size(sb->flags) + tt_varint_size(sb->len) + sb->len;
 	*added = 1;
 	return w->str_cnt - 1;
@@ -799,8 +740,7 @@ static int encode_events(struct tt_tape_writer *w)
 	}
 	sort_keys(w->keys, w->keys_aux, n);
 
-	if (w->thash_cap)
-		memset(w->thash, 0, w->thash_cap * sizeof(*w->thash));
+	tt_hidx_clear(&w->thread_ix);
 	w->gen++;
 	fixed_len[TT_ES_STRINGS] = w->strings_len;
 
@@ -1065,8 +1005,7 @@ static int flush_events(struct tt_tape_writer *w)
 		w->str_cnt = 0;
 		w->str_bytes.len = 0;
 		w->strings_len = 0;
-		if (w->shash_cap)
-			memset(w->shash, 0, w->shash_cap * sizeof(*w->shash));
+		tt_hidx_clear(&w->str_ix);
 		w->pend_mem = 0;
 		w->pend_bound = 0;
 	}
@@ -1345,8 +1284,8 @@ void tt_tape_writer__free(struct tt_tape_writer *w)
 	free(w->seq_prev);
 	free(w->lprobe);
 	free(w->lthread);
-	free(w->thash);
-	free(w->shash);
+	tt_hidx_free(&w->thread_ix);
+	tt_hidx_free(&w->str_ix);
 	free(w->cols);
 	tt_buf_free(&w->out);
 	tt_buf_free(&w->z);
