@@ -7,9 +7,9 @@
  *                  from sched_switch, sched_wakeup(_new), sched_process_fork and _exit;
  *   syscalls       raw_syscalls sys_enter / sys_exit paired per thread, unpaired ones kept.
  *
- * The state machine (tt_kernel) sees decoded events (struct tt_kev) in time order and hands
- * finished rows to a sink; it keeps state per live thread only (its current state and its
- * syscall in progress), so memory does not grow with the capture. tt_kernel_db puts it behind
+ * The state machine (tt_kernel, here) sees decoded events (struct tt_kev) in time order and
+ * hands finished rows to a sink; it keeps state per live thread only (its current state and its
+ * syscall in progress), so memory does not grow with the capture. kernel_db.h puts it behind
  * the loader: it recognises the tracepoints by their format, decodes raw records and inserts the
  * rows into the database. The state rules are in kernel.c and in tracetape.sql.
  */
@@ -18,11 +18,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-
-#include <sqlite3.h>
-
-#include "tp_format.h"
-#include "tt_out.h"
 
 enum tt_kstate {
 	TT_KS_RUNNING,  /* on a CPU (from its switch-in) */
@@ -73,6 +68,9 @@ struct tt_kev {
 	int64_t ret;            /* SYS_EXIT: return value */
 };
 
+/* The longest reason of a row, with its NUL: "S|D|T|t|X|Z|P|I+" and the fixed reasons fit. */
+#define TT_KSTATE_REASON_SZ 24
+
 /* A finished interval of one thread (a thread_states row). */
 struct tt_kstate_row {
 	uint32_t tape;          /* of the event that began it */
@@ -83,7 +81,8 @@ struct tt_kstate_row {
 	uint64_t start_ts, end_ts;
 	uint64_t begin_event_id, end_event_id;
 	int32_t cpu;            /* -1: unknown */
-	const char *reason;     /* NULL: none (valid during the sink call only) */
+	const char *reason;     /* NULL: none; < TT_KSTATE_REASON_SZ bytes (valid during the sink
+	                           call only) */
 	int64_t waker_tid;      /* -1: none */
 };
 
@@ -133,50 +132,10 @@ int tt_kernel__event(struct tt_kernel *k, const struct tt_kev *ev);
  */
 int tt_kernel__finish(struct tt_kernel *k);
 
+/* The counts so far into *st. */
 void tt_kernel__stats(const struct tt_kernel *k, struct tt_kernel_stats *st);
+
+/* Free k; what was not finished is dropped without rows. Accepts NULL. */
 void tt_kernel__free(struct tt_kernel *k);
-
-/* How to decode one tracepoint's raw records: its type and the fields it needs (borrowed). */
-struct tt_kdecoder {
-	uint8_t type;                   /* enum tt_kev_type; TT_KEV_NONE: not ours */
-	const struct tt_tp_field *f[3];
-};
-
-/*
- * Recognise fmt (by category and name, then by the fields the decoding needs: a format
- * without them is TT_KEV_NONE). d borrows fmt's fields. Returns d->type.
- */
-int tt_kdecoder__init(struct tt_kdecoder *d, const struct tt_tp_format *fmt);
-
-/*
- * Fill ev's type-specific fields from raw record rec (len bytes, as recorded: common_* fields
- * first); the caller sets the others. Returns 0, or -ERANGE when the record is too short.
- */
-int tt_kdecoder__decode(const struct tt_kdecoder *d, const uint8_t *rec, size_t len,
-			struct tt_kev *ev);
-
-/* The loader's side: raw records in, thread_states and syscalls rows out. */
-struct tt_kernel_db;
-
-/*
- * A state machine inserting into db's thread_states and syscalls tables (which must exist).
- * db and out are borrowed; the caller serialises every use of db. Returns 0 and sets *kdb, or
- * -TT_E_SQL (explained through out), -ENOMEM.
- */
-int tt_kernel_db__new(sqlite3 *db, const struct tt_out *out, struct tt_kernel_db **kdb);
-
-/*
- * One tracepoint record, in event order: ignored (0) unless fmt is one of the module's
- * tracepoints. capture..cpu as in struct tt_kev. Returns 0, -TT_E_SQL, -ENOMEM.
- */
-int tt_kernel_db__record(struct tt_kernel_db *kdb, const struct tt_tp_format *fmt, uint32_t capture,
-			 uint32_t tape, uint64_t event_id, uint64_t ts, uint32_t pid, uint32_t tid,
-			 uint32_t cpu, const uint8_t *rec, size_t len);
-
-/* After the last record: the open rows (tt_kernel__finish). st may be NULL. 0 or -TT_E_SQL. */
-int tt_kernel_db__finish(struct tt_kernel_db *kdb, struct tt_kernel_stats *st);
-
-/* Finalizes the statements (call before closing db). Accepts NULL. */
-void tt_kernel_db__free(struct tt_kernel_db *kdb);
 
 #endif /* TT_KERNEL_H */

@@ -36,7 +36,7 @@
 #include "builtin_providers.h"
 #include "db_schema.h"
 #include "demangle.h"
-#include "kernel.h"
+#include "kernel_db.h"
 #include "loader.h"
 #include "tape_reader.h"
 #include "tp_format.h"

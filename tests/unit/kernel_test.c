@@ -13,6 +13,7 @@
 
 #include "db_schema.h"
 #include "kernel.h"
+#include "kernel_db.h"
 #include "tp_format.h"
 #include "tt_test.h"
 #include "tt_util.h"
