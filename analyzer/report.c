@@ -29,7 +29,7 @@
 #include "tt_types.h"
 #include "tt_util.h"
 
-static const uint64_t pct_micro[TT_RPT_PCTS] = {50000000, 90000000, 99000000, 99900000};
+static const uint64_t pct_micro[TT_REPORT_PCTS] = {50000000, 90000000, 99000000, 99900000};
 
 /* What the report knows of each probe, by probes.id. */
 struct pdesc {
@@ -75,7 +75,7 @@ struct nstat {
 
 /* ---- formatting ---- */
 
-char *tt_rpt_dur(char *buf, size_t sz, int64_t ns, int raw)
+char *tt_report_dur(char *buf, size_t sz, int64_t ns, int raw)
 {
 	static const struct {
 		double div;
@@ -109,7 +109,7 @@ char *tt_rpt_dur(char *buf, size_t sz, int64_t ns, int raw)
 	return buf;
 }
 
-char *tt_rpt_count(char *buf, size_t sz, uint64_t n, int raw)
+char *tt_report_count(char *buf, size_t sz, uint64_t n, int raw)
 {
 	char tmp[32];
 	size_t len, o = 0;
@@ -129,7 +129,7 @@ char *tt_rpt_count(char *buf, size_t sz, uint64_t n, int raw)
 	return buf;
 }
 
-char *tt_rpt_rate(char *buf, size_t sz, double per_s, int raw)
+char *tt_report_rate(char *buf, size_t sz, double per_s, int raw)
 {
 	if (raw)
 		snprintf(buf, sz, "%.3f", per_s);
@@ -142,7 +142,7 @@ char *tt_rpt_rate(char *buf, size_t sz, double per_s, int raw)
 	return buf;
 }
 
-char *tt_rpt_num(char *buf, size_t sz, double v, int is_real)
+char *tt_report_num(char *buf, size_t sz, double v, int is_real)
 {
 	if (!is_real && fabs(v) < 9.2e18)
 		snprintf(buf, sz, "%lld", (long long)v);
@@ -428,7 +428,7 @@ static double rate_of(const struct tt_report *r, uint64_t n)
 /* ---- span statistics ---- */
 
 /*
- * Min, max, log2 histogram and the TT_RPT_PCTS nearest-rank percentiles of v[0..n), n > 0, in
+ * Min, max, log2 histogram and the TT_REPORT_PCTS nearest-rank percentiles of v[0..n), n > 0, in
  * O(n): one pass, then one selection per rank over what is left above the previous one (the
  * ranks grow). v is reordered.
  */
@@ -442,7 +442,7 @@ static void stats_i64(int64_t *v, size_t n, int64_t *min, int64_t *max, int64_t 
 		*max = v[i] > *max ? v[i] : *max;
 		hist[tt_log2_bucket_idx(v[i] < 0 ? 0 : (uint64_t)v[i])]++;
 	}
-	for (int i = 0; i < TT_RPT_PCTS; i++) {
+	for (int i = 0; i < TT_REPORT_PCTS; i++) {
 		size_t k = (size_t)tt_pct_rank(n, pct_micro[i]) - 1;
 
 		tt_select_i64(v + lo, n - lo, k - lo);
@@ -461,7 +461,7 @@ static void stats_f64(double *v, size_t n, double *min, double *max, double *pct
 		*max = v[i] > *max ? v[i] : *max;
 		hist[tt_log2_bucket_idx(v[i] < 1 ? 0 : v[i] >= 1.8e19 ? UINT64_MAX : (uint64_t)v[i])]++;
 	}
-	for (int i = 0; i < TT_RPT_PCTS; i++) {
+	for (int i = 0; i < TT_REPORT_PCTS; i++) {
 		size_t k = (size_t)tt_pct_rank(n, pct_micro[i]) - 1;
 
 		tt_select_f64(v + lo, n - lo, k - lo);
@@ -475,7 +475,7 @@ static int group_add(struct ctx *c, const char *name, const char *provider, cons
 		     int64_t *v, size_t n, uint64_t lost, uint64_t open)
 {
 	struct tt_report *r = c->r;
-	struct tt_rpt_group *g;
+	struct tt_report_group *g;
 	int err;
 
 	if (!n)
@@ -726,7 +726,7 @@ cleanup:
 
 static int group_cmp_count(const void *a, const void *b)
 {
-	const struct tt_rpt_group *x = a, *y = b;
+	const struct tt_report_group *x = a, *y = b;
 
 	if (x->count != y->count)
 		return x->count < y->count ? 1 : -1;
@@ -735,7 +735,7 @@ static int group_cmp_count(const void *a, const void *b)
 	return strcmp(x->by ? x->by : "", y->by ? y->by : "");
 }
 
-static void group_free(struct tt_rpt_group *g)
+static void group_free(struct tt_report_group *g)
 {
 	free(g->name);
 	free(g->provider);
@@ -961,7 +961,7 @@ static int name_hint(const char *name)
 }
 
 /*
- * The argument of probe p whose distribution is worth showing (report.h, struct tt_rpt_probe),
+ * The argument of probe p whose distribution is worth showing (report.h, struct tt_report_probe),
  * or VALUE_NONE.
  */
 static int value_arg_of(const struct pdesc *p)
@@ -1048,10 +1048,10 @@ static int resolve_values(struct ctx *c)
 }
 
 /*
- * q's names: the values of p's first cxxname argument by count (struct tt_rpt_probe). They are
+ * q's names: the values of p's first cxxname argument by count (struct tt_report_probe). They are
  * what a report can say of instants such as libstdc++'s throw and catch, which no span shows.
  */
-static int load_probe_names(struct ctx *c, int64_t id, const struct pdesc *p, struct tt_rpt_probe *q)
+static int load_probe_names(struct ctx *c, int64_t id, const struct pdesc *p, struct tt_report_probe *q)
 {
 	sqlite3_stmt *st = NULL;
 	char sql[200];
@@ -1107,7 +1107,7 @@ static int load_probe_stats(struct ctx *c)
 	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(st, 0);
 		const struct pdesc *p = probe_of(c, id);
-		struct tt_rpt_probe *q;
+		struct tt_report_probe *q;
 		int arg = -1;
 		size_t n = 0;
 
@@ -1190,7 +1190,7 @@ static int load_probe_stats(struct ctx *c)
 		 "begin_event_id, end_event_id FROM spans WHERE id = ?"
 
 static int span_fill(struct ctx *c, sqlite3_stmt *sp, sqlite3_stmt *ev, uint64_t id,
-		     struct tt_rpt_span *s)
+		     struct tt_report_span *s)
 {
 	char *a = NULL, *b = NULL;
 
@@ -1293,7 +1293,7 @@ static int load_open(struct ctx *c)
 		goto cleanup;
 	}
 	for (size_t i = 0; i < n && !err; i++) {
-		struct tt_rpt_span *s = &r->open[i];
+		struct tt_report_span *s = &r->open[i];
 		uint64_t last = 0, evs[64];
 		size_t k = 0;
 
@@ -1326,7 +1326,7 @@ static int load_open(struct ctx *c)
 		}
 		/* oldest first */
 		for (size_t j = 0; j < k && !err; j++) {
-			struct tt_rpt_event *e = &s->last[j];
+			struct tt_report_event *e = &s->last[j];
 
 			e->id = evs[k - 1 - j];
 			e->text = event_text(c, ev, e->id, 1, &e->tid, &e->ts);
@@ -1363,7 +1363,7 @@ static int load_losses(struct ctx *c)
 	if (!r->losses)
 		err = -ENOMEM;
 	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct tt_rpt_loss *l = &r->losses[r->loss_cnt++];
+		struct tt_report_loss *l = &r->losses[r->loss_cnt++];
 		const struct pdesc *p = sqlite3_column_type(st, 2) == SQLITE_NULL ? NULL
 					: probe_of(c, sqlite3_column_int64(st, 2));
 
@@ -1391,7 +1391,7 @@ static int load_losses(struct ctx *c)
 					: probe_of(c, sqlite3_column_int64(st, 0));
 		char cnt[32];
 
-		tt_rpt_count(cnt, sizeof(cnt), (uint64_t)sqlite3_column_int64(st, 1), c->o->raw);
+		tt_report_count(cnt, sizeof(cnt), (uint64_t)sqlite3_column_int64(st, 1), c->o->raw);
 		if (p)
 			err = push_str(&r->loss_effects, &r->loss_effect_cnt,
 				       xasprintf("%s: %s events lost; its count and rate above are low "
@@ -1419,8 +1419,8 @@ static int load_losses(struct ctx *c)
 			       xasprintf("%s%s%s: %s of %s spans overlap a loss window (spans.lost = 1): "
 					 "their durations or pairing may be wrong; the percentiles "
 					 "above include them", ns->provider, *ns->provider ? ":" : "", ns->name,
-					 tt_rpt_count(a, sizeof(a), ns->lost, c->o->raw),
-					 tt_rpt_count(b, sizeof(b), ns->n + ns->open, c->o->raw)));
+					 tt_report_count(a, sizeof(a), ns->lost, c->o->raw),
+					 tt_report_count(b, sizeof(b), ns->n + ns->open, c->o->raw)));
 	}
 	return err;
 }
@@ -1437,7 +1437,7 @@ static int load_series(struct ctx *c)
 		return -ENOMEM;
 	for (size_t i = 0; i < c->ns_cnt; i++) {
 		struct nstat *ns = &c->ns[i];
-		struct tt_rpt_series *s = &r->series[r->series_cnt];
+		struct tt_report_series *s = &r->series[r->series_cnt];
 
 		if (!ns->pts_n)
 			continue;
@@ -1527,7 +1527,7 @@ int tt_report__build(sqlite3 *db, const char *source, const struct tt_report_opt
 	return 0;
 }
 
-static void span_free(struct tt_rpt_span *s)
+static void span_free(struct tt_report_span *s)
 {
 	free(s->name);
 	free(s->unclosed);
@@ -1586,7 +1586,7 @@ void tt_report__free(struct tt_report *r)
 
 /* ---- text ---- */
 
-char *tt_rpt_rel(char *buf, size_t sz, const struct tt_report *r, uint64_t ts, int raw)
+char *tt_report_rel(char *buf, size_t sz, const struct tt_report *r, uint64_t ts, int raw)
 {
 	uint64_t d = ts > r->ts_first ? ts - r->ts_first : 0;
 
@@ -1597,13 +1597,13 @@ char *tt_rpt_rel(char *buf, size_t sz, const struct tt_report *r, uint64_t ts, i
 	return buf;
 }
 
-uint64_t tt_rpt_hist_span(const uint64_t *hist, unsigned *first, unsigned *last)
+uint64_t tt_report_hist_span(const uint64_t *hist, unsigned *first, unsigned *last)
 {
 	uint64_t max = 0;
 
-	*first = TT_RPT_BUCKETS;
+	*first = TT_REPORT_BUCKETS;
 	*last = 0;
-	for (unsigned k = 0; k < TT_RPT_BUCKETS; k++) {
+	for (unsigned k = 0; k < TT_REPORT_BUCKETS; k++) {
 		if (!hist[k])
 			continue;
 		*first = TT_MIN(*first, k);
@@ -1616,16 +1616,16 @@ uint64_t tt_rpt_hist_span(const uint64_t *hist, unsigned *first, unsigned *last)
 static void text_hist(FILE *f, const uint64_t *hist, int is_dur, int raw)
 {
 	unsigned first, last;
-	uint64_t max = tt_rpt_hist_span(hist, &first, &last);
+	uint64_t max = tt_report_hist_span(hist, &first, &last);
 
 	for (unsigned k = first; k <= last && max; k++) {
 		char a[32], b[32], range[72];
 		int bar = (int)((hist[k] * 40 + max - 1) / max);
 
 		if (is_dur) {
-			tt_rpt_dur(a, sizeof(a), (int64_t)tt_log2_bucket_lo(k), raw);
+			tt_report_dur(a, sizeof(a), (int64_t)tt_log2_bucket_lo(k), raw);
 			if (k < 64)
-				tt_rpt_dur(b, sizeof(b), (int64_t)tt_log2_bucket_lo(k + 1), raw);
+				tt_report_dur(b, sizeof(b), (int64_t)tt_log2_bucket_lo(k + 1), raw);
 			else
 				snprintf(b, sizeof(b), "...");
 		} else {
@@ -1641,7 +1641,7 @@ static void text_hist(FILE *f, const uint64_t *hist, int is_dur, int raw)
 	}
 }
 
-static const char *group_label(const struct tt_rpt_group *g, const struct tt_report_opts *o,
+static const char *group_label(const struct tt_report_group *g, const struct tt_report_opts *o,
 			       char *buf, size_t sz)
 {
 	char raw[1024], *bare;
@@ -1662,7 +1662,7 @@ static const char *group_label(const struct tt_rpt_group *g, const struct tt_rep
 	return buf;
 }
 
-static const char *const kstate_names[TT_RPT_KSTATES] = {"running", "runnable", "sleeping",
+static const char *const kstate_names[TT_REPORT_KSTATES] = {"running", "runnable", "sleeping",
 							  "blocked", "unknown"};
 
 static double pct_of(int64_t part, int64_t whole)
@@ -1671,26 +1671,26 @@ static double pct_of(int64_t part, int64_t whole)
 }
 
 /* A breakdown as two lines (states, syscalls), each led by ind; what was not recorded is left out. */
-static void text_kbreak(FILE *f, const struct tt_report *r, const struct tt_rpt_kbreak *b,
+static void text_kbreak(FILE *f, const struct tt_report *r, const struct tt_report_kbreak *b,
 			const char *ind, int raw)
 {
 	char a[32], c[32];
 
 	if (r->kernel_states) {
 		fputs(ind, f);
-		for (int k = 0; k < TT_RPT_KSTATES; k++)
+		for (int k = 0; k < TT_REPORT_KSTATES; k++)
 			fprintf(f, "%s%s %s (%.1f%%)", k ? ", " : "", kstate_names[k],
-				tt_rpt_dur(a, sizeof(a), b->state_ns[k], raw), pct_of(b->state_ns[k], b->total_ns));
+				tt_report_dur(a, sizeof(a), b->state_ns[k], raw), pct_of(b->state_ns[k], b->total_ns));
 		fputc('\n', f);
 	}
 	if (r->kernel_syscalls) {
-		fprintf(f, "%ssyscalls %s call%s, %s (%.1f%%)", ind, tt_rpt_count(c, sizeof(c), b->sys_count, raw),
-			b->sys_count == 1 ? "" : "s", tt_rpt_dur(a, sizeof(a), b->sys_ns, raw),
+		fprintf(f, "%ssyscalls %s call%s, %s (%.1f%%)", ind, tt_report_count(c, sizeof(c), b->sys_count, raw),
+			b->sys_count == 1 ? "" : "s", tt_report_dur(a, sizeof(a), b->sys_ns, raw),
 			pct_of(b->sys_ns, b->total_ns));
 		for (size_t i = 0; i < b->sys_n; i++)
 			fprintf(f, "%s%s %s call%s %s (%.1f%%)", i ? ", " : ": ", b->sys[i].name,
-				tt_rpt_count(c, sizeof(c), b->sys[i].count, raw), b->sys[i].count == 1 ? "" : "s",
-				tt_rpt_dur(a, sizeof(a), b->sys[i].ns, raw), pct_of(b->sys[i].ns, b->total_ns));
+				tt_report_count(c, sizeof(c), b->sys[i].count, raw), b->sys[i].count == 1 ? "" : "s",
+				tt_report_dur(a, sizeof(a), b->sys[i].ns, raw), pct_of(b->sys[i].ns, b->total_ns));
 		if (b->sys_more)
 			fprintf(f, ", %zu more", b->sys_more);
 		fputc('\n', f);
@@ -1708,13 +1708,13 @@ static void text_kernel(FILE *f, const struct tt_report *r, int raw)
 	if (!r->kname_cnt)
 		fprintf(f, "  (no closed spans)\n");
 	for (size_t i = 0; i < r->kname_cnt; i++) {
-		const struct tt_rpt_kname *k = &r->knames[i];
+		const struct tt_report_kname *k = &r->knames[i];
 
-		fprintf(f, "  %s: %s spans", k->name, tt_rpt_count(c, sizeof(c), k->spans, raw));
+		fprintf(f, "  %s: %s spans", k->name, tt_report_count(c, sizeof(c), k->spans, raw));
 		if (k->cross)
 			fprintf(f, " (%s ended on another thread: both threads counted)",
-				tt_rpt_count(c, sizeof(c), k->cross, raw));
-		fprintf(f, ", %s of thread time\n", tt_rpt_dur(a, sizeof(a), k->b.total_ns, raw));
+				tt_report_count(c, sizeof(c), k->cross, raw));
+		fprintf(f, ", %s of thread time\n", tt_report_dur(a, sizeof(a), k->b.total_ns, raw));
 		text_kbreak(f, r, &k->b, "    ", raw);
 	}
 }
@@ -1730,9 +1730,9 @@ static int text_report(const struct tt_report *r, const struct tt_report_opts *o
 
 		fprintf(f, "capture: %u tape%s%s%s, %s, %s events, %s spans, %s events lost\n", r->tapes,
 			r->tapes == 1 ? "" : "s", *r->hosts ? ", host " : "", r->hosts,
-			tt_rpt_dur(d, sizeof(d), (int64_t)r->duration_ns, raw),
-			tt_rpt_count(a, sizeof(a), r->events, raw), tt_rpt_count(b, sizeof(b), r->spans, raw),
-			tt_rpt_count(l, sizeof(l), r->lost_events, raw));
+			tt_report_dur(d, sizeof(d), (int64_t)r->duration_ns, raw),
+			tt_report_count(a, sizeof(a), r->events, raw), tt_report_count(b, sizeof(b), r->spans, raw),
+			tt_report_count(l, sizeof(l), r->lost_events, raw));
 	}
 	for (size_t i = 0; i < r->warning_cnt; i++)
 		fprintf(f, "warning: %s\n", r->warnings[i]);
@@ -1750,15 +1750,15 @@ static int text_report(const struct tt_report *r, const struct tt_report_opts *o
 		fprintf(f, "  %-*s %10s %9s %9s %9s %9s %9s %9s %9s %6s %6s\n", w, "name", "count", "rate",
 			"min", "p50", "p90", "p99", "p99.9", "max", "open", "lost");
 		for (size_t i = 0; i < r->group_cnt; i++) {
-			const struct tt_rpt_group *g = &r->groups[i];
+			const struct tt_report_group *g = &r->groups[i];
 			char c[6][32];
 
 			fprintf(f, "  %-*s %10s %9s", w, group_label(g, o, lbl, sizeof(lbl)),
-				tt_rpt_count(a, sizeof(a), g->count, raw), tt_rpt_rate(b, sizeof(b), g->rate, raw));
-			tt_rpt_dur(c[0], sizeof(c[0]), g->min, raw);
-			for (int k = 0; k < TT_RPT_PCTS; k++)
-				tt_rpt_dur(c[1 + k], sizeof(c[0]), g->pct[k], raw);
-			tt_rpt_dur(c[5], sizeof(c[0]), g->max, raw);
+				tt_report_count(a, sizeof(a), g->count, raw), tt_report_rate(b, sizeof(b), g->rate, raw));
+			tt_report_dur(c[0], sizeof(c[0]), g->min, raw);
+			for (int k = 0; k < TT_REPORT_PCTS; k++)
+				tt_report_dur(c[1 + k], sizeof(c[0]), g->pct[k], raw);
+			tt_report_dur(c[5], sizeof(c[0]), g->max, raw);
 			for (int k = 0; k < 6; k++)
 				fprintf(f, " %9s", c[k]);
 			if (o->by)
@@ -1776,59 +1776,59 @@ static int text_report(const struct tt_report *r, const struct tt_report_opts *o
 	fprintf(f, "  %-*s %10s %9s %6s  %-10s %9s %9s %9s %9s %9s %9s\n", w, "name", "count", "rate",
 		"lost", "argument", "min", "p50", "p90", "p99", "p99.9", "max");
 	for (size_t i = 0; i < r->probe_cnt; i++) {
-		const struct tt_rpt_probe *p = &r->probes[i];
+		const struct tt_report_probe *p = &r->probes[i];
 
-		fprintf(f, "  %-*s %10s %9s %6" PRIu64, w, p->label, tt_rpt_count(a, sizeof(a), p->count, raw),
-			tt_rpt_rate(b, sizeof(b), p->rate, raw), p->lost);
+		fprintf(f, "  %-*s %10s %9s %6" PRIu64, w, p->label, tt_report_count(a, sizeof(a), p->count, raw),
+			tt_report_rate(b, sizeof(b), p->rate, raw), p->lost);
 		if (p->arg && p->arg_n) {
-			fprintf(f, "  %-10s %9s", p->arg, tt_rpt_num(a, sizeof(a), p->min, p->arg_is_real));
-			for (int k = 0; k < TT_RPT_PCTS; k++)
-				fprintf(f, " %9s", tt_rpt_num(a, sizeof(a), p->pct[k], p->arg_is_real));
-			fprintf(f, " %9s", tt_rpt_num(a, sizeof(a), p->max, p->arg_is_real));
+			fprintf(f, "  %-10s %9s", p->arg, tt_report_num(a, sizeof(a), p->min, p->arg_is_real));
+			for (int k = 0; k < TT_REPORT_PCTS; k++)
+				fprintf(f, " %9s", tt_report_num(a, sizeof(a), p->pct[k], p->arg_is_real));
+			fprintf(f, " %9s", tt_report_num(a, sizeof(a), p->max, p->arg_is_real));
 		}
 		fputc('\n', f);
 	}
 
 	for (size_t i = 0; i < r->group_cnt; i++) {
-		const struct tt_rpt_group *g = &r->groups[i];
+		const struct tt_report_group *g = &r->groups[i];
 
 		fprintf(f, "\n%s: %s spans, duration\n", group_label(g, o, lbl, sizeof(lbl)),
-			tt_rpt_count(a, sizeof(a), g->count, raw));
+			tt_report_count(a, sizeof(a), g->count, raw));
 		text_hist(f, g->hist, 1, raw);
 	}
 	for (size_t i = 0; i < r->probe_cnt; i++) {
-		const struct tt_rpt_probe *p = &r->probes[i];
+		const struct tt_report_probe *p = &r->probes[i];
 
 		if (!p->arg || !p->arg_n)
 			continue;
 		fprintf(f, "\n%s: %s values of %s\n", p->label,
-			tt_rpt_count(a, sizeof(a), p->arg_n, raw), p->arg);
+			tt_report_count(a, sizeof(a), p->arg_n, raw), p->arg);
 		text_hist(f, p->hist, 0, raw);
 	}
 	for (size_t i = 0; i < r->probe_cnt; i++) {
-		const struct tt_rpt_probe *p = &r->probes[i];
+		const struct tt_report_probe *p = &r->probes[i];
 
 		if (!p->names_arg || !p->name_cnt)
 			continue;
-		fprintf(f, "\n%s: %s events by %s\n", p->label, tt_rpt_count(a, sizeof(a), p->count, raw),
+		fprintf(f, "\n%s: %s events by %s\n", p->label, tt_report_count(a, sizeof(a), p->count, raw),
 			p->names_arg);
 		for (size_t k = 0; k < p->name_cnt; k++) {
 			char *v = tt_bare_dup(p->names[k].value); /* no newline of a name breaks a line */
 
-			fprintf(f, "  %10s  %s\n", tt_rpt_count(a, sizeof(a), p->names[k].count, raw),
+			fprintf(f, "  %10s  %s\n", tt_report_count(a, sizeof(a), p->names[k].count, raw),
 				v ? v : p->names[k].value);
 			free(v);
 		}
 		if (p->names_other)
 			fprintf(f, "  %10s  (others; --top N shows more)\n",
-				tt_rpt_count(a, sizeof(a), p->names_other, raw));
+				tt_report_count(a, sizeof(a), p->names_other, raw));
 	}
 
 	fprintf(f, "\nSlowest spans\n");
 	if (!r->slow_cnt)
 		fprintf(f, "  (none)\n");
 	for (size_t i = 0; i < r->slow_cnt; i++) {
-		const struct tt_rpt_span *s = &r->slow[i];
+		const struct tt_report_span *s = &r->slow[i];
 		char thr[48];
 
 		if (s->end_tid && s->end_tid != s->tid)
@@ -1836,8 +1836,8 @@ static int text_report(const struct tt_report *r, const struct tt_report_opts *o
 		else
 			snprintf(thr, sizeof(thr), "%u", s->tid);
 		fprintf(f, "  %9s  %-20s span %-8" PRIu64 " start %s  pid %u tid %s%s  %s\n",
-			tt_rpt_dur(a, sizeof(a), s->dur, raw), s->name, s->id,
-			tt_rpt_rel(b, sizeof(b), r, s->start_ts, raw), s->pid, thr, s->lost ? "  LOST" : "", s->args);
+			tt_report_dur(a, sizeof(a), s->dur, raw), s->name, s->id,
+			tt_report_rel(b, sizeof(b), r, s->start_ts, raw), s->pid, thr, s->lost ? "  LOST" : "", s->args);
 		for (size_t k = 0; k < s->kb_n; k++) {
 			static const char *const role[] = {"", " (began it)", " (ended it)"};
 
@@ -1847,37 +1847,37 @@ static int text_report(const struct tt_report *r, const struct tt_report_opts *o
 	}
 
 	fprintf(f, "\nOpen at the end (oldest first; %s of %s)\n",
-		tt_rpt_count(a, sizeof(a), r->open_cnt, raw), tt_rpt_count(b, sizeof(b), r->open_total, raw));
+		tt_report_count(a, sizeof(a), r->open_cnt, raw), tt_report_count(b, sizeof(b), r->open_total, raw));
 	if (!r->open_cnt)
 		fprintf(f, "  (none: every span closed)\n");
 	for (size_t i = 0; i < r->open_cnt; i++) {
-		const struct tt_rpt_span *s = &r->open[i];
+		const struct tt_report_span *s = &r->open[i];
 		char age[32];
 
 		fprintf(f, "  %s span %" PRIu64 ": started %s, open for %s at the end, pid %u tid %u, %s%s  %s\n",
-			s->name, s->id, tt_rpt_rel(a, sizeof(a), r, s->start_ts, raw),
-			tt_rpt_dur(age, sizeof(age), (int64_t)(r->ts_last - s->start_ts), raw), s->pid, s->tid,
+			s->name, s->id, tt_report_rel(a, sizeof(a), r, s->start_ts, raw),
+			tt_report_dur(age, sizeof(age), (int64_t)(r->ts_last - s->start_ts), raw), s->pid, s->tid,
 			s->unclosed ? s->unclosed : "?", s->lost ? ", LOST" : "", s->args);
 		if (s->last_n)
 			fprintf(f, "    last events of thread %u:\n", s->tid);
 		for (size_t k = 0; k < s->last_n; k++)
-			fprintf(f, "      %s  %s\n", tt_rpt_rel(a, sizeof(a), r, s->last[k].ts, raw), s->last[k].text);
+			fprintf(f, "      %s  %s\n", tt_report_rel(a, sizeof(a), r, s->last[k].ts, raw), s->last[k].text);
 	}
 
 	if (!r->loss_windows) {
 		fprintf(f, "\nLosses: none (every event that fired was recorded)\n");
 	} else {
 		fprintf(f, "\nLosses: %s events lost in %s window%s%s\n",
-			tt_rpt_count(a, sizeof(a), r->lost_events, raw),
-			tt_rpt_count(b, sizeof(b), r->loss_windows, raw), r->loss_windows == 1 ? "" : "s",
+			tt_report_count(a, sizeof(a), r->lost_events, raw),
+			tt_report_count(b, sizeof(b), r->loss_windows, raw), r->loss_windows == 1 ? "" : "s",
 			r->loss_cnt < r->loss_windows ? " (the first ones listed)" : "");
 		for (size_t i = 0; i < r->loss_cnt; i++) {
-			const struct tt_rpt_loss *l = &r->losses[i];
+			const struct tt_report_loss *l = &r->losses[i];
 			char c[32];
 
 			fprintf(f, "  tape %u cpu %u  %-24s %s .. %s  %s events\n", l->tape, l->cpu, l->probe,
-				tt_rpt_rel(a, sizeof(a), r, l->ts_start, raw), tt_rpt_rel(b, sizeof(b), r, l->ts_end, raw),
-				tt_rpt_count(c, sizeof(c), l->count, raw));
+				tt_report_rel(a, sizeof(a), r, l->ts_start, raw), tt_report_rel(b, sizeof(b), r, l->ts_end, raw),
+				tt_report_count(c, sizeof(c), l->count, raw));
 		}
 		for (size_t i = 0; i < r->loss_effect_cnt; i++)
 			fprintf(f, "  - %s\n", r->loss_effects[i]);

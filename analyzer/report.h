@@ -23,8 +23,8 @@
 
 #include "tt_out.h"
 
-#define TT_RPT_PCTS 4     /* p50, p90, p99, p99.9 */
-#define TT_RPT_BUCKETS 65 /* log2 buckets, sqlfuncs.h */
+#define TT_REPORT_PCTS 4     /* p50, p90, p99, p99.9 */
+#define TT_REPORT_BUCKETS 65 /* log2 buckets, sqlfuncs.h */
 
 struct tt_report_opts {
 	const char *by;        /* group spans by this argument (of the start, else the end event) */
@@ -41,7 +41,7 @@ struct tt_report_opts {
 };
 
 /* Latency of one span name (or one name and --by value). Times in ns. */
-struct tt_rpt_group {
+struct tt_report_group {
 	char *name;
 	char *provider;     /* "" for --span rules; the first one if several */
 	char *by;           /* the --by value as text ("(none)" when absent); NULL without --by */
@@ -49,13 +49,13 @@ struct tt_rpt_group {
 	uint64_t open;      /* spans without an end */
 	uint64_t lost;      /* spans flagged lost */
 	int64_t min, max;
-	int64_t pct[TT_RPT_PCTS];
-	uint64_t hist[TT_RPT_BUCKETS];
+	int64_t pct[TT_REPORT_PCTS];
+	uint64_t hist[TT_REPORT_BUCKETS];
 	double rate;        /* closed spans per second of capture */
 };
 
 /* Scatter points of one span name (HTML): start (ns from the capture start) and duration. */
-struct tt_rpt_series {
+struct tt_report_series {
 	char *name;
 	uint64_t total;     /* closed spans of the name; n of them were sampled */
 	size_t n;
@@ -71,7 +71,7 @@ struct tt_rpt_series {
  * identifier (id, *_id, pid, tid, fd, ptr, addr, key, ts, seq, ...), a pointer or a string.
  * None otherwise, unless --value names it.
  */
-struct tt_rpt_probe {
+struct tt_report_probe {
 	char *provider, *name;
 	char *label;        /* "provider:name", "provider:name:return" for a Go function's returns */
 	char *arg;          /* the argument whose distribution is given, NULL when none */
@@ -79,15 +79,15 @@ struct tt_rpt_probe {
 	uint64_t count, lost;
 	double rate;
 	uint64_t arg_n;     /* events with a value of arg */
-	double min, max, pct[TT_RPT_PCTS];
-	uint64_t hist[TT_RPT_BUCKETS];
+	double min, max, pct[TT_REPORT_PCTS];
+	uint64_t hist[TT_REPORT_BUCKETS];
 	/*
 	 * The values of its first C++ name argument (kind cxxname, stored demangled: the type of
 	 * an exception that libstdc++'s throw and catch probes give), the most frequent first, at
 	 * most --top of them; a faulted one is "<fault>". names_arg NULL: no such argument.
 	 */
 	char *names_arg;
-	struct tt_rpt_name {
+	struct tt_report_name {
 		char *value;
 		uint64_t count;
 	} *names;
@@ -99,46 +99,46 @@ struct tt_rpt_probe {
  * Where time went, from the kernel tables (thread_states, syscalls; report_kernel.c): the time
  * of one thread over a span, or of every span of a name. Times in ns.
  */
-enum tt_rpt_kstate { TT_RPT_RUNNING, TT_RPT_RUNNABLE, TT_RPT_SLEEPING, TT_RPT_BLOCKED,
-		     TT_RPT_UNKNOWN, TT_RPT_KSTATES };
-#define TT_RPT_KSYS 5 /* syscalls listed per breakdown, the most time first */
+enum tt_report_kstate { TT_REPORT_RUNNING, TT_REPORT_RUNNABLE, TT_REPORT_SLEEPING,
+			TT_REPORT_BLOCKED, TT_REPORT_UNKNOWN, TT_REPORT_KSTATES };
+#define TT_REPORT_KSYS 5 /* syscalls listed per breakdown, the most time first */
 
-struct tt_rpt_ksys {
+struct tt_report_ksys {
 	int64_t nr;
 	char name[32];       /* the syscall's name, or "#NR" */
 	uint64_t count;      /* calls overlapping the time looked at */
 	int64_t ns;          /* their time inside it */
 };
 
-struct tt_rpt_kbreak {
+struct tt_report_kbreak {
 	uint32_t tid;        /* the thread (a span's breakdown); 0 for a span name's */
 	int role;            /* 0: the span's thread; 1: began the span; 2: ended it */
 	int64_t total_ns;    /* the time looked at: the spans' durations, once per thread */
-	int64_t state_ns[TT_RPT_KSTATES]; /* unknown: no thread_states row covers it */
+	int64_t state_ns[TT_REPORT_KSTATES]; /* unknown: no thread_states row covers it */
 	uint64_t sys_count;  /* every syscall overlapping the time */
 	int64_t sys_ns;
-	struct tt_rpt_ksys sys[TT_RPT_KSYS];
+	struct tt_report_ksys sys[TT_REPORT_KSYS];
 	size_t sys_n;
 	size_t sys_more;     /* other syscalls not listed */
 };
 
 /* A span name's breakdown. */
-struct tt_rpt_kname {
+struct tt_report_kname {
 	char *name;          /* "provider:name" */
 	uint64_t spans;      /* closed spans */
 	uint64_t cross;      /* ... of which ended on another thread than they began */
-	struct tt_rpt_kbreak b;
+	struct tt_report_kbreak b;
 };
 
 /* An event of a post-mortem thread listing. */
-struct tt_rpt_event {
+struct tt_report_event {
 	uint64_t id, ts;
 	uint32_t tid;
 	char *text;         /* "provider:name arg=value ..." */
 };
 
 /* A span listed by itself: one of the slowest, or one left open. */
-struct tt_rpt_span {
+struct tt_report_span {
 	uint64_t id;
 	char *name;
 	int64_t dur;        /* -1 when open */
@@ -148,13 +148,13 @@ struct tt_rpt_span {
 	int lost;
 	char *unclosed;     /* NULL when closed */
 	char *args;         /* the start event's arguments, then the end event's */
-	struct tt_rpt_event *last; /* open spans: the last events of the thread */
+	struct tt_report_event *last; /* open spans: the last events of the thread */
 	size_t last_n;
-	struct tt_rpt_kbreak kb[2]; /* slowest spans with kernel data: per thread (began, ended) */
+	struct tt_report_kbreak kb[2]; /* slowest spans with kernel data: per thread (began, ended) */
 	size_t kb_n;
 };
 
-struct tt_rpt_loss {
+struct tt_report_loss {
 	uint32_t tape, cpu;
 	char *probe;        /* "provider:name", or "(unknown probe)" */
 	uint64_t ts_start, ts_end, count;
@@ -170,23 +170,23 @@ struct tt_report {
 	uint64_t open_total, lost_spans;
 	char **warnings;         /* the database's load warnings */
 	size_t warning_cnt;
-	struct tt_rpt_group *groups;
+	struct tt_report_group *groups;
 	size_t group_cnt, groups_omitted;
-	struct tt_rpt_probe *probes;
+	struct tt_report_probe *probes;
 	size_t probe_cnt;
-	struct tt_rpt_span *slow;
+	struct tt_report_span *slow;
 	size_t slow_cnt;
-	struct tt_rpt_span *open;
+	struct tt_report_span *open;
 	size_t open_cnt;
-	struct tt_rpt_loss *losses;
+	struct tt_report_loss *losses;
 	size_t loss_cnt;
 	char **loss_effects;     /* sentences: which statistics the losses touch */
 	size_t loss_effect_cnt;
-	struct tt_rpt_series *series;
+	struct tt_report_series *series;
 	size_t series_cnt;
 	int kernel_states;       /* thread_states has rows (recorded with --sched) */
 	int kernel_syscalls;     /* syscalls has rows (recorded with --syscalls) */
-	struct tt_rpt_kname *knames; /* per span name, when either is set */
+	struct tt_report_kname *knames; /* per span name, when either is set */
 	size_t kname_cnt;
 };
 
@@ -222,15 +222,15 @@ void tt_report__free(struct tt_report *r);
  * "12.3s" (3 significant digits), or the exact integer when raw; a count with thousands
  * separators; a rate per second with k/M suffixes. Each returns buf.
  */
-char *tt_rpt_dur(char *buf, size_t sz, int64_t ns, int raw);
-char *tt_rpt_count(char *buf, size_t sz, uint64_t n, int raw);
-char *tt_rpt_rate(char *buf, size_t sz, double per_s, int raw);
+char *tt_report_dur(char *buf, size_t sz, int64_t ns, int raw);
+char *tt_report_count(char *buf, size_t sz, uint64_t n, int raw);
+char *tt_report_rate(char *buf, size_t sz, double per_s, int raw);
 /* A time as seconds since the start of the capture with microseconds, "+1.234567s" (raw: ns). */
-char *tt_rpt_rel(char *buf, size_t sz, const struct tt_report *r, uint64_t ts, int raw);
+char *tt_report_rel(char *buf, size_t sz, const struct tt_report *r, uint64_t ts, int raw);
 /* A number that is not a duration (a probe argument): integers exact, others %.4g. */
-char *tt_rpt_num(char *buf, size_t sz, double v, int is_real);
+char *tt_report_num(char *buf, size_t sz, double v, int is_real);
 /* The non-empty stretch of a log2 histogram, [*first, *last]; returns its tallest count (0:
  * every bucket empty, *first and *last then meaningless). */
-uint64_t tt_rpt_hist_span(const uint64_t *hist, unsigned *first, unsigned *last);
+uint64_t tt_report_hist_span(const uint64_t *hist, unsigned *first, unsigned *last);
 
 #endif /* TT_REPORT_H */

@@ -34,7 +34,7 @@ static const char css[] =
 	".k0{fill:#4a7fb5}.k1{fill:#e8a33d}.k2{fill:#8fbc5a}.k3{fill:#c0504d}.k4{fill:#cccccc}"
 	"svg.kbar{display:inline-block;vertical-align:middle;margin:0 6px 0 0}";
 
-static const char *const kstate_names[TT_RPT_KSTATES] = {"running", "runnable", "sleeping",
+static const char *const kstate_names[TT_REPORT_KSTATES] = {"running", "runnable", "sleeping",
 							  "blocked", "unknown"};
 
 /* ts as ns since the capture start (0 before it). */
@@ -65,7 +65,7 @@ static void esc(FILE *f, const char *s)
 	}
 }
 
-static void group_title(FILE *f, const struct tt_rpt_group *g, const struct tt_report_opts *o)
+static void group_title(FILE *f, const struct tt_report_group *g, const struct tt_report_opts *o)
 {
 	if (g->provider && *g->provider) {
 		esc(f, g->provider);
@@ -84,7 +84,7 @@ static void group_title(FILE *f, const struct tt_rpt_group *g, const struct tt_r
 static void svg_hist(FILE *f, const uint64_t *hist, int raw)
 {
 	unsigned first, last, n;
-	uint64_t max = tt_rpt_hist_span(hist, &first, &last);
+	uint64_t max = tt_report_hist_span(hist, &first, &last);
 	const int h = 160, left = 60, bottom = 40;
 	double bw;
 
@@ -101,7 +101,7 @@ static void svg_hist(FILE *f, const uint64_t *hist, int raw)
 		double x = left + (k - first) * bw, bh = (double)hist[k] * (h - 16) / (double)max;
 		char lo[32];
 
-		tt_rpt_dur(lo, sizeof(lo), (int64_t)tt_log2_bucket_lo(k), raw);
+		tt_report_dur(lo, sizeof(lo), (int64_t)tt_log2_bucket_lo(k), raw);
 		fprintf(f, "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\">"
 			   "<title>[%s, ...): %" PRIu64 "</title></rect>\n",
 			x + 1, h - bh, bw > 3 ? bw - 2 : bw, bh, lo, hist[k]);
@@ -113,7 +113,7 @@ static void svg_hist(FILE *f, const uint64_t *hist, int raw)
 }
 
 /* Duration (log scale) against time since the capture start. */
-static void svg_scatter(FILE *f, const struct tt_report *r, const struct tt_rpt_series *s, int raw)
+static void svg_scatter(FILE *f, const struct tt_report *r, const struct tt_report_series *s, int raw)
 {
 	const int h = 220, left = 60, bottom = 30, top = 10;
 	double lmin = 0, lmax = 1, span = r->duration_ns ? (double)r->duration_ns : 1;
@@ -137,13 +137,13 @@ static void svg_scatter(FILE *f, const struct tt_report *r, const struct tt_rpt_
 
 		fprintf(f, "<line class=\"grid\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>"
 			   "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", left, y, W - RM, y,
-			left - 4, y + 4, tt_rpt_dur(a, sizeof(a), (int64_t)pow(10, d), raw));
+			left - 4, y + 4, tt_report_dur(a, sizeof(a), (int64_t)pow(10, d), raw));
 	}
 	fprintf(f, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n", left, h, W - RM, h);
 	for (int t = 0; t <= 4; t++)
 		fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">+%s</text>\n",
 			left + t * (W - RM - left) / 4.0, h + 16,
-			tt_rpt_dur(a, sizeof(a), (int64_t)(span * t / 4), raw));
+			tt_report_dur(a, sizeof(a), (int64_t)(span * t / 4), raw));
 	for (size_t i = 0; i < s->n; i++) {
 		double x = left + (double)s->ts[i] * (W - RM - left) / span;
 		double y = top + (lmax - log10((double)TT_MAX(s->dur[i], 1))) * (h - top) / (lmax - lmin);
@@ -166,24 +166,24 @@ static void svg_timeline(FILE *f, const struct tt_report *r, int raw)
 	fprintf(f, "<svg class=\"timeline\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
 		   "xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">\n", W, h, W, h);
 	for (size_t i = 0; i < r->slow_cnt; i++) {
-		const struct tt_rpt_span *s = &r->slow[i];
+		const struct tt_report_span *s = &r->slow[i];
 		double x0 = left + (double)since(r, s->start_ts) * (W - RM - left) / span;
 		double w = (double)s->dur * (W - RM - left) / span;
 		double y = top + (double)i * row;
 
 		fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">", left - 6, y + 12);
 		esc(f, s->name);
-		fprintf(f, " %s</text>\n", tt_rpt_dur(a, sizeof(a), s->dur, raw));
+		fprintf(f, " %s</text>\n", tt_report_dur(a, sizeof(a), s->dur, raw));
 		fprintf(f, "<rect class=\"slow\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\">"
 			   "<title>span %" PRIu64 ": %s from +%s</title></rect>\n",
 			x0, y + 2, w < 2 ? 2 : w, row - 4, s->id, a,
-			tt_rpt_dur(b, sizeof(b), since(r, s->start_ts), raw));
+			tt_report_dur(b, sizeof(b), since(r, s->start_ts), raw));
 	}
 	fprintf(f, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n", left,
 		h - 20, W - RM, h - 20);
 	for (int t = 0; t <= 4; t++)
 		fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">+%s</text>\n",
-			left + t * (W - RM - left) / 4.0, h - 6, tt_rpt_dur(a, sizeof(a), (int64_t)(span * t / 4), raw));
+			left + t * (W - RM - left) / 4.0, h - 6, tt_report_dur(a, sizeof(a), (int64_t)(span * t / 4), raw));
 	fputs("</svg>\n", f);
 }
 
@@ -193,38 +193,38 @@ static double pct_of(int64_t part, int64_t whole)
 }
 
 /* Where a breakdown's time went, as one stacked bar of width w (the states in order). */
-static void svg_kbar(FILE *f, const struct tt_rpt_kbreak *b, int w, int raw)
+static void svg_kbar(FILE *f, const struct tt_report_kbreak *b, int w, int raw)
 {
 	double x = 0, tot = b->total_ns > 0 ? (double)b->total_ns : 1;
 	char a[32];
 
 	fprintf(f, "<svg class=\"kbar\" width=\"%d\" height=\"14\" viewBox=\"0 0 %d 14\" "
 		   "xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">", w, w);
-	for (int k = 0; k < TT_RPT_KSTATES; k++) {
+	for (int k = 0; k < TT_REPORT_KSTATES; k++) {
 		double bw = (double)b->state_ns[k] * w / tot;
 
 		if (bw <= 0)
 			continue;
 		fprintf(f, "<rect class=\"k%d\" x=\"%.1f\" y=\"0\" width=\"%.1f\" height=\"14\">"
 			   "<title>%s %s (%.1f%%)</title></rect>", k, x, bw, kstate_names[k],
-			tt_rpt_dur(a, sizeof(a), b->state_ns[k], raw), pct_of(b->state_ns[k], b->total_ns));
+			tt_report_dur(a, sizeof(a), b->state_ns[k], raw), pct_of(b->state_ns[k], b->total_ns));
 		x += bw;
 	}
 	fputs("</svg>", f);
 }
 
 /* The syscalls of a breakdown as text: "N calls, T: name N calls T (p%), ...". */
-static void html_ksys(FILE *f, const struct tt_rpt_kbreak *b, int raw)
+static void html_ksys(FILE *f, const struct tt_report_kbreak *b, int raw)
 {
 	char a[32], c[32];
 
-	fprintf(f, "%s call%s, %s", tt_rpt_count(c, sizeof(c), b->sys_count, raw), b->sys_count == 1 ? "" : "s",
-		tt_rpt_dur(a, sizeof(a), b->sys_ns, raw));
+	fprintf(f, "%s call%s, %s", tt_report_count(c, sizeof(c), b->sys_count, raw), b->sys_count == 1 ? "" : "s",
+		tt_report_dur(a, sizeof(a), b->sys_ns, raw));
 	for (size_t i = 0; i < b->sys_n; i++) {
 		fputs(i ? ", " : ": ", f);
 		esc(f, b->sys[i].name);
-		fprintf(f, " %s call%s %s (%.1f%%)", tt_rpt_count(c, sizeof(c), b->sys[i].count, raw),
-			b->sys[i].count == 1 ? "" : "s", tt_rpt_dur(a, sizeof(a), b->sys[i].ns, raw),
+		fprintf(f, " %s call%s %s (%.1f%%)", tt_report_count(c, sizeof(c), b->sys[i].count, raw),
+			b->sys[i].count == 1 ? "" : "s", tt_report_dur(a, sizeof(a), b->sys[i].ns, raw),
 			pct_of(b->sys[i].ns, b->total_ns));
 	}
 	if (b->sys_more)
@@ -243,25 +243,25 @@ static void html_kernel(FILE *f, const struct tt_report *r, int raw)
 	fputs(". Each span is looked at on its thread; one that ended on another thread than it began, "
 	      "on both threads over its whole window. <svg width=\"370\" height=\"12\" "
 	      "xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">", f);
-	for (int k = 0; k < TT_RPT_KSTATES; k++)
+	for (int k = 0; k < TT_REPORT_KSTATES; k++)
 		fprintf(f, "<rect class=\"k%d\" x=\"%d\" y=\"1\" width=\"10\" height=\"10\"/>"
 			   "<text x=\"%d\" y=\"10\">%s</text>", k, k * 74, k * 74 + 13, kstate_names[k]);
 	fputs("</svg></p>\n<table><tr><th class=\"l\">name</th><th>spans</th><th>thread time</th>"
 	      "<th class=\"l\">states</th>", f);
-	for (int k = 0; k < TT_RPT_KSTATES; k++)
+	for (int k = 0; k < TT_REPORT_KSTATES; k++)
 		fprintf(f, "<th>%s</th>", kstate_names[k]);
 	fputs("<th class=\"l\">syscalls</th></tr>\n", f);
 	for (size_t i = 0; i < r->kname_cnt; i++) {
-		const struct tt_rpt_kname *k = &r->knames[i];
+		const struct tt_report_kname *k = &r->knames[i];
 
 		fputs("<tr><td class=\"l\">", f);
 		esc(f, k->name);
-		fprintf(f, "</td><td>%s%s</td><td>%s</td><td class=\"l\">", tt_rpt_count(c, sizeof(c), k->spans, raw),
+		fprintf(f, "</td><td>%s%s</td><td>%s</td><td class=\"l\">", tt_report_count(c, sizeof(c), k->spans, raw),
 			k->cross ? " <span class=\"muted\">(cross-thread)</span>" : "",
-			tt_rpt_dur(a, sizeof(a), k->b.total_ns, raw));
+			tt_report_dur(a, sizeof(a), k->b.total_ns, raw));
 		svg_kbar(f, &k->b, 240, raw);
 		fputs("</td>", f);
-		for (int s = 0; s < TT_RPT_KSTATES; s++)
+		for (int s = 0; s < TT_REPORT_KSTATES; s++)
 			fprintf(f, "<td>%.1f%%</td>", pct_of(k->b.state_ns[s], k->b.total_ns));
 		fputs("<td class=\"a\">", f);
 		if (r->kernel_syscalls)
@@ -271,7 +271,7 @@ static void html_kernel(FILE *f, const struct tt_report *r, int raw)
 	fputs("</table>\n", f);
 }
 
-static void span_rows(FILE *f, const struct tt_report *r, const struct tt_rpt_span *s, size_t n,
+static void span_rows(FILE *f, const struct tt_report *r, const struct tt_report_span *s, size_t n,
 		      int open, int raw)
 {
 	char a[32], b[32];
@@ -284,14 +284,14 @@ static void span_rows(FILE *f, const struct tt_report *r, const struct tt_rpt_sp
 		esc(f, s[i].name);
 		if (open) {
 			fprintf(f, "</td><td>%s</td><td class=\"l\">",
-				tt_rpt_dur(a, sizeof(a), (int64_t)(r->ts_last - s[i].start_ts), raw));
+				tt_report_dur(a, sizeof(a), (int64_t)(r->ts_last - s[i].start_ts), raw));
 			esc(f, s[i].unclosed);
 			fputs("</td>", f);
 		} else {
-			fprintf(f, "</td><td>%s%s</td>", tt_rpt_dur(a, sizeof(a), s[i].dur, raw),
+			fprintf(f, "</td><td>%s%s</td>", tt_report_dur(a, sizeof(a), s[i].dur, raw),
 				s[i].lost ? " <span class=\"lost\">lost</span>" : "");
 		}
-		fprintf(f, "<td>%s</td><td>%u</td><td>%u", tt_rpt_rel(b, sizeof(b), r, s[i].start_ts, raw),
+		fprintf(f, "<td>%s</td><td>%u</td><td>%u", tt_report_rel(b, sizeof(b), r, s[i].start_ts, raw),
 			s[i].pid, s[i].tid);
 		if (s[i].end_tid && s[i].end_tid != s[i].tid)
 			fprintf(f, "&rarr;%u", s[i].end_tid);
@@ -300,15 +300,15 @@ static void span_rows(FILE *f, const struct tt_report *r, const struct tt_rpt_sp
 		fputs("</td></tr>\n", f);
 		for (size_t k = 0; k < s[i].kb_n; k++) {
 			static const char *const role[] = {"", " (began it)", " (ended it)"};
-			const struct tt_rpt_kbreak *kb = &s[i].kb[k];
+			const struct tt_report_kbreak *kb = &s[i].kb[k];
 
 			fprintf(f, "<tr><td></td><td class=\"a\" colspan=\"7\">thread %u%s: ", kb->tid, role[kb->role]);
 			svg_kbar(f, kb, 240, raw);
-			for (int st = 0; st < TT_RPT_KSTATES; st++) {
+			for (int st = 0; st < TT_REPORT_KSTATES; st++) {
 				char a2[32];
 
 				fprintf(f, "%s%s %s (%.1f%%)", st ? ", " : "", kstate_names[st],
-					tt_rpt_dur(a2, sizeof(a2), kb->state_ns[st], raw), pct_of(kb->state_ns[st], kb->total_ns));
+					tt_report_dur(a2, sizeof(a2), kb->state_ns[st], raw), pct_of(kb->state_ns[st], kb->total_ns));
 			}
 			if (r->kernel_syscalls) {
 				fputs("; syscalls ", f);
@@ -320,7 +320,7 @@ static void span_rows(FILE *f, const struct tt_report *r, const struct tt_rpt_sp
 			fprintf(f, "<tr><td></td><td class=\"a\" colspan=\"7\">last events of thread %u:<pre>",
 				s[i].tid);
 			for (size_t k = 0; k < s[i].last_n; k++) {
-				fprintf(f, "%s  ", tt_rpt_rel(a, sizeof(a), r, s[i].last[k].ts, raw));
+				fprintf(f, "%s  ", tt_report_rel(a, sizeof(a), r, s[i].last[k].ts, raw));
 				esc(f, s[i].last[k].text);
 				fputc('\n', f);
 			}
@@ -348,9 +348,9 @@ int tt_report__html(const struct tt_report *r, const struct tt_report_opts *o, F
 		char d[64];
 
 		fprintf(f, "; %s of capture, %s events, %s spans, <span class=\"%s\">%s events lost</span></p>\n",
-			tt_rpt_dur(a, sizeof(a), (int64_t)r->duration_ns, raw),
-			tt_rpt_count(b, sizeof(b), r->events, raw), tt_rpt_count(c, sizeof(c), r->spans, raw),
-			r->lost_events ? "lost" : "muted", tt_rpt_count(d, sizeof(d), r->lost_events, raw));
+			tt_report_dur(a, sizeof(a), (int64_t)r->duration_ns, raw),
+			tt_report_count(b, sizeof(b), r->events, raw), tt_report_count(c, sizeof(c), r->spans, raw),
+			r->lost_events ? "lost" : "muted", tt_report_count(d, sizeof(d), r->lost_events, raw));
 	}
 	for (size_t i = 0; i < r->warning_cnt; i++) {
 		fputs("<p class=\"warn\">warning: ", f);
@@ -366,16 +366,16 @@ int tt_report__html(const struct tt_report *r, const struct tt_report_opts *o, F
 		      "<th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th><th>open</th>"
 		      "<th>lost</th></tr>\n", f);
 		for (size_t i = 0; i < r->group_cnt; i++) {
-			const struct tt_rpt_group *g = &r->groups[i];
+			const struct tt_report_group *g = &r->groups[i];
 
 			fputs("<tr><td class=\"l\">", f);
 			group_title(f, g, o);
-			fprintf(f, "</td><td>%s</td><td>%s</td><td>%s</td>", tt_rpt_count(a, sizeof(a), g->count, raw),
-				tt_rpt_rate(b, sizeof(b), g->rate, raw), tt_rpt_dur(c, sizeof(c), g->min, raw));
-			for (int k = 0; k < TT_RPT_PCTS; k++)
-				fprintf(f, "<td>%s</td>", tt_rpt_dur(a, sizeof(a), g->pct[k], raw));
+			fprintf(f, "</td><td>%s</td><td>%s</td><td>%s</td>", tt_report_count(a, sizeof(a), g->count, raw),
+				tt_report_rate(b, sizeof(b), g->rate, raw), tt_report_dur(c, sizeof(c), g->min, raw));
+			for (int k = 0; k < TT_REPORT_PCTS; k++)
+				fprintf(f, "<td>%s</td>", tt_report_dur(a, sizeof(a), g->pct[k], raw));
 			fprintf(f, "<td>%s</td><td>%s</td><td class=\"%s\">%" PRIu64 "</td></tr>\n",
-				tt_rpt_dur(a, sizeof(a), g->max, raw), o->by ? "-" : tt_rpt_count(b, sizeof(b), g->open, raw),
+				tt_report_dur(a, sizeof(a), g->max, raw), o->by ? "-" : tt_report_count(b, sizeof(b), g->open, raw),
 				g->lost ? "lost" : "", g->lost);
 		}
 		fputs("</table>\n", f);
@@ -392,20 +392,20 @@ int tt_report__html(const struct tt_report *r, const struct tt_report_opts *o, F
 		fputs("<h3>", f);
 		group_title(f, &r->groups[i], o);
 		fprintf(f, " <span class=\"muted\">(%s spans, log2 buckets)</span></h3>\n",
-			tt_rpt_count(a, sizeof(a), r->groups[i].count, raw));
+			tt_report_count(a, sizeof(a), r->groups[i].count, raw));
 		svg_hist(f, r->groups[i].hist, raw);
 	}
 
 	fputs("<h2>Latency over time</h2>\n", f);
 	for (size_t i = 0; i < r->series_cnt; i++) {
-		const struct tt_rpt_series *s = &r->series[i];
+		const struct tt_report_series *s = &r->series[i];
 
 		if (!s->n)
 			continue;
 		fputs("<h3>", f);
 		esc(f, s->name);
 		fprintf(f, " <span class=\"muted\">(%zu of %s spans, evenly sampled in start order)</span></h3>\n",
-			s->n, tt_rpt_count(a, sizeof(a), s->total, raw));
+			s->n, tt_report_count(a, sizeof(a), s->total, raw));
 		svg_scatter(f, r, s, raw);
 	}
 
@@ -414,7 +414,7 @@ int tt_report__html(const struct tt_report *r, const struct tt_report_opts *o, F
 	span_rows(f, r, r->slow, r->slow_cnt, 0, raw);
 
 	fprintf(f, "<h2>Open at the end <span class=\"muted\">(oldest first; %s of %s)</span></h2>\n",
-		tt_rpt_count(a, sizeof(a), r->open_cnt, raw), tt_rpt_count(b, sizeof(b), r->open_total, raw));
+		tt_report_count(a, sizeof(a), r->open_cnt, raw), tt_report_count(b, sizeof(b), r->open_total, raw));
 	if (r->open_cnt)
 		span_rows(f, r, r->open, r->open_cnt, 1, raw);
 	else
@@ -424,19 +424,19 @@ int tt_report__html(const struct tt_report *r, const struct tt_report_opts *o, F
 	      "<th>lost</th><th class=\"l\">argument</th><th>min</th><th>p50</th><th>p90</th>"
 	      "<th>p99</th><th>p99.9</th><th>max</th></tr>\n", f);
 	for (size_t i = 0; i < r->probe_cnt; i++) {
-		const struct tt_rpt_probe *p = &r->probes[i];
+		const struct tt_report_probe *p = &r->probes[i];
 
 		fputs("<tr><td class=\"l\">", f);
 		esc(f, p->label);
 		fprintf(f, "</td><td>%s</td><td>%s</td><td class=\"%s\">%" PRIu64 "</td><td class=\"l\">",
-			tt_rpt_count(a, sizeof(a), p->count, raw), tt_rpt_rate(b, sizeof(b), p->rate, raw),
+			tt_report_count(a, sizeof(a), p->count, raw), tt_report_rate(b, sizeof(b), p->rate, raw),
 			p->lost ? "lost" : "", p->lost);
 		if (p->arg && p->arg_n) {
 			esc(f, p->arg);
-			fprintf(f, "</td><td>%s</td>", tt_rpt_num(a, sizeof(a), p->min, p->arg_is_real));
-			for (int k = 0; k < TT_RPT_PCTS; k++)
-				fprintf(f, "<td>%s</td>", tt_rpt_num(a, sizeof(a), p->pct[k], p->arg_is_real));
-			fprintf(f, "<td>%s</td></tr>\n", tt_rpt_num(a, sizeof(a), p->max, p->arg_is_real));
+			fprintf(f, "</td><td>%s</td>", tt_report_num(a, sizeof(a), p->min, p->arg_is_real));
+			for (int k = 0; k < TT_REPORT_PCTS; k++)
+				fprintf(f, "<td>%s</td>", tt_report_num(a, sizeof(a), p->pct[k], p->arg_is_real));
+			fprintf(f, "<td>%s</td></tr>\n", tt_report_num(a, sizeof(a), p->max, p->arg_is_real));
 		} else {
 			fputs("</td><td colspan=\"6\"></td></tr>\n", f);
 		}
@@ -444,7 +444,7 @@ int tt_report__html(const struct tt_report *r, const struct tt_report_opts *o, F
 	fputs("</table>\n", f);
 	/* the values of C++ name arguments (exception types), the most frequent first */
 	for (size_t i = 0; i < r->probe_cnt; i++) {
-		const struct tt_rpt_probe *p = &r->probes[i];
+		const struct tt_report_probe *p = &r->probes[i];
 
 		if (!p->names_arg || !p->name_cnt)
 			continue;
@@ -457,13 +457,13 @@ int tt_report__html(const struct tt_report *r, const struct tt_report_opts *o, F
 		fputs("</th></tr>\n", f);
 		for (size_t k = 0; k < p->name_cnt; k++) {
 			fprintf(f, "<tr><td>%s</td><td class=\"l\">",
-				tt_rpt_count(a, sizeof(a), p->names[k].count, raw));
+				tt_report_count(a, sizeof(a), p->names[k].count, raw));
 			esc(f, p->names[k].value);
 			fputs("</td></tr>\n", f);
 		}
 		if (p->names_other)
 			fprintf(f, "<tr><td>%s</td><td class=\"l muted\">others</td></tr>\n",
-				tt_rpt_count(a, sizeof(a), p->names_other, raw));
+				tt_report_count(a, sizeof(a), p->names_other, raw));
 		fputs("</table>\n", f);
 	}
 
@@ -473,16 +473,16 @@ int tt_report__html(const struct tt_report *r, const struct tt_report_opts *o, F
 	} else {
 		fprintf(f, "<p class=\"lost\">%s events lost in %s loss windows</p>\n<table><tr><th>tape</th>"
 			   "<th>cpu</th><th class=\"l\">probe</th><th>from</th><th>to</th><th>events</th></tr>\n",
-			tt_rpt_count(a, sizeof(a), r->lost_events, raw), tt_rpt_count(b, sizeof(b), r->loss_windows, raw));
+			tt_report_count(a, sizeof(a), r->lost_events, raw), tt_report_count(b, sizeof(b), r->loss_windows, raw));
 		for (size_t i = 0; i < r->loss_cnt; i++) {
-			const struct tt_rpt_loss *l = &r->losses[i];
+			const struct tt_report_loss *l = &r->losses[i];
 
 			fprintf(f, "<tr><td>%u</td><td>%u</td><td class=\"l\">", l->tape, l->cpu);
 			esc(f, l->probe);
 			fprintf(f, "</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
-				tt_rpt_rel(a, sizeof(a), r, l->ts_start, raw),
-				tt_rpt_rel(b, sizeof(b), r, l->ts_end, raw),
-				tt_rpt_count(c, sizeof(c), l->count, raw));
+				tt_report_rel(a, sizeof(a), r, l->ts_start, raw),
+				tt_report_rel(b, sizeof(b), r, l->ts_end, raw),
+				tt_report_count(c, sizeof(c), l->count, raw));
 		}
 		fputs("</table>\n<ul>\n", f);
 		for (size_t i = 0; i < r->loss_effect_cnt; i++) {

@@ -32,7 +32,7 @@ struct kctx {
 	uint32_t *capture_of;   /* tapes.id -> tapes.capture */
 	size_t tape_cnt;
 	/* the syscalls of the breakdown being built: a small open-addressing map by nr */
-	struct tt_rpt_ksys *sys;
+	struct tt_report_ksys *sys;
 	size_t sys_n, sys_cap;
 	int32_t *slots;
 	size_t slot_cap;
@@ -64,7 +64,7 @@ static size_t nr_slot(int64_t nr, size_t cap)
 }
 
 /* The entry of nr in the map (added, with its name, when new); NULL without memory. */
-static struct tt_rpt_ksys *sys_get(struct kctx *c, int64_t nr, const char *name)
+static struct tt_report_ksys *sys_get(struct kctx *c, int64_t nr, const char *name)
 {
 	size_t j;
 
@@ -101,7 +101,7 @@ static struct tt_rpt_ksys *sys_get(struct kctx *c, int64_t nr, const char *name)
 
 static int ksys_cmp(const void *a, const void *b)
 {
-	const struct tt_rpt_ksys *x = a, *y = b;
+	const struct tt_report_ksys *x = a, *y = b;
 
 	if (x->ns != y->ns)
 		return x->ns < y->ns ? 1 : -1;
@@ -111,9 +111,9 @@ static int ksys_cmp(const void *a, const void *b)
 }
 
 /* Move the map's top syscalls into b (sys_count and sys_ns are summed as they come). */
-static void sys_top(struct kctx *c, struct tt_rpt_kbreak *b)
+static void sys_top(struct kctx *c, struct tt_report_kbreak *b)
 {
-	b->sys_n = TT_MIN(c->sys_n, (size_t)TT_RPT_KSYS);
+	b->sys_n = TT_MIN(c->sys_n, (size_t)TT_REPORT_KSYS);
 	if (c->sys_n) {
 		qsort(c->sys, c->sys_n, sizeof(*c->sys), ksys_cmp);
 		memcpy(b->sys, c->sys, b->sys_n * sizeof(*b->sys));
@@ -137,7 +137,7 @@ static int state_index(const char *s)
  * map (their counts and times into b's totals).
  */
 static int add_thread(struct kctx *c, uint32_t cap, uint32_t tid, int64_t s, int64_t e,
-		      struct tt_rpt_kbreak *b)
+		      struct tt_report_kbreak *b)
 {
 	int64_t covered = 0;
 	int rc, err = 0;
@@ -166,7 +166,7 @@ static int add_thread(struct kctx *c, uint32_t cap, uint32_t tid, int64_t s, int
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return ksql_err(c);
-	b->state_ns[TT_RPT_UNKNOWN] += (e - s) - covered;
+	b->state_ns[TT_REPORT_UNKNOWN] += (e - s) - covered;
 
 	/* syscalls overlapping the window (a call without exit counts as an instant at its entry) */
 	sqlite3_reset(c->calls);
@@ -174,7 +174,7 @@ static int add_thread(struct kctx *c, uint32_t cap, uint32_t tid, int64_t s, int
 	sqlite3_bind_int64(c->calls, 2, e);
 	while ((rc = sqlite3_step(c->calls)) == SQLITE_ROW) {
 		int64_t a = sqlite3_column_int64(c->calls, 2), z;
-		struct tt_rpt_ksys *q;
+		struct tt_report_ksys *q;
 
 		if (capture_of(c, sqlite3_column_int64(c->calls, 4)) != cap)
 			continue;
@@ -255,7 +255,7 @@ static int load_captures(struct kctx *c)
 static int load_names(struct kctx *c, struct tt_report *r)
 {
 	sqlite3_stmt *st = NULL;
-	struct tt_rpt_kname *cur = NULL;
+	struct tt_report_kname *cur = NULL;
 	int err = 0, rc;
 
 	if (sqlite3_prepare_v2(c->db, "SELECT CASE provider WHEN '' THEN name ELSE provider || ':' || "
@@ -270,7 +270,7 @@ static int load_names(struct kctx *c, struct tt_report *r)
 		int64_t s = sqlite3_column_int64(st, 4), e = sqlite3_column_int64(st, 5);
 
 		if (!cur || strcmp(cur->name, label)) {
-			struct tt_rpt_kname *n;
+			struct tt_report_kname *n;
 
 			if (cur)
 				sys_top(c, &cur->b);
@@ -328,14 +328,14 @@ int tt_report__kernel(sqlite3 *db, struct tt_report *r, const struct tt_out *out
 	}
 	err = load_names(&c, r);
 	for (size_t i = 0; i < r->slow_cnt && !err; i++) {
-		struct tt_rpt_span *sp = &r->slow[i];
+		struct tt_report_span *sp = &r->slow[i];
 		uint32_t cap = capture_of(&c, sp->tape);
 		int cross = sp->end_tid && sp->end_tid != sp->tid;
 
 		if (sp->dur < 0)
 			continue;
 		for (int k = 0; k < 1 + cross && !err; k++) {
-			struct tt_rpt_kbreak *b = &sp->kb[k];
+			struct tt_report_kbreak *b = &sp->kb[k];
 
 			b->tid = k ? sp->end_tid : sp->tid;
 			b->role = cross ? 1 + k : 0;
