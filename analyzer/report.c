@@ -17,6 +17,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,7 @@
 #include "report.h"
 #include "sqlfuncs.h"
 #include "tt_error.h"
+#include "tt_hash.h"
 #include "tt_types.h"
 #include "tt_util.h"
 
@@ -50,8 +52,7 @@ struct ctx {
 	size_t probe_cap;
 	struct nstat *ns;     /* per span name, from the pass over spans */
 	size_t ns_cnt, ns_cap;
-	uint32_t *ns_slots;   /* name -> index + 1, open addressing */
-	size_t ns_slot_cap;
+	struct tt_hidx ns_index; /* name -> position in ns, during the pass */
 	int64_t (*top)[2];    /* the slowest spans so far: {dur, id}, slowest first */
 	size_t top_n;
 	int8_t *value_arg;    /* by probes.id: the --value choice, VALUE_AUTO or VALUE_NONE */
@@ -503,47 +504,36 @@ static int group_add(struct ctx *c, const char *name, const char *provider, cons
 	return 0;
 }
 
-static uint64_t str_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
+struct nstat_key {
+	const struct ctx *c;
+	const char *name;
+};
 
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return h;
+static bool nstat_eq(const void *ctx, uint32_t pos)
+{
+	const struct nstat_key *k = ctx;
+
+	return !strcmp(k->c->ns[pos].name, k->name);
 }
 
 /* The facts of span name (created on first sight). */
 static struct nstat *nstat_get(struct ctx *c, const char *name, const char *provider)
 {
-	size_t mask, i;
+	struct nstat_key key = {c, name};
+	uint32_t h = (uint32_t)tt_hash_bytes(name, strlen(name), 0);
+	int64_t pos = tt_hidx_find(&c->ns_index, h, nstat_eq, &key);
+	struct nstat *ns;
 
-	if ((c->ns_cnt + 1) * 2 > c->ns_slot_cap) {
-		size_t cap = c->ns_slot_cap ? c->ns_slot_cap * 2 : 64;
-		uint32_t *slots = calloc(cap, sizeof(*slots));
-
-		if (!slots)
-			return NULL;
-		for (size_t k = 0; k < c->ns_cnt; k++) {
-			for (i = str_hash(c->ns[k].name) & (cap - 1); slots[i]; i = (i + 1) & (cap - 1))
-				;
-			slots[i] = (uint32_t)k + 1;
-		}
-		free(c->ns_slots);
-		c->ns_slots = slots;
-		c->ns_slot_cap = cap;
-	}
-	mask = c->ns_slot_cap - 1;
-	for (i = str_hash(name) & mask; c->ns_slots[i]; i = (i + 1) & mask)
-		if (!strcmp(c->ns[c->ns_slots[i] - 1].name, name))
-			return &c->ns[c->ns_slots[i] - 1];
+	if (pos >= 0)
+		return &c->ns[pos];
 	if (tt_grow((void **)&c->ns, &c->ns_cap, c->ns_cnt + 1, sizeof(*c->ns)))
 		return NULL;
-	c->ns[c->ns_cnt].name = xstrdup(name);
-	c->ns[c->ns_cnt].provider = xstrdup(provider);
-	if (!c->ns[c->ns_cnt].name || !c->ns[c->ns_cnt].provider)
+	ns = &c->ns[c->ns_cnt++]; /* zeroed; freed with the others whatever happens next */
+	ns->name = xstrdup(name);
+	ns->provider = xstrdup(provider);
+	if (!ns->name || !ns->provider || tt_hidx_add(&c->ns_index, h, (uint32_t)(c->ns_cnt - 1)))
 		return NULL;
-	c->ns_slots[i] = (uint32_t)++c->ns_cnt;
-	return &c->ns[c->ns_cnt - 1];
+	return ns;
 }
 
 /* Keep the o->top slowest spans seen, slowest first; ties: the earlier span first. */
@@ -641,12 +631,10 @@ static int scan_spans(struct ctx *c)
 	sqlite3_finalize(st);
 	if (err)
 		return err;
-	/* in name order; the hash table is not needed any more */
+	/* in name order; the index is not needed any more */
 	if (c->ns_cnt)
 		qsort(c->ns, c->ns_cnt, sizeof(*c->ns), nstat_cmp);
-	free(c->ns_slots);
-	c->ns_slots = NULL;
-	c->ns_slot_cap = 0;
+	tt_hidx_free(&c->ns_index);
 	for (size_t i = 0; i < c->ns_cnt; i++) {
 		c->r->lost_spans += c->ns[i].lost;
 		c->r->spans += c->ns[i].n + c->ns[i].open;
@@ -744,24 +732,37 @@ static void group_free(struct tt_report_group *g)
 
 /* A --by group being collected: its durations, keyed by name and value. */
 struct bgroup {
-	char *key;      /* name, NUL, value */
-	size_t name_len;
+	char *key;      /* name, NUL, value, NUL */
+	size_t key_len, name_len;
 	int64_t *durs;
 	size_t n, cap;
 	uint64_t lost;
 };
 
+struct bgroup_key {
+	const struct bgroup *g;
+	const struct tt_buf *key;
+};
+
+static bool bgroup_eq(const void *ctx, uint32_t pos)
+{
+	const struct bgroup_key *k = ctx;
+	const struct bgroup *q = &k->g[pos];
+
+	return q->key_len == k->key->len && !memcmp(q->key, k->key->data, q->key_len);
+}
+
 /*
  * --by: one pass over the closed spans joined with their start (and, when needed, end) events,
  * in span order (so the event lookups walk the events table forward); the groups collected in a
- * hash table, each group's statistics by selection. No sort of the spans.
+ * hash index, each group's statistics by selection. No sort of the spans.
  */
 static int load_groups_by(struct ctx *c)
 {
 	struct tt_report *r = c->r;
 	struct bgroup *g = NULL;
-	uint32_t *slots = NULL;
-	size_t gn = 0, gcap = 0, scap = 0;
+	struct tt_hidx index = {0};
+	size_t gn = 0, gcap = 0;
 	sqlite3_stmt *st = NULL;
 	struct tt_buf key = {0};
 	int err = 0, rc = SQLITE_DONE, uses_end;
@@ -779,9 +780,11 @@ static int load_groups_by(struct ctx *c)
 	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *n = (const char *)sqlite3_column_text(st, 0);
 		const char *v = (const char *)sqlite3_column_text(st, 1);
-		size_t nl = strlen(n), i, mask;
-		uint64_t h;
+		size_t nl = strlen(n);
+		struct bgroup_key bk = {NULL, &key};
 		struct bgroup *q;
+		int64_t pos;
+		uint32_t h;
 
 		v = v ? v : "(none)";
 		key.len = 0;
@@ -789,34 +792,13 @@ static int load_groups_by(struct ctx *c)
 			err = -ENOMEM;
 			break;
 		}
-		if ((gn + 1) * 2 > scap) {
-			size_t cap = scap ? scap * 2 : 256;
-			uint32_t *ns = calloc(cap, sizeof(*ns));
-
-			if (!ns) {
-				err = -ENOMEM;
-				break;
-			}
-			for (size_t k = 0; k < gn; k++) {
-				size_t j = str_hash(g[k].key) ^ str_hash(g[k].key + g[k].name_len + 1);
-
-				for (j &= cap - 1; ns[j]; j = (j + 1) & (cap - 1))
-					;
-				ns[j] = (uint32_t)k + 1;
-			}
-			free(slots);
-			slots = ns;
-			scap = cap;
-		}
-		mask = scap - 1;
-		h = str_hash(n) ^ str_hash(v);
-		for (i = h & mask; slots[i]; i = (i + 1) & mask) {
-			q = &g[slots[i] - 1];
-			if (q->name_len == nl && !memcmp(q->key, key.data, key.len))
-				break;
-		}
-		if (!slots[i]) {
+		bk.g = g;
+		h = (uint32_t)tt_hash_bytes(key.data, key.len, 0);
+		pos = tt_hidx_find(&index, h, bgroup_eq, &bk);
+		if (pos < 0) {
 			err = tt_grow((void **)&g, &gcap, gn + 1, sizeof(*g));
+			if (!err)
+				err = tt_hidx_add(&index, h, (uint32_t)gn);
 			if (err)
 				break;
 			g[gn].key = malloc(key.len);
@@ -825,10 +807,11 @@ static int load_groups_by(struct ctx *c)
 				break;
 			}
 			memcpy(g[gn].key, key.data, key.len);
+			g[gn].key_len = key.len;
 			g[gn].name_len = nl;
-			slots[i] = (uint32_t)++gn;
+			pos = (int64_t)gn++;
 		}
-		q = &g[slots[i] - 1];
+		q = &g[pos];
 		err = tt_grow((void **)&q->durs, &q->cap, q->n + 1, sizeof(*q->durs));
 		if (err)
 			break;
@@ -858,7 +841,7 @@ static int load_groups_by(struct ctx *c)
 		free(g[k].durs);
 	}
 	free(g);
-	free(slots);
+	tt_hidx_free(&index);
 	tt_buf_free(&key);
 	sqlite3_finalize(st);
 	free(expr);
@@ -1514,7 +1497,7 @@ int tt_report__build(sqlite3 *db, const char *source, const struct tt_report_opt
 		free(c.ns[i].pts_dur);
 	}
 	free(c.ns);
-	free(c.ns_slots);
+	tt_hidx_free(&c.ns_index);
 	free(c.top);
 	free(c.value_arg);
 	if (err == -ENOMEM)

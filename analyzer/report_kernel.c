@@ -17,12 +17,14 @@
  * Memory: the syscalls of the span name being summed.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "report.h"
 #include "tt_error.h"
+#include "tt_hash.h"
 #include "tt_util.h"
 
 struct kctx {
@@ -31,11 +33,10 @@ struct kctx {
 	sqlite3_stmt *states, *calls;
 	uint32_t *capture_of;   /* tapes.id -> tapes.capture */
 	size_t tape_cnt;
-	/* the syscalls of the breakdown being built: a small open-addressing map by nr */
+	/* the syscalls of the breakdown being built, found by nr */
 	struct tt_report_ksys *sys;
 	size_t sys_n, sys_cap;
-	int32_t *slots;
-	size_t slot_cap;
+	struct tt_hidx sys_index;
 };
 
 static int ksql_err(struct kctx *c)
@@ -52,51 +53,42 @@ static uint32_t capture_of(const struct kctx *c, int64_t tape)
 static void sys_reset(struct kctx *c)
 {
 	c->sys_n = 0;
-	if (c->slots)
-		memset(c->slots, 0xff, c->slot_cap * sizeof(*c->slots));
+	tt_hidx_clear(&c->sys_index);
 }
 
-static size_t nr_slot(int64_t nr, size_t cap)
-{
-	uint64_t h = (uint64_t)nr * 0x9e3779b97f4a7c15ULL;
+struct nr_key {
+	const struct tt_report_ksys *sys;
+	int64_t nr;
+};
 
-	return (size_t)(h >> 32) & (cap - 1);
+static bool nr_eq(const void *ctx, uint32_t pos)
+{
+	const struct nr_key *k = ctx;
+
+	return k->sys[pos].nr == k->nr;
 }
 
 /* The entry of nr in the map (added, with its name, when new); NULL without memory. */
 static struct tt_report_ksys *sys_get(struct kctx *c, int64_t nr, const char *name)
 {
-	size_t j;
+	struct nr_key key = {c->sys, nr};
+	uint32_t h = (uint32_t)tt_hash_u64((uint64_t)nr);
+	int64_t pos = tt_hidx_find(&c->sys_index, h, nr_eq, &key);
+	struct tt_report_ksys *e;
 
-	if ((c->sys_n + 1) * 2 > c->slot_cap) {
-		size_t cap = c->slot_cap ? c->slot_cap * 2 : 64;
-		int32_t *s = malloc(cap * sizeof(*s));
-
-		if (!s)
-			return NULL;
-		memset(s, 0xff, cap * sizeof(*s));
-		for (size_t i = 0; i < c->sys_n; i++) {
-			for (j = nr_slot(c->sys[i].nr, cap); s[j] >= 0; j = (j + 1) & (cap - 1))
-				;
-			s[j] = (int32_t)i;
-		}
-		free(c->slots);
-		c->slots = s;
-		c->slot_cap = cap;
-	}
-	for (j = nr_slot(nr, c->slot_cap); c->slots[j] >= 0; j = (j + 1) & (c->slot_cap - 1))
-		if (c->sys[c->slots[j]].nr == nr)
-			return &c->sys[c->slots[j]];
-	if (tt_grow((void **)&c->sys, &c->sys_cap, c->sys_n + 1, sizeof(*c->sys)))
+	if (pos >= 0)
+		return &c->sys[pos];
+	if (tt_grow((void **)&c->sys, &c->sys_cap, c->sys_n + 1, sizeof(*c->sys)) ||
+	    tt_hidx_add(&c->sys_index, h, (uint32_t)c->sys_n))
 		return NULL;
-	c->slots[j] = (int32_t)c->sys_n;
-	memset(&c->sys[c->sys_n], 0, sizeof(c->sys[0]));
-	c->sys[c->sys_n].nr = nr;
+	e = &c->sys[c->sys_n++];
+	memset(e, 0, sizeof(*e));
+	e->nr = nr;
 	if (name)
-		snprintf(c->sys[c->sys_n].name, sizeof(c->sys[0].name), "%s", name);
+		snprintf(e->name, sizeof(e->name), "%s", name);
 	else
-		snprintf(c->sys[c->sys_n].name, sizeof(c->sys[0].name), "#%lld", (long long)nr);
-	return &c->sys[c->sys_n++];
+		snprintf(e->name, sizeof(e->name), "#%lld", (long long)nr);
+	return e;
 }
 
 static int ksys_cmp(const void *a, const void *b)
@@ -350,6 +342,6 @@ cleanup:
 	sqlite3_finalize(c.calls);
 	free(c.capture_of);
 	free(c.sys);
-	free(c.slots);
+	tt_hidx_free(&c.sys_index);
 	return err;
 }
