@@ -10,8 +10,8 @@
  * and ends the check with exit code 1.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,26 +31,30 @@
 #include "tt_error.h"
 #include "tt_util.h"
 
-static const char help[] =
-	"usage: tracetape check [-v] [--exec PROGRAM]\n"
-	"\n"
-	"Check that BPF recording works here: privileges, kernel BTF, tracefs, and a real\n"
-	"BPF program on the sched:sched_process_exec tracepoint that must see a child\n"
-	"process exec PROGRAM (default /bin/true) through a ring buffer. Then the kernel's\n"
-	"BPF features: which attach path 'record' uses (uprobe-multi links, 6.6+, or one\n"
-	"uprobe perf event per site), whether strings in pages a process has not touched\n"
-	"can be read (sleepable uprobe programs), and the recorder's own programs loaded\n"
-	"as 'record' would, with the instructions the verifier processed for each against\n"
-	"tracetape's budget (a quarter of the kernel's limit of 1,000,000).\n"
-	"\n"
-	"Options:\n"
-	"  --exec PROGRAM  the program the child execs (absolute path)\n"
-	"  -v, --verbose   print libbpf's messages too\n"
-	"  -q, --quiet     print nothing but errors\n"
-	"  -h, --help      this help\n"
-	"\n"
-	"Exit status: 0 when recording works, 1 when a step failed (the message says which\n"
-	"and what to do), 2 for a bad command line.\n";
+enum { OPT_EXEC = TT_OPT_FIRST };
+
+static const struct tt_opt opts[] = {
+	{OPT_EXEC, "exec", 0, "PROGRAM", "the program the child execs (absolute path)", NULL},
+	{0},
+};
+
+static const struct tt_cmd_def def = {
+	.name = "check",
+	.usage = "[-v] [--exec PROGRAM]",
+	.about = "Check that BPF recording works here: privileges, kernel BTF, tracefs, and a real\n"
+		 "BPF program on the sched:sched_process_exec tracepoint that must see a child\n"
+		 "process exec PROGRAM (default /bin/true) through a ring buffer. Then the kernel's\n"
+		 "BPF features: which attach path 'record' uses (uprobe-multi links, 6.6+, or one\n"
+		 "uprobe perf event per site), whether strings in pages a process has not touched\n"
+		 "can be read (sleepable uprobe programs), and the recorder's own programs loaded\n"
+		 "as 'record' would, with the instructions the verifier processed for each against\n"
+		 "tracetape's budget (a quarter of the kernel's limit of 1,000,000).\n",
+	.opts = opts,
+	.more = "-v also prints libbpf's messages.\n"
+		"\n"
+		"Exit status: 0 when recording works, 1 when a step failed (the message says which\n"
+		"and what to do), 2 for a bad command line.\n",
+};
 
 struct exec_seen {
 	__u32 want_pid;
@@ -146,14 +150,8 @@ static int check_recorder(const struct tt_out *out)
 
 int tt_cmd_check(int argc, char **argv, struct tt_out *out)
 {
-	static const struct option opts[] = {
-		{"exec", required_argument, NULL, 'e'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
-	const char *program = "/bin/true";
+	const char *program = "/bin/true", *v;
+	struct tt_opts p;
 	struct check_bpf *skel = NULL;
 	struct ring_buffer *rb = NULL;
 	struct exec_seen seen = {0};
@@ -162,26 +160,16 @@ int tt_cmd_check(int argc, char **argv, struct tt_out *out)
 	struct utsname uts;
 	int c, err, mounted;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":vqh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'e':
-			program = optarg;
-			break;
-		case 'v':
-		case 'q':
-			tt_cmd_verbosity(out, c);
-			break;
-		case 'h':
-			fputs(help, out->out);
-			return 0;
-		default:
-			return tt_cmd_bad_option(out, c, argv);
-		}
+	tt_opts_init(&p, &def, argc, argv, out);
+	while ((c = tt_opts_next(&p, &v)) > 0) {
+		if (c == OPT_EXEC)
+			program = v;
 	}
-	if (optind < argc)
-		return tt_cmd_usage_error(out, "unexpected argument '%s'", argv[optind]);
+	if (c == 0 && p.arg_cnt)
+		c = tt_cmd_usage_error(out, "unexpected argument '%s'", p.args[0]);
+	tt_opts_free(&p);
+	if (c < 0)
+		return c == TT_OPTS_HELP ? 0 : c;
 	if (program[0] != '/')
 		return tt_cmd_usage_error(out, "--exec needs an absolute path, got '%s'", program);
 	if (access(program, X_OK) != 0) {

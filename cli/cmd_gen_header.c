@@ -9,7 +9,6 @@
  * run never leaves half a header behind.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,21 +19,23 @@
 #include "tt_error.h"
 #include "tt_util.h"
 
-static const char help[] =
-	"usage: tracetape gen-header PROVIDER.d [-o FILE]\n"
-	"\n"
-	"Generate a C/C++ header of typed probe macros from a DTrace provider file, named as\n"
-	"systemtap's `dtrace -h` names them: for `provider myapp { probe request__start(const\n"
-	"char *url, int id); };` it defines MYAPP_REQUEST_START(arg1, arg2) and\n"
-	"MYAPP_REQUEST_START_ENABLED(). The macros use <tracetape/probe.h> (add sdk/include to\n"
-	"the include path); the probes also carry the argument names of the provider file.\n"
-	"\n"
-	"Options:\n"
-	"  -o, --output FILE  write the header to FILE (default: standard output)\n"
-	"  -h, --help         this help\n"
-	"\n"
-	"Exit status: 0 success; 1 when the provider file cannot be read or parsed (the message\n"
-	"gives line and column) or the output cannot be written; 2 for a bad command line.\n";
+static const struct tt_opt opts[] = {
+	{'o', "output", 'o', "FILE", "write the header to FILE (default: standard output)", NULL},
+	{0},
+};
+
+static const struct tt_cmd_def def = {
+	.name = "gen-header",
+	.usage = "PROVIDER.d [-o FILE]",
+	.about = "Generate a C/C++ header of typed probe macros from a DTrace provider file, named as\n"
+		 "systemtap's `dtrace -h` names them: for `provider myapp { probe request__start(const\n"
+		 "char *url, int id); };` it defines MYAPP_REQUEST_START(arg1, arg2) and\n"
+		 "MYAPP_REQUEST_START_ENABLED(). The macros use <tracetape/probe.h> (add sdk/include to\n"
+		 "the include path); the probes also carry the argument names of the provider file.\n",
+	.opts = opts,
+	.more = "Exit status: 0 success; 1 when the provider file cannot be read or parsed (the message\n"
+		"gives line and column) or the output cannot be written; 2 for a bad command line.\n",
+};
 
 /* systemtap's rule: upper case, and each "__" (left to right) becomes "_". */
 static void macro_part(FILE *f, const char *s)
@@ -125,37 +126,28 @@ static void write_header(FILE *f, const struct tt_provider_file *pf, const char 
 
 int tt_cmd_gen_header(int argc, char **argv, struct tt_out *out)
 {
-	static const struct option opts[] = {
-		{"output", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
 	struct tt_provider_file *pf = NULL;
 	struct tt_provider_error perr;
-	const char *output = NULL, *src;
+	const char *output = NULL, *src, *v;
 	char guard[128], *tmp = NULL;
+	struct tt_opts p;
 	FILE *f = NULL;
 	int c, err;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			output = optarg;
-			break;
-		case 'h':
-			fputs(help, out->out);
-			return 0;
-		default:
-			return tt_cmd_bad_option(out, c, argv);
-		}
+	tt_opts_init(&p, &def, argc, argv, out);
+	while ((c = tt_opts_next(&p, &v)) > 0) {
+		if (c == 'o')
+			output = v;
 	}
-	if (optind >= argc)
-		return tt_cmd_usage_error(out, "name the provider file (PROVIDER.d)");
-	if (optind + 1 < argc)
-		return tt_cmd_usage_error(out, "unexpected argument '%s'", argv[optind + 1]);
-	src = argv[optind];
+	if (c < 0 || p.arg_cnt != 1) {
+		if (c == TT_OPTS_DONE)
+			c = p.arg_cnt ? tt_cmd_usage_error(out, "unexpected argument '%s'", p.args[1])
+				      : tt_cmd_usage_error(out, "name the provider file (PROVIDER.d)");
+		tt_opts_free(&p);
+		return c == TT_OPTS_HELP ? 0 : c;
+	}
+	src = p.args[0]; /* into argv: outlives the parser */
+	tt_opts_free(&p);
 
 	err = tt_provider_file__load(src, &pf, &perr);
 	if (err) {

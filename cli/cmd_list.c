@@ -15,7 +15,6 @@
  */
 #include <elf.h>
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,38 +31,43 @@
 #include "tt_util.h"
 #include "usdt_notes.h"
 
-static const char help[] =
-	"usage: tracetape list BINARY|LIBRARY... [--schema FILE.d] [--json] [-v]\n"
-	"       tracetape list -p PID [--schema FILE.d] [--json] [-v]\n"
-	"       tracetape list --presets\n"
-	"\n"
-	"List the USDT probes of executables and shared libraries, or of a running process\n"
-	"(its executable and every file it maps). One line per probe: the number of sites,\n"
-	"the semaphore address (- when none), the arguments as KIND NAME, and the distinct\n"
-	"argument specs of its sites (separated by |). Kinds: s8..s64 and u8..u64 integers,\n"
-	"f32/f64 floats, ptr, str (a C string), bytes (a string of explicit length);\n"
-	"any8..any64 is an integer or pointer of that size that nothing describes further.\n"
-	"Kinds and names come from the tracetape note of binaries built with\n"
-	"<tracetape/probe.h>, else from the provider file given with --schema, else from\n"
-	"the provider files built into tracetape for PostgreSQL 15, PHP 8.2, Python 3.11,\n"
-	"OpenJDK 17 and libstdc++ (a line \"provider file: built-in NAME.d\" says which;\n"
-	"a declaration whose argument count differs from the binary's is not used), else\n"
-	"from the stapsdt argument spec alone.\n"
-	"\n"
-	"Options:\n"
-	"  -p, --pid PID        list the probes of a running process\n"
-	"  -s, --schema FILE.d  name and type arguments from a DTrace provider file\n"
-	"      --presets        list the presets of 'tracetape record --preset' and what\n"
-	"                       they expand to\n"
-	"  -j, --json           one JSON document with every file, probe and site\n"
-	"  -v, --verbose        also one line per site: address, file offset, semaphore, spec\n"
-	"  -q, --quiet          print nothing but errors\n"
-	"  -h, --help           this help\n"
-	"\n"
-	"Exit status: 0 success; 1 when a file cannot be read, is not ELF or has no probes,\n"
-	"the process does not exist, the provider file is malformed, or an argument spec\n"
-	"cannot be parsed (the site is still listed, marked \"unparsed\"); 2 for a bad command\n"
-	"line.\n";
+enum { OPT_PRESETS = TT_OPT_FIRST };
+
+static const struct tt_opt list_options[] = {
+	{'p', "pid", 'p', "PID", "list the probes of a running process", NULL},
+	{'s', "schema", 's', "FILE.d", "name and type arguments from a DTrace provider file", NULL},
+	{OPT_PRESETS, "presets", 0, NULL,
+	 "list the presets of 'tracetape record --preset' and what\n"
+	 "they expand to", NULL},
+	{'j', "json", 'j', NULL, "one JSON document with every file, probe and site", NULL},
+	{0},
+};
+
+static const struct tt_cmd_def def = {
+	.name = "list",
+	.usage = "BINARY|LIBRARY... [--schema FILE.d] [--json] [-v]\n"
+		 "       tracetape list -p PID [--schema FILE.d] [--json] [-v]\n"
+		 "       tracetape list --presets",
+	.about = "List the USDT probes of executables and shared libraries, or of a running process\n"
+		 "(its executable and every file it maps). One line per probe: the number of sites,\n"
+		 "the semaphore address (- when none), the arguments as KIND NAME, and the distinct\n"
+		 "argument specs of its sites (separated by |). Kinds: s8..s64 and u8..u64 integers,\n"
+		 "f32/f64 floats, ptr, str (a C string), bytes (a string of explicit length);\n"
+		 "any8..any64 is an integer or pointer of that size that nothing describes further.\n"
+		 "Kinds and names come from the tracetape note of binaries built with\n"
+		 "<tracetape/probe.h>, else from the provider file given with --schema, else from\n"
+		 "the provider files built into tracetape for PostgreSQL 15, PHP 8.2, Python 3.11,\n"
+		 "OpenJDK 17 and libstdc++ (a line \"provider file: built-in NAME.d\" says which;\n"
+		 "a declaration whose argument count differs from the binary's is not used), else\n"
+		 "from the stapsdt argument spec alone.\n",
+	.opts = list_options,
+	.more = "-v also prints one line per site: address, file offset, semaphore, spec.\n"
+		"\n"
+		"Exit status: 0 success; 1 when a file cannot be read, is not ELF or has no probes,\n"
+		"the process does not exist, the provider file is malformed, or an argument spec\n"
+		"cannot be parsed (the site is still listed, marked \"unparsed\"); 2 for a bad command\n"
+		"line.\n",
+};
 
 struct probe_group {
 	const char *provider, *name; /* borrowed from the first site */
@@ -552,66 +556,57 @@ static void print_presets(FILE *o)
 
 int tt_cmd_list(int argc, char **argv, struct tt_out *out)
 {
-	static const struct option opts[] = {
-		{"pid", required_argument, NULL, 'p'},
-		{"schema", required_argument, NULL, 's'},
-		{"json", no_argument, NULL, 'j'},
-		{"presets", no_argument, NULL, 'P'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
 	struct tt_provider_file *schema = NULL;
 	struct tt_provider_error perr;
 	struct list_opts o = {0};
-	const char *schema_path = NULL;
+	struct tt_opts p;
+	const char *schema_path = NULL, *v;
 	int64_t pid = 0;
-	int c, err = 0, json_first = 1, have_pid = 0, presets = 0;
+	int c, err = 0, json_first = 1, have_pid = 0, presets = 0, verbosity = out->verbosity;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:s:jvqh", opts, NULL)) != -1) {
+	tt_opts_init(&p, &def, argc, argv, out);
+	while ((c = tt_opts_next(&p, &v)) > 0) {
 		switch (c) {
 		case 'p':
-			if (tt_parse_i64(optarg, 1, INT32_MAX, &pid))
-				return tt_cmd_usage_error(out, "-p needs a process id (a positive number), got '%s'",
-							  optarg);
+			if (tt_parse_i64(v, 1, INT32_MAX, &pid)) {
+				err = tt_cmd_usage_error(out, "-p needs a process id (a positive number), "
+							      "got '%s'", v);
+				goto cleanup;
+			}
 			have_pid = 1;
 			break;
 		case 's':
-			schema_path = optarg;
+			schema_path = v;
 			break;
 		case 'j':
 			o.json = 1;
 			break;
-		case 'P':
+		case OPT_PRESETS:
 			presets = 1;
 			break;
-		case 'v':
-			o.verbose = 1;
-			tt_cmd_verbosity(out, c);
-			break;
-		case 'q':
-			tt_cmd_verbosity(out, c);
-			break;
-		case 'h':
-			fputs(help, out->out);
-			return 0;
-		default:
-			return tt_cmd_bad_option(out, c, argv);
 		}
 	}
-	if (presets) {
-		if (have_pid || optind < argc || schema_path || o.json)
-			return tt_cmd_usage_error(out, "--presets takes no file, -p, --schema or --json");
-		print_presets(out->out);
-		return 0;
+	if (c < 0) {
+		err = c == TT_OPTS_HELP ? 0 : c;
+		goto cleanup;
 	}
-	if (have_pid && optind < argc)
-		return tt_cmd_usage_error(out, "give either files or -p PID, not both");
-	if (!have_pid && optind >= argc)
-		return tt_cmd_usage_error(out, "name at least one binary or library, or -p PID");
+	/* -v, counted by the layer, adds one line per site */
+	o.verbose = out->verbosity > verbosity;
+	if (presets) {
+		if (have_pid || p.arg_cnt || schema_path || o.json)
+			err = tt_cmd_usage_error(out, "--presets takes no file, -p, --schema or --json");
+		else
+			print_presets(out->out);
+		goto cleanup;
+	}
+	if (have_pid && p.arg_cnt) {
+		err = tt_cmd_usage_error(out, "give either files or -p PID, not both");
+		goto cleanup;
+	}
+	if (!have_pid && !p.arg_cnt) {
+		err = tt_cmd_usage_error(out, "name at least one binary or library, or -p PID");
+		goto cleanup;
+	}
 
 	if (schema_path) {
 		err = tt_provider_file__load(schema_path, &schema, &perr);
@@ -620,7 +615,7 @@ int tt_cmd_list(int argc, char **argv, struct tt_out *out)
 				tt_err(out, "%s:%u:%u: %s", schema_path, perr.line, perr.col, perr.msg);
 			else
 				tt_err(out, "%s: %s", schema_path, perr.msg);
-			return err;
+			goto cleanup;
 		}
 		o.schema = schema;
 	}
@@ -630,8 +625,8 @@ int tt_cmd_list(int argc, char **argv, struct tt_out *out)
 	if (have_pid) {
 		err = list_pid(out, (pid_t)pid, &o, &json_first);
 	} else {
-		for (int i = optind; i < argc; i++) {
-			int e = list_file(out, argv[i], argv[i], &o, 0, &json_first);
+		for (int i = 0; i < p.arg_cnt; i++) {
+			int e = list_file(out, p.args[i], p.args[i], &o, 0, &json_first);
 
 			if (e && !err)
 				err = e;
@@ -639,6 +634,8 @@ int tt_cmd_list(int argc, char **argv, struct tt_out *out)
 	}
 	if (o.json)
 		fprintf(out->out, "%s]}\n", json_first ? "" : "\n");
+cleanup:
 	tt_provider_file__free(schema);
+	tt_opts_free(&p);
 	return err;
 }

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* `tracetape record`: the command line of a recording session (the session is recording.c). */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,85 +11,8 @@
 #include "tt_error.h"
 #include "tt_util.h"
 
-static const char help[] =
-	"usage: tracetape record [OPTIONS] [SPEC...] [-- COMMAND [ARGS...]]\n"
-	"\n"
-	"Record what probes say into a tape. SPEC is one of:\n"
-	"  usdt:PATH[:PROVIDER[:NAME]]  USDT probes of an executable or shared library\n"
-	"                               (PATH contains a '/'); every process running it is\n"
-	"                               recorded, including ones started later\n"
-	"  usdt:PROVIDER[:NAME]         USDT probes of the traced processes' binaries\n"
-	"                               (the executable and its libraries; needs -p or --)\n"
-	"  uprobe:PATH:SYMBOL           entry of native functions, with their six integer\n"
-	"                               argument registers\n"
-	"  tracepoint:CATEGORY:NAME     kernel tracepoints, every field of their records\n"
-	"                               (with -p or --, only events of the traced processes)\n"
-	"PROVIDER, NAME, SYMBOL, CATEGORY accept * globs.\n"
-	"\n"
-	"Probes without a tracetape note get argument names and kinds (strings, counted\n"
-	"strings) from the provider files built into tracetape (PostgreSQL, PHP, Python,\n"
-	"the JVM, libstdc++; see 'tracetape list'); --schema takes precedence over them.\n"
-	"\n"
-	"With -- COMMAND the command is started held before exec until every probe is\n"
-	"attached, so events from the first line of main are recorded; the recording\n"
-	"ends when it exits. With -p only those processes and the processes they fork\n"
-	"afterwards are recorded.\n"
-	"\n"
-	"Options:\n"
-	"  -o, --output FILE      the tape (default tracetape.tape; replaced if it exists)\n"
-	"  -p, --pid PID          trace this process and its later children (repeatable)\n"
-	"  -d, --duration TIME    stop after TIME: 10s, 500ms, 2m (default: until Ctrl-C,\n"
-	"                         SIGTERM, or the end of the traced command/processes)\n"
-	"      --max-size SIZE    stop when the tape reaches SIZE (e.g. 100M)...\n"
-	"      --rotate N         ...or, with --rotate, keep the last N tapes: FILE (newest),\n"
-	"                         FILE.1, ..., FILE.N-1; each stands alone\n"
-	"      --strlen BYTES     longest string kept per argument (default 256, max 1024);\n"
-	"                         longer strings are kept truncated and flagged\n"
-	"      --buffer-size SIZE ring buffer between BPF and the recorder (default 16M,\n"
-	"                         a power of two)\n"
-	"      --schema FILE.d    a DTrace provider file naming the probes' arguments and\n"
-	"                         saying which are strings\n"
-	"      --preset NAME[=PATH]  probes and options for a common question (repeatable;\n"
-	"                         'tracetape list --presets' shows them): postgres-queries,\n"
-	"                         php-calls, python-calls, jvm-gc, cxx-exceptions. Their\n"
-	"                         probes are looked up in PATH, else in the -p/-- processes'\n"
-	"                         binaries, else in the runtime's Debian path (jvm-gc: PATH,\n"
-	"                         else Debian's libjvm.so); php-calls sets USE_ZEND_DTRACE=1\n"
-	"                         for -- COMMAND, postgres-queries --strlen 1024\n"
-	"      --sched            also record the scheduler: sched_switch, sched_wakeup(_new),\n"
-	"                         sched_process_fork/exec/exit (where a slow span's time went)\n"
-	"      --syscalls         also record raw_syscalls sys_enter/sys_exit\n"
-	"      --sync             fdatasync the tape after every block\n"
-	"      --attach HOW       how uprobes are attached: auto (default: uprobe-multi links\n"
-	"                         where the kernel has them, 6.6+), multi, or perf (one uprobe\n"
-	"                         perf event per site, the only way on 6.1-6.5); the tape's\n"
-	"                         'attach' metadata says which recorded it\n"
-	"      --no-fault-in      never fault in a page to read a value: a string in a page\n"
-	"                         the process has not touched yet is then recorded as a fault\n"
-	"                         (by default the program is sleepable where the kernel allows\n"
-	"                         it and reads such strings as the process would)\n"
-	"  -v, --verbose          more detail (-vv: libbpf's and the verifier's messages)\n"
-	"  -q, --quiet            only errors\n"
-	"  -h, --help             this help\n"
-	"\n"
-	"Once every probe is attached, one line is printed on stderr:\n"
-	"  tracetape record: recording N probes (M sites) in K binaries to FILE\n"
-	"Scripts can wait for it. At the end a summary says how many events were written\n"
-	"and lost. Events that could not be recorded (ring full) are counted per probe and\n"
-	"CPU and written into the tape as losses: recorded + lost = fired.\n"
-	"\n"
-	"Examples:\n"
-	"  tracetape record -o app.tape usdt:/usr/local/bin/app -- /usr/local/bin/app --serve\n"
-	"  tracetape record -d 30s -p 1234 'usdt:postgresql:query__*'\n"
-	"  tracetape record --rotate 4 --max-size 256M usdt:/usr/bin/php8.2:php:*\n"
-	"  tracetape record --preset postgres-queries -d 60s -o pg.tape\n"
-	"  tracetape record --preset php-calls -- php script.php\n"
-	"\n"
-	"Exit status: 0 when the recording was written, 1 on a runtime failure (privileges,\n"
-	"no matching probe, attach or write errors), 2 for a bad command line.\n";
-
 enum {
-	OPT_MAX_SIZE = 1000,
+	OPT_MAX_SIZE = TT_OPT_FIRST,
 	OPT_ROTATE,
 	OPT_STRLEN,
 	OPT_BUFFER_SIZE,
@@ -101,6 +23,96 @@ enum {
 	OPT_PRESET,
 	OPT_ATTACH,
 	OPT_NO_FAULT_IN,
+};
+
+static const struct tt_opt opts[] = {
+	{'o', "output", 'o', "FILE", "the tape (default tracetape.tape; replaced if it exists)", NULL},
+	{'p', "pid", 'p', "PID", "trace this process and its later children (repeatable)", NULL},
+	{'d', "duration", 'd', "TIME",
+	 "stop after TIME: 10s, 500ms, 2m (default: until Ctrl-C,\n"
+	 "SIGTERM, or the end of the traced command/processes)", NULL},
+	{OPT_MAX_SIZE, "max-size", 0, "SIZE", "stop when the tape reaches SIZE (e.g. 100M)...", NULL},
+	{OPT_ROTATE, "rotate", 0, "N",
+	 "...or, with --rotate, keep the last N tapes: FILE (newest),\n"
+	 "FILE.1, ..., FILE.N-1; each stands alone", NULL},
+	{OPT_STRLEN, "strlen", 0, "BYTES",
+	 "longest string kept per argument (default 256, max 1024);\n"
+	 "longer strings are kept truncated and flagged", NULL},
+	{OPT_BUFFER_SIZE, "buffer-size", 0, "SIZE",
+	 "ring buffer between BPF and the recorder (default 16M,\n"
+	 "a power of two)", NULL},
+	{OPT_SCHEMA, "schema", 0, "FILE.d",
+	 "a DTrace provider file naming the probes' arguments and\n"
+	 "saying which are strings", NULL},
+	{OPT_PRESET, "preset", 0, "NAME[=PATH]",
+	 "probes and options for a common question (repeatable;\n"
+	 "'tracetape list --presets' shows them): postgres-queries,\n"
+	 "php-calls, python-calls, jvm-gc, cxx-exceptions. Their\n"
+	 "probes are looked up in PATH, else in the -p/-- processes'\n"
+	 "binaries, else in the runtime's Debian path (jvm-gc: PATH,\n"
+	 "else Debian's libjvm.so); php-calls sets USE_ZEND_DTRACE=1\n"
+	 "for -- COMMAND, postgres-queries --strlen 1024", NULL},
+	{OPT_SCHED, "sched", 0, NULL,
+	 "also record the scheduler: sched_switch, sched_wakeup(_new),\n"
+	 "sched_process_fork/exec/exit (where a slow span's time went)", NULL},
+	{OPT_SYSCALLS, "syscalls", 0, NULL, "also record raw_syscalls sys_enter/sys_exit", NULL},
+	{OPT_SYNC, "sync", 0, NULL, "fdatasync the tape after every block", NULL},
+	{OPT_ATTACH, "attach", 0, "HOW",
+	 "how uprobes are attached: auto (default: uprobe-multi links\n"
+	 "where the kernel has them, 6.6+), multi, or perf (one uprobe\n"
+	 "perf event per site, the only way on 6.1-6.5); the tape's\n"
+	 "'attach' metadata says which recorded it", NULL},
+	{OPT_NO_FAULT_IN, "no-fault-in", 0, NULL,
+	 "never fault in a page to read a value: a string in a page\n"
+	 "the process has not touched yet is then recorded as a fault\n"
+	 "(by default the program is sleepable where the kernel allows\n"
+	 "it and reads such strings as the process would)", NULL},
+	{0},
+};
+
+static const struct tt_cmd_def def = {
+	.name = "record",
+	.usage = "[OPTIONS] [SPEC...] [-- COMMAND [ARGS...]]",
+	.about = "Record what probes say into a tape. SPEC is one of:\n"
+		 "  usdt:PATH[:PROVIDER[:NAME]]  USDT probes of an executable or shared library\n"
+		 "                               (PATH contains a '/'); every process running it is\n"
+		 "                               recorded, including ones started later\n"
+		 "  usdt:PROVIDER[:NAME]         USDT probes of the traced processes' binaries\n"
+		 "                               (the executable and its libraries; needs -p or --)\n"
+		 "  uprobe:PATH:SYMBOL           entry of native functions, with their six integer\n"
+		 "                               argument registers\n"
+		 "  tracepoint:CATEGORY:NAME     kernel tracepoints, every field of their records\n"
+		 "                               (with -p or --, only events of the traced processes)\n"
+		 "PROVIDER, NAME, SYMBOL, CATEGORY accept * globs.\n"
+		 "\n"
+		 "Probes without a tracetape note get argument names and kinds (strings, counted\n"
+		 "strings) from the provider files built into tracetape (PostgreSQL, PHP, Python,\n"
+		 "the JVM, libstdc++; see 'tracetape list'); --schema takes precedence over them.\n"
+		 "\n"
+		 "With -- COMMAND the command is started held before exec until every probe is\n"
+		 "attached, so events from the first line of main are recorded; the recording\n"
+		 "ends when it exits; what follows -- is the command's, not options of record.\n"
+		 "With -p only those processes and the processes they fork afterwards are\n"
+		 "recorded.\n",
+	.opts = opts,
+	.more = "-vv also prints libbpf's and the verifier's messages.\n"
+		"\n"
+		"Once every probe is attached, one line is printed on stderr:\n"
+		"  tracetape record: recording N probes (M sites in K binaries, T tracepoints) to FILE\n"
+		"Scripts can wait for it. At the end a summary says how many events were written\n"
+		"and lost. Events that could not be recorded (ring full) are counted per probe and\n"
+		"CPU and written into the tape as losses: recorded + lost = fired.\n"
+		"\n"
+		"Examples:\n"
+		"  tracetape record -o app.tape usdt:/usr/local/bin/app -- /usr/local/bin/app --serve\n"
+		"  tracetape record -d 30s -p 1234 'usdt:postgresql:query__*'\n"
+		"  tracetape record --rotate 4 --max-size 256M usdt:/usr/bin/php8.2:php:*\n"
+		"  tracetape record --preset postgres-queries -d 60s -o pg.tape\n"
+		"  tracetape record --preset php-calls -- php script.php\n"
+		"\n"
+		"Exit status: 0 when the recording was written, 1 on a runtime failure (privileges,\n"
+		"no matching probe, attach or write errors), 2 for a bad command line.\n",
+	.takes_command = 1,
 };
 
 static int append_cmdline(char *buf, size_t buf_sz, int argc, char **argv)
@@ -122,7 +134,7 @@ static int append_cmdline(char *buf, size_t buf_sz, int argc, char **argv)
  * *specs gets a malloc'd array of malloc'd strings. Also collects the presets' environment
  * variables into env (room for env_max) and their string limit into *strlen_want.
  */
-static int expand_presets(const struct tt_out *out, char *const *given, size_t given_cnt,
+static int expand_presets(const struct tt_out *out, const char *const *given, size_t given_cnt,
 			  int processes, char ***specs, size_t *spec_cnt, const char **env,
 			  size_t env_max, uint32_t *strlen_want)
 {
@@ -193,26 +205,6 @@ static int parse_specs(const struct tt_out *out, char *const *texts, size_t cnt,
 
 int tt_cmd_record(int argc, char **argv, struct tt_out *out)
 {
-	static const struct option opts[] = {
-		{"output", required_argument, NULL, 'o'},
-		{"pid", required_argument, NULL, 'p'},
-		{"duration", required_argument, NULL, 'd'},
-		{"max-size", required_argument, NULL, OPT_MAX_SIZE},
-		{"rotate", required_argument, NULL, OPT_ROTATE},
-		{"strlen", required_argument, NULL, OPT_STRLEN},
-		{"buffer-size", required_argument, NULL, OPT_BUFFER_SIZE},
-		{"schema", required_argument, NULL, OPT_SCHEMA},
-		{"sync", no_argument, NULL, OPT_SYNC},
-		{"sched", no_argument, NULL, OPT_SCHED},
-		{"syscalls", no_argument, NULL, OPT_SYSCALLS},
-		{"preset", required_argument, NULL, OPT_PRESET},
-		{"attach", required_argument, NULL, OPT_ATTACH},
-		{"no-fault-in", no_argument, NULL, OPT_NO_FAULT_IN},
-		{"verbose", no_argument, NULL, 'v'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
 	struct tt_record_opts o = {
 		.output = "tracetape.tape",
 		.strlen = TT_RECORD_STRLEN_DEFAULT,
@@ -220,38 +212,28 @@ int tt_cmd_record(int argc, char **argv, struct tt_out *out)
 	};
 	struct tt_record_result res;
 	struct tt_probe_spec *parsed = NULL;
+	struct tt_opts p;
 	pid_t *pids = NULL;
-	char cmdline[4096] = "tracetape", **presets = NULL, **specs = NULL;
-	const char *env[16] = {0};
+	char cmdline[4096] = "tracetape", **specs = NULL, **command;
+	const char *env[16] = {0}, **presets = NULL, *val;
 	size_t preset_cnt = 0, spec_cnt = 0;
 	uint32_t preset_strlen = 0;
-	int c, err = 0, opt_argc = argc, strlen_given = 0;
+	int c, err = 0, command_cnt, strlen_given = 0;
 	uint64_t v;
 
-	/* Options and specs end at "--"; what follows is the command to run. */
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--")) {
-			opt_argc = i;
-			if (i + 1 == argc)
-				return tt_cmd_usage_error(out, "'--' must be followed by a command");
-			o.command = argv + i + 1;
-			break;
-		}
-	}
 	append_cmdline(cmdline, sizeof(cmdline), argc, argv);
-
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(opt_argc, argv, ":o:p:d:vqh", opts, NULL)) != -1) {
+	/* Options and specs may be mixed; they end at "--", and what follows is the command's. */
+	tt_opts_init(&p, &def, argc, argv, out);
+	while ((c = tt_opts_next(&p, &val)) > 0) {
 		switch (c) {
 		case 'o':
-			o.output = optarg;
+			o.output = val;
 			break;
 		case 'p': {
 			pid_t *n;
 
-			if (tt_parse_u64(optarg, 1, INT32_MAX, &v)) {
-				err = tt_cmd_usage_error(out, "-p needs a process id, got '%s'", optarg);
+			if (tt_parse_u64(val, 1, INT32_MAX, &v)) {
+				err = tt_cmd_usage_error(out, "-p needs a process id, got '%s'", val);
 				goto cleanup;
 			}
 			n = realloc(pids, (o.pid_cnt + 1) * sizeof(*n));
@@ -264,46 +246,46 @@ int tt_cmd_record(int argc, char **argv, struct tt_out *out)
 			break;
 		}
 		case 'd':
-			if (tt_parse_duration(optarg, &o.duration_ns) || !o.duration_ns) {
+			if (tt_parse_duration(val, &o.duration_ns) || !o.duration_ns) {
 				err = tt_cmd_usage_error(out, "-d needs a duration such as 10s or 500ms, got '%s'",
-							 optarg);
+							 val);
 				goto cleanup;
 			}
 			break;
 		case OPT_MAX_SIZE:
-			if (tt_parse_size(optarg, &o.max_size) || !o.max_size) {
+			if (tt_parse_size(val, &o.max_size) || !o.max_size) {
 				err = tt_cmd_usage_error(out, "--max-size needs a size such as 100M, got '%s'",
-							 optarg);
+							 val);
 				goto cleanup;
 			}
 			break;
 		case OPT_ROTATE:
-			if (tt_parse_u64(optarg, 2, 1000, &v)) {
+			if (tt_parse_u64(val, 2, 1000, &v)) {
 				err = tt_cmd_usage_error(out, "--rotate needs a count from 2 to 1000, got '%s'",
-							 optarg);
+							 val);
 				goto cleanup;
 			}
 			o.rotate = (uint32_t)v;
 			break;
 		case OPT_STRLEN:
-			if (tt_parse_u64(optarg, 1, 1024, &v)) {
+			if (tt_parse_u64(val, 1, 1024, &v)) {
 				err = tt_cmd_usage_error(out, "--strlen needs a byte count from 1 to 1024, got '%s'",
-							 optarg);
+							 val);
 				goto cleanup;
 			}
 			o.strlen = (uint32_t)v;
 			strlen_given = 1;
 			break;
 		case OPT_BUFFER_SIZE:
-			if (tt_parse_size(optarg, &o.ring_sz) || o.ring_sz < 4096 ||
+			if (tt_parse_size(val, &o.ring_sz) || o.ring_sz < 4096 ||
 			    (o.ring_sz & (o.ring_sz - 1)) || o.ring_sz > (1ULL << 30)) {
 				err = tt_cmd_usage_error(out, "--buffer-size needs a power of two from 4K to 1G, "
-							      "got '%s'", optarg);
+							      "got '%s'", val);
 				goto cleanup;
 			}
 			break;
 		case OPT_SCHEMA:
-			o.schema = optarg;
+			o.schema = val;
 			break;
 		case OPT_SYNC:
 			o.sync = 1;
@@ -315,15 +297,15 @@ int tt_cmd_record(int argc, char **argv, struct tt_out *out)
 			o.syscalls = 1;
 			break;
 		case OPT_ATTACH:
-			if (!strcmp(optarg, "auto")) {
+			if (!strcmp(val, "auto")) {
 				o.attach = TT_ATTACH_AUTO;
-			} else if (!strcmp(optarg, "multi")) {
+			} else if (!strcmp(val, "multi")) {
 				o.attach = TT_ATTACH_MULTI;
-			} else if (!strcmp(optarg, "perf")) {
+			} else if (!strcmp(val, "perf")) {
 				o.attach = TT_ATTACH_PERF;
 			} else {
 				err = tt_cmd_usage_error(out, "--attach needs auto, multi or perf, got '%s'",
-							 optarg);
+							 val);
 				goto cleanup;
 			}
 			break;
@@ -331,36 +313,37 @@ int tt_cmd_record(int argc, char **argv, struct tt_out *out)
 			o.no_fault_in = 1;
 			break;
 		case OPT_PRESET: {
-			char **n = realloc(presets, (preset_cnt + 1) * sizeof(*n));
+			const char **n = realloc(presets, (preset_cnt + 1) * sizeof(*n));
 
 			if (!n) {
 				err = -ENOMEM;
 				goto cleanup;
 			}
 			presets = n;
-			presets[preset_cnt++] = optarg;
+			presets[preset_cnt++] = val;
 			break;
 		}
-		case 'v':
-		case 'q':
-			tt_cmd_verbosity(out, c);
-			break;
-		case 'h':
-			fputs(help, out->out);
-			goto cleanup;
-		default:
-			err = tt_cmd_bad_option(out, c, argv);
-			goto cleanup;
 		}
 	}
-	spec_cnt = (size_t)(opt_argc - optind);
+	if (c < 0) {
+		err = c == TT_OPTS_HELP ? 0 : c;
+		goto cleanup;
+	}
+	command = tt_opts_rest(&p, &command_cnt);
+	if (command && !command_cnt) {
+		err = tt_cmd_usage_error(out, "'--' must be followed by a command");
+		goto cleanup;
+	}
+	o.command = command;
+	spec_cnt = (size_t)p.arg_cnt;
 	specs = calloc(spec_cnt ? spec_cnt : 1, sizeof(*specs));
 	if (!specs) {
+		spec_cnt = 0;
 		err = -ENOMEM;
 		goto cleanup;
 	}
 	for (size_t i = 0; i < spec_cnt; i++) {
-		specs[i] = strdup(argv[optind + i]);
+		specs[i] = strdup(p.args[i]);
 		if (!specs[i]) {
 			spec_cnt = i;
 			err = -ENOMEM;
@@ -402,5 +385,6 @@ cleanup:
 	free(specs);
 	free(presets);
 	free(pids);
+	tt_opts_free(&p);
 	return err;
 }

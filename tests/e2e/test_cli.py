@@ -2,8 +2,10 @@
 """Test plan: the command-line contract of the tracetape binary.
 
 cli-1  --help lists every subcommand and exits 0; --version prints the version.
-cli-2  unknown subcommands and options exit 2 with a message naming them.
+cli-2  unknown subcommands and options exit 2 with a message naming them (exactly, for an
+       unknown long or short option of every subcommand).
 cli-3  every subcommand has --help (exit 0, starts with "usage: tracetape NAME").
+cli-4  every subcommand's --help lists -v/--verbose, -q/--quiet and -h/--help.
 """
 import re
 
@@ -53,6 +55,31 @@ def test_unknown_subcommand_option():
         r = tt(cmd, "--no-such-option")
         assert r.returncode == 2, cmd
         assert f"tracetape {cmd}: error: unknown option '--no-such-option'" in r.stderr, r.stderr
+
+
+def test_unknown_option_is_named_exactly():
+    for cmd in subcommands():
+        for opt in ("--bogus", "-Z"):
+            r = tt(cmd, opt)
+            assert (r.returncode, r.stdout, r.stderr) == (
+                2, "", f"tracetape {cmd}: error: unknown option '{opt}' (see 'tracetape {cmd} --help')\n"
+            ), (cmd, opt)
+
+
+# Commands whose options are not yet described by a table in cli/tt_cmd.h (issue 16 converts
+# them one by one); their --help may still lack the common options. Empty it once all are.
+NOT_YET_TABLE_DRIVEN = {"query", "replay", "report"}
+
+
+def test_every_subcommand_help_lists_common_options():
+    lacking = set()
+    for cmd in subcommands():
+        r = tt(cmd, "--help")
+        assert r.returncode == 0, cmd
+        for line in ("  -v, --verbose ", "  -q, --quiet ", "  -h, --help "):
+            if f"\n{line}" not in r.stdout:
+                lacking.add(cmd)
+    assert lacking <= NOT_YET_TABLE_DRIVEN, lacking
 
 
 def test_every_subcommand_has_help():

@@ -432,11 +432,29 @@ def test_libstdcxx_exceptions(tmp_path):
     (["--strlen", "5000", "usdt:/bin/true"], 2, "--strlen needs a byte count from 1 to 1024"),
     (["--rotate", "3", "usdt:/bin/true"], 2, "--rotate needs --max-size"),
     (["usdt:/bin/true", "--"], 2, "'--' must be followed by a command"),
+    # options among the specs are parsed; what follows "--" is the command's, never record's
+    (["usdt:x:y", "-p", "abc", "--", "/bin/true"], 2, "-p needs a process id, got 'abc'"),
+    (["--", "/bin/true", "--bogus", "--help"], 2, "no probe spec given"),
+    (["--bogus"], 2, "unknown option '--bogus' (see 'tracetape record --help')"),
+    (["-o"], 2, "option '-o' needs a value (FILE) (see 'tracetape record --help')"),
+    (["--sync=yes", "usdt:/bin/true"], 2, "option '--sync' takes no value"),
 ])
 def test_usage_errors(args, rc, msg):
     r = tt("record", *args)
     assert r.returncode == rc, r.stderr
     assert msg in r.stderr
+    assert r.stdout == ""
+
+
+def test_command_keeps_its_options(tmp_path):
+    """Options before "--", even among the specs, are record's; after it, the command's."""
+    need_bpf()
+    tape = tmp_path / "a.tape"
+    r = tt("record", "tracepoint:sched:sched_process_exit", "-o", tape, "-q", "--",
+           "/bin/echo", "-o", "x", "--bogus", "-p", "1", "--help", "--", "y")
+    assert (r.returncode, r.stderr) == (0, ""), r.stderr
+    assert r.stdout == "-o x --bogus -p 1 --help -- y\n"
+    assert tape.exists()
 
 
 def test_runtime_errors(fixture_bin, tmp_path):
