@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Inside tt_report__build() (report.h): what its parts share. report.c runs the build (the
+ * capture, the probes' descriptions, the losses) and holds the helpers below; report_spans.c
+ * makes the span statistics and lists the single spans; report_probes.c makes the probes'
+ * statistics and chooses the argument each one shows. Not for use outside the report module.
+ */
+#ifndef TT_REPORT_MODEL_H
+#define TT_REPORT_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "report.h"
+#include "tt_hash.h"
+#include "tt_types.h"
+
+/* What the report knows of each probe, by probes.id. */
+struct tt_report_pdesc {
+	char *label; /* "provider:name" (tt_probe_label(): ":return" after a Go function's returns) */
+	char *provider, *name;
+	uint8_t argc;
+	char *arg_names[TT_MAX_ARGS]; /* probe_args.column_name */
+	char *kinds[TT_MAX_ARGS];     /* probe_args.kind: "u32", "str", "cxxname"... */
+	int span_probe;               /* starts or ends spans by name: no argument distribution */
+};
+
+#define TT_REPORT_VALUE_AUTO -1 /* choose the value argument by its name */
+#define TT_REPORT_VALUE_NONE -2 /* no distribution */
+
+/* One span name's facts from the pass over spans. */
+struct tt_report_nstat {
+	char *name, *provider;
+	int64_t *durs;
+	size_t n, cap;
+	uint64_t open, lost;
+	/* scatter points (HTML): every stride-th closed span, stride doubling to stay in bounds */
+	uint64_t *pts_ts;
+	int64_t *pts_dur;
+	size_t pts_n;
+	uint64_t stride;
+};
+
+/* One build in progress. */
+struct tt_report_builder {
+	sqlite3 *db;
+	const struct tt_report_opts *o; /* with the defaults filled in */
+	const struct tt_out *out;
+	struct tt_report *r;            /* the model being built */
+	struct tt_report_pdesc *probes; /* probes[id], id from 1 */
+	size_t probe_cap;
+	struct tt_report_nstat *ns;     /* per span name, in name order after the pass over spans */
+	size_t ns_cnt, ns_cap;
+	struct tt_hidx ns_index;        /* name -> position in ns, during the pass */
+	int64_t (*top)[2];              /* the slowest spans: {dur, id}, slowest first */
+	size_t top_n;
+	int8_t *value_arg;              /* by probes.id: the --value choice, or TT_REPORT_VALUE_* */
+};
+
+/* ---- report.c ---- */
+
+/* asprintf() returning the string, or NULL without memory. */
+char *tt_report_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A copy of s ("" for NULL), or NULL without memory. */
+char *tt_report_strdup(const char *s);
+
+/* Say SQLite's last error of b->db through b->out; returns -TT_E_SQL. */
+int tt_report_builder__sql_err(struct tt_report_builder *b);
+
+/* Prepare sql into *st; 0, or -TT_E_SQL said through b->out (*st NULL then). */
+int tt_report_builder__prep(struct tt_report_builder *b, const char *sql, sqlite3_stmt **st);
+
+/* The description of probe id, or NULL when the database has none. Borrowed from b. */
+const struct tt_report_pdesc *tt_report_builder__probe(const struct tt_report_builder *b,
+						       int64_t id);
+
+/* An event by id, for tt_report_builder__event_text(): prepare this once. */
+#define TT_REPORT_EVENT_SQL "SELECT probe_id, tid, ts, fault, arg0, arg1, arg2, arg3, arg4, arg5, " \
+			    "arg6, arg7, arg8, arg9, arg10, arg11 FROM events WHERE id = ?"
+
+/*
+ * The arguments of event id as "name=value ..." (with_probe: prefixed by "provider:name"),
+ * read through st (TT_REPORT_EVENT_SQL); *tid and *ts when not NULL. Returns an allocated
+ * string ("" when there is no such event) or NULL without memory.
+ */
+char *tt_report_builder__event_text(struct tt_report_builder *b, sqlite3_stmt *st, uint64_t id,
+				    int with_probe, uint32_t *tid, uint64_t *ts);
+
+/* n per second of the capture (0 for a capture of no duration). */
+double tt_report_per_s(const struct tt_report *r, uint64_t n);
+
+/*
+ * Min, max, log2 histogram (added to hist) and the TT_REPORT_PCTS nearest-rank percentiles of
+ * v[0..n), n > 0, in O(n): one pass, then one selection per rank over what is left above the
+ * previous one. v is reordered.
+ */
+void tt_report_stats_i64(int64_t *v, size_t n, int64_t *min, int64_t *max, int64_t *pct,
+			 uint64_t *hist);
+void tt_report_stats_f64(double *v, size_t n, double *min, double *max, double *pct,
+			 uint64_t *hist);
+
+/* ---- report_spans.c ---- */
+
+/*
+ * One pass over the spans: b->ns (durations, open and lost counts per name, in name order),
+ * b->top (the slowest spans), the scatter points when asked; then the groups of b->r: one per
+ * name, or with --by one per name and value, the busiest --top of them. Returns 0, -ENOMEM,
+ * -TT_E_SQL, or -TT_E_USAGE when --by names no argument of any probe (said through b->out).
+ */
+int tt_report_builder__spans(struct tt_report_builder *b);
+
+/* b->r->slow: the spans of b->top with their arguments. 0, -ENOMEM or -TT_E_SQL. */
+int tt_report_builder__slowest(struct tt_report_builder *b);
+
+/*
+ * b->r->open: the oldest --top spans still open at the end, each with the last events of its
+ * thread. 0, -ENOMEM or -TT_E_SQL.
+ */
+int tt_report_builder__open(struct tt_report_builder *b);
+
+/* b->r->series: the scatter points of each name, moved out of b->ns. 0 or -ENOMEM. */
+int tt_report_builder__series(struct tt_report_builder *b);
+
+/* Free what group g owns (not g). */
+void tt_report_group_free(struct tt_report_group *g);
+
+/* ---- report_probes.c ---- */
+
+/*
+ * b->value_arg from the --value options, checked against the probes. 0, -ENOMEM, or
+ * -TT_E_USAGE when an option is malformed, matches no probe, or names no numeric argument of
+ * one (said through b->out).
+ */
+int tt_report_builder__values(struct tt_report_builder *b);
+
+/*
+ * b->r->probes: per probe, in provider and name order, its count, rate and losses, the
+ * distribution of its value argument, and the values of its first C++ name argument.
+ * 0, -ENOMEM or -TT_E_SQL.
+ */
+int tt_report_builder__probes(struct tt_report_builder *b);
+
+/*
+ * The argument of p whose distribution is worth showing (the rule is report.h's, struct
+ * tt_report_probe), or TT_REPORT_VALUE_NONE.
+ */
+int tt_report_value_arg(const struct tt_report_pdesc *p);
+
+#endif /* TT_REPORT_MODEL_H */
