@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The command layer: option parsing and help from one table per command (see tt_cmd.h). */
 #include <errno.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -254,27 +253,4 @@ int tt_opts_next(struct tt_opts *p, const char **value)
 			continue;
 		return r ? r : o->id;
 	}
-}
-
-/* ---- the getopt_long helpers of the commands not yet described by a table ---- */
-
-int tt_cmd_bad_option(const struct tt_out *out, int c, char *const argv[])
-{
-	const char *arg = optind > 0 ? argv[optind - 1] : "?";
-
-	if (c == ':')
-		tt_err(out, "option '%s' needs a value (see '%s --help')", arg, out->prog);
-	else if (optopt)
-		tt_err(out, "unknown option '-%c' (see '%s --help')", optopt, out->prog);
-	else
-		tt_err(out, "unknown option '%s' (see '%s --help')", arg, out->prog);
-	return -TT_E_USAGE;
-}
-
-void tt_cmd_verbosity(struct tt_out *out, int c)
-{
-	if (c == 'v' && out->verbosity < TT_LVL_DEBUG)
-		out->verbosity++;
-	else if (c == 'q')
-		out->verbosity = TT_LVL_ERROR;
 }

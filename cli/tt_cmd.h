@@ -103,10 +103,6 @@ void tt_cmd_help(const struct tt_cmd_def *def, FILE *f);
 int tt_cmd_usage_error(const struct tt_out *out, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Transitional: the getopt_long helpers of commands not yet described by a tt_cmd_def. */
-int tt_cmd_bad_option(const struct tt_out *out, int c, char *const argv[]);
-void tt_cmd_verbosity(struct tt_out *out, int c);
-
 struct tt_span_rules;
 
 /* A --span option's value added to rules; a bad rule is a usage error (printed). */
