@@ -25,6 +25,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,7 @@
 #include "tp_format.h"
 #include "tt_error.h"
 #include "tt_fmt.h"
+#include "tt_hash.h"
 #include "tt_names.h"
 #include "tt_util.h"
 #include "tt_version.h"
@@ -96,13 +98,13 @@ struct gprobe {
 };
 
 struct thread {
-	uint32_t tape, pid, tid, used;
+	uint32_t tape, pid, tid;
 	uint64_t first, last, cnt;
 	uint64_t first_id, last_id;
 };
 
 struct proc {
-	uint32_t capture, tape, pid, used;
+	uint32_t capture, tape, pid;
 	int64_t ppid;         /* -1 unknown */
 	char *comm, *exe, *cmdline;
 	uint64_t fork_ts, exec_ts, exit_ts;
@@ -190,10 +192,13 @@ struct loader {
 	struct tp_table **tps;
 	size_t tp_cnt, tp_cap;
 
-	struct thread *threads;
+	struct thread *threads;  /* in the order first seen */
 	size_t thread_cap, thread_cnt;
-	struct proc *procs;
+	struct tt_hidx thread_index; /* (tape, pid, tid) -> position in threads */
+	size_t thread_last;      /* the thread of the previous event: most often the next one's */
+	struct proc *procs;      /* in the order first seen */
 	size_t proc_cap, proc_cnt;
+	struct tt_hidx proc_index;   /* (capture, pid) -> position in procs */
 
 	uint64_t next_event_id;
 	uint64_t span_cnt;
@@ -783,104 +788,84 @@ cleanup:
 
 /* ---- threads and processes ---- */
 
-static uint64_t hash3(uint32_t a, uint32_t b, uint32_t c)
+static uint32_t hash3(uint32_t a, uint32_t b, uint32_t c)
 {
-	uint64_t h = ((uint64_t)a << 32 | b) * 0x9e3779b97f4a7c15ULL;
-
-	h ^= (uint64_t)c * 0xbf58476d1ce4e5b9ULL;
-	return h ^ (h >> 31);
+	return (uint32_t)tt_hash_u64(tt_hash_u64((uint64_t)a << 32 | b) ^ c);
 }
 
-static int threads_grow(struct loader *l)
+struct thread_key {
+	const struct thread *threads;
+	uint32_t tape, pid, tid;
+};
+
+static bool thread_eq(const void *ctx, uint32_t pos)
 {
-	size_t cap = l->thread_cap ? l->thread_cap * 2 : 1024;
-	struct thread *t = calloc(cap, sizeof(*t));
+	const struct thread_key *k = ctx;
+	const struct thread *t = &k->threads[pos];
 
-	if (!t)
-		return -ENOMEM;
-	for (size_t i = 0; i < l->thread_cap; i++) {
-		const struct thread *o = &l->threads[i];
-		size_t j;
-
-		if (!o->used)
-			continue;
-		for (j = hash3(o->tape, o->pid, o->tid) & (cap - 1); t[j].used; j = (j + 1) & (cap - 1))
-			;
-		t[j] = *o;
-	}
-	free(l->threads);
-	l->threads = t;
-	l->thread_cap = cap;
-	return 0;
+	return t->tid == k->tid && t->pid == k->pid && t->tape == k->tape;
 }
 
 static int thread_seen(struct loader *l, uint32_t tape, const struct tt_event *ev, uint64_t id)
 {
-	size_t mask, j;
+	struct thread_key k = {l->threads, tape, ev->pid, ev->tid};
 	struct thread *t;
+	int64_t pos;
 
-	if ((l->thread_cnt + 1) * 2 > l->thread_cap) {
-		int err = threads_grow(l);
+	if (l->thread_last < l->thread_cnt && thread_eq(&k, (uint32_t)l->thread_last)) {
+		pos = (int64_t)l->thread_last;
+	} else {
+		uint32_t h = hash3(tape, ev->pid, ev->tid);
 
-		if (err)
-			return err;
-	}
-	mask = l->thread_cap - 1;
-	for (j = hash3(tape, ev->pid, ev->tid) & mask;; j = (j + 1) & mask) {
-		t = &l->threads[j];
-		if (!t->used) {
-			*t = (struct thread){tape, ev->pid, ev->tid, 1, ev->ts_ns, ev->ts_ns, 0, id, id};
-			l->thread_cnt++;
-			break;
+		pos = tt_hidx_find(&l->thread_index, h, thread_eq, &k);
+		if (pos < 0) {
+			if (tt_grow((void **)&l->threads, &l->thread_cap, l->thread_cnt + 1,
+				    sizeof(*l->threads)) ||
+			    tt_hidx_add(&l->thread_index, h, (uint32_t)l->thread_cnt))
+				return -ENOMEM;
+			pos = (int64_t)l->thread_cnt++;
+			l->threads[pos] = (struct thread){tape, ev->pid, ev->tid, ev->ts_ns, ev->ts_ns, 0, id, id};
 		}
-		if (t->tape == tape && t->pid == ev->pid && t->tid == ev->tid)
-			break;
+		l->thread_last = (size_t)pos;
 	}
+	t = &l->threads[pos];
 	t->last = ev->ts_ns;
 	t->last_id = id;
 	t->cnt++;
 	return 0;
 }
 
+struct proc_key {
+	const struct proc *procs;
+	uint32_t capture, pid;
+};
+
+static bool proc_eq(const void *ctx, uint32_t pos)
+{
+	const struct proc_key *k = ctx;
+
+	return k->procs[pos].pid == k->pid && k->procs[pos].capture == k->capture;
+}
+
 static struct proc *proc_get(struct loader *l, uint32_t capture, uint32_t tape, uint32_t pid)
 {
-	size_t mask, j;
+	struct proc_key k = {l->procs, capture, pid};
+	uint32_t h = hash3(capture, pid, 0);
+	int64_t pos = tt_hidx_find(&l->proc_index, h, proc_eq, &k);
+	struct proc *p;
 
-	if ((l->proc_cnt + 1) * 2 > l->proc_cap) {
-		size_t cap = l->proc_cap ? l->proc_cap * 2 : 256;
-		struct proc *p = calloc(cap, sizeof(*p));
-
-		if (!p)
-			return NULL;
-		for (size_t i = 0; i < l->proc_cap; i++) {
-			if (!l->procs[i].used)
-				continue;
-			for (j = hash3(l->procs[i].capture, l->procs[i].pid, 0) & (cap - 1); p[j].used;
-			     j = (j + 1) & (cap - 1))
-				;
-			p[j] = l->procs[i];
-		}
-		free(l->procs);
-		l->procs = p;
-		l->proc_cap = cap;
-	}
-	mask = l->proc_cap - 1;
-	for (j = hash3(capture, pid, 0) & mask;; j = (j + 1) & mask) {
-		struct proc *p = &l->procs[j];
-
-		if (!p->used) {
-			memset(p, 0, sizeof(*p));
-			p->used = 1;
-			p->capture = capture;
-			p->tape = tape;
-			p->pid = pid;
-			p->ppid = -1;
-			l->proc_cnt++;
-			return p;
-		}
-		if (p->capture == capture && p->pid == pid)
-			return p;
-	}
+	if (pos >= 0)
+		return &l->procs[pos];
+	if (tt_grow((void **)&l->procs, &l->proc_cap, l->proc_cnt + 1, sizeof(*l->procs)) ||
+	    tt_hidx_add(&l->proc_index, h, (uint32_t)l->proc_cnt))
+		return NULL;
+	p = &l->procs[l->proc_cnt++];
+	memset(p, 0, sizeof(*p));
+	p->capture = capture;
+	p->tape = tape;
+	p->pid = pid;
+	p->ppid = -1;
+	return p;
 }
 
 static int set_str(char **dst, const uint8_t *p, size_t n)
@@ -1729,11 +1714,9 @@ static int insert_processes(struct loader *l)
 			       "fork_ts, exec_ts, exit_ts, exit_status, exit_signal) VALUES "
 			       "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
 		return sql_fail(l, "SQL error");
-	for (size_t i = 0; i < l->proc_cap && !err; i++) {
+	for (size_t i = 0; i < l->proc_cnt && !err; i++) {
 		const struct proc *p = &l->procs[i];
 
-		if (!p->used)
-			continue;
 		sqlite3_bind_int64(st, 1, p->tape);
 		sqlite3_bind_int64(st, 2, p->pid);
 		if (p->ppid >= 0)
@@ -1769,11 +1752,9 @@ static int insert_threads(struct loader *l)
 			       "first_event_id, last_event_id, events) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 			       -1, &st, NULL) != SQLITE_OK)
 		return sql_fail(l, "SQL error");
-	for (size_t i = 0; i < l->thread_cap && !err; i++) {
+	for (size_t i = 0; i < l->thread_cnt && !err; i++) {
 		const struct thread *t = &l->threads[i];
 
-		if (!t->used)
-			continue;
 		sqlite3_bind_int64(st, 1, t->tape);
 		sqlite3_bind_int64(st, 2, t->pid);
 		sqlite3_bind_int64(st, 3, t->tid);
@@ -2318,12 +2299,14 @@ static void loader_free(struct loader *l)
 		gprobe_free(&l->probes[i]);
 	free(l->probes);
 	free(l->threads);
-	for (size_t i = 0; i < l->proc_cap; i++) {
+	tt_hidx_free(&l->thread_index);
+	for (size_t i = 0; i < l->proc_cnt; i++) {
 		free(l->procs[i].comm);
 		free(l->procs[i].exe);
 		free(l->procs[i].cmdline);
 	}
 	free(l->procs);
+	tt_hidx_free(&l->proc_index);
 	for (size_t i = 0; i < l->warning_cnt; i++)
 		free(l->warnings[i]);
 	free(l->warnings);
