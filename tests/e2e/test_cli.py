@@ -66,12 +66,8 @@ def test_unknown_option_is_named_exactly():
             ), (cmd, opt)
 
 
-# Commands whose options are not yet described by a table in cli/tt_cmd.h (issue 16 converts
-# them one by one); their --help may still lack the common options. Empty it once all are.
-NOT_YET_TABLE_DRIVEN = {"query", "replay", "report"}
-
-
 def test_every_subcommand_help_lists_common_options():
+    """Every command is described by a table (cli/tt_cmd.h): its help lists the common options."""
     lacking = set()
     for cmd in subcommands():
         r = tt(cmd, "--help")
@@ -79,7 +75,7 @@ def test_every_subcommand_help_lists_common_options():
         for line in ("  -v, --verbose ", "  -q, --quiet ", "  -h, --help "):
             if f"\n{line}" not in r.stdout:
                 lacking.add(cmd)
-    assert lacking <= NOT_YET_TABLE_DRIVEN, lacking
+    assert not lacking, lacking
 
 
 def test_every_subcommand_has_help():
