@@ -29,7 +29,7 @@ static const struct tt_opt opts[] = {
 	{'o', "output", 'o', "FILE", "the tape (default tracetape.tape; replaced if it exists)", NULL},
 	{'p', "pid", 'p', "PID", "trace this process and its later children (repeatable)", NULL},
 	{'d', "duration", 'd', "TIME",
-	 "stop after TIME: 10s, 500ms, 2m (default: until Ctrl-C,\n"
+	 "stop after TIME: 10s, 1.5s, 500ms, 2m (default: until Ctrl-C,\n"
 	 "SIGTERM, or the end of the traced command/processes)", NULL},
 	{OPT_MAX_SIZE, "max-size", 0, "SIZE", "stop when the tape reaches SIZE (e.g. 100M)...", NULL},
 	{OPT_ROTATE, "rotate", 0, "N",
