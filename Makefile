@@ -8,6 +8,8 @@
 #                 toolchain builds) and its tests
 #   make test-kernels  build, then run check and the e2e tests marked `kernels` inside Debian's
 #                 6.1, 6.12 and 5.10 kernels under qemu (tests/vm/, cache in /var/cache/tracetape-vm)
+#   make install  install the binary, the SDK header and tracetape.pc, the SQLite extension, man
+#                 pages and bash completion under PREFIX (default /usr/local; DESTDIR too)
 #   make bench    run the benchmarks and write bench/RESULTS.md
 #   make fuzz     build the libFuzzer targets (build-fuzz/)
 
@@ -17,7 +19,9 @@ ANA_BUILD ?= build-analyzer
 FUZZ_BUILD ?= build-fuzz
 MESON_TEST_OPTS ?=
 
-.PHONY: all build deps demo test test-unit test-asan test-analyzer-only test-kernels bench fuzz clean
+PREFIX ?= /usr/local
+
+.PHONY: all build deps demo install test test-unit test-asan test-analyzer-only test-kernels bench fuzz clean
 
 all: build
 
@@ -25,6 +29,10 @@ build:
 	@scripts/deps.sh build
 	@test -f $(BUILD)/build.ninja || meson setup $(BUILD)
 	@ninja -C $(BUILD)
+
+install: build
+	@meson configure $(BUILD) -Dprefix=$(PREFIX) >/dev/null
+	@meson install -C $(BUILD) $(if $(DESTDIR),--destdir $(DESTDIR))
 
 demo:
 	@scripts/deps.sh demo

@@ -38,7 +38,8 @@ static const struct tt_opt opts[] = {
 	{0},
 };
 
-static const struct tt_cmd_def def = {
+const struct tt_cmd_def tt_cmd_def_check = {
+	.summary = "verify that BPF recording works on this machine",
 	.name = "check",
 	.usage = "[-v] [--exec PROGRAM]",
 	.about = "Check that BPF recording works here: privileges, kernel BTF, tracefs, and a real\n"
@@ -160,7 +161,7 @@ int tt_cmd_check(int argc, char **argv, struct tt_out *out)
 	struct utsname uts;
 	int c, err, mounted;
 
-	tt_opts_init(&p, &def, argc, argv, out);
+	tt_opts_init(&p, &tt_cmd_def_check, argc, argv, out);
 	while ((c = tt_opts_next(&p, &v)) > 0) {
 		if (c == OPT_EXEC)
 			program = v;

@@ -24,7 +24,8 @@ static const struct tt_opt opts[] = {
 	{0},
 };
 
-static const struct tt_cmd_def def = {
+const struct tt_cmd_def tt_cmd_def_gen_header = {
+	.summary = "generate typed probe macros from a DTrace provider file",
 	.name = "gen-header",
 	.usage = "PROVIDER.d [-o FILE]",
 	.about = "Generate a C/C++ header of typed probe macros from a DTrace provider file, named as\n"
@@ -134,7 +135,7 @@ int tt_cmd_gen_header(int argc, char **argv, struct tt_out *out)
 	FILE *f = NULL;
 	int c, err;
 
-	tt_opts_init(&p, &def, argc, argv, out);
+	tt_opts_init(&p, &tt_cmd_def_gen_header, argc, argv, out);
 	while ((c = tt_opts_next(&p, &v)) > 0) {
 		if (c == 'o')
 			output = v;

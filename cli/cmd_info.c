@@ -25,7 +25,8 @@ static const struct tt_opt opts[] = {
 	{0},
 };
 
-static const struct tt_cmd_def def = {
+const struct tt_cmd_def tt_cmd_def_info = {
+	.summary = "describe a tape: metadata, counts per probe and CPU, integrity",
 	.name = "info",
 	.usage = "[--json] TAPE",
 	.about = "Describe a tape: capture metadata, start and end (wall clock), duration, events and\n"
@@ -327,7 +328,7 @@ int tt_cmd_info(int argc, char **argv, struct tt_out *out)
 	const char *v, *path;
 	struct tt_opts p;
 
-	tt_opts_init(&p, &def, argc, argv, out);
+	tt_opts_init(&p, &tt_cmd_def_info, argc, argv, out);
 	while ((ch = tt_opts_next(&p, &v)) > 0) {
 		if (ch == OPT_JSON)
 			json = 1;

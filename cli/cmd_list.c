@@ -43,7 +43,8 @@ static const struct tt_opt list_options[] = {
 	{0},
 };
 
-static const struct tt_cmd_def def = {
+const struct tt_cmd_def tt_cmd_def_list = {
+	.summary = "list the USDT probes of binaries, libraries or a process",
 	.name = "list",
 	.usage = "BINARY|LIBRARY... [--schema FILE.d] [--json] [-v]\n"
 		 "       tracetape list -p PID [--schema FILE.d] [--json] [-v]\n"
@@ -564,7 +565,7 @@ int tt_cmd_list(int argc, char **argv, struct tt_out *out)
 	int64_t pid = 0;
 	int c, err = 0, json_first = 1, have_pid = 0, presets = 0, verbosity = out->verbosity;
 
-	tt_opts_init(&p, &def, argc, argv, out);
+	tt_opts_init(&p, &tt_cmd_def_list, argc, argv, out);
 	while ((c = tt_opts_next(&p, &v)) > 0) {
 		switch (c) {
 		case 'p':

@@ -29,7 +29,8 @@ static const struct tt_opt opts[] = {
 	{0},
 };
 
-static const struct tt_cmd_def def = {
+const struct tt_cmd_def tt_cmd_def_load = {
+	.summary = "load tapes into an SQLite database, with spans",
 	.name = "load",
 	.usage = "[-o DB] [--force] [--span NAME=START,END[,key=ARG]]... TAPE...",
 	.about = "Load tapes into one SQLite database: events, probes, spans, losses, processes,\n"
@@ -77,7 +78,7 @@ int tt_cmd_load(int argc, char **argv, struct tt_out *out)
 	struct tt_opts p;
 	int c, err = 0;
 
-	tt_opts_init(&p, &def, argc, argv, out);
+	tt_opts_init(&p, &tt_cmd_def_load, argc, argv, out);
 	while ((c = tt_opts_next(&p, &v)) > 0) {
 		switch (c) {
 		case 'o':

@@ -36,7 +36,8 @@ static const struct tt_opt opts[] = {
 	{0},
 };
 
-static const struct tt_cmd_def def = {
+const struct tt_cmd_def tt_cmd_def_query = {
+	.summary = "run SQL on a database or a tape (table, CSV, JSON)",
 	.name = "query",
 	.usage = "[--format table|csv|json] [--span RULE]... DB|TAPE SQL",
 	.about = "Run SQL (one or more statements) on a tracetape database, or on a tape, which is\n"
@@ -337,7 +338,7 @@ int tt_cmd_query(int argc, char **argv, struct tt_out *out)
 	struct tt_opts p;
 	int c, err = 0, sets = 0;
 
-	tt_opts_init(&p, &def, argc, argv, out);
+	tt_opts_init(&p, &tt_cmd_def_query, argc, argv, out);
 	while ((c = tt_opts_next(&p, &v)) > 0) {
 		switch (c) {
 		case 'F':

@@ -70,7 +70,8 @@ static const struct tt_opt opts[] = {
 	{0},
 };
 
-static const struct tt_cmd_def def = {
+const struct tt_cmd_def tt_cmd_def_record = {
+	.summary = "record probes, Go functions and tracepoints into a tape",
 	.name = "record",
 	.usage = "[OPTIONS] [SPEC...] [-- COMMAND [ARGS...]]",
 	.about = "Record what probes say into a tape. SPEC is one of:\n"
@@ -223,7 +224,7 @@ int tt_cmd_record(int argc, char **argv, struct tt_out *out)
 
 	append_cmdline(cmdline, sizeof(cmdline), argc, argv);
 	/* Options and specs may be mixed; they end at "--", and what follows is the command's. */
-	tt_opts_init(&p, &def, argc, argv, out);
+	tt_opts_init(&p, &tt_cmd_def_record, argc, argv, out);
 	while ((c = tt_opts_next(&p, &val)) > 0) {
 		switch (c) {
 		case 'o':

@@ -49,7 +49,8 @@ static const struct tt_opt opts[] = {
 	{0},
 };
 
-static const struct tt_cmd_def def = {
+const struct tt_cmd_def tt_cmd_def_replay = {
+	.summary = "print the events of a tape in time order (text, JSON, Chrome trace)",
 	.name = "replay",
 	.usage = "[OPTIONS] TAPE",
 	.about = "Print the events of a tape in time order.\n",
@@ -663,7 +664,7 @@ int tt_cmd_replay(int argc, char **argv, struct tt_out *out)
 	uint64_t v;
 	int c, err = 0, end = 0;
 
-	tt_opts_init(&p, &def, argc, argv, out);
+	tt_opts_init(&p, &tt_cmd_def_replay, argc, argv, out);
 	while ((c = tt_opts_next(&p, &val)) > 0) {
 		switch (c) {
 		case 'f':

@@ -42,7 +42,8 @@ static const struct tt_opt opts[] = {
 	{0},
 };
 
-static const struct tt_cmd_def def = {
+const struct tt_cmd_def tt_cmd_def_report = {
+	.summary = "latency and post-mortem report of a database or a tape (text, HTML)",
 	.name = "report",
 	.usage = "[--by ARG] [--html FILE] [--top N] [--raw] [--span RULE]...\n"
 		 "                        [--value PROBE=ARG]... DB|TAPE",
@@ -77,7 +78,7 @@ int tt_cmd_report(int argc, char **argv, struct tt_out *out)
 	uint64_t v;
 	int c, err = 0;
 
-	tt_opts_init(&p, &def, argc, argv, out);
+	tt_opts_init(&p, &tt_cmd_def_report, argc, argv, out);
 	while ((c = tt_opts_next(&p, &val)) > 0) {
 		switch (c) {
 		case OPT_BY:

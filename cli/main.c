@@ -10,28 +10,28 @@
 
 #include "tt_cmd.h"
 #include "tt_error.h"
+#include "tt_util.h"
 #include "tt_version.h"
 
 struct command {
-	const char *name;
-	const char *summary;
+	const struct tt_cmd_def *def; /* name, summary, options, help */
 	tt_cmd_main_fn main;
 };
 
 static const struct command commands[] = {
 #ifdef TT_HAVE_RECORDER
-	{"check", "verify that BPF recording works on this machine", tt_cmd_check},
-	{"record", "record probes, Go functions and tracepoints into a tape", tt_cmd_record},
+	{&tt_cmd_def_check, tt_cmd_check},
+	{&tt_cmd_def_record, tt_cmd_record},
 #endif
-	{"load", "load tapes into an SQLite database, with spans", tt_cmd_load},
-	{"query", "run SQL on a database or a tape (table, CSV, JSON)", tt_cmd_query},
-	{"report", "latency and post-mortem report of a database or a tape (text, HTML)", tt_cmd_report},
-	{"info", "describe a tape: metadata, counts per probe and CPU, integrity", tt_cmd_info},
-	{"replay", "print the events of a tape in time order (text, JSON, Chrome trace)", tt_cmd_replay},
+	{&tt_cmd_def_load, tt_cmd_load},
+	{&tt_cmd_def_query, tt_cmd_query},
+	{&tt_cmd_def_report, tt_cmd_report},
+	{&tt_cmd_def_info, tt_cmd_info},
+	{&tt_cmd_def_replay, tt_cmd_replay},
 #ifdef TT_HAVE_RECORDER
-	{"list", "list the USDT probes of binaries, libraries or a process", tt_cmd_list},
+	{&tt_cmd_def_list, tt_cmd_list},
 #endif
-	{"gen-header", "generate typed probe macros from a DTrace provider file", tt_cmd_gen_header},
+	{&tt_cmd_def_gen_header, tt_cmd_gen_header},
 };
 
 static void usage(FILE *f)
@@ -43,7 +43,7 @@ static void usage(FILE *f)
 		   "compressed tape, then replay it, load it into SQLite and report latencies.\n\n"
 		   "Commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-10s %s\n", commands[i].def->name, commands[i].def->summary);
 #ifndef TT_HAVE_RECORDER
 	fprintf(f, "\nThis tracetape was built without the recorder (check, record, list): it\n"
 		   "analyzes tapes recorded elsewhere.\n");
@@ -54,9 +54,49 @@ static void usage(FILE *f)
 static const struct command *find(const char *name)
 {
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(commands[i].name, name))
+		if (!strcmp(commands[i].def->name, name))
 			return &commands[i];
 	return NULL;
+}
+
+/*
+ * tracetape help [COMMAND]            the help of tracetape or of COMMAND
+ * tracetape help --man [COMMAND]      the man page (roff) of tracetape(1) or tracetape-COMMAND(1)
+ * tracetape help --options [COMMAND]  every option of every command (or one), one per line:
+ *                                     COMMAND, short, long, value, help's first line (tabs)
+ * The last two are what the build makes the man pages and the shell completion from, and what
+ * the test of the README's flag table reads: the command tables are their one source.
+ */
+static int help(int argc, char **argv)
+{
+	int man = argc > 1 && !strcmp(argv[1], "--man"), opts = argc > 1 && !strcmp(argv[1], "--options");
+	const char *name = argc > 1 + (man || opts) ? argv[1 + (man || opts)] : NULL;
+	const struct command *cmd = name ? find(name) : NULL;
+
+	if (name && !cmd) {
+		fprintf(stderr, "tracetape: unknown command '%s' (see 'tracetape --help')\n", name);
+		return 2;
+	}
+	if (man) {
+		if (cmd) {
+			tt_cmd_man(cmd->def, stdout);
+		} else {
+			const struct tt_cmd_def *defs[TT_ARRAY_SIZE(commands)];
+
+			for (size_t i = 0; i < TT_ARRAY_SIZE(commands); i++)
+				defs[i] = commands[i].def;
+			tt_cmd_man_index(defs, TT_ARRAY_SIZE(commands), TT_VERSION, stdout);
+		}
+	} else if (opts) {
+		for (size_t i = 0; i < TT_ARRAY_SIZE(commands); i++)
+			if (!cmd || cmd == &commands[i])
+				tt_cmd_options(commands[i].def, stdout);
+	} else if (cmd) {
+		tt_cmd_help(cmd->def, stdout);
+	} else {
+		usage(stdout);
+	}
+	return fflush(stdout) ? 1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -84,22 +124,8 @@ int main(int argc, char **argv)
 		printf("tracetape %s\n", TT_VERSION);
 		return 0;
 	}
-	if (!strcmp(argv[1], "help")) {
-		if (argc < 3) {
-			usage(stdout);
-			return 0;
-		}
-		cmd = find(argv[2]);
-		if (!cmd) {
-			fprintf(stderr, "tracetape: unknown command '%s' (see 'tracetape --help')\n",
-				argv[2]);
-			return 2;
-		}
-		char *help_argv[] = {argv[2], "--help", NULL};
-		snprintf(prog, sizeof(prog), "tracetape %s", cmd->name);
-		out.prog = prog;
-		return cmd->main(2, help_argv, &out) ? 1 : 0;
-	}
+	if (!strcmp(argv[1], "help"))
+		return help(argc - 1, argv + 1);
 	if (argv[1][0] == '-') {
 		fprintf(stderr, "tracetape: unknown option '%s' (see 'tracetape --help')\n", argv[1]);
 		return 2;
@@ -109,7 +135,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tracetape: unknown command '%s' (see 'tracetape --help')\n", argv[1]);
 		return 2;
 	}
-	snprintf(prog, sizeof(prog), "tracetape %s", cmd->name);
+	snprintf(prog, sizeof(prog), "tracetape %s", cmd->def->name);
 	out.prog = prog;
 	err = cmd->main(argc - 1, argv + 1, &out);
 	fflush(stdout);

@@ -254,3 +254,149 @@ int tt_opts_next(struct tt_opts *p, const char **value)
 		return r ? r : o->id;
 	}
 }
+
+/* ---- man pages and the option list ---- */
+
+/* s as roff text: backslashes escaped, '-' as \-, a line starting with '.' or '\'' protected. */
+static void roff(FILE *f, const char *s, size_t n)
+{
+	int bol = 1;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (bol && (c == '.' || c == '\''))
+			fputs("\\&", f);
+		if (c == '\\')
+			fputs("\\e", f);
+		else if (c == '-')
+			fputs("\\-", f);
+		else
+			fputc(c, f);
+		bol = c == '\n';
+	}
+}
+
+static void roff_str(FILE *f, const char *s)
+{
+	roff(f, s, strlen(s));
+}
+
+/*
+ * Paragraphs of help text as roff: a blank line starts a paragraph; lines indented by two
+ * spaces or more (examples, tables) are kept as they are, in a no-fill block.
+ */
+static void roff_text(FILE *f, const char *text)
+{
+	int nofill = 0;
+
+	for (const char *p = text; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		int indented = len >= 2 && p[0] == ' ' && p[1] == ' ';
+
+		if (!len) {
+			if (nofill) {
+				fputs(".fi\n", f);
+				nofill = 0;
+			}
+			fputs(".PP\n", f);
+		} else {
+			if (indented != nofill) {
+				fputs(indented ? ".nf\n" : ".fi\n", f);
+				nofill = indented;
+			}
+			roff(f, p, len);
+			fputc('\n', f);
+		}
+		p += len + (nl != NULL);
+	}
+	if (nofill)
+		fputs(".fi\n", f);
+}
+
+static void man_opts(FILE *f, const struct tt_opt *opts)
+{
+	for (const struct tt_opt *o = opts; o && o->name; o++) {
+		fputs(".TP\n", f);
+		if (o->letter)
+			fprintf(f, "\\fB\\-%c\\fR, ", o->letter);
+		fputs("\\fB\\-\\-", f);
+		roff_str(f, o->name);
+		fputs("\\fR", f);
+		if (o->arg) {
+			fputs(" \\fI", f);
+			roff_str(f, o->arg);
+			fputs("\\fR", f);
+		}
+		fputc('\n', f);
+		if (o->help) {
+			roff_str(f, o->help);
+			fputc('\n', f);
+		}
+		if (o->old) {
+			fputs("(Formerly \\fB\\-\\-", f);
+			roff_str(f, o->old);
+			fputs("\\fR, which still works for now.)\n", f);
+		}
+	}
+}
+
+void tt_cmd_man(const struct tt_cmd_def *def, FILE *f)
+{
+	fputs(".TH TRACETAPE\\-", f);
+	for (const char *c = def->name; *c; c++)
+		fputc(*c >= 'a' && *c <= 'z' ? *c - 32 : *c == '-' ? '_' : *c, f);
+	fputs(" 1 \"\" \"tracetape\" \"tracetape manual\"\n.SH NAME\ntracetape\\-", f);
+	roff_str(f, def->name);
+	fputs(" \\- ", f);
+	roff_str(f, def->summary);
+	fputs("\n.SH SYNOPSIS\n\\fBtracetape ", f);
+	roff_str(f, def->name);
+	fputs("\\fR ", f);
+	roff_str(f, def->usage);
+	fputs("\n.SH DESCRIPTION\n", f);
+	roff_text(f, def->about);
+	fputs(".SH OPTIONS\n", f);
+	man_opts(f, def->opts);
+	man_opts(f, common_opts);
+	if (def->more) {
+		fputs(".SH NOTES\n", f);
+		roff_text(f, def->more);
+	}
+	fputs(".SH SEE ALSO\n\\fBtracetape\\fR(1), \\fBtracetape\\-sql\\fR(7)\n", f);
+}
+
+void tt_cmd_man_index(const struct tt_cmd_def *const *defs, size_t cnt, const char *version,
+		      FILE *f)
+{
+	fprintf(f, ".TH TRACETAPE 1 \"\" \"tracetape %s\" \"tracetape manual\"\n", version);
+	fputs(".SH NAME\ntracetape \\- record what static probes, Go functions and the kernel say, "
+	      "and analyze it\n.SH SYNOPSIS\n\\fBtracetape\\fR \\fICOMMAND\\fR [\\fIARGS\\fR...]\n"
+	      ".br\n\\fBtracetape\\fR \\fICOMMAND\\fR \\fB\\-\\-help\\fR\n"
+	      ".SH DESCRIPTION\ntracetape records USDT probes (the SDK's, and those inside "
+	      "PostgreSQL, PHP, Python, the JVM and libstdc++), Go functions and kernel "
+	      "tracepoints into a compressed, crash\\-safe tape, and replays it, loads it into "
+	      "SQLite and reports latencies.\n.SH COMMANDS\n", f);
+	for (size_t i = 0; i < cnt; i++) {
+		fputs(".TP\n\\fBtracetape\\-", f);
+		roff_str(f, defs[i]->name);
+		fputs("\\fR(1)\n", f);
+		roff_str(f, defs[i]->summary);
+		fputc('\n', f);
+	}
+	fputs(".SH EXIT STATUS\n0 success, 1 runtime failure, 2 usage error.\n"
+	      ".SH SEE ALSO\n\\fBtracetape\\-sql\\fR(7)\n", f);
+}
+
+void tt_cmd_options(const struct tt_cmd_def *def, FILE *f)
+{
+	for (int k = 0; k < 2; k++)
+		for (const struct tt_opt *o = k ? common_opts : def->opts; o && o->name; o++) {
+			const char *h = o->help ? o->help : "";
+			char letter[3] = {'-', o->letter, '\0'};
+
+			fprintf(f, "%s\t%s\t--%s\t%s\t%.*s\n", def->name, o->letter ? letter : "",
+				o->name, o->arg ? o->arg : "", (int)strcspn(h, "\n"), h);
+		}
+}

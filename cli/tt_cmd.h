@@ -16,6 +16,7 @@
 #ifndef TT_CMD_H
 #define TT_CMD_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 #include "tt_out.h"
@@ -31,6 +32,11 @@ int tt_cmd_info(int argc, char **argv, struct tt_out *out);
 int tt_cmd_replay(int argc, char **argv, struct tt_out *out);
 int tt_cmd_list(int argc, char **argv, struct tt_out *out);
 int tt_cmd_gen_header(int argc, char **argv, struct tt_out *out);
+
+struct tt_cmd_def;
+extern const struct tt_cmd_def tt_cmd_def_check, tt_cmd_def_record, tt_cmd_def_load,
+	tt_cmd_def_query, tt_cmd_def_report, tt_cmd_def_info, tt_cmd_def_replay, tt_cmd_def_list,
+	tt_cmd_def_gen_header;
 
 /* One option of a command: what the parser accepts and what --help says of it. */
 struct tt_opt {
@@ -49,6 +55,7 @@ struct tt_opt {
 /* A command: its help text is usage, about, the options (theirs and the common ones), more. */
 struct tt_cmd_def {
 	const char *name;  /* "info" */
+	const char *summary; /* one line for `tracetape --help` and the man page's NAME */
 	const char *usage; /* what follows "usage: tracetape NAME " ("[OPTIONS] TAPE") */
 	const char *about; /* the paragraphs before "Options:", ending in '\n' */
 	const struct tt_opt *opts; /* ends with {0}; -v, -q, -h are the layer's */
@@ -98,6 +105,20 @@ void tt_opts_free(struct tt_opts *p);
 
 /* Write def's help text to f. */
 void tt_cmd_help(const struct tt_cmd_def *def, FILE *f);
+
+/* Write def's man page (tracetape-NAME(1), roff) to f, made from the same table as --help. */
+void tt_cmd_man(const struct tt_cmd_def *def, FILE *f);
+
+/* Write tracetape(1), the page listing the cnt commands of defs, to f. */
+void tt_cmd_man_index(const struct tt_cmd_def *const *defs, size_t cnt, const char *version,
+		      FILE *f);
+
+/*
+ * Write every option of def (its own and the common ones) to f, one per line of tab-separated
+ * fields: command, "-X" or "", "--name", value placeholder or "", the first line of its help.
+ * The shell completion and the README's flag-table test read this.
+ */
+void tt_cmd_options(const struct tt_cmd_def *def, FILE *f);
 
 /* Print "PROG: error: MESSAGE (see 'PROG --help')" and return -TT_E_USAGE. */
 int tt_cmd_usage_error(const struct tt_out *out, const char *fmt, ...)

@@ -15,7 +15,8 @@ build="meson ninja-build pkg-config gcc g++ clang llvm bpftool libbpf-dev libelf
        libzstd-dev libsqlite3-dev libcmocka-dev libcapstone-dev libdw-dev"
 test="python3 python3-pytest bpftrace systemtap-sdt-dev valgrind zstd sqlite3 linux-perf
       libclang-rt-14-dev chromium php8.2-cli postgresql-15 postgresql-client-15 python3.11
-      openjdk-17-jdk-headless golang-1.19-go binutils"
+      openjdk-17-jdk-headless golang-1.19-go binutils
+      man-db groff-base"
 kernels="qemu-system-x86 busybox-static cpio zstd python3 python3-pytest"
 demo=""
 bench="valgrind zstd linux-perf bpftrace systemtap-sdt-dev hyperfine"
