@@ -339,17 +339,18 @@ static void sort_events(struct tt_event_encoder *e)
  */
 static int plan_block(struct tt_event_encoder *e, struct plan *pl)
 {
+	/* locals, not *pl: the compiler keeps them in registers across the stores below */
+	uint32_t n = e->ev_cnt, cpu_cnt = 0, thread_cnt = 0, probe_cnt = 0, col_cnt = 0;
 	uint32_t last_pid = 0, last_tid = 0, last_thread = UINT32_MAX;
+	uint64_t fixed_len[TT_ES_FIXED_CNT] = {0};
 	int any_nonzero[TT_ES_FIXED_CNT] = {0};
 	uint64_t ts_prev = 0, goid_prev = 0;
 	int err;
 
-	memset(pl, 0, sizeof(*pl));
-	pl->n = e->ev_cnt;
 	tt_hidx_clear(&e->thread_ix);
 	e->gen++;
-	pl->fixed_len[TT_ES_STRINGS] = e->strings_len;
-	for (uint32_t i = 0; i < pl->n; i++) {
+	fixed_len[TT_ES_STRINGS] = e->strings_len;
+	for (uint32_t i = 0; i < n; i++) {
 		const struct pend_ev *pe = &e->evs[e->keys[i].idx];
 		struct wprobe *wp = &e->probes[pe->probe_id];
 		struct cpu_slot *cs = &e->cpus[pe->cpu];
@@ -358,32 +359,32 @@ static int plan_block(struct tt_event_encoder *e, struct plan *pl)
 
 		if (cs->gen != e->gen) {
 			cs->gen = e->gen;
-			cs->local = pl->cpu_cnt;
-			e->lcpu[pl->cpu_cnt] = pe->cpu;
-			e->lcpu_first_seq[pl->cpu_cnt] = pe->seq;
-			e->seq_prev[pl->cpu_cnt] = pe->seq - 1;
-			pl->cpu_cnt++;
+			cs->local = cpu_cnt;
+			e->lcpu[cpu_cnt] = pe->cpu;
+			e->lcpu_first_seq[cpu_cnt] = pe->seq;
+			e->seq_prev[cpu_cnt] = pe->seq - 1;
+			cpu_cnt++;
 		}
 		if (wp->gen != e->gen) {
 			wp->gen = e->gen;
-			wp->local = pl->probe_cnt;
-			wp->col0 = pl->col_cnt;
-			e->lprobe[pl->probe_cnt++] = pe->probe_id;
-			err = grow((void **)&e->cols, &e->col_cap, pl->col_cnt + wp->argc, sizeof(*e->cols));
+			wp->local = probe_cnt;
+			wp->col0 = col_cnt;
+			e->lprobe[probe_cnt++] = pe->probe_id;
+			err = grow((void **)&e->cols, &e->col_cap, col_cnt + wp->argc, sizeof(*e->cols));
 			if (err)
 				return err;
 			for (uint32_t a = 0; a < wp->argc; a++) {
-				struct col *c = &e->cols[pl->col_cnt + a];
+				struct col *c = &e->cols[col_cnt + a];
 
 				memset(c, 0, sizeof(*c));
 				c->shape = (uint8_t)tt_kind_col_shape(wp->kinds[a]);
 			}
-			pl->col_cnt += wp->argc;
+			col_cnt += wp->argc;
 		}
 		l->cpu = cs->local;
 		l->probe = wp->local;
 		if (pe->pid != last_pid || pe->tid != last_tid || last_thread == UINT32_MAX) {
-			int64_t t = thread_local(e, pe->pid, pe->tid, &pl->thread_cnt);
+			int64_t t = thread_local(e, pe->pid, pe->tid, &thread_cnt);
 
 			if (t < 0)
 				return (int)t;
@@ -393,29 +394,29 @@ static int plan_block(struct tt_event_encoder *e, struct plan *pl)
 		}
 		l->thread = last_thread;
 
-		pl->fixed_len[TT_ES_TS] += tt_varint_size(pe->ts_ns - ts_prev);
+		fixed_len[TT_ES_TS] += tt_varint_size(pe->ts_ns - ts_prev);
 		ts_prev = pe->ts_ns;
-		pl->fixed_len[TT_ES_CPU] += tt_varint_size(l->cpu);
+		fixed_len[TT_ES_CPU] += tt_varint_size(l->cpu);
 		any_nonzero[TT_ES_CPU] |= l->cpu != 0;
 		int32_t ds = (int32_t)(pe->seq - e->seq_prev[l->cpu] - 1);
 
 		e->seq_prev[l->cpu] = pe->seq;
-		pl->fixed_len[TT_ES_SEQ] += svarint_size(ds);
+		fixed_len[TT_ES_SEQ] += svarint_size(ds);
 		any_nonzero[TT_ES_SEQ] |= ds != 0;
-		pl->fixed_len[TT_ES_THREAD] += tt_varint_size(l->thread);
+		fixed_len[TT_ES_THREAD] += tt_varint_size(l->thread);
 		any_nonzero[TT_ES_THREAD] |= l->thread != 0;
-		pl->fixed_len[TT_ES_PROBE] += tt_varint_size(l->probe);
+		fixed_len[TT_ES_PROBE] += tt_varint_size(l->probe);
 		any_nonzero[TT_ES_PROBE] |= l->probe != 0;
 		if (pe->goid) {
 			extra |= TT_EXTRA_GOID;
-			pl->fixed_len[TT_ES_GOID] += svarint_size((int64_t)(pe->goid - goid_prev));
+			fixed_len[TT_ES_GOID] += svarint_size((int64_t)(pe->goid - goid_prev));
 			goid_prev = pe->goid;
 		}
 		if (pe->fault_mask) {
 			extra |= TT_EXTRA_FAULT;
-			pl->fixed_len[TT_ES_FAULT] += tt_varint_size(pe->fault_mask);
+			fixed_len[TT_ES_FAULT] += tt_varint_size(pe->fault_mask);
 		}
-		pl->fixed_len[TT_ES_EXTRA] += tt_varint_size(extra);
+		fixed_len[TT_ES_EXTRA] += tt_varint_size(extra);
 		any_nonzero[TT_ES_EXTRA] |= extra != 0;
 
 		const uint64_t *v = e->vals + pe->val_off;
@@ -440,8 +441,8 @@ static int plan_block(struct tt_event_encoder *e, struct plan *pl)
 	}
 	for (int s = TT_ES_CPU; s <= TT_ES_EXTRA; s++)
 		if (!any_nonzero[s])
-			pl->fixed_len[s] = 0; /* an empty stream means all zeros */
-	for (uint32_t c = 0; c < pl->col_cnt; c++) {
+			fixed_len[s] = 0; /* an empty stream means all zeros */
+	for (uint32_t c = 0; c < col_cnt; c++) {
 		struct col *cl = &e->cols[c];
 
 		if (cl->shape != TT_COL_INT)
@@ -453,6 +454,8 @@ static int plan_block(struct tt_event_encoder *e, struct plan *pl)
 		cl->len = 1 + cl->sz[cl->mode];
 		cl->prev = 0;
 	}
+	*pl = (struct plan){n, cpu_cnt, thread_cnt, probe_cnt, col_cnt, {0}};
+	memcpy(pl->fixed_len, fixed_len, sizeof(fixed_len));
 	return 0;
 }
 
@@ -462,38 +465,42 @@ static int plan_block(struct tt_event_encoder *e, struct plan *pl)
  */
 static int write_block(struct tt_event_encoder *e, const struct plan *pl)
 {
-	uint32_t stream_cnt = TT_ES_FIXED_CNT + pl->col_cnt;
+	/* locals, not *pl: every byte stored below may alias *pl as far as the compiler knows */
+	uint32_t n = pl->n, col_cnt = pl->col_cnt, stream_cnt = TT_ES_FIXED_CNT + col_cnt;
+	uint32_t cpu_cnt = pl->cpu_cnt, thread_cnt = pl->thread_cnt, probe_cnt = pl->probe_cnt;
+	uint64_t fixed_len[TT_ES_FIXED_CNT];
 	uint8_t *cur[TT_ES_FIXED_CNT];
 	uint64_t ts_prev = 0, goid_prev = 0, streams_len = 0;
 	size_t hdr_bound;
 	uint8_t *p;
 	int err;
 
-	hdr_bound = 10 + (size_t)pl->cpu_cnt * 15 + (size_t)pl->thread_cnt * 15 +
-		    (size_t)pl->probe_cnt * (11 + TT_MAX_ARGS) + 10 + (size_t)stream_cnt * 10;
+	memcpy(fixed_len, pl->fixed_len, sizeof(fixed_len));
+	hdr_bound = 10 + (size_t)cpu_cnt * 15 + (size_t)thread_cnt * 15 +
+		    (size_t)probe_cnt * (11 + TT_MAX_ARGS) + 10 + (size_t)stream_cnt * 10;
 	for (int s = 0; s < TT_ES_FIXED_CNT; s++)
-		streams_len += pl->fixed_len[s];
-	for (uint32_t c = 0; c < pl->col_cnt; c++)
+		streams_len += fixed_len[s];
+	for (uint32_t c = 0; c < col_cnt; c++)
 		streams_len += e->cols[c].len;
 	e->out.len = 0;
 	err = tt_buf_reserve(&e->out, hdr_bound + streams_len);
 	if (err)
 		return err;
 	p = e->out.data;
-	p = put_varint(p, pl->n);
-	p = put_varint(p, pl->cpu_cnt);
-	for (uint32_t c = 0; c < pl->cpu_cnt; c++) {
+	p = put_varint(p, n);
+	p = put_varint(p, cpu_cnt);
+	for (uint32_t c = 0; c < cpu_cnt; c++) {
 		p = put_varint(p, e->lcpu[c]);
 		p = put_varint(p, e->lcpu_first_seq[c]);
 		e->seq_prev[c] = e->lcpu_first_seq[c] - 1;
 	}
-	p = put_varint(p, pl->thread_cnt);
-	for (uint32_t t = 0; t < pl->thread_cnt; t++) {
+	p = put_varint(p, thread_cnt);
+	for (uint32_t t = 0; t < thread_cnt; t++) {
 		p = put_varint(p, e->lthread[t].pid);
 		p = put_varint(p, tt_zigzag((int64_t)e->lthread[t].tid - (int64_t)e->lthread[t].pid));
 	}
-	p = put_varint(p, pl->probe_cnt);
-	for (uint32_t i = 0; i < pl->probe_cnt; i++) {
+	p = put_varint(p, probe_cnt);
+	for (uint32_t i = 0; i < probe_cnt; i++) {
 		const struct wprobe *wp = &e->probes[e->lprobe[i]];
 
 		p = put_varint(p, e->lprobe[i]);
@@ -503,14 +510,14 @@ static int write_block(struct tt_event_encoder *e, const struct plan *pl)
 	}
 	p = put_varint(p, stream_cnt);
 	for (int s = 0; s < TT_ES_FIXED_CNT; s++)
-		p = put_varint(p, pl->fixed_len[s]);
-	for (uint32_t c = 0; c < pl->col_cnt; c++)
+		p = put_varint(p, fixed_len[s]);
+	for (uint32_t c = 0; c < col_cnt; c++)
 		p = put_varint(p, e->cols[c].len);
 	for (int s = 0; s < TT_ES_FIXED_CNT; s++) {
 		cur[s] = p;
-		p += pl->fixed_len[s];
+		p += fixed_len[s];
 	}
-	for (uint32_t c = 0; c < pl->col_cnt; c++) {
+	for (uint32_t c = 0; c < col_cnt; c++) {
 		struct col *cl = &e->cols[c];
 
 		cl->cur = p;
@@ -530,7 +537,7 @@ static int write_block(struct tt_event_encoder *e, const struct plan *pl)
 		p += s->len;
 	}
 
-	for (uint32_t i = 0; i < pl->n; i++) {
+	for (uint32_t i = 0; i < n; i++) {
 		const struct pend_ev *pe = &e->evs[e->keys[i].idx];
 		const struct ev_local *l = &e->locals[i];
 		struct wprobe *wp = &e->probes[pe->probe_id];
@@ -539,15 +546,15 @@ static int write_block(struct tt_event_encoder *e, const struct plan *pl)
 
 		cur[TT_ES_TS] = put_varint(cur[TT_ES_TS], pe->ts_ns - ts_prev);
 		ts_prev = pe->ts_ns;
-		if (pl->fixed_len[TT_ES_CPU])
+		if (fixed_len[TT_ES_CPU])
 			cur[TT_ES_CPU] = put_varint(cur[TT_ES_CPU], l->cpu);
-		if (pl->fixed_len[TT_ES_SEQ])
+		if (fixed_len[TT_ES_SEQ])
 			cur[TT_ES_SEQ] = put_varint(cur[TT_ES_SEQ],
 						    tt_zigzag((int32_t)(pe->seq - e->seq_prev[l->cpu] - 1)));
 		e->seq_prev[l->cpu] = pe->seq;
-		if (pl->fixed_len[TT_ES_THREAD])
+		if (fixed_len[TT_ES_THREAD])
 			cur[TT_ES_THREAD] = put_varint(cur[TT_ES_THREAD], l->thread);
-		if (pl->fixed_len[TT_ES_PROBE])
+		if (fixed_len[TT_ES_PROBE])
 			cur[TT_ES_PROBE] = put_varint(cur[TT_ES_PROBE], l->probe);
 		if (pe->goid) {
 			extra |= TT_EXTRA_GOID;
@@ -559,7 +566,7 @@ static int write_block(struct tt_event_encoder *e, const struct plan *pl)
 			extra |= TT_EXTRA_FAULT;
 			cur[TT_ES_FAULT] = put_varint(cur[TT_ES_FAULT], pe->fault_mask);
 		}
-		if (pl->fixed_len[TT_ES_EXTRA])
+		if (fixed_len[TT_ES_EXTRA])
 			cur[TT_ES_EXTRA] = put_varint(cur[TT_ES_EXTRA], extra);
 		for (uint32_t a = 0; a < wp->argc; a++) {
 			struct col *c = &e->cols[wp->col0 + a];

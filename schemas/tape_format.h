@@ -2,8 +2,9 @@
 /*
  * The on-disk ABI of a tape, as specified in schemas/TAPE_FORMAT.md (version 1.0): magic numbers,
  * the fixed file header, block header and footer, block types, limits, TLV field tags, event
- * stream numbers and column modes. The writer (schemas/tape_writer.c), the reader
- * (schemas/tape_reader.c) and the test tools share it, so a number lives in one place.
+ * stream numbers and column modes. The writer (schemas/tape_writer.c, event_encoder.c), the
+ * reader (schemas/tape_reader.c, event_decoder.c, tape_desc.c) and the test tools share it, so
+ * a number lives in one place.
  *
  * The structs are the decoded form of the fixed headers: fixed-width fields, explicit padding,
  * sizes asserted. They are never read or written in place: tt_tape_*_pack() writes one as
