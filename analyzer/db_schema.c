@@ -15,6 +15,7 @@
 #include "tape_format.h"
 #include "tracetape_sql.h"
 #include "tt_error.h"
+#include "tt_util.h"
 
 #define INDEX_MARK "-- @@indexes"
 #define SQLITE_MAGIC "SQLite format 3"
@@ -38,6 +39,31 @@ void tt_db_schema_indexes(const char **sql, size_t *len)
 
 	*sql = tt_schema_sql + at;
 	*len = sizeof(tt_schema_sql) - 1 - at;
+}
+
+int tt_db_schema_indexes_split(struct tt_buf *spans, struct tt_buf *others)
+{
+	const char *sql, *p, *end;
+	size_t len;
+
+	tt_db_schema_indexes(&sql, &len);
+	/* the section holds one statement per line */
+	for (p = sql, end = sql + len; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+
+		if (!strncmp(p, "CREATE ", 7)) {
+			const char *on = strstr(p, " ON spans ");
+			struct tt_buf *to = on && on < p + n ? spans : others;
+
+			if (to && tt_buf_append(to, p, n))
+				return -ENOMEM;
+		}
+		p += n;
+	}
+	if ((spans && tt_buf_append(spans, "", 1)) || (others && tt_buf_append(others, "", 1)))
+		return -ENOMEM;
+	return 0;
 }
 
 int tt_db_open(const char *path, int flags, sqlite3 **db, const struct tt_out *out)
@@ -97,6 +123,81 @@ int tt_db_exec(sqlite3 *db, const char *sql, int len, const struct tt_out *out)
 		p = tail;
 	}
 	return 0;
+}
+
+int tt_db_prepare(sqlite3 *db, const char *sql, int persistent, sqlite3_stmt **st,
+		  const struct tt_out *out)
+{
+	if (sqlite3_prepare_v3(db, sql, -1, persistent ? SQLITE_PREPARE_PERSISTENT : 0, st,
+			       NULL) != SQLITE_OK) {
+		tt_err(out, "SQL error: %s", sqlite3_errmsg(db));
+		*st = NULL;
+		return -TT_E_SQL;
+	}
+	return 0;
+}
+
+int tt_db_step_done(sqlite3 *db, sqlite3_stmt *st, const char *what, const struct tt_out *out)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE) {
+		/* the message before the reset, which may replace it */
+		tt_err(out, "%s: %s", what, sqlite3_errmsg(db));
+		sqlite3_reset(st);
+		return -TT_E_SQL;
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+/* Valid UTF-8 without NUL bytes: what may be stored as TEXT. */
+static int utf8_ok(const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		uint8_t c = p[i];
+		size_t len;
+		uint32_t cp;
+
+		if (c >= 0x01 && c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			len = 2;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			len = 3;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			len = 4;
+			cp = c & 0x07;
+		} else {
+			return 0;
+		}
+		if (i + len > n)
+			return 0;
+		for (size_t k = 1; k < len; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (p[i + k] & 0x3f);
+		}
+		if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+		    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+			return 0;
+		i += len;
+	}
+	return 1;
+}
+
+void tt_db_bind_bytes(sqlite3_stmt *st, int col, const uint8_t *p, size_t n)
+{
+	if (utf8_ok(p, n))
+		sqlite3_bind_text(st, col, (const char *)p, (int)n, SQLITE_STATIC);
+	else
+		sqlite3_bind_blob(st, col, p, (int)n, SQLITE_STATIC);
 }
 
 int tt_file_sniff(const char *path, enum tt_file_kind *kind)
