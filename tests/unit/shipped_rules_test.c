@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of the span rules the built-in provider files ship (analyzer/spans.c): the rules
- * their pragmas declare, and the span builder pairing with them (alternatives, key=pid, the
- * precedence of the user's rules, instants).
+ * Unit tests of the span rules the built-in provider files ship (analyzer/spans_rules.c): the
+ * rules their pragmas declare, and the span builder pairing with them (alternatives, key=pid,
+ * the precedence of the user's rules, instants).
  */
 #include <errno.h>
 #include <stdio.h>
