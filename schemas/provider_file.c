@@ -5,7 +5,7 @@
  * `provider NAME { probe NAME(ARGS); ... };`. Every error names the line and column of the token
  * that was not what the grammar allows, and what was expected there. `#pragma tracetape` lines
  * are set aside by the tokenizer and applied once every declaration is known, since DTrace
- * files put their pragmas after the provider they describe.
+ * files put their pragmas after the provider they describe (provider_pragma.c).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "provider_file.h"
+#include "provider_pragma.h"
 #include "tt_error.h"
 #include "tt_util.h"
 
@@ -30,20 +31,13 @@ struct tok {
 	unsigned line, col;
 };
 
-/* A `#pragma tracetape` line, kept for after the declarations: its text after "tracetape". */
-struct pragma {
-	const char *s, *end;
-	const char *line_start; /* of the line s is on, for columns */
-	unsigned line;
-};
-
 struct parser {
 	const char *p, *end;
 	unsigned line;
 	const char *line_start;
 	struct tok tok; /* the current token */
 	struct tt_provider_error *err;
-	struct pragma *pragmas;
+	struct tt_provider_pragma *pragmas; /* kept for after the declarations */
 	size_t pragma_cnt;
 	int oom; /* a pragma could not be kept */
 };
@@ -98,7 +92,7 @@ static const char *skip_blanks(const char *p, const char *end)
 static void keep_pragma(struct parser *ps)
 {
 	const char *p = skip_blanks(ps->p + 1, ps->end), *e;
-	struct pragma *n;
+	struct tt_provider_pragma *n;
 
 	if (ps->end - p < 6 || memcmp(p, "pragma", 6))
 		return;
@@ -114,7 +108,7 @@ static void keep_pragma(struct parser *ps)
 		return;
 	}
 	ps->pragmas = n;
-	n[ps->pragma_cnt++] = (struct pragma){.s = p + 9, .end = e, .line_start = ps->line_start,
+	n[ps->pragma_cnt++] = (struct tt_provider_pragma){.s = p + 9, .end = e, .line_start = ps->line_start,
 					      .line = ps->line};
 }
 
@@ -455,7 +449,7 @@ static int parse_probe(struct parser *ps, struct tt_provider *prov)
 		if (err)
 			return err;
 		if (!is_punct(&ps->tok, ')')) {
-			struct pragma *kept = ps->pragmas; /* may have moved; the rescan re-adds */
+			struct tt_provider_pragma *kept = ps->pragmas; /* may have moved; the rescan re-adds */
 
 			*ps = save;
 			ps->pragmas = kept;
@@ -542,449 +536,6 @@ static int parse_provider(struct parser *ps, struct tt_provider_file *f)
 	return 0;
 }
 
-/* ---- #pragma tracetape ---- */
-
-#define MAX_PRAGMA_WORDS 8
-
-/* A word of a pragma line, as a token (for error positions). */
-static size_t pragma_words(const struct pragma *pr, struct tok *w, size_t max)
-{
-	const char *p = pr->s, *ls = pr->line_start;
-	unsigned line = pr->line;
-	size_t n = 0;
-
-	while (p < pr->end) {
-		if (*p == '\\' && p + 1 < pr->end && p[1] == '\n') {
-			p += 2;
-			line++;
-			ls = p;
-		} else if (*p == ' ' || *p == '\t' || *p == '\r') {
-			p++;
-		} else if (*p == '/' && p + 1 < pr->end && (p[1] == '/' || p[1] == '*')) {
-			break; /* a comment ends the pragma */
-		} else {
-			struct tok t = {.type = TOK_IDENT, .s = p, .line = line, .col = (unsigned)(p - ls) + 1};
-
-			while (p < pr->end && *p != ' ' && *p != '\t' && *p != '\r' &&
-			       !(*p == '\\' && p + 1 < pr->end && p[1] == '\n'))
-				p++;
-			t.len = (size_t)(p - t.s);
-			if (n < max)
-				w[n] = t;
-			n++;
-		}
-	}
-	return n;
-}
-
-static bool word_is(const struct tok *w, const char *s)
-{
-	return w->len == strlen(s) && !memcmp(w->s, s, w->len);
-}
-
-/* "key=value": the value (borrowed, not NUL-terminated) when w starts with key=, else NULL. */
-static const char *word_value(const struct tok *w, const char *key, size_t *len)
-{
-	size_t kl = strlen(key);
-
-	if (w->len <= kl || memcmp(w->s, key, kl) || w->s[kl] != '=')
-		return NULL;
-	*len = w->len - kl - 1;
-	return w->s + kl + 1;
-}
-
-/* The index of the argument called name (or "argN", 0-based) in pr, or -1. */
-static int arg_index(const struct tt_provider_probe *pr, const char *name)
-{
-	uint64_t i;
-
-	for (unsigned a = 0; a < pr->arg_cnt; a++)
-		if (pr->args[a].name && !strcmp(pr->args[a].name, name))
-			return (int)a;
-	if (!strncmp(name, "arg", 3) && !tt_parse_u64(name + 3, 0, TT_MAX_ARGS - 1, &i) && i < pr->arg_cnt)
-		return (int)i;
-	return -1;
-}
-
-static bool is_int_kind(uint8_t kind)
-{
-	unsigned c = TT_KIND_CLASS(kind);
-
-	return c == TT_CLASS_UINT || c == TT_CLASS_SINT || kind == TT_KIND_NONE;
-}
-
-/* "@OFF" or "@OFF:SIZE" into *off (and *size); false when malformed. */
-static bool parse_obj_off(const char *v, size_t len, uint16_t *off, uint8_t *size)
-{
-	char buf[32], *colon;
-	uint64_t x;
-
-	if (len < 2 || len >= sizeof(buf) || v[0] != '@')
-		return false;
-	memcpy(buf, v + 1, len - 1);
-	buf[len - 1] = '\0';
-	colon = strchr(buf, ':');
-	if (colon) {
-		if (!size || tt_parse_u64(colon + 1, 1, 8, &x) || (x & (x - 1)))
-			return false;
-		*size = (uint8_t)x;
-		*colon = '\0';
-	} else if (size) {
-		*size = 8;
-	}
-	if (tt_parse_u64(buf, 0, 4095, &x))
-		return false;
-	*off = (uint16_t)x;
-	return true;
-}
-
-/* "@OFF" or "@OFF@OFF" (deref=): one or two offsets below 4096; false when malformed. */
-static bool parse_deref(const char *v, size_t len, struct tt_provider_str *str)
-{
-	const char *second = len > 1 ? memchr(v + 1, '@', len - 1) : NULL;
-	size_t first_len = second ? (size_t)(second - v) : len;
-
-	if (!parse_obj_off(v, first_len, &str->deref_off[0], NULL))
-		return false;
-	str->deref_cnt = 1;
-	if (!second)
-		return true;
-	str->deref_cnt = 2;
-	return parse_obj_off(second, len - first_len, &str->deref_off[1], NULL);
-}
-
-/*
- * #pragma tracetape string PROBES ARG len=LENARG | len=@OFF[:SIZE] data=@OFF |
- *                                      deref=@OFF[@OFF] [cxxname]
- */
-static int pragma_string(struct parser *ps, struct tt_provider_file *f, const struct tok *w, size_t n)
-{
-	struct tt_provider_str str = {0};
-	char *probes = NULL, *arg = NULL, *len_arg = NULL;
-	uint8_t kind = TT_KIND_BYTES;
-	const char *v;
-	size_t vl, applied = 0;
-	int err = 0;
-
-	if (n < 4 || n > 5) {
-		err = fail(ps, &w[0], "expected 'string PROBES ARG len=LENARG', 'string PROBES ARG "
-			   "len=@OFF[:SIZE] data=@OFF' or 'string PROBES ARG deref=@OFF[@OFF] [cxxname]'");
-		goto cleanup;
-	}
-	v = word_value(&w[3], "deref", &vl);
-	if (v) {
-		str.form = TT_PROVIDER_STR_DEREF;
-		kind = TT_KIND_STR;
-		if (!parse_deref(v, vl, &str)) {
-			err = fail(ps, &w[3], "expected deref=@OFFSET or deref=@OFFSET@OFFSET (offsets "
-				   "below 4096)");
-			goto cleanup;
-		}
-		if (n == 5 && (w[4].len != 7 || memcmp(w[4].s, "cxxname", 7))) {
-			err = fail(ps, &w[4], "expected 'cxxname' (a C++ mangled name) or nothing after "
-				   "deref=");
-			goto cleanup;
-		}
-		if (n == 5)
-			kind = TT_KIND_CXXNAME;
-		goto apply;
-	}
-	v = word_value(&w[3], "len", &vl);
-	if (!v || !vl) {
-		err = fail(ps, &w[3], "expected len=LENARG, len=@OFF[:SIZE] or deref=@OFF[@OFF]");
-		goto cleanup;
-	}
-	if (v[0] == '@') {
-		size_t dl;
-		const char *d = n == 5 ? word_value(&w[4], "data", &dl) : NULL;
-
-		str.form = TT_PROVIDER_STR_IN_OBJ;
-		if (!parse_obj_off(v, vl, &str.len_off, &str.len_size)) {
-			err = fail(ps, &w[3], "expected len=@OFFSET or len=@OFFSET:SIZE (offset below 4096, "
-				   "size 1, 2, 4 or 8)");
-			goto cleanup;
-		}
-		if (!d || !parse_obj_off(d, dl, &str.data_off, NULL)) {
-			err = fail(ps, n == 5 ? &w[4] : &w[3], "expected data=@OFFSET after len=@...");
-			goto cleanup;
-		}
-	} else {
-		str.form = TT_PROVIDER_STR_LEN_ARG;
-		if (n != 4) {
-			err = fail(ps, &w[4], "nothing may follow len=LENARG");
-			goto cleanup;
-		}
-		len_arg = strndup(v, vl);
-	}
-apply:
-	probes = strndup(w[1].s, w[1].len);
-	arg = strndup(w[2].s, w[2].len);
-	if (!probes || !arg || (str.form == TT_PROVIDER_STR_LEN_ARG && !len_arg)) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	for (size_t i = 0; i < f->provider_cnt; i++) {
-		struct tt_provider *prov = &f->providers[i];
-
-		for (size_t j = 0; j < prov->probe_cnt; j++) {
-			struct tt_provider_probe *pr = &prov->probes[j];
-			int a, l = -1;
-
-			if (!tt_probe_pattern_match(probes, prov->name, pr->name))
-				continue;
-			a = arg_index(pr, arg);
-			if (len_arg)
-				l = arg_index(pr, len_arg);
-			if (a < 0 || (len_arg && l < 0))
-				continue; /* a glob may cover probes without these arguments */
-			if (pr->args[a].str.form) {
-				err = fail(ps, &w[2], "argument '%s' of %s:%s is already described by a string "
-					   "pragma", arg, prov->name, pr->name);
-				goto cleanup;
-			}
-			if (TT_KIND_CLASS(pr->args[a].kind) != TT_CLASS_STR &&
-			    TT_KIND_CLASS(pr->args[a].kind) != TT_CLASS_PTR) {
-				err = fail(ps, &w[2], "argument '%s' of %s:%s is not a pointer (%s)", arg,
-					   prov->name, pr->name, pr->args[a].type);
-				goto cleanup;
-			}
-			if (len_arg && (l == a || !is_int_kind(pr->args[l].kind))) {
-				err = fail(ps, &w[3], "argument '%s' of %s:%s is not an integer (%s)", len_arg,
-					   prov->name, pr->name, pr->args[l].type);
-				goto cleanup;
-			}
-			str.len_arg = (uint8_t)(l < 0 ? 0 : l);
-			pr->args[a].str = str;
-			pr->args[a].kind = kind;
-			applied++;
-		}
-	}
-	if (!applied)
-		err = fail(ps, &w[1], "no probe matching '%s' has an argument '%s'%s%s", probes, arg,
-			   len_arg ? " and an argument " : "", len_arg ? len_arg : "");
-cleanup:
-	free(probes);
-	free(arg);
-	free(len_arg);
-	return err;
-}
-
-/*
- * A span pattern, qualified: every alternative gets the file's provider when it has none, and
- * must match a probe of the file. *provider receives the first alternative's provider.
- */
-static int span_pattern(struct parser *ps, const struct tt_provider_file *f, const struct tok *w,
-			const char *v, size_t vl, char **out, char **provider)
-{
-	struct tt_buf b = {0};
-	int err = 0;
-
-	*out = NULL;
-	for (const char *p = v, *end = v + vl, *bar; p <= end; p = bar + 1) {
-		char alt[256];
-		size_t n, matched = 0;
-
-		bar = memchr(p, '|', (size_t)(end - p));
-		if (!bar)
-			bar = end;
-		n = (size_t)(bar - p);
-		if (n == 0 || n >= sizeof(alt)) {
-			err = fail(ps, w, "expected probe patterns joined by '|' in '%.*s'", (int)w->len, w->s);
-			goto cleanup;
-		}
-		if (memchr(p, ':', n)) {
-			snprintf(alt, sizeof(alt), "%.*s", (int)n, p);
-		} else if (f->provider_cnt == 1) {
-			snprintf(alt, sizeof(alt), "%s:%.*s", f->providers[0].name, (int)n, p);
-		} else {
-			err = fail(ps, w, "'%.*s': name its provider (PROVIDER:%.*s), the file declares "
-				   "several", (int)n, p, (int)n, p);
-			goto cleanup;
-		}
-		for (size_t i = 0; i < f->provider_cnt; i++)
-			for (size_t j = 0; j < f->providers[i].probe_cnt; j++)
-				matched += tt_probe_pattern_match(alt, f->providers[i].name,
-								  f->providers[i].probes[j].name);
-		if (!matched) {
-			err = fail(ps, w, "no probe of this file matches '%s'", alt);
-			goto cleanup;
-		}
-		if (!*provider) {
-			*provider = strndup(alt, (size_t)(strchr(alt, ':') - alt));
-			if (!*provider) {
-				err = -ENOMEM;
-				goto cleanup;
-			}
-		}
-		err = tt_buf_printf(&b, "%s%s", b.len ? "|" : "", alt);
-		if (err)
-			goto cleanup;
-	}
-	err = tt_buf_append(&b, "", 1);
-	if (!err)
-		*out = (char *)b.data;
-cleanup:
-	if (err)
-		tt_buf_free(&b);
-	return err;
-}
-
-/* Every probe that pattern matches has the argument key (pseudo keys aside). */
-static int span_key_check(struct parser *ps, const struct tt_provider_file *f, const struct tok *w,
-			  const char *pattern, const char *key)
-{
-	for (size_t i = 0; i < f->provider_cnt; i++) {
-		const struct tt_provider *prov = &f->providers[i];
-
-		for (size_t j = 0; j < prov->probe_cnt; j++)
-			if (tt_probe_pattern_match(pattern, prov->name, prov->probes[j].name) &&
-			    arg_index(&prov->probes[j], key) < 0)
-				return fail(ps, w, "probe %s:%s has no argument '%s' (the key may also be "
-					    "pid or tid)", prov->name, prov->probes[j].name, key);
-	}
-	return 0;
-}
-
-static void span_free(struct tt_provider_span *sp)
-{
-	free(sp->name);
-	free(sp->provider);
-	free(sp->start);
-	free(sp->end);
-	free(sp->key);
-}
-
-/* #pragma tracetape span NAME start=PROBES end=PROBES [key=ARG|pid|tid] */
-static int pragma_span(struct parser *ps, struct tt_provider_file *f, const struct tok *w, size_t n)
-{
-	struct tt_provider_span sp = {.line = w[0].line}, *ns;
-	const struct tok *start_w = NULL, *end_w = NULL, *key_w = NULL;
-	int err = 0;
-
-	if (n < 4 || n > 5) {
-		err = fail(ps, &w[0], "expected 'span NAME start=PROBES end=PROBES [key=ARG]'");
-		goto cleanup;
-	}
-	if (!ident_start(w[1].s[0])) {
-		err = fail(ps, &w[1], "expected a span name (letters, digits, '_')");
-		goto cleanup;
-	}
-	for (size_t i = 0; i < w[1].len; i++)
-		if (!ident_char(w[1].s[i])) {
-			err = fail(ps, &w[1], "expected a span name (letters, digits, '_')");
-			goto cleanup;
-		}
-	for (size_t i = 2; i < n; i++) {
-		const struct tok **slot = !strncmp(w[i].s, "start=", 6) ? &start_w :
-					  !strncmp(w[i].s, "end=", 4) ? &end_w :
-					  !strncmp(w[i].s, "key=", 4) ? &key_w : NULL;
-
-		if (!slot) {
-			err = fail(ps, &w[i], "expected start=PROBES, end=PROBES or key=ARG, got '%.*s'",
-				   (int)w[i].len, w[i].s);
-			goto cleanup;
-		}
-		if (*slot) {
-			err = fail(ps, &w[i], "'%.*s' given twice", (int)w[i].len, w[i].s);
-			goto cleanup;
-		}
-		*slot = &w[i];
-	}
-	if (!start_w || !end_w) {
-		err = fail(ps, &w[0], "a span needs start=PROBES and end=PROBES");
-		goto cleanup;
-	}
-	for (size_t i = 0; i < f->span_cnt; i++)
-		if (strlen(f->spans[i].name) == w[1].len && !memcmp(f->spans[i].name, w[1].s, w[1].len)) {
-			err = fail(ps, &w[1], "span '%s' is already declared on line %u", f->spans[i].name,
-				   f->spans[i].line);
-			goto cleanup;
-		}
-	sp.name = strndup(w[1].s, w[1].len);
-	if (!sp.name) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	err = span_pattern(ps, f, start_w, start_w->s + 6, start_w->len - 6, &sp.start, &sp.provider);
-	if (!err)
-		err = span_pattern(ps, f, end_w, end_w->s + 4, end_w->len - 4, &sp.end, &sp.provider);
-	if (err)
-		goto cleanup;
-	if (key_w) {
-		sp.key = strndup(key_w->s + 4, key_w->len - 4);
-		if (!sp.key) {
-			err = -ENOMEM;
-			goto cleanup;
-		}
-		if (!sp.key[0]) {
-			err = fail(ps, key_w, "expected key=ARG, key=pid or key=tid");
-			goto cleanup;
-		}
-		if (strcmp(sp.key, "pid") && strcmp(sp.key, "tid")) {
-			err = span_key_check(ps, f, key_w, sp.start, sp.key);
-			if (!err)
-				err = span_key_check(ps, f, key_w, sp.end, sp.key);
-			if (err)
-				goto cleanup;
-		}
-	}
-	ns = realloc(f->spans, (f->span_cnt + 1) * sizeof(*ns));
-	if (!ns) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	f->spans = ns;
-	ns[f->span_cnt++] = sp;
-	return 0;
-cleanup:
-	span_free(&sp);
-	return err;
-}
-
-/* #pragma tracetape instant PROBES */
-static int pragma_instant(struct parser *ps, struct tt_provider_file *f, const struct tok *w, size_t n)
-{
-	char *pattern = NULL, *provider = NULL, **ni;
-	int err;
-
-	if (n != 2)
-		return fail(ps, &w[0], "expected 'instant PROBES'");
-	err = span_pattern(ps, f, &w[1], w[1].s, w[1].len, &pattern, &provider);
-	free(provider);
-	if (err)
-		return err;
-	ni = realloc(f->instants, (f->instant_cnt + 1) * sizeof(*ni));
-	if (!ni) {
-		free(pattern);
-		return -ENOMEM;
-	}
-	f->instants = ni;
-	ni[f->instant_cnt++] = pattern;
-	return 0;
-}
-
-static int apply_pragma(struct parser *ps, struct tt_provider_file *f, const struct pragma *pr)
-{
-	struct tok w[MAX_PRAGMA_WORDS];
-	size_t n = pragma_words(pr, w, MAX_PRAGMA_WORDS);
-
-	if (n == 0) {
-		struct tok at = {.line = pr->line, .col = (unsigned)(pr->s - pr->line_start) + 1};
-
-		return fail(ps, &at, "expected 'string', 'span' or 'instant' after '#pragma tracetape'");
-	}
-	if (n > MAX_PRAGMA_WORDS)
-		return fail(ps, &w[MAX_PRAGMA_WORDS - 1], "too many words in a tracetape pragma");
-	if (word_is(&w[0], "string"))
-		return pragma_string(ps, f, w, n);
-	if (word_is(&w[0], "span"))
-		return pragma_span(ps, f, w, n);
-	if (word_is(&w[0], "instant"))
-		return pragma_instant(ps, f, w, n);
-	return fail(ps, &w[0], "unknown tracetape pragma '%.*s': expected 'string', 'span' or "
-		    "'instant'", (int)TT_MIN(w[0].len, 40), w[0].s);
-}
-
 void tt_provider_file__free(struct tt_provider_file *file)
 {
 	if (!file)
@@ -993,7 +544,7 @@ void tt_provider_file__free(struct tt_provider_file *file)
 		provider_free(&file->providers[i]);
 	free(file->providers);
 	for (size_t i = 0; i < file->span_cnt; i++)
-		span_free(&file->spans[i]);
+		tt_provider_span_free(&file->spans[i]);
 	free(file->spans);
 	for (size_t i = 0; i < file->instant_cnt; i++)
 		free(file->instants[i]);
@@ -1034,7 +585,7 @@ int tt_provider_file__parse(const char *text, size_t len, const char *name,
 	if (!rc && ps.oom)
 		rc = -ENOMEM;
 	for (size_t i = 0; !rc && i < ps.pragma_cnt; i++)
-		rc = apply_pragma(&ps, f, &ps.pragmas[i]);
+		rc = tt_provider_pragma_apply(f, &ps.pragmas[i], err);
 cleanup:
 	free(ps.pragmas);
 	if (rc == -ENOMEM)
