@@ -6,6 +6,7 @@
 #include <libelf.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "elf_file.h"
@@ -15,8 +16,7 @@ struct tt_elf {
 	int fd;
 	Elf *elf;
 	GElf_Ehdr ehdr;
-	struct tt_elf_seg *segs; /* the PT_LOAD segments */
-	size_t seg_cnt;
+	struct tt_elf_segs segs;
 	size_t shstrndx;
 };
 
@@ -32,10 +32,62 @@ const struct tt_elf_seg *tt_elf_seg_find(const struct tt_elf_seg *segs, size_t c
 	return NULL;
 }
 
+int tt_elf_segs_load(Elf *elf, uint64_t file_sz, struct tt_elf_segs *segs)
+{
+	size_t phnum;
+
+	memset(segs, 0, sizeof(*segs));
+	if (elf_getphdrnum(elf, &phnum) != 0)
+		return -TT_E_BAD_ELF;
+	segs->v = calloc(phnum ? phnum : 1, sizeof(*segs->v));
+	if (!segs->v)
+		return -ENOMEM;
+	for (size_t i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(elf, (int)i, &ph)) {
+			tt_elf_segs_free(segs);
+			return -TT_E_BAD_ELF;
+		}
+		if (ph.p_type == PT_TLS) {
+			uint64_t align = ph.p_align ? ph.p_align : 1;
+
+			if (!(align & (align - 1)) && ph.p_memsz < UINT32_MAX)
+				segs->tls_size = (ph.p_memsz + align - 1) & ~(align - 1);
+			continue;
+		}
+		if (ph.p_type != PT_LOAD || ph.p_offset > file_sz)
+			continue;
+		segs->v[segs->cnt++] = (struct tt_elf_seg){
+			.vaddr = ph.p_vaddr,
+			.filesz = ph.p_filesz < file_sz - ph.p_offset ? ph.p_filesz : file_sz - ph.p_offset,
+			.offset = ph.p_offset,
+			.flags = ph.p_flags,
+		};
+	}
+	return 0;
+}
+
+int tt_elf_segs_offset(const struct tt_elf_segs *segs, uint64_t vaddr, uint64_t len, uint64_t *off)
+{
+	const struct tt_elf_seg *s = tt_elf_seg_find(segs->v, segs->cnt, vaddr, len);
+
+	if (!s)
+		return -ENOENT;
+	*off = vaddr - s->vaddr + s->offset;
+	return 0;
+}
+
+void tt_elf_segs_free(struct tt_elf_segs *segs)
+{
+	free(segs->v);
+	memset(segs, 0, sizeof(*segs));
+}
+
 struct tt_elf *tt_elf__open(const char *path)
 {
 	struct tt_elf *e;
-	size_t phnum;
+	struct stat st;
 	int err;
 
 	if (elf_version(EV_CURRENT) == EV_NONE) {
@@ -55,29 +107,17 @@ struct tt_elf *tt_elf__open(const char *path)
 		err = TT_E_NOT_ELF;
 		goto fail;
 	}
-	if (!gelf_getehdr(e->elf, &e->ehdr) || elf_getphdrnum(e->elf, &phnum) != 0 ||
-	    elf_getshdrstrndx(e->elf, &e->shstrndx) != 0) {
+	if (!gelf_getehdr(e->elf, &e->ehdr) || elf_getshdrstrndx(e->elf, &e->shstrndx) != 0) {
 		err = TT_E_BAD_ELF;
 		goto fail;
 	}
-	e->segs = calloc(phnum ? phnum : 1, sizeof(*e->segs));
-	if (!e->segs) {
-		err = ENOMEM;
+	if (fstat(e->fd, &st) != 0) {
+		err = errno;
 		goto fail;
 	}
-	for (size_t i = 0; i < phnum; i++) {
-		GElf_Phdr ph;
-
-		if (!gelf_getphdr(e->elf, (int)i, &ph)) {
-			err = TT_E_BAD_ELF;
-			goto fail;
-		}
-		if (ph.p_type == PT_LOAD)
-			e->segs[e->seg_cnt++] = (struct tt_elf_seg){
-				.vaddr = ph.p_vaddr, .filesz = ph.p_filesz, .offset = ph.p_offset,
-				.flags = ph.p_flags,
-			};
-	}
+	err = -tt_elf_segs_load(e->elf, (uint64_t)st.st_size, &e->segs);
+	if (err)
+		goto fail;
 	return e;
 fail:
 	tt_elf__free(e);
@@ -93,7 +133,7 @@ void tt_elf__free(struct tt_elf *e)
 		elf_end(e->elf);
 	if (e->fd >= 0)
 		close(e->fd);
-	free(e->segs);
+	tt_elf_segs_free(&e->segs);
 	free(e);
 }
 
@@ -104,12 +144,7 @@ uint16_t tt_elf__type(const struct tt_elf *e)
 
 int tt_elf__vaddr_to_offset(const struct tt_elf *e, uint64_t vaddr, uint64_t *off)
 {
-	const struct tt_elf_seg *s = tt_elf_seg_find(e->segs, e->seg_cnt, vaddr, 1);
-
-	if (!s)
-		return -ENOENT;
-	*off = vaddr - s->vaddr + s->offset;
-	return 0;
+	return tt_elf_segs_offset(&e->segs, vaddr, 1, off);
 }
 
 static int walk_symtab(const struct tt_elf *e, Elf64_Word sh_type,

@@ -4,10 +4,15 @@
  * link-time addresses into file offsets, which is what uprobes take), symbols from .symtab and
  * .dynsym, section contents, and the GNU build id. Built on libelf; every offset and size from
  * the file is checked before use.
+ *
+ * The segment table (struct tt_elf_segs) is the one ELF mapping helper of the recorder: the
+ * readers that hold a libelf handle of their own (usdt_notes.c over an image in memory,
+ * go_binary.c over a file read whole) build their PT_LOAD tables with it too.
  */
 #ifndef TT_ELF_FILE_H
 #define TT_ELF_FILE_H
 
+#include <libelf.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,8 +21,7 @@ struct tt_elf;
 /*
  * The file-backed part of a PT_LOAD segment: link-time addresses [vaddr, vaddr + filesz) are
  * the file bytes [offset, offset + filesz). The rest of the segment (up to p_memsz: .bss) is
- * zero-filled memory with no file offset. Readers that hold their own copy of the program
- * headers (usdt_notes.c, go_binary.c) keep them in this form and share tt_elf_seg_find().
+ * zero-filled memory with no file offset.
  */
 struct tt_elf_seg {
 	uint64_t vaddr;
@@ -34,6 +38,36 @@ struct tt_elf_seg {
  */
 const struct tt_elf_seg *tt_elf_seg_find(const struct tt_elf_seg *segs, size_t cnt, uint64_t vaddr,
 					 uint64_t len);
+
+/* The loadable segments of an ELF file, from its program headers. */
+struct tt_elf_segs {
+	struct tt_elf_seg *v; /* the PT_LOAD segments, in program header order (owned) */
+	size_t cnt;
+	/*
+	 * PT_TLS: the size of the executable's TLS block (p_memsz rounded up to p_align), which
+	 * on x86-64 (TLS variant II) ends at the thread pointer; 0 without PT_TLS.
+	 */
+	uint64_t tls_size;
+};
+
+/*
+ * Build segs from the program headers of elf, a file of file_sz bytes. A segment whose file
+ * bytes start beyond the file is left out, and one that claims more bytes than the file holds
+ * keeps only those it holds, so that every offset found through segs lies inside the file.
+ * Returns 0, -TT_E_BAD_ELF (unreadable program headers) or -ENOMEM; segs is empty on error.
+ */
+int tt_elf_segs_load(Elf *elf, uint64_t file_sz, struct tt_elf_segs *segs);
+
+/*
+ * The file offset of link-time addresses [vaddr, vaddr + len) (a len of 0 counts as 1), when
+ * one segment's file bytes hold them all (tt_elf_seg_find()). Returns 0 and sets *off, or
+ * -ENOENT.
+ */
+int tt_elf_segs_offset(const struct tt_elf_segs *segs, uint64_t vaddr, uint64_t len,
+		       uint64_t *off);
+
+/* Free what segs owns and empty it. */
+void tt_elf_segs_free(struct tt_elf_segs *segs);
 
 /*
  * Open path read-only. Returns the file, or NULL with errno set: TT_E_NOT_ELF for a file that

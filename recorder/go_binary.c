@@ -22,7 +22,7 @@
 #include <gelf.h>
 #include <libelf.h>
 
-#include "elf_file.h" /* struct tt_elf_seg, tt_elf_seg_find() */
+#include "elf_file.h" /* struct tt_elf_segs */
 #include "go_binary.h"
 #include "tt_error.h"
 #include "tt_util.h"
@@ -99,8 +99,7 @@ struct tt_go_binary {
 	Elf *elf;
 	const uint8_t *image; /* the whole file, read by libelf */
 	size_t image_sz;
-	struct tt_elf_seg *loads; /* PT_LOAD segments */
-	size_t load_cnt;
+	struct tt_elf_segs segs; /* PT_LOAD segments, cut to the image */
 	char *version;        /* "go1.19.8", or NULL */
 	bool stripped;        /* no .symtab: funcs come from the pclntab */
 	struct func_ent *funcs; /* sorted by vaddr */
@@ -139,21 +138,12 @@ static void set_err(char *errbuf, size_t errbuf_sz, const char *fmt, ...)
  */
 static int vaddr_to_off(const struct tt_go_binary *bin, uint64_t vaddr, uint64_t len, uint64_t *off)
 {
-	const struct tt_elf_seg *seg = tt_elf_seg_find(bin->loads, bin->load_cnt, vaddr, len);
-	uint64_t o;
-
-	if (!seg)
-		return -TT_E_BAD_ELF;
-	o = vaddr - seg->vaddr + seg->offset;
-	if (o > bin->image_sz || len > bin->image_sz - o)
-		return -TT_E_BAD_ELF;
-	*off = o;
-	return 0;
+	return tt_elf_segs_offset(&bin->segs, vaddr, len, off) ? -TT_E_BAD_ELF : 0;
 }
 
 static bool vaddr_is_exec(const struct tt_go_binary *bin, uint64_t vaddr)
 {
-	const struct tt_elf_seg *seg = tt_elf_seg_find(bin->loads, bin->load_cnt, vaddr, 1);
+	const struct tt_elf_seg *seg = tt_elf_seg_find(bin->segs.v, bin->segs.cnt, vaddr, 1);
 
 	return seg && (seg->flags & PF_X);
 }
@@ -658,19 +648,16 @@ struct tt_go_binary *tt_go_binary__open(const char *path, char *errbuf, size_t e
 	}
 	bin->image = (const uint8_t *)elf_rawfile(bin->elf, &sz);
 	bin->image_sz = sz;
-	bin->loads = calloc(phnum ? phnum : 1, sizeof(*bin->loads));
-	if (!bin->image || !bin->loads) {
-		err = bin->image ? -ENOMEM : -TT_E_BAD_ELF;
+	if (!bin->image) {
+		err = -TT_E_BAD_ELF;
+		set_err(errbuf, errbuf_sz, "%s: unreadable ELF file", path);
 		goto cleanup;
 	}
-	for (size_t i = 0; i < phnum; i++) {
-		GElf_Phdr ph;
-
-		if (gelf_getphdr(bin->elf, (int)i, &ph) && ph.p_type == PT_LOAD)
-			bin->loads[bin->load_cnt++] = (struct tt_elf_seg){
-				.vaddr = ph.p_vaddr, .filesz = ph.p_filesz, .offset = ph.p_offset,
-				.flags = ph.p_flags,
-			};
+	/* cut to the image: an offset found through the segments is one the image holds */
+	err = tt_elf_segs_load(bin->elf, sz, &bin->segs);
+	if (err) {
+		set_err(errbuf, errbuf_sz, "%s: unreadable program headers", path);
+		goto cleanup;
 	}
 
 	/* Go metadata: any of these sections makes it a Go binary. */
@@ -772,7 +759,7 @@ void tt_go_binary__free(struct tt_go_binary *bin)
 	free(bin->by_name);
 	free(bin->funcs);
 	free(bin->version);
-	free(bin->loads);
+	tt_elf_segs_free(&bin->segs);
 	if (bin->elf)
 		elf_end(bin->elf);
 	if (bin->fd >= 0)

@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "elf_file.h" /* struct tt_elf_seg, tt_elf_seg_find() */
+#include "elf_file.h" /* struct tt_elf_segs */
 #include "tt_error.h"
 #include "tt_util.h"
 #include "usdt_notes.h"
@@ -588,11 +588,9 @@ struct ctx {
 	const uint8_t *img;
 	size_t img_sz;
 	Elf *elf;
-	struct tt_elf_seg *segs; /* PT_LOAD, filesz cut to what the image holds */
-	size_t seg_cnt;
+	struct tt_elf_segs segs; /* filesz cut to what the image holds; the TLS block's size */
 	bool have_base;
 	uint64_t base_addr;
-	uint64_t tls_size;  /* PT_TLS memory size rounded up to its alignment; 0 without TLS */
 	struct tt_note_rec *tnotes;
 	size_t tnote_cnt, tnote_cap;
 	uint64_t *raw_pcs; /* per site, for the join with tracetape notes */
@@ -605,11 +603,7 @@ struct ctx {
 /* The file offset of vaddr if a PT_LOAD maps it from the file (not zero-filled memory). */
 static bool vaddr_to_offset(const struct ctx *c, uint64_t vaddr, uint64_t *off)
 {
-	const struct tt_elf_seg *s = tt_elf_seg_find(c->segs, c->seg_cnt, vaddr, 1);
-
-	if (s)
-		*off = vaddr - s->vaddr + s->offset;
-	return s != NULL;
+	return tt_elf_segs_offset(&c->segs, vaddr, 1, off) == 0;
 }
 
 static void site_free(struct tt_usdt_site *s)
@@ -845,7 +839,7 @@ static int read_names(const struct ctx *c, const struct tt_note_rec *r, struct t
 	const uint8_t *p, *end;
 	size_t i, readable = 0;
 
-	seg = r->names ? tt_elf_seg_find(c->segs, c->seg_cnt, r->names, 1) : NULL;
+	seg = r->names ? tt_elf_seg_find(c->segs.v, c->segs.cnt, r->names, 1) : NULL;
 	if (!seg)
 		return 0;
 	/* segments are cut to the image when parsed: the whole of seg lies inside it */
@@ -1019,13 +1013,13 @@ static int resolve_symbols(struct ctx *c)
 	for (size_t i = 0; i < n; i++) {
 		struct tt_usdt_arg *arg = w[i].arg;
 
-		if (w[i].state != 1 || (arg->tpoff && !c->tls_size))
+		if (w[i].state != 1 || (arg->tpoff && !c->segs.tls_size))
 			continue;
 		arg->sym_found = 1;
 		arg->sym_vaddr = w[i].value + (uint64_t)arg->value;
 		/* sym@tpoff: its offset in the TLS image, minus the block's size */
 		if (arg->tpoff)
-			arg->sym_vaddr -= c->tls_size;
+			arg->sym_vaddr -= c->segs.tls_size;
 	}
 	free(w);
 	return 0;
@@ -1035,7 +1029,7 @@ static int parse_image(struct ctx *c)
 {
 	const uint8_t *img = c->img;
 	GElf_Ehdr eh;
-	size_t phnum, shstrndx;
+	size_t shstrndx;
 	Elf_Scn *scn = NULL;
 	int err;
 
@@ -1063,40 +1057,16 @@ static int parse_image(struct ctx *c)
 		return -TT_E_BAD_ELF;
 	}
 	c->file->e_type = eh.e_type;
-	if (elf_getphdrnum(c->elf, &phnum) || elf_getshdrstrndx(c->elf, &shstrndx)) {
+	if (elf_getshdrstrndx(c->elf, &shstrndx)) {
 		set_msg(c->errbuf, c->errbuf_sz, "malformed ELF headers: %s", elf_errmsg(-1));
 		return -TT_E_BAD_ELF;
 	}
-	c->segs = calloc(phnum ? phnum : 1, sizeof(*c->segs));
-	if (!c->segs)
-		return -ENOMEM;
-	for (size_t i = 0; i < phnum; i++) {
-		GElf_Phdr ph;
-
-		if (!gelf_getphdr(c->elf, (int)i, &ph)) {
-			set_msg(c->errbuf, c->errbuf_sz, "malformed program header %zu", i);
-			return -TT_E_BAD_ELF;
-		}
-		if (ph.p_type == PT_TLS) {
-			uint64_t align = ph.p_align ? ph.p_align : 1;
-
-			/* x86-64 TLS variant II: the executable's block ends at the thread pointer */
-			if (!(align & (align - 1)) && ph.p_memsz < UINT32_MAX)
-				c->tls_size = (ph.p_memsz + align - 1) & ~(align - 1);
-			continue;
-		}
-		if (ph.p_type != PT_LOAD)
-			continue;
-		/* A segment claiming bytes beyond the file maps only what the file holds. */
-		if (ph.p_offset > c->img_sz)
-			continue;
-		c->segs[c->seg_cnt++] = (struct tt_elf_seg){
-			.vaddr = ph.p_vaddr,
-			.filesz = TT_MIN(ph.p_filesz, c->img_sz - ph.p_offset),
-			.offset = ph.p_offset,
-			.flags = ph.p_flags,
-		};
-	}
+	/* A segment claiming bytes beyond the file maps only what the file holds. */
+	err = tt_elf_segs_load(c->elf, c->img_sz, &c->segs);
+	if (err == -TT_E_BAD_ELF)
+		set_msg(c->errbuf, c->errbuf_sz, "malformed program headers: %s", elf_errmsg(-1));
+	if (err)
+		return err;
 	/* First .stapsdt.base (needed by the notes), then the notes, in section order. */
 	while ((scn = elf_nextscn(c->elf, scn))) {
 		GElf_Shdr sh;
@@ -1163,7 +1133,7 @@ static int open_image(const uint8_t *img, size_t img_sz, const char *path, struc
 cleanup:
 	if (c.elf)
 		elf_end(c.elf);
-	free(c.segs);
+	tt_elf_segs_free(&c.segs);
 	free(c.tnotes);
 	free(c.raw_pcs);
 	tt_usdt_file__free(c.file);
