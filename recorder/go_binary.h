@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 #include "tt_types.h"
-#include "usdt_notes.h" /* enum tt_reg, enum tt_arg_loc */
+#include "usdt_args.h" /* enum tt_reg, enum tt_arg_loc */
 
 struct tt_go_binary;
 
