@@ -95,9 +95,10 @@ int tt_catalog__add_probe(struct tt_catalog *c, uint32_t tape, uint32_t tape_pro
 
 /* ---- threads ---- */
 
+/* One mixing round for (tape or capture, pid, tid): the first is small, the others vary. */
 static uint32_t hash3(uint32_t a, uint32_t b, uint32_t c)
 {
-	return (uint32_t)tt_hash_u64(tt_hash_u64((uint64_t)a << 32 | b) ^ c);
+	return (uint32_t)tt_hash_u64(((uint64_t)b << 32 | c) ^ (uint64_t)a * 0x9e3779b97f4a7c15ULL);
 }
 
 struct thread_key {
