@@ -43,6 +43,8 @@ if [ -n "$work" ]; then
 	# Loose caching keeps one inode per file, as uprobes on binaries in the share need.
 	mount -t 9p -o "$opts,cache=loose" work "$r$work" || die "cannot mount the work share on $work"
 fi
+# Tests talk to servers on 127.0.0.1; there is no other network.
+ip link set lo up || die "cannot bring up the loopback interface"
 uname -r > /ctl/release
 stty -onlcr 2>/dev/null
 
