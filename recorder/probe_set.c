@@ -5,30 +5,29 @@
  *
  * USDT sites come from a binary's .note.stapsdt, their argument kinds and names from the SDK's
  * type note or a provider file; uprobe specs match ELF function symbols; Go specs match
- * functions of a Go binary (entry on the stack check, exits on every RET); tracepoint specs
- * match tracefs events. Binaries are identified by inode, probes by (binary, type, provider,
- * name), and identical site specs of one probe are shared.
+ * functions of a Go binary (entry on the stack check, exits on every RET; arguments by
+ * go_args.c); tracepoint specs match tracefs events (tracepoints.c). Binaries are identified by
+ * inode, probes by (binary, type, provider, name) through a hash index, sites by their offset in
+ * their binary, and identical site specs of one probe are shared.
  */
 #include <elf.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
-
-#include <dirent.h>
 
 #include "attach.h"
 #include "bpf_env.h"
 #include "builtin_providers.h"
 #include "elf_file.h"
+#include "go_args.h"
 #include "go_binary.h"
 #include "probe_set.h"
 #include "targets.h"
+#include "tracepoints.h"
 #include "tt_error.h"
+#include "tt_hash.h"
 #include "tt_util.h"
 #include "usdt_notes.h"
 
@@ -45,6 +44,7 @@ struct binary {
 	int go_err;
 	uint64_t *offsets, *ref_ctrs, *cookies;
 	size_t site_cnt, site_cap;
+	struct tt_hidx offset_ix; /* offset -> position in offsets */
 };
 
 struct tt_probe_set {
@@ -54,7 +54,8 @@ struct tt_probe_set {
 	struct binary *bins;
 	size_t bin_cnt;
 	struct tt_probe_set_probe *probes;
-	size_t probe_cnt;
+	size_t probe_cnt, probe_cap;
+	struct tt_hidx probe_ix; /* (binary, type, provider, name) -> probe id */
 	struct tt_bpf_site *sites;
 	size_t site_cnt;
 	struct tt_probe_set_tp *tps;
@@ -92,6 +93,7 @@ static void binary_free(struct binary *b)
 	free(b->offsets);
 	free(b->ref_ctrs);
 	free(b->cookies);
+	tt_hidx_free(&b->offset_ix);
 }
 
 /* The index of the binary at open_path, added if new (files are identified by inode). */
@@ -153,8 +155,28 @@ static int binary_elf(struct binary *b)
 	return 0;
 }
 
+/* A site offset being looked up in a binary's offset index. */
+struct offset_key {
+	const struct binary *b;
+	uint64_t offset;
+};
+
+static bool offset_eq(const void *ctx, uint32_t idx)
+{
+	const struct offset_key *k = ctx;
+
+	return k->b->offsets[idx] == k->offset;
+}
+
+/*
+ * Add a uprobe site to binary b: its file offset, semaphore offset and cookie. Returns 0,
+ * -EEXIST when a site is at that offset already, or -ENOMEM.
+ */
 static int add_site_to_binary(struct binary *b, uint64_t offset, uint64_t ref_ctr, uint64_t cookie)
 {
+	struct offset_key k = {b, offset};
+	uint32_t h = (uint32_t)tt_hash_u64(offset);
+
 	if (b->site_cnt == b->site_cap) {
 		size_t cap = b->site_cap ? b->site_cap * 2 : 16;
 		uint64_t *o = realloc(b->offsets, cap * sizeof(*o));
@@ -173,9 +195,10 @@ static int add_site_to_binary(struct binary *b, uint64_t offset, uint64_t ref_ct
 		b->site_cap = cap;
 	}
 	/* Two probes at one address would need two cookies at one offset: keep the first. */
-	for (size_t i = 0; i < b->site_cnt; i++)
-		if (b->offsets[i] == offset)
-			return -EEXIST;
+	if (tt_hidx_find(&b->offset_ix, h, offset_eq, &k) >= 0)
+		return -EEXIST;
+	if (tt_hidx_add(&b->offset_ix, h, (uint32_t)b->site_cnt))
+		return -ENOMEM;
 	b->offsets[b->site_cnt] = offset;
 	b->ref_ctrs[b->site_cnt] = ref_ctr;
 	b->cookies[b->site_cnt] = cookie;
@@ -194,26 +217,57 @@ static void probe_free(struct tt_probe_set_probe *p)
 		free((char *)p->d.arg_names[i]);
 }
 
-/* Find the probe (binary, provider, name) or add it; *created says which. */
+/* A probe being looked up in the set's probe index. */
+struct probe_key {
+	const struct tt_probe_set *s;
+	size_t bin;
+	uint8_t type;
+	const char *provider, *name;
+};
+
+static bool probe_eq(const void *ctx, uint32_t idx)
+{
+	const struct probe_key *k = ctx;
+	const struct tt_probe_set_probe *p = &k->s->probes[idx];
+
+	return p->binary == k->bin && p->d.type == k->type && !strcmp(p->d.provider, k->provider) &&
+	       !strcmp(p->d.name, k->name);
+}
+
+static uint32_t probe_hash(const struct probe_key *k)
+{
+	uint64_t h = tt_hash_u64((uint64_t)k->bin << 8 | k->type);
+
+	h = tt_hash_bytes(k->provider, strlen(k->provider), h);
+	return (uint32_t)tt_hash_bytes(k->name, strlen(k->name), h);
+}
+
+/* The id of the probe (binary, type, provider, name), or -1. */
+static int64_t find_probe(const struct tt_probe_set *s, size_t bin, uint8_t type,
+			  const char *provider, const char *name)
+{
+	struct probe_key k = {s, bin, type, provider, name};
+
+	return tt_hidx_find(&s->probe_ix, probe_hash(&k), probe_eq, &k);
+}
+
+/* Find the probe (binary, type, provider, name) or add it; *created says which. */
 static int find_or_add_probe(struct tt_probe_set *s, size_t bin, uint8_t type, const char *provider,
 			     const char *name, uint32_t *id, int *created)
 {
-	struct tt_probe_set_probe *n, *p;
+	struct probe_key k = {s, bin, type, provider, name};
+	uint32_t h = probe_hash(&k);
+	int64_t found = tt_hidx_find(&s->probe_ix, h, probe_eq, &k);
+	struct tt_probe_set_probe *p;
 
 	*created = 0;
-	for (size_t i = 0; i < s->probe_cnt; i++) {
-		p = &s->probes[i];
-		if (p->binary == bin && p->d.type == type && !strcmp(p->d.provider, provider) &&
-		    !strcmp(p->d.name, name)) {
-			*id = (uint32_t)i;
-			return 0;
-		}
+	if (found >= 0) {
+		*id = (uint32_t)found;
+		return 0;
 	}
-	n = realloc(s->probes, (s->probe_cnt + 1) * sizeof(*n));
-	if (!n)
+	if (tt_grow((void **)&s->probes, &s->probe_cap, s->probe_cnt + 1, sizeof(*s->probes)))
 		return -ENOMEM;
-	s->probes = n;
-	p = &n[s->probe_cnt];
+	p = &s->probes[s->probe_cnt];
 	memset(p, 0, sizeof(*p));
 	p->binary = bin;
 	p->d.id = (uint32_t)s->probe_cnt;
@@ -224,7 +278,8 @@ static int find_or_add_probe(struct tt_probe_set *s, size_t bin, uint8_t type, c
 		p->d.binary = strdup(s->bins[bin].path);
 		p->d.build_id = s->bins[bin].build_id[0] ? strdup(s->bins[bin].build_id) : NULL;
 	}
-	if (!p->d.provider || !p->d.name || (bin != SIZE_MAX && !p->d.binary)) {
+	if (!p->d.provider || !p->d.name || (bin != SIZE_MAX && !p->d.binary) ||
+	    tt_hidx_add(&s->probe_ix, h, p->d.id)) {
 		probe_free(p);
 		return -ENOMEM;
 	}
@@ -457,138 +512,6 @@ static int binary_go(struct tt_probe_set *s, struct binary *b)
 	return b->go_err;
 }
 
-/* A column name from a Go name: "~r0" -> "r0", ".dict" -> "dict", "s" + "len" -> "s_len". */
-static char *go_column(const char *name, const char *piece)
-{
-	char buf[128], *p = buf;
-
-	for (const char *q = name; *q && p < buf + sizeof(buf) - 1; q++) {
-		int ok = (*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || *q == '_' ||
-			 (*q >= '0' && *q <= '9');
-
-		if (ok || (p > buf && p[-1] != '_'))
-			*p++ = ok ? *q : '_';
-	}
-	if (piece && p < buf + sizeof(buf) - 2) {
-		*p++ = '_';
-		for (const char *q = piece; *q && p < buf + sizeof(buf) - 1; q++)
-			*p++ = (*q == '.') ? '_' : *q;
-	}
-	while (p > buf && p[-1] == '_')
-		p--;
-	*p = '\0';
-	if (!buf[0] || (buf[0] >= '0' && buf[0] <= '9'))
-		return NULL;
-	return strdup(buf);
-}
-
-/*
- * A parameter that holds code the program will run or ran: a *runtime.funcval (the function a
- * goroutine starts at, runtime.newproc1's fn) or a uintptr named like a pc (its callerpc). Such
- * values are recorded as the name of the function they point into, so that goroutine creation
- * reads "main.checkSite.func1 created by main.checkSite".
- */
-static int go_code_address(const struct tt_go_param *prm)
-{
-	size_t n = strlen(prm->name);
-
-	if (prm->piece_cnt != 1)
-		return 0;
-	if (prm->go_kind == TT_GO_KIND_PTR && !strcmp(prm->type_name, "*runtime.funcval"))
-		return prm->pieces[0].loc == TT_LOC_REG;
-	return prm->go_kind == TT_GO_KIND_UINTPTR && n >= 2 && !strcmp(prm->name + n - 2, "pc");
-}
-
-static void go_piece_arg(const struct tt_go_piece *pc, struct tt_bpf_arg *a)
-{
-	a->size = pc->size;
-	a->scale = 1;
-	if (TT_KIND_CLASS(pc->tt_kind) == TT_CLASS_SINT)
-		a->flags |= TT_BPF_ARG_SIGNED;
-	if (pc->loc == TT_LOC_REG) {
-		a->loc = TT_BPF_LOC_REG;
-		a->base_off = tt_reg_pt_regs_off(pc->reg);
-	} else {
-		a->loc = TT_BPF_LOC_MEM;
-		a->flags |= TT_BPF_ARG_BASE;
-		a->base_off = tt_reg_pt_regs_off(TT_REG_RSP);
-		a->disp = pc->disp;
-	}
-}
-
-/*
- * The arguments of a Go probe: every readable parameter (entry) or result (return). A string
- * is one argument (its bytes); a slice, an interface or a small struct is one argument per
- * word ("b_ptr", "b_len", "b_cap"). Values in SSE registers cannot be read from BPF (pt_regs
- * holds no vector registers) and are left out, as are values beyond TT_MAX_ARGS words.
- */
-static void go_args(struct tt_probe_set *s, const char *fn, const struct tt_go_param *params,
-		    size_t cnt, struct tt_probe_set_probe *p, struct tt_bpf_site *site)
-{
-	for (size_t i = 0; i < cnt; i++) {
-		const struct tt_go_param *prm = &params[i];
-		int is_str = prm->go_kind == TT_GO_KIND_STRING && prm->piece_cnt == 2;
-		unsigned words = is_str ? 1 : prm->piece_cnt;
-
-		if (!prm->avail || !prm->piece_cnt) {
-			tt_info(s->out, "%s: %s %s is not recorded (%s)", fn, prm->name, prm->type_name,
-				prm->unavail == TT_GO_UNAVAIL_FLOAT_REG ? "in an SSE register" :
-				prm->unavail == TT_GO_UNAVAIL_SIGNATURE ? "DWARF and the frame disagree" :
-				"too composite");
-			continue;
-		}
-		if (site->argc + words > TT_MAX_ARGS) {
-			tt_warn(s->out, "%s: only the first %d argument words are recorded", fn,
-				TT_MAX_ARGS);
-			return;
-		}
-		if (go_code_address(prm)) {
-			struct tt_bpf_arg *a = &site->args[site->argc];
-
-			go_piece_arg(&prm->pieces[0], a);
-			if (prm->go_kind == TT_GO_KIND_PTR) {
-				/* *runtime.funcval: its first word is the entry of the code */
-				a->loc = TT_BPF_LOC_MEM;
-				a->flags |= TT_BPF_ARG_BASE;
-				a->disp = 0;
-				a->size = 8;
-			}
-			p->d.kinds[site->argc] = TT_KIND_STR;
-			p->d.arg_names[site->argc] = go_column(prm->name, NULL);
-			p->str_mask |= 1u << site->argc;
-			p->sym_mask |= 1u << site->argc;
-			site->argc++;
-			continue;
-		}
-		if (is_str) {
-			struct tt_bpf_arg *a = &site->args[site->argc];
-			const struct tt_go_piece *len = &prm->pieces[1];
-
-			go_piece_arg(&prm->pieces[0], a);
-			a->flags = TT_BPF_ARG_BYTES | (a->flags & TT_BPF_ARG_BASE);
-			a->size = 8;
-			a->len_loc = len->loc == TT_LOC_REG ? TT_BPF_LOC_REG : TT_BPF_LOC_MEM;
-			a->len_off = tt_reg_pt_regs_off(len->loc == TT_LOC_REG ? len->reg : TT_REG_RSP);
-			a->len_disp = len->loc == TT_LOC_REG ? 0 : len->disp;
-			site->flags |= TT_BPF_SITE_STRS;
-			p->d.kinds[site->argc] = TT_KIND_BYTES;
-			p->d.arg_names[site->argc] = go_column(prm->name, NULL);
-			p->str_mask |= 1u << site->argc;
-			site->argc++;
-			continue;
-		}
-		for (unsigned k = 0; k < prm->piece_cnt; k++) {
-			const struct tt_go_piece *pc = &prm->pieces[k];
-
-			go_piece_arg(pc, &site->args[site->argc]);
-			p->d.kinds[site->argc] = pc->tt_kind;
-			p->d.arg_names[site->argc] = go_column(prm->name, prm->piece_cnt > 1 ? pc->name : NULL);
-			site->argc++;
-		}
-	}
-	p->d.argc = site->argc;
-}
-
 /* Add the entry or the return probe of fn, with its sites. */
 static int add_go_probe(struct tt_probe_set *s, size_t bin, const struct tt_go_func *fn, int entry,
 			uint32_t goid_off)
@@ -609,9 +532,9 @@ static int add_go_probe(struct tt_probe_set *s, size_t bin, const struct tt_go_f
 	site.flags = TT_BPF_SITE_GO | (entry && fn->has_prologue ? TT_BPF_SITE_JBE : 0);
 	site.goid_off = (uint16_t)goid_off;
 	if (entry)
-		go_args(s, fn->name, fn->params, fn->param_cnt, &s->probes[id], &site);
+		tt_go_args_build(s->out, fn->name, fn->params, fn->param_cnt, &s->probes[id], &site);
 	else
-		go_args(s, fn->name, fn->results, fn->result_cnt, &s->probes[id], &site);
+		tt_go_args_build(s->out, fn->name, fn->results, fn->result_cnt, &s->probes[id], &site);
 	err = add_bpf_site(s, &site, &spec_id);
 	if (err)
 		return err;
@@ -735,72 +658,24 @@ static int match(struct tt_probe_set *s, size_t bin, struct tt_probe_spec *spec,
 
 /* ---- kernel tracepoints ---- */
 
-static int read_file(const char *path, char **text)
-{
-	struct tt_buf b = {0};
-	char chunk[4096];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
-		err = tt_buf_append(&b, chunk, (size_t)n);
-		if (err)
-			break;
-	}
-	if (n < 0)
-		err = -errno;
-	close(fd);
-	if (!err)
-		err = tt_buf_append(&b, "", 1);
-	if (err) {
-		tt_buf_free(&b);
-		return err;
-	}
-	*text = (char *)b.data;
-	return 0;
-}
-
-/* The thread a scheduler event is about besides the current one, or NULL. */
-static const struct tt_tp_field *tp_filter_field(const struct tt_tp_format *fmt)
-{
-	const struct tt_tp_field *f = tt_tp_format_field(fmt, "next_pid");
-
-	if (!f && !strncmp(fmt->name, "sched_wakeup", 12))
-		f = tt_tp_format_field(fmt, "pid");
-	return f && f->kind == TT_TPF_INT && f->size == 4 ? f : NULL;
-}
-
+/* Add tracepoint system:name (once: a second match of it is no new probe). */
 static int add_tracepoint(struct tt_probe_set *s, const char *system, const char *name)
 {
-	char path[PATH_MAX], msg[256];
 	struct tt_probe_set_tp *n, *tp;
-	const struct tt_tp_field *f;
 	uint32_t id;
 	int created, err;
 
-	for (size_t i = 0; i < s->tp_cnt; i++)
-		if (!strcmp(s->tps[i].fmt->system, system) && !strcmp(s->tps[i].fmt->name, name))
-			return 0;
+	if (find_probe(s, SIZE_MAX, TT_PROBE_TRACEPOINT, system, name) >= 0)
+		return 0;
 	n = realloc(s->tps, (s->tp_cnt + 1) * sizeof(*n));
 	if (!n)
 		return -ENOMEM;
 	s->tps = n;
 	tp = &n[s->tp_cnt];
 	memset(tp, 0, sizeof(*tp));
-	snprintf(path, sizeof(path), "%s/events/%s/%s/format", TT_TRACEFS_PATH, system, name);
-	err = read_file(path, &tp->format_text);
-	if (err) {
-		tt_err(s->out, "cannot read %s: %s", path, strerror(-err));
+	err = tt_tracepoint_load(TT_TRACEFS_PATH, system, name, &tp->format_text, &tp->fmt, s->out);
+	if (err)
 		return err;
-	}
-	err = tt_tp_format_parse(system, tp->format_text, &tp->fmt, msg, sizeof(msg));
-	if (err) {
-		tt_err(s->out, "%s: %s", path, err == -TT_E_PARSE ? msg : tt_strerror(err));
-		free(tp->format_text);
-		return err;
-	}
 	err = find_or_add_probe(s, SIZE_MAX, TT_PROBE_TRACEPOINT, system, name, &id, &created);
 	if (err) {
 		free(tp->format_text);
@@ -811,67 +686,34 @@ static int add_tracepoint(struct tt_probe_set *s, const char *system, const char
 	s->probes[id].d.kinds[0] = TT_KIND_BYTES;
 	s->probes[id].d.arg_names[0] = strdup("raw");
 	tp->probe_id = id;
-	tp->cfg.probe_id = id;
-	tp->cfg.tp_id = tp->fmt->id;
-	tp->cfg.fixed_size = (uint16_t)TT_MIN(tp->fmt->fixed_size, TT_TP_REC_MAX - 1);
-	f = tp_filter_field(tp->fmt);
-	tp->cfg.filter_off = f ? (uint16_t)f->offset : 0;
-	for (size_t i = 0; i < tp->fmt->field_cnt; i++) {
-		f = &tp->fmt->fields[i];
-		if (!f->dyn)
-			continue;
-		if (tp->cfg.dyn_cnt == TT_TP_MAX_DYN) {
-			tt_warn(s->out, "%s:%s has more than %d dynamic fields; the rest may be cut",
-				system, name, TT_TP_MAX_DYN);
-			break;
-		}
-		if (f->dyn == 2)
-			tp->cfg.dyn_rel_mask |= (uint8_t)(1u << tp->cfg.dyn_cnt);
-		tp->cfg.dyn_off[tp->cfg.dyn_cnt++] = (uint16_t)f->offset;
-	}
+	tt_tracepoint_bpf_cfg(tp->fmt, id, &tp->cfg, s->out);
 	s->probes[id].site_cnt = 1;
 	s->tp_cnt++;
 	return 0;
 }
 
+struct tp_match {
+	struct tt_probe_set *s;
+	struct tt_probe_spec *spec;
+};
+
+static int tp_match_cb(const char *system, const char *name, void *ctx)
+{
+	struct tp_match *m = ctx;
+	int err = add_tracepoint(m->s, system, name);
+
+	if (!err)
+		m->spec->matched++;
+	return err;
+}
+
 /* Every tracepoint of tracefs that spec's CATEGORY:NAME globs match. */
 static int match_tracepoints(struct tt_probe_set *s, struct tt_probe_spec *spec)
 {
-	char path[PATH_MAX];
-	struct dirent *sys, *ev;
-	DIR *events, *dir;
-	int err = 0;
+	struct tp_match m = {s, spec};
 
-	snprintf(path, sizeof(path), "%s/events", TT_TRACEFS_PATH);
-	events = opendir(path);
-	if (!events) {
-		err = -errno;
-		tt_err(s->out, "cannot list %s: %s", path, strerror(errno));
-		return err;
-	}
-	while (!err && (sys = readdir(events))) {
-		if (sys->d_name[0] == '.' || !tt_glob_match(spec->provider, sys->d_name))
-			continue;
-		snprintf(path, sizeof(path), "%s/events/%s", TT_TRACEFS_PATH, sys->d_name);
-		dir = opendir(path);
-		if (!dir)
-			continue;
-		while (!err && (ev = readdir(dir))) {
-			char fmt_path[PATH_MAX + NAME_MAX + 16];
-
-			if (ev->d_name[0] == '.' || !tt_glob_match(spec->name, ev->d_name))
-				continue;
-			snprintf(fmt_path, sizeof(fmt_path), "%s/%s/format", path, ev->d_name);
-			if (access(fmt_path, R_OK) != 0)
-				continue;
-			err = add_tracepoint(s, sys->d_name, ev->d_name);
-			if (!err)
-				spec->matched++;
-		}
-		closedir(dir);
-	}
-	closedir(events);
-	return err;
+	return tt_tracepoints_each(TT_TRACEFS_PATH, spec->provider, spec->name, tp_match_cb, &m,
+				   s->out);
 }
 
 /* ---- resolving specs ---- */
@@ -1095,6 +937,7 @@ void tt_probe_set__free(struct tt_probe_set *s)
 	for (size_t i = 0; i < s->probe_cnt; i++)
 		probe_free(&s->probes[i]);
 	free(s->probes);
+	tt_hidx_free(&s->probe_ix);
 	free(s->sites);
 	for (size_t i = 0; i < s->tp_cnt; i++) {
 		free(s->tps[i].format_text);
