@@ -625,23 +625,20 @@ static int match_go(struct tt_probe_set *s, size_t bin, struct tt_probe_spec *sp
 
 /*
  * The name of the function containing pc in probe p's Go binary. Go executables are not
- * position independent by default, so a runtime address is the link-time address; for a PIE
- * the address is kept, in hex.
+ * position independent by default, so a runtime address is the link-time address; a PIE's
+ * addresses are not named.
  */
-struct tt_bytes tt_probe_set__go_symbol(struct tt_probe_set *s, const struct tt_probe_set_probe *p,
-					uint64_t pc, unsigned i)
+const char *tt_probe_set__go_func_name(struct tt_probe_set *s, const struct tt_probe_set_probe *p,
+				       uint64_t pc)
 {
-	struct binary *b = &s->bins[p->binary];
-	const char *name = NULL;
-	static char hex[TT_MAX_ARGS][24];
+	struct binary *b;
 
-	if (b->go && !binary_elf(b) && tt_elf__type(b->elf) == ET_EXEC)
-		name = tt_go_binary__func_name_at(b->go, pc);
-	if (!name) {
-		snprintf(hex[i], sizeof(hex[i]), "0x%llx", (unsigned long long)pc);
-		name = hex[i];
-	}
-	return (struct tt_bytes){(const uint8_t *)name, (uint32_t)strlen(name), 0};
+	if (p->binary >= s->bin_cnt)
+		return NULL;
+	b = &s->bins[p->binary];
+	if (!b->go || binary_elf(b) || tt_elf__type(b->elf) != ET_EXEC)
+		return NULL;
+	return tt_go_binary__func_name_at(b->go, pc);
 }
 
 static int match(struct tt_probe_set *s, size_t bin, struct tt_probe_spec *spec, size_t *probes)

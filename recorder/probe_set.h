@@ -108,10 +108,9 @@ void tt_probe_set__binary_sites(const struct tt_probe_set *ps, size_t i,
 
 /*
  * The name of the function containing code address pc in the Go binary of p (a probe of ps),
- * for argument i of an event. The bytes are borrowed: a static buffer per argument index when
- * pc is not symbolized (shown in hex), valid until the next call for the same i.
+ * borrowed from the binary (valid until ps is freed), or NULL when it has none to give.
  */
-struct tt_bytes tt_probe_set__go_symbol(struct tt_probe_set *ps, const struct tt_probe_set_probe *p,
-					uint64_t pc, unsigned i);
+const char *tt_probe_set__go_func_name(struct tt_probe_set *ps, const struct tt_probe_set_probe *p,
+				       uint64_t pc);
 
 #endif /* TT_PROBE_SET_H */

@@ -40,6 +40,7 @@
 #include "record.skel.h"
 #include "recording.h"
 #include "ring.h"
+#include "ring_decode.h"
 #include "tape_writer.h"
 #include "targets.h"
 #include "tp_format.h"
@@ -73,6 +74,8 @@ struct session {
 	struct tt_rec_bpf_cfg bpf;  /* how the BPF object is configured: attach path, strings */
 	struct tt_links links;      /* the uprobe and tracepoint links */
 	uint32_t probe_fork, probe_exec, probe_exit; /* built-in probe ids, UINT32_MAX if none */
+	struct tt_ring_decoder dec; /* ring records against the probe table */
+	struct tt_ring_rec rec;     /* the record being handled */
 	struct record_bpf *skel;
 	struct tt_ring *rb;
 	struct tt_tape_writer *w;
@@ -517,152 +520,48 @@ static void new_pid(struct session *s, uint32_t pid)
 		describe(s, p, err);
 }
 
-/* A process record; exec is an exec record (path and arguments) when the ring sent one. */
-static void emit_builtin(struct session *s, const struct tt_ring_proc *p,
-			 const struct tt_ring_exec *exec)
+/* Names the code addresses of Go probes' arguments, through the probe set. */
+static const char *symbolize(void *ctx, const struct tt_probe_set_probe *p, uint64_t pc)
 {
-	const struct tt_proc_info *info;
-	int err;
-	struct tt_event ev;
-	const char *comm = p->comm;
-	size_t comm_len = strnlen(comm, sizeof(p->comm));
+	struct session *s = ctx;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.ts_ns = p->hdr.ts_ns;
-	ev.pid = p->hdr.pid;
-	ev.tid = p->hdr.tid;
-	ev.cpu = p->hdr.cpu;
-	switch (p->what) {
+	return tt_probe_set__go_func_name(s->ps, p, pc);
+}
+
+/*
+ * One ring record: describe the process it concerns (the first time it is met, or anew after
+ * a fork or an exec), then append its event. A record that does not decode is skipped.
+ */
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct session *s = ctx;
+	struct tt_ring_rec *r = &s->rec;
+	const struct tt_proc_info *info;
+	int err = 0;
+
+	if (tt_ring_decode(&s->dec, data, size, r))
+		return 0;
+	switch (r->proc_what) {
+	case 0: /* a probe hit */
+		new_pid(s, r->pid);
+		break;
 	case TT_PROC_FORK:
-		ev.probe_id = s->probe_fork;
-		ev.pid = ev.tid = p->ppid; /* the event belongs to the parent */
-		ev.argc = 2;
-		ev.args[0] = p->hdr.pid;
-		ev.strs[1] = (struct tt_bytes){(const uint8_t *)comm, (uint32_t)comm_len, 0};
-		info = tt_proc_table__fork(s->procs, p->hdr.pid, p->ppid, comm, &err);
+		info = tt_proc_table__fork(s->procs, r->pid, r->ppid, r->comm, &err);
 		if (info || err)
 			describe(s, info, err);
 		break;
 	case TT_PROC_EXEC:
-		ev.probe_id = s->probe_exec;
-		ev.argc = 1;
-		ev.strs[0] = (struct tt_bytes){(const uint8_t *)comm, (uint32_t)comm_len, 0};
 		/* A new program image: describe the process again (new comm, exe, cmdline). */
-		if (exec)
-			info = tt_proc_table__exec(s->procs, p->hdr.pid, p->ppid, comm, exec->path,
-						   TT_MIN(exec->path_len, sizeof(exec->path)),
-						   exec->args,
-						   TT_MIN(exec->args_len, sizeof(exec->args)), &err);
-		else
-			info = tt_proc_table__exec(s->procs, p->hdr.pid, p->ppid, comm, NULL, 0, NULL,
-						   0, &err);
+		info = tt_proc_table__exec(s->procs, r->pid, r->ppid, r->comm, r->path, r->path_len,
+					   r->args, r->args_len, &err);
 		describe(s, info, err);
 		break;
-	case TT_PROC_EXIT:
-		ev.probe_id = s->probe_exit;
-		ev.argc = 2;
-		ev.args[0] = (uint64_t)(int64_t)((p->exit_code >> 8) & 0xff);
-		ev.args[1] = (uint64_t)(p->exit_code & 0x7f);
-		break;
 	default:
-		return;
+		break;
 	}
-	if (ev.probe_id == UINT32_MAX)
-		return;
-	writer_check(s, tt_tape_writer__append(s->w, &ev));
-	s->events++;
-}
-/* The fields every probe hit's event takes from its ring record's header. */
-static void event_head(struct tt_event *ev, const struct tt_ring_hdr *h)
-{
-	ev->ts_ns = h->ts_ns;
-	ev->probe_id = h->probe_id;
-	ev->pid = h->pid;
-	ev->tid = h->tid;
-	ev->cpu = h->cpu;
-	ev->seq = h->seq;
-}
-
-static int on_record(void *ctx, void *data, size_t size)
-{
-	struct session *s = ctx;
-	struct tt_ring_hdr hdr;
-	struct tt_ring_args rec;
-	const uint8_t *strs, *end = (const uint8_t *)data + size;
-	const struct tt_probe_set_probe *p;
-	struct tt_event ev;
-	size_t fixed;
-
-	if (size < sizeof(hdr))
+	if (!r->has_event)
 		return 0;
-	memcpy(&hdr, data, sizeof(hdr));
-	if (hdr.type == TT_RING_PROC) {
-		struct tt_ring_exec exec;
-
-		if (size >= sizeof(exec) && hdr.size == sizeof(exec)) {
-			memcpy(&exec, data, sizeof(exec));
-			emit_builtin(s, &exec.proc, exec.proc.what == TT_PROC_EXEC ? &exec : NULL);
-		} else if (size >= sizeof(exec.proc)) {
-			memcpy(&exec.proc, data, sizeof(exec.proc));
-			emit_builtin(s, &exec.proc, NULL);
-		}
-		return 0;
-	}
-	if (hdr.probe_id >= s->probe_cnt || hdr.size > size)
-		return 0;
-	if (hdr.type == TT_RING_RAW) {
-		struct tt_ring_raw raw;
-
-		if (size < sizeof(raw))
-			return 0;
-		memcpy(&raw, data, sizeof(raw));
-		if (raw.len > size - sizeof(raw))
-			return 0;
-		memset(&ev, 0, sizeof(ev));
-		event_head(&ev, &hdr);
-		ev.argc = 1;
-		ev.strs[0] = (struct tt_bytes){(const uint8_t *)data + sizeof(raw), raw.len, 0};
-		new_pid(s, hdr.pid);
-		writer_check(s, tt_tape_writer__append(s->w, &ev));
-		s->events++;
-		return 0;
-	}
-	if (hdr.type != TT_RING_ARGS)
-		return 0;
-	fixed = sizeof(rec) - sizeof(rec.args);
-	if (size < fixed)
-		return 0;
-	memcpy(&rec, data, fixed);
-	if (rec.argc > TT_MAX_ARGS || size < fixed + 8u * rec.argc)
-		return 0;
-	memcpy(rec.args, (const uint8_t *)data + fixed, 8u * rec.argc);
-	strs = (const uint8_t *)data + fixed + 8u * rec.argc;
-	p = &s->probes[hdr.probe_id];
-
-	event_head(&ev, &hdr);
-	ev.goid = rec.goid;
-	ev.fault_mask = rec.fault_mask;
-	ev.argc = rec.argc;
-	for (unsigned i = 0; i < rec.argc; i++) {
-		if (p->sym_mask & (1u << i)) {
-			ev.args[i] = 0;
-			ev.strs[i] = tt_probe_set__go_symbol(s->ps, p, rec.args[i], i);
-			continue;
-		}
-		if (!(p->str_mask & (1u << i))) {
-			ev.args[i] = rec.args[i];
-			continue;
-		}
-		uint32_t len = (uint32_t)rec.args[i], flags = (uint32_t)(rec.args[i] >> 32);
-
-		if (len > (size_t)(end - strs))
-			len = (uint32_t)(end - strs);
-		ev.args[i] = 0;
-		ev.strs[i] = (struct tt_bytes){strs, len, flags};
-		strs += len;
-	}
-	new_pid(s, hdr.pid);
-	writer_check(s, tt_tape_writer__append(s->w, &ev));
+	writer_check(s, tt_tape_writer__append(s->w, &r->ev));
 	s->events++;
 	return 0;
 }
@@ -1000,6 +899,11 @@ int tt_record_run(const struct tt_record_opts *o, const struct tt_out *out,
 	s->sites = tt_probe_set__sites(s->ps, &s->site_cnt);
 	s->tps = tt_probe_set__tps(s->ps, &s->tp_cnt);
 	s->bin_cnt = tt_probe_set__binary_cnt(s->ps);
+	s->dec = (struct tt_ring_decoder){
+		.probes = s->probes, .probe_cnt = s->probe_cnt, .probe_fork = s->probe_fork,
+		.probe_exec = s->probe_exec, .probe_exit = s->probe_exit, .symbolize = symbolize,
+		.symbolize_ctx = s,
+	};
 	if (!s->site_cnt && !s->tp_cnt) {
 		err = -TT_E_NO_MATCH;
 		tt_err(out, "nothing to record: no site of the matching probes can be read (see the "
