@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The recording session behind `tracetape record` (see recording.h). What it attaches, the
- * probe set, is built by probe_set.c.
+ * probe set, is built by probe_set.c; ring records become events in ring_decode.c; the command
+ * of `-- COMMAND` is held_cmd.c's.
  *
  * Order of work: parse specs; start the command held before exec (so its pid can be traced
  * from the first instruction); resolve the binaries and USDT sites or symbols each spec names;
@@ -11,7 +12,6 @@
  * links are closed first, so that the last records and loss counts can be drained completely.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -31,6 +31,7 @@
 
 #include "attach.h"
 #include "bpf_env.h"
+#include "held_cmd.h"
 #include "probe_set.h"
 #include "probe_spec.h"
 #include "proc_table.h"
@@ -80,10 +81,7 @@ struct session {
 	struct tt_ring *rb;
 	struct tt_tape_writer *w;
 	int filter;          /* pid filter on: -p or -- */
-	pid_t child;
-	int child_go_fd;
-	int child_done;
-	int child_status;
+	struct tt_held_cmd cmd; /* -- COMMAND */
 	pid_t *roots;        /* the -p processes */
 	int *root_fds;       /* their pidfds */
 	size_t root_cnt;
@@ -568,119 +566,6 @@ static int on_record(void *ctx, void *data, size_t size)
 
 /* ---- processes ---- */
 
-/*
- * The command's environment: ours, with the variables of command_env replacing any of the same
- * name. Built before fork, so that the child only calls execve. NULL with errno set.
- */
-static char **command_environ(const char *const *add)
-{
-	extern char **environ;
-	size_t n = 0, k = 0, a = 0;
-	char **env;
-
-	while (environ[n])
-		n++;
-	while (add && add[a])
-		a++;
-	env = calloc(n + a + 1, sizeof(*env));
-	if (!env)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		int replaced = 0;
-
-		for (size_t j = 0; j < a && !replaced; j++) {
-			size_t l = strcspn(add[j], "=");
-
-			replaced = !strncmp(environ[i], add[j], l) && environ[i][l] == '=';
-		}
-		if (!replaced)
-			env[k++] = environ[i];
-	}
-	for (size_t j = 0; j < a; j++)
-		env[k++] = (char *)add[j];
-	return env;
-}
-
-static int start_command(struct session *s, const char *exe)
-{
-	char **env = NULL;
-	int go[2];
-
-	if (s->o->command_env) {
-		env = command_environ(s->o->command_env);
-		if (!env)
-			return -errno;
-	}
-	if (pipe2(go, O_CLOEXEC) != 0) {
-		int err = -errno;
-
-		free(env);
-		return err;
-	}
-	s->child = fork();
-	if (s->child < 0) {
-		int err = -errno;
-
-		close(go[0]);
-		close(go[1]);
-		free(env);
-		return err;
-	}
-	if (s->child == 0) {
-		char c;
-
-		close(go[1]);
-		/* Wait until every probe is attached; a closed pipe means the recorder gave up. */
-		if (read(go[0], &c, 1) != 1)
-			_exit(127);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		if (env)
-			execve(exe, s->o->command, env);
-		else
-			execv(exe, s->o->command);
-		fprintf(stderr, "tracetape record: cannot run %s: %s\n", exe, strerror(errno));
-		_exit(127);
-	}
-	free(env);
-	close(go[0]);
-	s->child_go_fd = go[1];
-	return 0;
-}
-
-static int release_command(struct session *s)
-{
-	int err = 0;
-
-	if (s->child_go_fd < 0)
-		return 0;
-	if (write(s->child_go_fd, "g", 1) != 1)
-		err = -errno;
-	close(s->child_go_fd);
-	s->child_go_fd = -1;
-	return err;
-}
-
-static void reap_child(struct session *s, int block_ms)
-{
-	int status;
-
-	if (s->child <= 0 || s->child_done)
-		return;
-	for (int waited = 0;; waited += 10) {
-		pid_t r = waitpid(s->child, &status, WNOHANG);
-
-		if (r == s->child) {
-			s->child_done = 1;
-			s->child_status = status;
-			return;
-		}
-		if (r < 0 || waited >= block_ms)
-			return;
-		usleep(10000);
-	}
-}
-
 static int roots_alive(struct session *s)
 {
 	size_t alive = 0;
@@ -739,8 +624,7 @@ static void print_summary(struct session *s, struct tt_record_result *res)
 
 static void session_free(struct session *s)
 {
-	if (s->child_go_fd >= 0)
-		close(s->child_go_fd);
+	tt_held_cmd__abandon(&s->cmd, 0);
 	tt_ring__free(s->rb);
 	detach_all(s);
 	record_bpf__destroy(s->skel);
@@ -773,7 +657,7 @@ int tt_record_run(const struct tt_record_opts *o, const struct tt_out *out,
 		  struct tt_record_result *res)
 {
 	struct sigaction sa = {.sa_handler = on_stop_signal}, old_int, old_term;
-	struct session sess = {.o = o, .out = out, .child = -1, .child_go_fd = -1,
+	struct session sess = {.o = o, .out = out, .cmd = TT_HELD_CMD_INIT,
 			       .probe_fork = UINT32_MAX, .probe_exec = UINT32_MAX,
 			       .probe_exit = UINT32_MAX};
 	struct session *s = &sess;
@@ -870,7 +754,7 @@ int tt_record_run(const struct tt_record_opts *o, const struct tt_out *out,
 			tt_err(out, "command not found: %s", o->command[0]);
 			goto cleanup;
 		}
-		err = start_command(s, exe);
+		err = tt_held_cmd__start(&s->cmd, exe, o->command, o->command_env);
 		if (err) {
 			tt_err(out, "starting %s failed: %s", exe, strerror(-err));
 			goto cleanup;
@@ -922,8 +806,8 @@ int tt_record_run(const struct tt_record_opts *o, const struct tt_out *out,
 		goto cleanup;
 	for (size_t i = 0; i < s->root_cnt && !err; i++)
 		err = trace_pid(s, s->roots[i]);
-	if (!err && s->child > 0)
-		err = trace_pid(s, s->child);
+	if (!err && s->cmd.pid > 0)
+		err = trace_pid(s, s->cmd.pid);
 	if (err) {
 		tt_err(out, "filling the pid filter failed: %s", strerror(-err));
 		goto cleanup;
@@ -971,8 +855,8 @@ int tt_record_run(const struct tt_record_opts *o, const struct tt_out *out,
 		tt_notice(out, "recording %zu probe%s (%s) to %s", user_probes,
 			  user_probes == 1 ? "" : "s", what, o->output);
 	}
-	if (s->child > 0) {
-		err = release_command(s);
+	if (s->cmd.pid > 0) {
+		err = tt_held_cmd__release(&s->cmd);
 		if (err) {
 			tt_err(out, "releasing %s failed: %s", o->command[0], strerror(-err));
 			goto cleanup;
@@ -1010,9 +894,9 @@ int tt_record_run(const struct tt_record_opts *o, const struct tt_out *out,
 		}
 		if (stop_at && now >= stop_at)
 			break;
-		if (s->child > 0) {
-			reap_child(s, 0);
-			if (s->child_done)
+		if (s->cmd.pid > 0) {
+			tt_held_cmd__reap(&s->cmd, 0);
+			if (s->cmd.done)
 				break;
 		}
 		if (s->root_cnt && !roots_alive(s)) {
@@ -1043,21 +927,14 @@ finish:
 		if (stat(o->output, &st) == 0)
 			res->bytes += (uint64_t)st.st_size;
 	}
-	if (s->child > 0 && !s->child_done) {
-		/* We started it; the recording is over, so it ends too (SIGTERM, then SIGKILL). */
-		kill(s->child, SIGTERM);
-		reap_child(s, CHILD_TERM_WAIT_MS);
-		if (!s->child_done) {
-			kill(s->child, SIGKILL);
-			reap_child(s, CHILD_TERM_WAIT_MS);
-		}
-	}
+	/* We started it; the recording is over, so it ends too (SIGTERM, then SIGKILL). */
+	tt_held_cmd__end(&s->cmd, CHILD_TERM_WAIT_MS);
 	res->events = s->events;
 	res->lost = s->lost;
 	res->duration_ns = tt_now_mono_ns() - s->start_ns;
 	res->probe_cnt = (uint32_t)user_probes;
 	res->tapes = s->tapes;
-	res->command_status = s->child_status;
+	res->command_status = s->cmd.status;
 	print_summary(s, res);
 
 cleanup:
@@ -1065,13 +942,7 @@ cleanup:
 		sigaction(SIGINT, &old_int, NULL);
 		sigaction(SIGTERM, &old_term, NULL);
 	}
-	if (s->child > 0 && !s->child_done) {
-		if (s->child_go_fd >= 0) { /* never released: it exits when the pipe closes */
-			close(s->child_go_fd);
-			s->child_go_fd = -1;
-		}
-		reap_child(s, CHILD_TERM_WAIT_MS);
-	}
+	tt_held_cmd__abandon(&s->cmd, CHILD_TERM_WAIT_MS);
 	free(exe);
 	session_free(s);
 	return err;
