@@ -7,7 +7,9 @@
 #      TT_KERNEL_EXPECT=full (default) and exit 1 saying what the kernel lacks where it is refuse;
 #   3. the e2e tests marked `kernels`: /usr/bin/python3 -m pytest -m kernels tests/e2e, with
 #      TT_BUILD_DIR, TT_SOURCE_DIR and TT_KERNEL_EXPECT set (conftest.py keeps only the tests
-#      marked `refusal` where the expectation is refuse). pytest must pass. When it collects
+#      marked `refusal` where the expectation is refuse), and TT_TIME_SLACK=5 (unless set):
+#      test_kernel.py multiplies its wall-clock tolerances by it, since a syscall or a wakeup
+#      under qemu's software emulation takes many times longer. pytest must pass. When it collects
 #      nothing (exit 5), that is a failure once some test carries the marker, a warning before.
 # Prints its verdict last; with TT_VM_RESULT=FILE also writes it there as NAME=VALUE lines
 # (release, expect, check_rc, check_msg, pytest_rc, passed, failed, skipped, errors, result,
@@ -39,6 +41,7 @@ check_msg=$(grep -m 1 'error:' "$tmp/check.err" || tail -n 1 "$tmp/check.out")
 echo "guest-suite: pytest -m kernels tests/e2e"
 # vm_progress (tests/vm/vm_progress.py) logs each test to $TT_VM_PROGRESS, when that is set.
 PYTHONDONTWRITEBYTECODE=1 TT_BUILD_DIR=$build TT_SOURCE_DIR=$src TT_KERNEL_EXPECT=$expect \
+	TT_TIME_SLACK=${TT_TIME_SLACK:-5} \
 	PYTHONPATH=$src/tests/vm${PYTHONPATH:+:$PYTHONPATH} \
 	/usr/bin/python3 -m pytest -p no:cacheprovider -p vm_progress -q -rs -m kernels \
 	--durations=5 --junitxml="$tmp/junit.xml" tests/e2e
