@@ -33,7 +33,7 @@ struct rule {
 	uint8_t pairing;      /* decided at the rule's first event, then fixed */
 	uint8_t has_key;      /* custom rule with key=ARG */
 	uint32_t start_cnt, end_cnt;      /* probes describing its start and its end */
-	uint32_t start_noint, end_noint;  /* ... whose first argument is not an integer */
+	uint32_t start_noint, end_noint;  /* ... whose first argument cannot be an id */
 };
 
 struct role {
@@ -311,6 +311,16 @@ static int is_int_class(uint8_t kind)
 	       (c == TT_CLASS_UNKNOWN && TT_KIND_SIZE(kind) != 0);
 }
 
+/*
+ * Can an argument of this kind be a span's id? Integers, and byte strings (a PHP span's id may
+ * be a string: schemas/DYNAMIC_PROBES.md); not C strings, whose begin probes have always been
+ * paired by thread.
+ */
+static int is_id_class(uint8_t kind)
+{
+	return is_int_class(kind) || TT_KIND_CLASS(kind) == TT_CLASS_BYTES;
+}
+
 static int rule_get(struct tt_span_builder *b, uint8_t family, const char *provider,
 		    const char *name, size_t name_len, uint32_t *idx)
 {
@@ -344,7 +354,7 @@ static int rule_get(struct tt_span_builder *b, uint8_t family, const char *provi
 
 static void rule_count(struct rule *r, int is_end, const struct tt_probe_desc *p)
 {
-	int noint = p->argc < 1 || !is_int_class(p->kinds[0]);
+	int noint = p->argc < 1 || !is_id_class(p->kinds[0]);
 
 	if (is_end) {
 		r->end_cnt++;
@@ -510,10 +520,16 @@ static int event_key(const struct rule *r, const struct role *ro, uint32_t captu
 	k->ktype = 1;
 	switch (r->pairing) {
 	case PAIR_ID:
-		if (ev->argc < 1 || !is_int_class(kinds[0]))
+		if (ev->argc < 1 || !is_id_class(kinds[0]))
 			return 1;
 		k->space = SPACE_KEY;
 		k->rule = rule;
+		if (TT_KIND_CLASS(kinds[0]) == TT_CLASS_BYTES) {
+			k->ktype = 2;
+			k->s = ev->strs[0].ptr;
+			k->slen = ev->strs[0].len;
+			break;
+		}
 		k->k = ev->args[0];
 		break;
 	case PAIR_CUSTOM_KEY: {

@@ -20,6 +20,7 @@
 #include "attach.h"
 #include "bpf_env.h"
 #include "builtin_providers.h"
+#include "dyn_probes.h"
 #include "elf_file.h"
 #include "go_args.h"
 #include "go_binary.h"
@@ -341,6 +342,15 @@ static void set_probe_args_from_site(struct tt_probe_set *s, struct tt_probe_set
 	}
 	p->d.argc = site->argc;
 	p->d.arg_specs = xstrdup(site->args_str);
+	if (site->has_types && tt_dyn_carrier_args(site->argc, site->arg_names, p->d.kinds, p->strs)) {
+		/* a carrier of dynamic probes: name and values are counted objects */
+		for (unsigned i = 0; i < site->argc; i++) {
+			p->d.arg_names[i] = xstrdup(site->arg_names[i]);
+			if (TT_KIND_IS_STR(p->d.kinds[i]))
+				p->str_mask |= 1u << i;
+		}
+		return;
+	}
 	for (unsigned i = 0; i < site->argc; i++) {
 		const struct tt_provider_arg *a = decl && i < decl->arg_cnt ? &decl->args[i] : NULL;
 		unsigned cls = a ? TT_KIND_CLASS(a->kind) : TT_CLASS_UNKNOWN;

@@ -31,6 +31,7 @@
 
 #include "attach.h"
 #include "bpf_env.h"
+#include "dyn_probes.h"
 #include "held_cmd.h"
 #include "probe_set.h"
 #include "probe_spec.h"
@@ -77,6 +78,7 @@ struct session {
 	uint32_t probe_fork, probe_exec, probe_exit; /* built-in probe ids, UINT32_MAX if none */
 	struct tt_ring_decoder dec; /* ring records against the probe table */
 	struct tt_ring_rec rec;     /* the record being handled */
+	struct tt_dyn_probes *dyn;  /* probes named at run time (carriers' events), or NULL */
 	struct record_bpf *skel;
 	struct tt_ring *rb;
 	struct tt_tape_writer *w;
@@ -445,6 +447,11 @@ static int describe_capture(struct session *s)
 		if (err)
 			return err;
 	}
+	for (size_t i = 0; s->dyn && i < tt_dyn_probes__cnt(s->dyn); i++) {
+		err = tt_tape_writer__add_probe(s->w, tt_dyn_probes__at(s->dyn, i));
+		if (err)
+			return err;
+	}
 	for (size_t i = 0; i < s->tp_cnt; i++) {
 		err = tt_tape_writer__add_tp_format(s->w, s->tps[i].probe_id, s->tps[i].format_text);
 		if (err)
@@ -559,6 +566,17 @@ static int on_record(void *ctx, void *data, size_t size)
 	}
 	if (!r->has_event)
 		return 0;
+	if (s->dyn) {
+		/* A carrier's event becomes one of the probe it names, described on first sight
+		 * (an event that breaks the wire format stays the carrier's). */
+		const struct tt_probe_desc *added;
+
+		err = tt_dyn_probes__map(s->dyn, &r->ev, &added);
+		if (err == -ENOMEM)
+			writer_check(s, err);
+		else if (added)
+			writer_check(s, tt_tape_writer__add_probe(s->w, added));
+	}
 	writer_check(s, tt_tape_writer__append(s->w, &r->ev));
 	s->events++;
 	return 0;
@@ -629,6 +647,7 @@ static void session_free(struct session *s)
 	detach_all(s);
 	record_bpf__destroy(s->skel);
 	tt_tape_writer__free(s->w);
+	tt_dyn_probes__free(s->dyn);
 	tt_probe_set__free(s->ps);
 	for (size_t i = 0; i < s->own_specs; i++)
 		tt_probe_spec_free(&s->specs[i]);
@@ -788,6 +807,15 @@ int tt_record_run(const struct tt_record_opts *o, const struct tt_out *out,
 		.probe_exec = s->probe_exec, .probe_exit = s->probe_exit, .symbolize = symbolize,
 		.symbolize_ctx = s,
 	};
+	s->dyn = tt_dyn_probes__new(s->probes, s->probe_cnt);
+	if (!s->dyn) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	if (!tt_dyn_probes__has_carriers(s->dyn)) {
+		tt_dyn_probes__free(s->dyn);
+		s->dyn = NULL;
+	}
 	if (!s->site_cnt && !s->tp_cnt) {
 		err = -TT_E_NO_MATCH;
 		tt_err(out, "nothing to record: no site of the matching probes can be read (see the "

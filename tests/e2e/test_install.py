@@ -37,7 +37,8 @@ def libdir(root):
 def test_installed_files(root):
     names = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
     lib = libdir(root).relative_to(root).as_posix()
-    for want in ["bin/tracetape", "include/tracetape/probe.h", f"{lib}/pkgconfig/tracetape.pc",
+    for want in ["bin/tracetape", "include/tracetape/probe.h", "include/tracetape/dynamic.h",
+                 f"{lib}/pkgconfig/tracetape.pc",
                  f"{lib}/tracetape_sqlite.so", "share/man/man1/tracetape.1",
                  "share/man/man1/tracetape-record.1", "share/man/man1/tracetape-report.1",
                  "share/man/man7/tracetape-sql.7",

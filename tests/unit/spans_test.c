@@ -276,6 +276,43 @@ TT_TEST(spans, go_functions_pair_by_goroutine)
 	tt_span_builder__free(f.b);
 }
 
+/* A byte-string first argument (a PHP span's string id) pairs by (process, id) as well. */
+TT_TEST(spans, begin_end_by_byte_string_id)
+{
+	static const uint8_t k_bytes[] = {TT_KIND_BYTES};
+	struct got g = {0};
+	struct feed f = {tt_span_builder__new(NULL, 0, collect, &g, NULL), 0};
+	struct tt_probe_desc b = probe(TT_PROBE_USDT, "phpapp", "pay__begin", 1, TT_KIND_BYTES);
+	struct tt_probe_desc e = probe(TT_PROBE_USDT, "phpapp", "pay__end", 1, TT_KIND_BYTES);
+	static const struct {
+		uint32_t probe;
+		uint64_t ts;
+		uint32_t tid;
+		const char *id;
+	} seq[] = {
+		{0, 100, 1, "order-1"}, {0, 110, 2, "order-2"}, {1, 150, 3, "order-1"},
+		{1, 190, 1, "order-2"}, {1, 200, 1, "order-3"},
+	};
+
+	assert_int_equal(tt_span_builder__add_probe(f.b, 0, &b), 0);
+	assert_int_equal(tt_span_builder__add_probe(f.b, 1, &e), 0);
+	for (size_t i = 0; i < TT_ARRAY_SIZE(seq); i++) {
+		struct tt_event ev1 = {.ts_ns = seq[i].ts, .pid = 9, .tid = seq[i].tid, .argc = 1};
+
+		ev1.strs[0] = (struct tt_bytes){(const uint8_t *)seq[i].id, (uint32_t)strlen(seq[i].id), 0};
+		assert_int_equal(tt_span_builder__event(f.b, 0, 1, i + 1, seq[i].probe, &ev1, k_bytes), 0);
+	}
+	assert_int_equal(tt_span_builder__finish(f.b), 0);
+	assert_int_equal(g.n, 2);
+	assert_string_equal(by_id(&g, 1)->pairing, "id");
+	assert_string_equal(by_id(&g, 1)->key_str, "order-1");
+	assert_int_equal(by_id(&g, 1)->end_ts - by_id(&g, 1)->start_ts, 50);
+	assert_int_equal(by_id(&g, 1)->end_tid, 3);
+	assert_string_equal(by_id(&g, 2)->key_str, "order-2");
+	assert_int_equal(by_id(&g, 2)->end_ts - by_id(&g, 2)->start_ts, 80);
+	tt_span_builder__free(f.b);
+}
+
 TT_TEST(spans, custom_rule_with_string_key)
 {
 	struct got g = {0};
