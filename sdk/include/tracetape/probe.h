@@ -51,6 +51,10 @@
  *   - TT_NO_PROBES: every probe compiles to nothing, TT_*_ENABLED to 0. The same happens, with
  *     no knob, on compilers that are not gcc/clang and on targets other than x86-64; arguments
  *     are then not evaluated.
+ *   - TT_FASTPATH: each site can also record without a trap, into shared memory that
+ *     `tracetape record --fast -- COMMAND` hands the process (tracetape/fastpath.h: costs,
+ *     caveats, how it works). Without a recorder asking for it the site stays the USDT site
+ *     behind one extra load and branch; programs built without the knob are unchanged.
  *   - TT_PROBE_ARG_CONSTRAINT: the asm constraint of argument operands: "nor" (an immediate, a
  *     register or an offsettable memory operand) with gcc, "nr" with clang, which would
  *     otherwise copy every argument to the stack on every pass. If clang reports "impossible
@@ -77,6 +81,7 @@
  *
  * Changelog
  *   0.1.0  first version: TT_PROBE, semaphores, spans, the tracetape note (version 1).
+ *   (next) TT_FASTPATH: the trap-free path (tracetape/fastpath.h).
  */
 #ifndef TRACETAPE_PROBE_H
 #define TRACETAPE_PROBE_H
@@ -693,6 +698,13 @@ __tt_f64_bits(double v)
  */
 #define __TT_OP(i, x)                                                                        \
 	, [__tt_a##i] TT_PROBE_ARG_CONSTRAINT(__TT_VAL(x)), [__tt_s##i] "n"(__TT_SSIZE(x))
+
+/* -DTT_FASTPATH: sites that can also record without a trap (tracetape/fastpath.h). */
+#ifdef TT_FASTPATH
+#undef __TT_OP
+#undef __TT_SITE
+#include "fastpath.h"
+#endif
 
 #endif /* probes on */
 

@@ -1,0 +1,564 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tracetape/fastpath.h -- the trap-free path of TT_PROBE (opt-in), and its shared-memory format.
+ *
+ * Overview
+ * ========
+ * A program compiled with -DTT_FASTPATH (defined before <tracetape/probe.h>, for every
+ * translation unit with probes) gets probes that `tracetape record --fast -- COMMAND` records
+ * without a trap into the kernel: the probe writes its record into a ring in shared memory that
+ * the recorder created and drains, at the cost of a function call, a vDSO clock read and a copy
+ * (no system call). While no recorder asks for the fast path, the site is the usual USDT site
+ * (the `nop` and both notes are still emitted: bpftrace, perf and `tracetape record` without
+ * --fast see the probe as before) behind one load and one branch on the site's own control word.
+ * Nothing else changes for the program: no library to link, no thread, no signal, no system call
+ * unless a recorder handed it a ring.
+ *
+ * Programs built without TT_FASTPATH never see this header: their sites are byte for byte what
+ * probe.h always emitted.
+ *
+ * How a process and the recorder meet:
+ *   1. The recorder creates a memfd (TT_FAST_ENV names its descriptor number in the command's
+ *      environment), writes the header and the table of the probes it wants (provider, name,
+ *      the binary's device and inode, the probe id, argument count and which arguments are
+ *      strings), and starts the command.
+ *   2. When a binary built with TT_FASTPATH is loaded, its constructor maps the memfd, checks
+ *      the header, finds its own file (device and inode, from /proc/self/maps), and switches on
+ *      each of its sites whose probe is in the table: the site's control word gets the probe id,
+ *      and the probe's USDT semaphore is incremented, so TT_PROBE_ENABLED is true as with a
+ *      uprobe.
+ *   3. A hit takes its thread's ring (claimed at the first hit), reserves the record's bytes,
+ *      writes the record (the layout of a BPF ring record: CLOCK_MONOTONIC timestamp, pid, tid,
+ *      CPU, a per-ring sequence, the arguments, the strings' bytes copied in the process) and
+ *      publishes the ring's head. A full ring is a counted loss (per ring and probe, with the
+ *      time of the latest loss); a thread that finds no free ring counts its losses in the
+ *      shared spill counters. The hit never waits.
+ *   4. When the recording ends the recorder sets `stop`; the next hit of each binary switches
+ *      its sites off again. A recorder that dies leaves the rings filling up: every hit is then
+ *      a counted loss nobody reads, and the program runs on.
+ *
+ * N.B. A string argument is read by the process itself: NULL, addresses below 4096 and
+ * addresses outside user space are recorded as faults, as the BPF path records them, but a
+ * pointer to unmapped memory crashes the program, as any other read of it would.
+ * N.B. In C, an argument of a fast-path probe cannot be a bit-field (cast it).
+ * N.B. Probes that fire before the binary's constructors ran (in other constructors) take the
+ * USDT path.
+ *
+ * Everything in this header is internal (tt_fast_*, __tt_fast_*) except TT_FASTPATH itself; the
+ * layout is a contract between this header and recorder/fastpath.c, versioned by
+ * TT_FAST_VERSION.
+ */
+#ifndef TRACETAPE_FASTPATH_H
+#define TRACETAPE_FASTPATH_H
+
+#include <stdint.h>
+
+#define TT_FAST_ENV "TT_FASTPATH_FD" /* the memfd's descriptor number, in decimal */
+#define TT_FAST_MAGIC 0x3174737166747454ULL /* "Tttfqst1" little-endian */
+#define TT_FAST_VERSION 1
+#define TT_FAST_NAME_SZ 64   /* provider and name, NUL-terminated */
+#define TT_FAST_REC_MAX 16384 /* largest record (the BPF ring's TT_RING_REC_MAX) */
+#define TT_FAST_STRLEN_MAX 1024
+#define TT_FAST_ARGS 12
+
+/* Record types, as in the BPF ring (bpf/record.h); a pad fills a ring's end before a wrap. */
+#define TT_FAST_REC_ARGS 1
+#define TT_FAST_REC_PAD 0xffff
+
+/* The memfd's first bytes, written by the recorder before the command starts. */
+struct tt_fast_hdr {
+	uint64_t magic;         /* TT_FAST_MAGIC */
+	uint32_t version;       /* TT_FAST_VERSION */
+	uint32_t hdr_sz;        /* sizeof(struct tt_fast_hdr) */
+	uint32_t probe_cnt;     /* entries of the probe table */
+	uint32_t id_limit;      /* every probe id is below it: entries of each loss array */
+	uint32_t ring_cnt;
+	uint32_t strlen;        /* string limit in bytes (<= TT_FAST_STRLEN_MAX) */
+	uint64_t ring_data_sz;  /* bytes of records per ring: a power of two, >= 2 records */
+	uint64_t ring_stride;   /* bytes from one ring to the next */
+	uint64_t table_off;     /* struct tt_fast_probe[probe_cnt] */
+	uint64_t spill_off;     /* struct tt_fast_loss[id_limit]: losses of threads without a ring */
+	uint64_t rings_off;     /* ring i at rings_off + i * ring_stride */
+	uint64_t map_sz;        /* bytes of the memfd */
+	uint32_t rings_claimed; /* atomic: rings handed out so far (may exceed ring_cnt) */
+	uint32_t stop;          /* set by the recorder when it is done */
+	uint32_t attached;      /* atomic: binaries that switched sites on */
+	uint32_t pad;
+};
+
+/* One probe the recorder asks for. */
+struct tt_fast_probe {
+	uint32_t probe_id;
+	uint8_t argc;
+	uint8_t pad;
+	uint16_t str_mask;      /* bit i: argument i is a char * recorded as a string */
+	uint32_t dev_major, dev_minor; /* the binary holding the probe's sites */
+	uint64_t ino;
+	char provider[TT_FAST_NAME_SZ];
+	char name[TT_FAST_NAME_SZ];
+};
+
+/* A loss counter: written by one thread (a ring's) or by atomic adds (the spill array). */
+struct tt_fast_loss {
+	uint64_t lost;
+	uint64_t last_ts_ns;    /* CLOCK_MONOTONIC of the latest loss */
+};
+
+/*
+ * A ring's header; the loss array (id_limit entries) follows at byte 128, the records at
+ * TT_FAST_RING_DATA_OFF(id_limit). Producer and consumer positions are byte counts that only
+ * grow, on cache lines of their own. Records are 8-byte aligned and never wrap: a record that
+ * does not fit before the end is preceded by a pad record to the end.
+ */
+struct tt_fast_ring {
+	uint64_t head;          /* producer: bytes published (release store) */
+	uint32_t pid, tid;      /* the owner; pid is stored last (release), 0 while unclaimed */
+	uint8_t pad0[48];
+	uint64_t tail;          /* consumer: bytes consumed (release store) */
+	uint8_t pad1[56];
+};
+#define TT_FAST_RING_DATA_OFF(id_limit)                                                      \
+	((128 + 16 * (uint64_t)(id_limit) + 4095) & ~(uint64_t)4095)
+
+/* A probe hit: the layout of the BPF path's struct tt_ring_args (the recorder asserts it). */
+struct tt_fast_rec {
+	uint16_t type;          /* TT_FAST_REC_ARGS or TT_FAST_REC_PAD */
+	uint16_t size;          /* bytes of the record, strings included, without the alignment */
+	uint32_t probe_id;
+	uint64_t ts_ns;         /* CLOCK_MONOTONIC */
+	uint32_t pid, tid, cpu, seq;
+	uint64_t goid;          /* 0 */
+	uint16_t fault_mask;    /* bit i: string argument i could not be read */
+	uint8_t argc;
+	uint8_t pad[5];
+	uint64_t args[TT_FAST_ARGS]; /* argc of them are written, then the strings' bytes */
+};
+
+#define TT_FAST_STR_TRUNCATED 0x1 /* schemas/tt_types.h's TT_STR_* */
+#define TT_FAST_STR_FAULT 0x2
+
+#if defined(TT_FASTPATH) && !defined(TT_NO_PROBES) && defined(__GNUC__) && defined(__x86_64__)
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * The POSIX and GNU functions the runtime calls, under names of its own: a program compiled
+ * with -std=c99 or -std=c11 and no feature macro has no declaration of them, and a declaration
+ * here under the standard name could disagree with the C library's (exception specifications
+ * in C++).
+ */
+struct __tt_fast_ts {
+	long sec, nsec;
+};
+extern int __tt_fast_clock_gettime(int, struct __tt_fast_ts *) __asm__("clock_gettime");
+extern long __tt_fast_pread(int, void *, unsigned long, long) __asm__("pread64");
+extern int __tt_fast_gettid(void) __asm__("gettid");
+extern int __tt_fast_getpid(void) __asm__("getpid");
+extern int __tt_fast_getcpu(void) __asm__("sched_getcpu");
+extern unsigned long __tt_fast_strnlen(const char *, unsigned long) __asm__("strnlen");
+extern int __tt_fast_atfork(void (*)(void), void (*)(void), void (*)(void))
+	__asm__("pthread_atfork");
+
+/*
+ * The control block of one site, in the section tt_fast (the linker's __start_tt_fast and
+ * __stop_tt_fast bound the binary's sites; __TT_FAST_BLOCK_ASM lays it out). `on` is 0, or the
+ * probe id + 1 while the fast path records the site.
+ */
+struct __tt_fast_site {
+	uint32_t on;
+	uint8_t argc;
+	uint8_t pad;
+	uint16_t str_mask;
+	const char *provider, *name;
+	volatile unsigned short *sema;
+};
+
+/* Per binary: the mapping and what this binary switched on. */
+struct __tt_fast_state {
+	int inited;             /* the constructor found TT_FAST_ENV (atomic) */
+	int off;                /* sites switched off again (atomic) */
+	unsigned char *base;
+	struct tt_fast_hdr *hdr;
+	uint64_t data_off, mask;
+	uint32_t strlen, id_limit;
+};
+
+/* Per thread: its ring (NULL: none yet), whether claiming failed, its sequence. */
+struct __tt_fast_thread {
+	struct tt_fast_ring *ring;
+	uint32_t seq;
+	uint32_t noring;
+};
+
+extern struct __tt_fast_site __start_tt_fast[] __attribute__((__weak__, __visibility__("hidden")));
+extern struct __tt_fast_site __stop_tt_fast[] __attribute__((__weak__, __visibility__("hidden")));
+
+/* The runtime's functions (declared first for -Wmissing-prototypes). */
+int __tt_fast_whoami(const void *addr, unsigned *major, unsigned *minor, unsigned long long *ino);
+void __tt_fast_all_off(void);
+void __tt_fast_child(void);
+void __tt_fast_init(void);
+struct tt_fast_ring *__tt_fast_claim(void);
+void __tt_fast_lose(struct tt_fast_ring *r, uint32_t id, uint64_t ts);
+void __tt_fast_hit(struct __tt_fast_site *s, const uint64_t *v);
+
+/* One copy per binary: weak and hidden, defined by every translation unit that includes this. */
+__attribute__((__weak__, __visibility__("hidden"))) struct __tt_fast_state __tt_fast_st;
+__attribute__((__weak__, __visibility__("hidden"))) __thread struct __tt_fast_thread __tt_fast_th;
+
+/* The device and inode of the file mapped at addr in this process, from /proc/self/maps. */
+__attribute__((__weak__, __visibility__("hidden"))) int
+__tt_fast_whoami(const void *addr, unsigned *major, unsigned *minor, unsigned long long *ino)
+{
+	char line[512];
+	int found = 0;
+	FILE *f = fopen("/proc/self/maps", "re");
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f)) {
+		unsigned long long lo, hi, off;
+
+		if (sscanf(line, "%llx-%llx %*s %llx %x:%x %llu", &lo, &hi, &off, major, minor, ino) ==
+			    6 &&
+		    (uintptr_t)addr >= lo && (uintptr_t)addr < hi)
+			found = 1;
+	}
+	fclose(f);
+	return found && *ino != 0;
+}
+
+/* Switch every site of this binary off, once (the recorder stopped). */
+__attribute__((__weak__, __visibility__("hidden"))) void __tt_fast_all_off(void)
+{
+	if (__atomic_exchange_n(&__tt_fast_st.off, 1, __ATOMIC_ACQ_REL))
+		return;
+	for (struct __tt_fast_site *s = __start_tt_fast; s < __stop_tt_fast; s++)
+		if (__atomic_exchange_n(&s->on, 0, __ATOMIC_RELAXED) && s->sema)
+			__atomic_fetch_sub(s->sema, 1, __ATOMIC_RELAXED);
+}
+
+/* fork(): the child's thread must claim a ring of its own. */
+__attribute__((__weak__, __visibility__("hidden"))) void __tt_fast_child(void)
+{
+	__tt_fast_th.ring = 0;
+	__tt_fast_th.noring = 0;
+	__tt_fast_th.seq = 0;
+}
+
+/*
+ * The constructor: map the recorder's memfd if the environment names one, check it, and switch
+ * on the sites of this binary that the recorder asks for. Anything unexpected leaves every site
+ * on the USDT path.
+ */
+__attribute__((__weak__, __visibility__("hidden"), __constructor__)) void __tt_fast_init(void)
+{
+	struct __tt_fast_state *st = &__tt_fast_st;
+	const char *env = getenv(TT_FAST_ENV);
+	const struct tt_fast_probe *tab;
+	struct tt_fast_hdr h;
+	unsigned major, minor;
+	unsigned long long ino;
+	unsigned char *base;
+	struct stat sb;
+	char *end;
+	long fd;
+	int on = 0;
+
+	if (!env || !*env || __atomic_exchange_n(&st->inited, 1, __ATOMIC_ACQ_REL))
+		return;
+	if ((uintptr_t)__start_tt_fast == (uintptr_t)__stop_tt_fast) /* no site, or none linked */
+		return;
+	fd = strtol(env, &end, 10);
+	if (*end || fd < 0 || fd > 65535 || fstat((int)fd, &sb) || !S_ISREG(sb.st_mode) ||
+	    (uint64_t)sb.st_size < sizeof(h) ||
+	    __tt_fast_pread((int)fd, &h, sizeof(h), 0) != (long)sizeof(h))
+		return;
+	if (h.magic != TT_FAST_MAGIC || h.version != TT_FAST_VERSION || h.hdr_sz != sizeof(h) ||
+	    h.map_sz != (uint64_t)sb.st_size || h.strlen > TT_FAST_STRLEN_MAX ||
+	    h.ring_data_sz < 2 * TT_FAST_REC_MAX || (h.ring_data_sz & (h.ring_data_sz - 1)) ||
+	    h.table_off + (uint64_t)h.probe_cnt * sizeof(*tab) > h.map_sz ||
+	    h.spill_off + 16ull * h.id_limit > h.map_sz ||
+	    h.rings_off + (uint64_t)h.ring_cnt * h.ring_stride > h.map_sz ||
+	    h.ring_stride < TT_FAST_RING_DATA_OFF(h.id_limit) + h.ring_data_sz)
+		return;
+	if (!__tt_fast_whoami((const void *)__start_tt_fast, &major, &minor, &ino))
+		return;
+	base = (unsigned char *)mmap(0, h.map_sz, PROT_READ | PROT_WRITE, MAP_SHARED, (int)fd, 0);
+	if (base == MAP_FAILED)
+		return;
+	st->base = base;
+	st->hdr = (struct tt_fast_hdr *)base;
+	st->data_off = TT_FAST_RING_DATA_OFF(h.id_limit);
+	st->mask = h.ring_data_sz - 1;
+	st->strlen = h.strlen;
+	st->id_limit = h.id_limit;
+	tab = (const struct tt_fast_probe *)(base + h.table_off);
+	for (struct __tt_fast_site *s = __start_tt_fast; s < __stop_tt_fast; s++) {
+		for (uint32_t i = 0; i < h.probe_cnt; i++) {
+			const struct tt_fast_probe *p = &tab[i];
+
+			if (p->ino != ino || p->dev_major != major || p->dev_minor != minor ||
+			    p->argc != s->argc || p->probe_id >= h.id_limit ||
+			    strncmp(p->provider, s->provider, TT_FAST_NAME_SZ) ||
+			    strncmp(p->name, s->name, TT_FAST_NAME_SZ))
+				continue;
+			s->str_mask = p->str_mask;
+			if (s->sema)
+				__atomic_fetch_add(s->sema, 1, __ATOMIC_RELAXED);
+			__atomic_store_n(&s->on, p->probe_id + 1, __ATOMIC_RELEASE);
+			on++;
+			break;
+		}
+	}
+	if (on) {
+		__tt_fast_atfork(0, 0, __tt_fast_child);
+		__atomic_fetch_add(&st->hdr->attached, 1, __ATOMIC_RELAXED);
+	}
+}
+
+/* Claim a ring for this thread; NULL when every ring is taken. */
+__attribute__((__weak__, __visibility__("hidden"), __noinline__)) struct tt_fast_ring *
+__tt_fast_claim(void)
+{
+	struct __tt_fast_state *st = &__tt_fast_st;
+	struct tt_fast_hdr *h = st->hdr;
+	uint32_t i = __atomic_fetch_add(&h->rings_claimed, 1, __ATOMIC_RELAXED);
+	struct tt_fast_ring *r;
+
+	if (i >= h->ring_cnt) {
+		__tt_fast_th.noring = 1;
+		return 0;
+	}
+	r = (struct tt_fast_ring *)(st->base + h->rings_off + (uint64_t)i * h->ring_stride);
+	r->tid = (uint32_t)__tt_fast_gettid();
+	__atomic_store_n(&r->pid, (uint32_t)__tt_fast_getpid(), __ATOMIC_RELEASE);
+	return __tt_fast_th.ring = r;
+}
+
+/* Count a lost hit of probe id: in the thread's ring, or in the spill array without one. */
+__attribute__((__weak__, __visibility__("hidden"), __noinline__)) void
+__tt_fast_lose(struct tt_fast_ring *r, uint32_t id, uint64_t ts)
+{
+	struct __tt_fast_state *st = &__tt_fast_st;
+	struct tt_fast_loss *l;
+
+	if (id >= st->id_limit)
+		return;
+	if (r) {
+		l = (struct tt_fast_loss *)((unsigned char *)r + 128) + id;
+		__atomic_store_n(&l->lost, l->lost + 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&l->last_ts_ns, ts, __ATOMIC_RELAXED);
+		return;
+	}
+	l = (struct tt_fast_loss *)(st->base + st->hdr->spill_off) + id;
+	__atomic_fetch_add(&l->lost, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&l->last_ts_ns, ts, __ATOMIC_RELAXED);
+}
+
+/*
+ * One hit of site s with argument values v[0..argc) (integers sign- or zero-extended, floats as
+ * their bits, strings as their pointers). Never blocks, never calls into the kernel (the clock
+ * and the CPU come from the vDSO and rseq).
+ */
+__attribute__((__weak__, __visibility__("hidden"), __noinline__)) void
+__tt_fast_hit(struct __tt_fast_site *s, const uint64_t *v)
+{
+	struct __tt_fast_state *st = &__tt_fast_st;
+	struct __tt_fast_thread *th = &__tt_fast_th;
+	uint32_t on = __atomic_load_n(&s->on, __ATOMIC_ACQUIRE), id = on - 1;
+	uint32_t lens[TT_FAST_ARGS], argc = s->argc, size, need, flags;
+	struct tt_fast_ring *r;
+	struct tt_fast_rec *rec;
+	struct __tt_fast_ts ts;
+	uint64_t head, tail, off, now;
+	unsigned char *data, *p;
+
+	if (!on || !st->hdr)
+		return;
+	if (__atomic_load_n(&st->hdr->stop, __ATOMIC_RELAXED)) {
+		__tt_fast_all_off();
+		return;
+	}
+	__tt_fast_clock_gettime(1 /* CLOCK_MONOTONIC */, &ts);
+	now = (uint64_t)ts.sec * 1000000000ull + (uint64_t)ts.nsec;
+	r = th->ring;
+	if (!r && (th->noring || !(r = __tt_fast_claim()))) {
+		__tt_fast_lose(0, id, now);
+		return;
+	}
+	size = (uint32_t)(offsetof(struct tt_fast_rec, args) + 8 * argc);
+	for (uint32_t i = 0; i < argc; i++) {
+		const char *str = (const char *)(uintptr_t)v[i];
+
+		if (!(s->str_mask & (1u << i)))
+			continue;
+		/* What the BPF path cannot read is a fault here too (and must not be read). */
+		if (v[i] < 4096 || v[i] >= 0x800000000000ull) {
+			lens[i] = UINT32_MAX;
+			continue;
+		}
+		lens[i] = (uint32_t)__tt_fast_strnlen(str, st->strlen + 1);
+		size += lens[i] > st->strlen ? st->strlen : lens[i];
+	}
+	need = (size + 7) & ~7u;
+	head = r->head;
+	tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+	off = head & st->mask;
+	if (need > st->mask + 1 - off) /* no wrap inside a record: pad to the end */
+		need += (uint32_t)(st->mask + 1 - off);
+	if (head + need - tail > st->mask + 1) {
+		__tt_fast_lose(r, id, now);
+		return;
+	}
+	data = (unsigned char *)r + st->data_off;
+	if (need != ((size + 7) & ~7u)) {
+		struct tt_fast_rec *pad = (struct tt_fast_rec *)(data + off);
+
+		pad->type = TT_FAST_REC_PAD;
+		pad->size = (uint16_t)(st->mask + 1 - off);
+		off = 0;
+	}
+	rec = (struct tt_fast_rec *)(data + off);
+	rec->type = TT_FAST_REC_ARGS;
+	rec->size = (uint16_t)size;
+	rec->probe_id = id;
+	rec->ts_ns = now;
+	rec->pid = r->pid;
+	rec->tid = r->tid;
+	rec->cpu = (uint32_t)__tt_fast_getcpu();
+	rec->seq = th->seq++;
+	rec->goid = 0;
+	rec->fault_mask = 0;
+	rec->argc = (uint8_t)argc;
+	memset(rec->pad, 0, sizeof(rec->pad));
+	p = (unsigned char *)&rec->args[argc];
+	for (uint32_t i = 0; i < argc; i++) {
+		uint32_t n;
+
+		if (!(s->str_mask & (1u << i))) {
+			rec->args[i] = v[i];
+			continue;
+		}
+		if (lens[i] == UINT32_MAX) {
+			rec->args[i] = (uint64_t)TT_FAST_STR_FAULT << 32;
+			rec->fault_mask |= (uint16_t)(1u << i);
+			continue;
+		}
+		n = lens[i] > st->strlen ? st->strlen : lens[i];
+		flags = lens[i] > st->strlen ? TT_FAST_STR_TRUNCATED : 0;
+		memcpy(p, (const void *)(uintptr_t)v[i], n);
+		p += n;
+		rec->args[i] = n | (uint64_t)flags << 32;
+	}
+	__atomic_store_n(&r->head, head + need, __ATOMIC_RELEASE);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+/*
+ * The fast-path form of probe.h's __TT_SITE: the control block, then either the record (the
+ * fast path is on for this site) or the USDT site, so that each argument is evaluated once.
+ * ops is a parenthesised list `(, (1, a1), (2, a2) ...)`, see __TT_OP below.
+ */
+#define __TT_FOPS_0(...)
+#define __TT_FOPS_1(_, t1) __TT_FOP t1
+#define __TT_FOPS_2(_, t1, t2) __TT_FOP t1 __TT_FOP t2
+#define __TT_FOPS_3(_, t1, t2, t3) __TT_FOPS_2(_, t1, t2) __TT_FOP t3
+#define __TT_FOPS_4(_, t1, t2, t3, t4) __TT_FOPS_3(_, t1, t2, t3) __TT_FOP t4
+#define __TT_FOPS_5(_, t1, t2, t3, t4, t5) __TT_FOPS_4(_, t1, t2, t3, t4) __TT_FOP t5
+#define __TT_FOPS_6(_, t1, t2, t3, t4, t5, t6) __TT_FOPS_5(_, t1, t2, t3, t4, t5) __TT_FOP t6
+#define __TT_FOPS_7(_, t1, t2, t3, t4, t5, t6, t7)                                           \
+	__TT_FOPS_6(_, t1, t2, t3, t4, t5, t6) __TT_FOP t7
+#define __TT_FOPS_8(_, t1, t2, t3, t4, t5, t6, t7, t8)                                       \
+	__TT_FOPS_7(_, t1, t2, t3, t4, t5, t6, t7) __TT_FOP t8
+#define __TT_FOPS_9(_, t1, t2, t3, t4, t5, t6, t7, t8, t9)                                   \
+	__TT_FOPS_8(_, t1, t2, t3, t4, t5, t6, t7, t8) __TT_FOP t9
+#define __TT_FOPS_10(_, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10)                             \
+	__TT_FOPS_9(_, t1, t2, t3, t4, t5, t6, t7, t8, t9) __TT_FOP t10
+#define __TT_FOPS_11(_, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11)                        \
+	__TT_FOPS_10(_, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10) __TT_FOP t11
+#define __TT_FOPS_12(_, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12)                   \
+	__TT_FOPS_11(_, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11) __TT_FOP t12
+
+#define __TT_FVALS_0(...)
+#define __TT_FVALS_1(_, t1) __TT_FVAL t1
+#define __TT_FVALS_2(_, t1, t2) __TT_FVAL t1 __TT_FVAL t2
+#define __TT_FVALS_3(_, t1, t2, t3) __TT_FVALS_2(_, t1, t2) __TT_FVAL t3
+#define __TT_FVALS_4(_, t1, t2, t3, t4) __TT_FVALS_3(_, t1, t2, t3) __TT_FVAL t4
+#define __TT_FVALS_5(_, t1, t2, t3, t4, t5) __TT_FVALS_4(_, t1, t2, t3, t4) __TT_FVAL t5
+#define __TT_FVALS_6(_, t1, t2, t3, t4, t5, t6) __TT_FVALS_5(_, t1, t2, t3, t4, t5) __TT_FVAL t6
+#define __TT_FVALS_7(_, t1, t2, t3, t4, t5, t6, t7)                                          \
+	__TT_FVALS_6(_, t1, t2, t3, t4, t5, t6) __TT_FVAL t7
+#define __TT_FVALS_8(_, t1, t2, t3, t4, t5, t6, t7, t8)                                      \
+	__TT_FVALS_7(_, t1, t2, t3, t4, t5, t6, t7) __TT_FVAL t8
+#define __TT_FVALS_9(_, t1, t2, t3, t4, t5, t6, t7, t8, t9)                                  \
+	__TT_FVALS_8(_, t1, t2, t3, t4, t5, t6, t7, t8) __TT_FVAL t9
+#define __TT_FVALS_10(_, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10)                            \
+	__TT_FVALS_9(_, t1, t2, t3, t4, t5, t6, t7, t8, t9) __TT_FVAL t10
+#define __TT_FVALS_11(_, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11)                       \
+	__TT_FVALS_10(_, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10) __TT_FVAL t11
+#define __TT_FVALS_12(_, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12)                  \
+	__TT_FVALS_11(_, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11) __TT_FVAL t12
+
+/* One argument (i, x) as the asm operands of the USDT site, and as the value of a record. */
+#define __TT_FOP(i, x)                                                                       \
+	, [__tt_a##i] TT_PROBE_ARG_CONSTRAINT(__TT_VAL(x)), [__tt_s##i] "n"(__TT_SSIZE(x))
+#define __TT_FVAL(i, x) ((uint64_t)(__TT_VAL(x))),
+
+#define __TT_OP(i, x) , (i, x)
+/*
+ * The control block of a site (struct __tt_fast_site) is emitted by the asm, not as a C static:
+ * the "?" flag puts it into the section group of the code around it, like the notes, so a C++
+ * inline or template function's copies that the linker drops take their blocks with them (gcc
+ * refuses C statics of inline and non-inline functions in one named section). The asm yields
+ * the block's address; the branch tests its `on` word.
+ */
+#define __TT_FAST_BLOCK_ASM(provider, name, semasym, argc)                                   \
+	__TT_SEMA_DEFINE_ASM(semasym)                                                        \
+	".pushsection tt_fast, \"aw?\", @progbits\n"                                         \
+	".balign 8\n"                                                                        \
+	"987: .4byte 0\n"                                                                    \
+	".byte " #argc ", 0\n"                                                               \
+	".2byte 0\n"                                                                         \
+	".8byte 985f, 986f, " semasym "\n"                                                   \
+	".popsection\n"                                                                      \
+	".pushsection .rodata.tt_fast, \"a?\", @progbits\n"                                  \
+	"985: .asciz \"" #provider "\"\n"                                                    \
+	"986: .asciz \"" #name "\"\n"                                                        \
+	".popsection\n"                                                                      \
+	"lea 987b(%%rip), %[__tt_blk]\n"
+
+#define __TT_SITE(provider, name, sema, argc, args_text, kinds_text, names, k0, k1, k2, ops) \
+	do {                                                                                 \
+		struct __tt_fast_site *__tt_fs;                                              \
+		__asm__ __volatile__(__TT_FAST_BLOCK_ASM(provider, name,                     \
+							 __TT_SEMA_SYM(provider, sema), argc) \
+				     : [__tt_blk] "=r"(__tt_fs));                           \
+		if (__builtin_expect(__atomic_load_n(&__tt_fs->on, __ATOMIC_RELAXED) != 0, 0)) { \
+			const uint64_t __tt_v[argc + 1] = {__TT_CAT(__TT_FVALS_, argc) ops 0}; \
+			__tt_fast_hit(__tt_fs, __tt_v);                                      \
+		} else {                                                                     \
+			__asm__ __volatile__(                                                \
+				__TT_SITE_ASM(provider, name, __TT_SEMA_SYM(provider, sema),  \
+					      argc, args_text, kinds_text)                  \
+				: /* no outputs */                                           \
+				: [__tt_nm] "i"(names), [__tt_k0] "n"(k0), [__tt_k1] "n"(k1), \
+				  [__tt_k2] "n"(k2) __TT_CAT(__TT_FOPS_, argc) ops);         \
+		}                                                                            \
+	} while (0)
+
+#endif /* TT_FASTPATH on */
+
+#endif /* TRACETAPE_FASTPATH_H */
