@@ -2,8 +2,9 @@
 /*
  * The latency and post-mortem report: tt_report__build() reads a tracetape database into a
  * model (per span name, or per value of an argument: count, rate, exact nearest-rank
- * percentiles, log2 histogram; per probe: count, rate and the distribution of its value
- * argument; with kernel data, where each span name's time went: on CPU, runnable, sleeping,
+ * percentiles, a histogram in buckets that fit the data (buckets.h) and the percentile curve;
+ * per probe: count, rate and the same of its value argument; per span name, latency over
+ * time (sampled points, and a heatmap when asked); with kernel data, where each span name's time went: on CPU, runnable, sleeping,
  * blocked, in which syscalls; the slowest spans with their arguments and the same breakdown;
  * the spans still open at the end with their threads' last events; the losses and what they
  * touch), which tt_report__text() prints for a terminal and tt_report__html() writes as one
@@ -21,10 +22,10 @@
 
 #include <sqlite3.h>
 
+#include "buckets.h"
 #include "tt_out.h"
 
 #define TT_REPORT_PCTS 4     /* p50, p90, p99, p99.9 */
-#define TT_REPORT_BUCKETS 65 /* log2 buckets, sqlfuncs.h */
 
 struct tt_report_opts {
 	const char *by;        /* group spans by this argument (of the start, else the end event) */
@@ -33,11 +34,37 @@ struct tt_report_opts {
 	uint32_t points;       /* points per scatter chart (HTML): between this and twice this; 0: 1000 */
 	int raw;               /* exact integers (ns, counts) instead of human units */
 	int html_points;       /* collect scatter points */
+	int heatmap;           /* a heatmap of latency over time per span name (HTML) */
+	enum tt_bucket_mode buckets; /* the histograms' buckets: auto (fitted to the data), log2, linear */
 	const char *const *values; /* --value PROBE=ARG (PROBE a provider:name glob; ARG an argument
 	                              name, argN, or 'none'): the argument whose distribution a
 	                              probe shows, instead of the one chosen by name (borrowed) */
 	size_t value_cnt;
 	const struct tt_out *out;
+};
+
+/* One non-empty histogram bucket (its bounds: buckets.h). */
+struct tt_report_bucket {
+	int64_t idx;
+	uint64_t count;
+};
+
+/* A histogram: the non-empty buckets of a scheme, in index order. */
+struct tt_report_hist {
+	struct tt_buckets scheme;
+	struct tt_report_bucket *b;
+	size_t n;
+};
+
+/*
+ * A percentile curve, as HdrHistogram plots latency: the value at q = 1 - 10^(-j/4) (0 %,
+ * 43.8 %, 68.4 %, 82.2 %, 90 %, ..., 99 %, ..., 99.9 %, ...) for every j with 10^(j/4) <= n,
+ * then the maximum (q = 100 %); drawn against 1 / (1 - q) on a log axis.
+ */
+struct tt_report_curve {
+	size_t n;
+	uint64_t *pct;      /* millionths of a percent (100 % is 100000000) */
+	double *v;
 };
 
 /* Latency of one span name (or one name and --by value). Times in ns. */
@@ -50,8 +77,16 @@ struct tt_report_group {
 	uint64_t lost;      /* spans flagged lost */
 	int64_t min, max;
 	int64_t pct[TT_REPORT_PCTS];
-	uint64_t hist[TT_REPORT_BUCKETS];
 	double rate;        /* closed spans per second of capture */
+	struct tt_report_hist hist;
+	struct tt_report_curve curve;
+};
+
+/* One heat cell: closed spans started in time bin `bin` whose duration is in bucket idx. */
+struct tt_report_cell {
+	uint32_t bin;
+	int64_t idx;
+	uint64_t count;
 };
 
 /* Scatter points of one span name (HTML): start (ns from the capture start) and duration. */
@@ -61,15 +96,25 @@ struct tt_report_series {
 	size_t n;
 	uint64_t *ts;
 	int64_t *dur;
+	int64_t p50, p99;   /* of every closed span of the name */
+	/* the heatmap (--heatmap): bins of heat_bin_ns from the capture's start, durations in
+	   heat_scheme's buckets; the non-empty cells by bin, then index */
+	struct tt_buckets heat_scheme;
+	uint64_t heat_bin_ns;
+	uint32_t heat_bins;
+	struct tt_report_cell *heat;
+	size_t heat_n;
 };
 
 /*
- * One probe: its event count, and the distribution of the argument that looks like a value: the
- * first numeric one whose name says it is a quantity (latency, dur, elapsed, time, ms, us, ns,
- * bytes, size, len, count, rows, ... in the argument's name, or in the probe's name when it has
- * one numeric argument), else its first floating-point one; never one whose name says it is an
- * identifier (id, *_id, pid, tid, fd, ptr, addr, key, ts, seq, ...), a pointer or a string.
- * None otherwise, unless --value names it.
+ * One probe: its event count, and the distribution of the argument that looks like a value,
+ * in this order: the first numeric one whose name says it is a time (latency, dur, duration,
+ * elapsed, time, wait, delay, rtt, took, spent, or a word ms, us, ns, sec, usec, msec, nsec:
+ * latency_ms, dur_us, elapsed); else the first whose name says it is another quantity (bytes,
+ * size, len, count, rows, total, n, num, amount, sz, cnt); else, when the probe has one numeric
+ * argument and its own name says it is a quantity, that one; else its first floating-point one.
+ * Never one whose name says it is an identifier (id, *_id, pid, tid, fd, ptr, addr, key, ts,
+ * seq, status, ...), a pointer or a string. None otherwise, unless --value names it.
  */
 struct tt_report_probe {
 	char *provider, *name;
@@ -80,7 +125,8 @@ struct tt_report_probe {
 	double rate;
 	uint64_t arg_n;     /* events with a value of arg */
 	double min, max, pct[TT_REPORT_PCTS];
-	uint64_t hist[TT_REPORT_BUCKETS];
+	struct tt_report_hist hist;
+	struct tt_report_curve curve;
 	/*
 	 * The values of its first C++ name argument (kind cxxname, stored demangled: the type of
 	 * an exception that libstdc++'s throw and catch probes give), the most frequent first, at
@@ -229,8 +275,31 @@ char *tt_report_rate(char *buf, size_t sz, double per_s, int raw);
 char *tt_report_rel(char *buf, size_t sz, const struct tt_report *r, uint64_t ts, int raw);
 /* A number that is not a duration (a probe argument): integers exact, others %.4g. */
 char *tt_report_num(char *buf, size_t sz, double v, int is_real);
-/* The non-empty stretch of a log2 histogram, [*first, *last]; returns its tallest count (0:
- * every bucket empty, *first and *last then meaningless). */
-uint64_t tt_report_hist_span(const uint64_t *hist, unsigned *first, unsigned *last);
+/* A value of a distribution (a bucket bound, a percentile): a duration (is_dur) as
+ * tt_report_dur() says it, else a number (integers exact, others %.4g). Returns buf. */
+char *tt_report_value(char *buf, size_t sz, double v, int is_dur, int raw);
+/* A bucket bound v of a bucket width wide: tt_report_value(), with more significant digits
+ * when three do not tell v from v + width ("[600.0us, 600.5us)"). Returns buf. */
+char *tt_report_bound(char *buf, size_t sz, double v, double width, int is_dur, int raw);
+
+/*
+ * A histogram as the renderers show it: a row per bucket from the first non-empty one to the
+ * last, except that a run of more than `gap` empty buckets is one row (gap set) spanning them;
+ * when that makes more than max_rows rows, the scheme is coarsened (pairs of buckets merged,
+ * exactly) until it does not, or cannot be. Returns the rows (free()) and sets *n and *max
+ * (the tallest count) and *scheme (the scheme the rows are in); NULL without memory, or for
+ * an empty histogram (*n 0).
+ */
+struct tt_report_hrow {
+	int gap;            /* a run of empty buckets */
+	double lo, hi;      /* [lo, hi) */
+	uint64_t count;
+};
+struct tt_report_hrow *tt_report_hist_rows(const struct tt_report_hist *h, unsigned gap,
+					   size_t max_rows, size_t *n, uint64_t *max,
+					   struct tt_buckets *scheme);
+
+/* The scheme as a phrase ("log-linear, 16 per power of two", "linear, 5.00us wide"). */
+char *tt_report_scheme(char *buf, size_t sz, const struct tt_buckets *b, int is_dur, int raw);
 
 #endif /* TT_REPORT_H */

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The report as one HTML page (report.h): the text report's sections as tables, plus inline SVG
- * charts drawn here: a log2 latency histogram per span group, latency over time (a scatter of
- * sampled spans, log scale) per span name, a timeline of the slowest spans, and with kernel data
+ * charts drawn here, each with titled axes: per span group and per probe value a histogram in
+ * the buckets fitted to it with the percentiles marked, and its percentile curve; latency over
+ * time per span name (a scatter of sampled spans, log scale, p50 and p99 drawn; a heatmap when
+ * asked); a timeline of the slowest spans, each linked to its row; and with kernel data
  * a bar per span name and per slow span's thread of where the time went (running, runnable,
  * sleeping, blocked, unknown). No script, no external style sheet, font or image: the file opens
  * anywhere, offline, as it was written.
@@ -10,10 +12,10 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "report.h"
-#include "sqlfuncs.h"
 #include "tt_util.h"
 
 #define W 900 /* chart width, px */
@@ -30,6 +32,10 @@ static const char css[] =
 	"svg{display:block;margin:4px 0 12px}svg text{font:11px sans-serif;fill:#333}"
 	".bar{fill:#4a7fb5}.pt{fill:#c0504d;fill-opacity:.45}.slow{fill:#e08a3c}"
 	".axis{stroke:#999;stroke-width:1}.grid{stroke:#eee;stroke-width:1}"
+	".gap{fill:#f2f2f2}.atitle{font-weight:bold}.pline{stroke:#c0504d;stroke-dasharray:4 3}"
+	"svg text.plabel{fill:#c0504d}.cline{fill:none;stroke:#4a7fb5;stroke-width:2}.cpt{fill:#4a7fb5}"
+	".cell{fill:#08306b}.cline.b{stroke:#c0504d}.cpt.b{fill:#c0504d}.dens{fill:none;stroke-width:2}"
+	"tr:target{background:#fff3c4}"
 	"pre{background:#f6f6f6;padding:6px;overflow-x:auto}"
 	".k0{fill:#4a7fb5}.k1{fill:#e8a33d}.k2{fill:#8fbc5a}.k3{fill:#c0504d}.k4{fill:#cccccc}"
 	"svg.kbar{display:inline-block;vertical-align:middle;margin:0 6px 0 0}";
@@ -80,42 +86,176 @@ static void group_title(FILE *f, const struct tt_report_group *g, const struct t
 	}
 }
 
-/* A bar per log2 bucket, from the first to the last non-empty one. */
-static void svg_hist(FILE *f, const uint64_t *hist, int raw)
+static const char *const pct_names[TT_REPORT_PCTS] = {"p50", "p90", "p99", "p99.9"};
+
+static void svg_open(FILE *f, const char *cls, int w, int h, const char *label)
 {
-	unsigned first, last, n;
-	uint64_t max = tt_report_hist_span(hist, &first, &last);
-	const int h = 160, left = 60, bottom = 40;
-	double bw;
+	fprintf(f, "<svg class=\"%s\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+		   "xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"", cls, w, h, w, h);
+	esc(f, label);
+	fputs("\">\n", f);
+}
 
-	if (!max)
-		return;
-	n = last - first + 1;
-	bw = (double)(W - left - 10) / n;
-	fprintf(f, "<svg class=\"hist\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-		   "xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">\n", W, h + bottom, W, h + bottom);
-	fprintf(f, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n", left, h, W - RM, h);
-	fprintf(f, "<text x=\"%d\" y=\"12\" text-anchor=\"end\">%" PRIu64 "</text>\n", left - 4, max);
-	fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">0</text>\n", left - 4, h);
-	for (unsigned k = first; k <= last; k++) {
-		double x = left + (k - first) * bw, bh = (double)hist[k] * (h - 16) / (double)max;
-		char lo[32];
+/* Axis titles: x centred under the plot, y turned up along its left side. */
+static void axis_titles(FILE *f, int left, int right, int top, int bottom, const char *x, const char *y)
+{
+	fprintf(f, "<text class=\"atitle\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">", (left + right) / 2.0,
+		bottom);
+	esc(f, x);
+	fprintf(f, "</text>\n<text class=\"atitle\" transform=\"translate(14 %.1f) rotate(-90)\" "
+		   "text-anchor=\"middle\">", (top + bottom - 30) / 2.0);
+	esc(f, y);
+	fputs("</text>\n", f);
+}
 
-		tt_report_dur(lo, sizeof(lo), (int64_t)tt_log2_bucket_lo(k), raw);
-		fprintf(f, "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\">"
-			   "<title>[%s, ...): %" PRIu64 "</title></rect>\n",
-			x + 1, h - bh, bw > 3 ? bw - 2 : bw, bh, lo, hist[k]);
-		if (n <= 24 || (k - first) % 2 == 0)
-			fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n",
-				x + bw / 2, h + 14 + ((k - first) % 2) * 12, lo);
+/* Horizontal grid lines with labels at 0, 1/4 ... of max (a count). */
+static void count_axis(FILE *f, int left, int right, int top, int h, uint64_t max)
+{
+	for (int t = 0; t <= 4; t++) {
+		double y = h - (double)t * (h - top) / 4;
+
+		fprintf(f, "<line class=\"grid\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>"
+			   "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.3g</text>\n", left, y, right, y,
+			left - 4, y + 4, (double)max * t / 4);
 	}
+}
+
+/*
+ * A histogram (report.h rows: empty runs folded into a hatched gap), count against value, with
+ * axes, their titles, and the percentiles pct[] marked with dashed lines.
+ */
+static void svg_hist(FILE *f, const struct tt_report_hist *hist, const double *pct, int is_dur,
+		     const char *what, const char *unit, int raw)
+{
+	const int h = 200, left = 70, top = 22, bottom = 58;
+	struct tt_buckets sch;
+	uint64_t max;
+	size_t n;
+	struct tt_report_hrow *rows = tt_report_hist_rows(hist, 3, 120, &n, &max, &sch);
+	char a[32], b[32], desc[80], xt[160];
+	double bw;
+	size_t every;
+
+	if (!rows)
+		return;
+	bw = (double)(W - RM - left) / (double)n;
+	every = n <= 16 ? 1 : (n + 11) / 12;
+	tt_report_scheme(desc, sizeof(desc), &sch, is_dur, raw);
+	snprintf(xt, sizeof(xt), "%s (%s buckets)", what, desc);
+	svg_open(f, "hist", W, h + bottom, xt);
+	count_axis(f, left, W - RM, top, h, max);
+	for (size_t k = 0; k < n; k++) {
+		const struct tt_report_hrow *r = &rows[k];
+		double x = left + (double)k * bw, bh = (double)r->count * (h - top) / (double)max;
+
+		tt_report_bound(a, sizeof(a), r->lo, r->hi - r->lo, is_dur, raw);
+		tt_report_bound(b, sizeof(b), r->hi, r->hi - r->lo, is_dur, raw);
+		if (r->gap)
+			fprintf(f, "<rect class=\"gap\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\">"
+				   "<title>[%s, %s): no %s</title></rect>\n", x + 1, top, bw > 3 ? bw - 2 : bw, h - top,
+				a, b, unit);
+		else
+			fprintf(f, "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\">"
+				   "<title>[%s, %s): %" PRIu64 " %s</title></rect>\n",
+				x + (bw > 3 ? 1 : 0), h - bh, bw > 3 ? bw - 2 : bw, bh, a, b, r->count, unit);
+		if (k % every == 0)
+			fprintf(f, "<line class=\"axis\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"/>"
+				   "<text class=\"xt\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n",
+				x, h, x, h + 4, x, h + 16 + (int)(k / every % 2) * 12, a);
+	}
+	fprintf(f, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>"
+		   "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n",
+		left, h, W - RM, h, left, top, left, h);
+	/* the percentiles, placed inside their bucket in proportion */
+	for (int p = 0; p < TT_REPORT_PCTS; p++) {
+		for (size_t k = 0; k < n; k++) {
+			const struct tt_report_hrow *r = &rows[k];
+			double x;
+
+			if (r->gap || (!(pct[p] >= r->lo && pct[p] < r->hi) &&
+					!(k == n - 1 && pct[p] == r->hi)))
+				continue;
+			x = left + ((double)k + (isfinite(r->lo) && r->hi > r->lo ? (pct[p] - r->lo) / (r->hi - r->lo) : 0.5)) * bw;
+			fprintf(f, "<line class=\"pline\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"/>"
+				   "<text class=\"plabel\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s<title>%s %s</title></text>\n",
+				x, top - 2, x, h, x, top - 12 + 0 * p + (p % 2) * 10, pct_names[p], pct_names[p],
+				tt_report_value(a, sizeof(a), pct[p], is_dur, raw));
+			break;
+		}
+	}
+	axis_titles(f, left, W - RM, top, h + bottom - 6, xt, unit);
+	fputs("</svg>\n", f);
+	free(rows);
+}
+
+/* log10(1 / (1 - q)), q in millionths of a percent; q = 100 % at cap. */
+static double curve_x(uint64_t pct, double cap)
+{
+	return pct >= 100000000 ? cap : -log10(1 - (double)pct / 1e8);
+}
+
+/*
+ * A percentile curve (HdrHistogram's plot): the value at q against 1 / (1 - q) on a log axis,
+ * so that 90 %, 99 %, 99.9 % ... are equally far apart; the maximum at 1 / (1 - q) = n.
+ */
+static void svg_curve(FILE *f, const struct tt_report_curve *c, uint64_t n, int is_dur,
+		      const char *what, int raw)
+{
+	const int h = 200, left = 70, top = 14, bottom = 46, right = W - RM;
+	double cap = log10((double)(n ? n : 1)), vmax = 0;
+	static const char *const q_lbl[] = {"0%", "90%", "99%", "99.9%", "99.99%", "99.999%",
+					     "99.9999%", "99.99999%"};
+	char a[32], t[160];
+
+	if (!c->n)
+		return;
+	for (size_t i = 0; i < c->n; i++)
+		vmax = TT_MAX(vmax, c->v[i]);
+	if (cap <= 0)
+		cap = 1;
+	vmax = vmax > 0 ? vmax * 1.05 : 1;
+	snprintf(t, sizeof(t), "%s by percentile", what);
+	svg_open(f, "curve", W, h + bottom, t);
+	for (int k = 0; k <= 4; k++) {
+		double y = h - (double)k * (h - top) / 4;
+
+		fprintf(f, "<line class=\"grid\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>"
+			   "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", left, y, right, y, left - 4,
+			y + 4, tt_report_value(a, sizeof(a), vmax * k / 4, is_dur, raw));
+	}
+	for (int d = 0; d < (int)TT_ARRAY_SIZE(q_lbl) && d <= cap + 1e-9; d++) {
+		double x = left + d / cap * (right - left);
+
+		fprintf(f, "<line class=\"grid\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"/>"
+			   "<text class=\"xt\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", x, top, x, h, x,
+			h + 16, q_lbl[d]);
+	}
+	fprintf(f, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>"
+		   "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n<polyline class=\"cline\" points=\"",
+		left, h, right, h, left, top, left, h);
+	for (size_t i = 0; i < c->n; i++)
+		fprintf(f, "%.1f,%.1f ", left + curve_x(c->pct[i], cap) / cap * (right - left),
+			h - c->v[i] / vmax * (h - top));
+	fputs("\"/>\n", f);
+	for (size_t i = 0; i < c->n; i++)
+		fprintf(f, "<circle class=\"cpt\" cx=\"%.1f\" cy=\"%.1f\" r=\"3\"><title>p%.6g: %s</title></circle>\n",
+			left + curve_x(c->pct[i], cap) / cap * (right - left), h - c->v[i] / vmax * (h - top),
+			(double)c->pct[i] / 1e6, tt_report_value(a, sizeof(a), c->v[i], is_dur, raw));
+	axis_titles(f, left, right, top, h + bottom - 6, "percentile (log scale of 1 / (1 - q); the last point is the maximum)",
+		    what);
 	fputs("</svg>\n", f);
 }
 
-/* Duration (log scale) against time since the capture start. */
+/* y of duration d on a log axis from 10^lmin to 10^lmax over [top, h]. */
+static double log_y(int64_t d, double lmin, double lmax, int top, int h)
+{
+	return top + (lmax - log10((double)TT_MAX(d, 1))) * (h - top) / (lmax - lmin);
+}
+
+/* Duration (log scale) against time since the capture start, with the name's p50 and p99. */
 static void svg_scatter(FILE *f, const struct tt_report *r, const struct tt_report_series *s, int raw)
 {
-	const int h = 220, left = 60, bottom = 30, top = 10;
+	const int h = 220, left = 70, bottom = 46, top = 10;
 	double lmin = 0, lmax = 1, span = r->duration_ns ? (double)r->duration_ns : 1;
 	int64_t dmin = INT64_MAX, dmax = 0;
 	char a[32];
@@ -130,8 +270,7 @@ static void svg_scatter(FILE *f, const struct tt_report *r, const struct tt_repo
 	lmax = ceil(log10((double)TT_MAX(dmax, 1)));
 	if (lmax <= lmin)
 		lmax = lmin + 1;
-	fprintf(f, "<svg class=\"scatter\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-		   "xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">\n", W, h + bottom, W, h + bottom);
+	svg_open(f, "scatter", W, h + bottom, "span duration over time");
 	for (double d = lmin; d <= lmax; d++) {
 		double y = top + (lmax - d) * (h - top) / (lmax - lmin);
 
@@ -139,18 +278,91 @@ static void svg_scatter(FILE *f, const struct tt_report *r, const struct tt_repo
 			   "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", left, y, W - RM, y,
 			left - 4, y + 4, tt_report_dur(a, sizeof(a), (int64_t)pow(10, d), raw));
 	}
-	fprintf(f, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n", left, h, W - RM, h);
+	fprintf(f, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>"
+		   "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n", left, h, W - RM, h, left, top,
+		left, h);
 	for (int t = 0; t <= 4; t++)
-		fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">+%s</text>\n",
+		fprintf(f, "<text class=\"xt\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">+%s</text>\n",
 			left + t * (W - RM - left) / 4.0, h + 16,
 			tt_report_dur(a, sizeof(a), (int64_t)(span * t / 4), raw));
 	for (size_t i = 0; i < s->n; i++) {
 		double x = left + (double)s->ts[i] * (W - RM - left) / span;
-		double y = top + (lmax - log10((double)TT_MAX(s->dur[i], 1))) * (h - top) / (lmax - lmin);
 
-		fprintf(f, "<circle class=\"pt\" cx=\"%.1f\" cy=\"%.1f\" r=\"2\"/>\n", x, y);
+		fprintf(f, "<circle class=\"pt\" cx=\"%.1f\" cy=\"%.1f\" r=\"2\"/>\n", x,
+			log_y(s->dur[i], lmin, lmax, top, h));
 	}
+	for (int k = 0; k < 2; k++) {
+		int64_t v = k ? s->p99 : s->p50;
+		double y = log_y(v, lmin, lmax, top, h);
+
+		fprintf(f, "<line class=\"pline\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>"
+			   "<text class=\"plabel\" x=\"%d\" y=\"%.1f\">%s %s</text>\n", left, y, W - RM, y, W - RM + 2,
+			y + 4, k ? "p99" : "p50", tt_report_dur(a, sizeof(a), v, raw));
+	}
+	axis_titles(f, left, W - RM, top, h + bottom - 6, "time since the capture's start",
+		    "duration (log scale)");
 	fputs("</svg>\n", f);
+}
+
+/*
+ * The heatmap of a span name: time bins across, duration buckets up, the count of spans in
+ * each cell as the depth of its colour (on a log scale, so one slow span still shows).
+ */
+static void svg_heat(FILE *f, const struct tt_report_series *s, int raw)
+{
+	const int left = 70, top = 10, cellh = 12, bottom = 46;
+	int64_t lo = INT64_MAX, hi = INT64_MIN, rowidx[64];
+	int rows = 0, h;
+	uint64_t max = 0;
+	double cw;
+	char a[32], b[32], c2[32], yt[112];
+
+	if (!s->heat_n || !s->heat_bins)
+		return;
+	for (size_t i = 0; i < s->heat_n; i++) {
+		lo = TT_MIN(lo, s->heat[i].idx);
+		hi = TT_MAX(hi, s->heat[i].idx);
+		max = TT_MAX(max, s->heat[i].count);
+	}
+	/* the rows: every bucket from the lowest to the highest (at most 64; the scheme has ~40) */
+	for (int64_t x = lo; rows < 64; x = tt_buckets_next(&s->heat_scheme, x)) {
+		rowidx[rows++] = x;
+		if (x >= hi)
+			break;
+	}
+	h = top + rows * cellh;
+	cw = (double)(W - RM - left) / s->heat_bins;
+	svg_open(f, "heat", W, h + bottom, "heatmap of span duration over time");
+	for (size_t i = 0; i < s->heat_n; i++) {
+		const struct tt_report_cell *c = &s->heat[i];
+		int row = 0;
+		double op;
+
+		while (row < rows - 1 && rowidx[row] < c->idx)
+			row++;
+		op = 0.15 + 0.85 * log((double)c->count + 1) / log((double)max + 1);
+		fprintf(f, "<rect class=\"cell\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" "
+			   "fill-opacity=\"%.2f\"><title>+%s: [%s, %s): %" PRIu64 " spans</title></rect>\n",
+			left + c->bin * cw, h - (row + 1) * cellh, cw, cellh, op,
+			tt_report_dur(a, sizeof(a), (int64_t)(c->bin * s->heat_bin_ns), raw),
+			tt_report_value(b, sizeof(b), tt_buckets_lo(&s->heat_scheme, c->idx), 1, raw),
+			tt_report_value(c2, sizeof(c2), tt_buckets_hi(&s->heat_scheme, c->idx), 1, raw),
+			c->count);
+	}
+	for (int k = 0; k < rows; k += rows > 12 ? 3 : 1)
+		fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>\n", left - 4,
+			h - k * cellh - 2, tt_report_value(a, sizeof(a), tt_buckets_lo(&s->heat_scheme, rowidx[k]), 1, raw));
+	fprintf(f, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>"
+		   "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n", left, h, W - RM, h, left, top,
+		left, h);
+	for (int t = 0; t <= 4; t++)
+		fprintf(f, "<text class=\"xt\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">+%s</text>\n",
+			left + t * (W - RM - left) / 4.0, h + 16,
+			tt_report_dur(a, sizeof(a), (int64_t)((double)s->heat_bins * s->heat_bin_ns * t / 4), raw));
+	snprintf(yt, sizeof(yt), "duration (%s)", tt_report_scheme(b, sizeof(b), &s->heat_scheme, 1, raw));
+	axis_titles(f, left, W - RM, top, h + bottom - 6, "time since the capture's start", yt);
+	fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">darker: more spans (the fullest cell: %"
+		   PRIu64 ")</text>\n</svg>\n", W - 4, h + bottom - 6, max);
 }
 
 /* The slowest spans as bars on the capture's time axis, one row each. */
@@ -174,8 +386,9 @@ static void svg_timeline(FILE *f, const struct tt_report *r, int raw)
 		fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">", left - 6, y + 12);
 		esc(f, s->name);
 		fprintf(f, " %s</text>\n", tt_report_dur(a, sizeof(a), s->dur, raw));
-		fprintf(f, "<rect class=\"slow\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\">"
-			   "<title>span %" PRIu64 ": %s from +%s</title></rect>\n",
+		fprintf(f, "<a href=\"#span-%" PRIu64 "\"><rect class=\"slow\" x=\"%.1f\" y=\"%.1f\" "
+			   "width=\"%.1f\" height=\"%d\"><title>span %" PRIu64 ": %s from +%s</title></rect></a>\n",
+			s->id,
 			x0, y + 2, w < 2 ? 2 : w, row - 4, s->id, a,
 			tt_report_dur(b, sizeof(b), since(r, s->start_ts), raw));
 	}
@@ -280,7 +493,8 @@ static void span_rows(FILE *f, const struct tt_report *r, const struct tt_report
 	fputs(open ? "<th>open for</th><th class=\"l\">why</th>" : "<th>duration</th>", f);
 	fputs("<th>start</th><th>pid</th><th>tid</th><th class=\"l\">arguments (start | end)</th></tr>\n", f);
 	for (size_t i = 0; i < n; i++) {
-		fprintf(f, "<tr><td>%" PRIu64 "</td><td class=\"l\">", s[i].id);
+		fprintf(f, "<tr id=\"%s-%" PRIu64 "\"><td>%" PRIu64 "</td><td class=\"l\">", open ? "open" : "span",
+			s[i].id, s[i].id);
 		esc(f, s[i].name);
 		if (open) {
 			fprintf(f, "</td><td>%s</td><td class=\"l\">",
@@ -387,13 +601,21 @@ int tt_report__html(const struct tt_report *r, const struct tt_report_opts *o, F
 	if (r->kernel_states || r->kernel_syscalls)
 		html_kernel(f, r, raw);
 
-	fputs("<h2>Latency histograms</h2>\n", f);
+	fputs("<h2>Latency distributions</h2>\n<p class=\"muted\">Per span name: a histogram in "
+	      "buckets fitted to the data (linear when the durations lie within a factor of two, else "
+	      "log-linear: a fixed number of buckets per power of two; report --buckets chooses), the "
+	      "percentiles marked; then the percentile curve.</p>\n", f);
 	for (size_t i = 0; i < r->group_cnt; i++) {
+		const struct tt_report_group *g = &r->groups[i];
+		double pct[TT_REPORT_PCTS];
+
+		for (int k = 0; k < TT_REPORT_PCTS; k++)
+			pct[k] = (double)g->pct[k];
 		fputs("<h3>", f);
-		group_title(f, &r->groups[i], o);
-		fprintf(f, " <span class=\"muted\">(%s spans, log2 buckets)</span></h3>\n",
-			tt_report_count(a, sizeof(a), r->groups[i].count, raw));
-		svg_hist(f, r->groups[i].hist, raw);
+		group_title(f, g, o);
+		fprintf(f, " <span class=\"muted\">(%s spans)</span></h3>\n", tt_report_count(a, sizeof(a), g->count, raw));
+		svg_hist(f, &g->hist, pct, 1, "duration", "spans", raw);
+		svg_curve(f, &g->curve, g->count, 1, "duration", raw);
 	}
 
 	fputs("<h2>Latency over time</h2>\n", f);
@@ -407,6 +629,7 @@ int tt_report__html(const struct tt_report *r, const struct tt_report_opts *o, F
 		fprintf(f, " <span class=\"muted\">(%zu of %s spans, evenly sampled in start order)</span></h3>\n",
 			s->n, tt_report_count(a, sizeof(a), s->total, raw));
 		svg_scatter(f, r, s, raw);
+		svg_heat(f, s, raw);
 	}
 
 	fputs("<h2>Slowest spans</h2>\n", f);
@@ -442,6 +665,19 @@ int tt_report__html(const struct tt_report *r, const struct tt_report_opts *o, F
 		}
 	}
 	fputs("</table>\n", f);
+	for (size_t i = 0; i < r->probe_cnt; i++) {
+		const struct tt_report_probe *p = &r->probes[i];
+
+		if (!p->arg || !p->arg_n)
+			continue;
+		fputs("<h3>", f);
+		esc(f, p->label);
+		fputs(": ", f);
+		esc(f, p->arg);
+		fprintf(f, " <span class=\"muted\">(%s values)</span></h3>\n", tt_report_count(a, sizeof(a), p->arg_n, raw));
+		svg_hist(f, &p->hist, p->pct, 0, p->arg, "events", raw);
+		svg_curve(f, &p->curve, p->arg_n, 0, p->arg, raw);
+	}
 	/* the values of C++ name arguments (exception types), the most frequent first */
 	for (size_t i = 0; i < r->probe_cnt; i++) {
 		const struct tt_report_probe *p = &r->probes[i];

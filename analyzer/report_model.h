@@ -3,7 +3,8 @@
  * Inside tt_report__build() (report.h): what its parts share. report.c runs the build (the
  * capture, the probes' descriptions, the losses) and holds the helpers below; report_spans.c
  * makes the span statistics and lists the single spans; report_probes.c makes the probes'
- * statistics and chooses the argument each one shows. Not for use outside the report module.
+ * statistics and chooses the argument each one shows; report_dist.c makes the distributions
+ * (percentiles, curves, histograms, heatmaps). Not for use outside the report module.
  */
 #ifndef TT_REPORT_MODEL_H
 #define TT_REPORT_MODEL_H
@@ -33,8 +34,9 @@ struct tt_report_pdesc {
 /* One span name's facts from the pass over spans. */
 struct tt_report_nstat {
 	char *name, *provider;
-	int64_t *durs;
-	size_t n, cap;
+	int64_t *durs;      /* in start order */
+	uint64_t *starts;   /* --heatmap: the start of each, ns from the capture's start */
+	size_t n, cap, starts_cap;
 	uint64_t open, lost;
 	/* scatter points (HTML): every stride-th closed span, stride doubling to stay in bounds */
 	uint64_t *pts_ts;
@@ -92,15 +94,33 @@ char *tt_report_builder__event_text(struct tt_report_builder *b, sqlite3_stmt *s
 /* n per second of the capture (0 for a capture of no duration). */
 double tt_report_per_s(const struct tt_report *r, uint64_t n);
 
+/* ---- report_dist.c ---- */
+
+/* The distribution of a set of values. */
+struct tt_report_dist {
+	double min, max;
+	double pct[TT_REPORT_PCTS];  /* nearest rank: p50, p90, p99, p99.9 */
+	struct tt_bucket_stats st;   /* what chose the scheme (p5, p95, integer) */
+	struct tt_report_hist hist;  /* in the scheme fitted to the values (mode auto) or asked */
+	struct tt_report_curve curve;
+};
+
 /*
- * Min, max, log2 histogram (added to hist) and the TT_REPORT_PCTS nearest-rank percentiles of
- * v[0..n), n > 0, in O(n): one pass, then one selection per rank over what is left above the
- * previous one. v is reordered.
+ * The distribution of v[0..n) (reordered) with its histogram in buckets of mode (the
+ * report's: linear 40, bulk 24, at most 256 buckets; buckets.h). n 0 gives an empty one.
+ * Returns 0 or -ENOMEM (d then holds nothing to free).
  */
-void tt_report_stats_i64(int64_t *v, size_t n, int64_t *min, int64_t *max, int64_t *pct,
-			 uint64_t *hist);
-void tt_report_stats_f64(double *v, size_t n, double *min, double *max, double *pct,
-			 uint64_t *hist);
+int tt_report_dist(double *v, size_t n, enum tt_bucket_mode mode, struct tt_report_dist *d);
+/* Free d's histogram and curve (a model that took them over sets them NULL first). */
+void tt_report_dist_free(struct tt_report_dist *d);
+
+/*
+ * Heat cells: the n spans (start ts[i], ns from the capture start; duration dur[i]) counted
+ * per (ts / bin_ns, bucket of b). The non-empty cells in *cells (free()) by bin, then index.
+ * 0 or -ENOMEM.
+ */
+int tt_report_heat(const uint64_t *ts, const int64_t *dur, size_t n, const struct tt_buckets *b,
+		   uint64_t bin_ns, struct tt_report_cell **cells, size_t *cell_n);
 
 /* ---- report_spans.c ---- */
 

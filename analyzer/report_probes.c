@@ -58,8 +58,9 @@ static int word_in(const char *w, const char *const *list, size_t n)
 }
 
 /*
- * What a name says: 1 a quantity worth a distribution, -1 an identifier (its last word is
- * one: the noun of "req_id", "conn_fd", "start_ts"), 0 nothing.
+ * What a name says: 2 a time ("latency_ms", "dur", "elapsed"), 1 another quantity worth a
+ * distribution ("bytes", "rows"), -1 an identifier (its last word is one: the noun of "req_id",
+ * "conn_fd", "start_ts"), 0 nothing.
  */
 static int name_hint(const char *name)
 {
@@ -69,14 +70,15 @@ static int name_hint(const char *name)
 		"cookie", "ctx", "ip", "pc", "port", "errno", "code", "status", "type", "flags", "mode",
 		"kind", "op", "state", "tag", "slot", "cpu", "goid",
 	};
-	static const char *const words[] = {
-		"lat", "dur", "ms", "us", "ns", "usec", "msec", "nsec", "sec", "secs", "seconds", "sz",
-		"cnt", "n", "num", "total", "rtt", "wait", "delay", "took", "spent", "amount", "bytes",
+	static const char *const time_words[] = {
+		"lat", "dur", "ms", "us", "ns", "usec", "msec", "nsec", "sec", "secs", "seconds",
+		"rtt", "wait", "delay", "took", "spent",
 	};
-	/* also inside a word: "nbytes", "rowcount", "qlen", "waittime" */
-	static const char *const parts[] = {
-		"latency", "duration", "elapsed", "time", "byte", "size", "len", "count", "rows",
-	};
+	static const char *const qty_words[] = {"sz", "cnt", "n", "num", "total", "amount", "bytes"};
+	/* also inside a word: "waittime", "nbytes", "rowcount", "qlen" */
+	static const char *const time_parts[] = {"latency", "duration", "elapsed", "time"};
+	static const char *const qty_parts[] = {"byte", "size", "len", "count", "rows"};
+	int hint = 0;
 	char w[16][32];
 	size_t n = name_words(name, w, TT_ARRAY_SIZE(w));
 
@@ -86,13 +88,18 @@ static int name_hint(const char *name)
 	    (strlen(w[n - 1]) <= 5 && strlen(w[n - 1]) > 2 && !strcmp(w[n - 1] + strlen(w[n - 1]) - 2, "id")))
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		if (word_in(w[i], words, TT_ARRAY_SIZE(words)))
-			return 1;
-		for (size_t k = 0; k < TT_ARRAY_SIZE(parts); k++)
-			if (strstr(w[i], parts[k]))
-				return 1;
+		if (word_in(w[i], time_words, TT_ARRAY_SIZE(time_words)))
+			return 2;
+		for (size_t k = 0; k < TT_ARRAY_SIZE(time_parts); k++)
+			if (strstr(w[i], time_parts[k]))
+				return 2;
+		if (word_in(w[i], qty_words, TT_ARRAY_SIZE(qty_words)))
+			hint = 1;
+		for (size_t k = 0; k < TT_ARRAY_SIZE(qty_parts); k++)
+			if (strstr(w[i], qty_parts[k]))
+				hint = 1;
 	}
-	return 0;
+	return hint;
 }
 
 /*
@@ -101,7 +108,7 @@ static int name_hint(const char *name)
  */
 int tt_report_value_arg(const struct tt_report_pdesc *p)
 {
-	int cand = -1, cand_cnt = 0, first_float = -1;
+	int cand = -1, cand_cnt = 0, first_float = -1, qty = -1;
 
 	for (int a = 0; a < p->argc; a++) {
 		int h;
@@ -109,15 +116,19 @@ int tt_report_value_arg(const struct tt_report_pdesc *p)
 		if (!numeric_kind(p->kinds[a]))
 			continue;
 		h = p->arg_names[a] ? name_hint(p->arg_names[a]) : 0;
-		if (h > 0)
+		if (h == 2) /* a time wins over any other quantity */
 			return a;
-		if (h < 0)
+		if (h == 1 && qty < 0)
+			qty = a;
+		if (h)
 			continue;
 		cand = cand < 0 ? a : cand;
 		cand_cnt++;
 		if (first_float < 0 && p->kinds[a][0] == 'f')
 			first_float = a;
 	}
+	if (qty >= 0)
+		return qty;
 	/* "rows(n)", "bytes_sent(conn, v)": the probe's name says what its one number is */
 	if (cand_cnt == 1 && name_hint(p->name) > 0)
 		return cand;
@@ -310,7 +321,18 @@ int tt_report_builder__probes(struct tt_report_builder *c)
 		if (!n)
 			continue;
 		q->arg_n = n;
-		tt_report_stats_f64(v, n, &q->min, &q->max, q->pct, q->hist);
+		{
+			struct tt_report_dist d;
+
+			err = tt_report_dist(v, n, c->o->buckets, &d);
+			if (err)
+				break;
+			q->min = d.min;
+			q->max = d.max;
+			memcpy(q->pct, d.pct, sizeof(q->pct));
+			q->hist = d.hist;
+			q->curve = d.curve;
+		}
 	}
 	if (!err && rc != SQLITE_DONE)
 		err = tt_report_builder__sql_err(c);

@@ -18,7 +18,32 @@
 
 /* ---- span statistics ---- */
 
-/* Add a group from its durations v[0..n) (reordered). */
+/* The distribution of g from its durations v[0..n) (not changed). */
+static int group_dist(struct tt_report_builder *c, struct tt_report_group *g, const int64_t *v,
+		      size_t n)
+{
+	struct tt_report_dist d;
+	double *x = malloc(n * sizeof(*x));
+	int err;
+
+	if (!x)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		x[i] = (double)v[i];
+	err = tt_report_dist(x, n, c->o->buckets, &d);
+	free(x);
+	if (err)
+		return err;
+	g->min = (int64_t)d.min;
+	g->max = (int64_t)d.max;
+	for (int k = 0; k < TT_REPORT_PCTS; k++)
+		g->pct[k] = (int64_t)d.pct[k];
+	g->hist = d.hist;
+	g->curve = d.curve;
+	return 0;
+}
+
+/* Add a group from its durations v[0..n) (not changed). */
 static int group_add(struct tt_report_builder *c, const char *name, const char *provider,
 		     const char *by, int64_t *v, size_t n, uint64_t lost, uint64_t open)
 {
@@ -46,9 +71,8 @@ static int group_add(struct tt_report_builder *c, const char *name, const char *
 	g->count = n;
 	g->lost = lost;
 	g->open = open;
-	tt_report_stats_i64(v, n, &g->min, &g->max, g->pct, g->hist);
 	g->rate = tt_report_per_s(r, g->count);
-	return 0;
+	return group_dist(c, g, v, n);
 }
 
 struct nstat_key {
@@ -170,6 +194,14 @@ static int scan_spans(struct tt_report_builder *c)
 			break;
 		ns->durs[ns->n] = sqlite3_column_int64(st, 3);
 		top_push(c, ns->durs[ns->n], sqlite3_column_int64(st, 0));
+		if (c->o->heatmap) {
+			uint64_t ts = (uint64_t)sqlite3_column_int64(st, 5);
+
+			err = tt_grow((void **)&ns->starts, &ns->starts_cap, ns->n + 1, sizeof(*ns->starts));
+			if (err)
+				break;
+			ns->starts[ns->n] = ts > c->r->ts_first ? ts - c->r->ts_first : 0;
+		}
 		if (c->o->html_points) {
 			err = point_add(c, ns, (uint64_t)sqlite3_column_int64(st, 5), ns->durs[ns->n]);
 			if (err)
@@ -279,6 +311,9 @@ void tt_report_group_free(struct tt_report_group *g)
 	free(g->name);
 	free(g->provider);
 	free(g->by);
+	free(g->hist.b);
+	free(g->curve.pct);
+	free(g->curve.v);
 }
 
 /* A --by group being collected: its durations, keyed by name and value. */
@@ -575,17 +610,50 @@ cleanup:
 	return err;
 }
 
-/* ---- scatter points (HTML) ---- */
+/* ---- latency over time (HTML) ---- */
+
+#define HEAT_BINS 60 /* heatmap columns over the capture */
+
+/* s's p50 and p99 of every closed span of ns, and with --heatmap its cells. */
+static int series_dist(struct tt_report_builder *c, const struct tt_report_nstat *ns,
+		       struct tt_report_series *s)
+{
+	struct tt_report_dist d;
+	double *x = malloc(ns->n * sizeof(*x));
+	int err;
+
+	if (!x)
+		return -ENOMEM;
+	for (size_t i = 0; i < ns->n; i++)
+		x[i] = (double)ns->durs[i];
+	err = tt_report_dist(x, ns->n, c->o->buckets, &d);
+	free(x);
+	if (err)
+		return err;
+	s->p50 = (int64_t)d.pct[0];
+	s->p99 = (int64_t)d.pct[2];
+	if (c->o->heatmap && ns->starts) {
+		/* coarser than the histogram: a cell must hold enough spans to have a colour */
+		tt_buckets_choose(&s->heat_scheme, c->o->buckets, &d.st, 24, 12, 40);
+		s->heat_bins = HEAT_BINS;
+		s->heat_bin_ns = c->r->duration_ns / HEAT_BINS + 1;
+		err = tt_report_heat(ns->starts, ns->durs, ns->n, &s->heat_scheme, s->heat_bin_ns, &s->heat,
+				     &s->heat_n);
+	}
+	tt_report_dist_free(&d);
+	return err;
+}
 
 /* The points kept by the pass over spans become the report's series (moved, not copied). */
 int tt_report_builder__series(struct tt_report_builder *c)
 {
 	struct tt_report *r = c->r;
+	int err = 0;
 
 	r->series = calloc(c->ns_cnt ? c->ns_cnt : 1, sizeof(*r->series));
 	if (!r->series)
 		return -ENOMEM;
-	for (size_t i = 0; i < c->ns_cnt; i++) {
+	for (size_t i = 0; i < c->ns_cnt && !err; i++) {
 		struct tt_report_nstat *ns = &c->ns[i];
 		struct tt_report_series *s = &r->series[r->series_cnt];
 
@@ -601,6 +669,7 @@ int tt_report_builder__series(struct tt_report_builder *c)
 		ns->pts_ts = NULL;
 		ns->pts_dur = NULL;
 		r->series_cnt++;
+		err = series_dist(c, ns, s);
 	}
-	return 0;
+	return err;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The report for a terminal (report.h, tt_report__text): the capture line, the span and probe
- * tables, the histograms, where the time went, the slowest and the open spans, the losses.
+ * tables, the histograms (their buckets fitted to the data, the percentiles marked), where the time went, the slowest and the open spans, the losses.
  * Composed in memory, then written with control characters escaped.
  */
 #include <errno.h>
@@ -11,36 +11,49 @@
 #include <string.h>
 
 #include "report.h"
-#include "sqlfuncs.h"
 #include "tt_fmt.h"
 #include "tt_util.h"
 
-static void text_hist(FILE *f, const uint64_t *hist, int is_dur, int raw)
+#define TEXT_ROWS 48 /* at most this many histogram rows: the scheme is coarsened to fit */
+
+static const char *const pct_names[TT_REPORT_PCTS] = {"p50", "p90", "p99", "p99.9"};
+
+/*
+ * A histogram, a row per bucket (a run of empty ones folded into one line), the bar scaled to
+ * the tallest; a row says which of the percentiles pct[] (of the same values) fall in it.
+ */
+static void text_hist(FILE *f, const struct tt_report_hist *h, const double *pct, int is_dur,
+		      const char *unit, int raw)
 {
-	unsigned first, last;
-	uint64_t max = tt_report_hist_span(hist, &first, &last);
+	struct tt_buckets sch;
+	uint64_t max;
+	size_t n;
+	struct tt_report_hrow *rows = tt_report_hist_rows(h, 3, TEXT_ROWS, &n, &max, &sch);
+	char a[32], b[32], range[80], desc[80];
 
-	for (unsigned k = first; k <= last && max; k++) {
-		char a[32], b[32], range[72];
-		int bar = (int)((hist[k] * 40 + max - 1) / max);
+	if (!rows)
+		return;
+	fprintf(f, "  buckets: %s; %s per bucket, bars scaled to the fullest (%" PRIu64 ")\n",
+		tt_report_scheme(desc, sizeof(desc), &sch, is_dur, raw), unit, max);
+	for (size_t k = 0; k < n; k++) {
+		const struct tt_report_hrow *r = &rows[k];
+		int bar = (int)((r->count * 40 + max - 1) / max);
+		int marks = 0;
 
-		if (is_dur) {
-			tt_report_dur(a, sizeof(a), (int64_t)tt_log2_bucket_lo(k), raw);
-			if (k < 64)
-				tt_report_dur(b, sizeof(b), (int64_t)tt_log2_bucket_lo(k + 1), raw);
-			else
-				snprintf(b, sizeof(b), "...");
-		} else {
-			snprintf(a, sizeof(a), "%" PRIu64, tt_log2_bucket_lo(k));
-			if (k < 64)
-				snprintf(b, sizeof(b), "%" PRIu64, tt_log2_bucket_lo(k + 1));
-			else
-				snprintf(b, sizeof(b), "...");
+		snprintf(range, sizeof(range), "[%s, %s)", tt_report_bound(a, sizeof(a), r->lo, r->hi - r->lo, is_dur, raw),
+			 tt_report_bound(b, sizeof(b), r->hi, r->hi - r->lo, is_dur, raw));
+		if (r->gap) {
+			fprintf(f, "  %-24s %10s  (no values)\n", range, "~");
+			continue;
 		}
-		snprintf(range, sizeof(range), "[%s, %s)", a, b);
-		fprintf(f, "  %-22s %10" PRIu64 " |%.*s%*s|\n", range, hist[k], bar,
+		fprintf(f, "  %-24s %10" PRIu64 " |%.*s%*s|", range, r->count, bar,
 			"@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@", 40 - bar, "");
+		for (int p = 0; p < TT_REPORT_PCTS; p++)
+			if (pct[p] >= r->lo && pct[p] < r->hi)
+				fprintf(f, "%s%s", marks++ ? " " : " <- ", pct_names[p]);
+		fputc('\n', f);
 	}
+	free(rows);
 }
 
 static const char *group_label(const struct tt_report_group *g, const struct tt_report_opts *o,
@@ -194,9 +207,13 @@ static int text_report(const struct tt_report *r, const struct tt_report_opts *o
 	for (size_t i = 0; i < r->group_cnt; i++) {
 		const struct tt_report_group *g = &r->groups[i];
 
+		double pct[TT_REPORT_PCTS];
+
+		for (int k = 0; k < TT_REPORT_PCTS; k++)
+			pct[k] = (double)g->pct[k];
 		fprintf(f, "\n%s: %s spans, duration\n", group_label(g, o, lbl, sizeof(lbl)),
 			tt_report_count(a, sizeof(a), g->count, raw));
-		text_hist(f, g->hist, 1, raw);
+		text_hist(f, &g->hist, pct, 1, "spans", raw);
 	}
 	for (size_t i = 0; i < r->probe_cnt; i++) {
 		const struct tt_report_probe *p = &r->probes[i];
@@ -205,7 +222,7 @@ static int text_report(const struct tt_report *r, const struct tt_report_opts *o
 			continue;
 		fprintf(f, "\n%s: %s values of %s\n", p->label,
 			tt_report_count(a, sizeof(a), p->arg_n, raw), p->arg);
-		text_hist(f, p->hist, 0, raw);
+		text_hist(f, &p->hist, p->pct, 0, "events", raw);
 	}
 	for (size_t i = 0; i < r->probe_cnt; i++) {
 		const struct tt_report_probe *p = &r->probes[i];

@@ -2,7 +2,7 @@
 /*
  * Human units for both renderers of the report (report.h): durations with three significant
  * digits, counts with thousands separators, rates with k and M, argument values, times since
- * the capture's start, and the non-empty stretch of a log2 histogram. raw asks for the exact
+ * the capture's start, bucket bounds and bucket schemes. raw asks for the exact
  * integers instead (ns, counts), for scripts and tests.
  */
 #include <inttypes.h>
@@ -100,18 +100,68 @@ char *tt_report_rel(char *buf, size_t sz, const struct tt_report *r, uint64_t ts
 	return buf;
 }
 
-uint64_t tt_report_hist_span(const uint64_t *hist, unsigned *first, unsigned *last)
+char *tt_report_value(char *buf, size_t sz, double v, int is_dur, int raw)
 {
-	uint64_t max = 0;
+	if (!is_dur)
+		return tt_report_num(buf, sz, v, v != floor(v));
+	if (isinf(v))
+		snprintf(buf, sz, "%s", v < 0 ? "-inf" : "inf");
+	else
+		tt_report_dur(buf, sz, (int64_t)llround(v), raw);
+	return buf;
+}
 
-	*first = TT_REPORT_BUCKETS;
-	*last = 0;
-	for (unsigned k = 0; k < TT_REPORT_BUCKETS; k++) {
-		if (!hist[k])
-			continue;
-		*first = TT_MIN(*first, k);
-		*last = k;
-		max = TT_MAX(max, hist[k]);
+/* v with sig significant digits: a duration in ns, us, ms or s (ns always whole), or a number. */
+static void fmt_sig(char *buf, size_t sz, double v, int sig, int is_dur)
+{
+	static const struct {
+		double div;
+		const char *unit;
+	} units[] = {{1, "ns"}, {1e3, "us"}, {1e6, "ms"}, {1e9, "s"}};
+	int u = 0, dec;
+	double x;
+
+	if (!is_dur) {
+		snprintf(buf, sz, "%.*g", sig, v);
+		return;
 	}
-	return max;
+	while (u < 3 && fabs(v) >= units[u + 1].div)
+		u++;
+	x = v / units[u].div;
+	dec = u ? sig - (x != 0 ? (int)floor(log10(fabs(x))) + 1 : 1) : 0;
+	snprintf(buf, sz, "%.*f%s", dec > 0 ? dec : 0, x, units[u].unit);
+}
+
+char *tt_report_bound(char *buf, size_t sz, double v, double width, int is_dur, int raw)
+{
+	char lo[48], hi[48];
+
+	if (raw || !isfinite(v) || !isfinite(width) || (!is_dur && v == floor(v)))
+		return tt_report_value(buf, sz, v, is_dur, raw);
+	tt_report_value(buf, sz, v, is_dur, raw);
+	/* more digits until v and the next bound read differently */
+	for (int sig = 3; sig <= 12; sig++) {
+		fmt_sig(lo, sizeof(lo), v, sig, is_dur);
+		fmt_sig(hi, sizeof(hi), v + width, sig, is_dur);
+		if (strcmp(lo, hi)) {
+			if (sig > 3)
+				snprintf(buf, sz, "%s", lo);
+			break;
+		}
+	}
+	return buf;
+}
+
+static char *width_text(char *buf, size_t sz, double w, void *ctx)
+{
+	const int *f = ctx;
+
+	return tt_report_value(buf, sz, w, f[0], f[1]);
+}
+
+char *tt_report_scheme(char *buf, size_t sz, const struct tt_buckets *b, int is_dur, int raw)
+{
+	int f[2] = {is_dur, raw};
+
+	return tt_buckets_describe(b, buf, sz, width_text, f);
 }

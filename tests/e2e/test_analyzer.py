@@ -326,7 +326,8 @@ def test_html_report_renders(capture, tmp_path):
     errors = [l for l in r.stderr.splitlines() if "CONSOLE" in l or "Uncaught" in l]
     assert not errors, errors
     dom = r.stdout
-    assert dom.count('<svg class="hist"') == 3
+    # a histogram and a percentile curve per span name (3) and per probe value (app:rows)
+    assert dom.count('<svg class="hist"') == 4 and dom.count('<svg class="curve"') == 4
     assert dom.count('<svg class="scatter"') == 3
     assert dom.count('<svg class="timeline"') == 1
     assert dom.count('class="bar"') > 5 and dom.count('class="pt"') > 100 and dom.count('class="slow"') == 10

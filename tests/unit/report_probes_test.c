@@ -32,11 +32,16 @@ TT_TEST(report_probes, value_argument_by_its_name)
 {
 	static const struct {
 		const char *probe;
-		struct arg args[3];
+		struct arg args[5];
 		int argc, want;
 	} cases[] = {
 		/* a quantity word wins, whatever comes first */
 		{"query", {{"req_id", "u64"}, {"latency_ns", "u64"}}, 2, 1},
+		/* a time wins over a size, wherever it is: the example's svc:response */
+		{"response", {{"id", "s64"}, {"status", "s32"}, {"route", "str"}, {"bytes", "u64"},
+			      {"latency_ms", "f64"}}, 5, 4},
+		{"io", {{"len", "u32"}, {"dur_us", "u32"}, {"elapsed", "u64"}}, 3, 1},
+		{"put", {{"count", "u32"}, {"bytes", "u32"}}, 2, 0},      /* the first quantity */
 		{"send", {{"fd", "s32"}, {"nbytes", "u64"}}, 2, 1},       /* "byte" inside a word */
 		{"scan", {{"rowcount", "any64"}}, 1, 0},                  /* sign unknown: a number */
 		{"wait", {{"ms", "f32"}}, 1, 0},
