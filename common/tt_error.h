@@ -26,6 +26,8 @@ enum tt_error {
 	TT_E_NOT_GO,             /* an ELF file without Go metadata where a Go binary is needed */
 	TT_E_INLINED,            /* a function that exists only inlined into its callers */
 	TT_E_KERNEL,             /* the running kernel lacks a BPF feature recording needs */
+	TT_E_SERVER,             /* a database server (ClickHouse) failed or could not be reached;
+	                          * details were printed */
 	TT_E_LAST,
 };
 

@@ -1,0 +1,819 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Copying a temporary SQLite load into ClickHouse (ch_load.h): schema mirroring, id offsets,
+ * load-once by identity and the cleanup of failed loads.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ch_http.h"
+#include "ch_load.h"
+#include "tt_error.h"
+#include "tt_hash.h"
+
+#define BATCH_BYTES (16u << 20) /* RowBinary bytes per INSERT */
+#define MAX_COLS 128
+
+/* Tables written whole to every shard; the rest are sharded by tape. */
+static const char *const small_tables[] = {"meta", "tapes", "probes", "probe_args"};
+
+/* Kinds of ids that move past those already in ClickHouse. */
+enum idk { K_NONE = -1, K_TAPE, K_PROBE, K_EVENT, K_SPAN, K_LOSS, K_PROCESS, K_STATE, K_SYSCALL,
+	   K_CAPTURE, K_CNT };
+/* The table whose id column is each kind, and the column holding it. */
+static const char *const kind_table[K_CNT] = {"tapes", "probes", "events", "spans", "losses",
+					      "processes", "thread_states", "syscalls", "tapes"};
+static const char *const kind_col[K_CNT] = {"id", "id", "id", "id", "id", "id", "id", "id",
+					    "capture"};
+
+enum ctype { C_INT, C_FLOAT, C_STR };
+
+struct col {
+	char *name;
+	enum ctype type;
+	int nullable;
+	enum idk kind; /* offset added */
+};
+
+struct table {
+	char *name;
+	struct col cols[MAX_COLS];
+	int col_cnt;
+	int small;
+};
+
+struct ch {
+	const struct tt_ch_url *u;
+	const struct tt_out *out;
+	struct tt_ch_conn *entry;          /* inserts into sharded tables go here */
+	struct tt_ch_conn **shards;        /* DDL, cleanup, small tables */
+	struct tt_ch_endpoint *eps;        /* owned when found from system.clusters */
+	size_t shard_cnt;
+	int owns_eps;
+	int64_t off[K_CNT];
+	struct tt_ch_load_stats *st;
+};
+
+static int is_small(const char *t)
+{
+	for (size_t i = 0; i < TT_ARRAY_SIZE(small_tables); i++)
+		if (!strcmp(t, small_tables[i]))
+			return 1;
+	return 0;
+}
+
+static enum idk col_kind(const char *table, const char *col)
+{
+	size_t n = strlen(col);
+
+	if (!strcmp(col, "id")) {
+		for (int k = 0; k < K_CAPTURE; k++)
+			if (!strcmp(table, kind_table[k]))
+				return (enum idk)k;
+		return K_NONE;
+	}
+	if (!strcmp(col, "tape"))
+		return K_TAPE;
+	if (!strncmp(table, "tp_", 3)) /* a tracepoint's own fields are never ids */
+		return !strcmp(col, "event_id") ? K_EVENT : K_NONE;
+	if (!strcmp(table, "tapes") && !strcmp(col, "capture"))
+		return K_CAPTURE;
+	if (!strcmp(col, "parent_id"))
+		return K_SPAN;
+	if (n >= 8 && !strcmp(col + n - 8, "probe_id"))
+		return K_PROBE;
+	if (n >= 8 && !strcmp(col + n - 8, "event_id"))
+		return K_EVENT;
+	return K_NONE;
+}
+
+static const char *ch_type(enum ctype t)
+{
+	return t == C_INT ? "Int64" : t == C_FLOAT ? "Float64" : "String";
+}
+
+/* The identity of a tape file: a hash of its bytes and its size, as hex text in id[33]. */
+static int tape_identity(const char *path, char id[33], const struct tt_out *out)
+{
+	static char buf[1 << 20];
+	uint64_t h = 0x7474, total = 0;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0) {
+		err = -errno;
+		tt_err(out, "%s: %s", path, strerror(-err));
+		return err;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		h = tt_hash_bytes(buf, (size_t)n, h);
+		total += (uint64_t)n;
+	}
+	if (n < 0) {
+		err = -errno;
+		tt_err(out, "%s: %s", path, strerror(-err));
+	}
+	close(fd);
+	snprintf(id, 33, "%016llx%016llx", (unsigned long long)h, (unsigned long long)total);
+	return err;
+}
+
+/* Run sql (a printf format) on connection c. */
+static int execf(struct ch *x, struct tt_ch_conn *c, struct tt_buf *res, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int execf(struct ch *x, struct tt_ch_conn *c, struct tt_buf *res, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	int err;
+
+	va_start(ap, fmt);
+	err = vasprintf(&s, fmt, ap) < 0 ? -ENOMEM : 0;
+	va_end(ap);
+	if (!err)
+		err = tt_ch_exec(c, s, res, x->out);
+	free(s);
+	return err;
+}
+
+static int connect_all(struct ch *x)
+{
+	const struct tt_ch_url *u = x->u;
+	int err = 0;
+
+	x->entry = tt_ch_conn__new(u, &u->entry, u->cluster ? "insert_distributed_sync=1" : NULL);
+	if (!x->entry)
+		return -ENOMEM;
+	if (u->shard_cnt) {
+		x->eps = u->shards;
+		x->shard_cnt = u->shard_cnt;
+	} else if (u->cluster) {
+		/* the cluster's shards, each at the URL's HTTP port */
+		struct tt_buf res = {0};
+
+		err = execf(x, x->entry, &res, "SELECT host_address FROM system.clusters WHERE cluster = "
+			    "'%s' AND replica_num = 1 ORDER BY shard_num FORMAT TSV", u->cluster);
+		for (size_t i = 0; !err && i < res.len; i++)
+			x->shard_cnt += res.data[i] == '\n';
+		if (!err && !x->shard_cnt) {
+			tt_err(x->out, "ClickHouse at %s has no cluster '%s' (system.clusters)",
+			       tt_ch_conn__name(x->entry), u->cluster);
+			err = -TT_E_SERVER;
+		}
+		if (!err)
+			err = tt_buf_append(&res, "", 1); /* NUL-terminated for strchr */
+		if (!err) {
+			char *p = (char *)res.data, *nl;
+			size_t i = 0;
+
+			x->eps = calloc(x->shard_cnt, sizeof(*x->eps));
+			x->owns_eps = 1;
+			for (; x->eps && i < x->shard_cnt; i++, p = nl + 1) {
+				nl = strchr(p, '\n');
+				x->eps[i].host = strndup(p, (size_t)(nl - p));
+				x->eps[i].port = u->entry.port;
+				if (!x->eps[i].host)
+					break;
+			}
+			if (i < x->shard_cnt)
+				err = -ENOMEM;
+		}
+		tt_buf_free(&res);
+	} else {
+		x->eps = (struct tt_ch_endpoint *)&u->entry;
+		x->shard_cnt = 1;
+	}
+	if (err)
+		return err;
+	x->shards = calloc(x->shard_cnt, sizeof(*x->shards));
+	if (!x->shards)
+		return -ENOMEM;
+	for (size_t i = 0; i < x->shard_cnt; i++) {
+		x->shards[i] = tt_ch_conn__new(u, &x->eps[i], NULL);
+		if (!x->shards[i])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void disconnect_all(struct ch *x)
+{
+	for (size_t i = 0; x->shards && i < x->shard_cnt; i++)
+		tt_ch_conn__free(x->shards[i]);
+	free(x->shards);
+	if (x->owns_eps) {
+		for (size_t i = 0; i < x->shard_cnt; i++)
+			free(x->eps[i].host);
+		free(x->eps);
+	}
+	tt_ch_conn__free(x->entry);
+}
+
+/* Lines of a TSV result as NUL-terminated strings in place; returns the count. */
+static size_t tsv_lines(struct tt_buf *res, char ***lines)
+{
+	size_t cnt = 0, cap = 0;
+	char *p;
+
+	*lines = NULL;
+	if (tt_buf_append(res, "", 1))
+		return 0;
+	for (p = (char *)res->data; *p;) {
+		char *nl = strchr(p, '\n');
+
+		if (tt_grow((void **)lines, &cap, cnt + 1, sizeof(char *)))
+			break;
+		(*lines)[cnt++] = p;
+		if (!nl)
+			break;
+		*nl = 0;
+		p = nl + 1;
+	}
+	return cnt;
+}
+
+/* Does the NUL-terminated TSV text hay have the line line? */
+static int has_line(const char *hay, const char *line)
+{
+	size_t n = strlen(line);
+
+	for (const char *p = hay; (p = strstr(p, line)); p++)
+		if ((p == hay || p[-1] == '\n') && (p[n] == '\n' || !p[n]))
+			return 1;
+	return 0;
+}
+
+/*
+ * Tapes committed on every shard, as "ID\tIDENTITY" lines (NUL-terminated text, caller frees):
+ * a tapes row that some shard lacks is of a load that failed while writing them.
+ */
+static int committed_tapes(struct ch *x, char **text)
+{
+	struct tt_buf *res = calloc(x->shard_cnt, sizeof(*res)), all = {0};
+	int err = res ? 0 : -ENOMEM;
+
+	*text = NULL;
+	for (size_t i = 0; !err && i < x->shard_cnt; i++) {
+		struct tt_buf ex = {0};
+
+		err = execf(x, x->shards[i], &ex, "EXISTS TABLE `%s`.tapes FORMAT TSV", x->u->database);
+		if (!err && ex.len && ex.data[0] == '1')
+			err = execf(x, x->shards[i], &res[i], "SELECT id, identity FROM `%s`.tapes "
+				    "ORDER BY id FORMAT TSV", x->u->database);
+		if (!err)
+			err = tt_buf_append(&res[i], "", 1);
+		tt_buf_free(&ex);
+	}
+	if (!err) {
+		char **lines;
+		size_t cnt = tsv_lines(&res[0], &lines);
+
+		for (size_t k = 0; !err && k < cnt; k++) {
+			size_t i = 1;
+
+			while (i < x->shard_cnt && has_line((const char *)res[i].data, lines[k]))
+				i++;
+			if (i == x->shard_cnt && *lines[k])
+				err = tt_buf_printf(&all, "%s\n", lines[k]);
+		}
+		free(lines);
+	}
+	if (!err)
+		err = tt_buf_append(&all, "", 1);
+	for (size_t i = 0; res && i < x->shard_cnt; i++)
+		tt_buf_free(&res[i]);
+	free(res);
+	if (err)
+		tt_buf_free(&all);
+	else
+		*text = (char *)all.data;
+	return err;
+}
+
+/* The columns of SQLite table name into t. */
+static int read_table(sqlite3 *db, const char *name, struct table *t)
+{
+	sqlite3_stmt *st;
+	char *sql = sqlite3_mprintf("PRAGMA table_info(\"%w\")", name);
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	if (!sql || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_free(sql);
+		return -TT_E_SQL;
+	}
+	sqlite3_free(sql);
+	t->name = strdup(name);
+	t->small = is_small(name);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && t->col_cnt < MAX_COLS) {
+		struct col *c = &t->cols[t->col_cnt++];
+		const char *decl = (const char *)sqlite3_column_text(st, 2);
+
+		c->name = strdup((const char *)sqlite3_column_text(st, 1));
+		c->nullable = !sqlite3_column_int(st, 3) && !sqlite3_column_int(st, 5);
+		c->type = C_STR; /* TEXT, BLOB and untyped: SQLite's text of the value */
+		if (decl && strcasestr(decl, "INT"))
+			c->type = C_INT;
+		else if (decl && (strcasestr(decl, "REAL") || strcasestr(decl, "FLOA") ||
+				  strcasestr(decl, "DOUB")))
+			c->type = C_FLOAT;
+		c->kind = c->name ? col_kind(name, c->name) : K_NONE;
+		if (!c->name)
+			rc = SQLITE_NOMEM;
+	}
+	sqlite3_finalize(st);
+	if (!t->name || (rc != SQLITE_DONE && rc != SQLITE_ROW))
+		return -ENOMEM;
+	return t->col_cnt == MAX_COLS ? -E2BIG : 0;
+}
+
+static void free_table(struct table *t)
+{
+	for (int i = 0; i < t->col_cnt; i++)
+		free(t->cols[i].name);
+	free(t->name);
+	memset(t, 0, sizeof(*t));
+}
+
+/* The extra ClickHouse column of a table: tapes.identity, probe_args.tape. */
+static const char *extra_col(const struct table *t)
+{
+	return !strcmp(t->name, "tapes") ? "identity" : !strcmp(t->name, "probe_args") ? "tape" : NULL;
+}
+
+static int append_ident(struct tt_buf *b, const char *name)
+{
+	int err = tt_buf_append(b, "`", 1);
+
+	for (; !err && *name; name++)
+		err = *name == '`' ? tt_buf_append(b, "\\`", 2) : tt_buf_append(b, name, 1);
+	return err ? err : tt_buf_append(b, "`", 1);
+}
+
+/* Create table t (and its Distributed table) on every shard, if missing. */
+static int create_table(struct ch *x, const struct table *t)
+{
+	const char *db = x->u->database, *extra = extra_col(t);
+	const char *order = "tuple()", *part = "tape";
+	int sharded = x->u->cluster && !t->small;
+	struct tt_buf q = {0};
+	int err = 0;
+
+	if (!strcmp(t->name, "events"))
+		order = "(probe_id, ts)";
+	else if (!strcmp(t->name, "spans"))
+		order = "(name, start_ts)";
+	else if (!strcmp(t->name, "tapes") || !strcmp(t->name, "probes"))
+		order = "id";
+	if (!strcmp(t->name, "tapes"))
+		part = "id";
+	else if (!strcmp(t->name, "meta"))
+		part = "ifNull(tape, 0)";
+	err = tt_buf_printf(&q, "CREATE TABLE IF NOT EXISTS `%s`.`%s%s`", db, t->name,
+			    sharded ? "_local" : "");
+	if (!err)
+		err = tt_buf_printf(&q, " (");
+	for (int i = 0; !err && i < t->col_cnt; i++) {
+		const struct col *c = &t->cols[i];
+
+		err = append_ident(&q, c->name);
+		if (!err)
+			err = tt_buf_printf(&q, c->nullable ? " Nullable(%s), " : " %s, ", ch_type(c->type));
+	}
+	if (!err && extra)
+		err = tt_buf_printf(&q, "%s %s, ", extra, !strcmp(extra, "tape") ? "Int64" : "String");
+	if (!err) {
+		q.len -= 2;
+		err = tt_buf_printf(&q, ") ENGINE = MergeTree PARTITION BY %s ORDER BY %s", part, order);
+	}
+	for (size_t i = 0; !err && i < x->shard_cnt; i++) {
+		err = tt_ch_exec(x->shards[i], (const char *)q.data, NULL, x->out);
+		if (!err && sharded)
+			err = execf(x, x->shards[i], NULL, "CREATE TABLE IF NOT EXISTS `%s`.`%s` AS "
+				    "`%s`.`%s_local` ENGINE = Distributed(%s, %s, %s_local, tape)", db,
+				    t->name, db, t->name, x->u->cluster, db, t->name);
+	}
+	tt_buf_free(&q);
+	return err;
+}
+
+/* Is there a line of committed ("ID\tIDENTITY" lines) starting with prefix? */
+static int is_committed(const char *committed, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	for (const char *p = committed; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, prefix, n))
+			return 1;
+	return 0;
+}
+
+/* Drop, on every shard, the partitions of tapes that are not committed (a failed load's). */
+static int drop_uncommitted(struct ch *x, const char *committed)
+{
+	int err = 0;
+
+	for (size_t i = 0; !err && i < x->shard_cnt; i++) {
+		struct tt_buf res = {0};
+		char **lines = NULL;
+		size_t cnt;
+
+		err = execf(x, x->shards[i], &res, "SELECT DISTINCT table, partition FROM system.parts "
+			    "WHERE database = '%s' AND active FORMAT TSV", x->u->database);
+		cnt = err ? 0 : tsv_lines(&res, &lines);
+		for (size_t k = 0; !err && k < cnt; k++) {
+			char *tab = strchr(lines[k], '\t'), *part, pat[64];
+
+			if (!tab)
+				continue;
+			*tab = 0;
+			part = tab + 1;
+			snprintf(pat, sizeof(pat), "%s\t", part);
+			if (!strcmp(part, "0") || is_committed(committed, pat))
+				continue;
+			tt_info(x->out, "dropping partition %s of %s.%s on %s (an earlier load that did "
+				"not complete)", part, x->u->database, lines[k],
+				tt_ch_conn__name(x->shards[i]));
+			err = execf(x, x->shards[i], NULL, "ALTER TABLE `%s`.`%s` DROP PARTITION %s",
+				    x->u->database, lines[k], part);
+			if (!err)
+				x->st->dropped++;
+		}
+		free(lines);
+		tt_buf_free(&res);
+	}
+	return err;
+}
+
+/* The highest id of each kind in ClickHouse (0 for none): the offsets of this load's ids. */
+static int read_offsets(struct ch *x)
+{
+	int err = 0;
+
+	for (int k = 0; !err && k < K_CNT; k++) {
+		uint64_t v = 0;
+		char *sql;
+
+		if (asprintf(&sql, "SELECT max(%s) FROM `%s`.`%s` FORMAT TSV", kind_col[k],
+			     x->u->database, kind_table[k]) < 0)
+			return -ENOMEM;
+		err = tt_ch_query_u64(is_small(kind_table[k]) ? x->shards[0] : x->entry, sql, &v, x->out);
+		free(sql);
+		x->off[k] = (int64_t)v;
+	}
+	return err;
+}
+
+/* The text SQLite gives a value, for a String column. */
+static int put_text(struct tt_buf *b, sqlite3_stmt *st, int i)
+{
+	char num[40];
+
+	switch (sqlite3_column_type(st, i)) {
+	case SQLITE_INTEGER:
+		snprintf(num, sizeof(num), "%lld", (long long)sqlite3_column_int64(st, i));
+		return tt_rb_str(b, num, strlen(num));
+	case SQLITE_FLOAT:
+		snprintf(num, sizeof(num), "%.17g", sqlite3_column_double(st, i));
+		return tt_rb_str(b, num, strlen(num));
+	case SQLITE_BLOB:
+		return tt_rb_str(b, sqlite3_column_blob(st, i), (size_t)sqlite3_column_bytes(st, i));
+	default:
+		return tt_rb_str(b, sqlite3_column_text(st, i), (size_t)sqlite3_column_bytes(st, i));
+	}
+}
+
+/* Send one batch of t's rows: to every shard (small tables) or through the entry. */
+static int send_batch(struct ch *x, const struct table *t, const char *target, const char *cols,
+		      struct tt_buf *rows)
+{
+	int err = 0;
+
+	if (t->small || !x->u->cluster) {
+		for (size_t i = 0; !err && i < x->shard_cnt; i++)
+			err = tt_ch_insert(x->shards[i], target, cols, rows, x->out);
+	} else {
+		err = tt_ch_insert(x->entry, target, cols, rows, x->out);
+	}
+	x->st->bytes += rows->len;
+	rows->len = 0;
+	return err;
+}
+
+/*
+ * Copy the rows of t selected by where (SQL, may be "") to ClickHouse. ids: the identities of
+ * the temporary database's tapes 1..n (for tapes.identity).
+ */
+static int copy_table(struct ch *x, sqlite3 *db, const struct table *t, const char *where,
+		      char (*ids)[33], size_t id_cnt)
+{
+	struct tt_buf sel = {0}, cols = {0}, rows = {0};
+	const char *extra = extra_col(t);
+	char target[300];
+	sqlite3_stmt *st = NULL;
+	uint64_t n = 0;
+	int err = 0, rc;
+
+	snprintf(target, sizeof(target), "`%s`.`%s`", x->u->database, t->name);
+	err = tt_buf_printf(&sel, "SELECT ");
+	for (int i = 0; !err && i < t->col_cnt; i++) {
+		err = tt_buf_printf(&sel, "%s\"%s\"", i ? ", " : "", t->cols[i].name);
+		if (!err)
+			err = append_ident(&cols, t->cols[i].name);
+		if (!err)
+			err = tt_buf_append(&cols, ", ", 2);
+	}
+	if (!err && extra) {
+		err = tt_buf_printf(&sel, !strcmp(extra, "tape") ?
+				    ", (SELECT tape FROM probes WHERE probes.id = probe_id)" : ", id");
+		if (!err)
+			err = tt_buf_printf(&cols, "%s, ", extra);
+	}
+	if (!err) {
+		cols.len -= 2;
+		err = tt_buf_append(&cols, "", 1);
+	}
+	if (!err)
+		err = tt_buf_printf(&sel, " FROM \"%s\" %s", t->name, where);
+	if (err)
+		goto cleanup;
+	if (sqlite3_prepare_v2(db, (const char *)sel.data, -1, &st, NULL) != SQLITE_OK) {
+		tt_err(x->out, "reading %s from the temporary database: %s", t->name, sqlite3_errmsg(db));
+		err = -TT_E_SQL;
+		goto cleanup;
+	}
+	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (int i = 0; !err && i < t->col_cnt; i++) {
+			const struct col *c = &t->cols[i];
+			int null = sqlite3_column_type(st, i) == SQLITE_NULL;
+
+			if (c->nullable)
+				err = tt_rb_u8(&rows, null);
+			else if (null) /* a NOT NULL column: cannot be */
+				err = -EINVAL;
+			if (err || (null && c->nullable))
+				continue;
+			if (c->type == C_INT)
+				err = tt_rb_i64(&rows, sqlite3_column_int64(st, i) +
+						(c->kind == K_NONE ? 0 : x->off[c->kind]));
+			else if (c->type == C_FLOAT)
+				err = tt_rb_f64(&rows, sqlite3_column_double(st, i));
+			else
+				err = put_text(&rows, st, i);
+		}
+		if (!err && extra && !strcmp(extra, "tape")) {
+			err = tt_rb_i64(&rows, sqlite3_column_int64(st, t->col_cnt) + x->off[K_TAPE]);
+		} else if (!err && extra) {
+			int64_t id = sqlite3_column_int64(st, t->col_cnt);
+
+			err = id >= 1 && (size_t)id <= id_cnt ? tt_rb_str(&rows, ids[id - 1], 32) : -EINVAL;
+		}
+		n++;
+		if (!err && rows.len >= BATCH_BYTES)
+			err = send_batch(x, t, target, (const char *)cols.data, &rows);
+	}
+	if (!err && rc != SQLITE_DONE) {
+		tt_err(x->out, "reading %s from the temporary database: %s", t->name, sqlite3_errmsg(db));
+		err = -TT_E_SQL;
+	}
+	if (!err && rows.len)
+		err = send_batch(x, t, target, (const char *)cols.data, &rows);
+	x->st->rows += n;
+	if (!strcmp(t->name, "events"))
+		x->st->events += n;
+	else if (!strcmp(t->name, "spans"))
+		x->st->spans += n;
+	tt_info(x->out, "%s: %llu rows", t->name, (unsigned long long)n);
+cleanup:
+	sqlite3_finalize(st);
+	tt_buf_free(&sel);
+	tt_buf_free(&cols);
+	tt_buf_free(&rows);
+	return err;
+}
+
+/* The cast of events.arg<i> to a column of a probe argument's kind. */
+static const char *arg_cast(const char *kind)
+{
+	if (!strcmp(kind, "str") || !strcmp(kind, "bytes") || !strcmp(kind, "cxxname"))
+		return "";
+	if (!strcmp(kind, "f32") || !strcmp(kind, "f64"))
+		return "toFloat64OrNull";
+	return "toInt64OrNull"; /* u8..u64, s8..s64, any8..any64, ptr */
+}
+
+/* One view per probe name, on every shard, when missing (see schemas/tracetape.sql). */
+static int create_views(struct ch *x, sqlite3 *db)
+{
+	const char *d = x->u->database;
+	sqlite3_stmt *vs = NULL, *as = NULL;
+	int err = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT view, min(id) FROM probes WHERE view IS NOT NULL AND "
+			       "kind != 'tracepoint' GROUP BY view ORDER BY view", -1, &vs, NULL) ||
+	    sqlite3_prepare_v2(db, "SELECT idx, column_name, kind FROM probe_args WHERE probe_id = ? "
+			       "ORDER BY idx", -1, &as, NULL)) {
+		tt_err(x->out, "reading views from the temporary database: %s", sqlite3_errmsg(db));
+		err = -TT_E_SQL;
+		goto cleanup;
+	}
+	while (!err && sqlite3_step(vs) == SQLITE_ROW) {
+		const char *view = (const char *)sqlite3_column_text(vs, 0);
+		struct tt_buf q = {0};
+
+		err = tt_buf_printf(&q, "CREATE VIEW IF NOT EXISTS `%s`.", d);
+		if (!err)
+			err = append_ident(&q, view);
+		if (!err)
+			err = tt_buf_printf(&q, " AS SELECT id AS event_id, ts, ts + wall_offset_ns AS "
+					    "ts_wall, tape, pid, tid, cpu, goid, fault, truncated");
+		sqlite3_reset(as);
+		sqlite3_bind_int64(as, 1, sqlite3_column_int64(vs, 1));
+		while (!err && sqlite3_step(as) == SQLITE_ROW) {
+			const char *cast = arg_cast((const char *)sqlite3_column_text(as, 2));
+
+			err = tt_buf_printf(&q, ", %s(arg%d) AS ", cast, sqlite3_column_int(as, 0));
+			if (!err)
+				err = append_ident(&q, (const char *)sqlite3_column_text(as, 1));
+		}
+		if (!err)
+			err = tt_buf_printf(&q, " FROM (SELECT * FROM `%s`.events WHERE probe_id IN "
+					    "(SELECT id FROM `%s`.probes WHERE view = ", d, d);
+		if (!err)
+			err = tt_ch_quote(&q, view);
+		if (!err)
+			err = tt_buf_printf(&q, ")) ANY LEFT JOIN (SELECT id AS tape, wall_offset_ns FROM "
+					    "`%s`.tapes) USING tape", d);
+		if (!err)
+			err = tt_buf_append(&q, "", 1);
+		for (size_t i = 0; !err && i < x->shard_cnt; i++)
+			err = tt_ch_exec(x->shards[i], (const char *)q.data, NULL, x->out);
+		tt_buf_free(&q);
+	}
+cleanup:
+	sqlite3_finalize(vs);
+	sqlite3_finalize(as);
+	return err;
+}
+
+/* The temporary directory of the SQLite load, and its database's path. */
+static int make_tmp(char **dir, char **db)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	*db = NULL;
+	if (asprintf(dir, "%s/tracetape-ch-XXXXXX", tmp && *tmp ? tmp : "/tmp") < 0) {
+		*dir = NULL;
+		return -ENOMEM;
+	}
+	if (!mkdtemp(*dir))
+		return -errno;
+	if (asprintf(db, "%s/load.db", *dir) < 0) {
+		*db = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * Create the tables of the temporary database db where missing, drop what a failed load left
+ * (committed: see committed_tapes()), then copy every table and create the views.
+ */
+static int send_all(struct ch *x, sqlite3 *db, const char *committed, char (*ids)[33],
+		    size_t id_cnt)
+{
+	struct table *tabs = NULL;
+	size_t cnt = 0, cap = 0;
+	sqlite3_stmt *st;
+	int err = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT "
+			       "LIKE 'sqlite%' ORDER BY name", -1, &st, NULL)) {
+		tt_err(x->out, "the temporary database: %s", sqlite3_errmsg(db));
+		return -TT_E_SQL;
+	}
+	while (!err && sqlite3_step(st) == SQLITE_ROW) {
+		err = tt_grow((void **)&tabs, &cap, cnt + 1, sizeof(*tabs));
+		if (!err)
+			err = read_table(db, (const char *)sqlite3_column_text(st, 0), &tabs[cnt++]);
+		if (err == -TT_E_SQL)
+			tt_err(x->out, "the temporary database: %s", sqlite3_errmsg(db));
+	}
+	sqlite3_finalize(st);
+	for (size_t i = 0; !err && i < cnt; i++)
+		err = create_table(x, &tabs[i]);
+	if (!err)
+		err = drop_uncommitted(x, committed);
+	if (!err)
+		err = read_offsets(x);
+	/* every row but the tapes rows (which complete the load) and the database's own facts */
+	for (size_t i = 0; !err && i < cnt; i++)
+		if (strcmp(tabs[i].name, "tapes"))
+			err = copy_table(x, db, &tabs[i], !strcmp(tabs[i].name, "meta") ?
+					 "WHERE tape IS NOT NULL" : "", ids, id_cnt);
+	if (!err)
+		err = create_views(x, db);
+	for (size_t i = 0; !err && i < cnt; i++)
+		if (!strcmp(tabs[i].name, "tapes"))
+			err = copy_table(x, db, &tabs[i], "", ids, id_cnt);
+	for (size_t i = 0; !err && i < cnt; i++)
+		if (!strcmp(tabs[i].name, "meta"))
+			err = copy_table(x, db, &tabs[i], "WHERE tape IS NULL", ids, id_cnt);
+	for (size_t i = 0; i < cnt; i++)
+		free_table(&tabs[i]);
+	free(tabs);
+	return err;
+}
+
+int tt_ch_load(const struct tt_ch_url *u, const char *const *tapes, size_t tape_cnt,
+	       const struct tt_load_opts *lo, struct tt_ch_load_stats *st)
+{
+	struct tt_ch_load_stats dummy;
+	struct ch x = {.u = u, .out = lo->out, .st = st ? st : &dummy};
+	char (*ids)[33] = calloc(tape_cnt ? tape_cnt : 1, 33);
+	const char **todo = calloc(tape_cnt ? tape_cnt : 1, sizeof(*todo));
+	char *committed = NULL, *tmpdir = NULL, *tmpdb = NULL;
+	struct tt_load_opts sqlo = *lo;
+	size_t todo_cnt = 0;
+	sqlite3 *db = NULL;
+	uint64_t t0;
+	int err = 0;
+
+	memset(x.st, 0, sizeof(*x.st));
+	if (!ids || !todo) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	err = connect_all(&x);
+	for (size_t i = 0; !err && i < x.shard_cnt; i++)
+		err = execf(&x, x.shards[i], NULL, "CREATE DATABASE IF NOT EXISTS `%s`", u->database);
+	if (!err)
+		err = committed_tapes(&x, &committed);
+	/* the tapes not yet in the database */
+	for (size_t i = 0; !err && i < tape_cnt; i++) {
+		char pat[40];
+		const char *hit = NULL;
+
+		err = tape_identity(tapes[i], ids[todo_cnt], lo->out);
+		snprintf(pat, sizeof(pat), "\t%s\n", ids[todo_cnt]);
+		for (size_t j = 0; !err && j < todo_cnt && !hit; j++)
+			if (!strcmp(ids[j], ids[todo_cnt]))
+				hit = "given twice";
+		if (!err && !hit && strstr(committed, pat))
+			hit = "already loaded";
+		if (err)
+			break;
+		if (hit) {
+			tt_notice(lo->out, "%s: %s into %s (the same tape); skipped", tapes[i], hit,
+				  u->database);
+			x.st->skipped++;
+			continue;
+		}
+		todo[todo_cnt++] = tapes[i];
+	}
+	if (err || !todo_cnt)
+		goto cleanup;
+	t0 = tt_now_mono_ns();
+	err = make_tmp(&tmpdir, &tmpdb);
+	if (err) {
+		tt_err(lo->out, "a temporary directory for the load: %s", strerror(-err));
+		goto cleanup;
+	}
+	sqlo.force = 0;
+	err = tt_load(tmpdb, todo, todo_cnt, &sqlo, NULL);
+	if (err)
+		goto cleanup;
+	x.st->sqlite_ns = tt_now_mono_ns() - t0;
+	t0 = tt_now_mono_ns();
+	if (sqlite3_open_v2(tmpdb, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		tt_err(lo->out, "%s: %s", tmpdb, sqlite3_errmsg(db));
+		err = -TT_E_SQL;
+		goto cleanup;
+	}
+	err = send_all(&x, db, committed, ids, todo_cnt);
+	x.st->tapes = err ? 0 : todo_cnt;
+	x.st->send_ns = tt_now_mono_ns() - t0;
+	if (err == -TT_E_SERVER)
+		tt_err(lo->out, "the load into %s did not complete: its rows are dropped by the next "
+		       "load of these tapes, which loads them again", u->database);
+cleanup:
+	sqlite3_close(db);
+	if (tmpdb)
+		unlink(tmpdb);
+	if (tmpdir)
+		rmdir(tmpdir);
+	free(tmpdb);
+	free(tmpdir);
+	free(committed);
+	free(ids);
+	free(todo);
+	disconnect_all(&x);
+	return err;
+}

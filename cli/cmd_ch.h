@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The ClickHouse side of `load` and `query` (cmd_ch.c): what they do when the database is a
+ * clickhouse:// URL. Both exist in every build; without libcurl (TT_HAVE_CLICKHOUSE unset) they
+ * say that this tracetape was built without ClickHouse and fail.
+ */
+#ifndef TT_CMD_CH_H
+#define TT_CMD_CH_H
+
+#include <stddef.h>
+
+#include "loader.h"
+#include "tt_out.h"
+
+/* `load --into URL TAPE...`: tapes[0..tape_cnt), span rules and output in lo. */
+int tt_cmd_load_ch(const char *url, char *const *tapes, size_t tape_cnt,
+		   const struct tt_load_opts *lo, const struct tt_out *out);
+
+/* `query URL SQL`: fmt "table", "csv" or "json". */
+int tt_cmd_query_ch(const char *url, const char *sql, const char *fmt, const struct tt_out *out);
+
+#endif /* TT_CMD_CH_H */
