@@ -12,6 +12,7 @@
 static const char *const cxx_probes[] = {"libstdcxx:*", NULL};
 static const char *const jvm_gc_probes[] = {"hotspot:gc__begin", "hotspot:gc__end",
 					    "hotspot:mem__pool__gc__*", NULL};
+static const char *const phpapp_probes[] = {"phpapp:*", NULL};
 static const char *const php_probes[] = {"php:function__entry", "php:function__return",
 					 "php:request__startup", "php:request__shutdown", NULL};
 static const char *const php_env[] = {"USE_ZEND_DTRACE=1", NULL};
@@ -34,6 +35,17 @@ static const struct tt_preset presets[] = {
 		.probes = jvm_gc_probes,
 		.note = "java loads libjvm.so with dlopen, so its path is needed even with -- "
 			"COMMAND: give PATH for another JDK",
+	},
+	{
+		.name = "php-app",
+		.summary = "the probes and spans PHP code fires itself (tracetape_probe(), sdk/php), "
+			   "one probe per name",
+		.path = "/usr/lib/php/20220829/tracetape.so",
+		.path_only = 1,
+		.probes = phpapp_probes,
+		.note = "the probes are in tracetape's PHP extension, which PHP (CLI or FPM) loads "
+			"with dlopen: give PATH for an extension installed elsewhere; "
+			"USE_ZEND_DTRACE is not needed",
 	},
 	{
 		.name = "php-calls",

@@ -118,7 +118,8 @@ def test_list_presets():
     r = tt("list", "--presets")
     assert r.returncode == 0, r.stderr
     names = re.findall(r"^([a-z-]+): ", r.stdout, re.M)
-    assert names == ["cxx-exceptions", "jvm-gc", "php-calls", "postgres-queries", "python-calls"]
+    assert names == ["cxx-exceptions", "jvm-gc", "php-app", "php-calls", "postgres-queries",
+                     "python-calls"]
     assert "usdt:[PATH:]postgresql:transaction__*" in r.stdout
     assert "env:    USE_ZEND_DTRACE=1" in r.stdout
     assert "usdt:PATH:hotspot:gc__begin" in r.stdout

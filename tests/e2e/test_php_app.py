@@ -1,0 +1,274 @@
+# SPDX-License-Identifier: MIT
+"""Test plan: probes written in PHP code (sdk/php, schemas/DYNAMIC_PROBES.md), with Debian's PHP 8.2.
+
+php-1  The extension builds with phpize from the source tree (sdk/php/config.m4) without a
+       compiler warning, and PHP loads it.
+php-2  examples/php-app recorded through the extension ('usdt:EXT:phpapp:*' -- php, without
+       USE_ZEND_DTRACE): every probe in the app's own log is in the database exactly, in order,
+       under its own view phpapp_NAME: integers, floats, UTF-8 and binary strings, a string
+       longer than --strlen (cut and flagged), true/false, null (NULL, fault bit), named and
+       positional values; no event is left on the carriers; spans pair by integer id
+       (request), by string id (payment) and by the extension's numbering (render); the
+       report groups spans under the names the PHP code used.
+php-3  --preset php-app=EXT records the same events.
+php-4  The API behaves the same recorded or not: return values, errors for bad calls
+       (empty name, too many values, a bad span id, a bad callable), tracetape_span() ends
+       its span when the callable throws and rethrows; tracetape_enabled() says which.
+php-5  Not recorded, the app runs with tracetape_enabled() false and logs the same probes,
+       less the one it guards with tracetape_enabled().
+"""
+import json
+import os
+import re
+import shutil
+
+import pytest
+
+from conftest import SOURCE_DIR, db_rows, need_bpf, need_program, run, tt
+
+APP = SOURCE_DIR / "examples" / "php-app" / "app.php"
+REQUESTS = 25
+# the fixed columns of a probe's view, before its arguments
+FIXED = ["event_id", "ts", "ts_wall", "tape", "pid", "tid", "cpu", "goid", "fault", "truncated"]
+
+
+@pytest.fixture(scope="module")
+def ext(tmp_path_factory):
+    """tracetape.so, built as the extension's README says (phpize in a copy of the tree)."""
+    need_program("php8.2")
+    need_program("phpize")
+    top = tmp_path_factory.mktemp("phpext")
+    shutil.copytree(SOURCE_DIR / "sdk" / "php", top / "sdk" / "php")
+    shutil.copytree(SOURCE_DIR / "sdk" / "include", top / "sdk" / "include")
+    src = top / "sdk" / "php"
+    for cmd in (["phpize"], ["./configure", "--enable-tracetape"], ["make"]):
+        r = run(cmd, cwd=src, timeout=300)
+        assert r.returncode == 0, f"{cmd}: {r.stdout}{r.stderr}"
+        if cmd == ["make"]:
+            assert "warning:" not in r.stdout + r.stderr, r.stdout + r.stderr
+    so = src / "modules" / "tracetape.so"
+    assert so.exists()
+    return so
+
+
+def php_env():
+    """The environment without USE_ZEND_DTRACE: nothing here needs the engine's probes."""
+    return {k: v for k, v in os.environ.items() if k != "USE_ZEND_DTRACE"}
+
+
+def php(ext, *args):
+    return ["php8.2", "-n", "-d", f"extension={ext}", *map(str, args)]
+
+
+def test_extension_loads(ext):
+    r = run(php(ext, "-m"))
+    assert r.returncode == 0, r.stderr
+    assert "tracetape" in r.stdout.split()
+    r = run(php(ext, "-r", "echo implode(',', get_extension_funcs('tracetape'));"))
+    assert r.stdout.split(",") == ["tracetape_probe", "tracetape_enabled", "tracetape_span_begin",
+                                   "tracetape_span_end", "tracetape_span"]
+
+
+def record_app(ext, tmp_path, *spec, strlen=None):
+    tape, log = tmp_path / "app.tape", tmp_path / "app.json"
+    opts = ["--strlen", str(strlen)] if strlen else []
+    r = tt("record", "-o", tape, *opts, *spec, "--", *php(ext, APP, REQUESTS, log),
+           env=php_env(), timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert f"handled {REQUESTS} requests (traced)" in r.stdout
+    db = tmp_path / "app.db"
+    r = tt("load", "-o", db, tape)
+    assert r.returncode == 0, r.stderr
+    return tape, db, json.loads(log.read_text())
+
+
+def view_rows(db, name):
+    """The rows of view phpapp_NAME in event order: (arguments, fault, truncated)."""
+    import sqlite3
+
+    with sqlite3.connect(db) as con:
+        cur = con.execute(f'SELECT * FROM "phpapp_{name}" ORDER BY event_id')
+        cols = [d[0] for d in cur.description]
+        assert cols[:len(FIXED)] == FIXED, cols
+        return cols[len(FIXED):], [(list(r[len(FIXED):]), r[FIXED.index("fault")],
+                                    r[FIXED.index("truncated")]) for r in cur.fetchall()]
+
+
+def expected(log, strlen=256):
+    """What the views must hold, from the app's log: {name: [(columns, values, fault, trunc)]}."""
+    want = {}
+    render = 0
+    for p in log["probes"]:
+        name, args, named = p["probe"], p["args"], p["named"]
+        if name == "render":
+            # tracetape_span() numbers its spans and fires begin (with the values) and end
+            render += 1
+            want.setdefault("render__begin", []).append((["id", *named], [render, *named.values()]))
+            want.setdefault("render__end", []).append((["id"], [render]))
+            continue
+        cols = [f"arg{i}" for i in range(len(args))]
+        if name.endswith(("__begin", "__end")):
+            cols = ["id"]
+        want.setdefault(name, []).append((cols + list(named), args + list(named.values())))
+    out = {}
+    for name, rows in want.items():
+        out[name] = []
+        for cols, vals in rows:
+            fault = trunc = 0
+            db_vals = []
+            for i, v in enumerate(vals):
+                if v is None:
+                    fault |= 1 << i
+                elif isinstance(v, bool):
+                    v = int(v)
+                elif isinstance(v, str) and len(v.encode()) > strlen:
+                    v = v.encode()[:strlen].decode()
+                    trunc |= 1 << i
+                elif isinstance(v, str) and "\0" in v:
+                    v = v.encode()  # a BLOB: not text
+                db_vals.append(v)
+            out[name].append((cols, db_vals, fault, trunc))
+    return out
+
+
+def check_views(db, log):
+    want = expected(log)
+    assert set(want) >= {"request__begin", "request__end", "cache_miss", "checkout",
+                         "payment__begin", "payment__end", "render__begin", "render__end",
+                         "request_dump", "shutdown"}
+    for name, rows in want.items():
+        got_cols, got = view_rows(db, name)
+        assert len(got) == len(rows), (name, len(got), len(rows))
+        for i, ((cols, vals, fault, trunc), (gvals, gfault, gtrunc)) in enumerate(zip(rows, got)):
+            assert got_cols[:len(cols)] == cols, (name, got_cols, cols)
+            assert gvals[:len(vals)] == vals, (name, i, gvals, vals)
+            assert all(v is None for v in gvals[len(vals):]), (name, i, gvals)
+            assert (gfault, gtrunc) == (fault, trunc), (name, i, gfault, gtrunc, fault, trunc)
+    # no event stayed on a carrier, and nothing came from the engine's own probes
+    assert db_rows(db, """SELECT count(*) FROM events e JOIN probes p ON p.id = e.probe_id
+                          WHERE p.provider = 'phpapp' AND p.name IN
+                          ('probe', 'span__begin', 'span__end')""") == [(0,)]
+    assert db_rows(db, "SELECT count(*) FROM probes WHERE provider = 'php'") == [(0,)]
+    assert db_rows(db, """SELECT count(*) FROM events e JOIN probes p ON p.id = e.probe_id
+                          WHERE p.provider = 'phpapp'""")[0][0] == sum(map(len, want.values()))
+    return want
+
+
+def test_app_recorded_exactly(ext, tmp_path):
+    need_bpf()
+    tape, db, log = record_app(ext, tmp_path, f"usdt:{ext}:phpapp:*")
+    assert log["traced"] is True and log["requests"] == REQUESTS
+    check_views(db, log)
+
+    # spans: by integer id, by string id, by the extension's numbering; all closed
+    spans = db_rows(db, """SELECT name, count(*), sum(end_ts IS NULL), min(pairing), max(pairing)
+                           FROM spans WHERE provider = 'phpapp' GROUP BY name ORDER BY name""")
+    assert spans == [("payment", REQUESTS, 0, "id", "id"), ("render", REQUESTS, 0, "id", "id"),
+                     ("request", REQUESTS, 0, "id", "id")]
+    keys = db_rows(db, "SELECT key FROM spans WHERE name = 'payment' ORDER BY start_ts")
+    assert [k for (k,) in keys] == [f"pay-{i:04d}" for i in range(1, REQUESTS + 1)]
+    # the payment span holds its usleep(200); each request span holds its payment
+    assert db_rows(db, "SELECT min(dur) >= 200000 FROM spans WHERE name = 'payment'") == [(1,)]
+    assert db_rows(db, """SELECT count(*) FROM spans p JOIN spans r ON r.name = 'request'
+                          AND p.start_ts > r.start_ts AND p.end_ts < r.end_ts
+                          WHERE p.name = 'payment'""") == [(REQUESTS,)]
+
+    r = tt("report", db)
+    assert r.returncode == 0, r.stderr
+    for name in ("payment", "render", "request"):
+        assert re.search(rf"^\s*phpapp:{name}\s+{REQUESTS}\s", r.stdout, re.M), r.stdout
+    r = tt("info", tape)
+    assert r.returncode == 0, r.stderr
+    assert re.search(rf"phpapp:checkout\s+\d+\s+0\s+s64 arg0, f64 arg1, bytes arg2, u8 arg3, "
+                     r"(any0|bytes) arg4", r.stdout), r.stdout
+
+
+def test_preset_php_app(ext, tmp_path):
+    need_bpf()
+    _, db, log = record_app(ext, tmp_path, "--preset", f"php-app={ext}")
+    check_views(db, log)
+
+
+API = r"""<?php
+$r = [];
+$calls = [
+    'empty name' => fn () => tracetape_probe(''),
+    'eleven values' => fn () => tracetape_probe('a', 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11),
+    'ten values' => fn () => tracetape_probe('a', 1, 2, 3, 4, 5, 6, 7, 8, 9, 10),
+    'span ten values' => fn () => tracetape_span_begin('s', 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11),
+    'span array id' => fn () => tracetape_span_begin('s', [1]),
+    'span no id' => fn () => tracetape_span_end('s'),
+    'bad callable' => fn () => tracetape_span('s', 'no_such_function'),
+    'array value' => fn () => tracetape_probe('odd', [1], new ArrayObject(), null),
+];
+foreach ($calls as $what => $f) {
+    try {
+        $f();
+        $r[$what] = 'ok';
+    } catch (Throwable $e) {
+        $r[$what] = get_class($e) . ': ' . $e->getMessage();
+    }
+}
+$r['span result'] = tracetape_span('calc', fn () => 6 * 7, unit: 'answer');
+try {
+    tracetape_span('calc', function () { throw new RuntimeException('boom'); });
+} catch (RuntimeException $e) {
+    $r['span throws'] = 'rethrown ' . $e->getMessage();
+}
+$r['enabled'] = tracetape_enabled();
+$r['enabled name'] = tracetape_enabled('calc');
+echo json_encode($r), "\n";
+"""
+
+
+def test_api_same_recorded_or_not(ext, tmp_path):
+    need_bpf()
+    script = tmp_path / "api.php"
+    script.write_text(API)
+    plain = run(php(ext, script), env=php_env())
+    assert plain.returncode == 0, plain.stderr
+    off = json.loads(plain.stdout)
+    assert off == {
+        "empty name": "ValueError: tracetape_probe(): Argument #1 ($name) must not be empty",
+        "eleven values": "ArgumentCountError: tracetape_probe() takes at most 10 values, 11 given",
+        "ten values": "ok",
+        "span ten values":
+            "ArgumentCountError: tracetape_span_begin() takes at most 9 values, 10 given",
+        "span array id": "TypeError: tracetape_span_begin(): Argument #2 ($id) must be of type "
+                         "string|int, array given",
+        "span no id": "ArgumentCountError: tracetape_span_end() expects at least 2 arguments, "
+                      "1 given",
+        "bad callable": "TypeError: tracetape_span(): Argument #2 ($fn) must be a valid callback, "
+                        "function \"no_such_function\" not found or invalid function name",
+        "array value": "ok",
+        "span result": 42, "span throws": "rethrown boom",
+        "enabled": False, "enabled name": False,
+    }, off
+    tape = tmp_path / "api.tape"
+    r = tt("record", "-o", tape, f"usdt:{ext}:phpapp:*", "--", *php(ext, script), env=php_env())
+    assert r.returncode == 0, r.stderr
+    on = json.loads(r.stdout)
+    assert on == dict(off, enabled=True, **{"enabled name": True})
+    db = tmp_path / "api.db"
+    assert tt("load", "-o", db, tape).returncode == 0
+    # what the failed calls fired: nothing; the good ones: their probes
+    assert db_rows(db, """SELECT p.name, count(*) FROM events e JOIN probes p ON p.id = e.probe_id
+                          WHERE p.provider = 'phpapp' GROUP BY 1 ORDER BY 1""") == [
+        ("a", 1), ("calc__begin", 2), ("calc__end", 2), ("odd", 1)]
+    assert db_rows(db, "SELECT arg0, arg1, arg2 FROM phpapp_odd") == [("array", "ArrayObject", None)]
+    assert db_rows(db, "SELECT id, unit FROM phpapp_calc__begin ORDER BY event_id") == [
+        (1, "answer"), (2, None)]
+    assert db_rows(db, "SELECT count(*), sum(end_ts IS NOT NULL) FROM spans WHERE name = 'calc'") \
+        == [(2, 2)]
+
+
+def test_app_not_recorded(ext, tmp_path):
+    log = tmp_path / "plain.json"
+    r = run(php(ext, APP, REQUESTS, log), env=php_env())
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == f"handled {REQUESTS} requests\n"
+    got = json.loads(log.read_text())
+    assert got["traced"] is False
+    names = [p["probe"] for p in got["probes"]]
+    assert "request_dump" not in names
+    assert names.count("checkout") == REQUESTS and names.count("payment__end") == REQUESTS
