@@ -7,19 +7,23 @@
 # emulator, a static busybox and cpio for the initramfs, zstd for zstd-compressed modules, and the
 # pytest that the guests run from the host's root filesystem. The test group includes it.
 #
+# libcurl4-openssl-dev lets the build include ClickHouse (load --into, query on clickhouse://);
+# clickhouse-server and clickhouse-client are what tests/e2e/test_clickhouse.py and the bench's
+# ClickHouse section start their local cluster with.
+#
 # Idempotent: a package already installed is left alone, and when nothing is missing the script
 # neither calls apt-get nor needs the network. Runs apt-get directly as root, through sudo otherwise.
 set -eu
 
 build="meson ninja-build pkg-config gcc g++ clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
-       libzstd-dev libsqlite3-dev libcmocka-dev libcapstone-dev libdw-dev"
+       libzstd-dev libsqlite3-dev libcmocka-dev libcapstone-dev libdw-dev libcurl4-openssl-dev"
 test="python3 python3-pytest bpftrace systemtap-sdt-dev valgrind zstd sqlite3 linux-perf
       libclang-rt-14-dev chromium php8.2-cli php8.2-dev postgresql-15 postgresql-client-15 python3.11
       openjdk-17-jdk-headless golang-1.19-go binutils
-      man-db groff-base"
+      man-db groff-base clickhouse-server clickhouse-client"
 kernels="qemu-system-x86 busybox-static cpio zstd python3 python3-pytest"
 demo=""
-bench="valgrind zstd linux-perf bpftrace systemtap-sdt-dev hyperfine"
+bench="valgrind zstd linux-perf bpftrace systemtap-sdt-dev hyperfine clickhouse-server"
 
 want=""
 [ $# -eq 0 ] && set -- build
