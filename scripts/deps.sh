@@ -11,6 +11,9 @@
 # clickhouse-server and clickhouse-client are what tests/e2e/test_clickhouse.py and the bench's
 # ClickHouse section start their local cluster with.
 #
+# liblttng-ust-dev and lttng-tools: the bench's fast-path section measures LTTng-UST's cost per
+# event beside tracetape's fast path and BPF path.
+#
 # Idempotent: a package already installed is left alone, and when nothing is missing the script
 # neither calls apt-get nor needs the network. Runs apt-get directly as root, through sudo otherwise.
 set -eu
@@ -23,7 +26,8 @@ test="python3 python3-pytest bpftrace systemtap-sdt-dev valgrind zstd sqlite3 li
       man-db groff-base clickhouse-server clickhouse-client"
 kernels="qemu-system-x86 busybox-static cpio zstd python3 python3-pytest"
 demo=""
-bench="valgrind zstd linux-perf bpftrace systemtap-sdt-dev hyperfine clickhouse-server"
+bench="valgrind zstd linux-perf bpftrace systemtap-sdt-dev hyperfine clickhouse-server
+       liblttng-ust-dev lttng-tools"
 
 want=""
 [ $# -eq 0 ] && set -- build
