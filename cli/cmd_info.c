@@ -20,19 +20,24 @@
 
 enum { OPT_JSON = TT_OPT_FIRST };
 
+static const char *const fmt_names[] = {"text", "json", NULL};
+
 static const struct tt_opt opts[] = {
-	{OPT_JSON, "json", 0, NULL, "one JSON object instead of text", NULL},
+	{'f', "format", 'f', "FMT", "text (default) or json (one JSON object)", NULL},
+	{OPT_JSON, "json", 0, NULL, "the same as --format json", NULL},
+	{'o', "output", 'o', "FILE", "write to FILE instead of standard output ('-')", NULL},
 	{0},
 };
 
 const struct tt_cmd_def tt_cmd_def_info = {
 	.summary = "describe a tape: metadata, counts per probe and CPU, integrity",
 	.name = "info",
-	.usage = "[--json] TAPE",
+	.usage = "[-f text|json] [-o FILE] TAPE",
 	.about = "Describe a tape: capture metadata, start and end (wall clock), duration, events and\n"
 		 "losses per probe and per CPU, processes, file size and bytes per event, and integrity:\n"
 		 "closed cleanly, cut short (truncated at an offset: the recorder did not close it), or\n"
-		 "damaged (blocks whose checksum or contents are wrong). Reads the whole tape.\n",
+		 "damaged (blocks whose checksum or contents are wrong). Reads the whole tape; TAPE '-'\n"
+		 "is standard input.\n",
 	.opts = opts,
 	.more = "Exit status: 0 the tape was read (cut short or not closed is reported, not an error);\n"
 		"1 the tape is damaged or cannot be read; 2 bad command line.\n",
@@ -325,13 +330,20 @@ int tt_cmd_info(int argc, char **argv, struct tt_out *out)
 	const struct tt_loss *losses;
 	size_t loss_cnt;
 	int json = 0, ch, err = 0, k;
-	const char *v, *path;
+	const char *v, *path, *output = NULL;
+	FILE *f = NULL;
 	struct tt_opts p;
 
 	tt_opts_init(&p, &tt_cmd_def_info, argc, argv, out);
 	while ((ch = tt_opts_next(&p, &v)) > 0) {
 		if (ch == OPT_JSON)
 			json = 1;
+		else if (ch == 'o')
+			output = v;
+		else if (ch == 'f' && (json = tt_cmd_format(out, v, fmt_names)) < 0)
+			ch = json;
+		if (ch < 0)
+			break;
 	}
 	if (ch < 0 || p.arg_cnt != 1) {
 		err = ch < 0 ? ch : tt_cmd_usage_error(out, "%s", p.arg_cnt ? "one TAPE only" :
@@ -377,14 +389,18 @@ int tt_cmd_info(int argc, char **argv, struct tt_out *out)
 		}
 	}
 	tt_tape_reader__status(r, &st);
-	if (json)
-		print_json(out->out, path, r, &st, c, loss_cnt);
-	else
-		print_text(out->out, path, r, &st, c, loss_cnt);
-	if (fflush(out->out) || ferror(out->out)) {
-		err = -EIO;
+	f = tt_cmd_output_open(out, output);
+	if (!f) {
+		err = -errno;
 		goto cleanup;
 	}
+	if (json)
+		print_json(f, path, r, &st, c, loss_cnt);
+	else
+		print_text(f, path, r, &st, c, loss_cnt);
+	err = tt_cmd_output_close(out, output, f);
+	if (err)
+		goto cleanup;
 	if (st.damaged_blocks) {
 		tt_warn(out, "%s is damaged: %u stretch%s, %llu bytes could not be read", path,
 			st.damaged_blocks, st.damaged_blocks == 1 ? "" : "es",

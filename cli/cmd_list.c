@@ -33,21 +33,27 @@
 
 enum { OPT_PRESETS = TT_OPT_FIRST };
 
+static const char *const fmt_names[] = {"text", "json", NULL};
+
 static const struct tt_opt list_options[] = {
 	{'p', "pid", 'p', "PID", "list the probes of a running process", NULL},
 	{'s', "schema", 's', "FILE.d", "name and type arguments from a DTrace provider file", NULL},
 	{OPT_PRESETS, "presets", 0, NULL,
 	 "list the presets of 'tracetape record --preset' and what\n"
 	 "they expand to", NULL},
-	{'j', "json", 'j', NULL, "one JSON document with every file, probe and site", NULL},
+	{'f', "format", 'f', "FMT",
+	 "text (default) or json (one JSON document with every file,\n"
+	 "probe and site)", NULL},
+	{'j', "json", 'j', NULL, "the same as --format json", NULL},
+	{'o', "output", 'o', "FILE", "write to FILE instead of standard output ('-')", NULL},
 	{0},
 };
 
 const struct tt_cmd_def tt_cmd_def_list = {
 	.summary = "list the USDT probes of binaries, libraries or a process",
 	.name = "list",
-	.usage = "BINARY|LIBRARY... [--schema FILE.d] [--json] [-v]\n"
-		 "       tracetape list -p PID [--schema FILE.d] [--json] [-v]\n"
+	.usage = "BINARY|LIBRARY... [--schema FILE.d] [--json] [-o FILE] [-v]\n"
+		 "       tracetape list -p PID [--schema FILE.d] [--json] [-o FILE] [-v]\n"
 		 "       tracetape list --presets",
 	.about = "List the USDT probes of executables and shared libraries, or of a running process\n"
 		 "(its executable and every file it maps). One line per probe: the number of sites,\n"
@@ -561,7 +567,8 @@ int tt_cmd_list(int argc, char **argv, struct tt_out *out)
 	struct tt_provider_error perr;
 	struct list_opts o = {0};
 	struct tt_opts p;
-	const char *schema_path = NULL, *v;
+	const char *schema_path = NULL, *v, *output = NULL;
+	FILE *stdout_f = out->out, *f = NULL;
 	int64_t pid = 0;
 	int c, err = 0, json_first = 1, have_pid = 0, presets = 0, verbosity = out->verbosity;
 
@@ -582,6 +589,16 @@ int tt_cmd_list(int argc, char **argv, struct tt_out *out)
 		case 'j':
 			o.json = 1;
 			break;
+		case 'f':
+			err = tt_cmd_format(out, v, fmt_names);
+			if (err < 0)
+				goto cleanup;
+			o.json = err;
+			err = 0;
+			break;
+		case 'o':
+			output = v;
+			break;
 		case OPT_PRESETS:
 			presets = 1;
 			break;
@@ -593,6 +610,13 @@ int tt_cmd_list(int argc, char **argv, struct tt_out *out)
 	}
 	/* -v, counted by the layer, adds one line per site */
 	o.verbose = out->verbosity > verbosity;
+	/* -o: everything this command prints goes to FILE (until cleanup puts stdout back) */
+	f = tt_cmd_output_open(out, output);
+	if (!f) {
+		err = -errno;
+		goto cleanup;
+	}
+	out->out = f;
 	if (presets) {
 		if (have_pid || p.arg_cnt || schema_path || o.json)
 			err = tt_cmd_usage_error(out, "--presets takes no file, -p, --schema or --json");
@@ -636,6 +660,12 @@ int tt_cmd_list(int argc, char **argv, struct tt_out *out)
 	if (o.json)
 		fprintf(out->out, "%s]}\n", json_first ? "" : "\n");
 cleanup:
+	out->out = stdout_f;
+	if (f) {
+		int e = tt_cmd_output_close(out, output, f);
+
+		err = err ? err : e;
+	}
 	tt_provider_file__free(schema);
 	tt_opts_free(&p);
 	return err;

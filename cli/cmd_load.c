@@ -18,7 +18,7 @@ enum { OPT_SPAN = TT_OPT_FIRST };
 static const struct tt_opt opts[] = {
 	{'o', "output", 'o', "DB", "the database (default: the first TAPE with .tape replaced by .db)",
 	 NULL},
-	{'f', "force", 'f', NULL, "replace DB if it exists", NULL},
+	{'F', "force", 0, NULL, "replace DB if it exists", NULL, 'f'},
 	{OPT_SPAN, "span", 0, "RULE",
 	 "NAME=START,END[,key=ARG]: pair START and END probes\n"
 	 "(\"provider:name\" or \"name\", globs allowed, alternatives\n"
@@ -34,7 +34,7 @@ const struct tt_cmd_def tt_cmd_def_load = {
 	.name = "load",
 	.usage = "[-o DB] [--force] [--span NAME=START,END[,key=ARG]]... TAPE...",
 	.about = "Load tapes into one SQLite database: events, probes, spans, losses, processes,\n"
-		 "threads, one view per probe and one table per tracepoint (schemas/tracetape.sql).\n"
+		 "threads, one view per probe and one table per tracepoint (tracetape-sql(7)).\n"
 		 "Tapes of several hosts, or the rotated files of one recording, go into one database.\n"
 		 "Memory stays bounded whatever the tapes' size. A damaged or cut tape is loaded up to\n"
 		 "the damage, with a warning (also kept in the meta table).\n"
@@ -43,7 +43,7 @@ const struct tt_cmd_def tt_cmd_def_load = {
 		 "threads; X__start/X__done, X__entry/X__return (and X__begin/X__end without an id)\n"
 		 "by thread, nested; Go functions by goroutine. The provider files built into\n"
 		 "tracetape add their rules for the probes of PostgreSQL, PHP, Python and the JVM\n"
-		 "(schemas/PROVIDERS.md), e.g. postgresql transaction__start to transaction__commit\n"
+		 "('tracetape list BINARY' says which file a probe takes), e.g. postgresql transaction__start to transaction__commit\n"
 		 "or transaction__abort; --span rules win for the probes they name.\n",
 	.opts = opts,
 	.more = "-v also prints the time of each phase; -q prints nothing but errors.\n"
@@ -84,7 +84,7 @@ int tt_cmd_load(int argc, char **argv, struct tt_out *out)
 		case 'o':
 			db = v;
 			break;
-		case 'f':
+		case 'F':
 			lo.force = 1;
 			break;
 		case OPT_SPAN:

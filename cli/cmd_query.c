@@ -22,15 +22,19 @@
 
 enum fmt { FMT_TABLE, FMT_CSV, FMT_JSON };
 
-enum { OPT_SPAN = TT_OPT_FIRST };
+enum { OPT_SPAN = TT_OPT_FIRST, OPT_JSON };
+
+static const char *const fmt_names[] = {"table", "csv", "json", "text", NULL};
 
 static const struct tt_opt opts[] = {
-	{'F', "format", 'F', "FMT",
-	 "table (default: aligned columns, NULL shown as NULL, control\n"
-	 "characters in text escaped as \\n, \\xHH), csv (RFC 4180,\n"
+	{'f', "format", 'f', "FMT",
+	 "table or text (default: aligned columns, NULL shown as NULL,\n"
+	 "control characters in text escaped as \\n, \\xHH), csv (RFC 4180,\n"
 	 "header line, NULL empty, text exact) or json (an array of\n"
 	 "objects per statement)",
-	 NULL},
+	 NULL, 'F'},
+	{OPT_JSON, "json", 0, NULL, "the same as --format json", NULL},
+	{'o', "output", 'o', "FILE", "write to FILE instead of standard output ('-')", NULL},
 	{OPT_SPAN, "span", 0, "RULE", "for a TAPE: NAME=START,END[,key=ARG] span rules (see load)",
 	 NULL},
 	{0},
@@ -39,11 +43,11 @@ static const struct tt_opt opts[] = {
 const struct tt_cmd_def tt_cmd_def_query = {
 	.summary = "run SQL on a database or a tape (table, CSV, JSON)",
 	.name = "query",
-	.usage = "[--format table|csv|json] [--span RULE]... DB|TAPE SQL",
+	.usage = "[-f table|csv|json] [-o FILE] [--span RULE]... DB|TAPE SQL",
 	.about = "Run SQL (one or more statements) on a tracetape database, or on a tape, which is\n"
-		 "loaded into a temporary database first. The tables, views and SQL functions\n"
-		 "(percentile, median, log2_hist, ...) are described in schemas/tracetape.sql and\n"
-		 "README.md.\n",
+		 "loaded into a temporary database first ('-' reads the tape from standard input).\n"
+		 "The tables, views and SQL functions (percentile, median, log2_hist, ...) are\n"
+		 "described in tracetape-sql(7) ('man tracetape-sql').\n",
 	.opts = opts,
 	.more = "Exit status: 0 success, 1 SQL error (SQLite's message) or unreadable input,\n"
 		"2 bad command line.\n",
@@ -334,24 +338,26 @@ int tt_cmd_query(int argc, char **argv, struct tt_out *out)
 	struct tt_load_opts lo = {.out = out};
 	struct tt_input in = {0};
 	enum fmt fmt = FMT_TABLE;
-	const char *sql, *end, *v, *path;
+	const char *sql, *end, *v, *path, *output = NULL;
+	FILE *f = NULL;
 	struct tt_opts p;
 	int c, err = 0, sets = 0;
 
 	tt_opts_init(&p, &tt_cmd_def_query, argc, argv, out);
 	while ((c = tt_opts_next(&p, &v)) > 0) {
 		switch (c) {
-		case 'F':
-			if (!strcmp(v, "table"))
-				fmt = FMT_TABLE;
-			else if (!strcmp(v, "csv"))
-				fmt = FMT_CSV;
-			else if (!strcmp(v, "json"))
-				fmt = FMT_JSON;
-			else {
-				err = tt_cmd_usage_error(out, "--format '%s': expected table, csv or json", v);
+		case 'f':
+			err = tt_cmd_format(out, v, fmt_names);
+			if (err < 0)
 				goto cleanup;
-			}
+			fmt = err == 3 ? FMT_TABLE : (enum fmt)err;
+			err = 0;
+			break;
+		case OPT_JSON:
+			fmt = FMT_JSON;
+			break;
+		case 'o':
+			output = v;
 			break;
 		case OPT_SPAN:
 			err = tt_cmd_span_rule(&rules, v, out);
@@ -376,6 +382,11 @@ int tt_cmd_query(int argc, char **argv, struct tt_out *out)
 	err = tt_input_open(path, &lo, 1, &in);
 	if (err)
 		goto cleanup;
+	f = tt_cmd_output_open(out, output);
+	if (!f) {
+		err = -errno;
+		goto cleanup;
+	}
 	end = sql + strlen(sql);
 	while (sql < end) {
 		sqlite3_stmt *st = NULL;
@@ -389,7 +400,7 @@ int tt_cmd_query(int argc, char **argv, struct tt_out *out)
 		if (!st)
 			break;
 		if (sqlite3_column_count(st) > 0) {
-			err = print_rows(st, fmt, sets++ == 0, out->out);
+			err = print_rows(st, fmt, sets++ == 0, f);
 		} else {
 			int rc;
 
@@ -404,8 +415,12 @@ int tt_cmd_query(int argc, char **argv, struct tt_out *out)
 			goto cleanup;
 		sql = tail;
 	}
-	fflush(out->out);
 cleanup:
+	if (f) {
+		int e = tt_cmd_output_close(out, output, f);
+
+		err = err ? err : e;
+	}
 	tt_opts_free(&p);
 	tt_input_close(&in);
 	tt_span_rules_free(&rules);

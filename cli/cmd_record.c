@@ -25,9 +25,14 @@ enum {
 	OPT_NO_FAULT_IN,
 };
 
+#define OPT_PROBE 'P'
+
+
 static const struct tt_opt opts[] = {
 	{'o', "output", 'o', "FILE", "the tape (default tracetape.tape; replaced if it exists)", NULL},
 	{'p', "pid", 'p', "PID", "trace this process and its later children (repeatable)", NULL},
+	{OPT_PROBE, "probe", 'P', "SPEC", "record the probes of SPEC (repeatable; the same as a SPEC\n"
+	 "argument)", NULL},
 	{'d', "duration", 'd', "TIME",
 	 "stop after TIME: 10s, 1.5s, 500ms, 2m (default: until Ctrl-C,\n"
 	 "SIGTERM, or the end of the traced command/processes)", NULL},
@@ -84,7 +89,15 @@ const struct tt_cmd_def tt_cmd_def_record = {
 		 "                               argument registers\n"
 		 "  tracepoint:CATEGORY:NAME     kernel tracepoints, every field of their records\n"
 		 "                               (with -p or --, only events of the traced processes)\n"
-		 "PROVIDER, NAME, SYMBOL, CATEGORY accept * globs.\n"
+		 "  go:PATH:FUNC                 Go functions of an executable: entry with their\n"
+		 "                               arguments, every return with its results, the\n"
+		 "                               goroutine (FUNC as in the symbol table: main.handle,\n"
+		 "                               net/http.(*Client).Do); a function the compiler\n"
+		 "                               inlined everywhere has no entry to probe and is\n"
+		 "                               reported\n"
+		 "  go:FUNC                      Go functions of the traced processes' executables\n"
+		 "                               (needs -p or --)\n"
+		 "PROVIDER, NAME, SYMBOL, CATEGORY and FUNC accept * globs.\n"
 		 "\n"
 		 "Probes without a tracetape note get argument names and kinds (strings, counted\n"
 		 "strings) from the provider files built into tracetape (PostgreSQL, PHP, Python,\n"
@@ -216,8 +229,8 @@ int tt_cmd_record(int argc, char **argv, struct tt_out *out)
 	struct tt_opts p;
 	pid_t *pids = NULL;
 	char cmdline[4096] = "tracetape", **specs = NULL, **command;
-	const char *env[16] = {0}, **presets = NULL, *val;
-	size_t preset_cnt = 0, spec_cnt = 0;
+	const char *env[16] = {0}, **presets = NULL, **probes = NULL, *val;
+	size_t preset_cnt = 0, probe_cnt = 0, spec_cnt = 0;
 	uint32_t preset_strlen = 0;
 	int c, err = 0, command_cnt, strlen_given = 0;
 	uint64_t v;
@@ -313,15 +326,18 @@ int tt_cmd_record(int argc, char **argv, struct tt_out *out)
 		case OPT_NO_FAULT_IN:
 			o.no_fault_in = 1;
 			break;
-		case OPT_PRESET: {
-			const char **n = realloc(presets, (preset_cnt + 1) * sizeof(*n));
+		case OPT_PRESET:
+		case OPT_PROBE: {
+			const char ***arr = c == OPT_PRESET ? &presets : &probes;
+			size_t *cnt = c == OPT_PRESET ? &preset_cnt : &probe_cnt;
+			const char **n = realloc(*arr, (*cnt + 1) * sizeof(*n));
 
 			if (!n) {
 				err = -ENOMEM;
 				goto cleanup;
 			}
-			presets = n;
-			presets[preset_cnt++] = val;
+			*arr = n;
+			n[(*cnt)++] = val;
 			break;
 		}
 		}
@@ -336,7 +352,7 @@ int tt_cmd_record(int argc, char **argv, struct tt_out *out)
 		goto cleanup;
 	}
 	o.command = command;
-	spec_cnt = (size_t)p.arg_cnt;
+	spec_cnt = (size_t)p.arg_cnt + probe_cnt;
 	specs = calloc(spec_cnt ? spec_cnt : 1, sizeof(*specs));
 	if (!specs) {
 		spec_cnt = 0;
@@ -344,7 +360,7 @@ int tt_cmd_record(int argc, char **argv, struct tt_out *out)
 		goto cleanup;
 	}
 	for (size_t i = 0; i < spec_cnt; i++) {
-		specs[i] = strdup(p.args[i]);
+		specs[i] = strdup(i < probe_cnt ? probes[i] : p.args[i - probe_cnt]);
 		if (!specs[i]) {
 			spec_cnt = i;
 			err = -ENOMEM;
@@ -385,6 +401,7 @@ cleanup:
 		free(specs[i]);
 	free(specs);
 	free(presets);
+	free(probes);
 	free(pids);
 	tt_opts_free(&p);
 	return err;

@@ -22,17 +22,19 @@
 #include "tt_error.h"
 #include "tt_util.h"
 
-enum { OPT_WALL = TT_OPT_FIRST, OPT_PID, OPT_FROM, OPT_TO, OPT_SPEED, OPT_SKIP_DAMAGED, OPT_WINDOW };
+enum { OPT_WALL = TT_OPT_FIRST, OPT_JSON, OPT_FROM, OPT_TO, OPT_SPEED, OPT_SKIP_DAMAGED, OPT_WINDOW };
 
 static const struct tt_opt opts[] = {
 	{'f', "format", 'f', "FMT",
 	 "text (default), json (one JSON object per line) or chrome\n"
 	 "(Chrome trace JSON: open it in Perfetto UI or chrome://tracing)",
 	 NULL},
+	{OPT_JSON, "json", 0, NULL, "the same as --format json", NULL},
 	{OPT_WALL, "wall", 0, NULL,
 	 "text: wall-clock time (UTC) instead of seconds since the first event", NULL},
-	{'p', "probe", 'p', "GLOB", "only probes whose PROVIDER:NAME matches GLOB (repeatable)", NULL},
-	{OPT_PID, "pid", 0, "PID", "only events of process PID (repeatable)", NULL},
+	{'P', "probe", 'P', "GLOB", "only probes whose PROVIDER:NAME matches GLOB (repeatable)", NULL,
+	 'p'},
+	{'p', "pid", 'p', "PID", "only events of process PID (repeatable)", NULL},
 	{OPT_FROM, "from", 0, "TIME", "only events at or after TIME, and", NULL},
 	{OPT_TO, "to", 0, "TIME",
 	 "at or before TIME; TIME is seconds since the first event of the\n"
@@ -45,7 +47,7 @@ static const struct tt_opt opts[] = {
 	{OPT_SKIP_DAMAGED, "skip-damaged", 0, NULL,
 	 "read past damaged blocks instead of stopping at the first one", NULL},
 	{OPT_WINDOW, "window", 0, "DUR", "reorder window (default 100ms)", NULL},
-	{'o', "output", 'o', "FILE", "write to FILE instead of standard output", NULL},
+	{'o', "output", 'o', "FILE", "write to FILE instead of standard output ('-')", NULL},
 	{0},
 };
 
@@ -53,7 +55,7 @@ const struct tt_cmd_def tt_cmd_def_replay = {
 	.summary = "print the events of a tape in time order (text, JSON, Chrome trace)",
 	.name = "replay",
 	.usage = "[OPTIONS] TAPE",
-	.about = "Print the events of a tape in time order.\n",
+	.about = "Print the events of a tape in time order. TAPE '-' is standard input.\n",
 	.opts = opts,
 	.more = "Text: one line per event: TIME PID/TID [CPU] PROVIDER:NAME [goid=G] NAME=VALUE...\n"
 		"(a Go function's returns are PROVIDER:NAME:return).\n"
@@ -76,6 +78,7 @@ const struct tt_cmd_def tt_cmd_def_replay = {
 };
 
 enum fmt { FMT_TEXT, FMT_JSON, FMT_CHROME };
+static const char *const fmt_names[] = {"text", "json", "chrome", NULL};
 enum role { ROLE_INSTANT, ROLE_ASYNC_BEGIN, ROLE_ASYNC_END, ROLE_BEGIN, ROLE_END };
 
 /* How a probe is printed, computed once. */
@@ -668,26 +671,31 @@ int tt_cmd_replay(int argc, char **argv, struct tt_out *out)
 	while ((c = tt_opts_next(&p, &val)) > 0) {
 		switch (c) {
 		case 'f':
-			if (!strcmp(val, "text"))
-				rp.fmt = FMT_TEXT;
-			else if (!strcmp(val, "json"))
-				rp.fmt = FMT_JSON;
-			else if (!strcmp(val, "chrome"))
-				rp.fmt = FMT_CHROME;
-			else
-				err = tt_cmd_usage_error(out, "--format takes text, json or chrome, not '%s'",
-							 val);
+			err = tt_cmd_format(out, val, fmt_names);
+			rp.fmt = err < 0 ? FMT_TEXT : (enum fmt)err;
+			err = err < 0 ? err : 0;
 			break;
+		case OPT_JSON: rp.fmt = FMT_JSON; break;
 		case OPT_WALL: rp.wall = 1; break;
-		case 'p':
+		case 'P':
 			if (add_string(&rp.globs, &rp.glob_cnt, val))
 				err = -ENOMEM;
 			break;
-		case OPT_PID: {
+		case 'p': {
 			uint32_t *pids;
 
+			if (tt_parse_u64(val, 0, UINT32_MAX, &v) && !strchr(val, '/') &&
+			    strpbrk(val, ":*?[")) {
+				/* replay's -p was a probe glob before -p meant a pid everywhere */
+				tt_warn(out, "'-p GLOB' is deprecated and will go: -p is a process id "
+					     "everywhere; use '-P GLOB' (--probe)");
+				if (add_string(&rp.globs, &rp.glob_cnt, val))
+					err = -ENOMEM;
+				break;
+			}
 			if (tt_parse_u64(val, 0, UINT32_MAX, &v)) {
-				err = tt_cmd_usage_error(out, "--pid takes a process id, not '%s'", val);
+				err = tt_cmd_usage_error(out, "--pid takes a process id, not '%s' "
+							      "(probes: -P/--probe GLOB)", val);
 				break;
 			}
 			pids = realloc(rp.pids, (size_t)(rp.pid_cnt + 1) * sizeof(*pids));
@@ -747,14 +755,10 @@ int tt_cmd_replay(int argc, char **argv, struct tt_out *out)
 		tt_err(out, "cannot read %s: %s", path, tt_strerror(err));
 		goto cleanup;
 	}
-	rp.f = out->out;
-	if (output) {
-		rp.f = fopen(output, "w");
-		if (!rp.f) {
-			err = -errno;
-			tt_err(out, "cannot write %s: %s", output, strerror(-err));
-			goto cleanup;
-		}
+	rp.f = tt_cmd_output_open(out, output);
+	if (!rp.f) {
+		err = -errno;
+		goto cleanup;
 	}
 	if (rp.fmt == FMT_CHROME && (err = tt_buf_printf(&rp.line, "{\"traceEvents\":[")))
 		goto cleanup;

@@ -16,16 +16,21 @@
 
 enum { OPT_BY = TT_OPT_FIRST, OPT_HTML, OPT_TOP, OPT_LAST, OPT_RAW, OPT_SPAN, OPT_VALUE };
 
+enum fmt { FMT_TEXT, FMT_HTML };
+static const char *const fmt_names[] = {"text", "html", NULL};
+
 static const struct tt_opt opts[] = {
 	{OPT_BY, "by", 0, "ARG",
 	 "group spans by the value of argument ARG of their start\n"
 	 "event (else of their end event), e.g. a query text or a URL;\n"
 	 "'key' groups by the pairing key",
 	 NULL},
-	{OPT_HTML, "html", 0, "FILE",
-	 "write the report as one self-contained HTML page with charts\n"
-	 "(no script, nothing fetched) instead of printing it",
+	{'f', "format", 'f', "FMT",
+	 "text (default) or html: one self-contained HTML page with\n"
+	 "charts (no script, nothing fetched); -o FILE.html implies html",
 	 NULL},
+	{'o', "output", 'o', "FILE", "write to FILE instead of standard output ('-')", NULL},
+	{OPT_HTML, "html", 0, "FILE", "the same as --format html -o FILE (deprecated)", NULL},
 	{OPT_TOP, "top", 0, "N",
 	 "how many slowest spans, open spans, loss windows, --by groups\n"
 	 "and C++ names per probe to list (default 10)",
@@ -45,10 +50,10 @@ static const struct tt_opt opts[] = {
 const struct tt_cmd_def tt_cmd_def_report = {
 	.summary = "latency and post-mortem report of a database or a tape (text, HTML)",
 	.name = "report",
-	.usage = "[--by ARG] [--html FILE] [--top N] [--raw] [--span RULE]...\n"
-		 "                        [--value PROBE=ARG]... DB|TAPE",
+	.usage = "[--by ARG] [-f text|html] [-o FILE] [--top N] [--last N] [--raw]\n"
+		 "                        [--span RULE]... [--value PROBE=ARG]... DB|TAPE",
 	.about = "Latency and post-mortem report of a database made by 'tracetape load', or of a tape\n"
-		 "(loaded into a temporary database first): per span name and per probe the count,\n"
+		 "(loaded into a temporary database first; '-' is standard input): per span name and per probe the count,\n"
 		 "rate, min, p50, p90, p99, p99.9 and max (exact, nearest rank) and a log2 histogram;\n"
 		 "with kernel data (record --sched, --syscalls), where each span name's time went:\n"
 		 "running, runnable, sleeping, blocked, and in which syscalls; the slowest spans with\n"
@@ -72,7 +77,8 @@ int tt_cmd_report(int argc, char **argv, struct tt_out *out)
 	struct tt_span_rules rules = {0};
 	struct tt_report *rep = NULL;
 	struct tt_input in = {0};
-	const char *html = NULL, **values = NULL, *val, *path;
+	const char *output = NULL, **values = NULL, *val, *path;
+	int fmt = -1;
 	FILE *f = NULL;
 	struct tt_opts p;
 	uint64_t v;
@@ -84,8 +90,21 @@ int tt_cmd_report(int argc, char **argv, struct tt_out *out)
 		case OPT_BY:
 			ro.by = val;
 			break;
+		case 'f':
+			fmt = tt_cmd_format(out, val, fmt_names);
+			if (fmt < 0) {
+				err = fmt;
+				goto cleanup;
+			}
+			break;
 		case OPT_HTML:
-			html = val;
+			tt_warn(out, "'--html FILE' is deprecated and will go: use '-o FILE' "
+				     "(with --format html unless FILE ends in .html)");
+			fmt = FMT_HTML;
+			output = val;
+			break;
+		case 'o':
+			output = val;
 			break;
 		case OPT_TOP:
 		case OPT_LAST:
@@ -141,29 +160,33 @@ int tt_cmd_report(int argc, char **argv, struct tt_out *out)
 	err = tt_input_open(path, &lo, 0, &in);
 	if (err)
 		goto cleanup;
-	ro.html_points = html != NULL;
+	if (fmt < 0) {
+		size_t n = output ? strlen(output) : 0;
+
+		fmt = n > 5 && !strcmp(output + n - 5, ".html") ? FMT_HTML : FMT_TEXT;
+	}
+	ro.html_points = fmt == FMT_HTML;
 	err = tt_report__build(in.db, path, &ro, &rep);
 	if (err)
 		goto cleanup;
-	if (html) {
-		f = fopen(html, "w");
-		if (!f) {
-			err = -errno;
-			tt_err(out, "cannot write '%s': %s", html, strerror(-err));
-			goto cleanup;
-		}
-		err = tt_report__html(rep, &ro, f);
-		if (fclose(f) && !err)
-			err = -EIO;
-		f = NULL;
-		if (err) {
-			tt_err(out, "cannot write '%s': %s", html, strerror(-err));
-			goto cleanup;
-		}
-		tt_notice(out, "wrote %s", html);
-	} else {
-		err = tt_report__text(rep, &ro, out->out);
+	f = tt_cmd_output_open(out, output);
+	if (!f) {
+		err = -errno;
+		goto cleanup;
 	}
+	if (fmt == FMT_HTML)
+		err = tt_report__html(rep, &ro, f);
+	else
+		err = tt_report__text(rep, &ro, f);
+	if (err)
+		tt_err(out, "cannot write the report: %s", tt_strerror(err));
+	{
+		int e = tt_cmd_output_close(out, output, f);
+
+		err = err ? err : e;
+	}
+	if (!err && fmt == FMT_HTML && output && strcmp(output, "-"))
+		tt_notice(out, "wrote %s", output);
 cleanup:
 	tt_opts_free(&p);
 	tt_report__free(rep);

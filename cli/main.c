@@ -63,7 +63,7 @@ static const struct command *find(const char *name)
  * tracetape help [COMMAND]            the help of tracetape or of COMMAND
  * tracetape help --man [COMMAND]      the man page (roff) of tracetape(1) or tracetape-COMMAND(1)
  * tracetape help --options [COMMAND]  every option of every command (or one), one per line:
- *                                     COMMAND, short, long, value, help's first line (tabs)
+ *                                     COMMAND, short, long, value, help, older spellings (tabs)
  * The last two are what the build makes the man pages and the shell completion from, and what
  * the test of the README's flag table reads: the command tables are their one source.
  */

@@ -38,6 +38,50 @@ int tt_cmd_span_rule(struct tt_span_rules *rules, const char *text, const struct
 	return err == -TT_E_USAGE ? tt_cmd_usage_error(out, "--span %s", msg) : err;
 }
 
+int tt_cmd_format(const struct tt_out *out, const char *value, const char *const *names)
+{
+	char list[128] = "";
+	size_t n = 0;
+
+	for (int i = 0; names[i]; i++) {
+		if (!strcmp(value, names[i]))
+			return i;
+		n += (size_t)snprintf(list + n, n < sizeof(list) ? sizeof(list) - n : 0, "%s%s",
+				      i ? (names[i + 1] ? ", " : " or ") : "", names[i]);
+		if (n >= sizeof(list))
+			n = sizeof(list) - 1;
+	}
+	return tt_cmd_usage_error(out, "--format '%s': expected %s", value, list);
+}
+
+FILE *tt_cmd_output_open(const struct tt_out *out, const char *path)
+{
+	FILE *f;
+
+	if (!path || !strcmp(path, "-"))
+		return out->out;
+	f = fopen(path, "w");
+	if (!f)
+		tt_err(out, "cannot write '%s': %s", path, strerror(errno));
+	return f;
+}
+
+int tt_cmd_output_close(const struct tt_out *out, const char *path, FILE *f)
+{
+	int err = 0;
+
+	if (!f)
+		return 0;
+	if (f == out->out)
+		err = fflush(f) ? -errno : 0;
+	else
+		err = fclose(f) ? -errno : 0;
+	if (err)
+		tt_err(out, "cannot write '%s': %s", path && strcmp(path, "-") ? path : "standard output",
+		       strerror(-err));
+	return err;
+}
+
 /* ---- help ---- */
 
 /* "-o, --output FILE" or "    --json": an option's left column. */
@@ -69,6 +113,11 @@ static void help_opts(const struct tt_opt *opts, int width, FILE *f)
 			fprintf(f, "  %.*s\n", len, h);
 			h = nl ? nl + 1 : h + len;
 		}
+		if (o->old_letter)
+			fprintf(f, "  %*s  (formerly -%c, still accepted for now)\n", width, "",
+				o->old_letter);
+		if (o->old)
+			fprintf(f, "  %*s  (formerly --%s, still accepted for now)\n", width, "", o->old);
 	}
 }
 
@@ -143,12 +192,15 @@ static const struct tt_opt *find_long(const struct tt_opts *p, const char *name,
 	return NULL;
 }
 
-static const struct tt_opt *find_short(const struct tt_opts *p, char c)
+/* The option whose letter is c, else the one whose old letter is c (*old set). */
+static const struct tt_opt *find_short(const struct tt_opts *p, char c, int *old)
 {
-	for (int k = 0; k < 2; k++)
-		for (const struct tt_opt *o = k ? common_opts : p->def->opts; o && o->name; o++)
-			if (o->letter == c)
-				return o;
+	for (*old = 0; *old < 2; (*old)++)
+		for (int k = 0; k < 2; k++)
+			for (const struct tt_opt *o = k ? common_opts : p->def->opts; o && o->name; o++)
+				if (*old ? o->old_letter == c : o->letter == c)
+					return o;
+	*old = 0;
 	return NULL;
 }
 
@@ -186,9 +238,14 @@ int tt_opts_next(struct tt_opts *p, const char **value)
 			/* the next letter of "-vq" or "-ofile" */
 			char c = *p->cluster++;
 
-			o = find_short(p, c);
+			o = find_short(p, c, &old);
 			if (!o)
 				return tt_cmd_usage_error(p->out, "unknown option '-%c'", c);
+			if (old && o->letter)
+				tt_warn(p->out, "'-%c' is deprecated and will go: use '-%c' (--%s)", c,
+					o->letter, o->name);
+			else if (old)
+				tt_warn(p->out, "'-%c' is deprecated and will go: use '--%s'", c, o->name);
 			if (o->arg) {
 				if (*p->cluster) {
 					*value = p->cluster;
@@ -339,6 +396,9 @@ static void man_opts(FILE *f, const struct tt_opt *opts)
 			roff_str(f, o->old);
 			fputs("\\fR, which still works for now.)\n", f);
 		}
+		if (o->old_letter)
+			fprintf(f, "(Formerly \\fB\\-%c\\fR, which still works for now.)\n",
+				o->old_letter);
 	}
 }
 
@@ -396,7 +456,16 @@ void tt_cmd_options(const struct tt_cmd_def *def, FILE *f)
 			const char *h = o->help ? o->help : "";
 			char letter[3] = {'-', o->letter, '\0'};
 
-			fprintf(f, "%s\t%s\t--%s\t%s\t%.*s\n", def->name, o->letter ? letter : "",
-				o->name, o->arg ? o->arg : "", (int)strcspn(h, "\n"), h);
+			fprintf(f, "%s\t%s\t--%s\t%s\t", def->name, o->letter ? letter : "",
+				o->name, o->arg ? o->arg : "");
+			for (; *h; h++)
+				fputc(*h == '\n' ? ' ' : *h, f);
+			fputc('\t', f);
+			/* the older spellings still accepted, space-separated */
+			if (o->old_letter)
+				fprintf(f, "-%c%s", o->old_letter, o->old ? " " : "");
+			if (o->old)
+				fprintf(f, "--%s", o->old);
+			fputc('\n', f);
 		}
 }

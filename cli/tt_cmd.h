@@ -48,6 +48,7 @@ struct tt_opt {
 	const char *help;  /* what it does: lines joined by '\n', not indented, not ending in '\n' */
 	const char *old;   /* an older long spelling that still works, with a note ("html"), or
 			      NULL */
+	char old_letter;   /* an older short form that still works, with a note ('F'), or 0 */
 };
 
 #define TT_OPT_FIRST 1000 /* ids of options without a letter start here */
@@ -115,10 +116,26 @@ void tt_cmd_man_index(const struct tt_cmd_def *const *defs, size_t cnt, const ch
 
 /*
  * Write every option of def (its own and the common ones) to f, one per line of tab-separated
- * fields: command, "-X" or "", "--name", value placeholder or "", the first line of its help.
+ * fields: command, "-X" or "", "--name", value placeholder or "", its help on one line,
+ * the older spellings still accepted ("-F", "--html", space-separated) or "".
  * The shell completion and the README's flag-table test read this.
  */
 void tt_cmd_options(const struct tt_cmd_def *def, FILE *f);
+
+/*
+ * The value of a --format option as one of names (a NULL-terminated list, e.g. {"text", "json",
+ * NULL}): its index, or -TT_E_USAGE after saying which values the command takes.
+ */
+int tt_cmd_format(const struct tt_out *out, const char *value, const char *const *names);
+
+/*
+ * Where a command writes its output (-o FILE): "-" or NULL is out->out (standard output); else
+ * FILE, created or replaced. Returns the stream, or NULL after saying why (errno set).
+ */
+FILE *tt_cmd_output_open(const struct tt_out *out, const char *path);
+
+/* Close what tt_cmd_output_open() returned: 0, or -errno after saying why (a write failed). */
+int tt_cmd_output_close(const struct tt_out *out, const char *path, FILE *f);
 
 /* Print "PROG: error: MESSAGE (see 'PROG --help')" and return -TT_E_USAGE. */
 int tt_cmd_usage_error(const struct tt_out *out, const char *fmt, ...)

@@ -436,7 +436,7 @@ def test_bad_input(capture, tmp_path):
             (["load"], "no tape given"),
             (["load", "--span", "x=a", tape], "--span 'x=a': expected NAME=START,END[,key=ARG]"),
             (["query", db], "expected a DB or TAPE and an SQL text"),
-            (["query", "--format", "xml", db, "SELECT 1"], "--format 'xml': expected table, csv or json"),
+            (["query", "--format", "xml", db, "SELECT 1"], "--format 'xml': expected table, csv, json or text"),
             (["report", "--top", "0", db], "--top '0': expected a number from 1 to 1000"),
             (["report"], "expected a DB or TAPE")):
         r = tt(*args)

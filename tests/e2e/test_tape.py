@@ -167,7 +167,7 @@ def test_replay_filters(demo):
     assert [p for p, _ in replay_probes(demo, "--probe", "*:request__*")] == [
         "myapp:request__begin", "myapp:request__begin", "myapp:request__end",
         "myapp:request__end"]
-    assert [p for p, _ in replay_probes(demo, "-p", "go:*", "-p", "myapp:tick")] == [
+    assert [p for p, _ in replay_probes(demo, "-P", "go:*", "-P", "myapp:tick")] == [
         "myapp:tick", "go:main.handler", "go:main.handler:return"]
     assert [p for p, _ in replay_probes(demo, "--pid", "200")] == [
         "go:main.handler", "go:main.handler:return"]
@@ -463,7 +463,7 @@ def test_errors_and_usage(tmp):
     assert r.returncode == 1
     assert "No such file or directory" in r.stderr
     for args, msg in [(["replay"], "which TAPE?"),
-                      (["replay", "--format", "xml", "x"], "--format takes text, json or chrome"),
+                      (["replay", "--format", "xml", "x"], "--format 'xml': expected text, json or chrome"),
                       (["replay", "--from", "soon", "x"], "--from takes seconds"),
                       (["replay", "--from", "-1s", "x"], "--from takes seconds"),
                       (["replay", "--to", "1e3", "x"], "--to takes seconds"),
