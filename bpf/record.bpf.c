@@ -39,6 +39,12 @@ const volatile __u32 cfg_strlen = 256;      /* string limit in bytes (<= TT_STRL
  * prunes every bpf_copy_from_user() call as dead code, so one object serves both ways.
  */
 const volatile __u32 cfg_sleepable = 0;
+/*
+ * 1 with record --stack: sites flagged TT_BPF_SITE_STACK also send the user stack. With 0 the
+ * verifier prunes the stack path as dead code, so a recording without --stack verifies and
+ * runs exactly as before.
+ */
+const volatile __u32 cfg_stacks = 0;
 const volatile __u64 cfg_wakeup_bytes = 1 << 20; /* wake the consumer at this much data */
 /* The built-in probes that process records become (tracetape:process__fork, __exec, __exit),
  * whose counters they use. */
@@ -707,6 +713,46 @@ static __noinline void record_strings(const struct pt_regs *ctx, const struct tt
 	put_scratch(s);
 }
 
+/*
+ * record --stack: the thread's user stack by the kernel's frame-pointer walk, each address
+ * placed by the kernel as build id + file offset, sent before the hit's record with the same
+ * time and thread. Built in a scratch buffer (4 KiB of frames does not fit the BPF stack); a
+ * function of its own, so that its stack is not added to the record builders'. A stack that
+ * cannot be taken or sent is not counted as a lost event: the hit is still recorded, without a
+ * stack (the reader sees none for it).
+ */
+static __noinline void record_stack(struct pt_regs *ctx, __u32 probe_id, __u64 pid_tgid, __u64 ts)
+{
+	struct scratch *s = take_scratch();
+	struct tt_ring_stack *rec;
+	__u64 size;
+	long n;
+
+	if (!s)
+		return;
+	rec = (struct tt_ring_stack *)s->rec;
+	n = bpf_get_stack(ctx, rec->frames, sizeof(rec->frames),
+			  BPF_F_USER_STACK | BPF_F_USER_BUILD_ID);
+	if (n > 0) {
+		n /= sizeof(rec->frames[0]);
+		if (n > TT_STACK_MAX_FRAMES)
+			n = TT_STACK_MAX_FRAMES;
+		size = sizeof(*rec) - sizeof(rec->frames) + n * sizeof(rec->frames[0]);
+		rec->hdr.type = TT_RING_STACK;
+		rec->hdr.size = (__u16)size;
+		rec->hdr.probe_id = probe_id;
+		rec->hdr.ts_ns = ts;
+		rec->hdr.pid = pid_tgid >> 32;
+		rec->hdr.tid = (__u32)pid_tgid;
+		rec->hdr.cpu = bpf_get_smp_processor_id();
+		rec->hdr.seq = 0;
+		rec->nr = (__u32)n;
+		rec->pad = 0;
+		bpf_ringbuf_output(&events, rec, size & (TT_RING_REC_MAX - 1), BPF_RB_NO_WAKEUP);
+	}
+	put_scratch(s);
+}
+
 SEC("uprobe")
 int usdt(struct pt_regs *ctx)
 {
@@ -725,6 +771,8 @@ int usdt(struct pt_regs *ctx)
 	if ((site->flags & TT_BPF_SITE_JBE) && (ctx->flags & 0x41))
 		return 0;
 	c = count_fired(site->probe_id);
+	if (cfg_stacks && (site->flags & TT_BPF_SITE_STACK))
+		record_stack(ctx, site->probe_id, pid_tgid, ts);
 	/* Two functions of their own, not inlined here, so that their stacks are not added up:
 	 * BPF allows 512 bytes for the deepest chain of calls. */
 	if (site->flags & TT_BPF_SITE_STRS)

@@ -66,6 +66,8 @@ struct tt_bpf_arg {
 				is taken (CF or ZF set), the function then grows its stack and
 				starts over */
 #define TT_BPF_SITE_TLS 0x8  /* some argument is thread-local (%fs:): read the thread pointer */
+#define TT_BPF_SITE_STACK 0x10 /* record --stack: send the thread's user stack before the hit's
+				  record (only when the object is loaded with cfg_stacks) */
 
 struct tt_bpf_site {
 	__u32 probe_id;  /* the probe this site fires, index into the capture's probe table */
@@ -80,6 +82,7 @@ struct tt_bpf_site {
 #define TT_RING_ARGS 1 /* a probe hit: struct tt_ring_args, then string bytes */
 #define TT_RING_PROC 2 /* a traced process forked, exec'd or exited: struct tt_ring_proc */
 #define TT_RING_RAW 3  /* a tracepoint's raw record: struct tt_ring_raw, then len bytes */
+#define TT_RING_STACK 4 /* the user stack of the hit that follows: struct tt_ring_stack */
 
 struct tt_ring_hdr {
 	__u16 type;     /* TT_RING_* */
@@ -148,6 +151,33 @@ struct tt_ring_raw {
 	__u32 pad;
 };
 
+/*
+ * record --stack: the user stack of a probe hit, as the kernel's frame-pointer walk found it
+ * (bpf_get_stack(BPF_F_USER_STACK | BPF_F_USER_BUILD_ID)), the probed instruction first. The
+ * kernel places each address in the file mapped there while the process still exists: status
+ * TT_STACK_BID_VALID gives that file's GNU build id and the offset in it; TT_STACK_BID_IP the
+ * bare address (no file, a file without a build id, or the kernel could not look). The record
+ * is sent just before the hit's own record, with the same probe_id, ts_ns and tid (and seq 0),
+ * so the consumer pairs it with the next record of that thread with that time. A stack that
+ * cannot be sent leaves the hit without a stack; the hit itself is unaffected.
+ */
+#define TT_STACK_MAX_FRAMES 127 /* the kernel's default perf_event_max_stack */
+#define TT_STACK_BID_VALID 1    /* the kernel's BPF_STACK_BUILD_ID_VALID */
+#define TT_STACK_BID_IP 2       /* BPF_STACK_BUILD_ID_IP */
+
+struct tt_stack_bid {           /* the kernel's struct bpf_stack_build_id */
+	__s32 status;           /* TT_STACK_BID_*; 0 ends the stack */
+	__u8 build_id[20];      /* VALID: the file's build id (shorter ones zero-padded) */
+	__u64 offset;           /* VALID: offset in the file; IP: the address */
+};
+
+struct tt_ring_stack {
+	struct tt_ring_hdr hdr; /* type TT_RING_STACK; size = 40 + 32 * nr */
+	__u32 nr;               /* frames that follow */
+	__u32 pad;
+	struct tt_stack_bid frames[TT_STACK_MAX_FRAMES];
+};
+
 #define TT_TP_MAX_DYN 8
 
 /* How to copy one tracepoint's records (`tps` array map, index = the link's cookie). */
@@ -184,6 +214,9 @@ _Static_assert(sizeof(struct tt_ring_proc) == 64, "tt_ring_proc layout");
 _Static_assert(sizeof(struct tt_ring_raw) == 40, "tt_ring_raw layout");
 _Static_assert(sizeof(struct tt_ring_exec) == 72 + TT_PROC_PATH_SZ + TT_PROC_ARGS_SZ,
 	       "tt_ring_exec layout");
+_Static_assert(sizeof(struct tt_stack_bid) == 32, "tt_stack_bid layout");
+_Static_assert(sizeof(struct tt_ring_stack) == 40 + 32 * TT_STACK_MAX_FRAMES, "tt_ring_stack layout");
+_Static_assert(sizeof(struct tt_ring_stack) <= TT_RING_REC_MAX, "stack records fit");
 _Static_assert(sizeof(struct tt_bpf_tp) == 16 + 2 * TT_TP_MAX_DYN, "tt_bpf_tp layout");
 _Static_assert(sizeof(struct tt_ring_raw) + TT_TP_REC_MAX <= TT_RING_REC_MAX, "raw records fit");
 _Static_assert(sizeof(struct tt_ring_args) + TT_MAX_ARGS * (TT_STRLEN_MAX + 1) < TT_RING_REC_MAX,

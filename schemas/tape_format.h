@@ -49,6 +49,7 @@
 #define TT_BLOCK_PROBES 3
 #define TT_BLOCK_PROCESSES 4
 #define TT_BLOCK_TP_FORMATS 5
+#define TT_BLOCK_STACKS 6 /* call stacks (record --stack) and which events have them */
 #define TT_BLOCK_EVENTS 16
 #define TT_BLOCK_LOSSES 17
 #define TT_BLOCK_TRAILER 31
@@ -90,6 +91,17 @@
 
 #define TT_TPF_PROBE_ID 1
 #define TT_TPF_FORMAT 2
+
+#define TT_STK_KIND 1 /* every STACKS record starts with its kind */
+#define TT_STK_KIND_MODULE 1
+#define TT_STK_KIND_STACK 2
+#define TT_STK_KIND_REF 3
+#define TT_STK_ID 2       /* module: its id; stack: its id; ref: the stack's id */
+#define TT_STK_PATH 3     /* module */
+#define TT_STK_BUILD_ID 4 /* module, hex */
+#define TT_STK_FRAMES 5   /* stack: varint pairs (module, offset), innermost frame first */
+#define TT_STK_TS 6       /* ref: the event's ts */
+#define TT_STK_TID 7      /* ref: the event's thread */
 
 #define TT_LOSS_F_CPU 1
 #define TT_LOSS_F_PROBE_ID 2

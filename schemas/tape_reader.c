@@ -26,6 +26,7 @@
 
 #include "event_decoder.h"
 #include "tape_desc.h"
+#include "tape_stacks.h"
 #include "tape_format.h"
 #include "tape_reader.h"
 #include "tt_error.h"
@@ -61,6 +62,7 @@ struct tt_tape_reader {
 	int after_trailer;
 
 	struct tt_tape_desc *desc; /* what the description blocks said */
+	struct tt_tape_stacks *stacks; /* what the STACKS blocks said (record --stack) */
 	struct tt_tape_damage damage[DAMAGE_MAX];
 	size_t damage_cnt;
 
@@ -126,6 +128,7 @@ static const char *block_type_name(int type)
 	case TT_BLOCK_PROBES: return "probes";
 	case TT_BLOCK_PROCESSES: return "processes";
 	case TT_BLOCK_TP_FORMATS: return "tracepoint formats";
+	case TT_BLOCK_STACKS: return "stacks";
 	case TT_BLOCK_EVENTS: return "events";
 	case TT_BLOCK_LOSSES: return "losses";
 	case TT_BLOCK_TRAILER: return "trailer";
@@ -370,7 +373,7 @@ static int read_block(struct tt_tape_reader *r)
 	r->off = next;
 	if ((h.flags & ~TT_BLOCK_F_KNOWN) ||
 	    (h.type != TT_BLOCK_EVENTS && h.type != TT_BLOCK_TRAILER &&
-	     (h.type < TT_BLOCK_META || h.type > TT_BLOCK_TP_FORMATS) && h.type != TT_BLOCK_LOSSES)) {
+	     (h.type < TT_BLOCK_META || h.type > TT_BLOCK_STACKS) && h.type != TT_BLOCK_LOSSES)) {
 		r->st.unknown_blocks++;
 		return 1;
 	}
@@ -379,7 +382,10 @@ static int read_block(struct tt_tape_reader *r)
 		err = ensure(&r->meta_raw.data, &r->meta_raw.cap, TT_MAX(h.raw_sz, 1u));
 		if (!err)
 			err = unpack_payload(r, &h, r->meta_raw.data);
-		if (!err)
+		if (!err && h.type == TT_BLOCK_STACKS)
+			err = tt_tape_stacks__parse_block(r->stacks, r->meta_raw.data, h.raw_sz,
+							  h.record_cnt);
+		else if (!err)
 			err = tt_tape_desc__parse_block(r->desc, h.type, r->meta_raw.data, h.raw_sz,
 							h.record_cnt);
 		if (err) {
@@ -444,7 +450,10 @@ static struct tt_tape_reader *reader_new(const struct tt_tape_reader_opts *opts)
 		return NULL;
 	r->fd = -1;
 	r->desc = tt_tape_desc__new();
-	if (!r->desc) {
+	r->stacks = tt_tape_stacks__new();
+	if (!r->desc || !r->stacks) {
+		tt_tape_desc__free(r->desc);
+		tt_tape_stacks__free(r->stacks);
 		free(r);
 		return NULL;
 	}
@@ -578,6 +587,7 @@ int tt_tape_reader__next(struct tt_tape_reader *r, const struct tt_event **ev)
 		return 0;
 	}
 	tt_event_run__fill(best, &r->ev, r->ev_kinds);
+	r->ev.stack_id = tt_tape_stacks__take_ref(r->stacks, r->ev.tid, r->ev.ts_ns);
 	{
 		uint64_t tie = (uint64_t)r->ev.cpu << 32 | r->ev.seq;
 
@@ -608,6 +618,18 @@ const uint8_t *tt_tape_reader__event_kinds(const struct tt_tape_reader *r)
 }
 
 /* ---- descriptions, status ---- */
+
+const struct tt_stack_module *tt_tape_reader__stack_module(const struct tt_tape_reader *r,
+							   uint32_t id)
+{
+	return tt_tape_stacks__module(r->stacks, id);
+}
+
+int tt_tape_reader__stack(const struct tt_tape_reader *r, uint32_t id,
+			  const struct tt_stack_frame **frames, uint32_t *n)
+{
+	return tt_tape_stacks__stack(r->stacks, id, frames, n);
+}
 
 const struct tt_probe_desc *tt_tape_reader__probe(const struct tt_tape_reader *r, uint32_t id)
 {
@@ -682,6 +704,7 @@ void tt_tape_reader__free(struct tt_tape_reader *r)
 		r->free_runs = n;
 	}
 	tt_tape_desc__free(r->desc);
+	tt_tape_stacks__free(r->stacks);
 	tt_buf_free(&r->stored);
 	tt_buf_free(&r->meta_raw);
 	ZSTD_freeDCtx(r->dctx);

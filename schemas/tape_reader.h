@@ -71,6 +71,16 @@ const struct tt_probe_desc *tt_tape_reader__probe(const struct tt_tape_reader *r
 /* One more than the largest probe id seen so far. */
 uint32_t tt_tape_reader__probe_cnt(const struct tt_tape_reader *r);
 
+/*
+ * record --stack: the call stack an event returned by __next() has (ev->stack_id, 0 for none):
+ * 0 and its frames (innermost first, valid until free), or -ENOENT when it is not described;
+ * the file a frame is in (frame.module), or NULL (module 0: an address in no file).
+ */
+int tt_tape_reader__stack(const struct tt_tape_reader *r, uint32_t id,
+			  const struct tt_stack_frame **frames, uint32_t *n);
+const struct tt_stack_module *tt_tape_reader__stack_module(const struct tt_tape_reader *r,
+							   uint32_t id);
+
 /* The value of a metadata key, or NULL. */
 const char *tt_tape_reader__meta(const struct tt_tape_reader *r, const char *key);
 /* Iterate metadata: returns 0 and sets key/value for index i, -ENOENT past the end. */

@@ -18,6 +18,7 @@
 
 #include "event_encoder.h"
 #include "tape_format.h"
+#include "tape_stacks.h"
 #include "tape_writer.h"
 #include "tt_error.h"
 #include "tt_util.h"
@@ -30,10 +31,12 @@
 #define DESC_FLUSH_BYTES (1u << 20)
 
 /* Pending TLV blocks, one per description type plus losses, flushed in this order. */
-enum pend_kind { PK_META, PK_CLOCK, PK_PROBES, PK_PROCESSES, PK_TP_FORMATS, PK_LOSSES, PK_CNT };
+enum pend_kind {
+	PK_META, PK_CLOCK, PK_PROBES, PK_PROCESSES, PK_TP_FORMATS, PK_STACKS, PK_LOSSES, PK_CNT
+};
 static const uint8_t pend_block_type[PK_CNT] = {
 	TT_BLOCK_META, TT_BLOCK_CLOCK, TT_BLOCK_PROBES, TT_BLOCK_PROCESSES, TT_BLOCK_TP_FORMATS,
-	TT_BLOCK_LOSSES,
+	TT_BLOCK_STACKS, TT_BLOCK_LOSSES,
 };
 
 struct pend_block {
@@ -213,7 +216,7 @@ static int flush_descriptions(struct tt_tape_writer *w)
 {
 	int err = 0;
 
-	for (int k = PK_META; k <= PK_TP_FORMATS && !err; k++)
+	for (int k = PK_META; k <= PK_STACKS && !err; k++)
 		err = flush_pend(w, k);
 	return err;
 }
@@ -404,6 +407,36 @@ int tt_tape_writer__add_tp_format(struct tt_tape_writer *w, uint32_t probe_id, c
 	return err ? fail(w, err) : end_record(w, PK_TP_FORMATS);
 }
 
+int tt_tape_writer__add_stack_module(struct tt_tape_writer *w, uint32_t id, const char *path,
+				     const char *build_id)
+{
+	int err;
+
+	if (w->err)
+		return w->err;
+	err = tt_tape_stacks_put_module(&w->rec, id, path, build_id);
+	if (err == -EINVAL) {
+		w->rec.len = 0;
+		return err;
+	}
+	return err ? fail(w, err) : end_record(w, PK_STACKS);
+}
+
+int tt_tape_writer__add_stack(struct tt_tape_writer *w, uint32_t id,
+			      const struct tt_stack_frame *frames, uint32_t n)
+{
+	int err;
+
+	if (w->err)
+		return w->err;
+	err = tt_tape_stacks_put_stack(&w->rec, id, frames, n);
+	if (err == -EINVAL) {
+		w->rec.len = 0;
+		return err;
+	}
+	return err ? fail(w, err) : end_record(w, PK_STACKS);
+}
+
 int tt_tape_writer__add_loss(struct tt_tape_writer *w, const struct tt_loss *loss)
 {
 	int err;
@@ -470,6 +503,13 @@ int tt_tape_writer__append(struct tt_tape_writer *w, const struct tt_event *ev)
 
 	if (w->err)
 		return w->err;
+	/* Its stack reference goes before the event: descriptions precede the events' block. */
+	if (ev->stack_id) {
+		err = tt_tape_stacks_put_ref(&w->rec, ev->ts_ns, ev->tid, ev->stack_id);
+		err = err ? fail(w, err) : end_record(w, PK_STACKS);
+		if (err)
+			return err;
+	}
 	r = tt_event_encoder__append(w->enc, ev);
 	if (r == TT_EVENT_ENCODER_NO_ROOM) {
 		err = tt_tape_writer__flush(w);
@@ -492,7 +532,7 @@ int tt_tape_writer__tick(struct tt_tape_writer *w, uint64_t now_mono_ns)
 
 	if (w->err)
 		return w->err;
-	for (int k = PK_META; k <= PK_TP_FORMATS; k++)
+	for (int k = PK_META; k <= PK_STACKS; k++)
 		pending |= w->pend[k].record_cnt != 0;
 	if (tt_event_encoder__pending(w->enc) && now_mono_ns >= first_ts &&
 	    now_mono_ns - first_ts >= w->flush_interval_ns)

@@ -58,6 +58,17 @@ int tt_tape_writer__add_tp_format(struct tt_tape_writer *w, uint32_t probe_id, c
  */
 int tt_tape_writer__append(struct tt_tape_writer *w, const struct tt_event *ev);
 
+/*
+ * record --stack: a file that frames are in (id from 1, new) and a distinct call stack (id from
+ * 1, new; n frames, innermost first, 1..TT_STACK_FRAMES_MAX, modules already added). An event
+ * with that stack carries its id in ev->stack_id. Returns 0, -EINVAL (a bad id or count; the
+ * writer stays usable) or the writer's error.
+ */
+int tt_tape_writer__add_stack_module(struct tt_tape_writer *w, uint32_t id, const char *path,
+				     const char *build_id);
+int tt_tape_writer__add_stack(struct tt_tape_writer *w, uint32_t id,
+			      const struct tt_stack_frame *frames, uint32_t n);
+
 /* Record lost events (see struct tt_loss). */
 int tt_tape_writer__add_loss(struct tt_tape_writer *w, const struct tt_loss *loss);
 

@@ -47,8 +47,27 @@ struct tt_event {
 	uint32_t seq;        /* per-CPU sequence number given by the BPF program */
 	uint16_t fault_mask; /* bit i: argument i could not be read; its value is 0 / empty */
 	uint8_t argc;
+	uint32_t stack_id;   /* record --stack: the call stack of this hit (tape_stacks.h); 0: none */
 	uint64_t args[TT_MAX_ARGS];
 	struct tt_bytes strs[TT_MAX_ARGS];
+};
+
+/*
+ * A frame of a recorded call stack: a code address as the file it is in (a module of the
+ * tape's STACKS descriptions, 0 when the address was in no file mapping: then offset is the
+ * absolute address) and the offset in that file.
+ */
+struct tt_stack_frame {
+	uint32_t module;
+	uint32_t pad;
+	uint64_t offset;
+};
+
+/* A file that stack frames are in. Strings borrowed from whoever owns the description. */
+struct tt_stack_module {
+	uint32_t id;          /* from 1 */
+	const char *path;     /* as the traced process mapped it */
+	const char *build_id; /* hex GNU build id, NULL when the file has none */
 };
 
 /* Events of probe_id that could not be recorded on cpu in [ts_start_ns, ts_end_ns]. */

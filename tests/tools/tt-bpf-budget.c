@@ -5,8 +5,8 @@
  * (TT_VERIFIER_BUDGET, a quarter of the kernel's limit). The verifier cannot see what the
  * `sites` and `tps` maps will hold, so each program is verified for every argument kind, every
  * argument count, strings, Go sites and tracepoints with dynamic fields at once; what changes
- * its cost is the load-time configuration: the pid filter, the attach path, the sleepable mode
- * and the string limit (the largest is used).
+ * its cost is the load-time configuration: the pid filter, the attach path, the sleepable mode,
+ * the string limit (the largest is used) and record --stack's path (loaded with the pid filter).
  *
  *   tt-bpf-budget [--json]     exit 0 when every program loads within budget, 1 otherwise
  */
@@ -47,11 +47,13 @@ int main(int argc, char **argv)
 		       uts.release, TT_VERIFIER_BUDGET, TT_VERIFIER_LIMIT);
 	for (int multi = 0; multi <= f.uprobe_multi; multi++) {
 		for (int sleepable = 0; sleepable <= f.sleepable_uprobe; sleepable++) {
-			for (int filter = 0; filter <= 1; filter++) {
+			/* --stack adds its path to `usdt`: loaded with the pid filter (the costlier). */
+			for (int filter = 0, stacks = 0; filter <= 1; stacks = filter && !stacks,
+							  filter += !stacks) {
 				struct tt_rec_bpf_cfg c = {
 					.self_tgid = (uint32_t)getpid(), .filter = (uint8_t)filter,
 					.multi = (uint8_t)multi, .sleepable = (uint8_t)sleepable,
-					.strlen = TT_STRLEN_MAX, .ring_sz = 1 << 20, .site_cnt = 64,
+					.stacks = (uint8_t)stacks, .strlen = TT_STRLEN_MAX, .ring_sz = 1 << 20, .site_cnt = 64,
 					.probe_cnt = 64, .tp_cnt = 8,
 					.probe_fork = 61, .probe_exec = 62, .probe_exit = 63,
 				};
@@ -61,9 +63,9 @@ int main(int argc, char **argv)
 				size_t n;
 				int err;
 
-				snprintf(cfg, sizeof(cfg), "%s %s %s", tt_rec_bpf_attach_name(&c),
+				snprintf(cfg, sizeof(cfg), "%s %s %s%s", tt_rec_bpf_attach_name(&c),
 					 sleepable ? "sleepable" : "nofault",
-					 filter ? "pid-filter" : "system-wide");
+					 filter ? "pid-filter" : "system-wide", stacks ? " stacks" : "");
 				skel = tt_rec_bpf_load(&c, &out, &err);
 				if (!skel || c.sleepable != sleepable) {
 					printf(json ? "%s{\"config\": \"%s\", \"error\": \"refused\"}" :
