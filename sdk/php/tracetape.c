@@ -246,8 +246,11 @@ static bool check_count(uint32_t n, uint32_t max)
 	return false;
 }
 
-/* {{{ tracetape_probe(string $name, int|float|string|bool|null ...$args): void */
-PHP_FUNCTION(tracetape_probe)
+/*
+ * tracetape_probe() past its untraced fast path: the checks through the parser, then the
+ * probe. Out of line, so that the fast path does not set up this frame (its struct call).
+ */
+static ZEND_COLD zend_never_inline void probe_slow(INTERNAL_FUNCTION_PARAMETERS)
 {
 	struct call c = {0};
 	zend_string *name;
@@ -255,8 +258,6 @@ PHP_FUNCTION(tracetape_probe)
 	uint32_t n;
 	HashTable *named;
 
-	if (EXPECTED(!TT_ON()) && EXPECTED(fast_ok(execute_data, 1, TT_DYN_VALUES_MAX)))
-		return;
 	ZEND_PARSE_PARAMETERS_START(1, -1)
 		Z_PARAM_STR(name)
 		Z_PARAM_VARIADIC_WITH_NAMED(vals, n, named)
@@ -267,6 +268,14 @@ PHP_FUNCTION(tracetape_probe)
 		return;
 	call_add(&c, vals, n, named);
 	fire(OP_PROBE, name, &c);
+}
+
+/* {{{ tracetape_probe(string $name, int|float|string|bool|null ...$args): void */
+PHP_FUNCTION(tracetape_probe)
+{
+	if (EXPECTED(!TT_ON()) && EXPECTED(fast_ok(execute_data, 1, TT_DYN_VALUES_MAX)))
+		return;
+	probe_slow(INTERNAL_FUNCTION_PARAM_PASSTHRU);
 }
 /* }}} */
 
@@ -287,8 +296,8 @@ PHP_FUNCTION(tracetape_enabled)
 }
 /* }}} */
 
-/* tracetape_span_begin() and tracetape_span_end(): the same but for the probe they fire. */
-static void span_edge(INTERNAL_FUNCTION_PARAMETERS, enum op op)
+/* tracetape_span_begin() and tracetape_span_end() past their fast path (as probe_slow()). */
+static ZEND_COLD zend_never_inline void span_slow(INTERNAL_FUNCTION_PARAMETERS, enum op op)
 {
 	struct call c = {.named = 1, .key_lit = {"id"}};
 	zend_string *name, *id_str = NULL;
@@ -297,8 +306,6 @@ static void span_edge(INTERNAL_FUNCTION_PARAMETERS, enum op op)
 	uint32_t n;
 	HashTable *named;
 
-	if (EXPECTED(!TT_ON()) && EXPECTED(fast_ok(execute_data, 2, TT_DYN_VALUES_MAX - 1)))
-		return;
 	ZEND_PARSE_PARAMETERS_START(2, -1)
 		Z_PARAM_STR(name)
 		Z_PARAM_STR_OR_LONG(id_str, id_long)
@@ -320,14 +327,18 @@ static void span_edge(INTERNAL_FUNCTION_PARAMETERS, enum op op)
 /* {{{ tracetape_span_begin(string $name, int|string $id, int|float|string|bool|null ...$args): void */
 PHP_FUNCTION(tracetape_span_begin)
 {
-	span_edge(INTERNAL_FUNCTION_PARAM_PASSTHRU, OP_BEGIN);
+	if (EXPECTED(!TT_ON()) && EXPECTED(fast_ok(execute_data, 2, TT_DYN_VALUES_MAX - 1)))
+		return;
+	span_slow(INTERNAL_FUNCTION_PARAM_PASSTHRU, OP_BEGIN);
 }
 /* }}} */
 
 /* {{{ tracetape_span_end(string $name, int|string $id, int|float|string|bool|null ...$args): void */
 PHP_FUNCTION(tracetape_span_end)
 {
-	span_edge(INTERNAL_FUNCTION_PARAM_PASSTHRU, OP_END);
+	if (EXPECTED(!TT_ON()) && EXPECTED(fast_ok(execute_data, 2, TT_DYN_VALUES_MAX - 1)))
+		return;
+	span_slow(INTERNAL_FUNCTION_PARAM_PASSTHRU, OP_END);
 }
 /* }}} */
 
