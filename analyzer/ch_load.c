@@ -209,7 +209,7 @@ static void disconnect_all(struct ch *x)
 		tt_ch_conn__free(x->shards[i]);
 	free(x->shards);
 	if (x->owns_eps) {
-		for (size_t i = 0; i < x->shard_cnt; i++)
+		for (size_t i = 0; x->eps && i < x->shard_cnt; i++)
 			free(x->eps[i].host);
 		free(x->eps);
 	}
@@ -609,7 +609,10 @@ static const char *arg_cast(const char *kind)
 	return "toInt64OrNull"; /* u8..u64, s8..s64, any8..any64, ptr */
 }
 
-/* One view per probe name, on every shard, when missing (see schemas/tracetape.sql). */
+/*
+ * One view per probe name and events_named, on every shard, when missing (see
+ * schemas/tracetape.sql; their argument columns are cast back from text by the probe's kinds).
+ */
 static int create_views(struct ch *x, sqlite3 *db)
 {
 	const char *d = x->u->database;
@@ -657,6 +660,15 @@ static int create_views(struct ch *x, sqlite3 *db)
 			err = tt_ch_exec(x->shards[i], (const char *)q.data, NULL, x->out);
 		tt_buf_free(&q);
 	}
+	/* events_named: the events with their probe's names and wall-clock time */
+	for (size_t i = 0; !err && i < x->shard_cnt; i++)
+		err = execf(x, x->shards[i], NULL, "CREATE VIEW IF NOT EXISTS `%s`.events_named AS "
+			    "SELECT id, ts, ts + wall_offset_ns AS ts_wall, tape, provider, name, pid, tid, "
+			    "cpu, goid, fault, truncated, arg0, arg1, arg2, arg3, arg4, arg5, arg6, arg7, "
+			    "arg8, arg9, arg10, arg11 FROM (SELECT * FROM `%s`.events ANY LEFT JOIN "
+			    "(SELECT id AS probe_id, provider, name FROM `%s`.probes) USING probe_id) "
+			    "ANY LEFT JOIN (SELECT id AS tape, wall_offset_ns FROM `%s`.tapes) USING tape",
+			    d, d, d, d);
 cleanup:
 	sqlite3_finalize(vs);
 	sqlite3_finalize(as);
@@ -765,14 +777,14 @@ int tt_ch_load(const struct tt_ch_url *u, const char *const *tapes, size_t tape_
 		snprintf(pat, sizeof(pat), "\t%s\n", ids[todo_cnt]);
 		for (size_t j = 0; !err && j < todo_cnt && !hit; j++)
 			if (!strcmp(ids[j], ids[todo_cnt]))
-				hit = "given twice";
+				hit = "given twice (the same tape)";
 		if (!err && !hit && strstr(committed, pat))
-			hit = "already loaded";
+			hit = "already loaded into";
 		if (err)
 			break;
 		if (hit) {
-			tt_notice(lo->out, "%s: %s into %s (the same tape); skipped", tapes[i], hit,
-				  u->database);
+			tt_notice(lo->out, "%s: %s%s%s; skipped", tapes[i], hit, hit[0] == 'a' ? " " : "",
+				  hit[0] == 'a' ? u->database : "");
 			x.st->skipped++;
 			continue;
 		}

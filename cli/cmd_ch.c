@@ -57,7 +57,8 @@ int tt_cmd_load_ch(const char *url, char *const *tapes, size_t tape_cnt,
 	return err;
 }
 
-int tt_cmd_query_ch(const char *url, const char *sql, const char *fmt, const struct tt_out *out)
+int tt_cmd_query_ch(const char *url, const char *sql, const char *fmt, FILE *f,
+		    const struct tt_out *out)
 {
 	struct tt_buf q = {0};
 	struct tt_ch_conn *c = NULL;
@@ -89,8 +90,7 @@ int tt_cmd_query_ch(const char *url, const char *sql, const char *fmt, const str
 	snprintf(settings, sizeof(settings), "output_format_pretty_max_rows=1000000000&database=%s",
 		 u.database);
 	c = tt_ch_conn__new(&u, &u.entry, settings);
-	err = c ? tt_ch_exec_to(c, (const char *)q.data, out->out, out) : -ENOMEM;
-	fflush(out->out);
+	err = c ? tt_ch_exec_to(c, (const char *)q.data, f, out) : -ENOMEM;
 cleanup:
 	tt_ch_conn__free(c);
 	tt_buf_free(&q);
@@ -115,7 +115,8 @@ int tt_cmd_load_ch(const char *url, char *const *tapes, size_t tape_cnt,
 	return err ? err : no_clickhouse(out);
 }
 
-int tt_cmd_query_ch(const char *url, const char *sql, const char *fmt, const struct tt_out *out)
+int tt_cmd_query_ch(const char *url, const char *sql, const char *fmt, FILE *f,
+		    const struct tt_out *out)
 {
 	struct tt_ch_url u;
 	int err = parse_url(url, &u, out);

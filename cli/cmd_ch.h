@@ -8,6 +8,7 @@
 #define TT_CMD_CH_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "loader.h"
 #include "tt_out.h"
@@ -16,7 +17,8 @@
 int tt_cmd_load_ch(const char *url, char *const *tapes, size_t tape_cnt,
 		   const struct tt_load_opts *lo, const struct tt_out *out);
 
-/* `query URL SQL`: fmt "table", "csv" or "json". */
-int tt_cmd_query_ch(const char *url, const char *sql, const char *fmt, const struct tt_out *out);
+/* `query URL SQL`: fmt "table", "csv" or "json"; the rows go to f. */
+int tt_cmd_query_ch(const char *url, const char *sql, const char *fmt, FILE *f,
+		    const struct tt_out *out);
 
 #endif /* TT_CMD_CH_H */

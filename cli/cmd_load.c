@@ -9,16 +9,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd_ch.h"
 #include "loader.h"
 #include "tt_cmd.h"
 #include "tt_error.h"
 
-enum { OPT_SPAN = TT_OPT_FIRST };
+enum { OPT_SPAN = TT_OPT_FIRST, OPT_INTO };
 
 static const struct tt_opt opts[] = {
 	{'o', "output", 'o', "DB", "the database (default: the first TAPE with .tape replaced by .db)",
 	 NULL},
 	{'F', "force", 0, NULL, "replace DB if it exists", NULL, 'f'},
+	{OPT_INTO, "into", 0, "URL",
+	 "load into a ClickHouse database instead:\n"
+	 "clickhouse://[USER[:PASS]@]HOST[:PORT][/DATABASE]\n"
+	 "[?cluster=NAME[&shards=HOST:PORT,...]] (README.md);\n"
+	 "a tape already in that database is skipped",
+	 NULL},
 	{OPT_SPAN, "span", 0, "RULE",
 	 "NAME=START,END[,key=ARG]: pair START and END probes\n"
 	 "(\"provider:name\" or \"name\", globs allowed, alternatives\n"
@@ -32,7 +39,7 @@ static const struct tt_opt opts[] = {
 const struct tt_cmd_def tt_cmd_def_load = {
 	.summary = "load tapes into an SQLite database, with spans",
 	.name = "load",
-	.usage = "[-o DB] [--force] [--span NAME=START,END[,key=ARG]]... TAPE...",
+	.usage = "[-o DB [--force] | --into URL] [--span NAME=START,END[,key=ARG]]... TAPE...",
 	.about = "Load tapes into one SQLite database: events, probes, spans, losses, processes,\n"
 		 "threads, one view per probe and one table per tracepoint (tracetape-sql(7)).\n"
 		 "Tapes of several hosts, or the rotated files of one recording, go into one database.\n"
@@ -44,12 +51,18 @@ const struct tt_cmd_def tt_cmd_def_load = {
 		 "by thread, nested; Go functions by goroutine. The provider files built into\n"
 		 "tracetape add their rules for the probes of PostgreSQL, PHP, Python and the JVM\n"
 		 "('tracetape list BINARY' says which file a probe takes), e.g. postgresql transaction__start to transaction__commit\n"
-		 "or transaction__abort; --span rules win for the probes they name.\n",
+		 "or transaction__abort; --span rules win for the probes they name.\n"
+		 "\n"
+		 "--into clickhouse://... loads into ClickHouse instead (for fleets: many hosts,\n"
+		 "many analysts): the same tables, created when missing, sent as RowBinary over\n"
+		 "HTTP; each tape loads once (a tape already there is skipped), and a load that\n"
+		 "failed is redone without duplicates by running it again.\n",
 	.opts = opts,
 	.more = "-v also prints the time of each phase; -q prints nothing but errors.\n"
 		"\n"
 		"Exit status: 0 loaded (also when a tape was damaged: see the warning), 1 a tape\n"
-		"cannot be read, DB exists without --force, or SQLite failed, 2 bad command line.\n",
+		"cannot be read, DB exists without --force, or SQLite or ClickHouse failed (the\n"
+		"server's message is printed), 2 bad command line (a malformed URL included).\n",
 };
 
 /* TAPE with a trailing ".tape" replaced by ".db", or ".db" appended. Caller frees. */
@@ -73,7 +86,7 @@ int tt_cmd_load(int argc, char **argv, struct tt_out *out)
 	struct tt_span_rules rules = {0};
 	struct tt_load_opts lo = {.out = out};
 	struct tt_load_stats st;
-	const char *db = NULL, *v;
+	const char *db = NULL, *into = NULL, *v;
 	char *db_owned = NULL;
 	struct tt_opts p;
 	int c, err = 0;
@@ -92,6 +105,9 @@ int tt_cmd_load(int argc, char **argv, struct tt_out *out)
 			if (err)
 				goto cleanup;
 			break;
+		case OPT_INTO:
+			into = v;
+			break;
 		}
 	}
 	if (c < 0) {
@@ -102,6 +118,14 @@ int tt_cmd_load(int argc, char **argv, struct tt_out *out)
 		err = tt_cmd_usage_error(out, "no tape given");
 		goto cleanup;
 	}
+	lo.rules = rules.v;
+	lo.rule_cnt = rules.cnt;
+	if (into) {
+		err = db || lo.force ? tt_cmd_usage_error(out, "--into names a ClickHouse database: "
+							  "-o and --force are for SQLite files")
+				     : tt_cmd_load_ch(into, p.args, (size_t)p.arg_cnt, &lo, out);
+		goto cleanup;
+	}
 	if (!db) {
 		db = db_owned = default_db(p.args[0]);
 		if (!db) {
@@ -109,8 +133,6 @@ int tt_cmd_load(int argc, char **argv, struct tt_out *out)
 			goto cleanup;
 		}
 	}
-	lo.rules = rules.v;
-	lo.rule_cnt = rules.cnt;
 	err = tt_load(db, (const char *const *)p.args, (size_t)p.arg_cnt, &lo, &st);
 	if (err)
 		goto cleanup;

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ch_url.h"
+#include "cmd_ch.h"
 #include "loader.h"
 #include "tt_fmt.h"
 #include "tt_names.h"
@@ -47,9 +49,16 @@ const struct tt_cmd_def tt_cmd_def_query = {
 	.about = "Run SQL (one or more statements) on a tracetape database, or on a tape, which is\n"
 		 "loaded into a temporary database first ('-' reads the tape from standard input).\n"
 		 "The tables, views and SQL functions (percentile, median, log2_hist, ...) are\n"
-		 "described in tracetape-sql(7) ('man tracetape-sql').\n",
+		 "described in tracetape-sql(7) ('man tracetape-sql').\n"
+		 "\n"
+		 "DB may be a ClickHouse database, clickhouse://HOST[:PORT]/DATABASE (see load\n"
+		 "--into): one statement of ClickHouse SQL, in which percentile, percentile_cont,\n"
+		 "median and log2_bucket are rewritten into ClickHouse expressions of the same\n"
+		 "definitions; the output is ClickHouse's own (PrettyCompact, CSVWithNames,\n"
+		 "JSONEachRow).\n",
 	.opts = opts,
-	.more = "Exit status: 0 success, 1 SQL error (SQLite's message) or unreadable input,\n"
+	.more = "Exit status: 0 success, 1 SQL error (SQLite's or ClickHouse's message) or\n"
+		"unreadable input,\n"
 		"2 bad command line.\n",
 };
 
@@ -377,14 +386,22 @@ int tt_cmd_query(int argc, char **argv, struct tt_out *out)
 	}
 	path = p.args[0];
 	sql = p.args[1];
+	if (tt_ch_url_is(path) && rules.cnt) {
+		err = tt_cmd_usage_error(out, "--span is for a TAPE, not a ClickHouse database");
+		goto cleanup;
+	}
 	lo.rules = rules.v;
 	lo.rule_cnt = rules.cnt;
-	err = tt_input_open(path, &lo, 1, &in);
+	err = tt_ch_url_is(path) ? 0 : tt_input_open(path, &lo, 1, &in);
 	if (err)
 		goto cleanup;
 	f = tt_cmd_output_open(out, output);
 	if (!f) {
 		err = -errno;
+		goto cleanup;
+	}
+	if (tt_ch_url_is(path)) {
+		err = tt_cmd_query_ch(path, sql, fmt_names[fmt], f, out);
 		goto cleanup;
 	}
 	end = sql + strlen(sql);

@@ -1,0 +1,307 @@
+# SPDX-License-Identifier: MIT
+"""ClickHouse: tapes of three simulated hosts into a real two-shard cluster on loopback.
+
+tests/tools/ch-cluster starts two clickhouse-server processes (shards of the cluster "tt") under
+a scratch directory and stops them by pid. The tapes are written by tt-mktape (no BPF). The same
+tapes also go into one SQLite database, and every query here must give the same rows from both:
+counts, span counts, and each percentile (exact nearest rank, percentile_cont, median,
+log2_bucket), which ClickHouse computes with the expressions `query` rewrites them into. Then:
+a tape loaded again is not doubled; a shard that is down fails a load clearly and a rerun
+completes; a shard killed in the middle of a load leaves nothing that a rerun doubles.
+
+Skipped (a failure under CI=true) only when clickhouse-server is not installed or tracetape was
+built without libcurl; scripts/deps.sh test installs both.
+"""
+import csv
+import io
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+from conftest import BUILD_DIR, SOURCE_DIR, TRACETAPE, mktape, run, tt
+
+CH_CLUSTER = SOURCE_DIR / "tests" / "tools" / "ch-cluster"
+T0 = 1_000_000_000
+HOSTS = ("alpha", "beta", "gamma")
+
+
+def host_tape(host, seed, requests, out):
+    """A tape of one host: request spans of random durations, rows events with an int and a
+    float argument, and (on one host) a loss window."""
+    rnd = random.Random(seed)
+    lines = [f"meta host {host}", f"meta boot_id boot-{host}", f"clock {T0} 1700000000000000000",
+             "probe 0 app req__begin u64:id str:url", "probe 1 app req__end u64:id s32:status",
+             "probe 2 app rows u64:n f64:ratio"]
+    t = T0
+    for i in range(requests):
+        t += rnd.randint(1, 5000)
+        lines.append(f'event {t} 0 100 100 0 {i} "/u/{i % 7}"')
+        lines.append(f"event {t + 1} 1 100 101 2 {rnd.randint(0, 10**9)} {rnd.random()!r}")
+        t += rnd.choice([rnd.randint(1, 1000), rnd.randint(1, 10**6), rnd.randint(1, 10**9)])
+        lines.append(f"event {t} 0 100 100 1 {i} {rnd.choice([200, 404, 500])}")
+    # requests that never end: spans with a NULL dur, ignored by the percentiles
+    lines.append(f'event {t + 10} 2 100 102 0 {requests} "/open"')
+    if host == "beta":
+        lines.append(f"loss 0 * {T0} {T0 + 5000} 3")
+    mktape("\n".join(lines) + "\n", out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    if not shutil.which("clickhouse-server"):
+        pytest.skip("needs clickhouse-server (scripts/deps.sh test installs it)")
+    r = tt("query", "clickhouse://127.0.0.1:1/x", "SELECT 1")
+    if "built without ClickHouse" in r.stderr:
+        pytest.skip("tracetape was built without libcurl (scripts/deps.sh installs "
+                    "libcurl4-openssl-dev)")
+    d = tmp_path_factory.mktemp("ch")
+    r = run(["/usr/bin/python3", CH_CLUSTER, "start", d / "cluster"], timeout=300)
+    assert r.returncode == 0, r.stderr
+    info = json.loads(r.stdout)
+    info["dir"] = d / "cluster"
+    try:
+        yield info
+    finally:
+        run(["/usr/bin/python3", CH_CLUSTER, "stop", d / "cluster"], timeout=120)
+
+
+def url(cluster, db):
+    shards = ",".join(f"127.0.0.1:{s['http']}" for s in cluster["shards"])
+    return (f"clickhouse://127.0.0.1:{cluster['shards'][0]['http']}/{db}"
+            f"?cluster={cluster['cluster']}&shards={shards}")
+
+
+def ch_http(cluster, shard, sql):
+    port = cluster["shards"][shard]["http"]
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/", data=sql.encode())
+    with urllib.request.urlopen(req, timeout=60) as r:
+        return r.read().decode()
+
+
+def value(s):
+    if s in ("", "\\N"):
+        return None
+    for conv in (int, float):
+        try:
+            return conv(s)
+        except ValueError:
+            pass
+    return s
+
+
+def rows(db, sql):
+    """The rows of `tracetape query --format csv` (header dropped), values as numbers."""
+    r = tt("query", "--format", "csv", db, sql, timeout=300)
+    assert r.returncode == 0, f"{db}: {sql}: {r.stderr}"
+    return [[value(v) for v in row] for row in list(csv.reader(io.StringIO(r.stdout)))[1:]]
+
+
+@pytest.fixture(scope="module")
+def tapes(tmp_path_factory):
+    d = tmp_path_factory.mktemp("tapes")
+    return [host_tape(h, seed, n, d / f"{h}.tape")
+            for h, seed, n in zip(HOSTS, (11, 22, 33), (3000, 2000, 2500))]
+
+
+@pytest.fixture(scope="module")
+def loaded(cluster, tapes, tmp_path_factory):
+    """The three tapes in SQLite (one load) and in ClickHouse (two loads: hosts accumulate)."""
+    db = tmp_path_factory.mktemp("sqlite") / "all.db"
+    r = tt("load", "-o", db, *tapes, timeout=300)
+    assert r.returncode == 0, r.stderr
+    u = url(cluster, "cmp")
+    r = tt("load", "--into", u, tapes[0], tapes[1], timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "2 tapes" in r.stderr
+    r = tt("load", "--into", u, tapes[2], timeout=300)
+    assert r.returncode == 0, r.stderr
+    return db, u
+
+
+# The same questions, asked of both: SQLite's text, then ClickHouse's where its dialect differs.
+QUERIES = [
+    ("SELECT count(*) FROM events", None),
+    ("SELECT tape, count(*) FROM events GROUP BY tape ORDER BY tape", None),
+    ("SELECT id, host, boot_id, events, lost, status FROM tapes ORDER BY id", None),
+    ("SELECT count(*), count(dur), sum(lost) FROM spans", None),
+    ("SELECT name, tape, count(*), percentile(dur, 50), percentile(dur, 99), percentile(dur, 99.9),"
+     " percentile(dur, 0), percentile(dur, 100), percentile_cont(dur, 95), percentile_cont(dur, 12.5),"
+     " median(dur), min(dur), max(dur) FROM spans GROUP BY name, tape ORDER BY name, tape", None),
+    ("SELECT percentile(dur, 90), percentile_cont(dur, 90), median(dur) FROM spans", None),
+    ("SELECT log2_bucket(dur) AS b, count(*) FROM spans WHERE dur IS NOT NULL GROUP BY b ORDER BY b",
+     None),
+    ("SELECT log2_bucket(0), log2_bucket(1), log2_bucket(3), log2_bucket(4), log2_bucket(1023),"
+     " log2_bucket(1024), log2_bucket(9223372036854775807), log2_bucket(-5), log2_bucket(2.5)",
+     None),
+    ("SELECT percentile(dur, 50), median(dur) FROM spans WHERE dur IS NULL", None),
+    ("SELECT count(*), sum(n), percentile(n, 90), percentile(ratio, 50), min(ratio), max(ratio),"
+     " percentile_cont(ratio, 33) FROM app_rows", None),
+    ("SELECT tape, url, count(*), percentile(id, 75) FROM app_req__begin GROUP BY tape, url"
+     " ORDER BY tape, url", None),
+    ("SELECT status, count(*) FROM app_req__end GROUP BY status ORDER BY status", None),
+    ("SELECT max(ts_wall) - min(ts_wall) FROM app_req__end", None),
+    ("SELECT count(*), sum(count) FROM losses", None),
+    ("SELECT provider, name, count(*), min(ts_wall) FROM events_named GROUP BY provider, name"
+     " ORDER BY provider, name", None),
+    ("SELECT name, count(*), percentile(dur, 99) FROM spans GROUP BY name", None),  # README
+    ("SELECT t.host, count(*), percentile(s.dur, 99) FROM spans s JOIN tapes t ON t.id = s.tape"
+     " GROUP BY t.host ORDER BY t.host",
+     "SELECT host, count(*), percentile(dur, 99) FROM spans ANY INNER JOIN"
+     " (SELECT id AS tape, host FROM cmp.tapes) USING tape GROUP BY host ORDER BY host"),
+]
+
+
+@pytest.mark.parametrize("sqlite_sql,ch_sql", QUERIES)
+def test_same_answers(loaded, sqlite_sql, ch_sql):
+    db, u = loaded
+    want = rows(db, sqlite_sql)
+    got = rows(u, ch_sql or sqlite_sql)
+    assert want, sqlite_sql
+    assert got == want
+
+
+def test_result_columns_keep_their_names(loaded):
+    _, u = loaded
+    r = tt("query", "--format", "csv", u, "SELECT percentile(dur, 99), median(dur) AS m FROM spans")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[0] == '"percentile(dur, 99)","m"'
+
+
+def test_sharded(loaded, cluster):
+    """The events are spread over both shards by tape; the small tables are whole on each."""
+    per_shard = [int(ch_http(cluster, k, "SELECT count() FROM cmp.events_local")) for k in (0, 1)]
+    assert all(per_shard) and sum(per_shard) == rows(loaded[0], "SELECT count(*) FROM events")[0][0]
+    for k in (0, 1):
+        assert int(ch_http(cluster, k, "SELECT count() FROM cmp.tapes")) == 3
+
+
+def test_reload_is_a_noop(loaded, tapes):
+    db, u = loaded
+    before = rows(u, "SELECT count(), sum(tape) FROM events")
+    r = tt("load", "--into", u, tapes[1], timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert f"{tapes[1]}: already loaded into cmp; skipped" in r.stderr
+    assert "nothing to load" in r.stderr
+    assert rows(u, "SELECT count(), sum(tape) FROM events") == before
+    assert rows(u, "SELECT count() FROM tapes") == [[3]]
+    r = tt("load", "--into", u.replace("/cmp?", "/cmp2?"), tapes[0], tapes[0], timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert f"{tapes[0]}: given twice (the same tape); skipped" in r.stderr
+    assert rows(u.replace("/cmp?", "/cmp2?"), "SELECT count() FROM tapes") == [[1]]
+
+
+def test_log2_hist_is_refused_with_the_equivalent(loaded):
+    _, u = loaded
+    r = tt("query", u, "SELECT log2_hist(dur) FROM spans")
+    assert r.returncode == 1
+    assert "log2_hist() has no ClickHouse equivalent" in r.stderr
+    assert "GROUP BY lo" in r.stderr
+
+
+def test_server_errors_are_shown(loaded):
+    _, u = loaded
+    r = tt("query", u, "SELECT nosuchcolumn FROM spans")
+    assert r.returncode == 1
+    assert "Unknown identifier: nosuchcolumn" in r.stderr
+
+
+@pytest.mark.parametrize("bad,why", [
+    ("clickhouse://", "no host"),
+    ("clickhouse://h:99999/db", "port '99999' is not a number from 1 to 65535"),
+    ("clickhouse://h/bad-name", "database 'bad-name': expected a name"),
+    ("clickhouse://h/db?replicas=2", "unknown parameter 'replicas'"),
+])
+def test_bad_urls_are_usage_errors(tmp_path, bad, why):
+    r = tt("load", "--into", bad, tmp_path / "x.tape")
+    assert r.returncode == 2
+    assert why in r.stderr
+
+
+def counts(u):
+    return rows(u, "SELECT tape, count() FROM events GROUP BY tape ORDER BY tape")
+
+
+def test_shard_down_fails_clearly_and_a_rerun_completes(cluster, tapes):
+    u = url(cluster, "down")
+    r = tt("load", "--into", u, tapes[0], timeout=300)
+    assert r.returncode == 0, r.stderr
+    dead = cluster["shards"][1]["http"]
+    assert run(["/usr/bin/python3", CH_CLUSTER, "kill", cluster["dir"], "2"]).returncode == 0
+    try:
+        r = tt("load", "--into", u, tapes[1], tapes[2], timeout=300)
+        assert r.returncode == 1
+        assert f"ClickHouse at 127.0.0.1:{dead}" in r.stderr
+        assert "Couldn't connect to server" in r.stderr
+    finally:
+        r2 = run(["/usr/bin/python3", CH_CLUSTER, "revive", cluster["dir"], "2"], timeout=300)
+        assert r2.returncode == 0, r2.stderr
+    r = tt("load", "--into", u, tapes[0], tapes[1], tapes[2], timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "already loaded" in r.stderr
+    sq = rows(tt_sqlite(tapes, "down"), "SELECT tape, count(*) FROM events GROUP BY tape ORDER BY tape")
+    assert counts(u) == sq
+
+
+_sqlite_dbs = {}
+
+
+def tt_sqlite(tapes, name):
+    if name not in _sqlite_dbs:
+        db = tapes[0].parent / f"{name}.db"
+        r = tt("load", "-f", "-o", db, *tapes, timeout=300)
+        assert r.returncode == 0, r.stderr
+        _sqlite_dbs[name] = db
+    return _sqlite_dbs[name]
+
+
+def test_shard_killed_mid_load(cluster, tapes, tmp_path):
+    """A shard dies while a load sends its rows: the load fails saying so; the rows it had sent
+    are dropped by the rerun, which loads each tape once."""
+    big = [host_tape(f"big{k}", 100 + k, 60000, tmp_path / f"big{k}.tape") for k in (1, 2)]
+    u = url(cluster, "mid")
+    p = subprocess.Popen([str(TRACETAPE), "load", "--into", u, *map(str, big)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stopped = False
+    try:
+        # wait until the first events are in a shard, then hold the load there
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and p.poll() is None:
+            try:
+                n = sum(int(ch_http(cluster, k, "SELECT count() FROM system.parts WHERE "
+                                    "database = 'mid' AND table = 'events_local' AND active"))
+                        for k in (0, 1))
+            except OSError:
+                n = 0
+            if n:
+                p.send_signal(signal.SIGSTOP)
+                stopped = True
+                break
+            time.sleep(0.01)
+        assert stopped, "the load finished before any of its events were seen: make it bigger"
+        assert run(["/usr/bin/python3", CH_CLUSTER, "kill", cluster["dir"], "2"]).returncode == 0
+        p.send_signal(signal.SIGCONT)
+        _, err = p.communicate(timeout=300)
+    finally:
+        if p.poll() is None:
+            p.send_signal(signal.SIGCONT)
+            p.kill()
+            p.wait(timeout=60)
+        r2 = run(["/usr/bin/python3", CH_CLUSTER, "revive", cluster["dir"], "2"], timeout=300)
+        assert r2.returncode == 0, r2.stderr
+    assert p.returncode == 1, err
+    assert "did not complete" in err
+    # nothing is committed: the tapes rows are written last
+    assert rows(u, "SELECT count() FROM tapes") == [[0]]
+    r = tt("load", "--into", u, *big, timeout=600)
+    assert r.returncode == 0, r.stderr
+    want = rows(tt_sqlite(big, "mid"), "SELECT tape, count(*) FROM events GROUP BY tape ORDER BY tape")
+    assert counts(u) == want
+    assert rows(u, "SELECT count(), count(DISTINCT identity) FROM tapes") == [[2, 2]]
