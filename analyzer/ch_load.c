@@ -324,9 +324,11 @@ static int read_table(sqlite3 *db, const char *name, struct table *t)
 		else if (decl && (strcasestr(decl, "REAL") || strcasestr(decl, "FLOA") ||
 				  strcasestr(decl, "DOUB")))
 			c->type = C_FLOAT;
-		c->kind = c->name ? col_kind(name, c->name) : K_NONE;
-		if (!c->name)
+		if (!c->name) {
 			rc = SQLITE_NOMEM;
+			break;
+		}
+		c->kind = col_kind(name, c->name);
 	}
 	sqlite3_finalize(st);
 	if (!t->name || (rc != SQLITE_DONE && rc != SQLITE_ROW))

@@ -25,7 +25,7 @@ import urllib.request
 
 import pytest
 
-from conftest import BUILD_DIR, SOURCE_DIR, TRACETAPE, mktape, run, tt
+from conftest import SOURCE_DIR, TRACETAPE, mktape, need_bpf, run, tt
 
 CH_CLUSTER = SOURCE_DIR / "tests" / "tools" / "ch-cluster"
 T0 = 1_000_000_000
@@ -305,3 +305,27 @@ def test_shard_killed_mid_load(cluster, tapes, tmp_path):
     want = rows(tt_sqlite(big, "mid"), "SELECT tape, count(*) FROM events GROUP BY tape ORDER BY tape")
     assert counts(u) == want
     assert rows(u, "SELECT count(), count(DISTINCT identity) FROM tapes") == [[2, 2]]
+
+
+def test_kernel_tables(cluster, tmp_path):
+    """A recording with scheduler and syscall tracepoints: the tp_ tables and the tables load
+    derives from them (syscalls, thread_states) hold the same rows in ClickHouse."""
+    need_bpf()
+    tape = tmp_path / "k.tape"
+    r = tt("record", "--sched", "--syscalls", "-o", tape, "--", "sh", "-c",
+           "ls / >/dev/null; sleep 0.2", timeout=120)
+    assert r.returncode == 0, r.stderr
+    db = tmp_path / "k.db"
+    r = tt("load", "-o", db, tape, timeout=300)
+    assert r.returncode == 0, r.stderr
+    u = url(cluster, "kern")
+    r = tt("load", "--into", u, tape, timeout=300)
+    assert r.returncode == 0, r.stderr
+    for q in ("SELECT count(*), sum(dur), sum(nr), sum(ret) FROM syscalls",
+              "SELECT name, count(*) FROM syscalls WHERE name IS NOT NULL GROUP BY name ORDER BY name",
+              "SELECT state, count(*), sum(dur), percentile(dur, 90) FROM thread_states"
+              " GROUP BY state ORDER BY state",
+              "SELECT count(*), sum(next_pid), sum(prev_pid) FROM tp_sched_sched_switch"):
+        want = rows(db, q)
+        assert want and want[0][-1], q
+        assert rows(u, q) == want, q
