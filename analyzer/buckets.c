@@ -184,3 +184,16 @@ char *tt_buckets_describe(const struct tt_buckets *b, char *buf, size_t sz,
 		snprintf(buf, sz, "log-linear, %d per power of two", 1 << b->sub_bits);
 	return buf;
 }
+
+int tt_buckets_mode_parse(const char *s, enum tt_bucket_mode *mode)
+{
+	static const char *const names[] = {"auto", "log2", "linear"};
+
+	for (int i = 0; i < 3; i++) {
+		if (!strcmp(s, names[i])) {
+			*mode = (enum tt_bucket_mode)i;
+			return 0;
+		}
+	}
+	return -1;
+}

@@ -36,7 +36,10 @@ enum tt_bucket_mode {
 	TT_BUCKETS_LIN,    /* linear over the values' range */
 };
 
-#define TT_BUCKETS_MAX_SUB_BITS 7 /* at most 128 buckets per power of two */
+/* The mode named s ("auto", "log2", "linear"): 0, or -1 when s names none. */
+int tt_buckets_mode_parse(const char *s, enum tt_bucket_mode *mode);
+
+#define TT_BUCKETS_MAX_SUB_BITS 10 /* at most 1024 buckets per power of two */
 #define TT_BUCKET_ZERO INT64_MIN  /* log schemes: the bucket of every value <= 0 */
 
 struct tt_buckets {
@@ -60,10 +63,11 @@ struct tt_bucket_stats {
  *   linear: width the smallest 1, 2 or 5 x 10^p (an integer for integer values) that covers
  *           [min, max] in at most `linear` buckets, origin min rounded down to a multiple of it.
  *   auto:   linear as above when the values are not all positive or lie within one power of
- *           two (max < 2 * min); else log, with the most sub-buckets (up to 2^7) that put at
- *           least `bulk` buckets across [p5, p95] without making [min, max] more than
- *           `max_buckets` buckets.
- * The report's histograms use linear 40, bulk 24, max_buckets 256; its heatmaps 24, 12, 40.
+ *           two (max < 2 * min); else log, with the fewest sub-buckets (at most 2^10) that put
+ *           at least `bulk` buckets across [p5, p95], fewer when [min, max] would then take
+ *           more than `max_buckets` buckets. A sparse tail costs little: renderers fold runs
+ *           of empty buckets and coarsen a histogram that has too many rows.
+ * The report's histograms use linear 40, bulk 24, max_buckets 4096; its heatmaps 24, 12, 40.
  */
 void tt_buckets_choose(struct tt_buckets *b, enum tt_bucket_mode mode, const struct tt_bucket_stats *st,
 		       unsigned linear, unsigned bulk, unsigned max_buckets);

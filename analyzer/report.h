@@ -4,10 +4,11 @@
  * model (per span name, or per value of an argument: count, rate, exact nearest-rank
  * percentiles, a histogram in buckets that fit the data (buckets.h) and the percentile curve;
  * per probe: count, rate and the same of its value argument; per span name, latency over
- * time (sampled points, and a heatmap when asked); with kernel data, where each span name's time went: on CPU, runnable, sleeping,
- * blocked, in which syscalls; the slowest spans with their arguments and the same breakdown;
- * the spans still open at the end with their threads' last events; the losses and what they
- * touch), which tt_report__text() prints for a terminal and tt_report__html() writes as one
+ * time (sampled points, and a heatmap when asked); with kernel data, where each span name's
+ * time went: on CPU, runnable, sleeping, blocked, in which syscalls; the slowest spans with
+ * their arguments and the same breakdown; the spans still open at the end with their threads'
+ * last events; the losses and what they touch), which tt_report__text() prints for a
+ * terminal and tt_report__html() writes as one
  * self-contained page with inline SVG charts.
  *
  * Percentiles are exact: each group's durations are sorted and the nearest-rank values picked,
@@ -98,12 +99,14 @@ struct tt_report_series {
 	int64_t *dur;
 	int64_t p50, p99;   /* of every closed span of the name */
 	/* the heatmap (--heatmap): bins of heat_bin_ns from the capture's start, durations in
-	   heat_scheme's buckets; the non-empty cells by bin, then index */
+	   heat_scheme's buckets from the shortest to p99's (the top row also holds every longer
+	   span when heat_top_open); the non-empty cells by bin, then index */
 	struct tt_buckets heat_scheme;
 	uint64_t heat_bin_ns;
 	uint32_t heat_bins;
 	struct tt_report_cell *heat;
 	size_t heat_n;
+	int heat_top_open;
 };
 
 /*
@@ -260,6 +263,23 @@ int tt_report__text(const struct tt_report *r, const struct tt_report_opts *o, F
 
 /* The report as one self-contained HTML page with inline SVG (report_html.c). 0 or -EIO. */
 int tt_report__html(const struct tt_report *r, const struct tt_report_opts *o, FILE *f);
+/* What every HTML page of the report module starts with: the head, its style sheet, and
+ * "<h1>" title source (both escaped), left open for more. */
+void tt_report_html_head(FILE *f, const char *title, const char *source);
+/* s with <, >, & and " escaped for HTML. */
+void tt_report_html_esc(FILE *f, const char *s);
+
+/*
+ * Two reports side by side (report_diff.c), a the baseline and b the one compared: per span
+ * name (and --by value) and per probe present in either, the count, rate, min, percentiles and
+ * max of both and the change; the HTML page also overlays the two distributions of each span
+ * name and probe value (histograms as densities on one value axis, and percentile curves).
+ * Returns 0 or -EIO.
+ */
+int tt_report__diff_text(const struct tt_report *a, const struct tt_report *b,
+			 const struct tt_report_opts *o, FILE *f);
+int tt_report__diff_html(const struct tt_report *a, const struct tt_report *b,
+			 const struct tt_report_opts *o, FILE *f);
 
 void tt_report__free(struct tt_report *r);
 

@@ -111,7 +111,7 @@ int tt_report_dist(double *v, size_t n, enum tt_bucket_mode mode, struct tt_repo
 		lo = k;
 	}
 
-	tt_buckets_choose(&d->hist.scheme, mode, &d->st, 40, 24, 256);
+	tt_buckets_choose(&d->hist.scheme, mode, &d->st, 40, 24, 4096);
 	idx = malloc(n * sizeof(*idx));
 	if (!idx) {
 		err = -ENOMEM;
@@ -138,7 +138,8 @@ void tt_report_dist_free(struct tt_report_dist *d)
 }
 
 int tt_report_heat(const uint64_t *ts, const int64_t *dur, size_t n, const struct tt_buckets *b,
-		   uint64_t bin_ns, struct tt_report_cell **cells, size_t *cell_n)
+		   int64_t top, uint64_t bin_ns, struct tt_report_cell **cells, size_t *cell_n,
+		   int *clamped)
 {
 	struct tt_report_hist h = {.scheme = *b};
 	int64_t *key = malloc((n ? n : 1) * sizeof(*key));
@@ -147,6 +148,7 @@ int tt_report_heat(const uint64_t *ts, const int64_t *dur, size_t n, const struc
 
 	*cells = NULL;
 	*cell_n = 0;
+	*clamped = 0;
 	if (!key)
 		return -ENOMEM;
 	/* the key packs (bin, index - lowest index): both are small, the sort orders by bin first */
@@ -159,6 +161,10 @@ int tt_report_heat(const uint64_t *ts, const int64_t *dur, size_t n, const struc
 		int64_t x = tt_buckets_index(b, (double)dur[i]);
 		uint64_t bin = ts[i] / (bin_ns ? bin_ns : 1);
 
+		if (x > top) {
+			x = top;
+			*clamped = 1;
+		}
 		/* slot 0: the zero bucket; slot k + 1: index ilo + k */
 		key[i] = (int64_t)(TT_MIN(bin, UINT32_MAX) << 24 |
 				   (uint64_t)(x == TT_BUCKET_ZERO ? 0 : TT_MIN(x - ilo + 1, (1 << 24) - 1)));

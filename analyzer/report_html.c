@@ -35,7 +35,8 @@ static const char css[] =
 	".gap{fill:#f2f2f2}.atitle{font-weight:bold}.pline{stroke:#c0504d;stroke-dasharray:4 3}"
 	"svg text.plabel{fill:#c0504d}.cline{fill:none;stroke:#4a7fb5;stroke-width:2}.cpt{fill:#4a7fb5}"
 	".cell{fill:#08306b}.cline.b{stroke:#c0504d}.cpt.b{fill:#c0504d}.dens{fill:none;stroke-width:2}"
-	"tr:target{background:#fff3c4}"
+	"tr:target{background:#fff3c4}.dens.a{stroke:#4a7fb5}.dens.b{stroke:#c0504d}"
+	"b.a,th.a{color:#4a7fb5}b.b,th.b{color:#c0504d}"
 	"pre{background:#f6f6f6;padding:6px;overflow-x:auto}"
 	".k0{fill:#4a7fb5}.k1{fill:#e8a33d}.k2{fill:#8fbc5a}.k3{fill:#c0504d}.k4{fill:#cccccc}"
 	"svg.kbar{display:inline-block;vertical-align:middle;margin:0 6px 0 0}";
@@ -49,7 +50,7 @@ static int64_t since(const struct tt_report *r, uint64_t ts)
 	return ts > r->ts_first ? (int64_t)(ts - r->ts_first) : 0;
 }
 
-static void esc(FILE *f, const char *s)
+void tt_report_html_esc(FILE *f, const char *s)
 {
 	for (; s && *s; s++) {
 		switch (*s) {
@@ -74,15 +75,15 @@ static void esc(FILE *f, const char *s)
 static void group_title(FILE *f, const struct tt_report_group *g, const struct tt_report_opts *o)
 {
 	if (g->provider && *g->provider) {
-		esc(f, g->provider);
+		tt_report_html_esc(f, g->provider);
 		fputc(':', f);
 	}
-	esc(f, g->name);
+	tt_report_html_esc(f, g->name);
 	if (g->by) {
 		fputc(' ', f);
-		esc(f, o->by);
+		tt_report_html_esc(f, o->by);
 		fputc('=', f);
-		esc(f, g->by);
+		tt_report_html_esc(f, g->by);
 	}
 }
 
@@ -92,7 +93,7 @@ static void svg_open(FILE *f, const char *cls, int w, int h, const char *label)
 {
 	fprintf(f, "<svg class=\"%s\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
 		   "xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"", cls, w, h, w, h);
-	esc(f, label);
+	tt_report_html_esc(f, label);
 	fputs("\">\n", f);
 }
 
@@ -101,23 +102,37 @@ static void axis_titles(FILE *f, int left, int right, int top, int bottom, const
 {
 	fprintf(f, "<text class=\"atitle\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">", (left + right) / 2.0,
 		bottom);
-	esc(f, x);
+	tt_report_html_esc(f, x);
 	fprintf(f, "</text>\n<text class=\"atitle\" transform=\"translate(14 %.1f) rotate(-90)\" "
 		   "text-anchor=\"middle\">", (top + bottom - 30) / 2.0);
-	esc(f, y);
+	tt_report_html_esc(f, y);
 	fputs("</text>\n", f);
 }
 
-/* Horizontal grid lines with labels at 0, 1/4 ... of max (a count). */
-static void count_axis(FILE *f, int left, int right, int top, int h, uint64_t max)
+/*
+ * Horizontal grid lines for counts up to max, at a round step (1, 2 or 5 x 10^p, whole);
+ * returns the count at the top of the axis, which the bars are scaled to.
+ */
+static double count_axis(FILE *f, int left, int right, int top, int h, uint64_t max)
 {
-	for (int t = 0; t <= 4; t++) {
-		double y = h - (double)t * (h - top) / 4;
+	static const double m125[] = {1, 2, 5};
+	double m = (double)(max ? max : 1), step = 1, p10 = 1;
+	int ticks;
+
+	/* the smallest step giving at most 5 of them */
+	for (int k = 0; m / step > 5; k = (k + 1) % 3) {
+		p10 *= k == 0 && step > 1 ? 10 : 1;
+		step = m125[k] * p10;
+	}
+	ticks = (int)ceil(m / step);
+	for (int t = 0; t <= ticks; t++) {
+		double y = h - (double)t * (h - top) / ticks;
 
 		fprintf(f, "<line class=\"grid\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>"
-			   "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.3g</text>\n", left, y, right, y,
-			left - 4, y + 4, (double)max * t / 4);
+			   "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.0f</text>\n", left, y, right, y,
+			left - 4, y + 4, step * t);
 	}
+	return step * ticks;
 }
 
 /*
@@ -133,7 +148,7 @@ static void svg_hist(FILE *f, const struct tt_report_hist *hist, const double *p
 	size_t n;
 	struct tt_report_hrow *rows = tt_report_hist_rows(hist, 3, 120, &n, &max, &sch);
 	char a[32], b[32], desc[80], xt[160];
-	double bw;
+	double bw, axis_max;
 	size_t every;
 
 	if (!rows)
@@ -143,10 +158,10 @@ static void svg_hist(FILE *f, const struct tt_report_hist *hist, const double *p
 	tt_report_scheme(desc, sizeof(desc), &sch, is_dur, raw);
 	snprintf(xt, sizeof(xt), "%s (%s buckets)", what, desc);
 	svg_open(f, "hist", W, h + bottom, xt);
-	count_axis(f, left, W - RM, top, h, max);
+	axis_max = count_axis(f, left, W - RM, top, h, max);
 	for (size_t k = 0; k < n; k++) {
 		const struct tt_report_hrow *r = &rows[k];
-		double x = left + (double)k * bw, bh = (double)r->count * (h - top) / (double)max;
+		double x = left + (double)k * bw, bh = (double)r->count * (h - top) / axis_max;
 
 		tt_report_bound(a, sizeof(a), r->lo, r->hi - r->lo, is_dur, raw);
 		tt_report_bound(b, sizeof(b), r->hi, r->hi - r->lo, is_dur, raw);
@@ -296,8 +311,8 @@ static void svg_scatter(FILE *f, const struct tt_report *r, const struct tt_repo
 		double y = log_y(v, lmin, lmax, top, h);
 
 		fprintf(f, "<line class=\"pline\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>"
-			   "<text class=\"plabel\" x=\"%d\" y=\"%.1f\">%s %s</text>\n", left, y, W - RM, y, W - RM + 2,
-			y + 4, k ? "p99" : "p50", tt_report_dur(a, sizeof(a), v, raw));
+			   "<text class=\"plabel\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s %s</text>\n", left, y,
+			W - RM, y, W - RM - 2, y - 3, k ? "p99" : "p50", tt_report_dur(a, sizeof(a), v, raw));
 	}
 	axis_titles(f, left, W - RM, top, h + bottom - 6, "time since the capture's start",
 		    "duration (log scale)");
@@ -340,18 +355,23 @@ static void svg_heat(FILE *f, const struct tt_report_series *s, int raw)
 
 		while (row < rows - 1 && rowidx[row] < c->idx)
 			row++;
+		if (s->heat_top_open && c->idx == hi)
+			snprintf(c2, sizeof(c2), "...");
+		else
+			tt_report_value(c2, sizeof(c2), tt_buckets_hi(&s->heat_scheme, c->idx), 1, raw);
 		op = 0.15 + 0.85 * log((double)c->count + 1) / log((double)max + 1);
 		fprintf(f, "<rect class=\"cell\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" "
 			   "fill-opacity=\"%.2f\"><title>+%s: [%s, %s): %" PRIu64 " spans</title></rect>\n",
 			left + c->bin * cw, h - (row + 1) * cellh, cw, cellh, op,
 			tt_report_dur(a, sizeof(a), (int64_t)(c->bin * s->heat_bin_ns), raw),
-			tt_report_value(b, sizeof(b), tt_buckets_lo(&s->heat_scheme, c->idx), 1, raw),
-			tt_report_value(c2, sizeof(c2), tt_buckets_hi(&s->heat_scheme, c->idx), 1, raw),
-			c->count);
+			tt_report_value(b, sizeof(b), tt_buckets_lo(&s->heat_scheme, c->idx), 1, raw), c2, c->count);
 	}
-	for (int k = 0; k < rows; k += rows > 12 ? 3 : 1)
-		fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>\n", left - 4,
-			h - k * cellh - 2, tt_report_value(a, sizeof(a), tt_buckets_lo(&s->heat_scheme, rowidx[k]), 1, raw));
+	/* every third row's lower bound, and the top row's ("and longer" when it holds the rest) */
+	for (int k = 0; k < rows; k++)
+		if (k == rows - 1 || (k % 3 == 0 && k < rows - 2))
+			fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s%s</text>\n", left - 4,
+				h - k * cellh - 2, k == rows - 1 && s->heat_top_open ? "&#8805;" : "",
+				tt_report_value(a, sizeof(a), tt_buckets_lo(&s->heat_scheme, rowidx[k]), 1, raw));
 	fprintf(f, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>"
 		   "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n", left, h, W - RM, h, left, top,
 		left, h);
@@ -384,7 +404,7 @@ static void svg_timeline(FILE *f, const struct tt_report *r, int raw)
 		double y = top + (double)i * row;
 
 		fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">", left - 6, y + 12);
-		esc(f, s->name);
+		tt_report_html_esc(f, s->name);
 		fprintf(f, " %s</text>\n", tt_report_dur(a, sizeof(a), s->dur, raw));
 		fprintf(f, "<a href=\"#span-%" PRIu64 "\"><rect class=\"slow\" x=\"%.1f\" y=\"%.1f\" "
 			   "width=\"%.1f\" height=\"%d\"><title>span %" PRIu64 ": %s from +%s</title></rect></a>\n",
@@ -435,7 +455,7 @@ static void html_ksys(FILE *f, const struct tt_report_kbreak *b, int raw)
 		tt_report_dur(a, sizeof(a), b->sys_ns, raw));
 	for (size_t i = 0; i < b->sys_n; i++) {
 		fputs(i ? ", " : ": ", f);
-		esc(f, b->sys[i].name);
+		tt_report_html_esc(f, b->sys[i].name);
 		fprintf(f, " %s call%s %s (%.1f%%)", tt_report_count(c, sizeof(c), b->sys[i].count, raw),
 			b->sys[i].count == 1 ? "" : "s", tt_report_dur(a, sizeof(a), b->sys[i].ns, raw),
 			pct_of(b->sys[i].ns, b->total_ns));
@@ -468,7 +488,7 @@ static void html_kernel(FILE *f, const struct tt_report *r, int raw)
 		const struct tt_report_kname *k = &r->knames[i];
 
 		fputs("<tr><td class=\"l\">", f);
-		esc(f, k->name);
+		tt_report_html_esc(f, k->name);
 		fprintf(f, "</td><td>%s%s</td><td>%s</td><td class=\"l\">", tt_report_count(c, sizeof(c), k->spans, raw),
 			k->cross ? " <span class=\"muted\">(cross-thread)</span>" : "",
 			tt_report_dur(a, sizeof(a), k->b.total_ns, raw));
@@ -495,11 +515,11 @@ static void span_rows(FILE *f, const struct tt_report *r, const struct tt_report
 	for (size_t i = 0; i < n; i++) {
 		fprintf(f, "<tr id=\"%s-%" PRIu64 "\"><td>%" PRIu64 "</td><td class=\"l\">", open ? "open" : "span",
 			s[i].id, s[i].id);
-		esc(f, s[i].name);
+		tt_report_html_esc(f, s[i].name);
 		if (open) {
 			fprintf(f, "</td><td>%s</td><td class=\"l\">",
 				tt_report_dur(a, sizeof(a), (int64_t)(r->ts_last - s[i].start_ts), raw));
-			esc(f, s[i].unclosed);
+			tt_report_html_esc(f, s[i].unclosed);
 			fputs("</td>", f);
 		} else {
 			fprintf(f, "</td><td>%s%s</td>", tt_report_dur(a, sizeof(a), s[i].dur, raw),
@@ -510,7 +530,7 @@ static void span_rows(FILE *f, const struct tt_report *r, const struct tt_report
 		if (s[i].end_tid && s[i].end_tid != s[i].tid)
 			fprintf(f, "&rarr;%u", s[i].end_tid);
 		fputs("</td><td class=\"a\">", f);
-		esc(f, s[i].args);
+		tt_report_html_esc(f, s[i].args);
 		fputs("</td></tr>\n", f);
 		for (size_t k = 0; k < s[i].kb_n; k++) {
 			static const char *const role[] = {"", " (began it)", " (ended it)"};
@@ -535,7 +555,7 @@ static void span_rows(FILE *f, const struct tt_report *r, const struct tt_report
 				s[i].tid);
 			for (size_t k = 0; k < s[i].last_n; k++) {
 				fprintf(f, "%s  ", tt_report_rel(a, sizeof(a), r, s[i].last[k].ts, raw));
-				esc(f, s[i].last[k].text);
+				tt_report_html_esc(f, s[i].last[k].text);
 				fputc('\n', f);
 			}
 			fputs("</pre></td></tr>\n", f);
@@ -544,19 +564,26 @@ static void span_rows(FILE *f, const struct tt_report *r, const struct tt_report
 	fputs("</table>\n", f);
 }
 
+void tt_report_html_head(FILE *f, const char *title, const char *source)
+{
+	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>", f);
+	tt_report_html_esc(f, title);
+	tt_report_html_esc(f, source);
+	fprintf(f, "</title>\n<style>%s</style>\n</head><body>\n<h1>", css);
+	tt_report_html_esc(f, title);
+	tt_report_html_esc(f, source);
+}
+
 int tt_report__html(const struct tt_report *r, const struct tt_report_opts *o, FILE *f)
 {
 	int raw = o->raw;
 	char a[64], b[64], c[64];
 
-	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>tracetape report: ", f);
-	esc(f, r->source);
-	fprintf(f, "</title>\n<style>%s</style>\n</head><body>\n<h1>tracetape report: ", css);
-	esc(f, r->source);
+	tt_report_html_head(f, "tracetape report: ", r->source);
 	fprintf(f, "</h1>\n<p>%u tape%s", r->tapes, r->tapes == 1 ? "" : "s");
 	if (*r->hosts) {
 		fputs(", host ", f);
-		esc(f, r->hosts);
+		tt_report_html_esc(f, r->hosts);
 	}
 	{
 		char d[64];
@@ -568,7 +595,7 @@ int tt_report__html(const struct tt_report *r, const struct tt_report_opts *o, F
 	}
 	for (size_t i = 0; i < r->warning_cnt; i++) {
 		fputs("<p class=\"warn\">warning: ", f);
-		esc(f, r->warnings[i]);
+		tt_report_html_esc(f, r->warnings[i]);
 		fputs("</p>\n", f);
 	}
 
@@ -625,7 +652,7 @@ int tt_report__html(const struct tt_report *r, const struct tt_report_opts *o, F
 		if (!s->n)
 			continue;
 		fputs("<h3>", f);
-		esc(f, s->name);
+		tt_report_html_esc(f, s->name);
 		fprintf(f, " <span class=\"muted\">(%zu of %s spans, evenly sampled in start order)</span></h3>\n",
 			s->n, tt_report_count(a, sizeof(a), s->total, raw));
 		svg_scatter(f, r, s, raw);
@@ -650,12 +677,12 @@ int tt_report__html(const struct tt_report *r, const struct tt_report_opts *o, F
 		const struct tt_report_probe *p = &r->probes[i];
 
 		fputs("<tr><td class=\"l\">", f);
-		esc(f, p->label);
+		tt_report_html_esc(f, p->label);
 		fprintf(f, "</td><td>%s</td><td>%s</td><td class=\"%s\">%" PRIu64 "</td><td class=\"l\">",
 			tt_report_count(a, sizeof(a), p->count, raw), tt_report_rate(b, sizeof(b), p->rate, raw),
 			p->lost ? "lost" : "", p->lost);
 		if (p->arg && p->arg_n) {
-			esc(f, p->arg);
+			tt_report_html_esc(f, p->arg);
 			fprintf(f, "</td><td>%s</td>", tt_report_num(a, sizeof(a), p->min, p->arg_is_real));
 			for (int k = 0; k < TT_REPORT_PCTS; k++)
 				fprintf(f, "<td>%s</td>", tt_report_num(a, sizeof(a), p->pct[k], p->arg_is_real));
@@ -671,9 +698,9 @@ int tt_report__html(const struct tt_report *r, const struct tt_report_opts *o, F
 		if (!p->arg || !p->arg_n)
 			continue;
 		fputs("<h3>", f);
-		esc(f, p->label);
+		tt_report_html_esc(f, p->label);
 		fputs(": ", f);
-		esc(f, p->arg);
+		tt_report_html_esc(f, p->arg);
 		fprintf(f, " <span class=\"muted\">(%s values)</span></h3>\n", tt_report_count(a, sizeof(a), p->arg_n, raw));
 		svg_hist(f, &p->hist, p->pct, 0, p->arg, "events", raw);
 		svg_curve(f, &p->curve, p->arg_n, 0, p->arg, raw);
@@ -685,16 +712,16 @@ int tt_report__html(const struct tt_report *r, const struct tt_report_opts *o, F
 		if (!p->names_arg || !p->name_cnt)
 			continue;
 		fputs("<h3>", f);
-		esc(f, p->label);
+		tt_report_html_esc(f, p->label);
 		fputs(" by ", f);
-		esc(f, p->names_arg);
+		tt_report_html_esc(f, p->names_arg);
 		fputs("</h3>\n<table><tr><th>events</th><th class=\"l\">", f);
-		esc(f, p->names_arg);
+		tt_report_html_esc(f, p->names_arg);
 		fputs("</th></tr>\n", f);
 		for (size_t k = 0; k < p->name_cnt; k++) {
 			fprintf(f, "<tr><td>%s</td><td class=\"l\">",
 				tt_report_count(a, sizeof(a), p->names[k].count, raw));
-			esc(f, p->names[k].value);
+			tt_report_html_esc(f, p->names[k].value);
 			fputs("</td></tr>\n", f);
 		}
 		if (p->names_other)
@@ -714,7 +741,7 @@ int tt_report__html(const struct tt_report *r, const struct tt_report_opts *o, F
 			const struct tt_report_loss *l = &r->losses[i];
 
 			fprintf(f, "<tr><td>%u</td><td>%u</td><td class=\"l\">", l->tape, l->cpu);
-			esc(f, l->probe);
+			tt_report_html_esc(f, l->probe);
 			fprintf(f, "</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
 				tt_report_rel(a, sizeof(a), r, l->ts_start, raw),
 				tt_report_rel(b, sizeof(b), r, l->ts_end, raw),
@@ -723,7 +750,7 @@ int tt_report__html(const struct tt_report *r, const struct tt_report_opts *o, F
 		fputs("</table>\n<ul>\n", f);
 		for (size_t i = 0; i < r->loss_effect_cnt; i++) {
 			fputs("<li>", f);
-			esc(f, r->loss_effects[i]);
+			tt_report_html_esc(f, r->loss_effects[i]);
 			fputs("</li>\n", f);
 		}
 		fputs("</ul>\n", f);

@@ -107,7 +107,7 @@ struct tt_report_dist {
 
 /*
  * The distribution of v[0..n) (reordered) with its histogram in buckets of mode (the
- * report's: linear 40, bulk 24, at most 256 buckets; buckets.h). n 0 gives an empty one.
+ * report's: linear 40, bulk 24, at most 4096 buckets; buckets.h). n 0 gives an empty one.
  * Returns 0 or -ENOMEM (d then holds nothing to free).
  */
 int tt_report_dist(double *v, size_t n, enum tt_bucket_mode mode, struct tt_report_dist *d);
@@ -116,11 +116,13 @@ void tt_report_dist_free(struct tt_report_dist *d);
 
 /*
  * Heat cells: the n spans (start ts[i], ns from the capture start; duration dur[i]) counted
- * per (ts / bin_ns, bucket of b). The non-empty cells in *cells (free()) by bin, then index.
+ * per (ts / bin_ns, bucket of b), a bucket above top counted in top. The non-empty cells in
+ * *cells (free()) by bin, then index; *clamped says whether any span was above top.
  * 0 or -ENOMEM.
  */
 int tt_report_heat(const uint64_t *ts, const int64_t *dur, size_t n, const struct tt_buckets *b,
-		   uint64_t bin_ns, struct tt_report_cell **cells, size_t *cell_n);
+		   int64_t top, uint64_t bin_ns, struct tt_report_cell **cells, size_t *cell_n,
+		   int *clamped);
 
 /* ---- report_spans.c ---- */
 

@@ -633,12 +633,20 @@ static int series_dist(struct tt_report_builder *c, const struct tt_report_nstat
 	s->p50 = (int64_t)d.pct[0];
 	s->p99 = (int64_t)d.pct[2];
 	if (c->o->heatmap && ns->starts) {
-		/* coarser than the histogram: a cell must hold enough spans to have a colour */
-		tt_buckets_choose(&s->heat_scheme, c->o->buckets, &d.st, 24, 12, 40);
+		/*
+		 * Coarser than the histogram (a cell must hold enough spans to have a colour), and up
+		 * to p99 only: the rare slow ones share the top row, and do not squeeze the rest
+		 * into one.
+		 */
+		struct tt_bucket_stats st = d.st;
+
+		st.max = d.pct[2];
+		tt_buckets_choose(&s->heat_scheme, c->o->buckets, &st, 24, 12, 40);
 		s->heat_bins = HEAT_BINS;
 		s->heat_bin_ns = c->r->duration_ns / HEAT_BINS + 1;
-		err = tt_report_heat(ns->starts, ns->durs, ns->n, &s->heat_scheme, s->heat_bin_ns, &s->heat,
-				     &s->heat_n);
+		err = tt_report_heat(ns->starts, ns->durs, ns->n, &s->heat_scheme,
+				     tt_buckets_index(&s->heat_scheme, st.max), s->heat_bin_ns, &s->heat,
+				     &s->heat_n, &s->heat_top_open);
 	}
 	tt_report_dist_free(&d);
 	return err;

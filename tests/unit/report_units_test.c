@@ -130,8 +130,11 @@ TT_TEST(report_units, bucket_choice_fits_the_data)
 	assert_string_equal(tt_report_scheme(buf, sizeof(buf), &b, 1, 0), "linear, 5.00us wide");
 	tt_buckets_choose(&b, TT_BUCKETS_AUTO, &tail, 40, 24, 256);
 	assert_int_equal(b.kind, TT_BUCKETS_LOG);
-	assert_int_equal(b.sub_bits, 5); /* 32 per power of two: 32 across [1ms, 2ms); 7 powers < 256 */
+	assert_int_equal(b.sub_bits, 5); /* 32 per power of two: 32 across [1ms, 2ms) */
 	assert_string_equal(tt_report_scheme(buf, sizeof(buf), &b, 1, 0), "log-linear, 32 per power of two");
+	/* 7 powers x 32 > 128 buckets: 16 per power of two */
+	tt_buckets_choose(&b, TT_BUCKETS_AUTO, &tail, 40, 24, 128);
+	assert_int_equal(b.sub_bits, 4);
 	tt_buckets_choose(&b, TT_BUCKETS_LOG2, &narrow, 40, 24, 256);
 	assert_true(b.kind == TT_BUCKETS_LOG && b.sub_bits == 0);
 	assert_string_equal(tt_report_scheme(buf, sizeof(buf), &b, 1, 0), "log2");
