@@ -46,7 +46,7 @@ q="SELECT name, count(*), percentile(dur, 50), percentile(dur, 99), percentile_c
 best() { # best of two runs of: tracetape query DB SQL
 	b=""
 	for run in 1 2; do
-		/usr/bin/time -f "%e" -o "$work/q.time" "$tt" query -F csv "$1" "$q" >"$work/q$run.csv"
+		/usr/bin/time -f "%e" -o "$work/q.time" "$tt" query -f csv "$1" "$q" >"$work/q$run.csv"
 		t=$(cat "$work/q.time")
 		if [ -z "$b" ] || [ "$(echo "$t < $b" | bc)" = 1 ]; then b=$t; fi
 	done
