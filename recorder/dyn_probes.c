@@ -98,7 +98,7 @@ int tt_dyn_probes__has_carriers(const struct tt_dyn_probes *t)
 struct find_key {
 	const struct tt_dyn_probes *t;
 	uint32_t carrier;
-	uint64_t word;
+	uint64_t word; /* the kinds word, true read as false: one probe for a bool value */
 	const uint8_t *key;
 	uint32_t key_len;
 };
@@ -230,10 +230,13 @@ int tt_dyn_probes__map(struct tt_dyn_probes *t, struct tt_event *ev,
 	if (!name_len)
 		return -EBADMSG;
 	k.word = w;
+	for (unsigned i = 0; i < n; i++)
+		if (TT_DYN_WORD_KIND(w, i) == TT_DYN_K_TRUE)
+			k.word ^= (uint64_t)(TT_DYN_K_TRUE ^ TT_DYN_K_FALSE) << TT_DYN_KIND_SHIFT(i);
 	k.key = name->ptr;
 	/* Without value names only the name counts (the object may hold more: ignore it). */
 	k.key_len = (w & TT_DYN_F_ARGNAMES) ? name->len : (uint32_t)name_len;
-	h = (uint32_t)tt_hash_bytes(k.key, k.key_len, tt_hash_u64(w ^ (uint64_t)k.carrier << 48));
+	h = (uint32_t)tt_hash_bytes(k.key, k.key_len, tt_hash_u64(k.word ^ (uint64_t)k.carrier << 48));
 	at = tt_hidx_find(&t->ix, h, key_eq, &k);
 	if (at >= 0) {
 		id = t->dyn[at].d.id;

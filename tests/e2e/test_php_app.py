@@ -9,7 +9,8 @@ php-2  examples/php-app recorded through the extension ('usdt:EXT:phpapp:*' -- p
        longer than --strlen (cut and flagged), true/false, null (NULL, fault bit), named and
        positional values; no event is left on the carriers; spans pair by integer id
        (request), by string id (payment) and by the extension's numbering (render); the
-       report groups spans under the names the PHP code used.
+       report groups spans under the names the PHP code used; a probe per name and value
+       kinds (true and false one kind).
 php-3  --preset php-app=EXT records the same events.
 php-4  The API behaves the same recorded or not: return values, errors for bad calls
        (empty name, too many values, a bad span id, a bad callable), tracetape_span() ends
@@ -159,6 +160,13 @@ def test_app_recorded_exactly(ext, tmp_path):
     tape, db, log = record_app(ext, tmp_path, f"usdt:{ext}:phpapp:*")
     assert log["traced"] is True and log["requests"] == REQUESTS
     check_views(db, log)
+    # a probe per name and kinds: checkout's coupon is a string or null (two probes), the
+    # bools of checkout and payment__end are one kind whatever their value
+    per_name = dict(db_rows(db, """SELECT name, count(*) FROM probes WHERE provider = 'phpapp'
+                                   AND events > 0 GROUP BY name"""))
+    assert per_name == {"request__begin": 1, "request__end": 1, "cache_miss": 1, "checkout": 2,
+                        "payment__begin": 1, "payment__end": 1, "render__begin": 1,
+                        "render__end": 1, "request_dump": 1, "shutdown": 1}, per_name
 
     # spans: by integer id, by string id, by the extension's numbering; all closed
     spans = db_rows(db, """SELECT name, count(*), sum(end_ts IS NULL), min(pairing), max(pairing)

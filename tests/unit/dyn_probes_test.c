@@ -154,6 +154,18 @@ TT_TEST(dyn_probes, every_kind_of_value)
 	assert_ptr_equal(tt_dyn_probes__at(t, 0)->name, tt_dyn_probes__at(t, 0)->name);
 	assert_null(tt_dyn_probes__at(t, 1));
 
+	/* false where it was true, true where it was false: a bool either way, the same probe */
+	w ^= KIND(3, TT_DYN_K_TRUE ^ TT_DYN_K_FALSE) | KIND(4, TT_DYN_K_TRUE ^ TT_DYN_K_FALSE);
+	ev = carrier_event(0, "checkout", 8, w);
+	set_read(&ev, 0, &i64, 8);
+	set_read(&ev, 1, &dbl, 8);
+	set_read(&ev, 2, "a\0b", 3);
+	assert_int_equal(tt_dyn_probes__map(t, &ev, &added), 0);
+	assert_null(added);
+	assert_int_equal(ev.probe_id, 4);
+	assert_int_equal(ev.args[3], 0);
+	assert_int_equal(ev.args[4], 1);
+
 	/* another kind, another carrier, another name: three more probes */
 	ev = carrier_event(0, "checkout", 8, TT_DYN_KINDS(1) | KIND(0, TT_DYN_K_STRING));
 	set_read(&ev, 0, "x", 1);
