@@ -32,6 +32,7 @@ static const struct command commands[] = {
 	{&tt_cmd_def_list, tt_cmd_list},
 #endif
 	{&tt_cmd_def_gen_header, tt_cmd_gen_header},
+	{&tt_cmd_def_gen_go, tt_cmd_gen_go},
 };
 
 static void usage(FILE *f)
