@@ -21,7 +21,7 @@ set -eu
 build="meson ninja-build pkg-config gcc g++ clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
        libzstd-dev libsqlite3-dev libcmocka-dev libcapstone-dev libdw-dev libcurl4-openssl-dev"
 test="python3 python3-pytest bpftrace systemtap-sdt-dev valgrind zstd sqlite3 linux-perf
-      libclang-rt-14-dev chromium php8.2-cli php8.2-dev postgresql-15 postgresql-client-15 python3.11
+      libclang-rt-14-dev chromium php8.2-cli php8.2-dev php8.2-fpm postgresql-15 postgresql-client-15 python3.11
       openjdk-17-jdk-headless golang-1.19-go binutils
       man-db groff-base clickhouse-server clickhouse-client"
 kernels="qemu-system-x86 busybox-static cpio zstd python3 python3-pytest"

@@ -1,94 +1,31 @@
 <?php
 // SPDX-License-Identifier: MIT
 //
-// A shop backend in miniature, handling simulated requests, with tracetape probes at the points
-// that matter: a span per request, a cache miss marker, a checkout marker, a payment span with a
-// string id, and the page rendering in tracetape_span(). It writes its own log of every probe
-// it fires (JSON lines), so a recording can be checked against what the code actually passed.
+// The shop (shop.php) handling simulated requests from the command line, then a last probe
+// with a string longer than the recorder keeps by default, a binary string and extreme numbers.
+// With LOG, writes every probe it fired (JSON), the ground truth of a recording.
 //
 //     php -d extension=tracetape.so app.php [REQUESTS [LOG]]
 //     tracetape record -o shop.tape --preset php-app -- php -d extension=tracetape.so app.php
-//
-// Without the extension loaded it still runs (the probes are then no-ops defined below), so the
-// same code ships whether or not the extension is installed.
 
-if (!function_exists('tracetape_probe')) {
-    function tracetape_probe(string $name, ...$args): void {}
-    function tracetape_enabled(?string $name = null): bool { return false; }
-    function tracetape_span_begin(string $name, int|string $id, ...$args): void {}
-    function tracetape_span_end(string $name, int|string $id, ...$args): void {}
-    function tracetape_span(string $name, callable $fn, ...$args): mixed { return $fn(); }
-}
+require __DIR__ . '/shop.php';
 
 $requests = (int)($argv[1] ?? 20);
 $log_path = $argv[2] ?? null;
 $log = [];
-
-// Fire probe $name through $fire and note it in the log: positional values, then named ones.
-function fired(array &$log, string $probe, array $args, array $named = []): void
-{
-    $log[] = ['probe' => $probe, 'args' => array_values($args), 'named' => (object)$named];
-}
-
 $cache = [];
-$catalogue = ['book', 'lamp', 'caf' . "\u{e9}", 'mug'];
 $traced = tracetape_enabled();
 
 for ($i = 1; $i <= $requests; $i++) {
-    $item = $catalogue[$i % count($catalogue)];
-    $path = "/item/$item?page=$i";
-
-    tracetape_span_begin('request', $i, method: 'GET', path: $path);
-    fired($log, 'request__begin', [$i], ['method' => 'GET', 'path' => $path]);
-
-    if (!isset($cache[$item])) {
-        // a cache miss: the key and how many bytes the fill will cost
-        $bytes = 1000 + 10 * $i;
-        tracetape_probe('cache_miss', $item, $bytes);
-        fired($log, 'cache_miss', [$item, $bytes]);
-        $cache[$item] = str_repeat('x', 10);
-    }
-
-    // every kind of value: int, float, string, true/false, null
-    $total = round(9.99 * $i, 2);
-    $express = $i % 2 === 0;
-    $coupon = $i % 3 === 0 ? "SAVE$i" : null;
-    tracetape_probe('checkout', $i, $total, $item, $express, $coupon);
-    fired($log, 'checkout', [$i, $total, $item, $express, $coupon]);
-
-    // a span whose id is a string, begun and ended with different values
-    $pay_id = sprintf('pay-%04d', $i);
-    tracetape_span_begin('payment', $pay_id, provider: 'acme', amount: $total);
-    fired($log, 'payment__begin', [$pay_id], ['provider' => 'acme', 'amount' => $total]);
-    $ok = $i % 5 !== 0;
-    usleep(200);
-    tracetape_span_end('payment', $pay_id, ok: $ok, code: $ok ? 0 : 402);
-    fired($log, 'payment__end', [$pay_id], ['ok' => $ok, 'code' => $ok ? 0 : 402]);
-
-    // the rendering, as a span the extension numbers itself
-    $html = tracetape_span('render', fn () => "<h1>$item</h1>" . str_repeat(' ', $i), template: 'item');
-    fired($log, 'render', [], ['template' => 'item']);
-
-    // something costly to describe: only built while someone records
-    if (tracetape_enabled('request_dump')) {
-        $dump = json_encode(['i' => $i, 'cache' => array_keys($cache)]);
-        tracetape_probe('request_dump', $dump);
-        fired($log, 'request_dump', [$dump]);
-    }
-
-    $status = $ok ? 200 : 402;
-    tracetape_span_end('request', $i, status: $status, bytes: strlen($html));
-    fired($log, 'request__end', [$i], ['status' => $status, 'bytes' => strlen($html)]);
+    shop_request($i, $cache, $log);
 }
 
-// a long value (longer than the recorder keeps by default: it is cut and flagged) and a binary one
 $long = str_repeat('0123456789', 40);
 tracetape_probe('shutdown', $long, "bin\0ary", -1, PHP_INT_MAX, 1.0e-300);
 fired($log, 'shutdown', [$long, "bin\0ary", -1, PHP_INT_MAX, 1.0e-300]);
 
 if ($log_path !== null) {
-    $out = ['traced' => $traced, 'requests' => $requests, 'probes' => $log];
-    file_put_contents($log_path, json_encode($out, JSON_PRESERVE_ZERO_FRACTION |
-        JSON_INVALID_UTF8_SUBSTITUTE) . "\n");
+    file_put_contents($log_path, log_json(['traced' => $traced, 'requests' => $requests,
+                                          'probes' => $log]) . "\n");
 }
 printf("handled %d requests%s\n", $requests, $traced ? ' (traced)' : '');

@@ -17,17 +17,27 @@ php-4  The API behaves the same recorded or not: return values, errors for bad c
        its span when the callable throws and rethrows; tracetape_enabled() says which.
 php-5  Not recorded, the app runs with tracetape_enabled() false and logs the same probes,
        less the one it guards with tracetape_enabled().
+php-6  PHP-FPM (two workers, the extension loaded with -d extension=EXT) serving
+       examples/php-app/web.php over FastCGI on a unix socket, recorded system-wide with
+       --preset php-app=EXT: every request's probes, as each response lists them, are in the
+       database exactly, from the worker that served it; spans pair per worker.
 """
 import json
 import os
 import re
 import shutil
+import socket
+import struct
+import subprocess
+import time
 
 import pytest
 
-from conftest import SOURCE_DIR, db_rows, need_bpf, need_program, run, tt
+from conftest import (SOURCE_DIR, db_rows, need_bpf, need_program, run, start_recorder,
+                      stop_recorder, tt)
 
 APP = SOURCE_DIR / "examples" / "php-app" / "app.php"
+WEB = SOURCE_DIR / "examples" / "php-app" / "web.php"
 REQUESTS = 25
 # the fixed columns of a probe's view, before its arguments
 FIXED = ["event_id", "ts", "ts_wall", "tape", "pid", "tid", "cpu", "goid", "fault", "truncated"]
@@ -84,7 +94,7 @@ def record_app(ext, tmp_path, *spec, strlen=None):
 
 
 def view_rows(db, name):
-    """The rows of view phpapp_NAME in event order: (arguments, fault, truncated)."""
+    """The rows of view phpapp_NAME in event order: (arguments, fault, truncated, pid)."""
     import sqlite3
 
     with sqlite3.connect(db) as con:
@@ -92,29 +102,32 @@ def view_rows(db, name):
         cols = [d[0] for d in cur.description]
         assert cols[:len(FIXED)] == FIXED, cols
         return cols[len(FIXED):], [(list(r[len(FIXED):]), r[FIXED.index("fault")],
-                                    r[FIXED.index("truncated")]) for r in cur.fetchall()]
+                                    r[FIXED.index("truncated")], r[FIXED.index("pid")])
+                                   for r in cur.fetchall()]
 
 
-def expected(log, strlen=256):
-    """What the views must hold, from the app's log: {name: [(columns, values, fault, trunc)]}."""
+def expected(probes, strlen=256):
+    """What the views must hold, from a log's probes in firing order, each with the pid that
+    fired it (None: any): {name: [(columns, values, fault, trunc, pid)]}."""
     want = {}
-    render = 0
-    for p in log["probes"]:
+    render = {}
+    for pid, p in probes:
         name, args, named = p["probe"], p["args"], p["named"]
         if name == "render":
-            # tracetape_span() numbers its spans and fires begin (with the values) and end
-            render += 1
-            want.setdefault("render__begin", []).append((["id", *named], [render, *named.values()]))
-            want.setdefault("render__end", []).append((["id"], [render]))
+            # tracetape_span() numbers its spans per process and fires begin (with the
+            # values) and end
+            render[pid] = k = render.get(pid, 0) + 1
+            want.setdefault("render__begin", []).append((["id", *named], [k, *named.values()], pid))
+            want.setdefault("render__end", []).append((["id"], [k], pid))
             continue
         cols = [f"arg{i}" for i in range(len(args))]
         if name.endswith(("__begin", "__end")):
             cols = ["id"]
-        want.setdefault(name, []).append((cols + list(named), args + list(named.values())))
+        want.setdefault(name, []).append((cols + list(named), args + list(named.values()), pid))
     out = {}
     for name, rows in want.items():
         out[name] = []
-        for cols, vals in rows:
+        for cols, vals, pid in rows:
             fault = trunc = 0
             db_vals = []
             for i, v in enumerate(vals):
@@ -128,23 +141,26 @@ def expected(log, strlen=256):
                 elif isinstance(v, str) and "\0" in v:
                     v = v.encode()  # a BLOB: not text
                 db_vals.append(v)
-            out[name].append((cols, db_vals, fault, trunc))
+            out[name].append((cols, db_vals, fault, trunc, pid))
     return out
 
 
-def check_views(db, log):
-    want = expected(log)
+def check_views(db, probes):
+    """The database holds exactly the probes fired ([(pid, probe)] in firing order)."""
+    want = expected(probes)
     assert set(want) >= {"request__begin", "request__end", "cache_miss", "checkout",
                          "payment__begin", "payment__end", "render__begin", "render__end",
-                         "request_dump", "shutdown"}
+                         "request_dump"}
     for name, rows in want.items():
         got_cols, got = view_rows(db, name)
         assert len(got) == len(rows), (name, len(got), len(rows))
-        for i, ((cols, vals, fault, trunc), (gvals, gfault, gtrunc)) in enumerate(zip(rows, got)):
+        for i, (w, g) in enumerate(zip(rows, got)):
+            (cols, vals, fault, trunc, pid), (gvals, gfault, gtrunc, gpid) = w, g
             assert got_cols[:len(cols)] == cols, (name, got_cols, cols)
             assert gvals[:len(vals)] == vals, (name, i, gvals, vals)
             assert all(v is None for v in gvals[len(vals):]), (name, i, gvals)
             assert (gfault, gtrunc) == (fault, trunc), (name, i, gfault, gtrunc, fault, trunc)
+            assert pid is None or gpid == pid, (name, i, gpid, pid)
     # no event stayed on a carrier, and nothing came from the engine's own probes
     assert db_rows(db, """SELECT count(*) FROM events e JOIN probes p ON p.id = e.probe_id
                           WHERE p.provider = 'phpapp' AND p.name IN
@@ -159,7 +175,8 @@ def test_app_recorded_exactly(ext, tmp_path):
     need_bpf()
     tape, db, log = record_app(ext, tmp_path, f"usdt:{ext}:phpapp:*")
     assert log["traced"] is True and log["requests"] == REQUESTS
-    check_views(db, log)
+    check_views(db, [(None, p) for p in log["probes"]])
+    assert "shutdown" in {p["probe"] for p in log["probes"]}
     # a probe per name and kinds: checkout's coupon is a string or null (two probes), the
     # bools of checkout and payment__end are one kind whatever their value
     per_name = dict(db_rows(db, """SELECT name, count(*) FROM probes WHERE provider = 'phpapp'
@@ -194,7 +211,7 @@ def test_app_recorded_exactly(ext, tmp_path):
 def test_preset_php_app(ext, tmp_path):
     need_bpf()
     _, db, log = record_app(ext, tmp_path, "--preset", f"php-app={ext}")
-    check_views(db, log)
+    check_views(db, [(None, p) for p in log["probes"]])
 
 
 API = r"""<?php
@@ -280,3 +297,81 @@ def test_app_not_recorded(ext, tmp_path):
     names = [p["probe"] for p in got["probes"]]
     assert "request_dump" not in names
     assert names.count("checkout") == REQUESTS and names.count("payment__end") == REQUESTS
+
+
+def fcgi_get(sock_path, script, query, timeout=30):
+    """One FastCGI GET of script?query over a unix socket: (response headers, body)."""
+    def rec(rtype, content):
+        return struct.pack(">BBHHBx", 1, rtype, 1, len(content), 0) + content
+
+    def pair(k, v):
+        k, v = k.encode(), v.encode()
+        size = lambda n: bytes([n]) if n < 128 else struct.pack(">I", n | 0x80000000)
+        return size(len(k)) + size(len(v)) + k + v
+
+    params = b"".join(pair(k, v) for k, v in {
+        "SCRIPT_FILENAME": str(script), "SCRIPT_NAME": "/" + script.name,
+        "REQUEST_METHOD": "GET", "QUERY_STRING": query, "SERVER_PROTOCOL": "HTTP/1.1",
+        "GATEWAY_INTERFACE": "CGI/1.1", "REMOTE_ADDR": "127.0.0.1"}.items())
+    out, buf = b"", b""
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(timeout)
+        s.connect(str(sock_path))
+        # BEGIN_REQUEST (responder), PARAMS, end of PARAMS, end of STDIN
+        s.sendall(rec(1, struct.pack(">HB5x", 1, 0)) + rec(4, params) + rec(4, b"") + rec(5, b""))
+        while True:
+            while len(buf) < 8 or len(buf) < 8 + sum(struct.unpack(">HB", buf[4:7])):
+                chunk = s.recv(65536)
+                assert chunk, "FastCGI connection closed before END_REQUEST"
+                buf += chunk
+            _, rtype, _, clen, plen = struct.unpack(">BBHHB", buf[:7])
+            content, buf = buf[8:8 + clen], buf[8 + clen + plen:]
+            if rtype == 6:  # STDOUT
+                out += content
+            elif rtype == 3:  # END_REQUEST
+                break
+    head, _, body = out.partition(b"\r\n\r\n")
+    return head.decode(), body.decode()
+
+
+def test_fpm_workers_recorded(ext, tmp_path):
+    need_bpf()
+    fpm = need_program("php-fpm8.2")
+    sock, conf = tmp_path / "fpm.sock", tmp_path / "fpm.conf"
+    conf.write_text(f"[global]\nerror_log = {tmp_path}/fpm.log\n"
+                    f"[www]\nlisten = {sock}\npm = static\npm.max_children = 2\n")
+    log = open(tmp_path / "fpm.out", "w")
+    p = subprocess.Popen([fpm, "-n", "-R", "-F", "-O", "-y", conf, "-g", tmp_path / "fpm.pid",
+                          "-d", f"extension={ext}"], stdout=log, stderr=subprocess.STDOUT,
+                         env=php_env())
+    try:
+        deadline = time.monotonic() + 30
+        while not sock.exists() and time.monotonic() < deadline and p.poll() is None:
+            time.sleep(0.05)
+        assert sock.exists(), (tmp_path / "fpm.out").read_text()
+        tape = tmp_path / "fpm.tape"
+        rec = start_recorder("-o", tape, "--preset", f"php-app={ext}")
+        responses = []
+        for i in range(1, 21):
+            head, body = fcgi_get(sock, WEB, f"i={i}")
+            assert "Content-Type: application/json" in head, (head, body)
+            responses.append(json.loads(body))
+        status, err = stop_recorder(rec)
+        assert status == 0, err
+    finally:
+        p.terminate()
+        p.wait(timeout=30)
+        log.close()
+    assert all(r["traced"] for r in responses)
+    workers = {r["pid"] for r in responses}
+    assert p.pid not in workers
+    db = tmp_path / "fpm.db"
+    r = tt("load", "-o", db, tape)
+    assert r.returncode == 0, r.stderr
+    check_views(db, [(r["pid"], probe) for r in responses for probe in r["probes"]])
+    assert {pid for (pid,) in db_rows(db, "SELECT DISTINCT pid FROM events e JOIN probes p "
+                                          "ON p.id = e.probe_id WHERE p.provider = 'phpapp'")} \
+        == workers
+    spans = db_rows(db, """SELECT name, count(*), sum(end_ts IS NULL) FROM spans
+                           WHERE provider = 'phpapp' GROUP BY name ORDER BY name""")
+    assert spans == [("payment", 20, 0), ("render", 20, 0), ("request", 20, 0)]
