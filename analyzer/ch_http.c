@@ -101,15 +101,48 @@ static size_t on_stream(char *p, size_t sz, size_t n, void *ud)
 	return fwrite(p, sz, n, k->f) == n ? sz * n : 0;
 }
 
+/* A body made while it is sent (chunked): the producer fills buf whenever it has been sent. */
+struct upload {
+	tt_ch_fill_fn fill;
+	void *ctx;
+	struct tt_buf buf;
+	size_t off;
+	int done, err;
+};
+
+static size_t on_read(char *dst, size_t sz, size_t n, void *ud)
+{
+	struct upload *u = ud;
+	size_t k;
+
+	while (u->off == u->buf.len && !u->done) {
+		int r;
+
+		u->buf.len = u->off = 0;
+		r = u->fill(u->ctx, &u->buf);
+		if (r < 0) {
+			u->err = r;
+			return CURL_READFUNC_ABORT;
+		}
+		u->done = r == 0;
+	}
+	k = TT_MIN(sz * n, u->buf.len - u->off);
+	if (k)
+		memcpy(dst, u->buf.data + u->off, k);
+	u->off += k;
+	return k;
+}
+
 /*
- * POST body[0..len) to base + query (URL-escaped here, may be NULL); the result into res, or
- * streamed to f when f is not NULL.
+ * POST body[0..len) (or, with up, what up makes) to base + query (URL-escaped here, may be
+ * NULL); the result into res, or streamed to f when f is not NULL.
  */
 static int post(struct tt_ch_conn *c, const char *query, const void *body, size_t len,
-		struct tt_buf *res, FILE *f, const struct tt_out *out)
+		struct upload *up, struct tt_buf *res, FILE *f, const struct tt_out *out)
 {
 	struct tt_buf got = {0};
 	struct sink k = {c, f, &got};
+	struct curl_slist *hdr = NULL;
 	char *url = NULL, *esc = NULL;
 	long status = 0;
 	CURLcode rc;
@@ -127,12 +160,27 @@ static int post(struct tt_ch_conn *c, const char *query, const void *body, size_
 	}
 	curl_easy_setopt(c->curl, CURLOPT_URL, url);
 	curl_easy_setopt(c->curl, CURLOPT_POST, 1L);
-	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	if (up) {
+		/* chunked: the server parses one part while the next is made; no 100-continue wait */
+		hdr = curl_slist_append(NULL, "Expect:");
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, NULL);
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)-1);
+		curl_easy_setopt(c->curl, CURLOPT_READFUNCTION, on_read);
+		curl_easy_setopt(c->curl, CURLOPT_READDATA, up);
+	} else {
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	}
+	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, hdr);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, f ? on_stream : on_data);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, f ? (void *)&k : (void *)&got);
 	c->errbuf[0] = 0;
 	rc = curl_easy_perform(c->curl);
+	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
+	if (up && up->err) {
+		err = up->err; /* the producer failed (and said why) */
+		goto cleanup;
+	}
 	if (rc != CURLE_OK) {
 		tt_err(out, "ClickHouse at %s: %s", c->name, c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
 		err = -TT_E_SERVER;
@@ -153,6 +201,7 @@ static int post(struct tt_ch_conn *c, const char *query, const void *body, size_
 	if (res && got.len)
 		err = tt_buf_append(res, got.data, got.len);
 cleanup:
+	curl_slist_free_all(hdr);
 	tt_buf_free(&got);
 	curl_free(esc);
 	free(url);
@@ -162,25 +211,26 @@ cleanup:
 int tt_ch_exec(struct tt_ch_conn *c, const char *sql, struct tt_buf *res, const struct tt_out *out)
 {
 	tt_dbg(out, "ClickHouse at %s: %s", c->name, sql);
-	return post(c, NULL, sql, strlen(sql), res, NULL, out);
+	return post(c, NULL, sql, strlen(sql), NULL, res, NULL, out);
 }
 
 int tt_ch_exec_to(struct tt_ch_conn *c, const char *sql, FILE *f, const struct tt_out *out)
 {
 	tt_dbg(out, "ClickHouse at %s: %s", c->name, sql);
-	return post(c, NULL, sql, strlen(sql), NULL, f, out);
+	return post(c, NULL, sql, strlen(sql), NULL, NULL, f, out);
 }
 
 int tt_ch_insert(struct tt_ch_conn *c, const char *table, const char *columns,
-		 const struct tt_buf *rows, const struct tt_out *out)
+		 tt_ch_fill_fn fill, void *ctx, const struct tt_out *out)
 {
+	struct upload up = {.fill = fill, .ctx = ctx};
 	struct tt_buf q = {0};
 	int err;
 
 	err = tt_buf_printf(&q, "INSERT INTO %s (%s) FORMAT RowBinary", table, columns);
 	if (!err)
-		err = post(c, (const char *)q.data, rows->len ? rows->data : (const void *)"", rows->len,
-			   NULL, NULL, out);
+		err = post(c, (const char *)q.data, NULL, 0, &up, NULL, NULL, out);
+	tt_buf_free(&up.buf);
 	tt_buf_free(&q);
 	return err;
 }

@@ -42,11 +42,18 @@ int tt_ch_exec(struct tt_ch_conn *c, const char *sql, struct tt_buf *res, const 
 int tt_ch_exec_to(struct tt_ch_conn *c, const char *sql, FILE *f, const struct tt_out *out);
 
 /*
- * `INSERT INTO table (columns) FORMAT RowBinary` with rows[0..len) as the body. Returns 0 or
- * -TT_E_SERVER (said through out).
+ * Appends the next rows (RowBinary) to b: returns 1 when more follow, 0 after the last, or a
+ * negative error (said by the producer), which aborts the INSERT.
+ */
+typedef int (*tt_ch_fill_fn)(void *ctx, struct tt_buf *b);
+
+/*
+ * `INSERT INTO table (columns) FORMAT RowBinary`, the body made by fill(ctx, ...) while it is
+ * sent (chunked transfer), so that the server parses and writes while the rows are made and
+ * memory stays at one part. Returns 0, fill's error, or -TT_E_SERVER (said through out).
  */
 int tt_ch_insert(struct tt_ch_conn *c, const char *table, const char *columns,
-		 const struct tt_buf *rows, const struct tt_out *out);
+		 tt_ch_fill_fn fill, void *ctx, const struct tt_out *out);
 
 /* Run sql and parse its one-number result (e.g. SELECT max(id) ... FORMAT TSV). */
 int tt_ch_query_u64(struct tt_ch_conn *c, const char *sql, uint64_t *v, const struct tt_out *out);

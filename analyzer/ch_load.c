@@ -17,7 +17,7 @@
 #include "tt_error.h"
 #include "tt_hash.h"
 
-#define BATCH_BYTES (16u << 20) /* RowBinary bytes per INSERT */
+#define PART_BYTES (1u << 20) /* RowBinary bytes made at a time while an INSERT is sent */
 #define MAX_COLS 128
 
 /* Tables written whole to every shard; the rest are sharded by tape. */
@@ -492,21 +492,77 @@ static int put_text(struct tt_buf *b, sqlite3_stmt *st, int i)
 	}
 }
 
-/* Send one batch of t's rows: to every shard (small tables) or through the entry. */
-static int send_batch(struct ch *x, const struct table *t, const char *target, const char *cols,
-		      struct tt_buf *rows)
+/* Rows of one table being sent: the SQLite statement that reads them. */
+struct rowsrc {
+	struct ch *x;
+	const struct table *t;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char (*ids)[33];
+	size_t id_cnt;
+	uint64_t n;
+};
+
+/* Encode the current row of r->st into b. */
+static int encode_row(struct rowsrc *r, struct tt_buf *b)
 {
+	const struct table *t = r->t;
+	const char *extra = extra_col(t);
+	sqlite3_stmt *st = r->st;
 	int err = 0;
 
-	if (t->small || !x->u->cluster) {
-		for (size_t i = 0; !err && i < x->shard_cnt; i++)
-			err = tt_ch_insert(x->shards[i], target, cols, rows, x->out);
-	} else {
-		err = tt_ch_insert(x->entry, target, cols, rows, x->out);
+	for (int i = 0; !err && i < t->col_cnt; i++) {
+		const struct col *c = &t->cols[i];
+		int null = sqlite3_column_type(st, i) == SQLITE_NULL;
+
+		if (c->nullable)
+			err = tt_rb_u8(b, null);
+		else if (null) /* a NOT NULL column of SQLite: cannot be */
+			err = -EINVAL;
+		if (err || null)
+			continue;
+		if (c->type == C_INT)
+			err = tt_rb_i64(b, sqlite3_column_int64(st, i) +
+					(c->kind == K_NONE ? 0 : r->x->off[c->kind]));
+		else if (c->type == C_FLOAT)
+			err = tt_rb_f64(b, sqlite3_column_double(st, i));
+		else
+			err = put_text(b, st, i);
 	}
-	x->st->bytes += rows->len;
-	rows->len = 0;
+	if (!err && extra && !strcmp(extra, "tape")) {
+		err = tt_rb_i64(b, sqlite3_column_int64(st, t->col_cnt) + r->x->off[K_TAPE]);
+	} else if (!err && extra) {
+		int64_t id = sqlite3_column_int64(st, t->col_cnt);
+
+		err = id >= 1 && (size_t)id <= r->id_cnt ? tt_rb_str(b, r->ids[id - 1], 32) : -EINVAL;
+	}
 	return err;
+}
+
+/* tt_ch_fill_fn: the next rows of the table, PART_BYTES at a time. */
+static int fill_rows(void *ctx, struct tt_buf *b)
+{
+	struct rowsrc *r = ctx;
+	int rc = SQLITE_ROW, err = 0;
+
+	while (!err && b->len < PART_BYTES && (rc = sqlite3_step(r->st)) == SQLITE_ROW) {
+		err = encode_row(r, b);
+		r->n++;
+	}
+	r->x->st->bytes += b->len;
+	if (err == -EINVAL)
+		tt_err(r->x->out, "%s: a row of the temporary database does not fit its columns",
+		       r->t->name);
+	if (err)
+		return err;
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc != SQLITE_DONE) {
+		tt_err(r->x->out, "reading %s from the temporary database: %s", r->t->name,
+		       sqlite3_errmsg(r->db));
+		return -TT_E_SQL;
+	}
+	return 0;
 }
 
 /*
@@ -516,12 +572,11 @@ static int send_batch(struct ch *x, const struct table *t, const char *target, c
 static int copy_table(struct ch *x, sqlite3 *db, const struct table *t, const char *where,
 		      char (*ids)[33], size_t id_cnt)
 {
-	struct tt_buf sel = {0}, cols = {0}, rows = {0};
+	struct rowsrc r = {.x = x, .t = t, .db = db, .ids = ids, .id_cnt = id_cnt};
+	struct tt_buf sel = {0}, cols = {0};
 	const char *extra = extra_col(t);
 	char target[300];
-	sqlite3_stmt *st = NULL;
-	uint64_t n = 0;
-	int err = 0, rc;
+	int err = 0;
 
 	snprintf(target, sizeof(target), "`%s`.`%s`", x->u->database, t->name);
 	err = tt_buf_printf(&sel, "SELECT ");
@@ -546,58 +601,30 @@ static int copy_table(struct ch *x, sqlite3 *db, const struct table *t, const ch
 		err = tt_buf_printf(&sel, " FROM \"%s\" %s", t->name, where);
 	if (err)
 		goto cleanup;
-	if (sqlite3_prepare_v2(db, (const char *)sel.data, -1, &st, NULL) != SQLITE_OK) {
-		tt_err(x->out, "reading %s from the temporary database: %s", t->name, sqlite3_errmsg(db));
-		err = -TT_E_SQL;
-		goto cleanup;
-	}
-	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		for (int i = 0; !err && i < t->col_cnt; i++) {
-			const struct col *c = &t->cols[i];
-			int null = sqlite3_column_type(st, i) == SQLITE_NULL;
+	/* small tables whole on every shard; the others through the entry (Distributed) */
+	for (size_t i = 0; !err && i < (t->small ? x->shard_cnt : 1); i++) {
+		struct tt_ch_conn *c = t->small ? x->shards[i] : x->u->cluster ? x->entry : x->shards[0];
 
-			if (c->nullable)
-				err = tt_rb_u8(&rows, null);
-			else if (null) /* a NOT NULL column: cannot be */
-				err = -EINVAL;
-			if (err || (null && c->nullable))
-				continue;
-			if (c->type == C_INT)
-				err = tt_rb_i64(&rows, sqlite3_column_int64(st, i) +
-						(c->kind == K_NONE ? 0 : x->off[c->kind]));
-			else if (c->type == C_FLOAT)
-				err = tt_rb_f64(&rows, sqlite3_column_double(st, i));
-			else
-				err = put_text(&rows, st, i);
+		if (sqlite3_prepare_v2(db, (const char *)sel.data, -1, &r.st, NULL) != SQLITE_OK) {
+			tt_err(x->out, "reading %s from the temporary database: %s", t->name,
+			       sqlite3_errmsg(db));
+			err = -TT_E_SQL;
+			break;
 		}
-		if (!err && extra && !strcmp(extra, "tape")) {
-			err = tt_rb_i64(&rows, sqlite3_column_int64(st, t->col_cnt) + x->off[K_TAPE]);
-		} else if (!err && extra) {
-			int64_t id = sqlite3_column_int64(st, t->col_cnt);
-
-			err = id >= 1 && (size_t)id <= id_cnt ? tt_rb_str(&rows, ids[id - 1], 32) : -EINVAL;
-		}
-		n++;
-		if (!err && rows.len >= BATCH_BYTES)
-			err = send_batch(x, t, target, (const char *)cols.data, &rows);
+		r.n = 0;
+		err = tt_ch_insert(c, target, (const char *)cols.data, fill_rows, &r, x->out);
+		sqlite3_finalize(r.st);
+		r.st = NULL;
 	}
-	if (!err && rc != SQLITE_DONE) {
-		tt_err(x->out, "reading %s from the temporary database: %s", t->name, sqlite3_errmsg(db));
-		err = -TT_E_SQL;
-	}
-	if (!err && rows.len)
-		err = send_batch(x, t, target, (const char *)cols.data, &rows);
-	x->st->rows += n;
+	x->st->rows += r.n;
 	if (!strcmp(t->name, "events"))
-		x->st->events += n;
+		x->st->events += r.n;
 	else if (!strcmp(t->name, "spans"))
-		x->st->spans += n;
-	tt_info(x->out, "%s: %llu rows", t->name, (unsigned long long)n);
+		x->st->spans += r.n;
+	tt_info(x->out, "%s: %llu rows", t->name, (unsigned long long)r.n);
 cleanup:
-	sqlite3_finalize(st);
 	tt_buf_free(&sel);
 	tt_buf_free(&cols);
-	tt_buf_free(&rows);
 	return err;
 }
 

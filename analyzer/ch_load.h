@@ -4,8 +4,8 @@
  * columns of schemas/tracetape.sql. The tapes are first loaded by the SQLite loader (loader.h)
  * into a temporary database, so spans, processes, threads and kernel tables are built by the
  * one implementation there is; that database is then copied table by table to ClickHouse in
- * RowBinary batches over HTTP (ch_http.h), its ids moved past those already in ClickHouse so that
- * many loads (hosts) share one database.
+ * RowBinary over HTTP, one streamed INSERT per table (ch_http.h), its ids moved past those
+ * already in ClickHouse so that many loads (hosts) share one database.
  *
  * ClickHouse shapes: every table is a MergeTree partitioned by tape (tapes by id; meta by tape,
  * 0 for the rows about the whole database; probe_args has an extra tape column for this), so a

@@ -65,7 +65,8 @@ One tape of $(th "$n") events (bench/analyzer_bench.c, as in the analyzer sectio
 one client into a local ClickHouse 18.16 cluster of two shards on loopback
 (tests/tools/ch-cluster), against \`tracetape load\` into SQLite of the same tape. The ClickHouse
 load is the SQLite load into a temporary file followed by sending every table as RowBinary over
-HTTP (16 MiB per INSERT); the query is a per-name percentile query over the spans
+HTTP (one chunked INSERT per table, its rows made while the server parses them); the query
+is a per-name percentile query over the spans
 (\`$q\`), best of two runs each.
 
 | measure | SQLite | ClickHouse |
