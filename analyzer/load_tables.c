@@ -178,7 +178,7 @@ int tt_tp_tables__get(struct tt_tp_tables *ts, const char *category, const char 
 			break;
 		}
 		column_name(f->name, tp_fixed_cols, TT_ARRAY_SIZE(tp_fixed_cols), cols, c, cols[c]);
-		if (tt_buf_printf(&sql, ", %s %s", cols[c], type) || tt_buf_append(&ins, ", ?", 3))
+		if (tt_buf_printf(&sql, ", \"%s\" %s", cols[c], type) || tt_buf_append(&ins, ", ?", 3))
 			goto cleanup;
 		c++;
 	}
@@ -382,7 +382,7 @@ int tt_load_views(sqlite3 *db, const struct tt_catalog *c, const struct tt_out *
 			snprintf(fallback, sizeof(fallback), "arg%d", a);
 			column_name(g->arg_names[a] ? g->arg_names[a] : fallback, view_fixed_cols,
 				    TT_ARRAY_SIZE(view_fixed_cols), cols, (size_t)a, cols[a]);
-			if (tt_buf_printf(&sql, ", e.arg%d AS %s", a, cols[a]))
+			if (tt_buf_printf(&sql, ", e.arg%d AS \"%s\"", a, cols[a]))
 				goto cleanup;
 		}
 		if (tt_buf_printf(&sql, " FROM events e JOIN tapes t ON t.id = e.tape WHERE "

@@ -26,6 +26,7 @@ static const struct command commands[] = {
 	{&tt_cmd_def_load, tt_cmd_load},
 	{&tt_cmd_def_query, tt_cmd_query},
 	{&tt_cmd_def_report, tt_cmd_report},
+	{&tt_cmd_def_diff, tt_cmd_diff},
 	{&tt_cmd_def_info, tt_cmd_info},
 	{&tt_cmd_def_replay, tt_cmd_replay},
 #ifdef TT_HAVE_RECORDER

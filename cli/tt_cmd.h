@@ -33,11 +33,12 @@ int tt_cmd_replay(int argc, char **argv, struct tt_out *out);
 int tt_cmd_list(int argc, char **argv, struct tt_out *out);
 int tt_cmd_gen_header(int argc, char **argv, struct tt_out *out);
 int tt_cmd_gen_go(int argc, char **argv, struct tt_out *out);
+int tt_cmd_diff(int argc, char **argv, struct tt_out *out);
 
 struct tt_cmd_def;
 extern const struct tt_cmd_def tt_cmd_def_check, tt_cmd_def_record, tt_cmd_def_load,
 	tt_cmd_def_query, tt_cmd_def_report, tt_cmd_def_info, tt_cmd_def_replay, tt_cmd_def_list,
-	tt_cmd_def_gen_header, tt_cmd_def_gen_go;
+	tt_cmd_def_gen_header, tt_cmd_def_gen_go, tt_cmd_def_diff;
 
 /* One option of a command: what the parser accepts and what --help says of it. */
 struct tt_opt {

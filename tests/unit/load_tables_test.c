@@ -83,12 +83,13 @@ TT_TEST(load_tables, tracepoint_tables_are_named_apart)
 					   sizeof(why)), 0);
 	assert_string_equal(a->name, "tp_raw_syscalls_sys_enter");
 	/* fixed columns first; a field named like one of them, or like an earlier field (SQLite
-	 * compares names case-insensitively), is renamed; the common_* fields are not columns */
+	 * compares names case-insensitively), is renamed; the common_* fields are not columns;
+	 * field columns are quoted (a field may be named like an SQL keyword) */
 	assert_string_equal(a->create_sql,
 			    "CREATE TABLE tp_raw_syscalls_sys_enter (event_id INTEGER PRIMARY KEY, "
 			    "ts INTEGER NOT NULL, tape INTEGER NOT NULL, pid INTEGER NOT NULL, "
-			    "tid INTEGER NOT NULL, cpu INTEGER NOT NULL, id INTEGER, pid_arg INTEGER, "
-			    "deltas TEXT, comm TEXT, path TEXT, A_B INTEGER, a_b_arg INTEGER)");
+			    "tid INTEGER NOT NULL, cpu INTEGER NOT NULL, \"id\" INTEGER, \"pid_arg\" INTEGER, "
+			    "\"deltas\" TEXT, \"comm\" TEXT, \"path\" TEXT, \"A_B\" INTEGER, \"a_b_arg\" INTEGER)");
 	assert_int_equal(a->created, 0); /* created by its first record */
 	/* the same text and category: the same table; another text: another table */
 	assert_int_equal(tt_tp_tables__get(&ts, "raw_syscalls", "sys_enter", fmt_a, &a2, why,
