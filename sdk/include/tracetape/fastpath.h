@@ -137,7 +137,15 @@ struct tt_fast_rec {
 #define TT_FAST_STR_TRUNCATED 0x1 /* schemas/tt_types.h's TT_STR_* */
 #define TT_FAST_STR_FAULT 0x2
 
-#if defined(TT_FASTPATH) && !defined(TT_NO_PROBES) && defined(__GNUC__) && defined(__x86_64__)
+#endif /* TRACETAPE_FASTPATH_H */
+
+/*
+ * The runtime and the sites: only when probe.h includes this (it does so last, with
+ * TT_FASTPATH defined and probes on), once.
+ */
+#if defined(TT_FASTPATH) && defined(TRACETAPE_PROBE_H) && !defined(TRACETAPE_FASTPATH_SITES) && \
+	!defined(TT_NO_PROBES) && defined(__GNUC__) && defined(__x86_64__)
+#define TRACETAPE_FASTPATH_SITES
 
 #include <stddef.h>
 #include <stdio.h>
@@ -382,6 +390,7 @@ __tt_fast_hit(struct __tt_fast_site *s, const uint64_t *v)
 	struct __tt_fast_ts ts;
 	uint64_t head, tail, off, now;
 	unsigned char *data, *p;
+	int cpu;
 
 	if (!on || !st->hdr)
 		return;
@@ -435,7 +444,8 @@ __tt_fast_hit(struct __tt_fast_site *s, const uint64_t *v)
 	rec->ts_ns = now;
 	rec->pid = r->pid;
 	rec->tid = r->tid;
-	rec->cpu = (uint32_t)__tt_fast_getcpu();
+	cpu = __tt_fast_getcpu();
+	rec->cpu = cpu < 0 ? 0 : (uint32_t)cpu;
 	rec->seq = th->seq++;
 	rec->goid = 0;
 	rec->fault_mask = 0;
@@ -560,5 +570,3 @@ __tt_fast_hit(struct __tt_fast_site *s, const uint64_t *v)
 	} while (0)
 
 #endif /* TT_FASTPATH on */
-
-#endif /* TRACETAPE_FASTPATH_H */
