@@ -86,9 +86,10 @@ int tt_cmd_query_ch(const char *url, const char *sql, const char *fmt, FILE *f,
 	err = tt_buf_printf(&q, "\nFORMAT %s", ch_fmt);
 	if (err)
 		goto cleanup;
-	/* every row in the table format (ClickHouse stops at 10,000 by default) */
-	snprintf(settings, sizeof(settings), "output_format_pretty_max_rows=1000000000&database=%s",
-		 u.database);
+	/* every row in the table format (ClickHouse stops at 10,000 by default); 64-bit integers
+	 * as JSON numbers, not strings */
+	snprintf(settings, sizeof(settings), "output_format_pretty_max_rows=1000000000&"
+		 "output_format_json_quote_64bit_integers=0&database=%s", u.database);
 	c = tt_ch_conn__new(&u, &u.entry, settings);
 	err = c ? tt_ch_exec_to(c, (const char *)q.data, f, out) : -ENOMEM;
 cleanup:

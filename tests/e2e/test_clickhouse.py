@@ -198,6 +198,19 @@ def test_reload_is_a_noop(loaded, tapes):
     assert rows(u.replace("/cmp?", "/cmp2?"), "SELECT count() FROM tapes") == [[1]]
 
 
+def test_json_and_table_output(loaded):
+    db, u = loaded
+    r = tt("query", "--json", u, "SELECT tape, count() AS n, median(dur) AS m FROM spans"
+           " GROUP BY tape ORDER BY tape")
+    assert r.returncode == 0, r.stderr
+    got = [json.loads(line) for line in r.stdout.splitlines()]
+    want = rows(db, "SELECT tape, count(*), median(dur) FROM spans GROUP BY tape ORDER BY tape")
+    assert [[o["tape"], o["n"], o["m"]] for o in got] == want
+    r = tt("query", u, "SELECT tape, count() AS n FROM spans GROUP BY tape ORDER BY tape")
+    assert r.returncode == 0, r.stderr
+    assert "\u2502    1 \u2502" in r.stdout and "\u2502    3 \u2502" in r.stdout
+
+
 def test_log2_hist_is_refused_with_the_equivalent(loaded):
     _, u = loaded
     r = tt("query", u, "SELECT log2_hist(dur) FROM spans")
