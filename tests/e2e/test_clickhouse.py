@@ -198,6 +198,18 @@ def test_reload_is_a_noop(loaded, tapes):
     assert rows(u.replace("/cmp?", "/cmp2?"), "SELECT count() FROM tapes") == [[1]]
 
 
+def test_one_server_without_a_cluster(cluster, tapes, loaded):
+    """A URL without cluster=: plain MergeTree tables on that one server, the same answers."""
+    db, _ = loaded
+    u = f"clickhouse://127.0.0.1:{cluster['shards'][1]['http']}/single"
+    r = tt("load", "--into", u, *tapes, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "3 tapes" in r.stderr
+    assert ch_http(cluster, 1, "EXISTS TABLE single.events_local").strip() == "0"
+    q = "SELECT tape, count(*), percentile(dur, 99), median(dur) FROM spans GROUP BY tape ORDER BY tape"
+    assert rows(u, q) == rows(db, q)
+
+
 def test_json_and_table_output(loaded):
     db, u = loaded
     r = tt("query", "--json", u, "SELECT tape, count() AS n, median(dur) AS m FROM spans"
