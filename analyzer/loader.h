@@ -52,21 +52,27 @@ struct tt_load_stats {
 int tt_load(const char *db_path, const char *const *tapes, size_t tape_cnt,
 	    const struct tt_load_opts *opts, struct tt_load_stats *st);
 
-/* A database to read: opened as is, or loaded from a tape into a temporary file. */
+/* A database to read: opened as is, or loaded from a tape. */
 struct tt_input {
 	sqlite3 *db;
-	int from_tape; /* db is a temporary load of a tape */
+	int from_tape; /* db was loaded from a tape (now or, cached, earlier) */
 	char *tmpdir;  /* owned; removed by tt_input_close() */
 	char *tmpdb;
 };
 
+#define TT_INPUT_WRITABLE 1 /* open a database read-write (a tape's cached one stays read-only) */
+#define TT_INPUT_NO_CACHE 2 /* load a tape again, into a private temporary database */
+
 /*
- * Open path for queries: an SQLite database directly (read-only unless writable), or a tape,
- * loaded with lo's rules into a temporary database under $TMPDIR (or /tmp). Returns 0, or a
- * negative error after saying why through lo->out: -ENOENT and other errnos, -TT_E_BAD_MAGIC
- * for a file that is neither, the loader's errors. Close with tt_input_close().
+ * Open path for queries: an SQLite database directly (read-only unless TT_INPUT_WRITABLE), or a
+ * tape ("-": standard input). A tape file is loaded once into the cache and its database
+ * reused while the tape is unchanged (read-only; see load_input.c); with lo's custom rules,
+ * TT_INPUT_NO_CACHE, or from a pipe, it is loaded into a temporary database under $TMPDIR (or
+ * /tmp). Returns 0, or a negative error after saying why through lo->out: -ENOENT and other
+ * errnos, -TT_E_BAD_MAGIC for a file that is neither, the loader's errors. Close with
+ * tt_input_close().
  */
-int tt_input_open(const char *path, const struct tt_load_opts *lo, int writable, struct tt_input *in);
+int tt_input_open(const char *path, const struct tt_load_opts *lo, int flags, struct tt_input *in);
 void tt_input_close(struct tt_input *in);
 
 #endif /* TT_LOADER_H */

@@ -20,6 +20,9 @@
 
 enum { OPT_JSON = TT_OPT_FIRST };
 
+#define PROGRESS_AFTER_NS 1000000000ULL /* a read shorter than this shows no progress */
+#define PROGRESS_EVERY_NS 250000000ULL
+
 static const char *const fmt_names[] = {"text", "json", NULL};
 
 static const struct tt_opt opts[] = {
@@ -36,8 +39,9 @@ const struct tt_cmd_def tt_cmd_def_info = {
 	.about = "Describe a tape: capture metadata, start and end (wall clock), duration, events and\n"
 		 "losses per probe and per CPU, processes, file size and bytes per event, and integrity:\n"
 		 "closed cleanly, cut short (truncated at an offset: the recorder did not close it), or\n"
-		 "damaged (blocks whose checksum or contents are wrong). Reads the whole tape; TAPE '-'\n"
-		 "is standard input.\n",
+		 "damaged (blocks whose checksum or contents are wrong). Reads the whole tape (on a\n"
+		 "terminal, a reading that lasts more than a second shows how far it is and how long\n"
+		 "it still needs); TAPE '-' is standard input.\n",
 	.opts = opts,
 	.more = "Exit status: 0 the tape was read (cut short or not closed is reported, not an error);\n"
 		"1 the tape is damaged or cannot be read; 2 bad command line.\n",
@@ -320,15 +324,41 @@ static void print_json(FILE *f, const char *path, struct tt_tape_reader *r,
 	fputs("]}\n", f);
 }
 
+/* The progress of reading a whole tape (on a terminal, once it lasts more than a second). */
+struct progress {
+	const struct tt_out *out;
+	struct tt_tape_reader *r; /* NULL while it opens */
+	uint64_t start_ns, last_ns;
+	int shown;
+};
+
+/* Show how far reading is, at most every PROGRESS_EVERY_NS; also the reader's idle callback. */
+static void show_progress(void *ctx)
+{
+	struct progress *pg = ctx;
+	uint64_t now = tt_now_mono_ns(), done = 0, total = 0;
+
+	if (!pg->out->err_is_tty || now - pg->start_ns < PROGRESS_AFTER_NS ||
+	    now - pg->last_ns < PROGRESS_EVERY_NS)
+		return;
+	if (pg->r)
+		tt_tape_reader__position(pg->r, &done, &total);
+	tt_progress_bytes(pg->out, "reading", done, total, now - pg->start_ns, NULL);
+	pg->last_ns = now;
+	pg->shown = 1;
+}
+
 int tt_cmd_info(int argc, char **argv, struct tt_out *out)
 {
-	struct tt_tape_reader_opts ro = {.skip_damaged = 1, .out = out};
+	struct tt_tape_reader_opts ro = {.skip_damaged = 1, .out = out, .idle = show_progress};
 	struct tt_tape_reader *r = NULL;
 	struct counts *c = NULL;
 	struct tt_tape_status st;
 	const struct tt_event *ev;
 	const struct tt_loss *losses;
 	size_t loss_cnt;
+	struct progress pg = {.out = out, .start_ns = tt_now_mono_ns()};
+	uint64_t n = 0;
 	int json = 0, ch, err = 0, k;
 	const char *v, *path, *output = NULL;
 	FILE *f = NULL;
@@ -356,18 +386,25 @@ int tt_cmd_info(int argc, char **argv, struct tt_out *out)
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
+	pg.start_ns = pg.last_ns = tt_now_mono_ns();
+	ro.idle_ctx = &pg;
 	r = tt_tape_reader__open(path, &ro);
 	if (!r) {
 		err = -errno;
 		tt_err(out, "cannot read %s: %s", path, tt_strerror(err));
 		goto cleanup;
 	}
+	pg.r = r;
 	while ((k = tt_tape_reader__next(r, &ev)) == 1) {
 		if ((err = grow_probes(c, ev->probe_id)))
 			goto cleanup;
 		c->probe_events[ev->probe_id]++;
 		c->cpu_events[ev->cpu]++;
+		if (!(++n & 0x3ff) && out->err_is_tty) /* the clock every 1024 events */
+			show_progress(&pg);
 	}
+	if (pg.shown)
+		tt_progress_done(out);
 	if (k < 0) {
 		err = k;
 		tt_err(out, "reading %s: %s", path, tt_strerror(err));

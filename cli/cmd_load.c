@@ -42,6 +42,7 @@ const struct tt_cmd_def tt_cmd_def_load = {
 	.usage = "[-o DB [--force] | --into URL] [--span NAME=START,END[,key=ARG]]... TAPE...",
 	.about = "Load tapes into one SQLite database: events, probes, spans, losses, processes,\n"
 		 "threads, one view per probe and one table per tracepoint (tracetape-sql(7)).\n"
+		 "TAPE '-' is standard input (with -o DB: a database is never written to stdout).\n"
 		 "Tapes of several hosts, or the rotated files of one recording, go into one database.\n"
 		 "Memory stays bounded whatever the tapes' size. A damaged or cut tape is loaded up to\n"
 		 "the damage, with a warning (also kept in the meta table).\n"
@@ -124,6 +125,15 @@ int tt_cmd_load(int argc, char **argv, struct tt_out *out)
 		err = db || lo.force ? tt_cmd_usage_error(out, "--into names a ClickHouse database: "
 							  "-o and --force are for SQLite files")
 				     : tt_cmd_load_ch(into, p.args, (size_t)p.arg_cnt, &lo, out);
+		goto cleanup;
+	}
+	if (!db && !strcmp(p.args[0], "-")) {
+		err = tt_cmd_usage_error(out, "a tape from standard input ('-') needs -o DB");
+		goto cleanup;
+	}
+	if (db && !strcmp(db, "-")) {
+		err = tt_cmd_usage_error(out, "-o -: an SQLite database cannot be written to standard "
+					      "output; give -o DB (or use 'tracetape query - SQL')");
 		goto cleanup;
 	}
 	if (!db) {

@@ -24,7 +24,7 @@
 
 enum fmt { FMT_TABLE, FMT_CSV, FMT_JSON };
 
-enum { OPT_SPAN = TT_OPT_FIRST, OPT_JSON };
+enum { OPT_SPAN = TT_OPT_FIRST, OPT_JSON, OPT_NO_CACHE };
 
 static const char *const fmt_names[] = {"table", "csv", "json", "text", NULL};
 
@@ -39,6 +39,9 @@ static const struct tt_opt opts[] = {
 	{'o', "output", 'o', "FILE", "write to FILE instead of standard output ('-')", NULL},
 	{OPT_SPAN, "span", 0, "RULE", "for a TAPE: NAME=START,END[,key=ARG] span rules (see load)",
 	 NULL},
+	{OPT_NO_CACHE, "no-cache", 0, NULL,
+	 "a TAPE is loaded once and its database reused while the tape\n"
+	 "is unchanged (kept in ~/.cache/tracetape): load it again", NULL},
 	{0},
 };
 
@@ -350,7 +353,7 @@ int tt_cmd_query(int argc, char **argv, struct tt_out *out)
 	const char *sql, *end, *v, *path, *output = NULL;
 	FILE *f = NULL;
 	struct tt_opts p;
-	int c, err = 0, sets = 0;
+	int c, err = 0, sets = 0, no_cache = 0;
 
 	tt_opts_init(&p, &tt_cmd_def_query, argc, argv, out);
 	while ((c = tt_opts_next(&p, &v)) > 0) {
@@ -367,6 +370,9 @@ int tt_cmd_query(int argc, char **argv, struct tt_out *out)
 			break;
 		case 'o':
 			output = v;
+			break;
+		case OPT_NO_CACHE:
+			no_cache = TT_INPUT_NO_CACHE;
 			break;
 		case OPT_SPAN:
 			err = tt_cmd_span_rule(&rules, v, out);
@@ -392,7 +398,7 @@ int tt_cmd_query(int argc, char **argv, struct tt_out *out)
 	}
 	lo.rules = rules.v;
 	lo.rule_cnt = rules.cnt;
-	err = tt_ch_url_is(path) ? 0 : tt_input_open(path, &lo, 1, &in);
+	err = tt_ch_url_is(path) ? 0 : tt_input_open(path, &lo, TT_INPUT_WRITABLE | no_cache, &in);
 	if (err)
 		goto cleanup;
 	f = tt_cmd_output_open(out, output);

@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* `tracetape record`: the command line of a recording session (the session is recording.c). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "presets.h"
 #include "recording.h"
+#include "tape_reader.h"
+#include "targets.h"
 #include "tt_cmd.h"
 #include "tt_error.h"
 #include "tt_util.h"
@@ -29,7 +34,10 @@ enum {
 
 
 static const struct tt_opt opts[] = {
-	{'o', "output", 'o', "FILE", "the tape (default tracetape.tape; replaced if it exists)", NULL},
+	{'o', "output", 'o', "FILE",
+	 "the tape (default tracetape.tape; replaced if it exists); '-' is\n"
+	 "standard output, a block at least every 250 ms into a pipe\n"
+	 "(record -o - ... | tracetape replay - shows events live)", NULL},
 	{'p', "pid", 'p', "PID", "trace this process and its later children (repeatable)", NULL},
 	{OPT_PROBE, "probe", 'P', "SPEC", "record the probes of SPEC (repeatable; the same as a SPEC\n"
 	 "argument)", NULL},
@@ -144,6 +152,136 @@ static int append_cmdline(char *buf, size_t buf_sz, int argc, char **argv)
 }
 
 /*
+ * -o -: the tape goes to standard output, so what else would go there (the command's own
+ * output) goes to stderr instead. The writer gets the tape's descriptor as /dev/fd/N in path
+ * (room for 32); *tape_fd is that descriptor, closed by the caller after the recording.
+ */
+static int tape_to_stdout(const struct tt_out *out, char *path, size_t path_sz, int *tape_fd)
+{
+	struct stat st;
+
+	if (fstat(STDOUT_FILENO, &st) != 0 || isatty(STDOUT_FILENO) || S_ISSOCK(st.st_mode)) {
+		tt_err(out, "-o -: standard output is %s: pipe it (record -o - ... | tracetape "
+			    "replay -, or | ssh HOST 'cat > t.tape'), or give -o FILE",
+		       isatty(STDOUT_FILENO) ? "a terminal" : "not a pipe or a file");
+		return -EINVAL;
+	}
+	*tape_fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (*tape_fd < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+		return -errno;
+	snprintf(path, path_sz, "/dev/fd/%d", *tape_fd);
+	return 0;
+}
+
+/*
+ * If -- COMMAND runs a script (its file starts with "#!"), its first line's interpreter into
+ * interp and 1; else 0. A wrapper script on PATH (python3.11 -> a shell script that execs some
+ * python) is not the program whose probes a preset or a usdt:PROVIDER spec names.
+ */
+static int command_script(const char *exe, char *interp, size_t interp_sz)
+{
+	FILE *f = fopen(exe, "r");
+	char line[256];
+	int script = 0;
+
+	if (!f)
+		return 0;
+	if (fgets(line, sizeof(line), f) && line[0] == '#' && line[1] == '!') {
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(interp, interp_sz, "%s", line + 2 + strspn(line + 2, " \t"));
+		script = 1;
+	}
+	fclose(f);
+	return script;
+}
+
+/* Whether a spec names the probes of the traced processes' binaries rather than a path. */
+static int spec_of_processes(const char *spec)
+{
+	const char *rest = strchr(spec, ':');
+
+	if (!rest || strchr(rest + 1, '/'))
+		return 0;
+	return !strncmp(spec, "usdt:", 5) || (!strncmp(spec, "go:", 3) && !strchr(rest + 1, ':'));
+}
+
+/*
+ * Wrapper scripts where a binary with probes is expected. A preset's PATH that is a script is an
+ * error. -- COMMAND (may be NULL) that is a script: an error when the probes are to be found in
+ * the command's own binary (a preset without PATH, usdt:PROVIDER, go:FUNC), saying what to do;
+ * a warning when a preset names its binary (the script may run another one). Returns 0 or
+ * -TT_E_NOT_ELF (printed); *warned is set when the recording should say so again if it
+ * records nothing.
+ */
+static int check_scripts(const struct tt_out *out, char *const *command, const char *const *presets,
+				size_t preset_cnt, char *const *specs, size_t spec_cnt, int *warned)
+{
+	char interp[200], *exe = command ? tt_which(command[0]) : NULL;
+	const char *own = NULL, *named = NULL;
+	int script = exe && command_script(exe, interp, sizeof(interp));
+
+	*warned = 0;
+	/* a preset's PATH that is itself a wrapper (a pyenv shim, say) has no probes either */
+	for (size_t i = 0; i < preset_cnt; i++) {
+		const char *eq = strchr(presets[i], '=');
+		char pinterp[200];
+
+		if (eq && command_script(eq + 1, pinterp, sizeof(pinterp))) {
+			tt_err(out, "--preset %s: %s is a script (#!%s), not the binary with the probes: "
+				    "name the interpreter's own executable (for a pyenv shim: 'pyenv which "
+				    "python3.11'; else the path the script runs)", presets[i], eq + 1,
+			       pinterp);
+			free(exe);
+			return -TT_E_NOT_ELF;
+		}
+	}
+	for (size_t i = 0; script && i < preset_cnt; i++)
+		if (!strchr(presets[i], '='))
+			own = own ? own : presets[i];
+		else
+			named = named ? named : presets[i];
+	for (size_t i = 0; script && !own && i < spec_cnt; i++)
+		if (spec_of_processes(specs[i]))
+			own = specs[i];
+	if (script && own) {
+		int preset = !strchr(own, ':');
+
+		tt_err(out, "'%s' is a script (%s starts with #!%s), not the program whose probes '%s' "
+			    "looks for: run that program itself after -- (e.g. -- /usr/bin/python3.11 "
+			    "app.py instead of a wrapper), or name its binary (%s%s%s)", command[0], exe,
+		       interp, own, preset ? "--preset " : "a spec with a path: usdt:PATH:...",
+		       preset ? own : "", preset ? "=PATH" : "");
+		free(exe);
+		return -TT_E_NOT_ELF;
+	}
+	if (script && named) {
+		tt_warn(out, "'%s' is a script (%s starts with #!%s): '--preset %s' probes that binary "
+			     "only, so if the script runs another one (or the same one by another path "
+			     "in a container), nothing is recorded: run the binary itself after --",
+			command[0], exe, interp, named);
+		*warned = 1;
+	}
+	free(exe);
+	return 0;
+}
+
+/* Whether the tape at path holds an event of a probe (not only the processes' own lifecycle). */
+static int probe_events(const char *path)
+{
+	struct tt_tape_reader *r = tt_tape_reader__open(path, NULL);
+	const struct tt_event *ev;
+	int found = 0;
+
+	while (r && !found && tt_tape_reader__next(r, &ev) == 1) {
+		const struct tt_probe_desc *p = tt_tape_reader__probe(r, ev->probe_id);
+
+		found = !p || !p->provider || strcmp(p->provider, "tracetape");
+	}
+	tt_tape_reader__free(r);
+	return found || !r;
+}
+
+/*
  * Add the specs of the presets given ("NAME" or "NAME=PATH") to the command line's specs:
  * *specs gets a malloc'd array of malloc'd strings. Also collects the presets' environment
  * variables into env (room for env_max) and their string limit into *strlen_want.
@@ -232,7 +370,8 @@ int tt_cmd_record(int argc, char **argv, struct tt_out *out)
 	const char *env[16] = {0}, **presets = NULL, **probes = NULL, *val;
 	size_t preset_cnt = 0, probe_cnt = 0, spec_cnt = 0;
 	uint32_t preset_strlen = 0;
-	int c, err = 0, command_cnt, strlen_given = 0;
+	int c, err = 0, command_cnt, strlen_given = 0, script_warned = 0, tape_fd = -1;
+	char stdout_path[32];
 	uint64_t v;
 
 	append_cmdline(cmdline, sizeof(cmdline), argc, argv);
@@ -367,6 +506,9 @@ int tt_cmd_record(int argc, char **argv, struct tt_out *out)
 			goto cleanup;
 		}
 	}
+	err = check_scripts(out, o.command, presets, preset_cnt, specs, spec_cnt, &script_warned);
+	if (err)
+		goto cleanup;
 	if (preset_cnt) {
 		err = expand_presets(out, presets, preset_cnt, o.pid_cnt || o.command, &specs, &spec_cnt,
 				     env, TT_ARRAY_SIZE(env) - 1, &preset_strlen);
@@ -392,8 +534,23 @@ int tt_cmd_record(int argc, char **argv, struct tt_out *out)
 		err = tt_cmd_usage_error(out, "-p and -- COMMAND cannot be combined");
 		goto cleanup;
 	}
+	if (!strcmp(o.output, "-")) {
+		if (o.rotate) {
+			err = tt_cmd_usage_error(out, "--rotate needs a file to rotate, not -o -");
+			goto cleanup;
+		}
+		err = tape_to_stdout(out, stdout_path, sizeof(stdout_path), &tape_fd);
+		if (err)
+			goto cleanup;
+		o.output = stdout_path;
+	}
 	err = tt_record_run(&o, out, &res);
+	if (!err && script_warned && tape_fd < 0 && !probe_events(o.output))
+		tt_warn(out, "no event was recorded: '%s' is a script that did not run the binary the "
+			     "preset probes (see the warning above)", o.command[0]);
 cleanup:
+	if (tape_fd >= 0)
+		close(tape_fd);
 	for (size_t i = 0; parsed && i < spec_cnt; i++)
 		tt_probe_spec_free(&parsed[i]);
 	free(parsed);

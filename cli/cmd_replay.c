@@ -22,7 +22,7 @@
 #include "tt_error.h"
 #include "tt_util.h"
 
-enum { OPT_WALL = TT_OPT_FIRST, OPT_JSON, OPT_FROM, OPT_TO, OPT_SPEED, OPT_SKIP_DAMAGED, OPT_WINDOW };
+enum { OPT_WALL = TT_OPT_FIRST, OPT_JSON, OPT_FOLLOW, OPT_FROM, OPT_TO, OPT_SPEED, OPT_SKIP_DAMAGED, OPT_WINDOW };
 
 static const struct tt_opt opts[] = {
 	{'f', "format", 'f', "FMT",
@@ -47,6 +47,9 @@ static const struct tt_opt opts[] = {
 	{OPT_SKIP_DAMAGED, "skip-damaged", 0, NULL,
 	 "read past damaged blocks instead of stopping at the first one", NULL},
 	{OPT_WINDOW, "window", 0, "DUR", "reorder window (default 100ms)", NULL},
+	{OPT_FOLLOW, "follow", 0, NULL,
+	 "a tape still being written: print events as they are written,\n"
+	 "like tail -f, until the recording ends (its footer) or Ctrl-C", NULL},
 	{'o', "output", 'o', "FILE", "write to FILE instead of standard output ('-')", NULL},
 	{0},
 };
@@ -55,7 +58,11 @@ const struct tt_cmd_def tt_cmd_def_replay = {
 	.summary = "print the events of a tape in time order (text, JSON, Chrome trace)",
 	.name = "replay",
 	.usage = "[OPTIONS] TAPE",
-	.about = "Print the events of a tape in time order. TAPE '-' is standard input.\n",
+	.about = "Print the events of a tape in time order. TAPE '-' is standard input: a tape\n"
+		 "arriving through a pipe is printed block by block as it comes, so\n"
+		 "  tracetape record -o - ... | tracetape replay -\n"
+		 "shows a recording live (the recorder flushes a block into a pipe every 250 ms\n"
+		 "at least); --follow does the same for a tape file still being written.\n",
 	.opts = opts,
 	.more = "Text: one line per event: TIME PID/TID [CPU] PROVIDER:NAME [goid=G] NAME=VALUE...\n"
 		"(a Go function's returns are PROVIDER:NAME:return).\n"
@@ -556,6 +563,15 @@ static int flush_line(struct replay *rp)
 	return 0;
 }
 
+/* The reader waits for more of a live tape: show what is ready (a failure is seen at the end). */
+static void live_flush(void *ctx)
+{
+	struct replay *rp = ctx;
+
+	if (rp->f && !flush_line(rp))
+		fflush(rp->f);
+}
+
 /*
  * Sleep until the paced time of an event at ts: the first event sets the timeline's origin,
  * later ones come (ts - origin) / speed after it. A pause longer than 1 s is shortened to 1 s
@@ -726,6 +742,7 @@ int tt_cmd_replay(int argc, char **argv, struct tt_out *out)
 							 val);
 			break;
 		case OPT_SKIP_DAMAGED: ro.skip_damaged = 1; break;
+		case OPT_FOLLOW: ro.follow = 1; break;
 		case OPT_WINDOW:
 			if (tt_parse_duration(val, &ro.reorder_window_ns) || !ro.reorder_window_ns)
 				err = tt_cmd_usage_error(out, "--window takes a duration (100ms), not '%s'",
@@ -749,6 +766,8 @@ int tt_cmd_replay(int argc, char **argv, struct tt_out *out)
 		err = tt_cmd_usage_error(out, "--from is after --to");
 		goto cleanup;
 	}
+	ro.idle = live_flush;
+	ro.idle_ctx = &rp;
 	rp.r = tt_tape_reader__open(path, &ro);
 	if (!rp.r) {
 		err = -errno;

@@ -14,7 +14,16 @@
 #include "tt_error.h"
 #include "tt_util.h"
 
-enum { OPT_BY = TT_OPT_FIRST, OPT_HTML, OPT_TOP, OPT_LAST, OPT_RAW, OPT_SPAN, OPT_VALUE };
+enum {
+	OPT_BY = TT_OPT_FIRST,
+	OPT_HTML,
+	OPT_TOP,
+	OPT_LAST,
+	OPT_RAW,
+	OPT_SPAN,
+	OPT_VALUE,
+	OPT_NO_CACHE,
+};
 
 enum fmt { FMT_TEXT, FMT_HTML };
 static const char *const fmt_names[] = {"text", "html", NULL};
@@ -39,6 +48,9 @@ static const struct tt_opt opts[] = {
 	{OPT_RAW, "raw", 0, NULL, "exact integers (ns, counts) instead of human units", NULL},
 	{OPT_SPAN, "span", 0, "RULE", "for a TAPE: NAME=START,END[,key=ARG] span rules (see load)",
 	 NULL},
+	{OPT_NO_CACHE, "no-cache", 0, NULL,
+	 "a TAPE is loaded once and its database reused while the tape\n"
+	 "is unchanged (kept in ~/.cache/tracetape): load it again", NULL},
 	{OPT_VALUE, "value", 0, "PROBE=ARG",
 	 "show the distribution of argument ARG (a name, or argN) of\n"
 	 "the probes matching PROBE (provider:name, * globs); ARG 'none'\n"
@@ -82,7 +94,7 @@ int tt_cmd_report(int argc, char **argv, struct tt_out *out)
 	FILE *f = NULL;
 	struct tt_opts p;
 	uint64_t v;
-	int c, err = 0;
+	int c, err = 0, no_cache = 0;
 
 	tt_opts_init(&p, &tt_cmd_def_report, argc, argv, out);
 	while ((c = tt_opts_next(&p, &val)) > 0) {
@@ -121,6 +133,9 @@ int tt_cmd_report(int argc, char **argv, struct tt_out *out)
 		case OPT_RAW:
 			ro.raw = 1;
 			break;
+		case OPT_NO_CACHE:
+			no_cache = TT_INPUT_NO_CACHE;
+			break;
 		case OPT_SPAN:
 			err = tt_cmd_span_rule(&rules, val, out);
 			if (err)
@@ -157,7 +172,7 @@ int tt_cmd_report(int argc, char **argv, struct tt_out *out)
 	path = p.args[0];
 	lo.rules = rules.v;
 	lo.rule_cnt = rules.cnt;
-	err = tt_input_open(path, &lo, 0, &in);
+	err = tt_input_open(path, &lo, no_cache, &in);
 	if (err)
 		goto cleanup;
 	if (fmt < 0) {

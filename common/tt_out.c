@@ -42,6 +42,27 @@ void tt_progress(const struct tt_out *out, const char *fmt, ...)
 	fflush(out->err);
 }
 
+void tt_progress_bytes(const struct tt_out *out, const char *what, uint64_t done, uint64_t total,
+		       uint64_t elapsed_ns, const char *more)
+{
+	double mib = (double)total / (1 << 20), secs = (double)elapsed_ns / 1e9;
+
+	if (!total) {
+		tt_progress(out, "%s: %.1f MiB read, %.1f s%s%s", what, (double)done / (1 << 20), secs,
+			    more ? "; " : "", more ? more : "");
+		return;
+	}
+	if (done > total)
+		done = total;
+	if (done)
+		tt_progress(out, "%s: %3.0f%% of %.1f MiB, %.1f s left%s%s", what,
+			    100.0 * (double)done / (double)total, mib,
+			    secs * (double)(total - done) / (double)done, more ? "; " : "",
+			    more ? more : "");
+	else
+		tt_progress(out, "%s: 0%% of %.1f MiB%s%s", what, mib, more ? "; " : "", more ? more : "");
+}
+
 void tt_progress_done(const struct tt_out *out)
 {
 	if (!out || !out->err || !out->err_is_tty || out->verbosity < TT_LVL_NOTICE)

@@ -11,6 +11,7 @@
 #define TT_OUT_H
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 
 enum tt_level {
@@ -47,5 +48,13 @@ void tt_vlog(const struct tt_out *out, enum tt_level level, const char *fmt, va_
  */
 void tt_progress(const struct tt_out *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void tt_progress_done(const struct tt_out *out);
+
+/*
+ * A progress line for work of known size: "WHAT: 45% of 27.0 MiB, 2.1 s left; MORE" (MORE
+ * may be NULL), the time left extrapolated from elapsed_ns at the rate so far. With total 0
+ * (unknown: a pipe) it says how much was read instead.
+ */
+void tt_progress_bytes(const struct tt_out *out, const char *what, uint64_t done, uint64_t total,
+		       uint64_t elapsed_ns, const char *more);
 
 #endif /* TT_OUT_H */

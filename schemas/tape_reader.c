@@ -16,10 +16,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <zstd.h>
@@ -39,6 +41,8 @@
 #define FREE_RUNS_MAX 4
 #define DAMAGE_MAX 64
 #define SCAN_CHUNK (64u << 10)
+#define STREAM_CHUNK (64u << 10)
+#define FOLLOW_POLL_NS 100000000L /* how often a followed file is looked at again */
 
 struct tt_tape_reader {
 	int fd; /* -1 for a memory source */
@@ -52,6 +56,19 @@ struct tt_tape_reader {
 	uint64_t bytes_max;
 	int skip_damaged;
 	const struct tt_out *out;
+
+	/*
+	 * Live reading: a pipe (stream) is read through sdata, which holds its bytes from file
+	 * offset sbase on (what precedes the block being read is dropped); a followed file is
+	 * waited on at its end. Either way, the window is released whenever no more data is there.
+	 */
+	int stream, follow, scanning;
+	uint8_t *sdata;
+	size_t slen, scap;
+	uint64_t sbase;
+	int seof;
+	void (*idle)(void *ctx);
+	void *idle_ctx;
 
 	ZSTD_DCtx *dctx;
 	struct tt_buf stored; /* the stored payload of the block being read */
@@ -84,7 +101,68 @@ struct tt_tape_reader {
 
 /* ---- small helpers ---- */
 
-/* Read up to len bytes at off. Returns the count (short at the end of the data) or -errno. */
+static int ensure(uint8_t **buf, size_t *cap, size_t want);
+
+/* Nothing more to read for now: let the caller catch up (flush its output), then wait. */
+static void wait_more(struct tt_tape_reader *r, int sleep)
+{
+	if (r->idle)
+		r->idle(r->idle_ctx);
+	if (sleep)
+		nanosleep(&(struct timespec){0, FOLLOW_POLL_NS}, NULL);
+}
+
+/* Whether a read of the stream would not block: bytes buffered past the block, or readable. */
+static int stream_ready(struct tt_tape_reader *r)
+{
+	struct pollfd p = {.fd = r->fd, .events = POLLIN};
+
+	return r->seof || r->sbase + r->slen > r->off || poll(&p, 1, 0) > 0;
+}
+
+/* read_at() of a pipe: reads on until len bytes past off are buffered or the writer is gone. */
+static ssize_t stream_read_at(struct tt_tape_reader *r, uint64_t off, void *buf, size_t len)
+{
+	size_t got;
+
+	if (r->off > r->sbase) {
+		size_t drop = (size_t)TT_MIN(r->off - r->sbase, (uint64_t)r->slen);
+
+		memmove(r->sdata, r->sdata + drop, r->slen - drop);
+		r->slen -= drop;
+		r->sbase += drop;
+	}
+	if (off < r->sbase)
+		return -ESPIPE;
+	while (r->sbase + r->slen < off + len && !r->seof) {
+		ssize_t k;
+		int err = ensure(&r->sdata, &r->scap, r->slen + STREAM_CHUNK);
+
+		if (err)
+			return err;
+		if (!stream_ready(r))
+			wait_more(r, 0);
+		k = read(r->fd, r->sdata + r->slen, r->scap - r->slen);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (k == 0)
+			r->seof = 1;
+		r->slen += (size_t)k;
+	}
+	if (off >= r->sbase + r->slen)
+		return 0;
+	got = (size_t)TT_MIN((uint64_t)len, r->sbase + r->slen - off);
+	memcpy(buf, r->sdata + (off - r->sbase), got);
+	return (ssize_t)got;
+}
+
+/*
+ * Read up to len bytes at off. Returns the count (short at the end of the data) or -errno. A
+ * followed file is waited on until len bytes are there, or the bytes at off are the footer.
+ */
 static ssize_t read_at(struct tt_tape_reader *r, uint64_t off, void *buf, size_t len)
 {
 	size_t got = 0;
@@ -96,19 +174,38 @@ static ssize_t read_at(struct tt_tape_reader *r, uint64_t off, void *buf, size_t
 		memcpy(buf, r->mem + off, got);
 		return (ssize_t)got;
 	}
-	while (got < len) {
-		ssize_t k = pread(r->fd, (uint8_t *)buf + got, len - got, (off_t)(off + got));
+	if (r->stream)
+		return stream_read_at(r, off, buf, len);
+	for (;;) {
+		while (got < len) {
+			ssize_t k = pread(r->fd, (uint8_t *)buf + got, len - got, (off_t)(off + got));
 
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
+			if (k < 0) {
+				if (errno == EINTR)
+					continue;
+				return -errno;
+			}
+			if (k == 0)
+				break;
+			got += (size_t)k;
 		}
-		if (k == 0)
-			break;
-		got += (size_t)k;
+		if (got == len || !r->follow || r->scanning ||
+		    (got >= TT_TAPE_FOOTER_SZ &&
+		     tt_tape_footer_unpack(buf, &(struct tt_tape_footer){0})))
+			return (ssize_t)got;
+		wait_more(r, 1);
+		got = 0;
 	}
-	return (ssize_t)got;
+}
+
+/* Whether a live source has data past the current block now (a read would not wait). */
+static int data_ready(struct tt_tape_reader *r)
+{
+	struct stat st;
+
+	if (r->stream)
+		return stream_ready(r);
+	return fstat(r->fd, &st) != 0 || (uint64_t)st.st_size > r->off;
 }
 
 static uint64_t source_size(const struct tt_tape_reader *r)
@@ -117,6 +214,8 @@ static uint64_t source_size(const struct tt_tape_reader *r)
 
 	if (r->fd < 0)
 		return r->mem_len;
+	if (r->stream)
+		return r->sbase + r->slen;
 	return fstat(r->fd, &st) == 0 ? (uint64_t)st.st_size : 0;
 }
 
@@ -222,6 +321,7 @@ static uint64_t resync(struct tt_tape_reader *r, uint64_t off)
 	uint8_t *chunk = malloc(SCAN_CHUNK + TT_TAPE_BLOCK_HDR_SZ_MAX);
 	uint64_t pos = off + 1, found = UINT64_MAX;
 
+	r->scanning = 1; /* a followed file is scanned as far as it goes now */
 	while (chunk && found == UINT64_MAX) {
 		ssize_t k = read_at(r, pos, chunk, SCAN_CHUNK + TT_TAPE_BLOCK_HDR_SZ_MAX);
 
@@ -248,6 +348,7 @@ static uint64_t resync(struct tt_tape_reader *r, uint64_t off)
 		pos += SCAN_CHUNK;
 	}
 	free(chunk);
+	r->scanning = 0;
 	return found == UINT64_MAX ? TT_MAX(source_size(r), off) : found;
 }
 
@@ -466,6 +567,9 @@ static struct tt_tape_reader *reader_new(const struct tt_tape_reader_opts *opts)
 						     : DEFAULT_WINDOW_BYTES;
 	r->skip_damaged = opts ? opts->skip_damaged : 0;
 	r->out = opts ? opts->out : NULL;
+	r->follow = opts ? opts->follow : 0;
+	r->idle = opts ? opts->idle : NULL;
+	r->idle_ctx = opts ? opts->idle_ctx : NULL;
 	return r;
 }
 
@@ -508,15 +612,22 @@ static int reader_start(struct tt_tape_reader *r)
 struct tt_tape_reader *tt_tape_reader__open(const char *path, const struct tt_tape_reader_opts *opts)
 {
 	struct tt_tape_reader *r = reader_new(opts);
+	struct stat st;
 	int err;
 
 	if (!r)
 		return NULL;
-	r->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (r->fd < 0) {
+	if (!strcmp(path, "-"))
+		r->fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
+	else
+		r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (r->fd < 0 || fstat(r->fd, &st) != 0) {
 		err = -errno;
 		goto cleanup;
 	}
+	/* a pipe, FIFO, socket or terminal cannot be read at an offset: read it as it comes */
+	r->stream = !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode);
+	r->follow = r->follow && !r->stream;
 	err = reader_start(r);
 	if (err)
 		goto cleanup;
@@ -578,6 +689,9 @@ int tt_tape_reader__next(struct tt_tape_reader *r, const struct tt_event **ev)
 			break;
 		if (best && (r->win_events >= r->events_max || r->run_cnt >= r->blocks_max ||
 			     r->win_bytes >= r->bytes_max))
+			break;
+		/* read live: what the window holds is shown now rather than when more comes */
+		if (best && (r->stream || r->follow) && !data_ready(r))
 			break;
 		read_block(r);
 	}
@@ -679,6 +793,12 @@ void tt_tape_reader__status(const struct tt_tape_reader *r, struct tt_tape_statu
 	tt_tape_desc__trailer(r->desc, &st->trailer_events, &st->trailer_losses);
 }
 
+void tt_tape_reader__position(const struct tt_tape_reader *r, uint64_t *done, uint64_t *total)
+{
+	*done = r->off;
+	*total = r->stream ? 0 : source_size(r);
+}
+
 int tt_tape_reader__damage(const struct tt_tape_reader *r, size_t i, struct tt_tape_damage *d)
 {
 	if (i >= r->damage_cnt)
@@ -707,6 +827,7 @@ void tt_tape_reader__free(struct tt_tape_reader *r)
 	tt_tape_stacks__free(r->stacks);
 	tt_buf_free(&r->stored);
 	tt_buf_free(&r->meta_raw);
+	free(r->sdata);
 	ZSTD_freeDCtx(r->dctx);
 	free(r);
 }

@@ -31,10 +31,22 @@ struct tt_tape_reader_opts {
 	uint32_t window_events_max;
 	uint32_t window_blocks_max;
 	uint64_t window_bytes_max;
+	/*
+	 * Live reading. A pipe (or FIFO, socket, terminal) is always read as it comes, block by
+	 * block; follow (nonzero) makes the reader wait at the end of a regular file for more, like
+	 * tail -f, until the tape's footer (a tape still being written). Either way, when no more
+	 * data is there, the events held in the reorder window are returned at once (a later block
+	 * may then hold earlier events: they come out of order) and idle(idle_ctx), when set, is
+	 * called before waiting (to flush output, say).
+	 */
+	int follow;
+	void (*idle)(void *ctx);
+	void *idle_ctx;
 };
 
 /*
- * Open path, check the file header and read the descriptions that precede the first events.
+ * Open path ("-": standard input), check the file header and read the descriptions that
+ * precede the first events.
  * Returns NULL with errno set (-TT_E_* values as errno too: TT_E_BAD_MAGIC, TT_E_VERSION,
  * TT_E_TRUNCATED when the file is shorter than its header, TT_E_CHECKSUM).
  */
@@ -123,6 +135,12 @@ struct tt_tape_status {
 	uint16_t version_major, version_minor;
 };
 void tt_tape_reader__status(const struct tt_tape_reader *r, struct tt_tape_status *st);
+
+/*
+ * How far reading has come, for progress: the bytes of the source read so far into *done and
+ * its size into *total (0 when unknown: standard input or another pipe).
+ */
+void tt_tape_reader__position(const struct tt_tape_reader *r, uint64_t *done, uint64_t *total);
 
 /* One stretch of damage: where, how long, why (TT_E_CHECKSUM, TT_E_CORRUPT, ...). */
 struct tt_tape_damage {

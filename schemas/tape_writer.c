@@ -27,6 +27,7 @@
 #define DEFAULT_BLOCK_EVENTS 65536
 #define DEFAULT_BLOCK_BYTES (4u << 20)
 #define DEFAULT_FLUSH_NS 1000000000ULL
+#define PIPE_FLUSH_NS 250000000ULL /* into a pipe or FIFO, read live */
 /* A description block is written early once its pending records reach this size. */
 #define DESC_FLUSH_BYTES (1u << 20)
 
@@ -270,12 +271,18 @@ struct tt_tape_writer *tt_tape_writer__open(const char *path, const struct tt_ta
 		err = -errno;
 		goto cleanup;
 	}
-	/* an existing file keeps its mode through O_TRUNC: tighten it (regular files only) */
-	if (fstat(w->fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077) &&
-	    fchmod(w->fd, 0600) != 0) {
+	if (fstat(w->fd, &st) != 0) {
 		err = -errno;
 		goto cleanup;
 	}
+	/* an existing file keeps its mode through O_TRUNC: tighten it (regular files only) */
+	if (S_ISREG(st.st_mode) && (st.st_mode & 077) && fchmod(w->fd, 0600) != 0) {
+		err = -errno;
+		goto cleanup;
+	}
+	/* a pipe or a FIFO has a reader watching live (record -o - | replay -): flush sooner */
+	if (!S_ISREG(st.st_mode) && !(opts && opts->flush_interval_ns))
+		w->flush_interval_ns = PIPE_FLUSH_NS;
 	tt_tape_file_hdr_pack(hdr, tt_now_real_ns());
 	err = write_all(w->fd, hdr, sizeof(hdr));
 	if (err)
@@ -492,7 +499,7 @@ int tt_tape_writer__flush(struct tt_tape_writer *w)
 	err = flush_descriptions(w);
 	if (!err)
 		err = flush_events(w);
-	if (!err && w->sync && fdatasync(w->fd) != 0)
+	if (!err && w->sync && fdatasync(w->fd) != 0 && errno != EINVAL) /* EINVAL: a pipe */
 		err = fail(w, -errno);
 	return err;
 }

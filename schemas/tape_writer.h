@@ -25,7 +25,8 @@ struct tt_tape_writer_opts {
 	int zstd_level;              /* 0: the default (a fast level) */
 	uint32_t block_events_max;   /* 0: default; an event block is flushed when it holds this many */
 	uint32_t block_bytes_max;    /* 0: default; ... or when its encoded size reaches this */
-	uint64_t flush_interval_ns;  /* 0: default 1 s; ... or when its first event is this old */
+	uint64_t flush_interval_ns;  /* 0: default 1 s (250 ms into a pipe or FIFO, read live);
+					... or when its first event is this old */
 	int sync;                    /* nonzero: fdatasync() after each flush (bounded loss on power cut) */
 };
 
