@@ -471,6 +471,174 @@ static void log2_hist_final(sqlite3_context *ctx)
 	sqlite3_result_text(ctx, sqlite3_str_finish(str), -1, sqlite3_free);
 }
 
+/* ---- statements with their constants as placeholders ---- */
+
+static int ident_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '$' || (unsigned char)c >= 0x80;
+}
+
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* The end of the quoted text starting at p (at its opening quote q): past the closing quote. */
+static const char *skip_quoted(const char *p, char q, int backslash)
+{
+	for (p++; *p; p++) {
+		if (backslash && *p == '\\' && p[1])
+			p++;
+		else if (*p == q && p[1] == q)
+			p++;
+		else if (*p == q)
+			return p + 1;
+	}
+	return p;
+}
+
+/* At p a dollar quote ($$ or $tag$)? Its delimiter's length, or 0. */
+static size_t dollar_tag(const char *p)
+{
+	size_t n = 1;
+
+	if (*p != '$' || is_digit(p[1]))
+		return 0;
+	while (p[n] && p[n] != '$' && ident_char(p[n]))
+		n++;
+	return p[n] == '$' ? n + 1 : 0;
+}
+
+/* The end of the number at p, or p when there is none. */
+static const char *skip_number(const char *p)
+{
+	const char *q = p;
+
+	if (q[0] == '0' && (q[1] == 'x' || q[1] == 'X' || q[1] == 'o' || q[1] == 'O' ||
+			    q[1] == 'b' || q[1] == 'B') && ident_char(q[2])) {
+		for (q += 2; ident_char(*q) && *q != '$'; q++)
+			;
+		return q;
+	}
+	while (is_digit(*q) || *q == '_')
+		q++;
+	if (*q == '.' && q[1] != '.')
+		for (q++; is_digit(*q) || *q == '_'; q++)
+			;
+	if (q > p && (*q == 'e' || *q == 'E') &&
+	    (is_digit(q[1]) || ((q[1] == '+' || q[1] == '-') && is_digit(q[2]))))
+		for (q += 2; is_digit(*q); q++)
+			;
+	return q == p || (q == p + 1 && *p == '.') ? p : q;
+}
+
+char *tt_sql_normalize(const char *sql)
+{
+	/* a constant of one character becomes at most "$" and 6 digits */
+	size_t len = strlen(sql), cap = len * 8 + 32, n = 0;
+	unsigned long next = 1;
+	char *out = malloc(cap), prev = 0; /* prev: the last character written that is not a space */
+	const char *p;
+
+	if (!out)
+		return NULL;
+	/* placeholders are numbered after the statement's own parameters */
+	for (p = sql; *p; p++)
+		if (*p == '$' && is_digit(p[1]) && (p == sql || !ident_char(p[-1]))) {
+			unsigned long k = strtoul(p + 1, NULL, 10);
+
+			if (k >= next && k < 100000)
+				next = k + 1;
+		}
+	for (p = sql; *p;) {
+		const char *end = NULL;
+		char c = *p;
+		int after_ident = p > sql && ident_char(p[-1]);
+		size_t tag;
+
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+			while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' || *p == '\v')
+				p++;
+			if (n && out[n - 1] != ' ')
+				out[n++] = ' ';
+			continue;
+		}
+		if ((c == '-' && p[1] == '-') || (c == '/' && p[1] == '*')) {
+			/* a comment, to the end of the line or to its closing star-slash: a space */
+			const char *stop = c == '-' ? strchr(p, '\n') : strstr(p + 2, "*/");
+
+			p = stop ? stop + (c == '-' ? 0 : 2) : p + strlen(p);
+			if (n && out[n - 1] != ' ')
+				out[n++] = ' ';
+			continue;
+		}
+		if (c == '"') { /* an identifier: kept */
+			end = skip_quoted(p, '"', 0);
+			memcpy(out + n, p, (size_t)(end - p));
+			n += (size_t)(end - p);
+			prev = '"';
+			p = end;
+			continue;
+		}
+		if (c == '\'')
+			end = skip_quoted(p, '\'', 0);
+		else if (!after_ident && (c == 'E' || c == 'e') && p[1] == '\'')
+			end = skip_quoted(p + 1, '\'', 1);
+		else if (!after_ident && strchr("BbXxNn", c) && p[1] == '\'')
+			end = skip_quoted(p + 1, '\'', 0);
+		else if (!after_ident && (c == 'U' || c == 'u') && p[1] == '&' && p[2] == '\'')
+			end = skip_quoted(p + 2, '\'', 0);
+		else if (!after_ident && (tag = dollar_tag(p))) {
+			const char *e = p + tag;
+
+			while (*e && strncmp(e, p, tag))
+				e++;
+			end = *e ? e + tag : e;
+		} else if (!after_ident && (is_digit(c) || (c == '.' && is_digit(p[1])))) {
+			end = skip_number(p);
+		} else if (c == '-' && !after_ident && (is_digit(p[1]) || (p[1] == '.' && is_digit(p[2]))) &&
+			   (!prev || strchr("=<>!(,+-*/%^|&~[", prev))) {
+			/* a negative constant: after an operator, a parenthesis or a comma */
+			end = skip_number(p + 1);
+			end = end == p + 1 ? NULL : end;
+		}
+		if (end && end > p) {
+			int k = snprintf(out + n, cap - n, "$%lu", next++);
+
+			n += k > 0 ? (size_t)k : 0;
+			prev = '0';
+			p = end;
+			continue;
+		}
+		/* anything else, up to the next character that may start something */
+		out[n++] = c;
+		prev = c;
+		p++;
+	}
+	while (n && out[n - 1] == ' ')
+		n--;
+	out[n] = '\0';
+	return out;
+}
+
+static void normalize_query_func(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const char *sql = (const char *)sqlite3_value_text(argv[0]);
+	char *res;
+
+	if (sqlite3_value_type(argv[0]) != SQLITE_TEXT) {
+		sqlite3_result_value(ctx, argv[0]);
+		return;
+	}
+	res = sql ? tt_sql_normalize(sql) : NULL;
+	if (!res) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	sqlite3_result_text(ctx, res, -1, free);
+}
+
 /* ---- registration ---- */
 
 static int register_all(sqlite3 *db)
@@ -488,6 +656,7 @@ static int register_all(sqlite3 *db)
 		{"log2_bucket", 1, log2_bucket_func, NULL, NULL},
 		{"log2_hist", 1, NULL, log2_hist_step, log2_hist_final},
 		{"log2_hist", 2, NULL, log2_hist_step, log2_hist_final},
+		{"normalize_query", 1, normalize_query_func, NULL, NULL},
 	};
 	int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC;
 	int rc = SQLITE_OK;

@@ -22,6 +22,9 @@
  *                          [{"lo":L,"hi":H,"count":N}, ...] for every bucket [L, H) from the
  *                          lowest to the highest non-empty one (lo 0, hi 1 holds every x < 1);
  *                          fmt 'text': the same as bpftrace-style text bars, one bucket a line.
+ *   normalize_query(sql)   scalar: sql with its constants replaced by $1, $2, ... as PostgreSQL's
+ *                          pg_stat_statements shows statements (tt_sql_normalize). NULL for
+ *                          NULL; a value that is not text is returned as it is.
  *
  * All aggregates ignore NULLs and return NULL when there are none; a value that is not a number
  * is an error. Each collects its group's values into one array and selects in it (quickselect,
@@ -60,6 +63,16 @@ uint64_t tt_pct_rank(uint64_t n, uint64_t pct_micro);
  */
 void tt_select_i64(int64_t *a, size_t n, size_t k);
 void tt_select_f64(double *a, size_t n, size_t k);
+
+/*
+ * A statement's text with its constants replaced by placeholders, the way pg_stat_statements
+ * groups statements: numbers (42, -7 after an operator, 1.5e3, 0x1F), string constants ('it''s',
+ * E'\n', B'01', X'1F', N'x', U&'x') and dollar-quoted strings ($$x$$, $t$x$t$) become $1, $2, ...
+ * in order, numbered after the highest $N already in the text; identifiers ("Quoted" too),
+ * keywords and existing $N are kept; comments are dropped and runs of white space become one
+ * space. Returns a malloc'd string, or NULL (out of memory).
+ */
+char *tt_sql_normalize(const char *sql);
 
 /* The log2 bucket index of v: 0 for v < 1, k for 2^(k-1) <= v < 2^k (1..64). */
 static inline unsigned tt_log2_bucket_idx(uint64_t v)

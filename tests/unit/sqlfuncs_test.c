@@ -250,3 +250,55 @@ TT_TEST(sqlfuncs, rank_arithmetic_is_exact)
 	assert_int_equal(tt_pct_from_double(-0.1, &p), -EINVAL);
 	assert_int_equal(tt_pct_from_double(NAN, &p), -EINVAL);
 }
+
+TT_TEST(sqlfuncs, normalize_query_like_pg_stat_statements)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		/* pgbench's statements */
+		{"UPDATE pgbench_accounts SET abalance = abalance + -3814 WHERE aid = 97066;",
+		 "UPDATE pgbench_accounts SET abalance = abalance + $1 WHERE aid = $2;"},
+		{"SELECT abalance FROM pgbench_accounts WHERE aid = 5;",
+		 "SELECT abalance FROM pgbench_accounts WHERE aid = $1;"},
+		{"INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (7, 1, 4242, -20, "
+		 "CURRENT_TIMESTAMP);",
+		 "INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES ($1, $2, $3, $4, "
+		 "CURRENT_TIMESTAMP);"},
+		/* strings of every kind; identifiers and digits inside names are kept */
+		{"select * from \"T1\" where a2 = 'it''s' and b = E'\\n\\'' and c = X'1F' or d = $$x'y$$",
+		 "select * from \"T1\" where a2 = $1 and b = $2 and c = $3 or d = $4"},
+		{"SELECT $tag$ a $ b $tag$, U&'d\\0061t', B'0101', N'x'", "SELECT $1, $2, $3, $4"},
+		/* numbers: decimals, exponents, hex, a binary minus stays */
+		{"select 1.5e3, .5, 0x1F, 3. from t where x - 1 > 2", "select $1, $2, $3, $4 from t where x - $5 > $6"},
+		/* existing parameters are kept, new ones numbered after them */
+		{"select * from t where a = $1 and b = 10", "select * from t where a = $1 and b = $2"},
+		/* comments go, white space is one space */
+		{"  SELECT  1 -- the answer\n\t FROM /* nothing */ t  ", "SELECT $1 FROM t"},
+		{"", ""},
+		{"'unterminated", "$1"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = tt_sql_normalize(cases[i].in);
+
+		assert_non_null(got);
+		assert_string_equal(got, cases[i].want);
+		free(got);
+	}
+	/* the SQL function: the same, NULL stays NULL, numbers pass through */
+	{
+		sqlite3 *db = open_db();
+		sqlite3_stmt *st;
+
+		assert_int_equal(sqlite3_prepare_v2(db, "SELECT normalize_query('select 42'), "
+						    "normalize_query(NULL), normalize_query(7)", -1, &st, NULL),
+				 SQLITE_OK);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		assert_string_equal((const char *)sqlite3_column_text(st, 0), "select $1");
+		assert_int_equal(sqlite3_column_type(st, 1), SQLITE_NULL);
+		assert_int_equal(sqlite3_column_int(st, 2), 7);
+		sqlite3_finalize(st);
+		sqlite3_close(db);
+	}
+}
