@@ -23,22 +23,17 @@
 /* Tables written whole to every shard; the rest are sharded by tape. */
 static const char *const small_tables[] = {"meta", "tapes", "probes", "probe_args"};
 
-/* Kinds of ids that move past those already in ClickHouse. */
-enum idk { K_NONE = -1, K_TAPE, K_PROBE, K_EVENT, K_SPAN, K_LOSS, K_PROCESS, K_STATE, K_SYSCALL,
-	   K_CAPTURE, K_CNT };
-/* The table whose id column is each kind, and the column holding it. */
-static const char *const kind_table[K_CNT] = {"tapes", "probes", "events", "spans", "losses",
-					      "processes", "thread_states", "syscalls", "tapes"};
-static const char *const kind_col[K_CNT] = {"id", "id", "id", "id", "id", "id", "id", "id",
-					    "capture"};
-
 enum ctype { C_INT, C_FLOAT, C_STR };
+
+/* What a column's value is moved by: nothing, a table's highest id, or the highest capture. */
+#define REF_NONE (-1)
+#define REF_CAPTURE (-2)
 
 struct col {
 	char *name;
 	enum ctype type;
 	int nullable;
-	enum idk kind; /* offset added */
+	int ref; /* REF_*, or the index of the table whose ids it holds (tables[]) */
 };
 
 struct table {
@@ -46,6 +41,9 @@ struct table {
 	struct col cols[MAX_COLS];
 	int col_cnt;
 	int small;
+	int has_id, has_tape;
+	int64_t off;      /* the highest id of this table in ClickHouse before the load */
+	int tape_via;     /* no tape column: the column whose table gives the tape (-1: none) */
 };
 
 struct ch {
@@ -56,7 +54,10 @@ struct ch {
 	struct tt_ch_endpoint *eps;        /* owned when found from system.clusters */
 	size_t shard_cnt;
 	int owns_eps;
-	int64_t off[K_CNT];
+	struct table *tabs;                /* the temporary database's tables */
+	size_t tab_cnt;
+	int tapes_idx;                     /* tabs[] index of tapes */
+	int64_t capture_off;
 	struct tt_ch_load_stats *st;
 };
 
@@ -68,29 +69,82 @@ static int is_small(const char *t)
 	return 0;
 }
 
-static enum idk col_kind(const char *table, const char *col)
+static int find_table(const struct ch *x, const char *name, size_t n)
 {
-	size_t n = strlen(col);
+	for (size_t i = 0; i < x->tab_cnt; i++)
+		if (strlen(x->tabs[i].name) == n && !strncmp(x->tabs[i].name, name, n))
+			return (int)i;
+	return -1;
+}
 
-	if (!strcmp(col, "id")) {
-		for (int k = 0; k < K_CAPTURE; k++)
-			if (!strcmp(table, kind_table[k]))
-				return (enum idk)k;
-		return K_NONE;
+/*
+ * Which ids column c of table t holds, by the schema's naming: id (the table's own), tape
+ * (tapes.id), capture (tapes.capture), parent_id (spans.id), and [..._]WORD_id: the ids of the
+ * table WORDs (probe_id, begin_event_id, stack_id). A tracepoint's own fields are never ids.
+ */
+static int col_ref(const struct ch *x, const struct table *t, const char *c)
+{
+	size_t n = strlen(c);
+	const char *w;
+	char plural[64];
+	int k;
+
+	if (!strncmp(t->name, "tp_", 3))
+		return !strcmp(c, "event_id") ? find_table(x, "events", 6) :
+		       !strcmp(c, "tape") ? x->tapes_idx : REF_NONE;
+	if (!strcmp(c, "id"))
+		return (int)(t - x->tabs);
+	if (!strcmp(c, "tape"))
+		return x->tapes_idx;
+	if (!strcmp(t->name, "tapes") && !strcmp(c, "capture"))
+		return REF_CAPTURE;
+	if (!strcmp(t->name, "spans") && !strcmp(c, "parent_id"))
+		return (int)(t - x->tabs);
+	if (n < 4 || strcmp(c + n - 3, "_id"))
+		return REF_NONE;
+	for (w = c + n - 3; w > c && w[-1] != '_'; w--)
+		;
+	snprintf(plural, sizeof(plural), "%.*ss", (int)(c + n - 3 - w), w);
+	k = find_table(x, plural, strlen(plural));
+	return k >= 0 && x->tabs[k].has_id ? k : REF_NONE;
+}
+
+/*
+ * The ids each column holds, and for a table without a tape column the column through which
+ * its rows have one (probe_args.probe_id, a stack's frames by stack_id): ClickHouse keeps every
+ * table partitioned by tape. A table with neither cannot be loaded: said, -ENOTSUP.
+ */
+static int resolve_refs(struct ch *x)
+{
+	x->tapes_idx = find_table(x, "tapes", 5);
+	if (x->tapes_idx < 0) {
+		tt_err(x->out, "the temporary database has no tapes table");
+		return -EINVAL;
 	}
-	if (!strcmp(col, "tape"))
-		return K_TAPE;
-	if (!strncmp(table, "tp_", 3)) /* a tracepoint's own fields are never ids */
-		return !strcmp(col, "event_id") ? K_EVENT : K_NONE;
-	if (!strcmp(table, "tapes") && !strcmp(col, "capture"))
-		return K_CAPTURE;
-	if (!strcmp(col, "parent_id"))
-		return K_SPAN;
-	if (n >= 8 && !strcmp(col + n - 8, "probe_id"))
-		return K_PROBE;
-	if (n >= 8 && !strcmp(col + n - 8, "event_id"))
-		return K_EVENT;
-	return K_NONE;
+	for (size_t i = 0; i < x->tab_cnt; i++) {
+		struct table *t = &x->tabs[i];
+
+		for (int j = 0; j < t->col_cnt; j++)
+			t->cols[j].ref = t->cols[j].type == C_INT ? col_ref(x, t, t->cols[j].name)
+								  : REF_NONE;
+	}
+	for (size_t i = 0; i < x->tab_cnt; i++) {
+		struct table *t = &x->tabs[i];
+
+		t->tape_via = -1;
+		if (t->has_tape || !strcmp(t->name, "tapes"))
+			continue;
+		for (int j = 0; j < t->col_cnt && t->tape_via < 0; j++)
+			if (t->cols[j].ref >= 0 && t->cols[j].ref != (int)i &&
+			    x->tabs[t->cols[j].ref].has_tape)
+				t->tape_via = j;
+		if (t->tape_via < 0) {
+			tt_err(x->out, "table %s has no tape column and refers to no table with one: "
+			       "it cannot be partitioned by tape in ClickHouse", t->name);
+			return -ENOTSUP;
+		}
+	}
+	return 0;
 }
 
 static const char *ch_type(enum ctype t)
@@ -328,7 +382,9 @@ static int read_table(sqlite3 *db, const char *name, struct table *t)
 			rc = SQLITE_NOMEM;
 			break;
 		}
-		c->kind = col_kind(name, c->name);
+		/* a tracepoint's field called id is not one */
+		t->has_id |= !strcmp(c->name, "id") && c->type == C_INT && strncmp(name, "tp_", 3);
+		t->has_tape |= !strcmp(c->name, "tape") && c->type == C_INT;
 	}
 	sqlite3_finalize(st);
 	if (!t->name || (rc != SQLITE_DONE && rc != SQLITE_ROW))
@@ -344,10 +400,10 @@ static void free_table(struct table *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* The extra ClickHouse column of a table: tapes.identity, probe_args.tape. */
+/* The extra ClickHouse column of a table: tapes.identity, or the tape of a table without one. */
 static const char *extra_col(const struct table *t)
 {
-	return !strcmp(t->name, "tapes") ? "identity" : !strcmp(t->name, "probe_args") ? "tape" : NULL;
+	return !strcmp(t->name, "tapes") ? "identity" : t->tape_via >= 0 ? "tape" : NULL;
 }
 
 static int append_ident(struct tt_buf *b, const char *name)
@@ -459,18 +515,31 @@ static int read_offsets(struct ch *x)
 {
 	int err = 0;
 
-	for (int k = 0; !err && k < K_CNT; k++) {
+	for (size_t i = 0; !err && i <= x->tab_cnt; i++) {
+		const struct table *t = &x->tabs[i < x->tab_cnt ? i : (size_t)x->tapes_idx];
 		uint64_t v = 0;
 		char *sql;
 
-		if (asprintf(&sql, "SELECT max(%s) FROM `%s`.`%s` FORMAT TSV", kind_col[k],
-			     x->u->database, kind_table[k]) < 0)
+		if (i < x->tab_cnt && !t->has_id)
+			continue;
+		/* the last round: the highest capture number */
+		if (asprintf(&sql, "SELECT max(%s) FROM `%s`.`%s` FORMAT TSV",
+			     i < x->tab_cnt ? "id" : "capture", x->u->database, t->name) < 0)
 			return -ENOMEM;
-		err = tt_ch_query_u64(is_small(kind_table[k]) ? x->shards[0] : x->entry, sql, &v, x->out);
+		err = tt_ch_query_u64(t->small ? x->shards[0] : x->entry, sql, &v, x->out);
 		free(sql);
-		x->off[k] = (int64_t)v;
+		if (i < x->tab_cnt)
+			x->tabs[i].off = (int64_t)v;
+		else
+			x->capture_off = (int64_t)v;
 	}
 	return err;
+}
+
+/* How much a value of column c moves. */
+static int64_t col_off(const struct ch *x, const struct col *c)
+{
+	return c->ref == REF_CAPTURE ? x->capture_off : c->ref >= 0 ? x->tabs[c->ref].off : 0;
 }
 
 /* The text SQLite gives a value, for a String column. */
@@ -522,15 +591,14 @@ static int encode_row(struct rowsrc *r, struct tt_buf *b)
 		if (err || null)
 			continue;
 		if (c->type == C_INT)
-			err = tt_rb_i64(b, sqlite3_column_int64(st, i) +
-					(c->kind == K_NONE ? 0 : r->x->off[c->kind]));
+			err = tt_rb_i64(b, sqlite3_column_int64(st, i) + col_off(r->x, c));
 		else if (c->type == C_FLOAT)
 			err = tt_rb_f64(b, sqlite3_column_double(st, i));
 		else
 			err = put_text(b, st, i);
 	}
 	if (!err && extra && !strcmp(extra, "tape")) {
-		err = tt_rb_i64(b, sqlite3_column_int64(st, t->col_cnt) + r->x->off[K_TAPE]);
+		err = tt_rb_i64(b, sqlite3_column_int64(st, t->col_cnt) + r->x->tabs[r->x->tapes_idx].off);
 	} else if (!err && extra) {
 		int64_t id = sqlite3_column_int64(st, t->col_cnt);
 
@@ -587,12 +655,17 @@ static int copy_table(struct ch *x, sqlite3 *db, const struct table *t, const ch
 		if (!err)
 			err = tt_buf_append(&cols, ", ", 2);
 	}
-	if (!err && extra) {
-		err = tt_buf_printf(&sel, !strcmp(extra, "tape") ?
-				    ", (SELECT tape FROM probes WHERE probes.id = probe_id)" : ", id");
-		if (!err)
-			err = tt_buf_printf(&cols, "%s, ", extra);
+	if (!err && extra && t->tape_via >= 0) {
+		const char *via = t->cols[t->tape_via].name;
+		const char *parent = x->tabs[t->cols[t->tape_via].ref].name;
+
+		err = tt_buf_printf(&sel, ", (SELECT tape FROM \"%s\" WHERE \"%s\".id = \"%s\")",
+				    parent, parent, via);
+	} else if (!err && extra) {
+		err = tt_buf_printf(&sel, ", id");
 	}
+	if (!err && extra)
+		err = tt_buf_printf(&cols, "%s, ", extra);
 	if (!err) {
 		cols.len -= 2;
 		err = tt_buf_append(&cols, "", 1);
@@ -748,6 +821,10 @@ static int send_all(struct ch *x, sqlite3 *db, const char *committed, char (*ids
 			tt_err(x->out, "the temporary database: %s", sqlite3_errmsg(db));
 	}
 	sqlite3_finalize(st);
+	x->tabs = tabs;
+	x->tab_cnt = cnt;
+	if (!err)
+		err = resolve_refs(x);
 	for (size_t i = 0; !err && i < cnt; i++)
 		err = create_table(x, &tabs[i]);
 	if (!err)
@@ -770,6 +847,8 @@ static int send_all(struct ch *x, sqlite3 *db, const char *committed, char (*ids
 	for (size_t i = 0; i < cnt; i++)
 		free_table(&tabs[i]);
 	free(tabs);
+	x->tabs = NULL;
+	x->tab_cnt = 0;
 	return err;
 }
 
