@@ -8,8 +8,9 @@
  * already in ClickHouse so that many loads (hosts) share one database.
  *
  * ClickHouse shapes: every table is a MergeTree partitioned by tape (tapes by id; meta by tape,
- * 0 for the rows about the whole database; probe_args has an extra tape column for this), so a
- * tape's rows can be dropped whole. With a cluster, meta, tapes, probes and probe_args are
+ * 0 for the rows about the whole database; a table without a tape column, such as probe_args,
+ * gets one, from the row its probe_id or other WORD_id refers to), so a tape's rows can be
+ * dropped whole. With a cluster, meta, tapes, probes and probe_args are
  * written whole to every shard, and the others are <name>_local on each shard under a
  * Distributed table <name> sharded by tape, inserted synchronously (insert_distributed_sync) so a
  * shard that is down fails the load. Columns SQLite leaves untyped (events.arg0..arg11,
