@@ -42,25 +42,45 @@ void tt_progress(const struct tt_out *out, const char *fmt, ...)
 	fflush(out->err);
 }
 
+/* bytes as "512 B", "12.5 KiB", "3.0 MiB" or "1.2 GiB" into buf */
+static const char *size_str(char *buf, size_t sz, uint64_t bytes)
+{
+	static const char *const units[] = {"KiB", "MiB", "GiB"};
+	double v = (double)bytes;
+	int u = -1;
+
+	while (u < 2 && v >= 1024) {
+		v /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, sz, "%llu B", (unsigned long long)bytes);
+	else
+		snprintf(buf, sz, "%.1f %s", v, units[u]);
+	return buf;
+}
+
 void tt_progress_bytes(const struct tt_out *out, const char *what, uint64_t done, uint64_t total,
 		       uint64_t elapsed_ns, const char *more)
 {
-	double mib = (double)total / (1 << 20), secs = (double)elapsed_ns / 1e9;
+	double secs = (double)elapsed_ns / 1e9;
+	char a[32], b[32];
 
 	if (!total) {
-		tt_progress(out, "%s: %.1f MiB read, %.1f s%s%s", what, (double)done / (1 << 20), secs,
+		tt_progress(out, "%s: %s read, %.1f s%s%s", what, size_str(a, sizeof(a), done), secs,
 			    more ? "; " : "", more ? more : "");
 		return;
 	}
 	if (done > total)
 		done = total;
 	if (done)
-		tt_progress(out, "%s: %3.0f%% of %.1f MiB, %.1f s left%s%s", what,
-			    100.0 * (double)done / (double)total, mib,
+		tt_progress(out, "%s: %3.0f%% of %s, %.1f s left%s%s", what,
+			    100.0 * (double)done / (double)total, size_str(b, sizeof(b), total),
 			    secs * (double)(total - done) / (double)done, more ? "; " : "",
 			    more ? more : "");
 	else
-		tt_progress(out, "%s: 0%% of %.1f MiB%s%s", what, mib, more ? "; " : "", more ? more : "");
+		tt_progress(out, "%s: 0%% of %s%s%s", what, size_str(b, sizeof(b), total),
+			    more ? "; " : "", more ? more : "");
 }
 
 void tt_progress_done(const struct tt_out *out)

@@ -50,6 +50,20 @@ TT_TEST(out, progress_bytes_unknown_size)
 	free(s);
 }
 
+TT_TEST(out, progress_bytes_units)
+{
+	char *s = progress(1, 500, 1000, 1000000000ULL, NULL);
+
+	assert_string_equal(s, "\r\033[Kreading:  50% of 1000 B, 1.0 s left");
+	free(s);
+	s = progress(1, 1536, 0, 1000000000ULL, NULL);
+	assert_string_equal(s, "\r\033[Kreading: 1.5 KiB read, 1.0 s");
+	free(s);
+	s = progress(1, 1ULL << 30, 3ULL << 30, 1000000000ULL, NULL);
+	assert_string_equal(s, "\r\033[Kreading:  33% of 3.0 GiB, 2.0 s left");
+	free(s);
+}
+
 TT_TEST(out, progress_bytes_only_on_a_terminal)
 {
 	char *s = progress(0, 1 << 20, 4 << 20, 1000000000ULL, NULL);
