@@ -35,6 +35,7 @@
 #include "load_events.h"
 #include "load_losses.h"
 #include "load_spans.h"
+#include "load_stacks.h"
 #include "load_tables.h"
 #include "loader.h"
 #include "tape_reader.h"
@@ -70,6 +71,7 @@ struct loader {
 	struct tt_kernel_db *kernel;   /* thread_states and syscalls */
 	struct tt_ev_writer *events;   /* owns db while it runs */
 	struct tt_span_writer *span_w;
+	struct tt_stack_loader *stacks; /* which events have call stacks (record --stack) */
 	uint64_t next_event_id;
 	uint64_t last_progress_ns, start_ns;
 	char **warnings;
@@ -262,6 +264,8 @@ static int load_events(struct loader *l)
 		if (!err)
 			err = tt_span_builder__event(l->spans, s->capture, s->tape, l->next_event_id, gid,
 						     ev, s->kinds);
+		if (!err && ev->stack_id)
+			err = tt_stack_loader__event(l->stacks, s->tape, l->next_event_id, ev->stack_id);
 		if (err)
 			return err;
 		if (!s->events++)
@@ -600,6 +604,22 @@ static void loader_free(struct loader *l)
 		free(l->warnings[i]);
 	free(l->warnings);
 	tt_span_builder__free(l->spans);
+	tt_stack_loader__free(l->stacks);
+}
+
+/* The stacks, frames and event_stacks rows, from each tape's stack descriptions. */
+static int insert_stacks(struct loader *l)
+{
+	struct tt_tape_reader **readers = calloc(l->src_cnt + 1, sizeof(*readers));
+	int err;
+
+	if (!readers)
+		return -ENOMEM;
+	for (size_t i = 0; i < l->src_cnt; i++)
+		readers[l->srcs[i].tape - 1] = l->srcs[i].r;
+	err = tt_stack_loader__insert(l->stacks, l->db, readers, l->src_cnt, l->out);
+	free(readers);
+	return err;
 }
 
 /* The new database at tmp: bulk settings, the schema, the kernel tables and both writers. */
@@ -670,7 +690,8 @@ int tt_load(const char *db_path, const char *const *tapes, size_t tape_cnt,
 	if (err)
 		goto cleanup;
 	l.spans = tt_span_builder__new(opts->rules, opts->rule_cnt, emit_span, &l, l.out);
-	if (!l.spans) {
+	l.stacks = tt_stack_loader__new();
+	if (!l.spans || !l.stacks) {
 		err = -errno;
 		goto cleanup;
 	}
@@ -709,6 +730,8 @@ int tt_load(const char *db_path, const char *const *tapes, size_t tape_cnt,
 		err = insert_tapes(&l, stats);
 	if (!err)
 		err = insert_catalog(&l);
+	if (!err)
+		err = insert_stacks(&l);
 	if (!err)
 		err = tt_kernel_db__finish(l.kernel, NULL);
 	if (!err)

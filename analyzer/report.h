@@ -24,6 +24,7 @@
 #include <sqlite3.h>
 
 #include "buckets.h"
+#include "report_stacks.h"
 #include "tt_out.h"
 
 #define TT_REPORT_PCTS 4     /* p50, p90, p99, p99.9 */
@@ -237,6 +238,7 @@ struct tt_report {
 	int kernel_syscalls;     /* syscalls has rows (recorded with --syscalls) */
 	struct tt_report_kname *knames; /* per span name, when either is set */
 	size_t kname_cnt;
+	struct tt_report_stacks stacks; /* record --stack: per probe, per span name's slowest */
 };
 
 /*

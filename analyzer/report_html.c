@@ -663,6 +663,8 @@ int tt_report__html(const struct tt_report *r, const struct tt_report_opts *o, F
 	svg_timeline(f, r, raw);
 	span_rows(f, r, r->slow, r->slow_cnt, 0, raw);
 
+	tt_report_stacks__html(f, &r->stacks);
+
 	fprintf(f, "<h2>Open at the end <span class=\"muted\">(oldest first; %s of %s)</span></h2>\n",
 		tt_report_count(a, sizeof(a), r->open_cnt, raw), tt_report_count(b, sizeof(b), r->open_total, raw));
 	if (r->open_cnt)

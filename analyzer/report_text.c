@@ -243,6 +243,8 @@ static int text_report(const struct tt_report *r, const struct tt_report_opts *o
 				tt_report_count(a, sizeof(a), p->names_other, raw));
 	}
 
+	tt_report_stacks__text(f, &r->stacks, o->top ? o->top : 10);
+
 	fprintf(f, "\nSlowest spans\n");
 	if (!r->slow_cnt)
 		fprintf(f, "  (none)\n");

@@ -93,6 +93,18 @@ struct {
 	__type(value, struct tt_bpf_tp);
 } tps SEC(".maps");
 
+/*
+ * record --stack: bit p set when the consumer has read process p's mappings, so that its
+ * stacks can be sent as bare addresses (struct tt_ring_stack). Sized by user space: PID_MAX_LIMIT
+ * bits with --stack, else one word.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} stack_pids SEC(".maps");
+
 /* The same for the threads of the traced processes (TIDs). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -714,30 +726,34 @@ static __noinline void record_strings(const struct pt_regs *ctx, const struct tt
 }
 
 /*
- * record --stack: the thread's user stack by the kernel's frame-pointer walk, each address
- * placed by the kernel as build id + file offset, sent before the hit's record with the same
- * time and thread. Built in a scratch buffer (4 KiB of frames does not fit the BPF stack); a
- * function of its own, so that its stack is not added to the record builders'. A stack that
- * cannot be taken or sent is not counted as a lost event: the hit is still recorded, without a
- * stack (the reader sees none for it).
+ * record --stack: the thread's user stack by the kernel's frame-pointer walk (see struct
+ * tt_ring_stack for its two forms), sent before the hit's record with the same time and
+ * thread. Built in a scratch buffer (4 KiB of frames does not fit the BPF stack); a function of
+ * its own, so that its stack is not added to the record builders'. A stack that cannot be
+ * taken or sent is not counted as a lost event: the hit is still recorded, without a stack
+ * (the reader sees none for it).
  */
 static __noinline void record_stack(struct pt_regs *ctx, __u32 probe_id, __u64 pid_tgid, __u64 ts)
 {
 	struct scratch *s = take_scratch();
 	struct tt_ring_stack *rec;
-	__u64 size;
+	__u32 form = pid_in(&stack_pids, pid_tgid >> 32) ? TT_STACK_IPS : 0;
+	__u64 size, each = form ? 8 : sizeof(rec->frames[0]);
 	long n;
 
 	if (!s)
 		return;
 	rec = (struct tt_ring_stack *)s->rec;
-	n = bpf_get_stack(ctx, rec->frames, sizeof(rec->frames),
-			  BPF_F_USER_STACK | BPF_F_USER_BUILD_ID);
+	if (form)
+		n = bpf_get_stack(ctx, rec->frames, TT_STACK_MAX_FRAMES * 8, BPF_F_USER_STACK);
+	else
+		n = bpf_get_stack(ctx, rec->frames, sizeof(rec->frames),
+				  BPF_F_USER_STACK | BPF_F_USER_BUILD_ID);
 	if (n > 0) {
-		n /= sizeof(rec->frames[0]);
+		n /= each;
 		if (n > TT_STACK_MAX_FRAMES)
 			n = TT_STACK_MAX_FRAMES;
-		size = sizeof(*rec) - sizeof(rec->frames) + n * sizeof(rec->frames[0]);
+		size = sizeof(*rec) - sizeof(rec->frames) + n * each;
 		rec->hdr.type = TT_RING_STACK;
 		rec->hdr.size = (__u16)size;
 		rec->hdr.probe_id = probe_id;
@@ -747,7 +763,7 @@ static __noinline void record_stack(struct pt_regs *ctx, __u32 probe_id, __u64 p
 		rec->hdr.cpu = bpf_get_smp_processor_id();
 		rec->hdr.seq = 0;
 		rec->nr = (__u32)n;
-		rec->pad = 0;
+		rec->form = form;
 		bpf_ringbuf_output(&events, rec, size & (TT_RING_REC_MAX - 1), BPF_RB_NO_WAKEUP);
 	}
 	put_scratch(s);

@@ -152,14 +152,19 @@ struct tt_ring_raw {
 };
 
 /*
- * record --stack: the user stack of a probe hit, as the kernel's frame-pointer walk found it
- * (bpf_get_stack(BPF_F_USER_STACK | BPF_F_USER_BUILD_ID)), the probed instruction first. The
- * kernel places each address in the file mapped there while the process still exists: status
- * TT_STACK_BID_VALID gives that file's GNU build id and the offset in it; TT_STACK_BID_IP the
- * bare address (no file, a file without a build id, or the kernel could not look). The record
- * is sent just before the hit's own record, with the same probe_id, ts_ns and tid (and seq 0),
- * so the consumer pairs it with the next record of that thread with that time. A stack that
- * cannot be sent leaves the hit without a stack; the hit itself is unaffected.
+ * record --stack: the user stack of a probe hit, as the kernel's frame-pointer walk found it,
+ * the probed instruction first, in one of two forms:
+ *   - placed by the kernel (bpf_get_stack(BPF_F_USER_STACK | BPF_F_USER_BUILD_ID)): each
+ *     address as the GNU build id of the file mapped there and the offset in it (status
+ *     TT_STACK_BID_VALID), or the bare address (TT_STACK_BID_IP: no file, no build id, or the
+ *     kernel could not look). Right even when the process is gone before the consumer reads
+ *     the record, but the kernel reads each file's build id on every hit (~6 us a hit here);
+ *   - bare addresses (TT_STACK_IPS, bpf_get_stack(BPF_F_USER_STACK)), for processes whose
+ *     mappings the consumer has read already (their bit is set in the `stack_pids` bitmap):
+ *     it places them through /proc/PID/maps (~1 us a hit).
+ * The record is sent just before the hit's own record, with the same probe_id, ts_ns and tid
+ * (and seq 0), so the consumer pairs it with the next record of that thread with that time. A
+ * stack that cannot be sent leaves the hit without a stack; the hit itself is unaffected.
  */
 #define TT_STACK_MAX_FRAMES 127 /* the kernel's default perf_event_max_stack */
 #define TT_STACK_BID_VALID 1    /* the kernel's BPF_STACK_BUILD_ID_VALID */
@@ -171,10 +176,12 @@ struct tt_stack_bid {           /* the kernel's struct bpf_stack_build_id */
 	__u64 offset;           /* VALID: offset in the file; IP: the address */
 };
 
+#define TT_STACK_IPS 1 /* tt_ring_stack.form: frames are __u64 addresses */
+
 struct tt_ring_stack {
-	struct tt_ring_hdr hdr; /* type TT_RING_STACK; size = 40 + 32 * nr */
+	struct tt_ring_hdr hdr; /* type TT_RING_STACK; size = 40 + nr * (form ? 8 : 32) */
 	__u32 nr;               /* frames that follow */
-	__u32 pad;
+	__u32 form;             /* 0: struct tt_stack_bid frames; TT_STACK_IPS: __u64 addresses */
 	struct tt_stack_bid frames[TT_STACK_MAX_FRAMES];
 };
 

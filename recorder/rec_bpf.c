@@ -51,6 +51,7 @@ static struct record_bpf *open_configured(const struct tt_rec_bpf_cfg *c, const 
 	skel->rodata->cfg_probe_exit = c->probe_exit;
 	bpf_map__set_max_entries(skel->maps.traced, PID_BITS / 64);
 	bpf_map__set_max_entries(skel->maps.traced_tids, PID_BITS / 64);
+	bpf_map__set_max_entries(skel->maps.stack_pids, c->stacks ? PID_BITS / 64 : 1);
 	bpf_map__set_max_entries(skel->maps.events, (__u32)c->ring_sz);
 	bpf_map__set_max_entries(skel->maps.sites, c->site_cnt ? (__u32)c->site_cnt : 1);
 	bpf_map__set_max_entries(skel->maps.counts, c->probe_cnt ? (__u32)c->probe_cnt : 1);

@@ -38,6 +38,7 @@
 #include "proc_table.h"
 #include "provider_file.h"
 #include "rec_bpf.h"
+#include "rec_stacks.h"
 #include "record.h"
 #include "record.skel.h"
 #include "recording.h"
@@ -74,6 +75,8 @@ struct session {
 	size_t tp_cnt;
 	size_t bin_cnt;
 	struct tt_rec_bpf_cfg bpf;  /* how the BPF object is configured: attach path, strings */
+	struct tt_bpf_site *stack_sites; /* --stack: the sites, those that send stacks marked */
+	struct tt_rec_stacks *stacks;    /* --stack: the stacks met, for the tape */
 	struct tt_links links;      /* the uprobe and tracepoint links */
 	uint32_t probe_fork, probe_exec, probe_exit; /* built-in probe ids, UINT32_MAX if none */
 	struct tt_ring_decoder dec; /* ring records against the probe table */
@@ -166,6 +169,21 @@ static int load_bpf(struct session *s)
 		}
 	}
 	return 0;
+}
+
+/* record --stack: pid's mappings are read, its stacks may come as bare addresses. */
+static void stack_pid_mapped(void *ctx, uint32_t pid)
+{
+	struct session *s = ctx;
+	__u32 word = pid / 64;
+	__u64 w = 0;
+	int fd = bpf_map__fd(s->skel->maps.stack_pids);
+
+	/* only this thread writes the map: a plain read-modify-write */
+	if (!bpf_map_lookup_elem(fd, &word, &w)) {
+		w |= 1ULL << (pid % 64);
+		bpf_map_update_elem(fd, &word, &w, BPF_ANY);
+	}
 }
 
 /* Set pid's bit in one of the BPF pid bitmaps (traced, traced_tids). */
@@ -439,6 +457,8 @@ static int describe_capture(struct session *s)
 	/* How the probes were recorded: the attach path, and whether strings may fault pages in. */
 	err |= tt_tape_writer__add_meta(s->w, "attach", tt_rec_bpf_attach_name(&s->bpf));
 	err |= tt_tape_writer__add_meta(s->w, "strings", s->bpf.sleepable ? "sleepable" : "nofault");
+	for (size_t i = 0; i < s->o->stack_glob_cnt; i++)
+		err |= tt_tape_writer__add_meta(s->w, "stack", s->o->stack_globs[i]);
 	if (err)
 		return err < 0 ? err : -EIO;
 	add_clock(s);
@@ -510,6 +530,8 @@ static int rotate_tape(struct session *s)
 		}
 	}
 	tt_info(s->out, "rotated %s", s->o->output);
+	if (s->stacks)
+		tt_rec_stacks__new_tape(s->stacks);
 	return open_tape(s);
 }
 
@@ -544,6 +566,13 @@ static int on_record(void *ctx, void *data, size_t size)
 	const struct tt_proc_info *info;
 	int err = 0;
 
+	if (s->stacks && size >= sizeof(struct tt_ring_hdr) &&
+	    ((const struct tt_ring_hdr *)data)->type == TT_RING_STACK) {
+		err = tt_rec_stacks__on_ring(s->stacks, data, size, s->w);
+		if (err != -EBADMSG)
+			writer_check(s, err);
+		return 0;
+	}
 	if (tt_ring_decode(&s->dec, data, size, r))
 		return 0;
 	switch (r->proc_what) {
@@ -554,6 +583,20 @@ static int on_record(void *ctx, void *data, size_t size)
 		info = tt_proc_table__fork(s->procs, r->pid, r->ppid, r->comm, &err);
 		if (info || err)
 			describe(s, info, err);
+		break;
+	case TT_PROC_EXIT:
+		/* its pid may be reused: the next process's stacks are placed by the kernel */
+		if (s->stacks) {
+			__u32 word = r->pid / 64;
+			__u64 w = 0;
+			int fd = bpf_map__fd(s->skel->maps.stack_pids);
+
+			tt_rec_stacks__forget(s->stacks, r->pid);
+			if (!bpf_map_lookup_elem(fd, &word, &w)) {
+				w &= ~(1ULL << (r->pid % 64));
+				bpf_map_update_elem(fd, &word, &w, BPF_ANY);
+			}
+		}
 		break;
 	case TT_PROC_EXEC:
 		/* A new program image: describe the process again (new comm, exe, cmdline). */
@@ -566,6 +609,8 @@ static int on_record(void *ctx, void *data, size_t size)
 	}
 	if (!r->has_event)
 		return 0;
+	if (s->stacks && !r->proc_what)
+		r->ev.stack_id = tt_rec_stacks__take(s->stacks, r->ev.tid, r->ev.ts_ns);
 	if (s->dyn) {
 		/* A carrier's event becomes one of the probe it names, described on first sight
 		 * (an event that breaks the wire format stays the carrier's). */
@@ -661,6 +706,8 @@ static void session_free(struct session *s)
 	free(s->loss_prev);
 	free(s->fired);
 	tt_provider_file__free(s->schema);
+	free(s->stack_sites);
+	tt_rec_stacks__free(s->stacks);
 }
 
 static const char *const sched_specs[] = {
@@ -801,6 +848,28 @@ int tt_record_run(const struct tt_record_opts *o, const struct tt_out *out,
 	s->probes = tt_probe_set__probes(s->ps, &s->probe_cnt);
 	s->sites = tt_probe_set__sites(s->ps, &s->site_cnt);
 	s->tps = tt_probe_set__tps(s->ps, &s->tp_cnt);
+	if (o->stack_glob_cnt) {
+		const char *bad = NULL;
+
+		err = tt_rec_stacks_mark(s->probes, s->probe_cnt, s->sites, s->site_cnt,
+					 o->stack_globs, o->stack_glob_cnt, &s->stack_sites, &bad);
+		if (err == -TT_E_NO_MATCH)
+			tt_err(out, "--stack '%s': no recorded probe of a program matches it "
+				    "(kernel tracepoints have no user stack)", bad);
+		s->stacks = err ? NULL : tt_rec_stacks__new(stack_pid_mapped, s);
+		if (!err && !s->stacks)
+			err = -ENOMEM;
+		if (err)
+			goto cleanup;
+		s->sites = s->stack_sites;
+		s->bpf.stacks = 1;
+		for (size_t i = 0; !err && i < s->probe_cnt; i++)
+			if (s->probes[i].d.binary && s->probes[i].d.build_id)
+				err = tt_rec_stacks__know(s->stacks, s->probes[i].d.binary,
+							  s->probes[i].d.build_id);
+		if (err)
+			goto cleanup;
+	}
 	s->bin_cnt = tt_probe_set__binary_cnt(s->ps);
 	s->dec = (struct tt_ring_decoder){
 		.probes = s->probes, .probe_cnt = s->probe_cnt, .probe_fork = s->probe_fork,

@@ -297,6 +297,37 @@ CREATE TABLE syscalls (
 	exit_event_id INTEGER         -- events.id of sys_exit
 );
 
+-- Call stacks (record --stack PROBE_GLOB): each distinct stack of a tape once. Frames are
+-- symbolized when the database is made, from the files the traced processes mapped (the same
+-- path on the loading machine, checked against the recorded build id; a stripped file's
+-- symbols come from its debug file under /usr/lib/debug/.build-id/). A file that is missing or
+-- of another build leaves its frames with module and offset and a NULL symbol.
+CREATE TABLE stacks (
+	id INTEGER PRIMARY KEY,
+	tape INTEGER NOT NULL,        -- tapes.id
+	depth INTEGER NOT NULL,       -- frames
+	folded TEXT NOT NULL          -- the frames outermost first, ';'-separated: symbol, or 0x<offset>
+	                              -- where there is none (the flame-graph "folded" form)
+);
+
+CREATE TABLE frames (
+	stack_id INTEGER NOT NULL,    -- stacks.id
+	depth INTEGER NOT NULL,       -- 0: the probed instruction; 1: its caller's return address; ...
+	module TEXT,                  -- the file, as the process mapped it; NULL: an address in no file
+	                              -- (JIT code, or the process was gone before its maps were read)
+	build_id TEXT,                -- the file's GNU build id (hex), as recorded
+	offset INTEGER NOT NULL,      -- offset in the file (the absolute address when module is NULL)
+	symbol TEXT,                  -- the function (C++ demangled); NULL when it cannot be named
+	sym_offset INTEGER,           -- bytes from the function's start
+	PRIMARY KEY (stack_id, depth)
+) WITHOUT ROWID;
+
+-- Which events have a stack (only those of the probes recorded with --stack).
+CREATE TABLE event_stacks (
+	event_id INTEGER PRIMARY KEY, -- events.id
+	stack_id INTEGER NOT NULL     -- stacks.id
+);
+
 -- Events with their probe's names and wall-clock time: the convenient way to browse.
 CREATE VIEW events_named AS
 	SELECT e.id, e.ts, e.ts + t.wall_offset_ns AS ts_wall, e.tape, p.provider, p.name,

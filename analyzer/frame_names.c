@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: MIT */
+/* Names for stack frames (frame_names.h): a cache of the files' symbol tables by (path, build id). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "demangle.h"
+#include "elf_syms.h"
+#include "frame_names.h"
+#include "tt_fmt.h"
+
+struct file_ent {
+	char *path, *bid;
+	struct tt_elf_syms *syms; /* NULL: missing, unreadable or of another build */
+};
+
+struct tt_frame_names {
+	struct file_ent *files;
+	size_t cnt, cap;
+};
+
+struct tt_frame_names *tt_frame_names__new(void)
+{
+	return calloc(1, sizeof(struct tt_frame_names));
+}
+
+void tt_frame_names__free(struct tt_frame_names *n)
+{
+	if (!n)
+		return;
+	for (size_t i = 0; i < n->cnt; i++) {
+		free(n->files[i].path);
+		free(n->files[i].bid);
+		tt_elf_syms__free(n->files[i].syms);
+	}
+	free(n->files);
+	free(n);
+}
+
+static struct tt_elf_syms *open_file(const char *path, const char *want)
+{
+	struct tt_elf_syms *s = path[0] ? tt_elf_syms__open(path) : NULL;
+
+	/* another build of the file (upgraded since): its offsets would name the wrong code */
+	if (s && want[0] && strcmp(tt_elf_syms__build_id(s), want)) {
+		tt_elf_syms__free(s);
+		s = NULL;
+	}
+	if (!s && strlen(want) > 2) { /* its debug file, by build id */
+		char dpath[128];
+
+		snprintf(dpath, sizeof(dpath), "/usr/lib/debug/.build-id/%.2s/%s.debug", want,
+			 want + 2);
+		s = tt_elf_syms__open(dpath);
+	}
+	return s;
+}
+
+static struct tt_elf_syms *syms_for(struct tt_frame_names *n, const struct tt_stack_module *m)
+{
+	const char *want = m->build_id ? m->build_id : "";
+	struct file_ent *f;
+
+	for (size_t i = 0; i < n->cnt; i++) {
+		f = &n->files[i];
+		if (!strcmp(f->path, m->path) && !strcmp(f->bid, want))
+			return f->syms;
+	}
+	if (tt_grow((void **)&n->files, &n->cap, n->cnt + 1, sizeof(*n->files)))
+		return NULL;
+	f = &n->files[n->cnt];
+	f->path = strdup(m->path);
+	f->bid = strdup(want);
+	if (!f->path || !f->bid) {
+		free(f->path);
+		free(f->bid);
+		return NULL;
+	}
+	n->cnt++;
+	f->syms = open_file(m->path, want);
+	return f->syms;
+}
+
+char *tt_frame_names__name(struct tt_frame_names *n, const struct tt_stack_module *m,
+			   uint64_t off, uint32_t depth, uint64_t *sym_off)
+{
+	struct tt_elf_syms *s = m ? syms_for(n, m) : NULL;
+	const char *name;
+
+	if (!s || (depth && !off))
+		return NULL;
+	name = tt_elf_syms__lookup(s, off - (depth > 0), sym_off);
+	if (!name)
+		return NULL;
+	*sym_off += depth > 0;
+	return tt_demangle(name, strlen(name), NULL);
+}
+
+static int append_str(struct tt_buf *out, const char *s, int json)
+{
+	size_t len = strlen(s);
+	int err = tt_buf_reserve(out, TT_FMT_STR_MAX(len));
+	char *p;
+
+	if (err)
+		return err;
+	p = (char *)out->data + out->len;
+	out->len += (size_t)((json ? tt_fmt_str_json(p, (const uint8_t *)s, len)
+				  : tt_fmt_str_text(p, (const uint8_t *)s, len)) - p);
+	return 0;
+}
+
+static int format(struct tt_frame_names *n, struct tt_tape_reader *r, uint32_t id,
+		  struct tt_buf *out, int json)
+{
+	const struct tt_stack_frame *f;
+	uint32_t cnt;
+	int err = 0;
+
+	if (tt_tape_reader__stack(r, id, &f, &cnt))
+		return -ENOENT;
+	if (json)
+		err = tt_buf_append(out, "[", 1);
+	for (uint32_t d = 0; d < cnt && !err; d++) {
+		const struct tt_stack_module *m = tt_tape_reader__stack_module(r, f[d].module);
+		const char *path = m && m->path[0] ? m->path : NULL;
+		uint64_t sym_off = 0;
+		char *name = tt_frame_names__name(n, m, f[d].offset, d, &sym_off);
+
+		if (json) {
+			err = tt_buf_append(out, d ? ",{\"symbol\":" : "{\"symbol\":", d ? 11 : 10);
+			if (!err)
+				err = name ? append_str(out, name, 1) : tt_buf_append(out, "null", 4);
+			if (!err)
+				err = tt_buf_printf(out, ",\"offset\":%llu,\"module\":",
+						    (unsigned long long)f[d].offset);
+			if (!err)
+				err = path ? append_str(out, path, 1) : tt_buf_append(out, "null", 4);
+			if (!err)
+				err = tt_buf_append(out, "}", 1);
+		} else {
+			if (name)
+				err = tt_buf_printf(out, "\t%s+0x%llx", name,
+						    (unsigned long long)sym_off);
+			else
+				err = tt_buf_printf(out, "\t0x%llx", (unsigned long long)f[d].offset);
+			if (!err && (path || (m && m->build_id)))
+				err = tt_buf_printf(out, " (%s)", path ? path : m->build_id);
+			if (!err)
+				err = tt_buf_append(out, "\n", 1);
+		}
+		free(name);
+	}
+	if (json && !err)
+		err = tt_buf_append(out, "]", 1);
+	return err;
+}
+
+int tt_frame_names__text(struct tt_frame_names *n, struct tt_tape_reader *r, uint32_t id,
+			 struct tt_buf *out)
+{
+	return format(n, r, id, out, 0);
+}
+
+int tt_frame_names__json(struct tt_frame_names *n, struct tt_tape_reader *r, uint32_t id,
+			 struct tt_buf *out)
+{
+	return format(n, r, id, out, 1);
+}

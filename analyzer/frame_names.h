@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Names for the frames of a tape's call stacks (`record --stack`), shared by `load` (the frames
+ * table) and `replay` (stacks printed under their events): each file is opened once, where the
+ * tape was recorded or elsewhere, by the path the traced process mapped, and used only when its
+ * build id is the recorded one; a frame is named by the function symbol around it (C++
+ * demangled). A file without a path in the tape (the kernel placed the address by build id
+ * after the process was gone) is looked for as its debug file by build id. Frames that cannot
+ * be named keep their file and offset: that is never an error.
+ */
+#ifndef TT_FRAME_NAMES_H
+#define TT_FRAME_NAMES_H
+
+#include <stdint.h>
+
+#include "tape_reader.h"
+#include "tt_event.h"
+#include "tt_util.h"
+
+struct tt_frame_names;
+
+/* Empty; NULL with errno set. */
+struct tt_frame_names *tt_frame_names__new(void);
+/* Accepts NULL. */
+void tt_frame_names__free(struct tt_frame_names *n);
+
+/*
+ * The function of frame depth of a stack (m: its file, NULL for an address in no file; off:
+ * the offset in it): a malloc'd name (the caller frees it) with *sym_off the frame's distance
+ * from the function's start, or NULL when it cannot be named. A return address (depth > 0) is
+ * looked up one byte back, so that the call, not the instruction after it, is named.
+ */
+char *tt_frame_names__name(struct tt_frame_names *n, const struct tt_stack_module *m,
+			   uint64_t off, uint32_t depth, uint64_t *sym_off);
+
+/*
+ * Append stack id of tape reader r to out: text, one line per frame, innermost first,
+ * "\tSYMBOL+0xOFF (FILE)" or "\t0xOFFSET (FILE)" (a tab first); or JSON, an array of
+ * {"symbol":S|null,"offset":N,"module":F|null}. Returns 0, -ENOENT (no such stack) or -ENOMEM.
+ */
+int tt_frame_names__text(struct tt_frame_names *n, struct tt_tape_reader *r, uint32_t id,
+			 struct tt_buf *out);
+int tt_frame_names__json(struct tt_frame_names *n, struct tt_tape_reader *r, uint32_t id,
+			 struct tt_buf *out);
+
+#endif /* TT_FRAME_NAMES_H */

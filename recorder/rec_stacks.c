@@ -1,0 +1,543 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * record --stack's consumer side (rec_stacks.h): places each return address in a file of the
+ * traced process, interns the stacks, and keeps each one for the hit that follows it.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <link.h>
+#include <fnmatch.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+
+#include <linux/types.h> /* the __u8.. of record.h */
+
+#include "elf_file.h"
+#include "rec_stacks.h"
+#include "record.h"
+#include "tt_error.h"
+#include "tt_hash.h"
+#include "tt_util.h"
+
+#define PIDS_CACHED 64   /* processes whose maps are kept */
+#define PENDING 256      /* stacks waiting for their hit (a hit follows its stack at once) */
+
+struct mapping {
+	uint64_t start, end, pgoff, dev, ino;
+	char *path;
+	uint32_t module; /* 0 until a frame falls here or its build id is looked for */
+};
+
+struct pid_maps {
+	uint32_t pid;
+	uint64_t used; /* for eviction: the latest use */
+	struct mapping *maps;
+	size_t cnt;
+};
+
+struct module {
+	uint64_t dev, ino;
+	char *path, *build_id;
+	uint32_t gen; /* the tape generation that has it described */
+};
+
+static uint32_t add_module(struct tt_rec_stacks *s, const char *path, const char *bid,
+			   uint64_t dev, uint64_t ino);
+static uint32_t module_of(struct tt_rec_stacks *s, uint32_t pid, struct mapping *m);
+
+struct stack {
+	size_t first; /* into frames */
+	uint32_t n, gen;
+};
+
+struct pending {
+	uint64_t ts;
+	uint32_t tid, id;
+};
+
+struct tt_rec_stacks {
+	struct pid_maps pids[PIDS_CACHED];
+	uint64_t clock;
+	struct module *mods; /* id i + 1 at i */
+	size_t mod_cnt, mod_cap;
+	struct stack *stacks; /* id i + 1 at i */
+	size_t stack_cnt, stack_cap;
+	struct tt_stack_frame *frames;
+	size_t frame_cnt, frame_cap;
+	struct tt_hidx ix;
+	struct pending pend[PENDING];
+	uint32_t pend_next;
+	uint32_t gen; /* the current tape's generation, from 1 */
+	tt_rec_stacks_mark_fn mark; /* a process's mappings are read */
+	void *mark_ctx;
+	/* the stack being interned */
+	struct tt_stack_frame cur[TT_STACK_MAX_FRAMES];
+	uint32_t cur_n;
+};
+
+static int glob_matches(const char *glob, const struct tt_probe_desc *d)
+{
+	const char *colon = strchr(glob, ':');
+	char prov[256];
+
+	if (!colon)
+		return !fnmatch(glob, d->name ? d->name : "", 0);
+	snprintf(prov, sizeof(prov), "%.*s", (int)(colon - glob), glob);
+	return !fnmatch(prov, d->provider ? d->provider : "", 0) &&
+	       !fnmatch(colon + 1, d->name ? d->name : "", 0);
+}
+
+int tt_rec_stacks_mark(const struct tt_probe_set_probe *probes, size_t probe_cnt,
+		       const struct tt_bpf_site *sites, size_t site_cnt, const char *const *globs,
+		       size_t glob_cnt, struct tt_bpf_site **marked, const char **bad)
+{
+	struct tt_bpf_site *m = malloc(TT_MAX(site_cnt, 1) * sizeof(*m));
+	uint8_t *want = calloc(TT_MAX(probe_cnt, 1), 1);
+	int err = 0;
+
+	*marked = NULL;
+	if (!m || !want) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (size_t g = 0; g < glob_cnt; g++) {
+		int hit = 0;
+
+		for (size_t i = 0; i < probe_cnt; i++) {
+			if (probes[i].site_cnt && glob_matches(globs[g], &probes[i].d)) {
+				want[i] = 1;
+				hit = 1;
+			}
+		}
+		if (!hit) {
+			*bad = globs[g];
+			err = -TT_E_NO_MATCH;
+			goto out;
+		}
+	}
+	memcpy(m, sites, site_cnt * sizeof(*m));
+	for (size_t i = 0; i < site_cnt; i++)
+		if (m[i].probe_id < probe_cnt && want[m[i].probe_id])
+			m[i].flags |= TT_BPF_SITE_STACK;
+	*marked = m;
+	m = NULL;
+out:
+	free(m);
+	free(want);
+	return err;
+}
+
+/*
+ * The shared libraries this recorder has loaded are most often the very files the traced
+ * processes map (the C library above all): knowing their build ids names the frames of a
+ * process that was gone before its maps could be read.
+ */
+static int know_own_object(struct dl_phdr_info *info, size_t size, void *ctx)
+{
+	struct tt_rec_stacks *s = ctx;
+
+	if (!info->dlpi_name || info->dlpi_name[0] != '/')
+		return 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		const uint8_t *p = (const uint8_t *)(info->dlpi_addr + ph->p_vaddr), *end;
+
+		if (ph->p_type != PT_NOTE)
+			continue;
+		for (end = p + ph->p_memsz; p + sizeof(ElfW(Nhdr)) <= end;) {
+			const ElfW(Nhdr) *n = (const ElfW(Nhdr) *)p;
+			const uint8_t *desc = p + sizeof(*n) + ((n->n_namesz + 3) & ~3u);
+			char bid[41];
+
+			if (desc + n->n_descsz > end)
+				break;
+			if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 && n->n_descsz <= 20 &&
+			    !memcmp(p + sizeof(*n), "GNU", 4)) {
+				for (uint32_t k = 0; k < n->n_descsz; k++)
+					snprintf(bid + 2 * k, 3, "%02x", desc[k]);
+				tt_rec_stacks__know(s, info->dlpi_name, bid);
+				return 0;
+			}
+			p = desc + ((n->n_descsz + 3) & ~3u);
+		}
+	}
+	return 0;
+}
+
+struct tt_rec_stacks *tt_rec_stacks__new(tt_rec_stacks_mark_fn mark, void *mark_ctx)
+{
+	struct tt_rec_stacks *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->gen = 1;
+	s->mark = mark;
+	s->mark_ctx = mark_ctx;
+	dl_iterate_phdr(know_own_object, s);
+	return s;
+}
+
+static void maps_free(struct pid_maps *p)
+{
+	for (size_t i = 0; i < p->cnt; i++)
+		free(p->maps[i].path);
+	free(p->maps);
+	memset(p, 0, sizeof(*p));
+}
+
+void tt_rec_stacks__free(struct tt_rec_stacks *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < PIDS_CACHED; i++)
+		maps_free(&s->pids[i]);
+	for (size_t i = 0; i < s->mod_cnt; i++) {
+		free(s->mods[i].path);
+		free(s->mods[i].build_id);
+	}
+	free(s->mods);
+	free(s->stacks);
+	free(s->frames);
+	tt_hidx_free(&s->ix);
+	free(s);
+}
+
+/* Read pid's file-backed mappings into p (replacing what it held). 0 or -errno. */
+static int maps_read(struct pid_maps *p, uint32_t pid)
+{
+	char path[64], *line = NULL;
+	size_t line_cap = 0, cap = 0;
+	FILE *f;
+	int err = 0;
+
+	maps_free(p);
+	p->pid = pid;
+	snprintf(path, sizeof(path), "/proc/%u/maps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (getline(&line, &line_cap, f) > 0) {
+		unsigned long long start, end, off, ino;
+		unsigned maj, min;
+		int name_at = 0;
+		char perms[8];
+		struct mapping *m;
+
+		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %n", &start, &end, perms, &off, &maj,
+			   &min, &ino, &name_at) < 7 || !ino || perms[2] != 'x' || !name_at)
+			continue;
+		line[strcspn(line, "\n")] = 0;
+		err = tt_grow((void **)&p->maps, &cap, p->cnt + 1, sizeof(*p->maps));
+		if (err)
+			break;
+		m = &p->maps[p->cnt];
+		*m = (struct mapping){.start = start, .end = end, .pgoff = off,
+				      .dev = makedev(maj, min), .ino = ino, .path = strdup(line + name_at)};
+		if (!m->path) {
+			err = -ENOMEM;
+			break;
+		}
+		p->cnt++;
+	}
+	free(line);
+	fclose(f);
+	return err;
+}
+
+/* pid's cached maps, read now when not cached or when fresh is set; NULL when unreadable. */
+static struct pid_maps *maps_of(struct tt_rec_stacks *s, uint32_t pid, int fresh)
+{
+	struct pid_maps *victim = &s->pids[0];
+
+	for (size_t i = 0; i < PIDS_CACHED; i++) {
+		struct pid_maps *p = &s->pids[i];
+
+		if (p->pid == pid && p->maps) {
+			p->used = ++s->clock;
+			if (fresh && maps_read(p, pid))
+				return NULL;
+			return p;
+		}
+		if (p->used < victim->used)
+			victim = p;
+	}
+	if (maps_read(victim, pid))
+		return NULL;
+	victim->used = ++s->clock;
+	if (s->mark) /* from now on its stacks may come as bare addresses */
+		s->mark(s->mark_ctx, pid);
+	return victim;
+}
+
+/* A new module; its id, or 0 when out of memory. */
+static uint32_t add_module(struct tt_rec_stacks *s, const char *path, const char *bid,
+			   uint64_t dev, uint64_t ino)
+{
+	struct module *mod;
+
+	if (tt_grow((void **)&s->mods, &s->mod_cap, s->mod_cnt + 1, sizeof(*s->mods)))
+		return 0;
+	mod = &s->mods[s->mod_cnt];
+	*mod = (struct module){.dev = dev, .ino = ino, .path = strdup(path),
+			       .build_id = bid ? strdup(bid) : NULL};
+	if (!mod->path || (bid && !mod->build_id)) {
+		free(mod->path);
+		free(mod->build_id);
+		return 0;
+	}
+	return (uint32_t)++s->mod_cnt;
+}
+
+/*
+ * The module of the file with build id bid (hex) that pid maps: known already, else found
+ * among pid's mappings, else described by its build id alone (path "": `load` looks for it
+ * by build id). 0 when out of memory.
+ */
+static uint32_t module_by_bid(struct tt_rec_stacks *s, uint32_t pid, const char *bid)
+{
+	struct pid_maps *p;
+
+	for (size_t i = 0; i < s->mod_cnt; i++)
+		if (s->mods[i].build_id && !strcmp(s->mods[i].build_id, bid))
+			return (uint32_t)i + 1;
+	p = maps_of(s, pid, 0);
+	for (size_t i = 0; p && i < p->cnt; i++) {
+		uint32_t id = module_of(s, pid, &p->maps[i]);
+
+		if (id && s->mods[id - 1].build_id && !strcmp(s->mods[id - 1].build_id, bid))
+			return id;
+	}
+	return add_module(s, "", bid, 0, 0);
+}
+
+/* The module id of mapping m of process pid (described on first use). 0 on failure. */
+static uint32_t module_of(struct tt_rec_stacks *s, uint32_t pid, struct mapping *m)
+{
+	char open_path[PATH_MAX + 64], bid[64];
+	struct tt_elf *elf;
+	struct module *mod;
+
+	if (m->module)
+		return m->module;
+	for (size_t i = 0; i < s->mod_cnt; i++) {
+		if (s->mods[i].dev == m->dev && s->mods[i].ino == m->ino &&
+		    !strcmp(s->mods[i].path, m->path))
+			return m->module = (uint32_t)i + 1;
+	}
+	/* Through the process's root, so that a file of another mount namespace is the one read. */
+	snprintf(open_path, sizeof(open_path), "/proc/%u/root%s", pid, m->path);
+	elf = tt_elf__open(open_path);
+	if (!elf && errno == ENOENT) /* the process is gone: the file is likely ours too */
+		elf = tt_elf__open(m->path);
+	if (!elf || tt_elf__build_id(elf, bid, sizeof(bid)))
+		bid[0] = 0;
+	tt_elf__free(elf);
+	/* the file may be known by its build id already (a probe's binary, or a stack placed by
+	 * the kernel): one module per file */
+	for (size_t i = 0; bid[0] && i < s->mod_cnt; i++) {
+		mod = &s->mods[i];
+		if (mod->build_id && !strcmp(mod->build_id, bid)) {
+			if (!mod->path[0]) { /* its path was unknown until now */
+				char *p = strdup(m->path);
+
+				if (p) {
+					free(mod->path);
+					mod->path = p;
+				}
+			}
+			mod->dev = m->dev;
+			mod->ino = m->ino;
+			return m->module = (uint32_t)i + 1;
+		}
+	}
+	return m->module = add_module(s, m->path, bid[0] ? bid : NULL, m->dev, m->ino);
+}
+
+/* Place ip: the file and offset of pid's mapping that holds it, else module 0 and ip itself. */
+static struct tt_stack_frame place(struct tt_rec_stacks *s, uint32_t pid, uint64_t ip, int *fresh)
+{
+	for (int round = 0; round < 2; round++) {
+		struct pid_maps *p = maps_of(s, pid, round && !*fresh);
+
+		if (round)
+			*fresh = 1; /* read again at most once per stack */
+		for (size_t i = 0; p && i < p->cnt; i++) {
+			struct mapping *m = &p->maps[i];
+			uint32_t mod;
+
+			if (ip < m->start || ip >= m->end)
+				continue;
+			mod = module_of(s, pid, m);
+			if (mod)
+				return (struct tt_stack_frame){.module = mod,
+							       .offset = ip - m->start + m->pgoff};
+			break;
+		}
+		if (*fresh)
+			break;
+	}
+	return (struct tt_stack_frame){.module = 0, .offset = ip};
+}
+
+struct cur_key {
+	const struct tt_rec_stacks *s;
+};
+
+static bool stack_eq(const void *ctx, uint32_t idx)
+{
+	const struct tt_rec_stacks *s = ((const struct cur_key *)ctx)->s;
+	const struct stack *st = &s->stacks[idx];
+
+	return st->n == s->cur_n &&
+	       !memcmp(&s->frames[st->first], s->cur, s->cur_n * sizeof(*s->cur));
+}
+
+/* Describe stack id (and its files) to w, if this tape has not had it yet. */
+static int describe(struct tt_rec_stacks *s, uint32_t id, struct tt_tape_writer *w)
+{
+	struct stack *st = &s->stacks[id - 1];
+	const struct tt_stack_frame *f = &s->frames[st->first];
+	int err;
+
+	if (st->gen == s->gen)
+		return 0;
+	for (uint32_t i = 0; i < st->n; i++) {
+		struct module *m;
+
+		if (!f[i].module || (m = &s->mods[f[i].module - 1])->gen == s->gen)
+			continue;
+		err = tt_tape_writer__add_stack_module(w, f[i].module, m->path, m->build_id);
+		if (err)
+			return err;
+		m->gen = s->gen;
+	}
+	err = tt_tape_writer__add_stack(w, id, f, st->n);
+	if (!err)
+		st->gen = s->gen;
+	return err;
+}
+
+int tt_rec_stacks__on_ring(struct tt_rec_stacks *s, const void *data, size_t size,
+			   struct tt_tape_writer *w)
+{
+	struct tt_ring_stack hdr;
+	const uint8_t *frames = (const uint8_t *)data + offsetof(struct tt_ring_stack, frames);
+	struct cur_key key = {s};
+	uint32_t h, id;
+	int64_t found;
+	size_t each;
+	int fresh = 0, err;
+
+	if (size < offsetof(struct tt_ring_stack, frames))
+		return -EBADMSG;
+	memcpy(&hdr, data, offsetof(struct tt_ring_stack, frames));
+	each = hdr.form == TT_STACK_IPS ? 8 : sizeof(struct tt_stack_bid);
+	if (hdr.hdr.type != TT_RING_STACK || hdr.nr == 0 || hdr.nr > TT_STACK_MAX_FRAMES ||
+	    hdr.form > TT_STACK_IPS || hdr.hdr.size != size ||
+	    size != offsetof(struct tt_ring_stack, frames) + each * hdr.nr)
+		return -EBADMSG;
+	s->cur_n = 0;
+	for (uint32_t i = 0; hdr.form == TT_STACK_IPS && i < hdr.nr; i++) {
+		uint64_t ip;
+
+		memcpy(&ip, frames + 8 * i, 8);
+		if (!ip)
+			break;
+		s->cur[s->cur_n++] = place(s, hdr.hdr.pid, ip, &fresh);
+	}
+	/* read the process's mappings once while it lives: its next stacks come bare (cheaper) */
+	if (hdr.form != TT_STACK_IPS)
+		maps_of(s, hdr.hdr.pid, 0);
+	for (uint32_t i = 0; hdr.form != TT_STACK_IPS && i < hdr.nr; i++) {
+		struct tt_stack_bid f;
+		char bid[41];
+		size_t len = sizeof(f.build_id);
+
+		memcpy(&f, frames + sizeof(f) * i, sizeof(f));
+		if (f.status == TT_STACK_BID_VALID) {
+			/* GNU build ids are 20 bytes (sha1) or shorter, zero-padded by the kernel */
+			while (len > 1 && !f.build_id[len - 1])
+				len--;
+			for (size_t k = 0; k < len; k++)
+				snprintf(bid + 2 * k, 3, "%02x", f.build_id[k]);
+			s->cur[s->cur_n] = (struct tt_stack_frame){
+				.module = module_by_bid(s, hdr.hdr.pid, bid), .offset = f.offset};
+			if (!s->cur[s->cur_n].module)
+				return -ENOMEM;
+			s->cur_n++;
+		} else if (f.status == TT_STACK_BID_IP && f.offset) {
+			s->cur[s->cur_n++] = place(s, hdr.hdr.pid, f.offset, &fresh);
+		} else {
+			break;
+		}
+	}
+	if (!s->cur_n)
+		return 0;
+	h = (uint32_t)tt_hash_bytes(s->cur, s->cur_n * sizeof(*s->cur), s->cur_n);
+	found = tt_hidx_find(&s->ix, h, stack_eq, &key);
+	if (found < 0) {
+		if (tt_grow((void **)&s->stacks, &s->stack_cap, s->stack_cnt + 1, sizeof(*s->stacks)) ||
+		    tt_grow((void **)&s->frames, &s->frame_cap, s->frame_cnt + s->cur_n,
+			    sizeof(*s->frames)))
+			return -ENOMEM;
+		memcpy(&s->frames[s->frame_cnt], s->cur, s->cur_n * sizeof(*s->cur));
+		s->stacks[s->stack_cnt] = (struct stack){.first = s->frame_cnt, .n = s->cur_n};
+		s->frame_cnt += s->cur_n;
+		err = tt_hidx_add(&s->ix, h, (uint32_t)s->stack_cnt);
+		if (err)
+			return err;
+		found = (int64_t)s->stack_cnt++;
+	}
+	id = (uint32_t)found + 1;
+	err = describe(s, id, w);
+	if (err)
+		return err;
+	s->pend[s->pend_next++ % PENDING] = (struct pending){.ts = hdr.hdr.ts_ns,
+							      .tid = hdr.hdr.tid, .id = id};
+	return 0;
+}
+
+uint32_t tt_rec_stacks__take(struct tt_rec_stacks *s, uint32_t tid, uint64_t ts_ns)
+{
+	/* Newest first: the hit's stack was sent just before it. */
+	for (uint32_t k = 1; k <= PENDING; k++) {
+		struct pending *p = &s->pend[(s->pend_next - k) % PENDING];
+
+		if (p->id && p->tid == tid && p->ts == ts_ns) {
+			uint32_t id = p->id;
+
+			p->id = 0;
+			return id;
+		}
+	}
+	return 0;
+}
+
+void tt_rec_stacks__new_tape(struct tt_rec_stacks *s)
+{
+	s->gen++;
+}
+
+void tt_rec_stacks__forget(struct tt_rec_stacks *s, uint32_t pid)
+{
+	for (size_t i = 0; i < PIDS_CACHED; i++)
+		if (s->pids[i].pid == pid)
+			maps_free(&s->pids[i]);
+}
+
+int tt_rec_stacks__know(struct tt_rec_stacks *s, const char *path, const char *build_id)
+{
+	for (size_t i = 0; i < s->mod_cnt; i++)
+		if (s->mods[i].build_id && !strcmp(s->mods[i].build_id, build_id))
+			return 0;
+	return add_module(s, path, build_id, 0, 0) ? 0 : -ENOMEM;
+}
+
+uint32_t tt_rec_stacks__cnt(const struct tt_rec_stacks *s)
+{
+	return (uint32_t)s->stack_cnt;
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * record --stack on the consumer's side: the user stacks the BPF program sends (TT_RING_STACK
+ * records, bpf/record.h) turned into frames keyed by file and file offset, interned (each
+ * distinct stack is described in the tape once), and paired with the probe hit that follows
+ * them. Until the consumer has read a process's /proc/PID/maps, the kernel places its
+ * addresses itself, as a GNU build id and an offset in that file (so a process that is gone
+ * before the consumer reads its stacks loses nothing), at a cost of several microseconds a hit;
+ * once read (the `mark` callback then sets the process's bit in the BPF map stack_pids), its
+ * stacks come as bare addresses, placed here through the cached mappings (read again when an
+ * address falls outside them: a library loaded later). A file's path is the one the probes'
+ * binaries, the recorder's own libraries or the process's mappings give for its build id. `load` symbolizes the frames,
+ * on this machine or another one, from the path or the build id. An address in no file
+ * (JIT code, or a process gone before its maps were read) is kept as is (module 0).
+ */
+#ifndef TT_REC_STACKS_H
+#define TT_REC_STACKS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "probe_set.h"
+#include "record.h"
+#include "tape_writer.h"
+
+struct tt_rec_stacks;
+
+/*
+ * Which sites send stacks: a copy of sites[0, site_cnt) in *marked (malloc'd, the caller's)
+ * with TT_BPF_SITE_STACK set on the sites of every probe that one of globs matches: a glob
+ * "PROVIDER:NAME" is matched against the probe's provider and name, a glob without ':' against
+ * its name, with * and ? wildcards. Kernel tracepoints have no user stack and are never
+ * matched. Returns 0, -ENOMEM, or -TT_E_NO_MATCH with *bad the first glob that matches no
+ * probe with sites.
+ */
+int tt_rec_stacks_mark(const struct tt_probe_set_probe *probes, size_t probe_cnt,
+		       const struct tt_bpf_site *sites, size_t site_cnt, const char *const *globs,
+		       size_t glob_cnt, struct tt_bpf_site **marked, const char **bad);
+
+/* Called when process pid's mappings have been read (its stacks may come as bare addresses). */
+typedef void (*tt_rec_stacks_mark_fn)(void *ctx, uint32_t pid);
+
+/* An empty table (mark may be NULL); NULL with errno set. */
+struct tt_rec_stacks *tt_rec_stacks__new(tt_rec_stacks_mark_fn mark, void *mark_ctx);
+/* Accepts NULL. */
+void tt_rec_stacks__free(struct tt_rec_stacks *s);
+
+/*
+ * One TT_RING_STACK record of size bytes at data: intern its stack, describe the stack (and the
+ * files it is in) to w the first time w meets it, and keep it for the thread's next hit.
+ * Returns 0, -EBADMSG for a malformed record, or the writer's error.
+ */
+int tt_rec_stacks__on_ring(struct tt_rec_stacks *s, const void *data, size_t size,
+			   struct tt_tape_writer *w);
+
+/* The stack id kept for the hit of thread tid at ts_ns (forgotten then), or 0. */
+uint32_t tt_rec_stacks__take(struct tt_rec_stacks *s, uint32_t tid, uint64_t ts_ns);
+
+/*
+ * A file the stacks may be in, known by path and build id before any stack names it (the
+ * probes' binaries): a stack placed by the kernel by build id then has its path even when its
+ * process is gone before its maps could be read. 0 or -ENOMEM.
+ */
+int tt_rec_stacks__know(struct tt_rec_stacks *s, const char *path, const char *build_id);
+
+/* Process pid exited: forget its mappings (the caller clears its stack_pids bit). */
+void tt_rec_stacks__forget(struct tt_rec_stacks *s, uint32_t pid);
+
+/* A new tape begins (rotation): every stack and file is described again when next used. */
+void tt_rec_stacks__new_tape(struct tt_rec_stacks *s);
+
+/* Distinct stacks met so far. */
+uint32_t tt_rec_stacks__cnt(const struct tt_rec_stacks *s);
+
+#endif /* TT_REC_STACKS_H */
