@@ -421,9 +421,24 @@ TT_TEST(providers, presets_expand_to_specs)
 		size_t n;
 		const struct tt_preset *all_p = tt_presets(&n);
 
-		assert_int_equal(n, 5);
+		assert_int_equal(n, 6);
 		for (size_t i = 1; i < n; i++)
 			assert_true(strcmp(all_p[i - 1].name, all_p[i].name) < 0);
+	}
+	{
+		/* php-app: the extension is dlopen'd, so a path even with -- COMMAND */
+		const struct tt_preset *php = tt_preset_find("php-app");
+		char **s = NULL;
+		size_t n = 0;
+
+		assert_non_null(php);
+		assert_true(php->path_only);
+		assert_null(php->env); /* no USE_ZEND_DTRACE */
+		assert_int_equal(tt_preset_expand(php, "/x/tracetape.so", 1, &s, &n), 0);
+		assert_int_equal(n, 1);
+		assert_string_equal(s[0], "usdt:/x/tracetape.so:phpapp:*");
+		free(s[0]);
+		free(s);
 	}
 }
 
