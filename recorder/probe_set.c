@@ -24,6 +24,7 @@
 #include "elf_file.h"
 #include "go_args.h"
 #include "go_binary.h"
+#include "go_probes.h"
 #include "probe_set.h"
 #include "targets.h"
 #include "tracepoints.h"
@@ -392,6 +393,19 @@ static int set_site_bytes(const struct tt_probe_set_probe *p, const struct tt_us
 	return 0;
 }
 
+static int binary_go(struct tt_probe_set *s, struct binary *b);
+
+/* The goroutine-id offset of a Go binary for its gen-go probes; 0 (none recorded) when unknown. */
+static uint32_t go_probe_goid_off(struct tt_probe_set *s, struct binary *b)
+{
+	uint32_t off = 0;
+
+	if (binary_go(s, b) || tt_go_binary__goid_offset(b->go, &off, NULL))
+		tt_warn(s->out, "%s: the goroutine id's place is unknown: Go probes are recorded "
+			"without it", b->path);
+	return off;
+}
+
 /* Attach the USDT sites of binary bin that spec matches. Returns the number of probes. */
 static int match_usdt(struct tt_probe_set *s, size_t bin, struct tt_probe_spec *spec,
 		      size_t *probes)
@@ -422,6 +436,8 @@ static int match_usdt(struct tt_probe_set *s, size_t bin, struct tt_probe_spec *
 		err = tt_bpf_site_from_usdt(site, id, s->probes[id].d.kinds, &bsite, &why);
 		if (!err)
 			err = set_site_bytes(&s->probes[id], site, &bsite, &why);
+		if (!err && site->go_abi0)
+			err = tt_go_probe_bpf_site(site, go_probe_goid_off(s, b), &bsite);
 		if (err) {
 			skip_site(s, b->path, site, why);
 			continue;

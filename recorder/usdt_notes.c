@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "elf_file.h" /* struct tt_elf_segs */
+#include "go_probes.h"
 #include "tt_error.h"
 #include "tt_util.h"
 #include "usdt_notes.h"
@@ -73,7 +74,7 @@ static bool vaddr_to_offset(const struct ctx *c, uint64_t vaddr, uint64_t *off)
 	return tt_elf_segs_offset(&c->segs, vaddr, 1, off) == 0;
 }
 
-static void site_free(struct tt_usdt_site *s)
+void tt_usdt_site_free(struct tt_usdt_site *s)
 {
 	free(s->provider);
 	free(s->name);
@@ -89,7 +90,7 @@ void tt_usdt_file__free(struct tt_usdt_file *file)
 	if (!file)
 		return;
 	for (size_t i = 0; i < file->site_cnt; i++)
-		site_free(&file->sites[i]);
+		tt_usdt_site_free(&file->sites[i]);
 	free(file->sites);
 	free(file->path);
 	free(file->build_id);
@@ -570,9 +571,12 @@ static int parse_image(struct ctx *c)
 			return err;
 	}
 	err = join_types(c);
-	if (err)
-		return err;
-	return resolve_symbols(c);
+	if (!err)
+		err = resolve_symbols(c);
+	if (!err) /* probes of Go packages made by `tracetape gen-go`: sites like the notes' */
+		err = tt_go_probes_scan(img, c->img_sz, c->elf, &c->segs, c->file, c->errbuf,
+					c->errbuf_sz);
+	return err;
 }
 
 static int open_image(const uint8_t *img, size_t img_sz, const char *path, struct tt_usdt_file **file,

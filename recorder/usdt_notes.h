@@ -2,7 +2,7 @@
 /*
  * USDT discovery: parse the stapsdt notes (and tracetape's own type notes) of an ELF file into
  * probe sites ready to attach, with every argument spec decoded (usdt_args.h) and its symbols
- * resolved.
+ * resolved; the probes of Go packages made by `tracetape gen-go` (go_probes.h) are sites too.
  *
  * Our own parser because libbpf's rejects specs real binaries contain (floats, base+index,
  * symbol-relative operands; see DESIGN.md, platform facts). Addresses are converted to file
@@ -36,6 +36,11 @@ struct tt_usdt_site {
 	uint8_t kinds[TT_MAX_ARGS];  /* TT_KIND_*: from the tracetape note, else from the spec */
 	char *arg_names[TT_MAX_ARGS];/* column names from the tracetape note (tt_usdt_column_name(),
 					unique within the site); NULL: unknown, call it argN (owned) */
+	uint8_t go_abi0;             /* a probe of a Go package made by `tracetape gen-go`
+					(go_probes.h): not from a note; its BYTES arguments'
+					lengths follow their pointers (next register, or next
+					stack word), and its events carry the goroutine id
+					(tt_go_probe_bpf_site()) */
 };
 
 struct tt_usdt_file {
@@ -60,6 +65,8 @@ int tt_usdt_file__open(const char *path, struct tt_usdt_file **file, char *errbu
  */
 int tt_usdt_file__open_mem(const void *image, size_t image_sz, const char *path,
 			   struct tt_usdt_file **file, char *errbuf, size_t errbuf_sz);
+/* Frees what site owns (not site itself). */
+void tt_usdt_site_free(struct tt_usdt_site *site);
 /* Frees file and everything it owns; accepts NULL. */
 void tt_usdt_file__free(struct tt_usdt_file *file);
 

@@ -33,11 +33,12 @@
 #define TT_GO_DESC_HDR_SZ 24  /* magic, u32 version, u32 probe count, u32 meta length, u32 0 */
 #define TT_GO_MAX_PROBES 4096 /* more in one package is a malformed descriptor */
 #define TT_GO_MAX_META (1u << 20)
-/* The whole body of every probe function: nopl 0x0(%rax,%rax,1), then ret. */
+/* How every probe function's body ends, after its loads into registers: nopl 0x0(%rax,%rax,1)
+ * (the site), then ret. */
 #define TT_GO_SITE_BYTES "\x0f\x1f\x44\x00\x00\xc3"
 #define TT_GO_SITE_SZ 6
-/* At the probe site (the function's entry) the return address is at 0(%rsp): the argument at
- * offset off of the ABI0 argument frame is at TT_GO_ARGS_AT + off(%rsp). */
+/* At the probe site the return address is at 0(%rsp) (the loads do not move it): the argument
+ * at offset off of the ABI0 argument frame is at TT_GO_ARGS_AT + off(%rsp). */
 #define TT_GO_ARGS_AT 8
 
 /* ---- the generator ---- */

@@ -75,7 +75,16 @@ TT_TEST(go_gen, types_offsets_and_descriptor)
 	assert_true(has(&g.go, "package probes\n"));
 	assert_true(has(&g.go, "//go:build amd64\n"));
 	assert_true(has(&g.go, "\tsema    [2]uint16\n"));
+	/* each argument loaded into the next register, extended to 64 bits; then the site */
 	assert_true(has(&g.asm_, "_QStart(SB), NOSPLIT|NOFRAME, $0-88\n"
+				 "\tMOVBQSX a+0(FP), AX\n"
+				 "\tMOVQ sql_base+8(FP), BX\n\tMOVQ sql_len+16(FP), CX\n"
+				 "\tMOVWQZX b+24(FP), DX\n"
+				 "\tMOVQ d+32(FP), SI\n"
+				 "\tMOVQ raw_base+40(FP), DI\n\tMOVQ raw_len+48(FP), R8\n"
+				 "\tMOVQ p+64(FP), R9\n"
+				 "\tMOVL f+72(FP), R10\n"
+				 "\tMOVQ u+80(FP), R11\n"
 				 "\tBYTE $0x0f; BYTE $0x1f; BYTE $0x44; BYTE $0x00; BYTE $0x00\n\tRET\n"));
 	assert_true(has(&g.asm_, "_Tick(SB), NOSPLIT|NOFRAME, $0-0\n"));
 	assert_true(has(&g.other, "//go:build !amd64\n"));
@@ -90,7 +99,8 @@ TT_TEST(go_gen, types_offsets_and_descriptor)
 /* The descriptor's text is the meta array's bytes: decode them back from the Go source. */
 TT_TEST(go_gen, descriptor_text)
 {
-	static const char want[] = "app q__start ttprobe_%08x_QStart i32@0:n str@8:s u64@24:arg2\n";
+	static const char want[] = "app q__start ttprobe_%08x_QStart i32@0=rax:n str@8=rbx,rcx:s "
+				   "u64@24=rdx:arg2\n";
 	struct tt_go_gen g;
 	char err[256] = "", text[512], expect[512];
 	const char *p;
@@ -122,16 +132,38 @@ TT_TEST(go_gen, descriptor_text)
 	tt_go_gen_free(&g);
 }
 
-/* Argument names: Go keywords and names that could shadow the package's own get a '_'. */
+/* Argument names: Go keywords, assembly registers and names that could shadow the package's
+ * own get a '_'. */
 TT_TEST(go_gen, argument_names)
 {
 	struct tt_go_gen g;
 	char err[256] = "";
 
-	assert_int_equal(gen("provider app { probe x(int type, int ttDesc, int map, int); };", "p",
-			     &g, err, sizeof(err)),
+	assert_int_equal(gen("provider app { probe x(int type, int ttDesc, int map, int, int g, "
+			     "int SP, int R8, int Ok); };",
+			     "p", &g, err, sizeof(err)),
 			 0);
-	assert_true(has(&g.go, "func X(type_ int32, ttDesc_ int32, map_ int32, arg3 int32) {"));
+	assert_true(has(&g.go, "func X(type_ int32, ttDesc_ int32, map_ int32, arg3 int32, g_ int32, "
+			       "SP_ int32, R8_ int32, Ok int32) {"));
+	assert_true(has(&g.asm_, "\tMOVLQSX g_+16(FP), SI\n\tMOVLQSX SP_+20(FP), DI\n"));
+	tt_go_gen_free(&g);
+}
+
+/* Twelve registers: an argument that no longer fits stays on the stack, and so do the rest. */
+TT_TEST(go_gen, registers_then_stack)
+{
+	struct tt_go_gen g;
+	char err[256] = "";
+
+	assert_int_equal(gen("provider app { probe m(char *a, char *b, char *c, char *d, char *e, "
+			     "int x, char *f, long y); };",
+			     "p", &g, err, sizeof(err)),
+			 0);
+	assert_true(has(&g.asm_, "\tMOVQ e_base+64(FP), R10\n\tMOVQ e_len+72(FP), R11\n"
+				 "\tMOVLQSX x+80(FP), R12\n"
+				 "\tBYTE $0x0f;"));
+	assert_false(has(&g.asm_, "f_base"));
+	assert_false(has(&g.asm_, "y+"));
 	tt_go_gen_free(&g);
 }
 

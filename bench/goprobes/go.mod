@@ -1,0 +1,3 @@
+module tracetape.bench/goprobes
+
+go 1.19

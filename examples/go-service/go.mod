@@ -1,0 +1,3 @@
+module tracetape.example/go-service
+
+go 1.19
