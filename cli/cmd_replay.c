@@ -14,6 +14,8 @@
 #include <time.h>
 
 #include "demangle.h"
+#include "loader.h"
+#include "trace_chrome.h"
 #include "tt_fmt.h"
 #include "tt_names.h"
 #include "tape_format.h"
@@ -27,7 +29,9 @@ enum { OPT_WALL = TT_OPT_FIRST, OPT_JSON, OPT_FOLLOW, OPT_FROM, OPT_TO, OPT_SPEE
 static const struct tt_opt opts[] = {
 	{'f', "format", 'f', "FMT",
 	 "text (default), json (one JSON object per line) or chrome\n"
-	 "(Chrome trace JSON: open it in Perfetto UI or chrome://tracing)",
+	 "(Chrome trace JSON for Perfetto UI or chrome://tracing, made\n"
+	 "from the capture loaded as 'load' would: spans by its rules,\n"
+	 "thread states and syscalls as slices, the capture's clock)",
 	 NULL},
 	{OPT_JSON, "json", 0, NULL, "the same as --format json", NULL},
 	{OPT_WALL, "wall", 0, NULL,
@@ -609,6 +613,37 @@ static void pace(struct replay *rp, uint64_t ts)
 		;
 }
 
+/*
+ * The Chrome trace: the tape loaded (as `load` would, into a temporary database) and written
+ * from there (trace_chrome.h), so that spans come from load's engine and the kernel's records
+ * become thread-state and syscall slices. A database is taken as it is.
+ */
+static int replay_chrome(struct replay *rp, const char *path, const char *output, struct tt_out *out)
+{
+	struct tt_load_opts lo = {.out = out};
+	struct tt_chrome_opts co = {.globs = (const char *const *)rp->globs, .glob_cnt = rp->glob_cnt,
+				    .pids = rp->pids, .pid_cnt = rp->pid_cnt, .out = out};
+	struct tt_input in = {0};
+	FILE *f;
+	int err, e;
+
+	co.from_ns = rp->have_from ? rp->from_ns : 0;
+	co.to_ns = rp->to_ns;
+	co.have_to = rp->have_to;
+	err = tt_input_open(path, &lo, 0, &in);
+	if (err)
+		return err;
+	f = tt_cmd_output_open(out, output);
+	if (!f) {
+		tt_input_close(&in);
+		return -errno;
+	}
+	err = tt_trace_chrome(in.db, &co, f);
+	e = tt_cmd_output_close(out, output, f);
+	tt_input_close(&in);
+	return err ? err : e;
+}
+
 /* Close the Chrome trace: process names (track titles) as metadata events, then the end. */
 static int chrome_end(struct replay *rp)
 {
@@ -764,6 +799,15 @@ int tt_cmd_replay(int argc, char **argv, struct tt_out *out)
 	path = p.args[0];
 	if (rp.have_from && rp.have_to && rp.from_ns > rp.to_ns) {
 		err = tt_cmd_usage_error(out, "--from is after --to");
+		goto cleanup;
+	}
+	if (rp.fmt == FMT_CHROME) {
+		if (ro.follow) {
+			err = tt_cmd_usage_error(out, "--follow does not go with --format chrome: the trace is "
+						      "made from the whole capture");
+			goto cleanup;
+		}
+		err = replay_chrome(&rp, path, output, out);
 		goto cleanup;
 	}
 	ro.idle = live_flush;

@@ -23,6 +23,8 @@ enum {
 	OPT_SPAN,
 	OPT_VALUE,
 	OPT_NO_CACHE,
+	OPT_BUCKETS,
+	OPT_HEATMAP,
 };
 
 enum fmt { FMT_TEXT, FMT_HTML };
@@ -48,6 +50,15 @@ static const struct tt_opt opts[] = {
 	{OPT_RAW, "raw", 0, NULL, "exact integers (ns, counts) instead of human units", NULL},
 	{OPT_SPAN, "span", 0, "RULE", "for a TAPE: NAME=START,END[,key=ARG] span rules (see load)",
 	 NULL},
+	{OPT_BUCKETS, "buckets", 0, "MODE",
+	 "the histograms' buckets: auto (default: linear when the values\n"
+	 "lie within a factor of two, else log-linear, a number of\n"
+	 "buckets per power of two fitted to the bulk), log2 or linear",
+	 NULL},
+	{OPT_HEATMAP, "heatmap", 0, NULL,
+	 "HTML: add a heatmap of each span name's durations over time\n"
+	 "(time across, duration buckets up, the count as colour)",
+	 NULL},
 	{OPT_NO_CACHE, "no-cache", 0, NULL,
 	 "a TAPE is loaded once and its database reused while the tape\n"
 	 "is unchanged (kept in ~/.cache/tracetape): load it again", NULL},
@@ -62,21 +73,25 @@ static const struct tt_opt opts[] = {
 const struct tt_cmd_def tt_cmd_def_report = {
 	.summary = "latency and post-mortem report of a database or a tape (text, HTML)",
 	.name = "report",
-	.usage = "[--by ARG] [-f text|html] [-o FILE] [--top N] [--last N] [--raw]\n"
-		 "                        [--span RULE]... [--value PROBE=ARG]... DB|TAPE",
+	.usage = "[--by ARG] [-f text|html] [-o FILE] [--heatmap] [--buckets MODE]\n"
+		 "                        [--top N] [--last N] [--raw] [--span RULE]...\n"
+		 "                        [--value PROBE=ARG]... DB|TAPE",
 	.about = "Latency and post-mortem report of a database made by 'tracetape load', or of a tape\n"
-		 "(loaded into a temporary database first; '-' is standard input): per span name and per probe the count,\n"
-		 "rate, min, p50, p90, p99, p99.9 and max (exact, nearest rank) and a log2 histogram;\n"
+		 "(loaded into a temporary database first; '-' is standard input): per span name and\n"
+		 "per probe the count, rate, min, p50, p90, p99, p99.9 and max (exact, nearest rank),\n"
+		 "a histogram in buckets fitted to the data with the percentiles marked, and (HTML)\n"
+		 "the percentile curve;\n"
 		 "with kernel data (record --sched, --syscalls), where each span name's time went:\n"
 		 "running, runnable, sleeping, blocked, and in which syscalls; the slowest spans with\n"
 		 "their arguments and the same breakdown; the spans still open at the end, oldest\n"
 		 "first, with the last events of their threads; the losses and what they touch.\n"
-		 "A probe's distribution is that of the argument named like a quantity (latency, dur,\n"
-		 "elapsed, time, ms, us, ns, bytes, size, len, count, rows...), else of its first\n"
-		 "floating-point one; never of an id or a pointer. A probe with a C++ name argument\n"
-		 "(kind cxxname: an exception's type, from libstdc++'s throw, rethrow and catch) is\n"
-		 "counted by its values, demangled, the most frequent first. Probes are named\n"
-		 "provider:name; a Go function's returns provider:name:return.\n",
+		 "A probe's distribution is that of the argument named like a time (latency, dur,\n"
+		 "elapsed, time, wait, *_ms, *_us, *_ns...), else like another quantity (bytes, size,\n"
+		 "len, count, rows...), else of its first floating-point one; never of an id or a\n"
+		 "pointer. A probe with a C++ name argument (kind cxxname: an exception's type, from\n"
+		 "libstdc++'s throw, rethrow and catch) is counted by its values, demangled, the most\n"
+		 "frequent first. Probes are named provider:name; a Go function's returns\n"
+		 "provider:name:return. 'tracetape diff A B' compares two captures.\n",
 	.opts = opts,
 	.more = "Exit status: 0 success, 1 unreadable input or SQLite error, 2 bad command line\n"
 		"(also --by naming no argument of any probe, --value naming no probe or argument).\n",
@@ -132,6 +147,15 @@ int tt_cmd_report(int argc, char **argv, struct tt_out *out)
 			break;
 		case OPT_RAW:
 			ro.raw = 1;
+			break;
+		case OPT_BUCKETS:
+			if (tt_buckets_mode_parse(val, &ro.buckets)) {
+				err = tt_cmd_usage_error(out, "--buckets '%s': expected auto, log2 or linear", val);
+				goto cleanup;
+			}
+			break;
+		case OPT_HEATMAP:
+			ro.heatmap = 1;
 			break;
 		case OPT_NO_CACHE:
 			no_cache = TT_INPUT_NO_CACHE;

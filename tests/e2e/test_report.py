@@ -2,19 +2,26 @@
 
 rp-1  buckets fitted to the data: request spans spread over 584..737 us get linear 5 us buckets,
       text and HTML, with >= 8 populated buckets between 580 and 740 us, every span counted once,
-      the percentiles marked in the bucket that holds them; a spread over decades gets
-      log-linear buckets, empty runs folded.
+      the percentiles marked in the bucket that holds them; --buckets log2 puts them in one
+      bucket; a spread over decades gets log-linear buckets, empty runs folded; --buckets
+      rejects a bad mode.
 rp-2  the value rule: svc:response(id, status, route, bytes, latency_ms) shows latency_ms.
 rp-3  diff on two fixed tapes: every statistic of both and its change, exactly; names only in one
       side are 'new' or 'gone'; HTML overlays both distributions; usage errors.
 rp-4  (BPF) the bundled example recorded twice, the second with a larger --sleep-us: diff shows
       every percentile of svc:request and of svc:response's latency_ms grow; the report shows
       latency_ms for svc:response and a histogram with buckets across the spread.
-rp-5  (BPF) headless Chromium renders the report of the example recorded with
+rp-5  (BPF) headless Chromium renders the report (with --heatmap) of the example recorded with
       --sched --syscalls, and the diff page: every chart has titled axes, the histograms have more
       than one bar, no console errors; the screenshots are kept in tests/artifacts/.
 rp-6  an argument named like an SQL keyword (`where`, `order`) loads: its view column is quoted.
+rp-7  replay --format chrome follows the Trace Event Format rules Perfetto relies on (a validator:
+      metadata once per process and thread, every async begin matched by one end after it,
+      complete slices nested on every track): on a fixed tape whose thread spans cross (one
+      becomes an async pair) and (BPF) on the example recorded with --sched --syscalls, where
+      thread states are slices beside each thread and syscalls slices on it.
 """
+import json
 import re
 import shutil
 import tempfile
@@ -103,11 +110,18 @@ def test_buckets_fit_the_data(tapes):
     # the human units say the same
     h = tt("report", tapes / "spread.tape").stdout
     assert "  buckets: linear, 5.00us wide;" in h and "[580us, 585us)" in h
+    # log2: one bucket [524288, 1048576)
+    r = tt("report", "--raw", "--buckets", "log2", tapes / "spread.tape")
+    head, rows = hist_rows(r.stdout, "svc:request: 300 spans, duration")
+    assert head.startswith("  buckets: log2;") and [(lo, hi, c) for lo, hi, c, _ in rows] == [(524288, 1048576, 300)]
     # over decades: log-linear, empty runs folded, still every span
     r = tt("report", "--raw", tapes / "decades.tape")
     head, rows = hist_rows(r.stdout, "svc:request: 236 spans, duration")
     assert head.startswith("  buckets: log-linear, ") and sum(c for _, _, c, _ in rows) == 236
     assert len(rows) <= 48 and sum(1 for r_ in rows if r_[2]) > 24
+    r = tt("report", "--buckets", "hdr", tapes / "spread.tape")
+    assert (r.returncode, r.stderr) == (2, "tracetape report: error: --buckets 'hdr': expected auto, log2 or "
+                                           "linear (see 'tracetape report --help')\n")
 
 
 def test_value_rule_prefers_a_time(tapes):
@@ -216,12 +230,12 @@ def test_browser_renders_report_and_diff(tmp_path):
     tape = tmp_path / "k.tape"
     record_example(tape, "--sched", "--syscalls")
     html = tmp_path / "report.html"
-    r = tt("report", "-o", html, tape)
+    r = tt("report", "--heatmap", "-o", html, tape)
     assert r.returncode == 0, r.stderr
     dom = render(html, ARTIFACTS / "report_example_sched.png")
     assert "Where the time went" in dom
     # every chart has both axes titled; histograms and curves per span name and probe value
-    for cls, n in (("hist", 2), ("curve", 2), ("scatter", 1)):
+    for cls, n in (("hist", 2), ("curve", 2), ("scatter", 1), ("heat", 1)):
         charts = svgs(dom, cls)
         assert len(charts) == n, cls
         for c in charts:
@@ -229,6 +243,7 @@ def test_browser_renders_report_and_diff(tmp_path):
     req = svgs(dom, "hist")[0]
     assert req.count('class="bar"') > 1 and "duration (" in req and ">spans<" in req
     assert all(f">{p}<" in req for p in ("p50", "p90", "p99", "p99.9"))
+    assert svgs(dom, "heat")[0].count('class="cell"') > 10
     # the diff page of the example and the same run again
     b = tmp_path / "b.tape"
     record_example(b, sleep_us=2000)
@@ -246,3 +261,91 @@ def test_argument_named_like_a_keyword(tmp_path):
            tmp_path / "kw.tape")
     r = tt("query", tmp_path / "kw.tape", 'SELECT "where", "order" FROM app_tick')
     assert (r.returncode, r.stdout.split()[-2:]) == (0, ["7", "-1"]), r.stderr
+
+
+def check_trace_events(trace):
+    """The Trace Event Format rules Perfetto relies on; returns the events by phase."""
+    by_ph, meta, open_async, tracks = {}, set(), {}, {}
+    for e in trace["traceEvents"]:
+        ph = e["ph"]
+        by_ph.setdefault(ph, []).append(e)
+        assert isinstance(e["pid"], int) and isinstance(e["tid"], int) and e["name"], e
+        if ph == "M":
+            key = (e["name"], e["pid"], 0 if e["name"] == "process_name" else e["tid"])
+            assert key not in meta, f"metadata given twice: {key}"
+            meta.add(key)
+            continue
+        ns = round(e["ts"] * 1000)
+        assert ns >= 0, e
+        if ph == "X":
+            assert e["dur"] >= 0, e
+            tracks.setdefault((e["pid"], e["tid"]), []).append((ns, round(e["dur"] * 1000), e["name"]))
+        elif ph in ("b", "e"):
+            key = (e["pid"], e["cat"], e["id2"]["local"], e["name"])
+            if ph == "b":
+                assert key not in open_async, f"async begun twice: {key}"
+                open_async[key] = ns
+            else:
+                assert key in open_async and ns >= open_async.pop(key), f"async end without begin: {key}"
+        else:
+            assert ph == "i" and e["s"] in ("t", "p", "g"), e
+    assert not open_async, f"async begins never ended: {list(open_async)[:3]}"
+    for track, slices in tracks.items():
+        stack = []
+        for ts, dur, name in sorted(slices, key=lambda s: (s[0], -s[1])):
+            while stack and stack[-1] <= ts:
+                stack.pop()
+            assert not stack or ts + dur <= stack[-1], f"{name} at {ts} crosses its parent on {track}"
+            stack.append(ts + dur)
+    # every process and thread with events has its name
+    for e in trace["traceEvents"]:
+        if e["ph"] != "M":
+            assert ("process_name", e["pid"], 0) in meta and ("thread_name", e["pid"], e["tid"]) in meta, e
+    return by_ph
+
+
+CROSSING = HEAD + """probe 3 app a__start
+probe 4 app a__done
+probe 5 app b__start
+probe 6 app b__done
+event 1000000000 0 100 101 3
+event 1000001000 0 100 101 5
+event 1000002000 0 100 101 4
+event 1000003000 0 100 101 6
+event 1000004000 0 100 101 3
+event 1000005000 0 100 101 5
+event 1000006000 0 100 101 6
+event 1000007000 0 100 101 4
+"""
+
+
+def test_chrome_export_follows_the_format(tmp_path):
+    mktape(CROSSING, tmp_path / "x.tape")
+    r = tt("replay", "-f", "chrome", tmp_path / "x.tape")
+    assert r.returncode == 0, r.stderr
+    by_ph = check_trace_events(json.loads(r.stdout))
+    # a and b cross the first time: b becomes an async pair; the second time they nest
+    assert [(e["name"], e["ts"], e["dur"]) for e in by_ph["X"]] == [
+        ("a", 1000000.0, 2.0), ("a", 1000004.0, 3.0), ("b", 1000005.0, 1.0)]
+    assert [(e["name"], e["ph"], e["ts"]) for e in by_ph["b"] + by_ph["e"]] == [
+        ("b", "b", 1000001.0), ("b", "e", 1000003.0)]
+
+
+def test_chrome_export_of_a_kernel_capture(tmp_path):
+    need_bpf()
+    tape = tmp_path / "k.tape"
+    record_example(tape, "--sched", "--syscalls", requests=50)
+    r = tt("replay", "-f", "chrome", "-o", tmp_path / "k.json", tape)
+    assert r.returncode == 0, r.stderr
+    trace = json.loads((tmp_path / "k.json").read_text())
+    by_ph = check_trace_events(trace)
+    svc = [e for e in by_ph["M"] if e["name"] == "process_name" and e["args"]["name"] == "c-service"]
+    assert len(svc) == 1
+    pid = svc[0]["pid"]
+    cats = {(e["cat"], e["pid"]) for e in by_ph["X"]}
+    assert ("sched", pid) in cats and ("syscall", pid) in cats
+    states = {e["name"] for e in by_ph["X"] if e["cat"] == "sched"}
+    assert states <= {"running", "runnable", "sleeping", "blocked"} and "running" in states
+    assert sum(1 for e in by_ph["b"] if e["name"] == "request") == 50
+    assert trace["metadata"]["clock"] == "CLOCK_MONOTONIC" and trace["metadata"]["wall_offset_ns"] > 0
+

@@ -5,9 +5,10 @@ made by tests/tools/tt-mktape with exactly known contents. No BPF needed.
 tape-1  replay text: exact lines (relative and wall-clock time, names, quoting, truncation,
         faults, pointers, floats, goroutine ids).
 tape-2  replay --format json: every field of every event, in time order.
-tape-3  replay --format chrome: valid JSON in the Trace Event Format; X__begin/X__end become
-        async spans keyed by (pid, id), X__start/X__done and X__entry/X__return thread spans,
-        the rest instants; times in microseconds; process names as metadata.
+tape-3  replay --format chrome: valid JSON in the Trace Event Format, spans from load's engine:
+        X__begin/X__end become async pairs keyed by the span's id, X__start/X__done and Go
+        functions complete slices on their thread or goroutine track, the rest instants; times
+        the capture's clock in microseconds; process and thread names once each as metadata.
 tape-4  filters: --probe (repeatable glob), --pid, --from/--to (seconds and durations).
 tape-5  --speed: output paced; a long pause in the capture is shortened to 1 s.
 tape-6  info on a clean tape: metadata, counts per probe and CPU, losses, times; --json.
@@ -140,21 +141,26 @@ def test_replay_chrome_trace(demo):
     for e in evs:
         assert {"ph", "pid", "name"} <= e.keys()
         by_ph.setdefault(e["ph"], []).append(e)
-    # async spans: begin/end pairs with the same (pid, id) and name
+    # spans from load's engine: paired by id, an async pair with the span's id; timestamps are
+    # the capture's clock in microseconds
     assert [(e["name"], e["cat"], e["id2"]["local"], e["ts"]) for e in by_ph["b"]] == [
-        ("request", "myapp", "0x7", 0.0), ("request", "myapp", "0x8", 2010.0)]
-    assert [(e["name"], e["id2"]["local"], e["ts"]) for e in by_ph["e"]] == [
-        ("request", "0x7", 8010.0), ("request", "0x8", 10010.0)]
-    # thread spans: B/E on the same thread; a Go function's on its goroutine's track
-    assert [(e["name"], e["tid"], e["ts"]) for e in by_ph["B"]] == [
-        ("query", 101, 10.0), ("main.handler", 9, 11010.0)]
-    assert [(e["name"], e["tid"], e["ts"]) for e in by_ph["E"]] == [
-        ("query", 101, 3010.0), ("main.handler", 9, 11510.0)]
+        ("request", "myapp", "0x1", 1000000.0), ("request", "myapp", "0x3", 1002010.0)]
+    assert [(e["name"], e["id2"]["local"], e["tid"], e["ts"]) for e in by_ph["e"]] == [
+        ("request", "0x1", 101, 1008010.0), ("request", "0x3", 102, 1010010.0)]
+    assert by_ph["b"][0]["args"] == {"span": 1, "begin": {"id": 7, "url": "/index.html"}}
+    # thread spans: complete slices on their thread; a Go function's on its goroutine's track
+    assert [(e["name"], e["tid"], e["ts"], e["dur"]) for e in by_ph["X"]] == [
+        ("query", 101, 1000010.0, 3000.0), ("main.handler", 0x20000000 + 9, 1011010.0, 500.0)]
     assert [(e["name"], e["s"]) for e in by_ph["i"]] == [("myapp:tick", "t")]
     assert by_ph["i"][0]["args"] == {"load": 0.25, "where": "0x7fff0000", "arg2": -3, "arg3": 255}
     names = {e["pid"]: e["args"]["name"] for e in by_ph["M"] if e["name"] == "process_name"}
     assert names == {100: "myapp", 200: "worker"}
+    threads = {(e["pid"], e["tid"]): e["args"]["name"] for e in by_ph["M"] if e["name"] == "thread_name"}
+    assert threads == {(100, 101): "myapp 101", (100, 102): "myapp 102", (200, 201): "worker 201",
+                       (200, 0x20000000 + 9): "goroutine 9"}
     assert trace["displayTimeUnit"] == "ns"
+    assert trace["metadata"] == {"clock": "CLOCK_MONOTONIC", "ts_unit": "us",
+                                 "wall_offset_ns": 1699999999000000000}
 
 
 def replay_probes(path, *args):
@@ -424,10 +430,11 @@ def test_event_later_than_the_window(tmp):
     assert [line.split()[-1] for line in r.stdout.splitlines()] == ["i=1", "i=3"]
     r = tt("replay", "--window", "1ms", "--from", "50ms", path)
     assert [line.split()[-1] for line in r.stdout.splitlines()] == ["i=2"]
+    # the Chrome trace is made from the loaded capture: in time order, the capture's clock
     r = tt("replay", "--window", "1ms", "--format", "chrome", path)
     assert r.returncode == 0, r.stderr
     ts = [e["ts"] for e in json.loads(r.stdout)["traceEvents"] if e.get("ph") == "i"]
-    assert ts == [0, -500000, 100000]
+    assert ts == [500000, 1000000, 1100000]
 
 
 def test_disk_full_is_reported(tmp):
