@@ -131,7 +131,9 @@ def check_rounds(events, printed):
 def test_every_kind_exact(goenv, kinds_src, tmp_path, build, attach):
     need_bpf()
     flags = ["-buildmode=pie", "-ldflags=-s -w"] if build != "exec" else []
-    exe = gobuild(goenv, kinds_src, tmp_path / "probes", *flags)
+    exe = kinds_src.parent / f"probes-{build}"  # built once per flavor (slow in the VM guests)
+    if not exe.exists():
+        gobuild(goenv, kinds_src, exe, *flags)
     if build != "exec":
         assert "] .symtab" not in run(["readelf", "-S", exe]).stdout
         assert "DYN" in run(["readelf", "-h", exe]).stdout
