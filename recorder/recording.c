@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -32,6 +33,7 @@
 #include "attach.h"
 #include "bpf_env.h"
 #include "dyn_probes.h"
+#include "fastpath.h"
 #include "held_cmd.h"
 #include "probe_set.h"
 #include "probe_spec.h"
@@ -55,6 +57,8 @@
 #define HARVEST_INTERVAL_NS 100000000ULL   /* loss counters are read every 100 ms */
 #define CLOCK_INTERVAL_NS 10000000000ULL   /* a clock anchor every 10 s */
 #define POLL_TIMEOUT_MS 100
+#define FAST_POLL_MS 2 /* with the fast path: a 4 MiB ring of 64-byte records drained every 2 ms
+			  keeps up with 32M records/s, more than the recorder can write */
 #define CHILD_TERM_WAIT_MS 5000
 #define SLOW_LINKS_IN_FOREGROUND 4 /* perf-event links closed in the foreground (~0.1 s each) */
 
@@ -82,6 +86,13 @@ struct session {
 	struct tt_ring_decoder dec; /* ring records against the probe table */
 	struct tt_ring_rec rec;     /* the record being handled */
 	struct tt_dyn_probes *dyn;  /* probes named at run time (carriers' events), or NULL */
+	struct tt_fast *fast;       /* --fast: the shared memory of the trap-free path, or NULL */
+	uint8_t *fast_bin;          /* [bin_cnt]: the binary's sites go by the fast path */
+	uint64_t *fast_fired;       /* [probe_cnt]: fast-path hits recorded or lost */
+	uint64_t *fast_lost;        /* [probe_cnt]: fast-path hits lost */
+	size_t fast_sites;          /* sites left to the fast path */
+	const char **cmd_env;       /* the command's environment additions, TT_FAST_ENV added */
+	char fast_env[48];
 	struct record_bpf *skel;
 	struct tt_ring *rb;
 	struct tt_tape_writer *w;
@@ -239,7 +250,7 @@ static int attach_all(struct session *s, size_t *site_total, size_t *bins_used)
 		uint64_t t0 = tt_now_mono_ns();
 
 		tt_probe_set__binary_sites(s->ps, i, &b);
-		if (!b.cnt)
+		if (!b.cnt || (s->fast_bin && s->fast_bin[i]))
 			continue;
 		for (size_t j = 0; j < b.cnt && !ref_ctrs; j++)
 			if (b.ref_ctrs[j])
@@ -354,6 +365,25 @@ static void harvest_missed(struct session *s, uint64_t now)
 }
 
 /*
+ * Hits the fast path lost (full rings, threads without one): a loss record of no particular
+ * CPU, from the previous harvest to the latest loss; they count as fired too.
+ */
+static void on_fast_loss(void *ctx, uint32_t probe_id, uint64_t count, uint64_t last_ts_ns)
+{
+	struct session *s = ctx;
+	struct tt_loss l = {.cpu = TT_LOSS_ANY_CPU, .probe_id = probe_id, .count = count,
+			    .ts_end_ns = last_ts_ns};
+
+	if (probe_id >= s->probe_cnt)
+		return;
+	l.ts_start_ns = TT_MIN(s->last_harvest_ns, l.ts_end_ns);
+	s->fast_lost[probe_id] += count;
+	s->fast_fired[probe_id] += count;
+	s->lost += count;
+	writer_check(s, tt_tape_writer__add_loss(s->w, &l));
+}
+
+/*
  * Read the per-CPU counters: write a loss record for every (probe, CPU) whose loss count grew
  * since the last harvest, with the window in which the losses happened (from the previous
  * harvest to the latest loss), and keep the fired totals for the summary and the tape.
@@ -367,9 +397,11 @@ static void harvest_counts(struct session *s)
 	vals = calloc((size_t)s->ncpu, sizeof(*vals));
 	if (!vals)
 		return;
+	if (s->fast)
+		tt_fast__harvest(s->fast, on_fast_loss, s);
 	for (size_t slot = 0; slot < s->probe_cnt; slot++) {
 		__u32 key = (__u32)slot;
-		uint64_t fired = 0;
+		uint64_t fired = s->fast ? s->fast_fired[slot] : 0;
 
 		if (bpf_map_lookup_elem(fd, &key, vals))
 			continue;
@@ -459,6 +491,9 @@ static int describe_capture(struct session *s)
 	err |= tt_tape_writer__add_meta(s->w, "strings", s->bpf.sleepable ? "sleepable" : "nofault");
 	for (size_t i = 0; i < s->o->stack_glob_cnt; i++)
 		err |= tt_tape_writer__add_meta(s->w, "stack", s->o->stack_globs[i]);
+	/* The path marker: USDT probes of -DTT_FASTPATH binaries were recorded without a trap. */
+	if (s->fast_sites)
+		err |= tt_tape_writer__add_meta(s->w, "fast_path", "shm");
 	if (err)
 		return err < 0 ? err : -EIO;
 	add_clock(s);
@@ -627,6 +662,132 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/*
+ * A fast-path record (tt_fast checked its framing, its probe and its process): decoded and
+ * written like a ring record, and counted as fired when it made an event.
+ */
+static int on_fast_record(void *ctx, void *data, size_t size)
+{
+	struct session *s = ctx;
+	uint64_t before = s->events;
+	uint32_t probe_id;
+
+	memcpy(&probe_id, (const uint8_t *)data + offsetof(struct tt_ring_hdr, probe_id),
+	       sizeof(probe_id));
+	on_record(ctx, data, size);
+	if (s->events != before && probe_id < s->probe_cnt)
+		s->fast_fired[probe_id]++;
+	return 0;
+}
+
+/*
+ * --fast: the binaries whose sites can all go by the fast path (built with -DTT_FASTPATH, USDT
+ * sites whose arguments are plain values or strings: no counted or indirect strings, which
+ * only the BPF path reads) are left unattached, and their probes are offered in the shared
+ * memory. Every other binary is attached as usual.
+ */
+static int fast_prepare(struct session *s)
+{
+	struct tt_fast_offer *offers = NULL;
+	uint8_t *offered = NULL;
+	size_t offer_cnt = 0, bins = 0;
+	int err = -ENOMEM;
+
+	s->fast_bin = calloc(s->bin_cnt + 1, 1);
+	s->fast_fired = calloc(s->probe_cnt + 1, sizeof(*s->fast_fired));
+	s->fast_lost = calloc(s->probe_cnt + 1, sizeof(*s->fast_lost));
+	offers = calloc(s->probe_cnt + 1, sizeof(*offers));
+	offered = calloc(s->probe_cnt + 1, 1);
+	if (!s->fast_bin || !s->fast_fired || !s->fast_lost || !offers || !offered)
+		goto cleanup;
+	for (size_t i = 0; i < s->bin_cnt; i++) {
+		struct tt_probe_set_sites b;
+		struct stat st;
+		int ok;
+
+		tt_probe_set__binary_sites(s->ps, i, &b);
+		if (!b.cnt || tt_fast_binary_capable(b.open_path) != 1 || stat(b.open_path, &st))
+			continue;
+		ok = 1;
+		for (size_t j = 0; j < b.cnt && ok; j++) {
+			const struct tt_bpf_site *site = &s->sites[b.cookies[j]];
+			const struct tt_probe_set_probe *p = &s->probes[site->probe_id];
+
+			/* Where an argument is does not matter (the process has its value);
+			 * what is recorded of it does. */
+			ok = p->d.type == TT_PROBE_USDT &&
+			     !(site->flags & (TT_BPF_SITE_GO | TT_BPF_SITE_JBE));
+			for (unsigned a = 0; a < site->argc && ok; a++)
+				ok = !(site->args[a].flags & (TT_BPF_ARG_BYTES | TT_BPF_ARG_DEREF1 |
+							      TT_BPF_ARG_DEREF2));
+		}
+		if (!ok) {
+			tt_warn(s->out, "--fast: %s has sites only uprobes can read; attaching them",
+				b.path);
+			continue;
+		}
+		for (size_t j = 0; j < b.cnt; j++) {
+			uint32_t id = s->sites[b.cookies[j]].probe_id;
+			const struct tt_probe_set_probe *p = &s->probes[id];
+
+			if (offered[id])
+				continue;
+			offered[id] = 1;
+			offers[offer_cnt++] = (struct tt_fast_offer){
+				.probe_id = id, .argc = p->d.argc, .str_mask = p->str_mask,
+				.dev_major = major(st.st_dev), .dev_minor = minor(st.st_dev),
+				.ino = st.st_ino, .provider = p->d.provider, .name = p->d.name,
+			};
+		}
+		s->fast_bin[i] = 1;
+		s->fast_sites += b.cnt;
+		bins++;
+	}
+	/* Each thread's ring is a quarter of --buffer-size (4 MiB by default). */
+	err = tt_fast__setup(s->fast, offers, offer_cnt, (uint32_t)TT_MAX(s->probe_cnt, 1),
+			     s->o->strlen, TT_FAST_RINGS,
+			     TT_MAX(s->o->ring_sz / 4, 2 * (uint64_t)TT_RING_REC_MAX));
+	if (err) {
+		tt_err(s->out, "setting up the fast path's shared memory failed: %s", strerror(-err));
+		goto cleanup;
+	}
+	if (!bins)
+		tt_warn(s->out, "--fast: no binary of these probes was built with -DTT_FASTPATH; "
+				"recording them through uprobes");
+	else
+		tt_info(s->out, "--fast: %zu probes in %zu binar%s go by the fast path", offer_cnt,
+			bins, bins == 1 ? "y" : "ies");
+cleanup:
+	free(offers);
+	free(offered);
+	return err;
+}
+
+/*
+ * --fast: the memfd, created before the command is forked so that it inherits it, and the
+ * command's environment: the caller's additions and TT_FAST_ENV naming the descriptor.
+ */
+static int fast_env(struct session *s)
+{
+	size_t n = 0;
+
+	s->fast = tt_fast__new();
+	if (!s->fast) {
+		tt_err(s->out, "creating the fast path's shared memory failed: %s", strerror(errno));
+		return -errno;
+	}
+	while (s->o->command_env && s->o->command_env[n])
+		n++;
+	s->cmd_env = calloc(n + 2, sizeof(*s->cmd_env));
+	if (!s->cmd_env)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		s->cmd_env[i] = s->o->command_env[i];
+	snprintf(s->fast_env, sizeof(s->fast_env), "%s=%d", TT_FAST_ENV, tt_fast__fd(s->fast));
+	s->cmd_env[n] = s->fast_env;
+	return 0;
+}
+
 /* ---- processes ---- */
 
 static int roots_alive(struct session *s)
@@ -661,6 +822,13 @@ static void print_summary(struct session *s, struct tt_record_result *res)
 		  (unsigned long long)res->events, (unsigned long long)res->lost, secs,
 		  (unsigned long long)res->bytes, res->tapes, res->tapes == 1 ? "" : "s",
 		  res->events ? (double)res->bytes / (double)res->events : 0.0);
+	if (s->fast_sites && !tt_fast__attached(s->fast))
+		tt_warn(out, "--fast: no process attached to the fast path (its environment lost %s?)",
+			TT_FAST_ENV);
+	if (s->fast && (tt_fast__rejected(s->fast) || tt_fast__rings_abandoned(s->fast)))
+		tt_warn(out, "--fast: refused %llu malformed records and %u rings of the traced "
+			     "processes", (unsigned long long)tt_fast__rejected(s->fast),
+			tt_fast__rings_abandoned(s->fast));
 	if (s->missed_total)
 		tt_warn(out, "lost %llu hits the kernel ran no BPF program for (another BPF program was "
 			     "running on the CPU: the tape marks them as losses of an unknown probe)",
@@ -670,6 +838,8 @@ static void print_summary(struct session *s, struct tt_record_result *res)
 
 		for (int cpu = 0; cpu < s->ncpu; cpu++)
 			total += s->loss_prev[slot * (size_t)s->ncpu + cpu];
+		if (s->fast_lost)
+			total += s->fast_lost[slot];
 		if (total)
 			tt_warn(out, "lost %llu of %llu events of %s:%s", (unsigned long long)total,
 				(unsigned long long)s->fired[slot], s->probes[slot].d.provider,
@@ -708,6 +878,11 @@ static void session_free(struct session *s)
 	tt_provider_file__free(s->schema);
 	free(s->stack_sites);
 	tt_rec_stacks__free(s->stacks);
+	tt_fast__free(s->fast);
+	free(s->fast_bin);
+	free(s->fast_fired);
+	free(s->fast_lost);
+	free(s->cmd_env);
 }
 
 static const char *const sched_specs[] = {
@@ -820,7 +995,13 @@ int tt_record_run(const struct tt_record_opts *o, const struct tt_out *out,
 			tt_err(out, "command not found: %s", o->command[0]);
 			goto cleanup;
 		}
-		err = tt_held_cmd__start(&s->cmd, exe, o->command, o->command_env);
+		if (o->fast) {
+			err = fast_env(s);
+			if (err)
+				goto cleanup;
+		}
+		err = tt_held_cmd__start(&s->cmd, exe, o->command,
+					 s->cmd_env ? s->cmd_env : o->command_env);
 		if (err) {
 			tt_err(out, "starting %s failed: %s", exe, strerror(-err));
 			goto cleanup;
@@ -898,6 +1079,11 @@ int tt_record_run(const struct tt_record_opts *o, const struct tt_out *out,
 		err = s->ncpu <= 0 ? s->ncpu : -ENOMEM;
 		goto cleanup;
 	}
+	if (s->fast) {
+		err = fast_prepare(s);
+		if (err)
+			goto cleanup;
+	}
 	err = load_bpf(s);
 	if (err)
 		goto cleanup;
@@ -943,9 +1129,13 @@ int tt_record_run(const struct tt_record_opts *o, const struct tt_out *out,
 		if (site_total)
 			snprintf(what, sizeof(what), "%zu site%s in %zu binar%s", site_total,
 				 site_total == 1 ? "" : "s", bins_used, bins_used == 1 ? "y" : "ies");
+		if (s->fast_sites)
+			snprintf(what + strlen(what), sizeof(what) - strlen(what),
+				 "%s%zu site%s by the fast path", what[0] ? ", " : "", s->fast_sites,
+				 s->fast_sites == 1 ? "" : "s");
 		if (s->tp_cnt)
 			snprintf(what + strlen(what), sizeof(what) - strlen(what), "%s%zu tracepoint%s",
-				 site_total ? ", " : "", s->tp_cnt, s->tp_cnt == 1 ? "" : "s");
+				 what[0] ? ", " : "", s->tp_cnt, s->tp_cnt == 1 ? "" : "s");
 		if (skipped)
 			snprintf(what + strlen(what), sizeof(what) - strlen(what), "%s%zu site%s skipped",
 				 what[0] ? ", " : "", skipped, skipped == 1 ? "" : "s");
@@ -965,7 +1155,7 @@ int tt_record_run(const struct tt_record_opts *o, const struct tt_out *out,
 
 	while (!stop_signal && !s->write_err) {
 		uint64_t now;
-		int n = tt_ring__poll(s->rb, POLL_TIMEOUT_MS);
+		int n = tt_ring__poll(s->rb, s->fast_sites ? FAST_POLL_MS : POLL_TIMEOUT_MS);
 
 		if (n < 0 && n != -EINTR) {
 			err = n;
@@ -974,6 +1164,8 @@ int tt_record_run(const struct tt_record_opts *o, const struct tt_out *out,
 		}
 		/* Records sent without a wakeup are not reported by poll: consume on every pass. */
 		tt_ring__consume(s->rb, on_record, s);
+		if (s->fast)
+			tt_fast__consume(s->fast, on_fast_record, s);
 		now = tt_now_mono_ns();
 		if (now - s->last_harvest_ns >= HARVEST_INTERVAL_NS)
 			harvest_counts(s);
@@ -1008,6 +1200,10 @@ finish:
 	/* Detach first, then drain what the programs sent before they were gone. */
 	detach_all(s);
 	tt_ring__consume(s->rb, on_record, s);
+	if (s->fast) { /* the processes stop writing; what they wrote is drained */
+		tt_fast__stop(s->fast);
+		tt_fast__consume(s->fast, on_fast_record, s);
+	}
 	harvest_counts(s);
 	if (s->w) {
 		add_clock(s);

@@ -36,6 +36,8 @@ struct tt_record_opts {
 	int syscalls;                /* --syscalls: raw_syscalls enter and exit */
 	int attach;                  /* TT_ATTACH_*: how uprobes are attached */
 	int no_fault_in;             /* --no-fault-in: never fault pages in to read a value */
+	int fast;                    /* --fast: the probes of binaries built with -DTT_FASTPATH go
+					through shared memory, not uprobes (needs command) */
 	const char *const *stack_globs; /* --stack: probes whose hits carry their user stack */
 	size_t stack_glob_cnt;
 };
