@@ -728,6 +728,25 @@ static bool is_inlined_name(const struct tt_go_binary *bin, const char *name)
 	       bsearch(&name, bin->inlined, bin->inlined_cnt, sizeof(*bin->inlined), cmp_str);
 }
 
+size_t tt_go_binary__inlined_only(const struct tt_go_binary *bin, const char *glob,
+				  const char **example)
+{
+	size_t cnt = 0;
+
+	*example = NULL;
+	for (size_t i = 0; i < bin->inlined_cnt; i++) {
+		const char *n = bin->inlined[i];
+
+		/* equal names are adjacent (sorted); one with code of its own is probed, not lost */
+		if ((i && !strcmp(n, bin->inlined[i - 1])) || (glob && !tt_glob_match(glob, n)) ||
+		    func_by_name(bin, n))
+			continue;
+		if (!cnt++)
+			*example = n;
+	}
+	return cnt;
+}
+
 /* ---- disassembly: prologue and RETs ---- */
 
 static bool op_is_reg(const cs_x86_op *op, x86_reg reg)

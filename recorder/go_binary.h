@@ -219,6 +219,14 @@ int tt_go_binary__func_info_at(struct tt_go_binary *bin, uint64_t vaddr, struct 
 void tt_go_func__free(struct tt_go_func *func);
 
 /*
+ * How many functions matching glob (NULL matches all) DWARF knows only as inlined into their
+ * callers, with no code of their own to probe (what a glob silently misses on an optimized
+ * build); *example is one of them (borrowed), or NULL when there is none.
+ */
+size_t tt_go_binary__inlined_only(const struct tt_go_binary *bin, const char *glob,
+				  const char **example);
+
+/*
  * The name of the function whose code contains link-time address pc (borrowed, valid until
  * tt_go_binary__free()), or NULL. Used to name the code a goroutine starts at or was created
  * from.

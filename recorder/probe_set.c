@@ -644,6 +644,18 @@ static int match_go(struct tt_probe_set *s, size_t bin, struct tt_probe_spec *sp
 			tt_warn(s->out, "%s: %s is inlined into its callers and has no code of its own; "
 					"rebuild with -gcflags=all=-l to trace it", b->path, spec->name);
 		tt_go_func__free(fn);
+	} else if (strpbrk(spec->name, "*?[")) {
+		/* a glob misses what was inlined everywhere: say so once, with the count */
+		const char *example;
+		size_t cnt = tt_go_binary__inlined_only(b->go, spec->name, &example);
+
+		if (cnt)
+			tt_warn(s->out, "%s: %zu function%s matching '%s' %s inlined into %s callers and "
+					"%s no code of %s own (such as %s); rebuild with -gcflags=all=-l to "
+					"trace %s", b->path, cnt, cnt == 1 ? "" : "s", spec->name,
+				cnt == 1 ? "was" : "were", cnt == 1 ? "its" : "their",
+				cnt == 1 ? "has" : "have", cnt == 1 ? "its" : "their", example,
+				cnt == 1 ? "it" : "them");
 	}
 	*probes = m.probes;
 	return 0;

@@ -12,7 +12,8 @@ go-1  The example web server (default build and -gcflags=all=-l): N requests wit
 go-2  A recursive function 10,000 levels deep, called 100,000 times in all while its stack
       grows: exactly 100,000 entries and returns, the program's own result, no crash.
 go-3  A stripped binary (-ldflags='-s -w'): functions are still found by name (pclntab).
-go-4  Errors: a go: spec on a non-Go binary; an inlined function is named as such.
+go-4  Errors: a go: spec on a non-Go binary; an inlined function is named as such, and a glob
+      says how many functions it matched only inlined (once).
 """
 import os
 import re
@@ -177,3 +178,9 @@ def test_errors(gobuild, tmp_path):
     assert f"{exe}: main.Small is inlined into its callers and has no code of its own; " \
            "rebuild with -gcflags=all=-l to trace it" in r.stderr
     assert f"no probe matched 'go:{exe}:main.Small'" in r.stderr
+    # a glob says what it missed because it was inlined: once, with the count
+    r = tt("record", "-o", tmp_path / "z.tape", f"go:{exe}:main.Sm*")
+    assert r.returncode == 1
+    assert (f"{exe}: 1 function matching 'main.Sm*' was inlined into its callers and has no code "
+            "of its own (such as main.Small); rebuild with -gcflags=all=-l to trace it") in r.stderr
+    assert r.stderr.count("inlined") == 1
