@@ -74,6 +74,7 @@ struct loader {
 	struct tt_stack_loader *stacks; /* which events have call stacks (record --stack) */
 	uint64_t next_event_id;
 	uint64_t last_progress_ns, start_ns;
+	uint64_t begin_ns;             /* tt_load() began (progress: the time so far and left) */
 	char **warnings;
 	size_t warning_cnt;
 };
@@ -208,16 +209,34 @@ static void advance(struct src *s)
 
 static void progress(struct loader *l)
 {
-	uint64_t now = tt_now_mono_ns();
-	double secs = (double)(now - l->start_ns) / 1e9;
+	uint64_t now = tt_now_mono_ns(), done = 0, total = 0;
+	double secs = (double)(now - l->begin_ns) / 1e9;
+	char more[160];
 
 	if (now - l->last_progress_ns < PROGRESS_NS)
 		return;
 	l->last_progress_ns = now;
-	tt_progress(l->out, "loading: %llu events, %llu spans, %.1f s (%.0f events/s)",
-		    (unsigned long long)(l->next_event_id - 1),
-		    (unsigned long long)tt_span_writer__count(l->span_w), secs,
-		    secs > 0 ? (double)(l->next_event_id - 1) / secs : 0.0);
+	/* how far through the tapes' bytes (unknown when one comes through a pipe) */
+	for (size_t i = 0; i < l->src_cnt; i++) {
+		uint64_t d = 0, t = 0;
+
+		if (l->srcs[i].r)
+			tt_tape_reader__position(l->srcs[i].r, &d, &t);
+		done += d;
+		total = total == UINT64_MAX || !t ? UINT64_MAX : total + t;
+	}
+	snprintf(more, sizeof(more), "%llu events, %llu spans (%.0f events/s)",
+		 (unsigned long long)(l->next_event_id - 1),
+		 (unsigned long long)(l->span_w ? tt_span_writer__count(l->span_w) : 0),
+		 secs > 0 ? (double)(l->next_event_id - 1) / secs : 0.0);
+	tt_progress_bytes(l->out, "loading", done, total == UINT64_MAX ? 0 : total, now - l->begin_ns,
+			  more);
+}
+
+/* A tape's reader waits for more (a pipe): say how far loading is meanwhile. */
+static void idle_progress(void *ctx)
+{
+	progress(ctx);
 }
 
 /* The pass over the tapes, in the reader thread; the writers get the last batches. */
@@ -509,6 +528,8 @@ static int open_sources(struct loader *l, const char *const *tapes, size_t tape_
 		 * well under its budget whatever the tape, at the cost of early releases on
 		 * pathological tapes (counted as out of order by the reader) */
 		.window_bytes_max = 48ULL << 20,
+		.idle = idle_progress,
+		.idle_ctx = l,
 	};
 
 	l->srcs = calloc(tape_cnt, sizeof(*l->srcs));
@@ -674,12 +695,14 @@ int tt_load(const char *db_path, const char *const *tapes, size_t tape_cnt,
 	    const struct tt_load_opts *opts, struct tt_load_stats *stats)
 {
 	struct loader l = {.o = opts, .out = opts->out, .next_event_id = 1};
+	uint64_t t0 = tt_now_mono_ns();
 	struct tt_buf other_idx = {0};
 	char *tmp = NULL, *side = NULL;
 	struct stat sb;
-	uint64_t t0 = tt_now_mono_ns(), t1, t2, t3, ti[3] = {0}, span_cnt;
+	uint64_t t1, t2, t3, ti[3] = {0}, span_cnt;
 	int err;
 
+	l.begin_ns = l.last_progress_ns = t0;
 	if (stats)
 		memset(stats, 0, sizeof(*stats));
 	if (!opts->force && stat(db_path, &sb) == 0) {
@@ -719,7 +742,7 @@ int tt_load(const char *db_path, const char *const *tapes, size_t tape_cnt,
 	if (err)
 		goto cleanup;
 
-	l.start_ns = l.last_progress_ns = tt_now_mono_ns();
+	l.start_ns = tt_now_mono_ns();
 	err = load_events(&l);
 	if (!err)
 		err = tt_ev_writer__finish(l.events);

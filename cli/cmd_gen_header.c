@@ -138,7 +138,7 @@ int tt_cmd_gen_header(int argc, char **argv, struct tt_out *out)
 	tt_opts_init(&p, &tt_cmd_def_gen_header, argc, argv, out);
 	while ((c = tt_opts_next(&p, &v)) > 0) {
 		if (c == 'o')
-			output = v;
+			output = strcmp(v, "-") ? v : NULL; /* "-": standard output, the default */
 	}
 	if (c < 0 || p.arg_cnt != 1) {
 		if (c == TT_OPTS_DONE)

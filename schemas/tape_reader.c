@@ -112,12 +112,18 @@ static void wait_more(struct tt_tape_reader *r, int sleep)
 		nanosleep(&(struct timespec){0, FOLLOW_POLL_NS}, NULL);
 }
 
-/* Whether a read of the stream would not block: bytes buffered past the block, or readable. */
-static int stream_ready(struct tt_tape_reader *r)
+/* Whether the pipe can be read without waiting (data, or its end). */
+static int stream_readable(struct tt_tape_reader *r)
 {
 	struct pollfd p = {.fd = r->fd, .events = POLLIN};
 
-	return r->seof || r->sbase + r->slen > r->off || poll(&p, 1, 0) > 0;
+	return r->seof || poll(&p, 1, 0) > 0;
+}
+
+/* Whether the next block can be read without waiting: bytes buffered past its start, or more. */
+static int stream_ready(struct tt_tape_reader *r)
+{
+	return r->sbase + r->slen > r->off || stream_readable(r);
 }
 
 /* read_at() of a pipe: reads on until len bytes past off are buffered or the writer is gone. */
@@ -140,7 +146,7 @@ static ssize_t stream_read_at(struct tt_tape_reader *r, uint64_t off, void *buf,
 
 		if (err)
 			return err;
-		if (!stream_ready(r))
+		if (!stream_readable(r))
 			wait_more(r, 0);
 		k = read(r->fd, r->sdata + r->slen, r->scap - r->slen);
 		if (k < 0) {

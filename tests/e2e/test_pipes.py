@@ -4,12 +4,13 @@
 pipe-1  `-` is standard input for every command that reads a tape (replay, info, load, query,
         report; also a pipe named /dev/stdin): the output is that of the tape file; load -
         needs -o DB, and -o - is refused (a database is a file).
-pipe-2  `-o -` is standard output (replay, query, report); record -o - --rotate is a usage error.
+pipe-2  `-o -` is standard output (replay, query, gen-header); record -o - --rotate is a usage
+        error.
 pipe-3  live: `record -o - ... | replay -` of examples/c-service prints each request while the
         service runs, within a generous deadline of the probe firing (CLOCK_MONOTONIC, as the
         tape's timestamps), and the command's own output goes to stderr, not into the tape.
-pipe-5  info on a terminal shows its progress while a slow pipe brings the tape (how much it
-        has read, then the line is cleared), and nothing of it when stderr is no terminal.
+pipe-5  info and load on a terminal show their progress while a slow pipe brings the tape (how
+        much they have read, then the line is cleared), info nothing when stderr is no terminal.
 pipe-4  `replay --follow FILE` prints a tape still being written as it grows and ends with the
         recording (at the tape's footer), having printed every event once.
 """
@@ -22,7 +23,7 @@ import time
 
 import pytest
 
-from conftest import BUILD_DIR, mktape, need_bpf, start_recorder, stop_recorder, tt
+from conftest import BUILD_DIR, SOURCE_DIR, mktape, need_bpf, start_recorder, stop_recorder, tt
 
 TT = BUILD_DIR / "tracetape"
 SERVICE = BUILD_DIR / "examples" / "c-service" / "c-service"
@@ -90,6 +91,8 @@ def test_stdin_is_a_tape(tape):
 def test_stdout_outputs(tape, tmp_path):
     assert tt("replay", "-o", "-", tape).stdout == tt("replay", tape).stdout
     assert tt("query", "-o", "-", tape, "SELECT 1 AS x").stdout == "x\n-\n1\n"
+    d = SOURCE_DIR / "tests" / "fixtures" / "gen_header.d"
+    assert tt("gen-header", "-o", "-", d, cwd=tmp_path).stdout == tt("gen-header", d).stdout != ""
     assert not (tmp_path / "-").exists()
     r = tt("record", "-o", "-", "--rotate", "2", "--max-size", "1M", "usdt:x:y", "--", "true")
     assert r.returncode == 2
@@ -153,15 +156,18 @@ def test_replay_follow(tmp_path):
                                    tt("replay", "--json", tape).stdout.splitlines()]
 
 
-def test_info_progress_on_a_terminal(tmp_path):
+@pytest.mark.parametrize("cmd", ["info", "load"])
+def test_progress_on_a_terminal(tmp_path, cmd):
     many = tmp_path / "many.tape"
     lines = [TAPE.split("event ", 1)[0]]
     lines += [f"event {1000000000 + i * 1000} 0 100 101 app:request__begin {i} \"/x\"\n"
               for i in range(20000)]
     mktape("".join(lines), many)
     data = many.read_bytes()
+    args = ["info", "-"] if cmd == "info" else ["load", "-o", tmp_path / "many.db", "-"]
+    what = b"reading" if cmd == "info" else b"loading"
     master, slave = pty.openpty()
-    p = subprocess.Popen([TT, "info", "-"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    p = subprocess.Popen([TT, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=slave)
     os.close(slave)
     err = b""
@@ -188,9 +194,14 @@ def test_info_progress_on_a_terminal(tmp_path):
         os.close(master)
         if p.poll() is None:
             p.kill()
-    assert "\nevents:      20000\n" in out, out
-    assert b"\r\x1b[Kreading: " in err and b" read, " in err, err
-    assert err.endswith(b"\r\x1b[K"), err
+    # a pipe has no size: how much was read so far, then the line is cleared
+    assert b"\r\x1b[K" + what + b": " in err and b" read, " in err, err
+    if cmd == "info":
+        assert "\nevents:      20000\n" in out, out
+        assert err.endswith(b"\r\x1b[K"), err
+    else:
+        assert b"20000 events" in err.rsplit(b"\r\x1b[K", 1)[1], err
     # not a terminal: no progress
-    r = subprocess.run([TT, "info", "-"], input=data, capture_output=True, timeout=60)
-    assert r.returncode == 0 and r.stderr == b""
+    if cmd == "info":
+        r = subprocess.run([TT, "info", "-"], input=data, capture_output=True, timeout=60)
+        assert r.returncode == 0 and r.stderr == b""
