@@ -157,13 +157,14 @@ int tt_cmd_gen_go(int argc, char **argv, struct tt_out *out)
 	files[0].text = &gen.go;
 	files[1].text = &gen.asm_;
 	files[2].text = &gen.other;
-	if (asprintf(&files[0].path, "%s", output) < 0 ||
-	    asprintf(&files[1].path, "%s_amd64.s", stem) < 0 ||
-	    asprintf(&files[2].path, "%s_other.go", stem) < 0)
-		files[0].path = files[1].path = files[2].path = NULL;
-	for (size_t i = 0; i < 3; i++)
-		if (!files[i].path || asprintf(&files[i].tmp, "%s.tmp.%d", files[i].path, (int)getpid()) < 0)
+	for (size_t i = 0; i < 3; i++) {
+		static const char *const suffix[] = {".go", "_amd64.s", "_other.go"};
+
+		if (asprintf(&files[i].path, "%s%s", stem, suffix[i]) < 0)
+			files[i].path = NULL;
+		else if (asprintf(&files[i].tmp, "%s.tmp.%d", files[i].path, (int)getpid()) < 0)
 			files[i].tmp = NULL;
+	}
 	if (!files[0].tmp || !files[1].tmp || !files[2].tmp) {
 		err = -ENOMEM;
 		tt_err(out, "out of memory");

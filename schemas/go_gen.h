@@ -52,10 +52,10 @@ struct tt_go_gen {
 
 /*
  * Generate the package `package` (a Go identifier) for every probe of pf. source names the
- * provider file in the generated comments (its base name is used). Returns 0 and fills out, or
- * -TT_E_USAGE with a message in errbuf when pf cannot become a Go package (an argument type
- * with no Go equivalent, two probes that would get the same Go name, a bad package name), or
- * -ENOMEM. On error out is empty.
+ * provider file in the generated comments (its base name is used). Returns 0 and fills out;
+ * -TT_E_USAGE with a message in errbuf for a bad package name; -TT_E_PARSE with a message when
+ * pf cannot become a Go package (no probe, an argument type with no Go equivalent, two probes
+ * that would get the same Go name); or -ENOMEM. On error out is empty.
  */
 int tt_go_gen(const struct tt_provider_file *pf, const char *package, const char *source,
 	      struct tt_go_gen *out, char *errbuf, size_t errbuf_sz);
