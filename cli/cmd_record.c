@@ -28,6 +28,7 @@ enum {
 	OPT_PRESET,
 	OPT_ATTACH,
 	OPT_NO_FAULT_IN,
+	OPT_STACK,
 };
 
 #define OPT_PROBE 'P'
@@ -80,6 +81,11 @@ static const struct tt_opt opts[] = {
 	 "the process has not touched yet is then recorded as a fault\n"
 	 "(by default the program is sleepable where the kernel allows\n"
 	 "it and reads such strings as the process would)", NULL},
+	{OPT_STACK, "stack", 0, "PROBE",
+	 "also record the user call stack of each hit of the probes\n"
+	 "matching PROBE ([PROVIDER:]NAME, * globs; repeatable): a\n"
+	 "frame-pointer walk by the kernel; each distinct stack is\n"
+	 "stored once, frames as file + offset, named by 'load'", NULL},
 	{0},
 };
 
@@ -367,7 +373,7 @@ int tt_cmd_record(int argc, char **argv, struct tt_out *out)
 	struct tt_opts p;
 	pid_t *pids = NULL;
 	char cmdline[4096] = "tracetape", **specs = NULL, **command;
-	const char *env[16] = {0}, **presets = NULL, **probes = NULL, *val;
+	const char *env[16] = {0}, **presets = NULL, **stack_globs = NULL, **probes = NULL, *val;
 	size_t preset_cnt = 0, probe_cnt = 0, spec_cnt = 0;
 	uint32_t preset_strlen = 0;
 	int c, err = 0, command_cnt, strlen_given = 0, script_warned = 0, tape_fd = -1;
@@ -465,6 +471,18 @@ int tt_cmd_record(int argc, char **argv, struct tt_out *out)
 		case OPT_NO_FAULT_IN:
 			o.no_fault_in = 1;
 			break;
+		case OPT_STACK: {
+			const char **n = realloc(stack_globs, (o.stack_glob_cnt + 1) * sizeof(*n));
+
+			if (!n) {
+				err = -ENOMEM;
+				goto cleanup;
+			}
+			stack_globs = n;
+			stack_globs[o.stack_glob_cnt++] = val;
+			o.stack_globs = stack_globs;
+			break;
+		}
 		case OPT_PRESET:
 		case OPT_PROBE: {
 			const char ***arr = c == OPT_PRESET ? &presets : &probes;
@@ -558,6 +576,7 @@ cleanup:
 		free(specs[i]);
 	free(specs);
 	free(presets);
+	free(stack_globs);
 	free(probes);
 	free(pids);
 	tt_opts_free(&p);

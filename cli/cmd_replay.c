@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "demangle.h"
+#include "frame_names.h"
 #include "loader.h"
 #include "trace_chrome.h"
 #include "tt_fmt.h"
@@ -73,10 +74,13 @@ const struct tt_cmd_def tt_cmd_def_replay = {
 		"Argument names come from the probe (arg0, arg1... when unnamed); strings are quoted\n"
 		"with C escapes and followed by ... when truncated; C++ mangled names (kind cxxname)\n"
 		"are shown demangled; <fault> marks an argument that could not be read; pointers are\n"
-		"hex; floats are floats.\n"
+		"hex; floats are floats. An event recorded with record --stack is followed by its\n"
+		"call stack, one line per frame after a tab, innermost first: SYMBOL+0xOFF (FILE), or\n"
+		"0xOFFSET (FILE) where the file or its symbols are missing.\n"
 		"JSON: {\"ts\":NS,\"pid\":P,\"tid\":T,\"cpu\":C,\"seq\":S,\"goid\":G,\"probe\":\"PROVIDER:NAME\",\n"
 		"\"args\":{NAME:VALUE,...},\"truncated\":[NAME...],\"faulted\":[NAME...]} (goid, truncated\n"
-		"and faulted only when present; a faulted value is null; pointers are \"0x...\" strings).\n"
+		"and faulted only when present; a faulted value is null; pointers are \"0x...\" strings;\n"
+		"with record --stack, \"stack\":[{\"symbol\":S,\"offset\":N,\"module\":FILE},...]).\n"
 		"Chrome: probes X__begin/X__end whose first argument is an id become async spans keyed by\n"
 		"(process, id); X__entry/X__return and X__start/X__done become spans on their thread;\n"
 		"other probes are instant events. Times are microseconds since the first event.\n"
@@ -127,6 +131,7 @@ struct replay {
 	int paced;
 	struct tt_event dm_ev; /* the event being printed, its C++ names demangled into dm */
 	struct tt_buf dm;
+	struct tt_frame_names *names; /* record --stack: names of the frames printed */
 };
 
 static int add_string(const char ***arr, int *cnt, const char *s)
@@ -559,6 +564,27 @@ static char *fmt_event(struct replay *rp, char *p, const struct view *v, const s
 	return p;
 }
 
+/* record --stack: the event's call stack after its line (text) or in it (JSON "stack"). */
+static int add_stack(struct replay *rp, uint32_t id)
+{
+	int err;
+
+	if (!rp->names && !(rp->names = tt_frame_names__new()))
+		return -ENOMEM;
+	if (rp->fmt == FMT_TEXT) {
+		err = tt_frame_names__text(rp->names, rp->r, id, &rp->line);
+		return err == -ENOENT ? 0 : err; /* its description was lost: no frames */
+	}
+	rp->line.len -= 2; /* the object's "}\n" moves after the stack */
+	err = tt_buf_append(&rp->line, ",\"stack\":", 9);
+	if (!err) {
+		err = tt_frame_names__json(rp->names, rp->r, id, &rp->line);
+		if (err == -ENOENT)
+			err = tt_buf_append(&rp->line, "null", 4);
+	}
+	return err ? err : tt_buf_append(&rp->line, "}\n", 2);
+}
+
 static int flush_line(struct replay *rp)
 {
 	if (rp->line.len && fwrite(rp->line.data, 1, rp->line.len, rp->f) != rp->line.len)
@@ -861,6 +887,8 @@ int tt_cmd_replay(int argc, char **argv, struct tt_out *out)
 			goto cleanup;
 		rp.line.len = (size_t)(fmt_event(&rp, (char *)rp.line.data + rp.line.len, vw, ev) -
 				       (char *)rp.line.data);
+		if (ev->stack_id && rp.fmt != FMT_CHROME && (err = add_stack(&rp, ev->stack_id)))
+			goto cleanup;
 		if ((rp.speed > 0 || rp.line.len >= (64u << 10)) && (err = flush_line(&rp)))
 			goto write_error;
 		if (rp.speed > 0 && fflush(rp.f)) {
@@ -887,6 +915,7 @@ cleanup:
 	views_free(&rp);
 	tt_buf_free(&rp.line);
 	tt_buf_free(&rp.dm);
+	tt_frame_names__free(rp.names);
 	free(rp.globs);
 	free(rp.pids);
 	return err;

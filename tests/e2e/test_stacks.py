@@ -1,0 +1,143 @@
+# SPDX-License-Identifier: MIT
+"""Test plan: `record --stack` and the stacks of `load`.
+
+stk-1  a chain of functions known exactly (tests/fixtures/stack_fixture.c, frame pointers, no
+       inlining, no tail calls), a process gone at once and one that lives on: every hit of
+       the probe asked for has its stack, the stack is stored once, and its innermost frames are stk_inner, stk_middle, stk_outer, main, in
+       the fixture's file with its build id; the probe not asked for has no stacks.
+       replay prints the frames under each hit (text) and in it (JSON).
+       report: the probe's stacks in text, a flame graph of its frames in HTML, and the
+       stacks of the slowest spans of a span name.
+stk-2  the binary gone when the tape is loaded: the frames keep file and offset, unnamed.
+stk-3  --stack matching no probe of a program: a clear error, exit 1.
+"""
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import build_c, db_rows, need_bpf, tt
+
+HITS = 20
+CHAIN = ["stk_inner", "stk_middle", "stk_outer", "main"]
+
+
+@pytest.fixture(scope="module")
+def stack_bin(tmp_path_factory):
+    out = tmp_path_factory.mktemp("stk") / "stack_fixture"
+    return build_c("stack_fixture.c", out,
+                   extra=["-fno-omit-frame-pointer", "-fno-optimize-sibling-calls"])
+
+
+def build_id(path):
+    r = subprocess.run(["readelf", "-n", str(path)], capture_output=True, text=True, check=True)
+    for line in r.stdout.splitlines():
+        if "Build ID:" in line:
+            return line.split("Build ID:")[1].strip()
+    raise AssertionError("no build id")
+
+
+def record_and_load(binary, tmp_path, attach="auto", pause_ms=0):
+    tape, db = tmp_path / "s.tape", tmp_path / "s.db"
+    r = tt("record", "--attach", attach, "-o", tape, "--stack", "stk:leaf", "usdt:stk:*", "--",
+           binary, str(HITS), str(pause_ms), timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "(0 lost)" in r.stderr, r.stderr
+    return tape, db
+
+
+@pytest.mark.kernels
+@pytest.mark.parametrize("pause_ms", [0, 25])
+def test_stack_frames_exact(stack_bin, tmp_path, attach, pause_ms):
+    # no pause: the process is gone before the recorder reads its maps, the kernel places
+    # every frame; 25 ms between hits: once the recorder has read them, stacks come as bare
+    # addresses placed by the recorder. Either way: the same frames, one stack.
+    need_bpf()
+    tape, db = record_and_load(stack_bin, tmp_path, attach, pause_ms)
+    r = tt("load", "-q", "-o", db, tape)
+    assert r.returncode == 0, r.stderr
+    counts = dict(db_rows(db, "SELECT p.name, count(s.stack_id) FROM events e "
+                              "JOIN probes p ON p.id = e.probe_id "
+                              "LEFT JOIN event_stacks s ON s.event_id = e.id "
+                              "WHERE p.provider = 'stk' GROUP BY p.name"))
+    assert counts == {"leaf": HITS, "plain": 0}
+    # every hit came the same way: one stack, stored once
+    stacks = db_rows(db, "SELECT DISTINCT stack_id FROM event_stacks")
+    assert len(stacks) == 1 and db_rows(db, "SELECT count(*) FROM stacks") == [(1,)]
+    frames = db_rows(db, "SELECT depth, module, build_id, symbol FROM frames WHERE stack_id = ? "
+                         "ORDER BY depth", stacks[0])
+    assert len(frames) > len(CHAIN)  # and beyond main: the C library's start-up
+    bid = build_id(stack_bin)
+    for depth, name in enumerate(CHAIN):
+        assert frames[depth] == (depth, str(stack_bin), bid, name), frames
+    folded = db_rows(db, "SELECT folded FROM stacks")[0][0]
+    assert folded.endswith(";main;stk_outer;stk_middle;stk_inner"), folded
+
+    # replay: each stk:leaf line is followed by its frames, stk:plain by none
+    r = tt("replay", tape)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    leaf = [i for i, line in enumerate(lines) if " stk:leaf " in line]
+    assert len(leaf) == HITS
+    for i in leaf:
+        got = [re.match(r"\t(\w+)\+0x[0-9a-f]+ \((.*)\)$", line) for line in lines[i + 1:i + 5]]
+        assert [(m.group(1), m.group(2)) for m in got] == [(n, str(stack_bin)) for n in CHAIN]
+    for i, line in enumerate(lines):
+        if " stk:plain " in line and i + 1 < len(lines):
+            assert not lines[i + 1].startswith("\t"), lines[i + 1]
+    r = tt("replay", "-f", "json", tape)
+    assert r.returncode == 0, r.stderr
+    events = [json.loads(line) for line in r.stdout.splitlines()]
+    for e in events:
+        if e["probe"] == "stk:leaf":
+            assert [f["symbol"] for f in e["stack"][:4]] == CHAIN
+            assert all(f["module"] == str(stack_bin) for f in e["stack"][:4])
+        else:
+            assert "stack" not in e
+
+    # report: spans from stk:leaf to stk:plain on each thread; their start events have stacks
+    db2 = tmp_path / "spans.db"
+    r = tt("load", "-q", "-o", db2, "--span", "work=stk:leaf,stk:plain", tape)
+    assert r.returncode == 0, r.stderr
+    r = tt("report", "--top", "5", db2)
+    assert r.returncode == 0, r.stderr
+    text = r.stdout[r.stdout.index("Call stacks"):]
+    chain = " > ".join(reversed(CHAIN))
+    assert f"  probe stk:leaf: {HITS} hits with a stack, 1 distinct\n" in text
+    assert re.search(rf"\n +{HITS} 100.0%  .*{chain}\n", text), text
+    assert "  span work: the 5 slowest with a stack, 1 distinct\n" in text
+    assert re.search(rf"\n +5 100.0%  max +\S+ .*{chain}\n", text), text
+    html = tmp_path / "r.html"
+    r = tt("report", "-o", html, db2)
+    assert r.returncode == 0, r.stderr
+    page = html.read_text()
+    assert page.count('<svg class="flame"') == 2
+    for name in CHAIN:
+        assert f"<title>{name} ({HITS}, 100.0%)</title>" in page
+
+
+@pytest.mark.kernels
+def test_missing_binary_leaves_addresses(stack_bin, tmp_path):
+    need_bpf()
+    binary = tmp_path / "gone"
+    shutil.copy(stack_bin, binary)
+    tape, db = record_and_load(binary, tmp_path)
+    binary.unlink()
+    r = tt("load", "-q", "-o", db, tape)
+    assert r.returncode == 0, r.stderr
+    rows = db_rows(db, "SELECT depth, symbol, offset FROM frames WHERE module = ? ORDER BY depth",
+                   (str(binary),))
+    assert [d for d, _, _ in rows] == [0, 1, 2, 3]
+    assert all(sym is None and off > 0 for _, sym, off in rows), rows
+    folded = db_rows(db, "SELECT folded FROM stacks")[0][0]
+    assert folded.endswith(";".join(f"0x{off:x}" for _, _, off in reversed(rows))), folded
+
+
+def test_stack_glob_matching_nothing(stack_bin, tmp_path):
+    need_bpf()
+    r = tt("record", "-o", tmp_path / "x.tape", "--stack", "nosuch:*", "usdt:stk:*", "--",
+           stack_bin, "1", timeout=120)
+    assert r.returncode == 1, r.stderr
+    assert "--stack 'nosuch:*': no recorded probe of a program matches it" in r.stderr
