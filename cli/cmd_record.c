@@ -28,6 +28,7 @@ enum {
 	OPT_PRESET,
 	OPT_ATTACH,
 	OPT_NO_FAULT_IN,
+	OPT_FAST,
 	OPT_STACK,
 };
 
@@ -54,7 +55,8 @@ static const struct tt_opt opts[] = {
 	 "longer strings are kept truncated and flagged", NULL},
 	{OPT_BUFFER_SIZE, "buffer-size", 0, "SIZE",
 	 "ring buffer between BPF and the recorder (default 16M,\n"
-	 "a power of two)", NULL},
+	 "a power of two; with --fast each thread's ring is a quarter\n"
+	 "of it)", NULL},
 	{OPT_SCHEMA, "schema", 0, "FILE.d",
 	 "a DTrace provider file naming the probes' arguments and\n"
 	 "saying which are strings", NULL},
@@ -81,6 +83,10 @@ static const struct tt_opt opts[] = {
 	 "the process has not touched yet is then recorded as a fault\n"
 	 "(by default the program is sleepable where the kernel allows\n"
 	 "it and reads such strings as the process would)", NULL},
+	{OPT_FAST, "fast", 0, NULL,
+	 "record the USDT probes of binaries built with -DTT_FASTPATH\n"
+	 "through shared memory, without a trap into the kernel\n"
+	 "(needs -- COMMAND; the tape's 'fast_path' metadata says so)", NULL},
 	{OPT_STACK, "stack", 0, "PROBE",
 	 "also record the user call stack of each hit of the probes\n"
 	 "matching PROBE ([PROVIDER:]NAME, * globs; repeatable): a\n"
@@ -471,6 +477,9 @@ int tt_cmd_record(int argc, char **argv, struct tt_out *out)
 		case OPT_NO_FAULT_IN:
 			o.no_fault_in = 1;
 			break;
+		case OPT_FAST:
+			o.fast = 1;
+			break;
 		case OPT_STACK: {
 			const char **n = realloc(stack_globs, (o.stack_glob_cnt + 1) * sizeof(*n));
 
@@ -550,6 +559,11 @@ int tt_cmd_record(int argc, char **argv, struct tt_out *out)
 	}
 	if (o.pid_cnt && o.command) {
 		err = tt_cmd_usage_error(out, "-p and -- COMMAND cannot be combined");
+		goto cleanup;
+	}
+	if (o.fast && !o.command) {
+		err = tt_cmd_usage_error(out, "--fast needs -- COMMAND (the process is prepared "
+					      "when it starts)");
 		goto cleanup;
 	}
 	if (!strcmp(o.output, "-")) {
