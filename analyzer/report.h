@@ -30,7 +30,8 @@
 #define TT_REPORT_PCTS 4     /* p50, p90, p99, p99.9 */
 
 struct tt_report_opts {
-	const char *by;        /* group spans by this argument (of the start, else the end event) */
+	const char *by;        /* group spans by this argument (of the start, else the end event),
+				  or by several: "A,B"; statements by their normalized text */
 	uint32_t top;          /* slowest spans, open spans and groups listed; 0: 10 */
 	uint32_t last_events;  /* events shown per open span's thread; 0: 5 */
 	uint32_t points;       /* points per scatter chart (HTML): between this and twice this; 0: 1000 */
@@ -73,7 +74,10 @@ struct tt_report_curve {
 struct tt_report_group {
 	char *name;
 	char *provider;     /* "" for --span rules; the first one if several */
-	char *by;           /* the --by value as text ("(none)" when absent); NULL without --by */
+	char *by;           /* the --by value as text ("(none)" when absent; several keys' values
+			       joined by ", "; a statement normalized); NULL without --by */
+	char *example;      /* a statement grouped by its normalized text: the first one as
+			       recorded; else NULL */
 	uint64_t count;     /* closed spans */
 	uint64_t open;      /* spans without an end */
 	uint64_t lost;      /* spans flagged lost */

@@ -611,6 +611,11 @@ int tt_report__html(const struct tt_report *r, const struct tt_report_opts *o, F
 
 			fputs("<tr><td class=\"l\">", f);
 			group_title(f, g, o);
+			if (g->example) {
+				fputs("<br><span class=\"muted\">e.g. ", f);
+				tt_report_html_esc(f, g->example);
+				fputs("</span>", f);
+			}
 			fprintf(f, "</td><td>%s</td><td>%s</td><td>%s</td>", tt_report_count(a, sizeof(a), g->count, raw),
 				tt_report_rate(b, sizeof(b), g->rate, raw), tt_report_dur(c, sizeof(c), g->min, raw));
 			for (int k = 0; k < TT_REPORT_PCTS; k++)

@@ -11,8 +11,10 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "report_model.h"
+#include "sqlfuncs.h"
 #include "tt_error.h"
 #include "tt_util.h"
 
@@ -248,7 +250,7 @@ static const struct tt_report_nstat *nstat_find(const struct tt_report_builder *
  * probe has it, else from its end event e. *uses_end is set when e is needed: some probe with the
  * argument may end spans (its name is not that of a start probe). NULL when no probe has it.
  */
-static char *by_expr(struct tt_report_builder *c, int *uses_end)
+static char *by_expr(struct tt_report_builder *c, const char *by, int *uses_end)
 {
 	static const char *const start_sfx[] = {"__begin", "__start", "__entry"};
 	struct tt_buf b = {0}, e = {0};
@@ -257,13 +259,13 @@ static char *by_expr(struct tt_report_builder *c, int *uses_end)
 	int err, rc, n = 0;
 
 	*uses_end = 0;
-	if (!strcmp(c->o->by, "key"))
+	if (!strcmp(by, "key"))
 		return strdup("s.key");
 	err = tt_report_builder__prep(c, "SELECT DISTINCT a.probe_id, a.idx, p.name, p.kind FROM probe_args a JOIN probes p "
 		   "ON p.id = a.probe_id WHERE a.name = ?1 OR a.column_name = ?1 OR 'arg' || a.idx = ?1", &st);
 	if (err)
 		return NULL;
-	sqlite3_bind_text(st, 1, c->o->by, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, by, -1, SQLITE_STATIC);
 	if (tt_buf_printf(&b, "CASE s.begin_probe_id") || tt_buf_printf(&e, "CASE s.end_probe_id"))
 		goto cleanup;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -311,6 +313,7 @@ void tt_report_group_free(struct tt_report_group *g)
 	free(g->name);
 	free(g->provider);
 	free(g->by);
+	free(g->example);
 	free(g->hist.b);
 	free(g->curve.pct);
 	free(g->curve.v);
@@ -319,6 +322,7 @@ void tt_report_group_free(struct tt_report_group *g)
 /* A --by group being collected: its durations, keyed by name and value. */
 struct bgroup {
 	char *key;      /* name, NUL, value, NUL */
+	char *example;  /* the first value as recorded, when the value was normalized; or NULL */
 	size_t key_len, name_len;
 	int64_t *durs;
 	size_t n, cap;
@@ -338,43 +342,137 @@ static bool bgroup_eq(const void *ctx, uint32_t pos)
 	return q->key_len == k->key->len && !memcmp(q->key, k->key->data, q->key_len);
 }
 
+#define BY_KEYS_MAX 8 /* --by A,B,...: keys at most */
+
+/* Whether the values of --by key name are SQL statements, grouped by their normalized text. */
+static int key_is_sql(const char *name)
+{
+	static const char *const names[] = {"query", "sql", "statement", "stmt"};
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i < TT_ARRAY_SIZE(names); i++) {
+		size_t k = strlen(names[i]);
+
+		if (!strcasecmp(name, names[i]) ||
+		    (n > k && name[n - k - 1] == '_' && !strcasecmp(name + n - k, names[i])))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The SQL of the --by pass: each key's expression (by_expr) as a column after the span's name,
+ * then its duration and lost flag. keys (n of them) point into by_copy.
+ */
+static char *by_sql(struct tt_report_builder *c, char *by_copy, char **keys, size_t *n, int *err)
+{
+	struct tt_buf cols = {0};
+	char *save = NULL, *sql = NULL;
+	int any_end = 0;
+
+	*n = 0;
+	*err = 0;
+	for (char *k = strtok_r(by_copy, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
+		int uses_end;
+		char *expr;
+
+		if (*n == BY_KEYS_MAX) {
+			tt_err(c->out, "--by %s: at most %d arguments", c->o->by, BY_KEYS_MAX);
+			*err = -TT_E_USAGE;
+			goto cleanup;
+		}
+		expr = by_expr(c, k, &uses_end);
+		if (!expr) {
+			tt_err(c->out, "--by %s: no probe has an argument named '%s' (see the probe_args "
+				       "table)", c->o->by, k);
+			*err = -TT_E_USAGE;
+			goto cleanup;
+		}
+		any_end |= uses_end;
+		keys[(*n)++] = k;
+		*err = tt_buf_printf(&cols, ", %s", expr);
+		free(expr);
+		if (*err)
+			goto cleanup;
+	}
+	if (!*n) {
+		tt_err(c->out, "--by '%s': name an argument (or several: A,B)", c->o->by);
+		*err = -TT_E_USAGE;
+		goto cleanup;
+	}
+	sql = tt_report_asprintf("SELECT s.name%s, s.dur, s.lost FROM spans s JOIN events b ON "
+				 "b.id = s.begin_event_id%s WHERE s.dur IS NOT NULL ORDER BY s.id",
+				 (const char *)cols.data,
+				 any_end ? " LEFT JOIN events e ON e.id = s.end_event_id" : "");
+	if (!sql)
+		*err = -ENOMEM;
+cleanup:
+	tt_buf_free(&cols);
+	return sql;
+}
+
+/*
+ * The value of a span's --by keys into val (joined by ", "; a missing one is "(none)"), a
+ * statement (key_is_sql) with its constants as placeholders; raw gets the values as recorded.
+ * Returns 0 or -ENOMEM.
+ */
+static int by_value(sqlite3_stmt *st, char *const *keys, size_t n, struct tt_buf *val,
+		    struct tt_buf *raw)
+{
+	val->len = raw->len = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *v = (const char *)sqlite3_column_text(st, (int)i + 1);
+		char *norm = v && key_is_sql(keys[i]) ? tt_sql_normalize(v) : NULL;
+		const char *sep = i ? ", " : "";
+
+		v = v ? v : "(none)";
+		if ((key_is_sql(keys[i]) && strcmp(v, "(none)") && !norm) ||
+		    tt_buf_printf(val, "%s%s", sep, norm ? norm : v) || tt_buf_printf(raw, "%s%s", sep, v)) {
+			free(norm);
+			return -ENOMEM;
+		}
+		free(norm);
+	}
+	return 0;
+}
+
 /*
  * --by: one pass over the closed spans joined with their start (and, when needed, end) events,
  * in span order (so the event lookups walk the events table forward); the groups collected in a
- * hash index, each group's statistics by selection. No sort of the spans.
+ * hash index, each group's statistics by selection. No sort of the spans. Several keys (A,B)
+ * group by all of them; statements (key_is_sql) by their normalized text, with the first one
+ * seen as the group's example.
  */
 static int load_groups_by(struct tt_report_builder *c)
 {
 	struct tt_report *r = c->r;
 	struct bgroup *g = NULL;
 	struct tt_hidx index = {0};
-	size_t gn = 0, gcap = 0;
+	size_t gn = 0, gcap = 0, key_cnt = 0;
 	sqlite3_stmt *st = NULL;
-	struct tt_buf key = {0};
-	int err = 0, rc = SQLITE_DONE, uses_end;
-	char *expr = by_expr(c, &uses_end), *sql = NULL;
+	struct tt_buf key = {0}, val = {0}, raw = {0};
+	int err = 0, rc = SQLITE_DONE, dur_col;
+	char *keys[BY_KEYS_MAX], *by_copy = strdup(c->o->by), *sql = NULL;
 
-	if (!expr) {
-		tt_err(c->out, "--by %s: no probe has an argument named '%s' (see the probe_args table)",
-		       c->o->by, c->o->by);
-		return -TT_E_USAGE;
-	}
-	sql = tt_report_asprintf("SELECT s.name, %s, s.dur, s.lost FROM spans s JOIN events b ON "
-			"b.id = s.begin_event_id%s WHERE s.dur IS NOT NULL ORDER BY s.id", expr,
-			uses_end ? " LEFT JOIN events e ON e.id = s.end_event_id" : "");
-	err = sql ? tt_report_builder__prep(c, sql, &st) : -ENOMEM;
+	if (!by_copy)
+		return -ENOMEM;
+	sql = by_sql(c, by_copy, keys, &key_cnt, &err);
+	dur_col = (int)key_cnt + 1;
+	if (!err)
+		err = tt_report_builder__prep(c, sql, &st);
 	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *n = (const char *)sqlite3_column_text(st, 0);
-		const char *v = (const char *)sqlite3_column_text(st, 1);
 		size_t nl = strlen(n);
 		struct bgroup_key bk = {NULL, &key};
 		struct bgroup *q;
 		int64_t pos;
 		uint32_t h;
+		int normalized;
 
-		v = v ? v : "(none)";
 		key.len = 0;
-		if (tt_buf_append(&key, n, nl + 1) || tt_buf_append(&key, v, strlen(v) + 1)) {
+		err = by_value(st, keys, key_cnt, &val, &raw);
+		if (err || tt_buf_append(&key, n, nl + 1) || tt_buf_append(&key, val.data, val.len) ||
+		    tt_buf_append(&key, "", 1)) {
 			err = -ENOMEM;
 			break;
 		}
@@ -387,8 +485,14 @@ static int load_groups_by(struct tt_report_builder *c)
 				err = tt_hidx_add(&index, h, (uint32_t)gn);
 			if (err)
 				break;
+			memset(&g[gn], 0, sizeof(g[gn]));
 			g[gn].key = malloc(key.len);
-			if (!g[gn].key) {
+			/* the first statement seen stands for the group, when it was normalized */
+			normalized = raw.len != val.len || memcmp(raw.data, val.data, val.len);
+			if (normalized)
+				g[gn].example = strndup((const char *)raw.data, raw.len);
+			if (!g[gn].key || (normalized && !g[gn].example)) {
+				free(g[gn].key);
 				err = -ENOMEM;
 				break;
 			}
@@ -401,8 +505,8 @@ static int load_groups_by(struct tt_report_builder *c)
 		err = tt_grow((void **)&q->durs, &q->cap, q->n + 1, sizeof(*q->durs));
 		if (err)
 			break;
-		q->durs[q->n++] = sqlite3_column_int64(st, 2);
-		q->lost += sqlite3_column_int64(st, 3) != 0;
+		q->durs[q->n++] = sqlite3_column_int64(st, dur_col);
+		q->lost += sqlite3_column_int64(st, dur_col + 1) != 0;
 	}
 	if (!err && rc != SQLITE_DONE)
 		err = tt_report_builder__sql_err(c);
@@ -411,6 +515,10 @@ static int load_groups_by(struct tt_report_builder *c)
 
 		err = group_add(c, g[k].key, ns ? ns->provider : "", g[k].key + g[k].name_len + 1,
 				g[k].durs, g[k].n, g[k].lost, 0);
+		if (!err && g[k].example) {
+			r->groups[r->group_cnt - 1].example = g[k].example;
+			g[k].example = NULL;
+		}
 	}
 	if (!err) {
 		/* many groups: the busiest ones */
@@ -425,12 +533,15 @@ static int load_groups_by(struct tt_report_builder *c)
 	for (size_t k = 0; k < gn; k++) {
 		free(g[k].key);
 		free(g[k].durs);
+		free(g[k].example);
 	}
 	free(g);
 	tt_hidx_free(&index);
 	tt_buf_free(&key);
+	tt_buf_free(&val);
+	tt_buf_free(&raw);
 	sqlite3_finalize(st);
-	free(expr);
+	free(by_copy);
 	free(sql);
 	return err;
 }

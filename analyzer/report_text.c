@@ -180,6 +180,13 @@ static int text_report(const struct tt_report *r, const struct tt_report_opts *o
 				fprintf(f, " %6s %6" PRIu64 "\n", "-", g->lost);
 			else
 				fprintf(f, " %6" PRIu64 " %6" PRIu64 "\n", g->open, g->lost);
+			if (g->example) {
+				/* a normalized statement: one of the group's as recorded */
+				char *bare = tt_bare_dup(g->example);
+
+				fprintf(f, "    e.g. %s\n", bare ? bare : g->example);
+				free(bare);
+			}
 		}
 		if (r->groups_omitted)
 			fprintf(f, "  (%zu more groups with fewer spans; --top N shows more)\n", r->groups_omitted);

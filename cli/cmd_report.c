@@ -10,6 +10,7 @@
 
 #include "loader.h"
 #include "report.h"
+#include "report_json.h"
 #include "tt_cmd.h"
 #include "tt_error.h"
 #include "tt_util.h"
@@ -23,23 +24,28 @@ enum {
 	OPT_SPAN,
 	OPT_VALUE,
 	OPT_NO_CACHE,
+	OPT_JSON,
 	OPT_BUCKETS,
 	OPT_HEATMAP,
 };
 
-enum fmt { FMT_TEXT, FMT_HTML };
-static const char *const fmt_names[] = {"text", "html", NULL};
+enum fmt { FMT_TEXT, FMT_HTML, FMT_JSON };
+static const char *const fmt_names[] = {"text", "html", "json", NULL};
 
 static const struct tt_opt opts[] = {
-	{OPT_BY, "by", 0, "ARG",
+	{OPT_BY, "by", 0, "ARG[,ARG...]",
 	 "group spans by the value of argument ARG of their start\n"
-	 "event (else of their end event), e.g. a query text or a URL;\n"
-	 "'key' groups by the pairing key",
+	 "event (else of their end event), e.g. a URL; 'key' groups by\n"
+	 "the pairing key; several: by all of them (class,method); a\n"
+	 "statement (ARG query, sql, statement) by its text with the\n"
+	 "constants as $1, $2 (as pg_stat_statements), with an example",
 	 NULL},
 	{'f', "format", 'f', "FMT",
-	 "text (default) or html: one self-contained HTML page with\n"
-	 "charts (no script, nothing fetched); -o FILE.html implies html",
+	 "text (default), html: one self-contained HTML page with\n"
+	 "charts (no script, nothing fetched; -o FILE.html implies it),\n"
+	 "or json: one object with every number of the report",
 	 NULL},
+	{OPT_JSON, "json", 0, NULL, "the same as --format json", NULL},
 	{'o', "output", 'o', "FILE", "write to FILE instead of standard output ('-')", NULL},
 	{OPT_HTML, "html", 0, "FILE", "the same as --format html -o FILE (deprecated)", NULL},
 	{OPT_TOP, "top", 0, "N",
@@ -71,9 +77,9 @@ static const struct tt_opt opts[] = {
 };
 
 const struct tt_cmd_def tt_cmd_def_report = {
-	.summary = "latency and post-mortem report of a database or a tape (text, HTML)",
+	.summary = "latency and post-mortem report of a database or a tape (text, HTML, JSON)",
 	.name = "report",
-	.usage = "[--by ARG] [-f text|html] [-o FILE] [--heatmap] [--buckets MODE]\n"
+	.usage = "[--by ARG[,ARG]] [-f text|html|json] [-o FILE] [--heatmap] [--buckets MODE]\n"
 		 "                        [--top N] [--last N] [--raw] [--span RULE]...\n"
 		 "                        [--value PROBE=ARG]... DB|TAPE",
 	.about = "Latency and post-mortem report of a database made by 'tracetape load', or of a tape\n"
@@ -123,6 +129,9 @@ int tt_cmd_report(int argc, char **argv, struct tt_out *out)
 				err = fmt;
 				goto cleanup;
 			}
+			break;
+		case OPT_JSON:
+			fmt = FMT_JSON;
 			break;
 		case OPT_HTML:
 			tt_warn(out, "'--html FILE' is deprecated and will go: use '-o FILE' "
@@ -215,6 +224,8 @@ int tt_cmd_report(int argc, char **argv, struct tt_out *out)
 	}
 	if (fmt == FMT_HTML)
 		err = tt_report__html(rep, &ro, f);
+	else if (fmt == FMT_JSON)
+		err = tt_report_json(rep, &ro, f);
 	else
 		err = tt_report__text(rep, &ro, f);
 	if (err)

@@ -46,7 +46,8 @@
 --
 -- Functions registered by tracetape in every connection, and by the loadable extension
 -- (`.load PATH/tracetape_sqlite` in the sqlite3 shell): percentile(x, p), percentile_cont(x, p),
--- median(x), log2_bucket(x), log2_hist(x [, 'json'|'text']). See README.md.
+-- median(x), log2_bucket(x), log2_hist(x [, 'json'|'text']), normalize_query(sql) (constants
+-- as $1, $2, ... like pg_stat_statements). See README.md.
 
 -- Facts about the database and its tapes. Keys with tape NULL describe the database:
 -- schema_version (this file's version, an integer), created_by (tracetape version),

@@ -173,7 +173,7 @@ def test_old_spellings_still_work(tape, tmp_path):
     ("list", "text or json"),
     ("replay", "text, json or chrome"),
     ("query", "table, csv, json or text"),
-    ("report", "text or html"),
+    ("report", "text, html or json"),
 ])
 def test_bad_format_is_usage_error(cmd, values, tape):
     args = [cmd, "--format", "yaml", tape] + (["SELECT 1"] if cmd == "query" else [])
