@@ -24,7 +24,7 @@ rounds=${BENCH_FAST_ROUNDS:-5}
 n=${BENCH_FAST_HITS:-800000}
 n_bpf=$((n / 10))
 sweep_s=${BENCH_FAST_SWEEP_SECONDS:-2}
-sweep_rates="1000000 2000000 4000000 8000000 max"
+sweep_rates="250000 500000 1000000 2000000 4000000 8000000 max"
 run_to=300 # seconds: bound on any one measured command
 . "$(dirname "$0")/../lib.sh"
 
