@@ -1139,8 +1139,10 @@ int tt_record_run(const struct tt_record_opts *o, const struct tt_out *out,
 		if (skipped)
 			snprintf(what + strlen(what), sizeof(what) - strlen(what), "%s%zu site%s skipped",
 				 what[0] ? ", " : "", skipped, skipped == 1 ? "" : "s");
+		/* record -o - gives the writer its standard output as /dev/fd/N */
 		tt_notice(out, "recording %zu probe%s (%s) to %s", user_probes,
-			  user_probes == 1 ? "" : "s", what, o->output);
+			  user_probes == 1 ? "" : "s", what,
+			  strncmp(o->output, "/dev/fd/", 8) ? o->output : "standard output");
 	}
 	if (s->cmd.pid > 0) {
 		err = tt_held_cmd__release(&s->cmd);
@@ -1209,16 +1211,20 @@ finish:
 		add_clock(s);
 		write_fired(s);
 		res->bytes = s->closed_bytes;
+		uint64_t written = tt_tape_writer__bytes(s->w);
 		int cerr = tt_tape_writer__close(s->w);
 
 		s->w = NULL;
 		writer_check(s, cerr);
 		if (!err)
 			err = s->write_err;
-		/* The closed tape's size: what the writer wrote, trailer included. */
+		/* The closed tape's size: what the writer wrote, trailer included (into a pipe,
+		   record -o -, what it wrote before the trailer) */
 		struct stat st;
-		if (stat(o->output, &st) == 0)
+		if (stat(o->output, &st) == 0 && S_ISREG(st.st_mode))
 			res->bytes += (uint64_t)st.st_size;
+		else
+			res->bytes += written;
 	}
 	/* We started it; the recording is over, so it ends too (SIGTERM, then SIGKILL). */
 	tt_held_cmd__end(&s->cmd, CHILD_TERM_WAIT_MS);

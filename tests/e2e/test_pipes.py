@@ -17,6 +17,7 @@ pipe-4  `replay --follow FILE` prints a tape still being written as it grows and
 import json
 import os
 import pty
+import re
 import select
 import subprocess
 import time
@@ -131,6 +132,8 @@ def test_record_into_replay_is_live():
     assert all(0 <= lag < LIVE_DEADLINE_S for lag in requests), seen
     # the service's own summary went to stderr, not into the tape
     assert "requests 4: 3 ok, 1 not found" in rec_err, rec_err
+    assert "tracetape record: recording 1 probe (1 site in 1 binary) to standard output\n" in rec_err
+    assert re.search(r"recorded 6 events \(0 lost\) in [0-9.]+ s: [1-9][0-9]* bytes in 1 tape", rec_err)
 
 
 def test_replay_follow(tmp_path):
