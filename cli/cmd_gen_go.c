@@ -48,15 +48,19 @@ const struct tt_cmd_def tt_cmd_def_gen_go = {
 struct out_file {
 	const struct tt_buf *text;
 	char *path, *tmp;
+	int in_place; /* path is a device or a pipe: written there, not renamed over */
 };
 
-/* Write each file to its temporary name; then rename them all. Returns 0 or -errno. */
+/*
+ * Write each file to its temporary name; then rename them all. A device or a pipe is written in
+ * place. Returns 0 or -errno.
+ */
 static int write_files(struct out_file *f, size_t n, const struct tt_out *out)
 {
 	int err = 0;
 
 	for (size_t i = 0; i < n && !err; i++) {
-		FILE *fp = fopen(f[i].tmp, "we");
+		FILE *fp = fopen(f[i].in_place ? f[i].path : f[i].tmp, "we");
 
 		if (!fp) {
 			err = -errno;
@@ -72,7 +76,7 @@ static int write_files(struct out_file *f, size_t n, const struct tt_out *out)
 			tt_err(out, "%s: %s", f[i].path, strerror(-err));
 	}
 	for (size_t i = 0; i < n && !err; i++) {
-		if (rename(f[i].tmp, f[i].path)) {
+		if (!f[i].in_place && rename(f[i].tmp, f[i].path)) {
 			err = -errno;
 			tt_err(out, "%s: %s", f[i].path, strerror(-err));
 		}
@@ -164,6 +168,8 @@ int tt_cmd_gen_go(int argc, char **argv, struct tt_out *out)
 			files[i].path = NULL;
 		else if (asprintf(&files[i].tmp, "%s.tmp.%d", files[i].path, (int)getpid()) < 0)
 			files[i].tmp = NULL;
+		else
+			files[i].in_place = tt_cmd_output_in_place(files[i].path);
 	}
 	if (!files[0].tmp || !files[1].tmp || !files[2].tmp) {
 		err = -ENOMEM;

@@ -131,6 +131,7 @@ int tt_cmd_gen_header(int argc, char **argv, struct tt_out *out)
 	struct tt_provider_error perr;
 	const char *output = NULL, *src, *v;
 	char guard[128], *tmp = NULL;
+	int in_place;
 	struct tt_opts p;
 	FILE *f = NULL;
 	int c, err;
@@ -175,7 +176,9 @@ int tt_cmd_gen_header(int argc, char **argv, struct tt_out *out)
 		tt_err(out, "out of memory");
 		goto cleanup;
 	}
-	f = fopen(tmp, "we");
+	/* a device or a pipe is written in place; a file is replaced only once complete */
+	in_place = tt_cmd_output_in_place(output);
+	f = fopen(in_place ? output : tmp, "we");
 	if (!f) {
 		err = -errno;
 		tt_err(out, "%s: %s", output, strerror(-err));
@@ -195,7 +198,7 @@ int tt_cmd_gen_header(int argc, char **argv, struct tt_out *out)
 		goto cleanup;
 	}
 	f = NULL;
-	if (rename(tmp, output)) {
+	if (!in_place && rename(tmp, output)) {
 		err = -errno;
 		tt_err(out, "%s: %s", output, strerror(-err));
 		goto cleanup;

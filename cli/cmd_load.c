@@ -143,6 +143,11 @@ int tt_cmd_load(int argc, char **argv, struct tt_out *out)
 			goto cleanup;
 		}
 	}
+	/* the database is built under a temporary name and renamed into place, never over a device */
+	if (tt_cmd_output_in_place(db)) {
+		err = tt_cmd_usage_error(out, "-o %s: not a regular file (a database must be one)", db);
+		goto cleanup;
+	}
 	err = tt_load(db, (const char *const *)p.args, (size_t)p.arg_cnt, &lo, &st);
 	if (err)
 		goto cleanup;

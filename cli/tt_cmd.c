@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "spans.h"
 #include "tt_cmd.h"
@@ -64,6 +66,13 @@ FILE *tt_cmd_output_open(const struct tt_out *out, const char *path)
 	if (!f)
 		tt_err(out, "cannot write '%s': %s", path, strerror(errno));
 	return f;
+}
+
+int tt_cmd_output_in_place(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && !S_ISREG(st.st_mode);
 }
 
 int tt_cmd_output_close(const struct tt_out *out, const char *path, FILE *f)
@@ -226,6 +235,49 @@ static int took(struct tt_opts *p, const struct tt_opt *o)
 	}
 }
 
+/* The file the program name cmd runs: cmd itself when it has a '/', else found on $PATH. */
+static int command_path(const char *cmd, char *buf, size_t sz)
+{
+	const char *path = getenv("PATH"), *end;
+
+	if (strchr(cmd, '/'))
+		return snprintf(buf, sz, "%s", cmd) < (int)sz ? 0 : -1;
+	for (; path && *path; path = *end ? end + 1 : end) {
+		end = strchrnul(path, ':');
+		if ((size_t)snprintf(buf, sz, "%.*s/%s", (int)(end - path), end == path ? "." : path,
+				     cmd) < sz && !access(buf, X_OK))
+			return 0;
+	}
+	return -1;
+}
+
+/*
+ * At the end of the options: -o FILE, when FILE is an existing regular file, must not be one of
+ * the inputs (the same inode under any name) nor the program after "--", which the command would
+ * destroy before reading or running it. Devices and pipes are written in place: no check.
+ */
+static int check_output(struct tt_opts *p)
+{
+	struct stat o, s;
+	char prog[4096];
+
+	if (!p->output || !strcmp(p->output, "-") || stat(p->output, &o) || !S_ISREG(o.st_mode))
+		return TT_OPTS_DONE;
+	for (int i = 0; i < p->arg_cnt; i++)
+		if (strcmp(p->args[i], "-") && !stat(p->args[i], &s) && s.st_dev == o.st_dev &&
+		    s.st_ino == o.st_ino)
+			return tt_cmd_usage_error(p->out, "-o %s is also the input '%s': refusing to "
+						  "overwrite it (write to another file)", p->output,
+						  p->args[i]);
+	if (p->def->takes_command && p->dashdash && p->dashdash < p->argc &&
+	    !command_path(p->argv[p->dashdash], prog, sizeof(prog)) && !stat(prog, &s) &&
+	    s.st_dev == o.st_dev && s.st_ino == o.st_ino)
+		return tt_cmd_usage_error(p->out, "-o %s is the program to run ('%s'): refusing to "
+					  "overwrite it (write to another file)", p->output,
+					  p->argv[p->dashdash]);
+	return TT_OPTS_DONE;
+}
+
 int tt_opts_next(struct tt_opts *p, const char **value)
 {
 	*value = NULL;
@@ -256,6 +308,8 @@ int tt_opts_next(struct tt_opts *p, const char **value)
 								  c, o->arg);
 				}
 				p->cluster = NULL;
+				if (!strcmp(o->name, "output"))
+					p->output = *value;
 			}
 			r = took(p, o);
 			if (r == 1)
@@ -264,7 +318,7 @@ int tt_opts_next(struct tt_opts *p, const char **value)
 		}
 		p->cluster = NULL;
 		if (p->next >= p->argc)
-			return TT_OPTS_DONE;
+			return check_output(p);
 		a = p->argv[p->next++];
 		if (!strcmp(a, "--")) {
 			p->dashdash = p->next;
@@ -273,7 +327,7 @@ int tt_opts_next(struct tt_opts *p, const char **value)
 					if (push_arg(p, p->argv[p->next++]))
 						return -ENOMEM;
 			p->next = p->argc;
-			return TT_OPTS_DONE;
+			return check_output(p);
 		}
 		if (a[0] != '-' || !a[1]) { /* a positional argument; "-" is standard input/output */
 			if (push_arg(p, (char *)a))
@@ -302,6 +356,8 @@ int tt_opts_next(struct tt_opts *p, const char **value)
 				return tt_cmd_usage_error(p->out, "option '--%s' needs a value (%s)",
 							  o->name, o->arg);
 			}
+			if (!strcmp(o->name, "output"))
+				p->output = *value;
 		} else if (eq) {
 			return tt_cmd_usage_error(p->out, "option '--%s' takes no value", o->name);
 		}

@@ -79,6 +79,7 @@ struct tt_opts {
 	char **args;     /* the positional arguments, in order (into argv; owned array) */
 	int arg_cnt;
 	int dashdash;    /* argv index just after a "--", or 0: what follows is not parsed */
+	const char *output; /* the value of --output (-o), if given: checked against the inputs */
 };
 
 /*
@@ -96,7 +97,9 @@ void tt_opts_init(struct tt_opts *p, const struct tt_cmd_def *def, int argc, cha
  * end; TT_OPTS_HELP after printing the help; or -TT_E_USAGE after printing what is wrong (an
  * unknown option, a missing value, a value given to a flag). -v and -q change out's verbosity
  * and are not returned. Options and positional arguments may be mixed; "--" ends the options
- * (what follows is positional); "-" is a positional argument.
+ * (what follows is positional); "-" is a positional argument. At the end, an --output that
+ * is the same file as a positional argument or as the program after "--" is refused
+ * (-TT_E_USAGE): a command must never overwrite what it reads or runs.
  */
 int tt_opts_next(struct tt_opts *p, const char **value);
 
@@ -135,6 +138,12 @@ int tt_cmd_format(const struct tt_out *out, const char *value, const char *const
  * FILE, created or replaced. Returns the stream, or NULL after saying why (errno set).
  */
 FILE *tt_cmd_output_open(const struct tt_out *out, const char *path);
+
+/*
+ * 1 when path exists and is not a regular file (a device such as /dev/null, a pipe): an output
+ * there is written in place, never built under a temporary name and renamed over it.
+ */
+int tt_cmd_output_in_place(const char *path);
 
 /* Close what tt_cmd_output_open() returned: 0, or -errno after saying why (a write failed). */
 int tt_cmd_output_close(const struct tt_out *out, const char *path, FILE *f);

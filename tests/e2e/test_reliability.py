@@ -1,0 +1,142 @@
+# SPDX-License-Identifier: MIT
+"""Test plan: outputs that never destroy what they should not (issue 23, problem 1).
+
+rel-1  -o onto a device or a pipe writes in place: gen-header and gen-go onto a null device,
+       a full device (exit 1, the reason) and a fifo; the device node stays a device.
+       load's database cannot live on a device: -o DEVICE is refused with exit 2, even with
+       --force, and the node is untouched.
+rel-2  -o naming an input (the same inode under any name) or the program after -- is refused
+       with exit 2 before anything is touched: gen-header self.d -o self.d, load --force -o
+       x.tape x.tape (and through a hard link), query/info -o INPUT, record -o prog -- ./prog
+       (and prog found on $PATH). The files are unchanged byte for byte.
+"""
+import os
+import stat
+import threading
+
+import pytest
+
+from conftest import mktape, tt
+
+TAPE = """\
+meta host h
+clock 1000000000 1700000000000000000
+probe 0 app request__begin u64:id str:url
+probe 1 app request__end u64:id s32:status
+process 100 1 app /usr/bin/app app
+event 1000000000 0 100 101 app:request__begin 1 "/a"
+event +2ms 1 100 102 app:request__begin 2 "/b"
+event +1ms 0 100 101 app:request__end 1 200
+event +4ms 1 100 102 app:request__end 2 500
+"""
+
+PROVIDER = "provider app { probe x(int); };\n"
+NOSPACE = "No space left on device"
+
+
+def device(path, minor):
+    """A character device node of the mem driver (3 null, 7 full), made for the test: a bug
+    that replaces it with a file destroys only this copy, never /dev/null."""
+    if os.geteuid() != 0:
+        pytest.skip("making a device node needs root")
+    os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(1, minor))
+    return path
+
+
+def is_chr(path):
+    return stat.S_ISCHR(os.lstat(path).st_mode)
+
+
+def read_fifo(path, into):
+    """Read the fifo at path to its end in a thread (the writer blocks until it is opened)."""
+    def reader():
+        with open(path, "rb") as f:
+            into.append(f.read())
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+    return t
+
+
+def test_outputs_on_devices_and_pipes_are_written_in_place(tmp_path):
+    d = tmp_path / "p.d"
+    d.write_text(PROVIDER)
+    null, full = device(tmp_path / "null", 3), device(tmp_path / "full", 7)
+    r = tt("gen-header", d, "-o", null)
+    assert r.returncode == 0, r.stderr
+    assert is_chr(null)
+    r = tt("gen-header", d, "-o", full)
+    assert r.returncode == 1
+    assert r.stderr == f"tracetape gen-header: error: {full}: {NOSPACE}\n"
+    assert is_chr(full)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    got = []
+    t = read_fifo(fifo, got)
+    r = tt("gen-header", d, "-o", fifo)
+    t.join(10)
+    assert r.returncode == 0, r.stderr
+    assert b"#define" in got[0]
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert not list(tmp_path.glob("*.tmp.*"))
+
+    # gen-go: FILE.go on a null device, its assembly on a full one
+    go, asm = device(tmp_path / "g.go", 3), device(tmp_path / "g_amd64.s", 7)
+    r = tt("gen-go", d, "--package", "g", "-o", go)
+    assert r.returncode == 1
+    assert r.stderr == f"tracetape gen-go: error: {asm}: {NOSPACE}\n"
+    assert is_chr(go) and is_chr(asm)
+    assert not (tmp_path / "g_other.go").exists()  # nothing renamed when one output failed
+
+    tape = tmp_path / "p.tape"
+    mktape(TAPE, tape)
+    for force in ([], ["--force"]):
+        r = tt("load", *force, "-o", null, tape)
+        assert r.returncode == 2
+        assert f"error: -o {null}: not a regular file (a database must be one)" in r.stderr
+        assert is_chr(null)
+
+
+def test_an_output_that_is_an_input_or_the_program_is_refused(tmp_path):
+    d = tmp_path / "self.d"
+    d.write_text(PROVIDER)
+    r = tt("gen-header", d, "-o", d)
+    assert r.returncode == 2
+    assert r.stderr == (f"tracetape gen-header: error: -o {d} is also the input '{d}': refusing "
+                        "to overwrite it (write to another file) (see 'tracetape gen-header "
+                        "--help')\n")
+    assert d.read_text() == PROVIDER
+
+    tape, link = tmp_path / "x.tape", tmp_path / "y.tape"
+    mktape(TAPE, tape)
+    before = tape.read_bytes()
+    os.link(tape, link)
+    for out in (tape, link):
+        r = tt("load", "--force", "-o", out, tape)
+        assert r.returncode == 2
+        assert f"error: -o {out} is also the input '{tape}'" in r.stderr
+    db = tmp_path / "x.db"
+    assert tt("load", "-q", "-o", db, tape).returncode == 0
+    db_before = db.read_bytes()
+    r = tt("query", "-o", db, db, "SELECT 1")
+    assert r.returncode == 2 and f"-o {db} is also the input '{db}'" in r.stderr
+    r = tt("info", f"--output={link}", tape)
+    assert r.returncode == 2 and f"-o {link} is also the input '{tape}'" in r.stderr
+    assert tape.read_bytes() == before and db.read_bytes() == db_before
+
+    # the traced program, named by its path or found on $PATH; refused before any BPF work
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    prog = bindir / "prog"
+    prog.write_bytes(open("/bin/true", "rb").read())
+    prog.chmod(0o755)
+    body = prog.read_bytes()
+    r = tt("record", "-o", prog, "usdt:x:y", "--", prog)
+    assert r.returncode == 2
+    assert (f"error: -o {prog} is the program to run ('{prog}'): refusing to overwrite it"
+            in r.stderr)
+    env = dict(os.environ, PATH=f"{bindir}:{os.environ['PATH']}")
+    r = tt("record", "-o", prog, "usdt:x:y", "--", "prog", env=env)
+    assert r.returncode == 2
+    assert f"error: -o {prog} is the program to run ('prog')" in r.stderr
+    assert prog.read_bytes() == body
+
