@@ -587,8 +587,9 @@ static int add_stack(struct replay *rp, uint32_t id)
 
 static int flush_line(struct replay *rp)
 {
+	errno = 0;
 	if (rp->line.len && fwrite(rp->line.data, 1, rp->line.len, rp->f) != rp->line.len)
-		return -EIO;
+		return errno ? -errno : -EIO;
 	rp->line.len = 0;
 	return 0;
 }
@@ -892,21 +893,29 @@ int tt_cmd_replay(int argc, char **argv, struct tt_out *out)
 		if ((rp.speed > 0 || rp.line.len >= (64u << 10)) && (err = flush_line(&rp)))
 			goto write_error;
 		if (rp.speed > 0 && fflush(rp.f)) {
-			err = -EIO;
+			err = errno ? -errno : -EIO;
 			goto write_error;
 		}
 	}
 	if (rp.fmt == FMT_CHROME && (err = chrome_end(&rp)))
 		goto cleanup;
-	if ((err = flush_line(&rp)) || fflush(rp.f) || ferror(rp.f)) {
-		err = -EIO;
-		goto write_error;
+	if (!(err = flush_line(&rp)) && (fflush(rp.f) || ferror(rp.f)))
+		err = errno ? -errno : -EIO;
+	if (!err && rp.f != out->out) {
+		FILE *f = rp.f;
+
+		rp.f = NULL;
+		if (fclose(f))
+			err = -errno;
 	}
+	if (err)
+		goto write_error;
 	err = report_integrity(out, rp.r, end < 0 ? end : 0);
 	goto cleanup;
 
 write_error:
-	tt_err(out, "writing the output failed");
+	tt_err(out, "cannot write '%s': %s", output && strcmp(output, "-") ? output : "standard output",
+	       strerror(-err));
 cleanup:
 	tt_opts_free(&p);
 	if (rp.f && rp.f != out->out)

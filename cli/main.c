@@ -4,6 +4,7 @@
  * (0 success, 1 runtime failure, 2 usage error). Everything else lives in the libraries. In a
  * build without the recorder (meson -Drecorder=disabled) check, record and list do not exist.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -62,6 +63,27 @@ static const struct command *find(const char *name)
 }
 
 /*
+ * The exit code once everything is written: code, or 1 when standard output lost something (a
+ * full disk, /dev/full, a closed pipe), said on standard error unless a command said so already.
+ */
+static int finish(const char *prog, int code)
+{
+	int err = 0;
+
+	if (fflush(stdout))
+		err = errno;
+	else if (ferror(stdout))
+		err = EIO;
+	if (fclose(stdout) && !err)
+		err = errno;
+	if (!err)
+		return code;
+	if (!code)
+		fprintf(stderr, "%s: error: cannot write 'standard output': %s\n", prog, strerror(err));
+	return 1;
+}
+
+/*
  * tracetape help [COMMAND]            the help of tracetape or of COMMAND
  * tracetape help --man [COMMAND]      the man page (roff) of tracetape(1) or tracetape-COMMAND(1)
  * tracetape help --options [COMMAND]  every option of every command (or one), one per line:
@@ -98,7 +120,7 @@ static int help(int argc, char **argv)
 	} else {
 		usage(stdout);
 	}
-	return fflush(stdout) ? 1 : 0;
+	return finish("tracetape help", 0);
 }
 
 int main(int argc, char **argv)
@@ -120,11 +142,11 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(stdout);
-		return 0;
+		return finish("tracetape", 0);
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
 		printf("tracetape %s\n", TT_VERSION);
-		return 0;
+		return finish("tracetape", 0);
 	}
 	if (!strcmp(argv[1], "help"))
 		return help(argc - 1, argv + 1);
@@ -140,8 +162,5 @@ int main(int argc, char **argv)
 	snprintf(prog, sizeof(prog), "tracetape %s", cmd->def->name);
 	out.prog = prog;
 	err = cmd->main(argc - 1, argv + 1, &out);
-	fflush(stdout);
-	if (err == -TT_E_USAGE)
-		return 2;
-	return err ? 1 : 0;
+	return finish(prog, err == -TT_E_USAGE ? 2 : err ? 1 : 0);
 }

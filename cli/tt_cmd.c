@@ -81,10 +81,13 @@ int tt_cmd_output_close(const struct tt_out *out, const char *path, FILE *f)
 
 	if (!f)
 		return 0;
-	if (f == out->out)
-		err = fflush(f) ? -errno : 0;
-	else
-		err = fclose(f) ? -errno : 0;
+	/* an earlier write that failed leaves only the error flag; a failed flush says why */
+	if (fflush(f))
+		err = -errno;
+	else if (ferror(f))
+		err = -EIO;
+	if (f != out->out && fclose(f) && !err)
+		err = -errno;
 	if (err)
 		tt_err(out, "cannot write '%s': %s", path && strcmp(path, "-") ? path : "standard output",
 		       strerror(-err));

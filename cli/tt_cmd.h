@@ -145,7 +145,10 @@ FILE *tt_cmd_output_open(const struct tt_out *out, const char *path);
  */
 int tt_cmd_output_in_place(const char *path);
 
-/* Close what tt_cmd_output_open() returned: 0, or -errno after saying why (a write failed). */
+/*
+ * Close what tt_cmd_output_open() returned (standard output is flushed, not closed): 0, or
+ * -errno after saying why (a write failed, now or earlier).
+ */
 int tt_cmd_output_close(const struct tt_out *out, const char *path, FILE *f);
 
 /* Print "PROG: error: MESSAGE (see 'PROG --help')" and return -TT_E_USAGE. */

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
-"""Test plan: outputs that never destroy what they should not (issue 23, problem 1).
+"""Test plan: outputs that never destroy what they should not, and output that is never lost
+silently (issue 23, problems 1 and 2).
 
 rel-1  -o onto a device or a pipe writes in place: gen-header and gen-go onto a null device,
        a full device (exit 1, the reason) and a fifo; the device node stays a device.
@@ -9,6 +10,8 @@ rel-2  -o naming an input (the same inode under any name) or the program after -
        with exit 2 before anything is touched: gen-header self.d -o self.d, load --force -o
        x.tape x.tape (and through a hard link), query/info -o INPUT, record -o prog -- ./prog
        (and prog found on $PATH). The files are unchanged byte for byte.
+rel-3  Standard output on a full device (/dev/full): query (every format), report, info,
+       replay, diff, list, help and --version exit 1 and say why on standard error.
 """
 import os
 import stat
@@ -16,7 +19,7 @@ import threading
 
 import pytest
 
-from conftest import mktape, tt
+from conftest import BUILD_DIR, build_c, mktape, run, tt
 
 TAPE = """\
 meta host h
@@ -140,3 +143,24 @@ def test_an_output_that_is_an_input_or_the_program_is_refused(tmp_path):
     assert f"error: -o {prog} is the program to run ('prog')" in r.stderr
     assert prog.read_bytes() == body
 
+
+def full_stdout(*args):
+    with open("/dev/full", "w") as f:
+        return run([BUILD_DIR / "tracetape", *args], stdout=f, timeout=120)
+
+
+def test_standard_output_on_a_full_device(tmp_path):
+    tape = tmp_path / "p.tape"
+    mktape(TAPE, tape)
+    db = tmp_path / "p.db"
+    assert tt("load", "-q", "-o", db, tape).returncode == 0
+    cases = [["query", "--format", f, db, "SELECT * FROM events"] for f in ("table", "csv", "json")]
+    cases += [["report", db], ["info", tape], ["replay", tape], ["diff", db, db],
+              ["help", "query"], ["query", "--help"], ["--version"], ["--help"]]
+    exe = tmp_path / "sdk_fixture"
+    build_c("sdk_fixture.c", exe)
+    cases.append(["list", exe])
+    for args in cases:
+        r = full_stdout(*args)
+        assert r.returncode == 1, (args, r.stderr)
+        assert NOSPACE in r.stderr, (args, r.stderr)
