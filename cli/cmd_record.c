@@ -63,11 +63,12 @@ static const struct tt_opt opts[] = {
 	{OPT_PRESET, "preset", 0, "NAME[=PATH]",
 	 "probes and options for a common question (repeatable;\n"
 	 "'tracetape list --presets' shows them): postgres-queries,\n"
-	 "php-calls, python-calls, jvm-gc, cxx-exceptions. Their\n"
-	 "probes are looked up in PATH, else in the -p/-- processes'\n"
-	 "binaries, else in the runtime's Debian path (jvm-gc: PATH,\n"
-	 "else Debian's libjvm.so); php-calls sets USE_ZEND_DTRACE=1\n"
-	 "for -- COMMAND, postgres-queries --strlen 1024", NULL},
+	 "php-calls, php-app, python-calls, jvm-gc, cxx-exceptions.\n"
+	 "Their probes are looked up in PATH, else in the -p/--\n"
+	 "processes' binaries, else in the runtime's Debian path\n"
+	 "(jvm-gc, php-app: PATH, else Debian's libjvm.so, the PHP\n"
+	 "extension's dir); php-calls sets USE_ZEND_DTRACE=1 for --\n"
+	 "COMMAND, postgres-queries --strlen 1024", NULL},
 	{OPT_SCHED, "sched", 0, NULL,
 	 "also record the scheduler: sched_switch, sched_wakeup(_new),\n"
 	 "sched_process_fork/exec/exit (where a slow span's time went)", NULL},
