@@ -319,8 +319,10 @@ static void percentile_cont_final(sqlite3_context *ctx)
 /* ---- log2 histograms ---- */
 
 /*
- * x as the log2 functions count it: below 1 is 0, past 2^64 - 1 saturates. Returns x's numeric
- * type (SQLITE_NULL: no value, *v untouched), or -1 when x is not a number.
+ * x as the log2 functions count it: below 1 (and NaN, -inf) is 0; past 2^63 - 1, the largest
+ * INTEGER, it saturates there, +inf included, so that log2_bucket() can name every bucket
+ * log2_hist() counts: the last is [2^62, 2^63). Returns x's numeric type (SQLITE_NULL: no
+ * value, *v untouched), or -1 when x is not a number.
  */
 static int log2_arg(sqlite3_value *x, uint64_t *v)
 {
@@ -333,7 +335,8 @@ static int log2_arg(sqlite3_value *x, uint64_t *v)
 	} else if (t == SQLITE_FLOAT) {
 		double d = sqlite3_value_double(x);
 
-		*v = !(d >= 1.0) ? 0 : d >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)d;
+		/* 9223372036854775807.0 is 2^63: a double that big or bigger does not fit */
+		*v = !(d >= 1.0) ? 0 : d >= 9223372036854775807.0 ? INT64_MAX : (uint64_t)d;
 	} else if (t != SQLITE_NULL) {
 		return -1;
 	}
@@ -353,9 +356,6 @@ static void log2_bucket_func(sqlite3_context *ctx, int argc, sqlite3_value **arg
 		sqlite3_result_error(ctx, "log2_bucket(): x must be a number", -1);
 		return;
 	}
-	/* an INTEGER result: the bucket of INT64_MAX at most */
-	if (v > (uint64_t)INT64_MAX)
-		v = INT64_MAX;
 	sqlite3_result_int64(ctx, (int64_t)tt_log2_bucket_lo(tt_log2_bucket_idx(v)));
 }
 

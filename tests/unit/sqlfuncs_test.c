@@ -206,8 +206,11 @@ TT_TEST(sqlfuncs, log2_bucket_and_hist)
 	} cases[] = {
 		{"0", 0}, {"-5", 0}, {"0.99", 0}, {"1", 1}, {"2", 2}, {"3", 2}, {"1023", 512},
 		{"1024", 1024}, {"1536.5", 1024}, {"9223372036854775807", 4611686018427387904},
-		/* REALs past INT64_MAX: the highest bucket an INTEGER can name */
-		{"9.3e18", 4611686018427387904}, {"1e30", 4611686018427387904},
+		/* REALs past INT64_MAX, +infinity included: the highest bucket an INTEGER can name,
+		 * 2^62 (README says so); -infinity is below 1 */
+		{"9.3e18", 4611686018427387904}, {"1e19", 4611686018427387904},
+		{"1e30", 4611686018427387904}, {"1e308", 4611686018427387904},
+		{"1e999", 4611686018427387904}, {"-1e999", 0},
 	};
 	sqlite3 *db = open_db();
 	sqlite3_stmt *st;
@@ -232,6 +235,14 @@ TT_TEST(sqlfuncs, log2_bucket_and_hist)
 			    "[2, 4)                    2 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n"
 			    "[4, 8)                    0 |                                        |\n"
 			    "[8, 16)                   2 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|");
+	sqlite3_finalize(st);
+	/* log2_hist's last bucket is the one log2_bucket names for a huge value, +inf included */
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT log2_hist(x) FROM (SELECT 1e19 AS x UNION ALL "
+					    "SELECT 1e999 UNION ALL SELECT 9223372036854775807)", -1,
+					    &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0),
+			    "[{\"lo\":4611686018427387904,\"hi\":9223372036854775808,\"count\":3}]");
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 }
