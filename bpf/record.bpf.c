@@ -733,7 +733,8 @@ static __noinline void record_strings(const struct pt_regs *ctx, const struct tt
  * taken or sent is not counted as a lost event: the hit is still recorded, without a stack
  * (the reader sees none for it).
  */
-static __noinline void record_stack(struct pt_regs *ctx, __u32 probe_id, __u64 pid_tgid, __u64 ts)
+static __noinline void record_stack(struct pt_regs *ctx, __u32 probe_id, __u64 pid_tgid, __u64 ts,
+				    __u32 retsp)
 {
 	struct scratch *s = take_scratch();
 	struct tt_ring_stack *rec;
@@ -764,6 +765,9 @@ static __noinline void record_stack(struct pt_regs *ctx, __u32 probe_id, __u64 p
 		rec->hdr.seq = 0;
 		rec->nr = (__u32)n;
 		rec->form = form;
+		rec->sp_ret = 0;
+		if (retsp)
+			bpf_probe_read_user(&rec->sp_ret, sizeof(rec->sp_ret), (void *)ctx->sp);
 		bpf_ringbuf_output(&events, rec, size & (TT_RING_REC_MAX - 1), BPF_RB_NO_WAKEUP);
 	}
 	put_scratch(s);
@@ -788,7 +792,7 @@ int usdt(struct pt_regs *ctx)
 		return 0;
 	c = count_fired(site->probe_id);
 	if (cfg_stacks && (site->flags & TT_BPF_SITE_STACK))
-		record_stack(ctx, site->probe_id, pid_tgid, ts);
+		record_stack(ctx, site->probe_id, pid_tgid, ts, site->flags & TT_BPF_SITE_RETSP);
 	/* Two functions of their own, not inlined here, so that their stacks are not added up:
 	 * BPF allows 512 bytes for the deepest chain of calls. */
 	if (site->flags & TT_BPF_SITE_STRS)

@@ -68,6 +68,10 @@ struct tt_bpf_arg {
 #define TT_BPF_SITE_TLS 0x8  /* some argument is thread-local (%fs:): read the thread pointer */
 #define TT_BPF_SITE_STACK 0x10 /* record --stack: send the thread's user stack before the hit's
 				  record (only when the object is loaded with cfg_stacks) */
+#define TT_BPF_SITE_RETSP 0x20 /* STACK: the site is a function's entry or a RET, where the
+				  return address is at the stack pointer and the frame pointer
+				  is still (again) the caller's: a frame-pointer walk from there
+				  skips the caller, so its return address is sent too */
 
 struct tt_bpf_site {
 	__u32 probe_id;  /* the probe this site fires, index into the capture's probe table */
@@ -179,9 +183,11 @@ struct tt_stack_bid {           /* the kernel's struct bpf_stack_build_id */
 #define TT_STACK_IPS 1 /* tt_ring_stack.form: frames are __u64 addresses */
 
 struct tt_ring_stack {
-	struct tt_ring_hdr hdr; /* type TT_RING_STACK; size = 40 + nr * (form ? 8 : 32) */
+	struct tt_ring_hdr hdr; /* type TT_RING_STACK; size = 48 + nr * (form ? 8 : 32) */
 	__u32 nr;               /* frames that follow */
 	__u32 form;             /* 0: struct tt_stack_bid frames; TT_STACK_IPS: __u64 addresses */
+	__u64 sp_ret;           /* RETSP sites: *(u64 *)sp, the caller's return address (the
+				   frame after the first); else 0 */
 	struct tt_stack_bid frames[TT_STACK_MAX_FRAMES];
 };
 
@@ -222,7 +228,7 @@ _Static_assert(sizeof(struct tt_ring_raw) == 40, "tt_ring_raw layout");
 _Static_assert(sizeof(struct tt_ring_exec) == 72 + TT_PROC_PATH_SZ + TT_PROC_ARGS_SZ,
 	       "tt_ring_exec layout");
 _Static_assert(sizeof(struct tt_stack_bid) == 32, "tt_stack_bid layout");
-_Static_assert(sizeof(struct tt_ring_stack) == 40 + 32 * TT_STACK_MAX_FRAMES, "tt_ring_stack layout");
+_Static_assert(sizeof(struct tt_ring_stack) == 48 + 32 * TT_STACK_MAX_FRAMES, "tt_ring_stack layout");
 _Static_assert(sizeof(struct tt_ring_stack) <= TT_RING_REC_MAX, "stack records fit");
 _Static_assert(sizeof(struct tt_bpf_tp) == 16 + 2 * TT_TP_MAX_DYN, "tt_bpf_tp layout");
 _Static_assert(sizeof(struct tt_ring_raw) + TT_TP_REC_MAX <= TT_RING_REC_MAX, "raw records fit");

@@ -75,7 +75,7 @@ struct tt_rec_stacks {
 	tt_rec_stacks_mark_fn mark; /* a process's mappings are read */
 	void *mark_ctx;
 	/* the stack being interned */
-	struct tt_stack_frame cur[TT_STACK_MAX_FRAMES];
+	struct tt_stack_frame cur[TT_STACK_MAX_FRAMES + 1]; /* + the return address at sp */
 	uint32_t cur_n;
 };
 
@@ -120,9 +120,18 @@ int tt_rec_stacks_mark(const struct tt_probe_set_probe *probes, size_t probe_cnt
 		}
 	}
 	memcpy(m, sites, site_cnt * sizeof(*m));
-	for (size_t i = 0; i < site_cnt; i++)
-		if (m[i].probe_id < probe_cnt && want[m[i].probe_id])
-			m[i].flags |= TT_BPF_SITE_STACK;
+	for (size_t i = 0; i < site_cnt; i++) {
+		uint8_t type;
+
+		if (m[i].probe_id >= probe_cnt || !want[m[i].probe_id])
+			continue;
+		m[i].flags |= TT_BPF_SITE_STACK;
+		/* a function's entry (uprobe, Go entry after the stack check) or a RET (Go return):
+		 * the return address is at sp, the frame pointer the caller's */
+		type = probes[m[i].probe_id].d.type;
+		if (type == TT_PROBE_UPROBE || type == TT_PROBE_GO_ENTRY || type == TT_PROBE_GO_RETURN)
+			m[i].flags |= TT_BPF_SITE_RETSP;
+	}
 	*marked = m;
 	m = NULL;
 out:
@@ -473,6 +482,21 @@ int tt_rec_stacks__on_ring(struct tt_rec_stacks *s, const void *data, size_t siz
 			s->cur[s->cur_n++] = place(s, hdr.hdr.pid, f.offset, &fresh);
 		} else {
 			break;
+		}
+	}
+	if (s->cur_n && hdr.sp_ret) {
+		/*
+		 * The caller that a walk from a function's entry or RET skips (kernels from 6.11
+		 * add it themselves at a uprobe on a function's first instruction: then it is
+		 * frame 1 already). Inserted only where it can be placed.
+		 */
+		struct tt_stack_frame f = place(s, hdr.hdr.pid, hdr.sp_ret, &fresh);
+
+		if (f.module && !(s->cur_n > 1 && s->cur[1].module == f.module &&
+				  s->cur[1].offset == f.offset)) {
+			memmove(&s->cur[2], &s->cur[1], (s->cur_n - 1) * sizeof(s->cur[0]));
+			s->cur[1] = f;
+			s->cur_n++;
 		}
 	}
 	if (!s->cur_n)

@@ -10,6 +10,8 @@ stk-1  a chain of functions known exactly (tests/fixtures/stack_fixture.c, frame
        stacks of the slowest spans of a span name.
 stk-2  the binary gone when the tape is loaded: the frames keep file and offset, unnamed.
 stk-3  --stack matching no probe of a program: a clear error, exit 1.
+stk-4  a uprobe at a function's entry, where the frame pointer is still the caller's: the
+       caller is not skipped (its return address is read at the stack pointer).
 """
 import json
 import re
@@ -141,3 +143,19 @@ def test_stack_glob_matching_nothing(stack_bin, tmp_path):
            stack_bin, "1", timeout=120)
     assert r.returncode == 1, r.stderr
     assert "--stack 'nosuch:*': no recorded probe of a program matches it" in r.stderr
+
+
+@pytest.mark.kernels
+def test_uprobe_entry_keeps_the_caller(stack_bin, tmp_path):
+    need_bpf()
+    tape, db = tmp_path / "u.tape", tmp_path / "u.db"
+    r = tt("record", "-o", tape, "--stack", "stk_inner", f"uprobe:{stack_bin}:stk_inner", "--",
+           stack_bin, str(HITS), "25", timeout=300)
+    assert r.returncode == 0, r.stderr
+    r = tt("load", "-q", "-o", db, tape)
+    assert r.returncode == 0, r.stderr
+    assert db_rows(db, "SELECT count(*) FROM event_stacks") == [(HITS,)]
+    for (sid,) in db_rows(db, "SELECT DISTINCT stack_id FROM event_stacks"):
+        names = [n for (n,) in db_rows(db, "SELECT symbol FROM frames WHERE stack_id = ? "
+                                            "ORDER BY depth", (sid,))]
+        assert names[:4] == CHAIN, names
