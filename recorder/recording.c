@@ -714,9 +714,11 @@ static int fast_prepare(struct session *s)
 			const struct tt_probe_set_probe *p = &s->probes[site->probe_id];
 
 			/* Where an argument is does not matter (the process has its value);
-			 * what is recorded of it does. */
+			 * what is recorded of it does. A name must fit the table. */
 			ok = p->d.type == TT_PROBE_USDT &&
-			     !(site->flags & (TT_BPF_SITE_GO | TT_BPF_SITE_JBE));
+			     !(site->flags & (TT_BPF_SITE_GO | TT_BPF_SITE_JBE)) &&
+			     strlen(p->d.provider) < TT_FAST_NAME_SZ &&
+			     strlen(p->d.name) < TT_FAST_NAME_SZ;
 			for (unsigned a = 0; a < site->argc && ok; a++)
 				ok = !(site->args[a].flags & (TT_BPF_ARG_BYTES | TT_BPF_ARG_DEREF1 |
 							      TT_BPF_ARG_DEREF2));

@@ -20,6 +20,8 @@ fp-3  A recorder that dies (SIGKILL) leaves the program running: it fires on int
       nobody drains and exits normally.
 fp-4  --fast needs -- COMMAND (usage error, exit 2); a program built without -DTT_FASTPATH is
       recorded through uprobes as before, with a warning, and no `fast_path` marker.
+      A binary with a probe name too long for the shared table (64 bytes) is recorded through
+      uprobes, with a warning.
 fp-5  The header builds without a warning (-Wall -Wextra -pedantic -Werror) in C99, C11,
       C++11 and C++17 with gcc and clang, with probes in C++ inline and template functions, and
       the program's sites keep their stapsdt notes.
@@ -301,3 +303,27 @@ def test_header_builds_clean(cc, std, tmp_path):
     assert run([exe]).returncode == 0  # nobody records it: every probe takes the USDT path
     notes = run(["readelf", "-n", exe]).stdout
     assert notes.count("stapsdt") >= (5 if "++" in cc else 4), notes
+
+
+LONG_NAME = r"""
+#include <tracetape/probe.h>
+int main(void) {
+	for (int i = 0; i < 10; i++)
+		TT_PROBE(flood, a_probe_name_longer_than_the_sixty_four_bytes_of_the_fast_table_, i);
+	return 0;
+}
+"""
+
+
+def test_name_too_long_for_the_table_goes_by_uprobes(tmp_path):
+    need_bpf()
+    src = tmp_path / "long.c"
+    src.write_text(LONG_NAME)
+    exe = build_c(src, tmp_path / "long", extra=["-DTT_FASTPATH"])
+    tape = tmp_path / "t.tape"
+    r = tt("record", "--fast", "-o", tape, "usdt:flood:*", "--", exe, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "has sites only uprobes can read; attaching them" in r.stderr, r.stderr
+    info = json.loads(tt("info", "--json", tape).stdout)
+    assert "fast_path" not in info["meta"]
+    assert [ip["events"] for ip in info["probes"] if ip["provider"] == "flood"] == [10]
