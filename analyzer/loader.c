@@ -333,6 +333,18 @@ static const char *tape_status(const struct src *s, char *warning, size_t sz)
 			 tt_strerror(s->read_err), (unsigned long long)s->events);
 		return "damaged";
 	}
+	if (st.damaged_blocks) { /* read past with skip_damaged */
+		struct tt_tape_damage d = {0};
+
+		tt_tape_reader__damage(s->r, 0, &d);
+		snprintf(warning, sz, "tape '%s' is damaged: skipped %u damaged stretch%s (%llu bytes, "
+			 "%llu block%s lost), the first at offset %llu; loaded the %llu events around "
+			 "them", s->path, st.damaged_blocks, st.damaged_blocks == 1 ? "" : "es",
+			 (unsigned long long)st.bytes_skipped, (unsigned long long)st.blocks_missing,
+			 st.blocks_missing == 1 ? "" : "s", (unsigned long long)d.offset,
+			 (unsigned long long)s->events);
+		return "damaged";
+	}
 	if (st.truncated) {
 		snprintf(warning, sz, "tape '%s' is cut inside a block at offset %llu: loaded the %llu "
 			 "events of its whole blocks", s->path, (unsigned long long)st.truncated_at,
@@ -530,6 +542,7 @@ static int open_sources(struct loader *l, const char *const *tapes, size_t tape_
 		.window_bytes_max = 48ULL << 20,
 		.idle = idle_progress,
 		.idle_ctx = l,
+		.skip_damaged = l->o->skip_damaged,
 	};
 
 	l->srcs = calloc(tape_cnt, sizeof(*l->srcs));

@@ -27,6 +27,7 @@ struct tt_load_opts {
 	int force;                  /* replace an existing database */
 	const struct tt_out *out;   /* warnings and progress (borrowed, required) */
 	uint64_t cache_bytes;       /* SQLite page cache while loading; 0: 64 MiB */
+	int skip_damaged;           /* read past damaged blocks (replay --skip-damaged) */
 };
 
 struct tt_load_stats {

@@ -14,7 +14,7 @@
 #include "tt_cmd.h"
 #include "tt_error.h"
 
-enum { OPT_SPAN = TT_OPT_FIRST, OPT_INTO };
+enum { OPT_SPAN = TT_OPT_FIRST, OPT_INTO, OPT_SKIP_DAMAGED };
 
 static const struct tt_opt opts[] = {
 	{'o', "output", 'o', "DB", "the database (default: the first TAPE with .tape replaced by .db)",
@@ -26,6 +26,8 @@ static const struct tt_opt opts[] = {
 	 "[?cluster=NAME[&shards=HOST:PORT,...]] (README.md);\n"
 	 "a tape already in that database is skipped",
 	 NULL},
+	{OPT_SKIP_DAMAGED, "skip-damaged", 0, NULL,
+	 "read past damaged blocks instead of stopping at the first one", NULL},
 	{OPT_SPAN, "span", 0, "RULE",
 	 "NAME=START,END[,key=ARG]: pair START and END probes\n"
 	 "(\"provider:name\" or \"name\", globs allowed, alternatives\n"
@@ -100,6 +102,9 @@ int tt_cmd_load(int argc, char **argv, struct tt_out *out)
 			break;
 		case 'F':
 			lo.force = 1;
+			break;
+		case OPT_SKIP_DAMAGED:
+			lo.skip_damaged = 1;
 			break;
 		case OPT_SPAN:
 			err = tt_cmd_span_rule(&rules, v, out);

@@ -24,7 +24,7 @@
 
 enum fmt { FMT_TABLE, FMT_CSV, FMT_JSON };
 
-enum { OPT_SPAN = TT_OPT_FIRST, OPT_JSON, OPT_NO_CACHE };
+enum { OPT_SPAN = TT_OPT_FIRST, OPT_JSON, OPT_NO_CACHE, OPT_SKIP_DAMAGED };
 
 static const char *const fmt_names[] = {"table", "csv", "json", "text", NULL};
 
@@ -39,6 +39,8 @@ static const struct tt_opt opts[] = {
 	{'o', "output", 'o', "FILE", "write to FILE instead of standard output ('-')", NULL},
 	{OPT_SPAN, "span", 0, "RULE", "for a TAPE: NAME=START,END[,key=ARG] span rules (see load)",
 	 NULL},
+	{OPT_SKIP_DAMAGED, "skip-damaged", 0, NULL,
+	 "for a TAPE: read past damaged blocks instead of stopping at the first one", NULL},
 	{OPT_NO_CACHE, "no-cache", 0, NULL,
 	 "a TAPE is loaded once and its database reused while the tape\n"
 	 "is unchanged (kept in ~/.cache/tracetape): load it again", NULL},
@@ -373,6 +375,9 @@ int tt_cmd_query(int argc, char **argv, struct tt_out *out)
 			break;
 		case OPT_NO_CACHE:
 			no_cache = TT_INPUT_NO_CACHE;
+			break;
+		case OPT_SKIP_DAMAGED:
+			lo.skip_damaged = 1;
 			break;
 		case OPT_SPAN:
 			err = tt_cmd_span_rule(&rules, v, out);

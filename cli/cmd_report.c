@@ -27,6 +27,7 @@ enum {
 	OPT_JSON,
 	OPT_BUCKETS,
 	OPT_HEATMAP,
+	OPT_SKIP_DAMAGED,
 };
 
 enum fmt { FMT_TEXT, FMT_HTML, FMT_JSON };
@@ -65,6 +66,8 @@ static const struct tt_opt opts[] = {
 	 "HTML: add a heatmap of each span name's durations over time\n"
 	 "(time across, duration buckets up, the count as colour)",
 	 NULL},
+	{OPT_SKIP_DAMAGED, "skip-damaged", 0, NULL,
+	 "for a TAPE: read past damaged blocks instead of stopping at the first one", NULL},
 	{OPT_NO_CACHE, "no-cache", 0, NULL,
 	 "a TAPE is loaded once and its database reused while the tape\n"
 	 "is unchanged (kept in ~/.cache/tracetape): load it again", NULL},
@@ -168,6 +171,9 @@ int tt_cmd_report(int argc, char **argv, struct tt_out *out)
 			break;
 		case OPT_NO_CACHE:
 			no_cache = TT_INPUT_NO_CACHE;
+			break;
+		case OPT_SKIP_DAMAGED:
+			lo.skip_damaged = 1;
 			break;
 		case OPT_SPAN:
 			err = tt_cmd_span_rule(&rules, val, out);
