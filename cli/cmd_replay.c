@@ -839,6 +839,7 @@ int tt_cmd_replay(int argc, char **argv, struct tt_out *out)
 	}
 	ro.idle = live_flush;
 	ro.idle_ctx = &rp;
+	ro.live = 1; /* a pipe or --follow: each event as soon as its block is there */
 	rp.r = tt_tape_reader__open(path, &ro);
 	if (!rp.r) {
 		err = -errno;

@@ -60,9 +60,9 @@ struct tt_tape_reader {
 	/*
 	 * Live reading: a pipe (stream) is read through sdata, which holds its bytes from file
 	 * offset sbase on (what precedes the block being read is dropped); a followed file is
-	 * waited on at its end. Either way, the window is released whenever no more data is there.
+	 * waited on at its end. When live, the window is released whenever no more data is there.
 	 */
-	int stream, follow, scanning;
+	int stream, follow, live, scanning;
 	uint8_t *sdata;
 	size_t slen, scap;
 	uint64_t sbase;
@@ -574,6 +574,7 @@ static struct tt_tape_reader *reader_new(const struct tt_tape_reader_opts *opts)
 	r->skip_damaged = opts ? opts->skip_damaged : 0;
 	r->out = opts ? opts->out : NULL;
 	r->follow = opts ? opts->follow : 0;
+	r->live = opts ? opts->live || opts->follow : 0;
 	r->idle = opts ? opts->idle : NULL;
 	r->idle_ctx = opts ? opts->idle_ctx : NULL;
 	return r;
@@ -697,7 +698,7 @@ int tt_tape_reader__next(struct tt_tape_reader *r, const struct tt_event **ev)
 			     r->win_bytes >= r->bytes_max))
 			break;
 		/* read live: what the window holds is shown now rather than when more comes */
-		if (best && (r->stream || r->follow) && !data_ready(r))
+		if (best && r->live && !data_ready(r))
 			break;
 		read_block(r);
 	}

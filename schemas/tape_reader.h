@@ -34,12 +34,14 @@ struct tt_tape_reader_opts {
 	/*
 	 * Live reading. A pipe (or FIFO, socket, terminal) is always read as it comes, block by
 	 * block; follow (nonzero) makes the reader wait at the end of a regular file for more, like
-	 * tail -f, until the tape's footer (a tape still being written). Either way, when no more
-	 * data is there, the events held in the reorder window are returned at once (a later block
-	 * may then hold earlier events: they come out of order) and idle(idle_ctx), when set, is
-	 * called before waiting (to flush output, say).
+	 * tail -f, until the tape's footer (a tape still being written). With live (or follow),
+	 * when no more data is there, the events held in the reorder window are returned at once
+	 * (a later block may then hold earlier events: they come out of order), for a reader that
+	 * shows events as they happen; without, they wait for the window as usual. idle(idle_ctx),
+	 * when set, is called before waiting (to flush output or show progress, say).
 	 */
 	int follow;
+	int live;
 	void (*idle)(void *ctx);
 	void *idle_ctx;
 };
