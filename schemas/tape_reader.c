@@ -77,6 +77,7 @@ struct tt_tape_reader {
 	int have_seq;
 	uint32_t next_seq;
 	int after_trailer;
+	uint64_t trailer_off; /* where the last trailer block began (when after_trailer) */
 
 	struct tt_tape_desc *desc; /* what the description blocks said */
 	struct tt_tape_stacks *stacks; /* what the STACKS blocks said (record --stack) */
@@ -374,11 +375,20 @@ static void damaged(struct tt_tape_reader *r, uint64_t off, uint64_t next_off, i
 	r->off = next_off;
 }
 
-/* The footer at off ends the tape; anything after it is not ours. */
-static void footer(struct tt_tape_reader *r, uint64_t off)
+/*
+ * The footer at off ends the tape; anything after it is not ours. The tape was closed cleanly
+ * only when the footer points at the trailer block just read: a footer with a valid checksum
+ * but another offset is damage, not a clean end.
+ */
+static void footer(struct tt_tape_reader *r, uint64_t off, const struct tt_tape_footer *f)
 {
 	uint64_t size = source_size(r);
 
+	if (r->after_trailer && f->trailer_offset != r->trailer_off) {
+		damaged(r, off, off + TT_TAPE_FOOTER_SZ, -TT_E_CORRUPT, -1);
+		r->done = 1;
+		return;
+	}
 	r->st.closed_cleanly = r->after_trailer;
 	if (size > off + TT_TAPE_FOOTER_SZ)
 		damaged(r, off + TT_TAPE_FOOTER_SZ, size, -TT_E_CORRUPT, -1);
@@ -403,6 +413,7 @@ static int read_block(struct tt_tape_reader *r)
 {
 	uint8_t hb[TT_TAPE_BLOCK_HDR_SZ_MAX];
 	struct tt_tape_block_hdr h;
+	struct tt_tape_footer f;
 	uint64_t off = r->off, next;
 	size_t payload_sz;
 	struct tt_event_run *run;
@@ -417,8 +428,8 @@ static int read_block(struct tt_tape_reader *r)
 		return 0;
 	}
 	/* a block header cannot look like a footer: "TTND" as stored_sz is beyond the limits */
-	if (k >= TT_TAPE_FOOTER_SZ && tt_tape_footer_unpack(hb, &(struct tt_tape_footer){0})) {
-		footer(r, off);
+	if (k >= TT_TAPE_FOOTER_SZ && tt_tape_footer_unpack(hb, &f)) {
+		footer(r, off, &f);
 		return 0;
 	}
 	if (k < TT_TAPE_BLOCK_HDR_SZ) {
@@ -501,6 +512,7 @@ static int read_block(struct tt_tape_reader *r)
 			return !r->done;
 		}
 		r->after_trailer = h.type == TT_BLOCK_TRAILER;
+		r->trailer_off = off;
 		return 1;
 	}
 	run = run_get(r);

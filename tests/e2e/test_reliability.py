@@ -15,11 +15,16 @@ rel-3  Standard output on a full device (/dev/full): query (every format), repor
 rel-4  One flipped byte in the header of the first events block: load, query and report load
        the events before the damage with a warning; with --skip-damaged, like replay, every
        other event, and the tapes row says damaged with what was skipped.
+rel-5  A footer whose checksum is right but whose trailer offset points elsewhere is damage,
+       not a clean close: info reports it (exit 1), replay reads every event and warns.
 """
+import json
 import os
 import sqlite3
 import stat
+import struct
 import threading
+import zlib
 
 import pytest
 
@@ -213,3 +218,27 @@ def test_skip_damaged_in_load_query_and_report(tmp_path):
     r = tt("report", "--json", "--skip-damaged", tape)
     assert r.returncode == 0, r.stderr
     assert warning in r.stderr
+
+
+def test_a_footer_pointing_elsewhere_is_not_a_clean_close(tmp_path):
+    tape = tmp_path / "f.tape"
+    mktape(MANY, tape)
+    data = bytearray(tape.read_bytes())
+    footer = data[-16:]
+    assert footer[8:12] == b"TTND"
+    footer[:8] = struct.pack("<Q", 12345)  # a trailer offset pointing nowhere, checksum redone
+    footer[12:16] = struct.pack("<I", zlib.crc32(bytes(footer[:12])))
+    data[-16:] = footer
+    tape.write_bytes(bytes(data))
+    size = len(data)
+
+    r = tt("info", "--json", tape)
+    assert r.returncode == 1
+    info = json.loads(r.stdout)
+    assert info["damaged"] == 1 and info["events"] == 100
+    assert info["damage"] == [{"offset": size - 16, "bytes": 16, "error": "corrupt data",
+                               "block_type": -1}]
+    r = tt("replay", "--format", "json", tape)
+    assert r.returncode == 1
+    assert len(r.stdout.splitlines()) == 100
+    assert f"damaged block at offset {size - 16}" in r.stderr
