@@ -273,6 +273,17 @@ int tt_buf_printf(struct tt_buf *b, const char *fmt, ...)
 	return 0;
 }
 
+void tt_msgf(char *buf, size_t sz, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!buf || !sz)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sz, fmt, ap);
+	va_end(ap);
+}
+
 void tt_buf_free(struct tt_buf *b)
 {
 	free(b->data);

@@ -70,6 +70,10 @@ int tt_buf_append(struct tt_buf *b, const void *p, size_t n);
 int tt_buf_printf(struct tt_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void tt_buf_free(struct tt_buf *b);
 
+/* A message into a caller's buffer (an error text out of a parser), cut to fit; nothing when
+ * buf is NULL or sz is 0, so callers may pass an optional buffer straight through. */
+void tt_msgf(char *buf, size_t sz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Unsigned LEB128: at most 10 bytes for a u64. The caller guarantees room (tt_buf_reserve). */
 static inline size_t tt_varint_put(uint8_t *p, uint64_t v)
 {

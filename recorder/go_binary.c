@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,18 +79,6 @@ struct tt_go_binary {
 	csh cs;
 	bool cs_open;
 };
-
-__attribute__((format(printf, 3, 4)))
-static void set_err(char *errbuf, size_t errbuf_sz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!errbuf || !errbuf_sz)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errbuf_sz, fmt, ap);
-	va_end(ap);
-}
 
 /* ---- ELF helpers ---- */
 
@@ -314,7 +301,7 @@ static int load_pclntab(struct tt_go_binary *bin, bool want_funcs, char *errbuf,
 	if (!d)
 		d = section_bytes(bin, ".data.rel.ro.gopclntab", &shdr, &sz); /* PIE, external link */
 	if (!d) {
-		set_err(errbuf, errbuf_sz, "no .gopclntab section");
+		tt_msgf(errbuf, errbuf_sz, "no .gopclntab section");
 		return -TT_E_BAD_ELF;
 	}
 	text_addr = section_bytes(bin, ".text", &shdr, &text_sz) ? shdr.sh_addr : 0;
@@ -483,7 +470,7 @@ struct tt_go_binary *tt_go_binary__open(const char *path, char *errbuf, size_t e
 	uint64_t bv_vaddr = 0;
 	int err = 0;
 
-	set_err(errbuf, errbuf_sz, "%s", "");
+	tt_msgf(errbuf, errbuf_sz, "%s", "");
 	bin = calloc(1, sizeof(*bin));
 	if (!bin) {
 		err = -ENOMEM;
@@ -493,7 +480,7 @@ struct tt_go_binary *tt_go_binary__open(const char *path, char *errbuf, size_t e
 	bin->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (bin->fd < 0) {
 		err = -errno;
-		set_err(errbuf, errbuf_sz, "cannot open %s: %s", path, strerror(-err));
+		tt_msgf(errbuf, errbuf_sz, "cannot open %s: %s", path, strerror(-err));
 		goto cleanup;
 	}
 	elf_version(EV_CURRENT);
@@ -505,30 +492,30 @@ struct tt_go_binary *tt_go_binary__open(const char *path, char *errbuf, size_t e
 	bin->elf = elf_begin(bin->fd, ELF_C_READ, NULL);
 	if (!bin->elf || elf_kind(bin->elf) != ELF_K_ELF) {
 		err = -TT_E_NOT_ELF;
-		set_err(errbuf, errbuf_sz, "%s is not an ELF file", path);
+		tt_msgf(errbuf, errbuf_sz, "%s is not an ELF file", path);
 		goto cleanup;
 	}
 	if (!gelf_getehdr(bin->elf, &ehdr) || elf_getphdrnum(bin->elf, &phnum) != 0) {
 		err = -TT_E_BAD_ELF;
-		set_err(errbuf, errbuf_sz, "%s: unreadable ELF headers", path);
+		tt_msgf(errbuf, errbuf_sz, "%s: unreadable ELF headers", path);
 		goto cleanup;
 	}
 	if (gelf_getclass(bin->elf) != ELFCLASS64 || ehdr.e_machine != EM_X86_64) {
 		err = -ENOTSUP;
-		set_err(errbuf, errbuf_sz, "%s: only x86-64 Go binaries are supported", path);
+		tt_msgf(errbuf, errbuf_sz, "%s: only x86-64 Go binaries are supported", path);
 		goto cleanup;
 	}
 	bin->image = (const uint8_t *)elf_rawfile(bin->elf, &sz);
 	bin->image_sz = sz;
 	if (!bin->image) {
 		err = -TT_E_BAD_ELF;
-		set_err(errbuf, errbuf_sz, "%s: unreadable ELF file", path);
+		tt_msgf(errbuf, errbuf_sz, "%s: unreadable ELF file", path);
 		goto cleanup;
 	}
 	/* cut to the image: an offset found through the segments is one the image holds */
 	err = tt_elf_segs_load(bin->elf, sz, &bin->segs);
 	if (err) {
-		set_err(errbuf, errbuf_sz, "%s: unreadable program headers", path);
+		tt_msgf(errbuf, errbuf_sz, "%s: unreadable program headers", path);
 		goto cleanup;
 	}
 
@@ -539,13 +526,13 @@ struct tt_go_binary *tt_go_binary__open(const char *path, char *errbuf, size_t e
 		section_bytes(bin, ".note.go.buildid", NULL, &sz);
 	if (!is_go) {
 		err = -TT_E_NOT_GO;
-		set_err(errbuf, errbuf_sz, "%s is not a Go binary (no Go build info or pclntab)", path);
+		tt_msgf(errbuf, errbuf_sz, "%s is not a Go binary (no Go build info or pclntab)", path);
 		goto cleanup;
 	}
 
 	err = load_symtab(bin, &has_symtab, &bv_vaddr);
 	if (err) {
-		set_err(errbuf, errbuf_sz, "%s: malformed symbol table", path);
+		tt_msgf(errbuf, errbuf_sz, "%s: malformed symbol table", path);
 		goto cleanup;
 	}
 	bin->stripped = !has_symtab;
@@ -559,7 +546,7 @@ struct tt_go_binary *tt_go_binary__open(const char *path, char *errbuf, size_t e
 		char reason[160];
 
 		snprintf(reason, sizeof(reason), "%s", errbuf ? errbuf : "bad pclntab");
-		set_err(errbuf, errbuf_sz, "%s: stripped, and %s", path, reason);
+		tt_msgf(errbuf, errbuf_sz, "%s: stripped, and %s", path, reason);
 		goto cleanup;
 	}
 	if (err == -ENOMEM)
@@ -568,7 +555,7 @@ struct tt_go_binary *tt_go_binary__open(const char *path, char *errbuf, size_t e
 		free(bin->pcln);
 		bin->pcln = NULL;
 		bin->pcln_cnt = 0;
-		set_err(errbuf, errbuf_sz, "%s", "");
+		tt_msgf(errbuf, errbuf_sz, "%s", "");
 		err = 0;
 	}
 
@@ -597,7 +584,7 @@ struct tt_go_binary *tt_go_binary__open(const char *path, char *errbuf, size_t e
 
 	if (cs_open(CS_ARCH_X86, CS_MODE_64, &bin->cs) != CS_ERR_OK) {
 		err = -ENOMEM;
-		set_err(errbuf, errbuf_sz, "cannot start the disassembler");
+		tt_msgf(errbuf, errbuf_sz, "cannot start the disassembler");
 		goto cleanup;
 	}
 	bin->cs_open = true;
@@ -609,7 +596,7 @@ struct tt_go_binary *tt_go_binary__open(const char *path, char *errbuf, size_t e
 cleanup:
 	if (err) {
 		if (err == -ENOMEM && errbuf && !*errbuf)
-			set_err(errbuf, errbuf_sz, "out of memory");
+			tt_msgf(errbuf, errbuf_sz, "out of memory");
 		tt_go_binary__free(bin);
 		errno = -err;
 		return NULL;

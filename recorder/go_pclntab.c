@@ -2,7 +2,6 @@
 /* The pclntab reader (see go_pclntab.h). */
 #include <elf.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,18 +20,6 @@
 /* The _func fields we read: entryOff u32, nameOff i32, args i32 (same in 1.18 and 1.20+). */
 #define PCLN_FUNC_MIN_SZ 12
 #define PTR_SZ 8u
-
-__attribute__((format(printf, 3, 4)))
-static void set_err(char *errbuf, size_t errbuf_sz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!errbuf || !errbuf_sz)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errbuf_sz, fmt, ap);
-	va_end(ap);
-}
 
 static int is_exec(const struct tt_elf_segs *segs, uint64_t vaddr)
 {
@@ -57,21 +44,21 @@ int tt_go_pclntab_open(struct tt_go_pclntab *t, const uint8_t *d, size_t sz,
 
 	memset(t, 0, sizeof(*t));
 	if (sz < PCLN_HDR_SZ) {
-		set_err(errbuf, errbuf_sz, "pclntab too short (%zu bytes)", sz);
+		tt_msgf(errbuf, errbuf_sz, "pclntab too short (%zu bytes)", sz);
 		return -TT_E_BAD_ELF;
 	}
 	magic = tt_get_le32(d);
 	if (magic == PCLN_MAGIC_12 || magic == PCLN_MAGIC_116) {
-		set_err(errbuf, errbuf_sz, "pclntab of Go %s is not supported (Go 1.18 or newer is)",
+		tt_msgf(errbuf, errbuf_sz, "pclntab of Go %s is not supported (Go 1.18 or newer is)",
 			magic == PCLN_MAGIC_12 ? "1.2-1.15" : "1.16-1.17");
 		return -ENOTSUP;
 	}
 	if (magic != PCLN_MAGIC_118 && magic != PCLN_MAGIC_120) {
-		set_err(errbuf, errbuf_sz, "unknown pclntab magic 0x%08x", magic);
+		tt_msgf(errbuf, errbuf_sz, "unknown pclntab magic 0x%08x", magic);
 		return -ENOTSUP;
 	}
 	if (d[4] || d[5] || d[7] != PTR_SZ) {
-		set_err(errbuf, errbuf_sz, "pclntab header is not that of a 64-bit binary");
+		tt_msgf(errbuf, errbuf_sz, "pclntab header is not that of a 64-bit binary");
 		return -TT_E_BAD_ELF;
 	}
 	t->tab = d;
@@ -82,17 +69,17 @@ int tt_go_pclntab_open(struct tt_go_pclntab *t, const uint8_t *d, size_t sz,
 	t->pclnoff = tt_get_le64(d + 64);
 	/* Each function takes 8 bytes of function table: bound nfunc before multiplying. */
 	if (t->nameoff >= sz || t->pclnoff >= sz || t->nfunc > (sz - t->pclnoff) / 8) {
-		set_err(errbuf, errbuf_sz, "pclntab header offsets out of bounds");
+		tt_msgf(errbuf, errbuf_sz, "pclntab header offsets out of bounds");
 		return -TT_E_BAD_ELF;
 	}
 	if (t->nfunc * 8 + 4 > sz - t->pclnoff) {
-		set_err(errbuf, errbuf_sz, "pclntab function table out of bounds");
+		tt_msgf(errbuf, errbuf_sz, "pclntab function table out of bounds");
 		return -TT_E_BAD_ELF;
 	}
 	/* textStart is runtime.text, which for internal linking is .text's address */
 	if (!t->text_start || !is_exec(segs, t->text_start)) {
 		if (!text_addr || !is_exec(segs, text_addr)) {
-			set_err(errbuf, errbuf_sz, "cannot locate the text the pclntab refers to");
+			tt_msgf(errbuf, errbuf_sz, "cannot locate the text the pclntab refers to");
 			return -TT_E_BAD_ELF;
 		}
 		t->text_start = text_addr;
@@ -110,18 +97,18 @@ int tt_go_pclntab_func(const struct tt_go_pclntab *t, uint64_t i, int want_name,
 	uint32_t end_off = tt_get_le32(ftab + 8 * (i + 1)); /* next entry, or the end */
 
 	if (end_off <= entry_off) {
-		set_err(errbuf, errbuf_sz, "pclntab function table is not sorted (entry %llu)",
+		tt_msgf(errbuf, errbuf_sz, "pclntab function table is not sorted (entry %llu)",
 			(unsigned long long)i);
 		return -TT_E_BAD_ELF;
 	}
 	if (func_off > fdata_sz || fdata_sz - func_off < PCLN_FUNC_MIN_SZ) {
-		set_err(errbuf, errbuf_sz, "pclntab function %llu data out of bounds",
+		tt_msgf(errbuf, errbuf_sz, "pclntab function %llu data out of bounds",
 			(unsigned long long)i);
 		return -TT_E_BAD_ELF;
 	}
 	f = ftab + func_off;
 	if (tt_get_le32(f) != entry_off) {
-		set_err(errbuf, errbuf_sz, "pclntab function %llu entry mismatch", (unsigned long long)i);
+		tt_msgf(errbuf, errbuf_sz, "pclntab function %llu entry mismatch", (unsigned long long)i);
 		return -TT_E_BAD_ELF;
 	}
 	fn->vaddr = t->text_start + entry_off;
@@ -132,7 +119,7 @@ int tt_go_pclntab_func(const struct tt_go_pclntab *t, uint64_t i, int want_name,
 		return 0;
 	fn->name = bounded_str(t->tab, t->sz, t->nameoff + (uint32_t)tt_get_le32(f + 4));
 	if (!fn->name) {
-		set_err(errbuf, errbuf_sz, "pclntab function %llu name out of bounds",
+		tt_msgf(errbuf, errbuf_sz, "pclntab function %llu name out of bounds",
 			(unsigned long long)i);
 		return -TT_E_BAD_ELF;
 	}

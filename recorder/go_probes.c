@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <gelf.h>
 #include <linux/types.h> /* the __u8.. of record.h, which attach.h includes */
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,19 +26,6 @@
 #define MAX_LINE_ARGS TT_MAX_ARGS
 #define MAX_ARG_OFF 4096 /* an ABI0 frame of 12 arguments is at most 288 bytes */
 #define TT_GO_MAX_FUNC_SZ 512 /* 12 loads and the site fit in far less */
-
-static void set_err(char *buf, size_t sz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *buf, size_t sz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!buf || !sz)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sz, fmt, ap);
-	va_end(ap);
-}
 
 /* A descriptor kind: its kind byte and stapsdt size token ("-4", "8f"). */
 static const struct {
@@ -149,7 +135,7 @@ static int parse_line(char *line, struct tt_usdt_site *s, char **fn, char *errbu
 	for (int i = 0; i < 3; i++) {
 		tok[i] = strtok_r(i ? NULL : line, " ", &save);
 		if (!tok[i]) {
-			set_err(errbuf, errbuf_sz, "a Go probe descriptor line has no %s",
+			tt_msgf(errbuf, errbuf_sz, "a Go probe descriptor line has no %s",
 				i == 0 ? "provider" : i == 1 ? "probe name" : "function");
 			return -TT_E_BAD_ELF;
 		}
@@ -162,7 +148,7 @@ static int parse_line(char *line, struct tt_usdt_site *s, char **fn, char *errbu
 		size_t k;
 
 		if (s->argc == MAX_LINE_ARGS || !at || !colon || colon[1] == '\0') {
-			set_err(errbuf, errbuf_sz, "Go probe %s:%s: bad argument '%s'", tok[0], tok[1], a);
+			tt_msgf(errbuf, errbuf_sz, "Go probe %s:%s: bad argument '%s'", tok[0], tok[1], a);
 			err = -TT_E_BAD_ELF;
 			goto cleanup;
 		}
@@ -183,7 +169,7 @@ static int parse_line(char *line, struct tt_usdt_site *s, char **fn, char *errbu
 		}
 		if (bad || k == TT_ARRAY_SIZE(kinds) || *end || end == at + 1 || errno ||
 		    off > MAX_ARG_OFF) {
-			set_err(errbuf, errbuf_sz, "Go probe %s:%s: bad argument kind or offset '%s@%s'",
+			tt_msgf(errbuf, errbuf_sz, "Go probe %s:%s: bad argument kind or offset '%s@%s'",
 				tok[0], tok[1], a, at + 1);
 			err = -TT_E_BAD_ELF;
 			goto cleanup;
@@ -244,7 +230,7 @@ static int add_desc(const uint8_t *img, const struct tt_elf_seg *seg, uint64_t o
 	cnt = tt_get_le32(d + 12);
 	meta_len = tt_get_le32(d + 16);
 	if (version != TT_GO_DESC_VERSION) {
-		set_err(errbuf, errbuf_sz, "a Go probe descriptor at 0x%llx has version %u, this "
+		tt_msgf(errbuf, errbuf_sz, "a Go probe descriptor at 0x%llx has version %u, this "
 			"tracetape reads version %d", (unsigned long long)vaddr, version, TT_GO_DESC_VERSION);
 		return -TT_E_BAD_ELF;
 	}
@@ -302,7 +288,7 @@ static int add_desc(const uint8_t *img, const struct tt_elf_seg *seg, uint64_t o
 	err = 0;
 	goto cleanup;
 bad:
-	set_err(errbuf, errbuf_sz, "a malformed Go probe descriptor at 0x%llx",
+	tt_msgf(errbuf, errbuf_sz, "a malformed Go probe descriptor at 0x%llx",
 		(unsigned long long)vaddr);
 	err = -TT_E_BAD_ELF;
 cleanup:

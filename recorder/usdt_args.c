@@ -5,7 +5,6 @@
  * and what was wrong with it.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,19 +84,6 @@ static int find_reg(const char *name, size_t len)
 /* ---------------------------------------------------------------------------------------- */
 /* Argument specs                                                                            */
 
-static void set_msg(char *buf, size_t sz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void set_msg(char *buf, size_t sz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!buf || !sz)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sz, fmt, ap);
-	va_end(ap);
-}
-
 /* A decimal or 0x-hex magnitude at s[0..len); 0 or -ERANGE/-EINVAL. */
 static int parse_magnitude(const char *s, size_t len, uint64_t *v)
 {
@@ -164,7 +150,7 @@ static int parse_disp(const char *s, size_t len, int64_t *disp, char **sym, uint
 			neg = s[i] == '-';
 			i++;
 		} else if (i > 0) {
-			set_msg(msg, msg_sz, "expected '+' or '-' in displacement");
+			tt_msgf(msg, msg_sz, "expected '+' or '-' in displacement");
 			goto fail;
 		}
 		start = i;
@@ -172,22 +158,22 @@ static int parse_disp(const char *s, size_t len, int64_t *disp, char **sym, uint
 			while (i < len && is_sym_char(s[i]))
 				i++;
 			if (name) {
-				set_msg(msg, msg_sz, "more than one symbol in displacement");
+				tt_msgf(msg, msg_sz, "more than one symbol in displacement");
 				goto fail;
 			}
 			if (neg) {
-				set_msg(msg, msg_sz, "a symbol cannot be subtracted");
+				tt_msgf(msg, msg_sz, "a symbol cannot be subtracted");
 				goto fail;
 			}
 			name = strndup(s + start, i - start);
 			if (!name) {
-				set_msg(msg, msg_sz, "out of memory");
+				tt_msgf(msg, msg_sz, "out of memory");
 				goto fail;
 			}
 			/* sym@tpoff: a thread-local variable's offset from the thread pointer */
 			if (i < len && s[i] == '@') {
 				if (!tpoff || len - i < 6 || strncmp(s + i, "@tpoff", 6)) {
-					set_msg(msg, msg_sz, "unsupported relocation '%.*s'", (int)(len - i),
+					tt_msgf(msg, msg_sz, "unsupported relocation '%.*s'", (int)(len - i),
 						s + i);
 					goto fail;
 				}
@@ -201,7 +187,7 @@ static int parse_disp(const char *s, size_t len, int64_t *disp, char **sym, uint
 					   (s[i] >= 'A' && s[i] <= 'F') || s[i] == 'x' || s[i] == 'X'))
 				i++;
 			if (parse_magnitude(s + start, i - start, &v)) {
-				set_msg(msg, msg_sz, "bad number '%.*s' in displacement", (int)(i - start),
+				tt_msgf(msg, msg_sz, "bad number '%.*s' in displacement", (int)(i - start),
 					s + start);
 				goto fail;
 			}
@@ -222,16 +208,16 @@ static int parse_reg(const char *s, size_t len, char *msg, size_t msg_sz)
 	int r;
 
 	if (len < 2 || s[0] != '%') {
-		set_msg(msg, msg_sz, "expected a register, got '%.*s'", (int)len, s);
+		tt_msgf(msg, msg_sz, "expected a register, got '%.*s'", (int)len, s);
 		return -1;
 	}
 	r = find_reg(s + 1, len - 1);
 	if (r < 0) {
 		if (len > 4 && (!strncmp(s + 1, "xmm", 3) || !strncmp(s + 1, "ymm", 3) ||
 				!strncmp(s + 1, "st", 2)))
-			set_msg(msg, msg_sz, "floating-point register '%.*s' is not supported", (int)len, s);
+			tt_msgf(msg, msg_sz, "floating-point register '%.*s' is not supported", (int)len, s);
 		else
-			set_msg(msg, msg_sz, "unknown register '%.*s'", (int)len, s);
+			tt_msgf(msg, msg_sz, "unknown register '%.*s'", (int)len, s);
 	}
 	return r;
 }
@@ -251,7 +237,7 @@ static int parse_mem(const char *s, size_t len, struct tt_usdt_arg *arg, char *m
 		s += 4;
 		len -= 4;
 	} else if (len > 4 && s[0] == '%' && s[3] == ':') {
-		set_msg(msg, msg_sz, "segment '%.3s' is not supported (only %%fs)", s);
+		tt_msgf(msg, msg_sz, "segment '%.3s' is not supported (only %%fs)", s);
 		return -TT_E_BAD_SPEC;
 	}
 	err = parse_disp(s, open ? (size_t)(open - s) : len, &arg->value, &arg->sym, &arg->tpoff,
@@ -259,20 +245,20 @@ static int parse_mem(const char *s, size_t len, struct tt_usdt_arg *arg, char *m
 	if (err)
 		return err;
 	if (arg->tpoff && !arg->fs) {
-		set_msg(msg, msg_sz, "'@tpoff' outside a %%fs: operand");
+		tt_msgf(msg, msg_sz, "'@tpoff' outside a %%fs: operand");
 		return -TT_E_BAD_SPEC;
 	}
 	arg->loc = TT_LOC_MEM;
 	arg->scale = 1;
 	if (!open) { /* absolute address (non-PIC code), or an offset from the thread pointer */
 		if (!arg->sym && arg->value == 0 && !arg->fs) {
-			set_msg(msg, msg_sz, "empty operand");
+			tt_msgf(msg, msg_sz, "empty operand");
 			return -TT_E_BAD_SPEC;
 		}
 		return 0;
 	}
 	if (s[len - 1] != ')') {
-		set_msg(msg, msg_sz, "expected ')' at the end of the operand");
+		tt_msgf(msg, msg_sz, "expected ')' at the end of the operand");
 		return -TT_E_BAD_SPEC;
 	}
 	p = open + 1;
@@ -288,7 +274,7 @@ static int parse_mem(const char *s, size_t len, struct tt_usdt_arg *arg, char *m
 			break;
 		p = comma + 1;
 		if (nparts == 3) {
-			set_msg(msg, msg_sz, "too many ',' in memory operand");
+			tt_msgf(msg, msg_sz, "too many ',' in memory operand");
 			return -TT_E_BAD_SPEC;
 		}
 	}
@@ -297,7 +283,7 @@ static int parse_mem(const char *s, size_t len, struct tt_usdt_arg *arg, char *m
 		if (r < 0)
 			return -TT_E_BAD_SPEC;
 		if (regs[r].width != 8) {
-			set_msg(msg, msg_sz, "base register '%.*s' is not a 64-bit register", (int)part_len[0],
+			tt_msgf(msg, msg_sz, "base register '%.*s' is not a 64-bit register", (int)part_len[0],
 				parts[0]);
 			return -TT_E_BAD_SPEC;
 		}
@@ -305,14 +291,14 @@ static int parse_mem(const char *s, size_t len, struct tt_usdt_arg *arg, char *m
 	}
 	if (nparts >= 2) {
 		if (part_len[1] == 0) {
-			set_msg(msg, msg_sz, "missing index register");
+			tt_msgf(msg, msg_sz, "missing index register");
 			return -TT_E_BAD_SPEC;
 		}
 		r = parse_reg(parts[1], part_len[1], msg, msg_sz);
 		if (r < 0)
 			return -TT_E_BAD_SPEC;
 		if (regs[r].width != 8 || regs[r].reg == TT_REG_RSP || regs[r].reg == TT_REG_RIP) {
-			set_msg(msg, msg_sz, "'%.*s' cannot be an index register", (int)part_len[1], parts[1]);
+			tt_msgf(msg, msg_sz, "'%.*s' cannot be an index register", (int)part_len[1], parts[1]);
 			return -TT_E_BAD_SPEC;
 		}
 		arg->index = regs[r].reg;
@@ -322,22 +308,22 @@ static int parse_mem(const char *s, size_t len, struct tt_usdt_arg *arg, char *m
 
 		if (parse_magnitude(parts[2], part_len[2], &scale) ||
 		    (scale != 1 && scale != 2 && scale != 4 && scale != 8)) {
-			set_msg(msg, msg_sz, "scale '%.*s' is not 1, 2, 4 or 8", (int)part_len[2], parts[2]);
+			tt_msgf(msg, msg_sz, "scale '%.*s' is not 1, 2, 4 or 8", (int)part_len[2], parts[2]);
 			return -TT_E_BAD_SPEC;
 		}
 		arg->scale = (uint8_t)scale;
 	}
 	if (arg->base == TT_REG_NONE && arg->index == TT_REG_NONE) {
-		set_msg(msg, msg_sz, "memory operand without a register");
+		tt_msgf(msg, msg_sz, "memory operand without a register");
 		return -TT_E_BAD_SPEC;
 	}
 	if (arg->base == TT_REG_RIP && arg->fs) {
-		set_msg(msg, msg_sz, "%%rip cannot be used with %%fs:");
+		tt_msgf(msg, msg_sz, "%%rip cannot be used with %%fs:");
 		return -TT_E_BAD_SPEC;
 	}
 	if (arg->base == TT_REG_RIP) {
 		if (arg->index != TT_REG_NONE) {
-			set_msg(msg, msg_sz, "%%rip cannot have an index register");
+			tt_msgf(msg, msg_sz, "%%rip cannot have an index register");
 			return -TT_E_BAD_SPEC;
 		}
 		if (arg->sym)
@@ -363,7 +349,7 @@ static int parse_one(const char *tok, size_t len, struct tt_usdt_arg *arg, char 
 	while (i < len && tok[i] >= '0' && tok[i] <= '9' && size < 100)
 		size = size * 10 + (unsigned)(tok[i++] - '0');
 	if (size != 1 && size != 2 && size != 4 && size != 8) {
-		set_msg(msg, msg_sz, "size is not 1, 2, 4 or 8");
+		tt_msgf(msg, msg_sz, "size is not 1, 2, 4 or 8");
 		return -TT_E_BAD_SPEC;
 	}
 	arg->size = (uint8_t)size;
@@ -371,18 +357,18 @@ static int parse_one(const char *tok, size_t len, struct tt_usdt_arg *arg, char 
 		arg->is_float = 1;
 		i++;
 		if (size != 4 && size != 8) {
-			set_msg(msg, msg_sz, "a float must have size 4 or 8");
+			tt_msgf(msg, msg_sz, "a float must have size 4 or 8");
 			return -TT_E_BAD_SPEC;
 		}
 	}
 	if (i >= len || tok[i] != '@') {
-		set_msg(msg, msg_sz, "expected '@' after the size");
+		tt_msgf(msg, msg_sz, "expected '@' after the size");
 		return -TT_E_BAD_SPEC;
 	}
 	op = tok + i + 1;
 	op_len = len - i - 1;
 	if (op_len == 0) {
-		set_msg(msg, msg_sz, "empty operand");
+		tt_msgf(msg, msg_sz, "empty operand");
 		return -TT_E_BAD_SPEC;
 	}
 	if (op[0] == '%' && !(op_len > 4 && op[3] == ':')) { /* not a segment prefix (%fs:) */
@@ -391,7 +377,7 @@ static int parse_one(const char *tok, size_t len, struct tt_usdt_arg *arg, char 
 		if (r < 0)
 			return -TT_E_BAD_SPEC;
 		if (regs[r].reg == TT_REG_RIP) {
-			set_msg(msg, msg_sz, "%%rip is not a value");
+			tt_msgf(msg, msg_sz, "%%rip is not a value");
 			return -TT_E_BAD_SPEC;
 		}
 		arg->loc = TT_LOC_REG;
@@ -420,11 +406,11 @@ static int parse_one(const char *tok, size_t len, struct tt_usdt_arg *arg, char 
 		if (j < op_len && (op[j] == '-' || op[j] == '+'))
 			neg = op[j++] == '-';
 		if (parse_magnitude(op + j, op_len - j, &v)) {
-			set_msg(msg, msg_sz, "bad immediate '%.*s'", (int)op_len, op);
+			tt_msgf(msg, msg_sz, "bad immediate '%.*s'", (int)op_len, op);
 			return -TT_E_BAD_SPEC;
 		}
 		if (neg && v > (uint64_t)INT64_MAX + 1) {
-			set_msg(msg, msg_sz, "immediate '%.*s' out of range", (int)op_len, op);
+			tt_msgf(msg, msg_sz, "immediate '%.*s' out of range", (int)op_len, op);
 			return -TT_E_BAD_SPEC;
 		}
 		arg->loc = TT_LOC_CONST;
@@ -467,12 +453,12 @@ int tt_usdt_parse_args(const char *str, struct tt_usdt_arg args[TT_MAX_ARGS], ui
 			p++;
 		len = (size_t)(p - tok);
 		if (n == TT_MAX_ARGS) {
-			set_msg(errbuf, errbuf_sz, "more than %d arguments", TT_MAX_ARGS);
+			tt_msgf(errbuf, errbuf_sz, "more than %d arguments", TT_MAX_ARGS);
 			err = -TT_E_BAD_SPEC;
 			goto fail;
 		}
 		if (len > MAX_ARG_TOKEN) {
-			set_msg(errbuf, errbuf_sz, "argument %u is longer than %d characters", n + 1,
+			tt_msgf(errbuf, errbuf_sz, "argument %u is longer than %d characters", n + 1,
 				MAX_ARG_TOKEN);
 			err = -TT_E_BAD_SPEC;
 			goto fail;
@@ -481,7 +467,7 @@ int tt_usdt_parse_args(const char *str, struct tt_usdt_arg args[TT_MAX_ARGS], ui
 		if (err) {
 			free(args[n].sym);
 			args[n].sym = NULL;
-			set_msg(errbuf, errbuf_sz, "argument %u '%.*s': %s", n + 1, (int)len, tok, msg);
+			tt_msgf(errbuf, errbuf_sz, "argument %u '%.*s': %s", n + 1, (int)len, tok, msg);
 			goto fail;
 		}
 		n++;

@@ -11,7 +11,6 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,19 +30,6 @@
 #define TRACETAPE_NOTE_VERSION 1
 #define TT_NOTE_FIXED_SZ 18 /* u64 pc, u64 names, u8 version, u8 argc */
 #define MAX_NAME_LEN 255    /* longest argument name in a tracetape note */
-
-static void set_msg(char *buf, size_t sz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void set_msg(char *buf, size_t sz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!buf || !sz)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sz, fmt, ap);
-	va_end(ap);
-}
 
 struct tt_note_rec {
 	uint64_t pc;        /* as written, before any .stapsdt.base adjustment */
@@ -115,7 +101,7 @@ static int add_stapsdt(struct ctx *c, const uint8_t *desc, size_t desc_sz)
 	char msg[200];
 
 	if (desc_sz < 3 * 8 + 2) {
-		set_msg(c->errbuf, c->errbuf_sz, "a stapsdt note is %zu bytes long, too short", desc_sz);
+		tt_msgf(c->errbuf, c->errbuf_sz, "a stapsdt note is %zu bytes long, too short", desc_sz);
 		return -TT_E_BAD_ELF;
 	}
 	pc = tt_get_le64(desc);
@@ -125,14 +111,14 @@ static int add_stapsdt(struct ctx *c, const uint8_t *desc, size_t desc_sz)
 	plen = bounded_strlen(p, end);
 	nlen = plen >= 0 ? bounded_strlen(p + plen + 1, end) : -1;
 	if (plen <= 0 || nlen <= 0) {
-		set_msg(c->errbuf, c->errbuf_sz, "a stapsdt note at pc 0x%llx has no provider or name",
+		tt_msgf(c->errbuf, c->errbuf_sz, "a stapsdt note at pc 0x%llx has no provider or name",
 			(unsigned long long)pc);
 		return -TT_E_BAD_ELF;
 	}
 	/* The argument string may be missing altogether in old notes: no arguments. */
 	alen = p + plen + 1 + nlen + 1 < end ? bounded_strlen(p + plen + 1 + nlen + 1, end) : 0;
 	if (alen < 0) {
-		set_msg(c->errbuf, c->errbuf_sz, "the arguments of stapsdt note %.*s:%.*s are not terminated",
+		tt_msgf(c->errbuf, c->errbuf_sz, "the arguments of stapsdt note %.*s:%.*s are not terminated",
 			(int)plen, (const char *)p, (int)nlen, (const char *)(p + plen + 1));
 		return -TT_E_BAD_ELF;
 	}
@@ -283,7 +269,7 @@ static int walk_notes(struct ctx *c, const uint8_t *data, size_t size, size_t al
 bad:
 	if (!strict)
 		return 0;
-	set_msg(c->errbuf, c->errbuf_sz, "section %s: a note at offset %zu overruns the section",
+	tt_msgf(c->errbuf, c->errbuf_sz, "section %s: a note at offset %zu overruns the section",
 		secname, off);
 	return -TT_E_BAD_ELF;
 }
@@ -502,37 +488,37 @@ static int parse_image(struct ctx *c)
 	int err;
 
 	if (c->img_sz < EI_NIDENT || memcmp(img, ELFMAG, SELFMAG)) {
-		set_msg(c->errbuf, c->errbuf_sz, "not an ELF file");
+		tt_msgf(c->errbuf, c->errbuf_sz, "not an ELF file");
 		return -TT_E_NOT_ELF;
 	}
 	if (img[EI_CLASS] != ELFCLASS64 || img[EI_DATA] != ELFDATA2LSB) {
-		set_msg(c->errbuf, c->errbuf_sz, "only 64-bit little-endian ELF files are supported");
+		tt_msgf(c->errbuf, c->errbuf_sz, "only 64-bit little-endian ELF files are supported");
 		return -TT_E_BAD_ELF;
 	}
 	if (c->img_sz < sizeof(Elf64_Ehdr)) {
-		set_msg(c->errbuf, c->errbuf_sz, "truncated ELF header");
+		tt_msgf(c->errbuf, c->errbuf_sz, "truncated ELF header");
 		return -TT_E_BAD_ELF;
 	}
 	elf_version(EV_CURRENT);
 	c->elf = elf_memory((char *)img, c->img_sz);
 	if (!c->elf || elf_kind(c->elf) != ELF_K_ELF || !gelf_getehdr(c->elf, &eh)) {
-		set_msg(c->errbuf, c->errbuf_sz, "malformed ELF file: %s", elf_errmsg(-1));
+		tt_msgf(c->errbuf, c->errbuf_sz, "malformed ELF file: %s", elf_errmsg(-1));
 		return -TT_E_BAD_ELF;
 	}
 	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN) {
-		set_msg(c->errbuf, c->errbuf_sz, "not an executable or shared library (ELF type %u)",
+		tt_msgf(c->errbuf, c->errbuf_sz, "not an executable or shared library (ELF type %u)",
 			(unsigned)eh.e_type);
 		return -TT_E_BAD_ELF;
 	}
 	c->file->e_type = eh.e_type;
 	if (elf_getshdrstrndx(c->elf, &shstrndx)) {
-		set_msg(c->errbuf, c->errbuf_sz, "malformed ELF headers: %s", elf_errmsg(-1));
+		tt_msgf(c->errbuf, c->errbuf_sz, "malformed ELF headers: %s", elf_errmsg(-1));
 		return -TT_E_BAD_ELF;
 	}
 	/* A segment claiming bytes beyond the file maps only what the file holds. */
 	err = tt_elf_segs_load(c->elf, c->img_sz, &c->segs);
 	if (err == -TT_E_BAD_ELF)
-		set_msg(c->errbuf, c->errbuf_sz, "malformed program headers: %s", elf_errmsg(-1));
+		tt_msgf(c->errbuf, c->errbuf_sz, "malformed program headers: %s", elf_errmsg(-1));
 	if (err)
 		return err;
 	/* First .stapsdt.base (needed by the notes), then the notes, in section order. */
@@ -562,7 +548,7 @@ static int parse_image(struct ctx *c)
 		if (sh.sh_offset > c->img_sz || sh.sh_size > c->img_sz - sh.sh_offset) {
 			if (!ours)
 				continue;
-			set_msg(c->errbuf, c->errbuf_sz, "section %s lies outside the file", name);
+			tt_msgf(c->errbuf, c->errbuf_sz, "section %s lies outside the file", name);
 			return -TT_E_BAD_ELF;
 		}
 		err = walk_notes(c, img + sh.sh_offset, sh.sh_size, sh.sh_addralign == 8 ? 8 : 4, ours,
@@ -596,7 +582,7 @@ static int open_image(const uint8_t *img, size_t img_sz, const char *path, struc
 	}
 	err = parse_image(&c);
 	if (err == -ENOMEM)
-		set_msg(errbuf, errbuf_sz, "out of memory");
+		tt_msgf(errbuf, errbuf_sz, "out of memory");
 	if (!err) {
 		*file = c.file;
 		c.file = NULL;
@@ -620,7 +606,7 @@ int tt_usdt_file__open_mem(const void *image, size_t image_sz, const char *path,
 	/* libelf wants a writable image; a private copy keeps the caller's buffer untouched. */
 	copy = malloc(image_sz ? image_sz : 1);
 	if (!copy) {
-		set_msg(errbuf, errbuf_sz, "out of memory");
+		tt_msgf(errbuf, errbuf_sz, "out of memory");
 		*file = NULL;
 		return -ENOMEM;
 	}
@@ -640,29 +626,29 @@ int tt_usdt_file__open(const char *path, struct tt_usdt_file **file, char *errbu
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		err = -errno;
-		set_msg(errbuf, errbuf_sz, "%s", strerror(-err));
+		tt_msgf(errbuf, errbuf_sz, "%s", strerror(-err));
 		return err;
 	}
 	if (fstat(fd, &st)) {
 		err = -errno;
-		set_msg(errbuf, errbuf_sz, "%s", strerror(-err));
+		tt_msgf(errbuf, errbuf_sz, "%s", strerror(-err));
 		goto cleanup;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		err = S_ISDIR(st.st_mode) ? -EISDIR : -TT_E_NOT_ELF;
-		set_msg(errbuf, errbuf_sz, "%s", S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file");
+		tt_msgf(errbuf, errbuf_sz, "%s", S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file");
 		goto cleanup;
 	}
 	if (st.st_size < EI_NIDENT) {
 		err = -TT_E_NOT_ELF;
-		set_msg(errbuf, errbuf_sz, "not an ELF file");
+		tt_msgf(errbuf, errbuf_sz, "not an ELF file");
 		goto cleanup;
 	}
 	/* Private and writable: libelf may touch the image; the file never changes. */
 	map = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
 	if (map == MAP_FAILED) {
 		err = -errno;
-		set_msg(errbuf, errbuf_sz, "mmap: %s", strerror(-err));
+		tt_msgf(errbuf, errbuf_sz, "mmap: %s", strerror(-err));
 		goto cleanup;
 	}
 	err = open_image(map, (size_t)st.st_size, path, file, errbuf, errbuf_sz);

@@ -11,7 +11,6 @@
  * against the Go declaration.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 #include "go_gen.h"
 #include "tt_error.h"
 #include "tt_types.h"
+#include "tt_util.h"
 
 /* A Go argument type the generator knows, with its ABI0 size and alignment. */
 struct go_type {
@@ -56,19 +56,6 @@ static const char *const go_keywords[] = {
 	"import", "interface",	 "map", "package",   "range",	 "return",  "select",
 	"struct", "switch",	 "type", "var",
 };
-
-static void set_err(char *buf, size_t sz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *buf, size_t sz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!buf || !sz)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sz, fmt, ap);
-	va_end(ap);
-}
 
 int tt_go_is_identifier(const char *s)
 {
@@ -187,7 +174,7 @@ static int plan_probe(struct gprobe *g, const struct tt_provider *prov,
 	g->pr = pr;
 	if (tt_go_func_name(pr->name, fname, sizeof(fname)) ||
 	    (multi && tt_go_func_name(prov->name, pname, sizeof(pname)))) {
-		set_err(errbuf, errbuf_sz, "%s:%s (line %u): no Go function name can be made of it",
+		tt_msgf(errbuf, errbuf_sz, "%s:%s (line %u): no Go function name can be made of it",
 			prov->name, pr->name, pr->line);
 		return -TT_E_PARSE;
 	}
@@ -197,7 +184,7 @@ static int plan_probe(struct gprobe *g, const struct tt_provider *prov,
 		const struct go_type *t = arg_type(a);
 
 		if (!t) {
-			set_err(errbuf, errbuf_sz,
+			tt_msgf(errbuf, errbuf_sz,
 				"%s:%s (line %u): argument %u (%s%s%s) has no Go type (integers, float, "
 				"double, char * for string, uint8_t * for []byte, other pointers for "
 				"uintptr)",
@@ -408,13 +395,13 @@ int tt_go_gen(const struct tt_provider_file *pf, const char *package, const char
 
 	memset(out, 0, sizeof(*out));
 	if (!tt_go_is_identifier(package) || !strcmp(package, "_")) {
-		set_err(errbuf, errbuf_sz, "'%s' is not a Go package name", package);
+		tt_msgf(errbuf, errbuf_sz, "'%s' is not a Go package name", package);
 		return -TT_E_USAGE;
 	}
 	for (size_t i = 0; i < pf->provider_cnt; i++)
 		n += pf->providers[i].probe_cnt;
 	if (!n || n > TT_GO_MAX_PROBES) {
-		set_err(errbuf, errbuf_sz, n ? "more than %d probes" : "no probe to generate",
+		tt_msgf(errbuf, errbuf_sz, n ? "more than %d probes" : "no probe to generate",
 			TT_GO_MAX_PROBES);
 		return -TT_E_PARSE;
 	}
@@ -439,7 +426,7 @@ int tt_go_gen(const struct tt_provider_file *pf, const char *package, const char
 
 			snprintf(en, sizeof(en), "%sEnabled", gs[j].fn);
 			if ((i < j && !strcmp(gs[i].fn, gs[j].fn)) || !strcmp(gs[i].fn, en)) {
-				set_err(errbuf, errbuf_sz,
+				tt_msgf(errbuf, errbuf_sz,
 					"%s:%s (line %u) and %s:%s (line %u) would both define %s",
 					gs[i].prov->name, gs[i].pr->name, gs[i].pr->line, gs[j].prov->name,
 					gs[j].pr->name, gs[j].pr->line, gs[i].fn);
