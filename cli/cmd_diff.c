@@ -103,23 +103,12 @@ int tt_cmd_diff(int argc, char **argv, struct tt_out *out)
 			if (err)
 				goto cleanup;
 			break;
-		case OPT_VALUE: {
-			const char **n = realloc(values, (ro.value_cnt + 1) * sizeof(*n));
-			const char *eq = strchr(val, '=');
-
-			if (!n) {
-				err = -ENOMEM;
+		case OPT_VALUE:
+			err = tt_cmd_value_arg(&values, &ro.value_cnt, val, out);
+			if (err)
 				goto cleanup;
-			}
-			values = n;
-			if (!eq || eq == val || !eq[1]) {
-				err = tt_cmd_usage_error(out, "--value '%s': expected PROBE=ARG", val);
-				goto cleanup;
-			}
-			values[ro.value_cnt++] = val;
 			ro.values = values;
 			break;
-		}
 		case OPT_BUCKETS:
 			if (tt_buckets_mode_parse(val, &ro.buckets)) {
 				err = tt_cmd_usage_error(out, "--buckets '%s': expected auto, log2 or linear", val);
@@ -137,11 +126,8 @@ int tt_cmd_diff(int argc, char **argv, struct tt_out *out)
 				    : tt_cmd_usage_error(out, "unexpected argument '%s'", p.args[2]);
 		goto cleanup;
 	}
-	if (html < 0) {
-		size_t n = output ? strlen(output) : 0;
-
-		html = n > 5 && !strcmp(output + n - 5, ".html");
-	}
+	if (html < 0)
+		html = tt_cmd_html_name(output);
 	lo.rules = rules.v;
 	lo.rule_cnt = rules.cnt;
 	for (int k = 0; k < 2 && !err; k++)

@@ -180,23 +180,12 @@ int tt_cmd_report(int argc, char **argv, struct tt_out *out)
 			if (err)
 				goto cleanup;
 			break;
-		case OPT_VALUE: {
-			const char **n = realloc(values, (ro.value_cnt + 1) * sizeof(*n));
-			const char *eq = strchr(val, '=');
-
-			if (!n) {
-				err = -ENOMEM;
+		case OPT_VALUE:
+			err = tt_cmd_value_arg(&values, &ro.value_cnt, val, out);
+			if (err)
 				goto cleanup;
-			}
-			values = n;
-			if (!eq || eq == val || !eq[1]) {
-				err = tt_cmd_usage_error(out, "--value '%s': expected PROBE=ARG", val);
-				goto cleanup;
-			}
-			values[ro.value_cnt++] = val;
 			ro.values = values;
 			break;
-		}
 		}
 	}
 	if (c < 0) {
@@ -214,11 +203,8 @@ int tt_cmd_report(int argc, char **argv, struct tt_out *out)
 	err = tt_input_open(path, &lo, no_cache, &in);
 	if (err)
 		goto cleanup;
-	if (fmt < 0) {
-		size_t n = output ? strlen(output) : 0;
-
-		fmt = n > 5 && !strcmp(output + n - 5, ".html") ? FMT_HTML : FMT_TEXT;
-	}
+	if (fmt < 0)
+		fmt = tt_cmd_html_name(output) ? FMT_HTML : FMT_TEXT;
 	ro.html_points = fmt == FMT_HTML;
 	err = tt_report__build(in.db, path, &ro, &rep);
 	if (err)

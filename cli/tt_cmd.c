@@ -40,6 +40,28 @@ int tt_cmd_span_rule(struct tt_span_rules *rules, const char *text, const struct
 	return err == -TT_E_USAGE ? tt_cmd_usage_error(out, "--span %s", msg) : err;
 }
 
+int tt_cmd_value_arg(const char ***values, size_t *cnt, const char *text, const struct tt_out *out)
+{
+	const char *eq = strchr(text, '=');
+	const char **n;
+
+	if (!eq || eq == text || !eq[1])
+		return tt_cmd_usage_error(out, "--value '%s': expected PROBE=ARG", text);
+	n = realloc(*values, (*cnt + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	n[(*cnt)++] = text;
+	*values = n;
+	return 0;
+}
+
+int tt_cmd_html_name(const char *path)
+{
+	size_t n = path ? strlen(path) : 0;
+
+	return n > 5 && !strcmp(path + n - 5, ".html");
+}
+
 int tt_cmd_format(const struct tt_out *out, const char *value, const char *const *names)
 {
 	char list[128] = "";

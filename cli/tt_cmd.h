@@ -160,4 +160,11 @@ struct tt_span_rules;
 /* A --span option's value added to rules; a bad rule is a usage error (printed). */
 int tt_cmd_span_rule(struct tt_span_rules *rules, const char *text, const struct tt_out *out);
 
+/* A --value PROBE=ARG option's value appended to *values (*cnt of them, grown with realloc;
+ * the caller frees *values); one without PROBE or ARG is a usage error (printed). */
+int tt_cmd_value_arg(const char ***values, size_t *cnt, const char *text, const struct tt_out *out);
+
+/* Whether an -o path names an HTML file (ends in .html), the format it implies. */
+int tt_cmd_html_name(const char *path);
+
 #endif /* TT_CMD_H */
