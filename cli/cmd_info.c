@@ -87,6 +87,7 @@ static const char *block_type_name(int type)
 	case TT_BLOCK_TP_FORMATS: return "a tracepoint formats block";
 	case TT_BLOCK_EVENTS: return "an events block";
 	case TT_BLOCK_LOSSES: return "a losses block";
+	case TT_BLOCK_STACKS: return "a stacks block";
 	case TT_BLOCK_TRAILER: return "the trailer";
 	case -1: return "block header unreadable";
 	default: return "a block of unknown type";
