@@ -1,12 +1,16 @@
 #!/bin/sh
-# make bench: run every bench/sections/*.sh in order and assemble bench/RESULTS.md.
+# make bench: run the bench/sections/*.sh in order and assemble bench/RESULTS.md.
 #
 # Each section is an executable script called as `SECTION BUILD_DIR WORK_DIR`; it prints a
 # markdown fragment (a "## Title" heading, how it was measured, a table against its anchors)
 # on stdout and its progress on stderr. A failing section is reported in RESULTS.md and makes
 # this script exit 1, after the other sections ran.
 #
-#   bench/run.sh [BUILD_DIR] [SECTION-GLOB]     e.g. bench/run.sh build 'tape*'
+#   bench/run.sh [BUILD_DIR] [SECTION-GLOB]     e.g. bench/run.sh build '3[37]-*'
+#
+# With a glob, only the matching sections run; every other section keeps what RESULTS.md
+# already says of it (each fragment there follows a `<!-- bench: NAME -->` line, and says when
+# it was measured), so one section can be measured again without the others.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:-build}" && pwd)
@@ -17,26 +21,45 @@ out="$here/RESULTS.md"
 tmp="$work/RESULTS.md.tmp"
 status=0
 
+# The fragment RESULTS.md holds for section $1, without its marker line.
+previous() {
+	[ -f "$out" ] || return 0
+	awk -v m="<!-- bench: $1 -->" '
+		index($0, "<!-- bench: ") == 1 { on = ($0 == m); next }
+		on' "$out"
+}
+
+now=$(date -u '+%Y-%m-%d %H:%M UTC')
+machine="$(uname -r), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 {
 	echo "# tracetape benchmarks"
 	echo
-	echo "Written by \`make bench\` ($(date -u '+%Y-%m-%d %H:%M UTC')) on $(uname -r), $(nproc) CPUs,"
-	echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'). Sections: $(ls "$here"/sections/$glob.sh 2>/dev/null | wc -l)."
+	echo "Written by \`make bench\`. Each section says when and on what it was measured;"
+	echo "\`bench/run.sh build 'NN-*'\` measures one again and keeps the others."
 	echo
 } >"$tmp"
-
-for s in "$here"/sections/$glob.sh; do
+for s in "$here"/sections/*.sh; do
 	[ -x "$s" ] || continue
 	name=$(basename "$s" .sh)
+	echo "<!-- bench: $name -->" >>"$tmp"
+	# shellcheck disable=SC2254 # the glob is the caller's pattern
+	case "$name" in
+	$glob) ;;
+	*)
+		previous "$name" >>"$tmp"
+		continue
+		;;
+	esac
 	echo "bench: $name" >&2
 	mkdir -p "$work/$name"
+	load=$(cut -d' ' -f1 /proc/loadavg)
 	if "$s" "$build" "$work/$name" >"$work/$name.md"; then
 		cat "$work/$name.md" >>"$tmp"
 	else
 		status=1
 		{ cat "$work/$name.md"; echo; echo "**Section $name failed** (see its stderr)."; } >>"$tmp"
 	fi
-	echo >>"$tmp"
+	{ echo; echo "_Measured $now on $machine; load average $load at the start._"; echo; } >>"$tmp"
 done
 mv "$tmp" "$out"
 echo "bench: wrote $out" >&2
