@@ -17,6 +17,10 @@
 # TT_VM_TIMEOUT (default 2400) bounds each guest's seconds, TT_VM_BUDGET (default 2700) the
 # whole matrix's, so that slow or hung guests cannot push CI past its limit; a guest killed for
 # time still reports how many tests it finished, and which one it was in (vm_progress.py).
+# A guest whose kernel oopses (seen once: 6.12's maple tree, NULL dereference in mmap under
+# TCG) cannot finish its suite: it is stopped at once and run again, once, when 600 s or more
+# are left; the table names the oops and keeps its console (KERNEL.oops.log).
+# (Parallel mode only.)
 # Exit 0 when every kernel met its expectation, 1 otherwise, 2 on a usage error.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -77,6 +81,13 @@ run_kernel() {
 	echo $? > "$out/$1.rc"
 }
 
+# oops_line K: the first line of a kernel oops on K's console, if there is one.
+oops_line() {
+	grep -m 1 -E '\[ *[0-9]+\.[0-9]+\] (BUG: |Oops: |general protection fault|Kernel panic)' \
+		"$out/$1.log" 2>/dev/null | sed 's/^.*\] //' | grep .
+}
+oopsed=""
+
 # progress K: "P/F/S" of the tests K's guest finished; current K: the test it is in, if any.
 progress() {
 	awk '$1 != "start" { n[$1]++ } END { printf "%d/%d/%d", n["passed"], n["failed"], n["skipped"] }' \
@@ -89,7 +100,7 @@ current() {
 
 for k in $kernels; do
 	rm -f "$out/$k.stats" "$out/$k.result" "$out/$k.progress" "$out/$k.rc" "$out/$k.pid" \
-		"$out/$k.log"
+		"$out/$k.log" "$out/$k.oops.log" "$out/$k.oops.progress"
 done
 limit=$timeout
 [ "$budget" -lt "$limit" ] && limit=$budget
@@ -119,6 +130,27 @@ else
 			if [ -f "$out/$k.rc" ]; then
 				echo
 				cat "$out/$k.log"
+			elif oops=$(oops_line "$k") && ! case " $oopsed " in *" $k "*) true ;; *) false ;; esac; then
+				# A guest kernel that oopsed has a process stuck in the kernel: its suite
+				# cannot finish. Stop it, keep its console, and run it again once if time
+				# is left; the table says so either way.
+				oopsed="$oopsed $k"
+				echo "matrix.sh: $k: the guest kernel oopsed ($oops); console kept as $out/$k.oops.log"
+				kill -TERM "$(cat "$out/$k.pid")" 2>/dev/null
+				n=0
+				while [ ! -f "$out/$k.rc" ] && [ "$n" -lt 60 ]; do sleep 1; n=$((n + 1)); done
+				mv "$out/$k.log" "$out/$k.oops.log"
+				cp "$out/$k.progress" "$out/$k.oops.progress" 2>/dev/null
+				rm -f "$out/$k.stats" "$out/$k.result" "$out/$k.progress" "$out/$k.rc" "$out/$k.pid"
+				left=$(( limit - $(elapsed) ))
+				if [ "$left" -ge 600 ]; then
+					echo "matrix.sh: $k: running its suite again, at most $left s"
+					run_kernel "$k" "$left" > "$out/$k.log" 2>&1 &
+					still="$still $k"
+				else
+					echo "matrix.sh: $k: only $left s left: not run again"
+					echo 125 > "$out/$k.rc"
+				fi
 			elif [ "$(elapsed)" -gt $(( limit + 60 )) ]; then
 				echo "matrix.sh: $k still running $(elapsed) s after the start: stopping its run-vm"
 				kill -TERM "$(cat "$out/$k.pid")" 2>/dev/null
@@ -166,6 +198,9 @@ for k in $kernels; do
 		warn) result="WARN: $(get "$k" result reason)" ;;
 		*) result="FAIL: $(get "$k" result reason)" ;;
 		esac
+	fi
+	if [ -f "$out/$k.oops.log" ]; then
+		result="$result (after a kernel oops in the first run: $(oops_line "$k.oops"), $k.oops.log)"
 	fi
 	[ "$rc" = 0 ] || failed=1
 	case "$result" in FAIL*) failed=1 ;; esac
