@@ -5,7 +5,7 @@
  * and libstdc++, how their counted strings are read, and which of their probes pair into spans.
  *
  * `record` and `list` apply them to probes that have no tracetape note (a --schema file
- * declaring the same probe wins); `load` applies their span rules (analyzer/spans.h). The
+ * declaring the same probe wins); `load` applies their span rules (schemas/spans.h). The
  * files are parsed once, on first use, and live until the process exits.
  */
 #ifndef TT_BUILTIN_PROVIDERS_H

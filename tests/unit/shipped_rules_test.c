@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of the span rules the built-in provider files ship (analyzer/spans_rules.c): the
+ * Unit tests of the span rules the built-in provider files ship (schemas/spans_rules.c): the
  * rules their pragmas declare, and the span builder pairing with them (alternatives, key=pid,
  * the precedence of the user's rules, instants).
  */

@@ -724,6 +724,22 @@ int tt_span_builder__event(struct tt_span_builder *b, uint32_t capture, uint32_t
 	return 0;
 }
 
+int tt_span_builder__oldest_open(const struct tt_span_builder *b, tt_span_want_fn want,
+				void *ctx, uint64_t *begin_event_id, uint64_t *start_ts)
+{
+	for (uint32_t idx = b->open_head; idx != NIL; idx = b->nodes[idx - 1].next) {
+		const struct node *n = &b->nodes[idx - 1];
+		const struct rule *r = &b->rules[n->rule];
+
+		if (want && !want(ctx, r->provider ? r->provider : "", r->name))
+			continue;
+		*begin_event_id = n->begin_event_id;
+		*start_ts = n->start_ts;
+		return 1;
+	}
+	return 0;
+}
+
 int tt_span_builder__finish(struct tt_span_builder *b)
 {
 	int err = 0;

@@ -146,6 +146,17 @@ int tt_span_builder__event(struct tt_span_builder *b, uint32_t capture, uint32_t
 			   uint64_t event_id, uint32_t probe_id, const struct tt_event *ev,
 			   const uint8_t *kinds);
 
+/* Is a span of this provider ("" for none) and name one the caller watches? */
+typedef int (*tt_span_want_fn)(void *ctx, const char *provider, const char *name);
+
+/*
+ * The oldest span still open (in start order) whose rule want(ctx, provider, name) accepts
+ * (every one when want is NULL): sets its begin event id and start time and returns 1, or
+ * returns 0 when none is open. Walks the open list: as costly as the open spans ahead of it.
+ */
+int tt_span_builder__oldest_open(const struct tt_span_builder *b, tt_span_want_fn want,
+				void *ctx, uint64_t *begin_event_id, uint64_t *start_ts);
+
 /* End every span still open as TT_SPAN_OPEN_CAPTURE_END, oldest first. */
 int tt_span_builder__finish(struct tt_span_builder *b);
 
