@@ -33,6 +33,7 @@
 #include "kernel_db.h"
 #include "load_catalog.h"
 #include "load_events.h"
+#include "load_keep.h"
 #include "load_losses.h"
 #include "load_spans.h"
 #include "load_stacks.h"
@@ -433,8 +434,16 @@ static int insert_tapes(struct loader *l, struct tt_load_stats *stats)
 		sqlite3_bind_text(st, 13, warning[0] ? warning : NULL, -1, SQLITE_TRANSIENT);
 		if (!err)
 			err = tt_db_step_done(l->db, st, "cannot insert", l->out);
-		for (size_t k = 0; !err && !tt_tape_reader__meta_at(s->r, k, &key, &value); k++)
+		for (size_t k = 0; !err && !tt_tape_reader__meta_at(s->r, k, &key, &value); k++) {
+			size_t bad = 0;
+
 			err = insert_meta(l, s->tape, key, value);
+			if (!err && !strcmp(key, "keep_spans"))
+				err = tt_load_keep(l->db, s->tape, value, &bad, l->out);
+			if (!err && bad)
+				err = add_warning(l, "%s: %zu keep_spans lines could not be read",
+						  s->path, bad);
+		}
 	}
 	sqlite3_finalize(st);
 	sqlite3_finalize(ls);

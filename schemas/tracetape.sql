@@ -329,6 +329,37 @@ CREATE TABLE event_stacks (
 	stack_id INTEGER NOT NULL     -- stacks.id
 );
 
+-- Tail capture (record --keep): the counters of every span a --keep rule watched, kept or not,
+-- per tape (a rotated recording: sum over its tapes). Only the kept spans (and their threads'
+-- events inside their windows) are in spans and events; these say how many there were in all.
+-- seen = kept + dropped; kept counts the spans over the rule's threshold and those that ended
+-- without their end event (unclosed: still open at the end, process exit, id reused).
+CREATE TABLE keep_spans (
+	tape INTEGER NOT NULL,        -- tapes.id
+	provider TEXT NOT NULL,       -- as spans.provider ('' for none)
+	name TEXT NOT NULL,           -- as spans.name
+	seen INTEGER NOT NULL,        -- spans that ended while recording
+	kept INTEGER NOT NULL,        -- written to the tape
+	dropped INTEGER NOT NULL,     -- within the threshold: left out
+	unclosed INTEGER NOT NULL,    -- kept without an end (not in keep_hist)
+	PRIMARY KEY (tape, provider, name)
+);
+
+-- The durations of every closed span of keep_spans, kept and dropped, as a log-linear histogram:
+-- below 64 ns one bucket per nanosecond, above 32 buckets per power of two, so a bucket is at
+-- most 1/32 of its lower bound wide and its middle within 1.6 % of every duration in it (the
+-- error of a percentile taken from it). Buckets without spans have no row.
+CREATE TABLE keep_hist (
+	tape INTEGER NOT NULL,
+	provider TEXT NOT NULL,
+	name TEXT NOT NULL,
+	bucket INTEGER NOT NULL,      -- the bucket's index (schemas/tape_keep.h)
+	lo_ns INTEGER NOT NULL,       -- its smallest duration
+	hi_ns INTEGER NOT NULL,       -- one past its largest
+	count INTEGER NOT NULL,
+	PRIMARY KEY (tape, provider, name, bucket)
+) WITHOUT ROWID;
+
 -- Events with their probe's names and wall-clock time: the convenient way to browse.
 CREATE VIEW events_named AS
 	SELECT e.id, e.ts, e.ts + t.wall_offset_ns AS ts_wall, e.tape, p.provider, p.name,
