@@ -214,6 +214,18 @@ struct tt_report_loss {
 	uint64_t ts_start, ts_end, count;
 };
 
+/* record --keep: one span name's counters over every span, kept or dropped (report_tail.c). */
+struct tt_report_tail {
+	char *label;                      /* provider:name */
+	uint64_t seen, kept, dropped, unclosed;
+	uint64_t all_n;                   /* closed spans in the histogram, kept and dropped */
+	int64_t all_pct[TT_REPORT_PCTS];  /* their percentiles from the histogram: within 1.6 % */
+	int64_t all_max;                  /* likewise */
+	uint64_t kept_n;                  /* the kept closed spans the database holds */
+	int64_t kept_pct[TT_REPORT_PCTS]; /* their exact nearest-rank percentiles */
+	int64_t kept_max;
+};
+
 struct tt_report {
 	char *source;
 	uint32_t tapes;
@@ -243,6 +255,8 @@ struct tt_report {
 	struct tt_report_kname *knames; /* per span name, when either is set */
 	size_t kname_cnt;
 	struct tt_report_stacks stacks; /* record --stack: per probe, per span name's slowest */
+	struct tt_report_tail *tail;    /* record --keep: per span name watched */
+	size_t tail_cnt;
 };
 
 /*
@@ -263,6 +277,16 @@ int tt_report__build(sqlite3 *db, const char *source, const struct tt_report_opt
  * through out).
  */
 int tt_report__kernel(sqlite3 *db, struct tt_report *r, const struct tt_out *out);
+
+/*
+ * The tail-capture counters of db (keep_spans, keep_hist; report_tail.c) into r->tail, with the
+ * kept spans' percentiles from spans. Nothing for a database without them. Returns 0, -ENOMEM
+ * or -TT_E_SQL (said through out).
+ */
+int tt_report__tail(sqlite3 *db, struct tt_report *r, const struct tt_out *out);
+void tt_report__tail_free(struct tt_report *r);
+/* r->tail as a text section (nothing when empty). */
+void tt_report__tail_text(FILE *f, const struct tt_report *r, int raw);
 
 /* The report for a terminal. Returns 0 or -EIO. */
 int tt_report__text(const struct tt_report *r, const struct tt_report_opts *o, FILE *f);

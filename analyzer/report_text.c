@@ -193,6 +193,7 @@ static int text_report(const struct tt_report *r, const struct tt_report_opts *o
 	}
 	if (r->kernel_states || r->kernel_syscalls)
 		text_kernel(f, r, raw);
+	tt_report__tail_text(f, r, raw);
 
 	fprintf(f, "\nProbes\n");
 	fprintf(f, "  %-*s %10s %9s %6s  %-10s %9s %9s %9s %9s %9s %9s\n", w, "name", "count", "rate",
