@@ -132,6 +132,8 @@ struct scratch {
 	__u64 pend[TT_MAX_ARGS]; /* the addresses to fault in for those arguments */
 	__u64 tp; /* the thread pointer, for TLS operands */
 	struct regs regs; /* the probed thread's registers (callbacks cannot be handed ctx) */
+	__u64 walk_fp;    /* record --stack's own walk (fp_step()): the next frame pointer */
+	__u32 walk_n;     /* and the frames found so far */
 	/* Records are shorter than TT_RING_REC_MAX; the slack past it lets a string be copied
 	 * at any offset below TT_RING_REC_MAX, which is a bound the verifier can check with a
 	 * mask instead of a branch per argument (branches there multiply its states). */
@@ -726,30 +728,82 @@ static __noinline void record_strings(const struct pt_regs *ctx, const struct tt
 }
 
 /*
- * record --stack: the thread's user stack by the kernel's frame-pointer walk (see struct
- * tt_ring_stack for its two forms), sent before the hit's record with the same time and
- * thread. Built in a scratch buffer (4 KiB of frames does not fit the BPF stack); a function of
- * its own, so that its stack is not added to the record builders'. A stack that cannot be
- * taken or sent is not counted as a lost event: the hit is still recorded, without a stack
- * (the reader sees none for it).
+ * One step of record --stack's own frame-pointer walk (CFI sites), through bpf_loop() so that
+ * the verifier checks the body once: the frame at s->walk_fp holds the caller's frame pointer
+ * and, above it, the return address. Stops at a null, misaligned or unreadable frame pointer,
+ * a null return address, or a frame pointer that does not go up the stack.
  */
-static __noinline void record_stack(struct pt_regs *ctx, __u32 probe_id, __u64 pid_tgid, __u64 ts,
-				    __u32 retsp)
+struct walk_loop {
+	struct scratch *s;
+};
+
+static long fp_step(__u64 i, struct walk_loop *l)
+{
+	struct scratch *s = l->s;
+	struct tt_ring_stack *rec = (struct tt_ring_stack *)s->rec;
+	__u64 pair[2], fp = s->walk_fp;
+	__u32 at = s->walk_n;
+
+	if (at >= TT_STACK_MAX_FRAMES || !fp || (fp & 7) ||
+	    bpf_probe_read_user(pair, sizeof(pair), (void *)fp) || !pair[1])
+		return 1;
+	((__u64 *)rec->frames)[at] = pair[1];
+	s->walk_n = at + 1;
+	if (pair[0] <= fp)
+		return 1;
+	s->walk_fp = pair[0];
+	return 0;
+}
+
+/*
+ * record --stack: the thread's user stack (see struct tt_ring_stack for its two forms), sent
+ * before the hit's record with the same time and thread. By the kernel's frame-pointer walk,
+ * except at a CFI site (a function without a frame pointer, where the kernel's walk would
+ * start from whatever rbp holds): there the binary's CFI, read by the recorder, says where the
+ * return address and the caller's frame pointer are, and the walk is this program's own, as
+ * bare addresses. Built in a scratch buffer (4 KiB of frames does not fit the BPF stack); a
+ * function of its own, so that its stack is not added to the record builders'. A stack that
+ * cannot be taken or sent is counted (stack_lost), not as a lost event: the hit is still
+ * recorded, without a stack.
+ */
+static __noinline void record_stack(struct pt_regs *ctx, const struct tt_bpf_site *site,
+				    struct tt_bpf_counts *c, __u64 pid_tgid, __u64 ts)
 {
 	struct scratch *s = take_scratch();
 	struct tt_ring_stack *rec;
 	__u32 form = pid_in(&stack_pids, pid_tgid >> 32) ? TT_STACK_IPS : 0;
-	__u64 size, each = form ? 8 : sizeof(rec->frames[0]);
+	__u64 size, each;
 	long n;
 
-	if (!s)
+	if (!s) {
+		if (c)
+			__sync_fetch_and_add(&c->stack_lost, 1);
 		return;
+	}
 	rec = (struct tt_ring_stack *)s->rec;
-	if (form)
+	if (site->flags & TT_BPF_SITE_CFI) {
+		__u64 *ips = (__u64 *)rec->frames, sp = ctx->sp;
+		struct walk_loop l = {s};
+
+		form = TT_STACK_IPS;
+		ips[0] = ctx->ip;
+		s->walk_n = 1;
+		s->walk_fp = ctx->bp;
+		if (!bpf_probe_read_user(&ips[1], 8, (void *)(sp + site->ra_off)) && ips[1]) {
+			s->walk_n = 2;
+			if (site->fp_off >= 0 &&
+			    bpf_probe_read_user(&s->walk_fp, 8, (void *)(sp + site->fp_off)))
+				s->walk_fp = 0;
+			bpf_loop(TT_STACK_MAX_FRAMES, fp_step, &l, 0);
+		}
+		n = (long)(s->walk_n * 8);
+	} else if (form) {
 		n = bpf_get_stack(ctx, rec->frames, TT_STACK_MAX_FRAMES * 8, BPF_F_USER_STACK);
-	else
+	} else {
 		n = bpf_get_stack(ctx, rec->frames, sizeof(rec->frames),
 				  BPF_F_USER_STACK | BPF_F_USER_BUILD_ID);
+	}
+	each = form ? 8 : sizeof(rec->frames[0]);
 	if (n > 0) {
 		n /= each;
 		if (n > TT_STACK_MAX_FRAMES)
@@ -757,7 +811,7 @@ static __noinline void record_stack(struct pt_regs *ctx, __u32 probe_id, __u64 p
 		size = sizeof(*rec) - sizeof(rec->frames) + n * each;
 		rec->hdr.type = TT_RING_STACK;
 		rec->hdr.size = (__u16)size;
-		rec->hdr.probe_id = probe_id;
+		rec->hdr.probe_id = site->probe_id;
 		rec->hdr.ts_ns = ts;
 		rec->hdr.pid = pid_tgid >> 32;
 		rec->hdr.tid = (__u32)pid_tgid;
@@ -766,10 +820,13 @@ static __noinline void record_stack(struct pt_regs *ctx, __u32 probe_id, __u64 p
 		rec->nr = (__u32)n;
 		rec->form = form;
 		rec->sp_ret = 0;
-		if (retsp)
+		if (site->flags & TT_BPF_SITE_RETSP)
 			bpf_probe_read_user(&rec->sp_ret, sizeof(rec->sp_ret), (void *)ctx->sp);
-		bpf_ringbuf_output(&events, rec, size & (TT_RING_REC_MAX - 1), BPF_RB_NO_WAKEUP);
+		if (bpf_ringbuf_output(&events, rec, size & (TT_RING_REC_MAX - 1), BPF_RB_NO_WAKEUP))
+			n = 0;
 	}
+	if (n <= 0 && c)
+		__sync_fetch_and_add(&c->stack_lost, 1);
 	put_scratch(s);
 }
 
@@ -792,7 +849,7 @@ int usdt(struct pt_regs *ctx)
 		return 0;
 	c = count_fired(site->probe_id);
 	if (cfg_stacks && (site->flags & TT_BPF_SITE_STACK))
-		record_stack(ctx, site->probe_id, pid_tgid, ts, site->flags & TT_BPF_SITE_RETSP);
+		record_stack(ctx, site, c, pid_tgid, ts);
 	/* Two functions of their own, not inlined here, so that their stacks are not added up:
 	 * BPF allows 512 bytes for the deepest chain of calls. */
 	if (site->flags & TT_BPF_SITE_STRS)

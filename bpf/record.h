@@ -72,12 +72,20 @@ struct tt_bpf_arg {
 				  return address is at the stack pointer and the frame pointer
 				  is still (again) the caller's: a frame-pointer walk from there
 				  skips the caller, so its return address is sent too */
+#define TT_BPF_SITE_CFI 0x40 /* STACK: a site in a function that keeps no frame pointer (its
+				CFA is the stack pointer + an offset, per the binary's CFI): the
+				program walks the stack itself, from the return address at
+				sp + ra_off and the caller's frame pointer at sp + fp_off (or in
+				rbp when fp_off < 0: the function has not touched it) */
 
 struct tt_bpf_site {
 	__u32 probe_id;  /* the probe this site fires, index into the capture's probe table */
 	__u8 argc;
 	__u8 flags;      /* TT_BPF_SITE_* */
 	__u16 goid_off;  /* GO: offsetof(runtime.g, goid) in this binary's Go version */
+	__u16 ra_off;    /* CFI: where the return address is, from the stack pointer */
+	__s16 fp_off;    /* CFI: where the caller's frame pointer is saved; < 0: still in rbp */
+	__u32 pad;
 	struct tt_bpf_arg args[TT_MAX_ARGS];
 };
 
@@ -220,7 +228,7 @@ struct tt_bpf_tp {
 #define TT_SCRATCH_SLOTS 4
 
 _Static_assert(sizeof(struct tt_bpf_arg) == 24, "tt_bpf_arg layout");
-_Static_assert(sizeof(struct tt_bpf_site) == 8 + 24 * TT_MAX_ARGS, "tt_bpf_site layout");
+_Static_assert(sizeof(struct tt_bpf_site) == 16 + 24 * TT_MAX_ARGS, "tt_bpf_site layout");
 _Static_assert(sizeof(struct tt_ring_hdr) == 32, "tt_ring_hdr layout");
 _Static_assert(sizeof(struct tt_ring_args) == 48 + 8 * TT_MAX_ARGS, "tt_ring_args layout");
 _Static_assert(sizeof(struct tt_ring_proc) == 64, "tt_ring_proc layout");
@@ -244,6 +252,7 @@ struct tt_bpf_counts {
 	__u64 fired;        /* hits that passed the filters */
 	__u64 lost;         /* records that could not be sent */
 	__u64 last_lost_ts; /* bpf_ktime_get_ns() of the latest loss */
+	__u64 stack_lost;   /* record --stack: hits whose stack could not be taken or sent */
 };
 
 #endif /* TT_RECORD_H */

@@ -5,6 +5,7 @@
  */
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <link.h>
 #include <fnmatch.h>
 #include <inttypes.h>
@@ -13,6 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <gelf.h>
 
 #include <linux/types.h> /* the __u8.. of record.h */
 
@@ -138,6 +144,106 @@ out:
 	free(m);
 	free(want);
 	return err;
+}
+
+/*
+ * Where a CFI rule "saved at CFA + N" (libdw's DW_OP_call_frame_cfa [+ N]) puts a register:
+ * N in *off, 0 when the rule is another one.
+ */
+static int cfa_plus(const Dwarf_Op *ops, size_t nops, int64_t *off)
+{
+	if (!ops || !nops || ops[0].atom != DW_OP_call_frame_cfa)
+		return 0;
+	if (nops == 1)
+		*off = 0;
+	else if (nops == 2 && ops[1].atom == DW_OP_plus_uconst)
+		*off = (int64_t)ops[1].number;
+	else if (nops == 3 && ops[1].atom == DW_OP_consts && ops[2].atom == DW_OP_plus)
+		*off = (int64_t)ops[1].number;
+	else
+		return 0;
+	return 1;
+}
+
+/* The frame at vaddr pc of cfi, as a CFI site's ra_off and fp_off; 0 when it is not one. */
+static int site_frame(Dwarf_CFI *cfi, uint64_t pc, struct tt_bpf_site *site)
+{
+	enum { RBP = 6, RSP = 7, RA = 16 }; /* x86-64 DWARF register numbers */
+	Dwarf_Op mem[3], *ops;
+	Dwarf_Frame *fr = NULL;
+	size_t nops;
+	int64_t cfa, ra, fp = -1;
+	int ok = 0;
+
+	if (dwarf_cfi_addrframe(cfi, pc, &fr) || dwarf_frame_cfa(fr, &ops, &nops))
+		goto out;
+	/* rsp + N (libdw says DW_OP_bregx rsp, N); rbp + N: the function has its frame, the
+	 * kernel's walk is right */
+	if (nops == 1 && ops[0].atom == DW_OP_bregx && ops[0].number == RSP)
+		cfa = (int64_t)ops[0].number2;
+	else if (nops == 1 && ops[0].atom == DW_OP_breg0 + RSP)
+		cfa = (int64_t)ops[0].number;
+	else
+		goto out;
+	if (dwarf_frame_register(fr, RA, mem, &ops, &nops) || !cfa_plus(ops, nops, &ra))
+		goto out;
+	if (dwarf_frame_register(fr, RBP, mem, &ops, &nops))
+		goto out;
+	if (ops || nops) { /* not "same value": saved at CFA + N, or lost */
+		if (!cfa_plus(ops, nops, &fp) || cfa + fp < 0)
+			goto out;
+		fp += cfa;
+	}
+	if (cfa + ra < 0 || cfa + ra > UINT16_MAX || fp > INT16_MAX)
+		goto out;
+	site->ra_off = (uint16_t)(cfa + ra);
+	site->fp_off = (int16_t)fp;
+	site->flags |= TT_BPF_SITE_CFI;
+	ok = 1;
+out:
+	free(fr);
+	return ok;
+}
+
+size_t tt_rec_stacks_cfi(const char *path, const uint64_t *offsets, const uint64_t *cookies,
+			 size_t cnt, struct tt_bpf_site *sites, size_t site_cnt)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	Elf *elf = NULL;
+	Dwarf_CFI *cfi = NULL;
+	size_t phnum = 0, found = 0;
+
+	if (fd < 0)
+		return 0;
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (elf)
+		cfi = dwarf_getcfi_elf(elf);
+	if (!cfi || elf_getphdrnum(elf, &phnum))
+		goto out;
+	for (size_t i = 0; i < cnt; i++) {
+		struct tt_bpf_site *site = cookies[i] < site_cnt ? &sites[cookies[i]] : NULL;
+
+		/* only the sites that send stacks, and not a function's entry or RET (RETSP) */
+		if (!site || (site->flags & (TT_BPF_SITE_STACK | TT_BPF_SITE_RETSP | TT_BPF_SITE_GO)) !=
+				     TT_BPF_SITE_STACK)
+			continue;
+		for (size_t k = 0; k < phnum; k++) {
+			GElf_Phdr ph;
+
+			if (!gelf_getphdr(elf, (int)k, &ph) || ph.p_type != PT_LOAD ||
+			    offsets[i] < ph.p_offset || offsets[i] >= ph.p_offset + ph.p_filesz)
+				continue;
+			found += (size_t)site_frame(cfi, offsets[i] - ph.p_offset + ph.p_vaddr, site);
+			break;
+		}
+	}
+out:
+	if (cfi)
+		dwarf_cfi_end(cfi);
+	elf_end(elf);
+	close(fd);
+	return found;
 }
 
 /*

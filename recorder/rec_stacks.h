@@ -37,6 +37,18 @@ int tt_rec_stacks_mark(const struct tt_probe_set_probe *probes, size_t probe_cnt
 		       const struct tt_bpf_site *sites, size_t site_cnt, const char *const *globs,
 		       size_t glob_cnt, struct tt_bpf_site **marked, const char **bad);
 
+/*
+ * The sites of one binary (path, as this process opens it; offsets and their site-table
+ * cookies, as tt_probe_set_sites gives them) that send stacks and sit in a function without a
+ * frame pointer at that point (its CFA is the stack pointer + N: libstdc++'s __cxa_throw, most
+ * of a distribution's libraries): TT_BPF_SITE_CFI set in sites[] with where the return address
+ * and the caller's frame pointer are, read from the binary's CFI (.eh_frame) with libdw. A
+ * frame-pointer walk from such a site would start from whatever rbp holds there. Returns how
+ * many sites were so marked (0 also when the file or its CFI cannot be read).
+ */
+size_t tt_rec_stacks_cfi(const char *path, const uint64_t *offsets, const uint64_t *cookies,
+			 size_t cnt, struct tt_bpf_site *sites, size_t site_cnt);
+
 /* Called when process pid's mappings have been read (its stacks may come as bare addresses). */
 typedef void (*tt_rec_stacks_mark_fn)(void *ctx, uint32_t pid);
 

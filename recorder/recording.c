@@ -105,6 +105,7 @@ struct session {
 	int ncpu;
 	uint64_t *loss_prev; /* [slot * ncpu + cpu] losses already written */
 	uint64_t *fired;     /* [slot] hits counted by BPF, all CPUs, at the last harvest */
+	uint64_t *stack_lost; /* [slot] record --stack: hits whose stack was not sent, likewise */
 	uint64_t missed[2];  /* the usdt and tp programs' recursion misses already written */
 	uint64_t missed_total; /* hits the kernel did not run a program for (see harvest_missed) */
 	uint64_t last_harvest_ns, last_clock_ns, start_ns;
@@ -401,7 +402,7 @@ static void harvest_counts(struct session *s)
 		tt_fast__harvest(s->fast, on_fast_loss, s);
 	for (size_t slot = 0; slot < s->probe_cnt; slot++) {
 		__u32 key = (__u32)slot;
-		uint64_t fired = s->fast ? s->fast_fired[slot] : 0;
+		uint64_t fired = s->fast ? s->fast_fired[slot] : 0, stack_lost = 0;
 
 		if (bpf_map_lookup_elem(fd, &key, vals))
 			continue;
@@ -410,6 +411,7 @@ static void harvest_counts(struct session *s)
 			struct tt_loss l;
 
 			fired += vals[cpu].fired;
+			stack_lost += vals[cpu].stack_lost;
 			if (vals[cpu].lost == *prev)
 				continue;
 			l.cpu = (uint32_t)cpu;
@@ -422,27 +424,37 @@ static void harvest_counts(struct session *s)
 			writer_check(s, tt_tape_writer__add_loss(s->w, &l));
 		}
 		s->fired[slot] = fired;
+		s->stack_lost[slot] = stack_lost;
 	}
 	harvest_missed(s, now);
 	s->last_harvest_ns = now;
 	free(vals);
 }
 
-/*
- * The fired counts, as metadata of the tape being closed ("probe_fired": "ID=N ..." for every
- * probe that fired), so that recorded + lost = fired can be checked from the tape alone.
- */
-static void write_fired(struct session *s)
+/* Counts per probe as metadata "KEY": "ID=N ..." for every probe whose count is not 0. */
+static void write_counts(struct session *s, const char *key, const uint64_t *counts)
 {
 	struct tt_buf b = {0};
 
 	for (size_t i = 0; i < s->probe_cnt; i++)
-		if (s->fired[i])
+		if (counts[i])
 			tt_buf_printf(&b, "%s%zu=%llu", b.len ? " " : "", i,
-				      (unsigned long long)s->fired[i]);
+				      (unsigned long long)counts[i]);
 	if (b.len && !tt_buf_append(&b, "", 1))
-		writer_check(s, tt_tape_writer__add_meta(s->w, "probe_fired", (char *)b.data));
+		writer_check(s, tt_tape_writer__add_meta(s->w, key, (char *)b.data));
 	tt_buf_free(&b);
+}
+
+/*
+ * The fired counts, as metadata of the tape being closed ("probe_fired"), so that recorded +
+ * lost = fired can be checked from the tape alone; with --stack, the hits whose stack could not
+ * be taken or sent ("probe_stack_lost"): such a hit is recorded without its stack.
+ */
+static void write_fired(struct session *s)
+{
+	write_counts(s, "probe_fired", s->fired);
+	if (s->stacks)
+		write_counts(s, "probe_stack_lost", s->stack_lost);
 }
 
 /* ---- the tape ---- */
@@ -847,6 +859,13 @@ static void print_summary(struct session *s, struct tt_record_result *res)
 				(unsigned long long)s->fired[slot], s->probes[slot].d.provider,
 				s->probes[slot].d.name);
 	}
+	for (size_t slot = 0; s->stacks && slot < s->probe_cnt; slot++)
+		if (s->stack_lost[slot])
+			tt_warn(out, "%llu of %llu hits of %s:%s have no stack (it could not be taken "
+				     "or sent: ring buffer full, or no scratch buffer free)",
+				(unsigned long long)s->stack_lost[slot],
+				(unsigned long long)s->fired[slot], s->probes[slot].d.provider,
+				s->probes[slot].d.name);
 	if (res->command_started) {
 		if (WIFEXITED(res->command_status))
 			tt_notice(out, "%s exited with status %d", s->o->command[0],
@@ -877,6 +896,7 @@ static void session_free(struct session *s)
 	tt_proc_table__free(s->procs);
 	free(s->loss_prev);
 	free(s->fired);
+	free(s->stack_lost);
 	tt_provider_file__free(s->schema);
 	free(s->stack_sites);
 	tt_rec_stacks__free(s->stacks);
@@ -1054,6 +1074,14 @@ int tt_record_run(const struct tt_record_opts *o, const struct tt_out *out,
 			goto cleanup;
 	}
 	s->bin_cnt = tt_probe_set__binary_cnt(s->ps);
+	/* --stack: sites in functions without a frame pointer walk from where their CFI says */
+	for (size_t i = 0; s->stack_sites && i < s->bin_cnt; i++) {
+		struct tt_probe_set_sites b;
+
+		tt_probe_set__binary_sites(s->ps, i, &b);
+		tt_rec_stacks_cfi(b.open_path, b.offsets, b.cookies, b.cnt, s->stack_sites,
+				  s->site_cnt);
+	}
 	s->dec = (struct tt_ring_decoder){
 		.probes = s->probes, .probe_cnt = s->probe_cnt, .probe_fork = s->probe_fork,
 		.probe_exec = s->probe_exec, .probe_exit = s->probe_exit, .symbolize = symbolize,
@@ -1077,7 +1105,8 @@ int tt_record_run(const struct tt_record_opts *o, const struct tt_out *out,
 	s->ncpu = libbpf_num_possible_cpus();
 	s->loss_prev = calloc(s->probe_cnt * (size_t)TT_MAX(s->ncpu, 1) + 1, sizeof(*s->loss_prev));
 	s->fired = calloc(s->probe_cnt + 1, sizeof(*s->fired));
-	if (s->ncpu <= 0 || !s->loss_prev || !s->fired) {
+	s->stack_lost = calloc(s->probe_cnt + 1, sizeof(*s->stack_lost));
+	if (s->ncpu <= 0 || !s->loss_prev || !s->fired || !s->stack_lost) {
 		err = s->ncpu <= 0 ? s->ncpu : -ENOMEM;
 		goto cleanup;
 	}

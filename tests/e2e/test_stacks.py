@@ -12,6 +12,15 @@ stk-2  the binary gone when the tape is loaded: the frames keep file and offset,
 stk-3  --stack matching no probe of a program: a clear error, exit 1.
 stk-4  a uprobe at a function's entry, where the frame pointer is still the caller's: the
        caller is not skipped (its return address is read at the stack pointer).
+stk-5  stacks that cannot be sent (deeper than a 4 KiB ring buffer can hold) are counted per
+       probe: the summary says how many hits of which probe have no stack, the tape's meta
+       probe_stack_lost holds the count, every hit is recorded, none with a stack; a recording
+       without such drops has no such meta (stk-1).
+stk-6  C++ exceptions (tests/fixtures/cxx_throw_fixture.cc, frame pointers; libstdc++'s
+       __cxa_throw has none, its CFI says where its caller's frame is): the stack of every
+       throw is __cxa_throw, app::fail_stock(int), app::check_stock(int),
+       app::Shop::order(int), main; the HTML report's flame graph of libstdcxx:throw has those
+       frames, demangled, outermost on top, one row each.
 """
 import json
 import re
@@ -58,6 +67,8 @@ def test_stack_frames_exact(stack_bin, tmp_path, attach, pause_ms):
     # addresses placed by the recorder. Either way: the same frames, one stack.
     need_bpf()
     tape, db = record_and_load(stack_bin, tmp_path, attach, pause_ms)
+    info = json.loads(tt("info", "--json", tape).stdout)
+    assert "probe_stack_lost" not in info["meta"], info["meta"]
     r = tt("load", "-q", "-o", db, tape)
     assert r.returncode == 0, r.stderr
     counts = dict(db_rows(db, "SELECT p.name, count(s.stack_id) FROM events e "
@@ -159,3 +170,75 @@ def test_uprobe_entry_keeps_the_caller(stack_bin, tmp_path):
         names = [n for (n,) in db_rows(db, "SELECT symbol FROM frames WHERE stack_id = ? "
                                             "ORDER BY depth", (sid,))]
         assert names[:4] == CHAIN, names
+
+
+def test_stack_drops_are_counted(stack_bin, tmp_path):
+    # 150 frames deep: the kernel's walk gives 127 frames, each placed by build id (32 bytes):
+    # a record of 4,112 bytes that a ring buffer of 4 KiB can never hold. Every stack is
+    # dropped, so none reaches the recorder, which therefore never asks for bare addresses.
+    need_bpf()
+    tape, db = tmp_path / "d.tape", tmp_path / "d.db"
+    r = tt("record", "--buffer-size", "4K", "-o", tape, "--stack", "stk:leaf", "usdt:stk:*", "--",
+           stack_bin, str(HITS), "5", "150", timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "(0 lost)" in r.stderr, r.stderr
+    assert f"warning: {HITS} of {HITS} hits of stk:leaf have no stack (" in r.stderr, r.stderr
+    assert "hits of stk:plain have no stack" not in r.stderr
+    info = json.loads(tt("info", "--json", tape).stdout)
+    leaf = [p["id"] for p in info["probes"] if (p["provider"], p["name"]) == ("stk", "leaf")]
+    assert info["meta"]["probe_stack_lost"] == f"{leaf[0]}={HITS}", info["meta"]
+    r = tt("load", "-q", "-o", db, tape)
+    assert r.returncode == 0, r.stderr
+    assert db_rows(db, "SELECT count(*) FROM events e JOIN probes p ON p.id = e.probe_id "
+                       "WHERE p.provider = 'stk' AND p.name = 'leaf'") == [(HITS,)]
+    assert db_rows(db, "SELECT count(*) FROM event_stacks") == [(0,)]
+
+
+CXX_CHAIN = ["__cxa_throw", "app::fail_stock(int)", "app::check_stock(int)",
+             "app::Shop::order(int)", "main"]
+
+
+@pytest.fixture(scope="module")
+def cxx_bin(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cxx") / "cxx_throw_fixture"
+    # -fno-reorder-blocks-and-partition: the throw stays in fail_stock, not a .cold part
+    return build_c("cxx_throw_fixture.cc", out, cc="g++",
+                   extra=["-fno-omit-frame-pointer", "-fno-optimize-sibling-calls",
+                          "-fno-reorder-blocks-and-partition"])
+
+
+@pytest.mark.kernels
+def test_cxx_exceptions_flame_graph(cxx_bin, tmp_path):
+    need_bpf()
+    tape, db, html, n = tmp_path / "x.tape", tmp_path / "x.db", tmp_path / "x.html", 6
+    r = tt("record", "--stack", "libstdcxx:throw", "-o", tape, "usdt:libstdcxx:*", "--", cxx_bin,
+           str(n), "25", timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert f"caught {n}" in r.stdout and "(0 lost)" in r.stderr, r.stderr
+    r = tt("load", "-q", "-o", db, tape)
+    assert r.returncode == 0, r.stderr
+    rows = db_rows(db, "SELECT p.name, count(s.stack_id) FROM events e "
+                       "JOIN probes p ON p.id = e.probe_id "
+                       "LEFT JOIN event_stacks s ON s.event_id = e.id "
+                       "WHERE p.provider = 'libstdcxx' GROUP BY p.name")
+    assert dict(rows) == {"throw": n, "catch": 0}, rows
+    for (sid,) in db_rows(db, "SELECT DISTINCT stack_id FROM event_stacks"):
+        frames = db_rows(db, "SELECT symbol, module FROM frames WHERE stack_id = ? "
+                             "ORDER BY depth", (sid,))
+        assert [f for f, _ in frames[:5]] == CXX_CHAIN, frames
+        assert [m for _, m in frames[1:5]] == [str(cxx_bin)] * 4, frames
+    r = tt("report", "-o", html, db)
+    assert r.returncode == 0, r.stderr
+    page = html.read_text()
+    svg = page[page.index("<h3>probe libstdcxx:throw "):]
+    svg = svg[svg.index('<svg class="flame"'):svg.index("</svg>")]
+    boxes = re.findall(r'<title>([^<]*) \((\d+), [0-9.]+%\)</title><rect x="[0-9.]+" y="(\d+)"',
+                       svg)
+    by_row = sorted((int(y), name, int(hits)) for name, hits, y in boxes)
+    names = [name for _, name, _ in by_row]
+    # outermost on top: main, then each callee one row below, __cxa_throw innermost
+    top = names.index("main")
+    assert names[top:top + 5] == list(reversed(CXX_CHAIN)), names
+    rows_y = [y for y, _, _ in by_row[top:top + 5]]
+    assert len(set(rows_y)) == 5 and rows_y == sorted(rows_y), by_row
+    assert all(hits == n for _, _, hits in by_row[top:top + 5]), by_row
