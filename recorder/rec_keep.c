@@ -23,6 +23,7 @@ struct held {
 	uint8_t *blob;  /* the strings (owned) */
 	uint32_t bytes; /* what this event costs the buffer */
 	uint8_t keep;   /* claimed by a kept span */
+	uint8_t veto;   /* the begin or end of a dropped span: never written */
 };
 
 struct pinfo {
@@ -194,7 +195,7 @@ static int pop(struct tt_keep *k, int overflow)
 	struct pinfo *p = pinfo_of(k, h->ev.probe_id);
 	int err = 0;
 
-	if (h->keep)
+	if (h->keep && !h->veto)
 		err = k->sink->write(k->sink->ctx, &h->ev);
 	else if (p && overflow) {
 		if (!p->lost)
@@ -289,7 +290,12 @@ static int on_span(void *ctx, const struct tt_span *sp)
 	else
 		c->unclosed++;
 	if (!keep) {
+		/* its own ends stay out even inside a kept span's window: no half span in the tape */
 		c->dropped++;
+		if (sp->begin_event_id >= k->head_seq && sp->begin_event_id < k->next_seq)
+			slot(k, sp->begin_event_id)->veto = 1;
+		if (sp->closed && sp->end_event_id >= k->head_seq && sp->end_event_id < k->next_seq)
+			slot(k, sp->end_event_id)->veto = 1;
 		return 0;
 	}
 	c->kept++;

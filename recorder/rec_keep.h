@@ -10,7 +10,9 @@
  * events of those threads come with it. Every other event is dropped: an event is decided once
  * no watched span that began before it is still open (its arrival order: the ring's
  * reservation order, which keeps each thread's order), and written if a kept span's window
- * claimed it, else dropped and counted per probe (tt_keep__dropped()).
+ * claimed it, else dropped and counted per probe (tt_keep__dropped()). The begin and end
+ * events of a dropped span stay out even inside a kept span's window (a kept request's thread
+ * may begin other requests meanwhile): the tape holds no half of a dropped span.
  *
  * Which spans are kept: a closed span whose duration is over the rule's threshold (`>`) or at
  * least it (`>=`), and every span that ended without its end event (id reused, process exit or

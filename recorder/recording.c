@@ -40,6 +40,7 @@
 #include "proc_table.h"
 #include "provider_file.h"
 #include "rec_bpf.h"
+#include "rec_keep.h"
 #include "rec_stacks.h"
 #include "record.h"
 #include "record.skel.h"
@@ -110,6 +111,11 @@ struct session {
 	uint64_t missed_total; /* hits the kernel did not run a program for (see harvest_missed) */
 	uint64_t last_harvest_ns, last_clock_ns, start_ns;
 	uint64_t events, lost, closed_bytes;
+	uint64_t received;          /* events decoded (with --keep: written or held or left out) */
+	struct tt_keep *keep;       /* --keep: the held events, or NULL */
+	struct tt_keep_sink keep_sink;
+	uint64_t keep_lost;         /* --keep: events lost to a full --keep-buffer */
+	uint64_t keep_seen, keep_kept, keep_dropped; /* --keep: span counts of the tapes closed */
 	uint32_t tapes;
 	int write_err;
 };
@@ -128,6 +134,24 @@ static void writer_check(struct session *s, int err)
 	if (err && !s->write_err) {
 		s->write_err = err;
 		tt_err(s->out, "writing the tape failed: %s; stopping", tt_strerror(err));
+	}
+}
+
+/* An event decided to go into the tape (every event without --keep). */
+static int keep_write(void *ctx, const struct tt_event *ev)
+{
+	struct session *s = ctx;
+
+	writer_check(s, tt_tape_writer__append(s->w, ev));
+	s->events++;
+	return 0;
+}
+
+static void keep_check(struct session *s, int err)
+{
+	if (err && !s->write_err) {
+		s->write_err = err;
+		tt_err(s->out, "--keep: holding the events failed: %s; stopping", tt_strerror(err));
 	}
 }
 
@@ -385,6 +409,22 @@ static void on_fast_loss(void *ctx, uint32_t probe_id, uint64_t count, uint64_t 
 }
 
 /*
+ * --keep: events that left a full --keep-buffer before any kept span claimed them, as loss
+ * records of their probe (CPU unknown) over the time of the first and last of them.
+ */
+static void on_keep_loss(void *ctx, uint32_t probe_id, uint64_t count, uint64_t first_ts,
+			 uint64_t last_ts)
+{
+	struct session *s = ctx;
+	struct tt_loss l = {.cpu = TT_LOSS_ANY_CPU, .probe_id = probe_id, .count = count,
+			    .ts_start_ns = first_ts, .ts_end_ns = last_ts};
+
+	s->lost += count;
+	s->keep_lost += count;
+	writer_check(s, tt_tape_writer__add_loss(s->w, &l));
+}
+
+/*
  * Read the per-CPU counters: write a loss record for every (probe, CPU) whose loss count grew
  * since the last harvest, with the window in which the losses happened (from the previous
  * harvest to the latest loss), and keep the fired totals for the summary and the tape.
@@ -427,6 +467,8 @@ static void harvest_counts(struct session *s)
 		s->stack_lost[slot] = stack_lost;
 	}
 	harvest_missed(s, now);
+	if (s->keep)
+		tt_keep__take_losses(s->keep, on_keep_loss, s);
 	s->last_harvest_ns = now;
 	free(vals);
 }
@@ -455,6 +497,64 @@ static void write_fired(struct session *s)
 	write_counts(s, "probe_fired", s->fired);
 	if (s->stacks)
 		write_counts(s, "probe_stack_lost", s->stack_lost);
+}
+
+/*
+ * --keep: the span counters of this tape ("keep_spans", counted anew in the next tape) and the
+ * events left out per probe since the recording began ("keep_dropped": "ID=N ...", like
+ * probe_fired), so that events + lost + left out = fired can be checked from the tape alone.
+ */
+static void write_keep(struct session *s)
+{
+	struct tt_buf b = {0};
+	int err;
+
+	uint64_t t[3];
+
+	if (!s->keep)
+		return;
+	tt_keep__totals(s->keep, &t[0], &t[1], &t[2]);
+	s->keep_seen += t[0];
+	s->keep_kept += t[1];
+	s->keep_dropped += t[2];
+	err = tt_keep__format_counts(s->keep, &b, 1);
+	if (!err && b.len)
+		err = tt_buf_append(&b, "", 1);
+	if (!err && b.len)
+		err = tt_tape_writer__add_meta(s->w, "keep_spans", (char *)b.data);
+	b.len = 0;
+	for (uint32_t i = 0; !err && i < tt_keep__probe_cnt(s->keep); i++)
+		if (tt_keep__dropped(s->keep, i))
+			err = tt_buf_printf(&b, "%s%u=%llu", b.len ? " " : "", i,
+					    (unsigned long long)tt_keep__dropped(s->keep, i));
+	if (!err && b.len)
+		err = tt_buf_append(&b, "", 1);
+	if (!err && b.len)
+		err = tt_tape_writer__add_meta(s->w, "keep_dropped", (char *)b.data);
+	writer_check(s, err);
+	tt_buf_free(&b);
+}
+
+/* --keep: the tail capture, told every probe known at the start (others as they come). */
+static int keep_open(struct session *s)
+{
+	int err = 0;
+
+	s->keep = tt_keep__new(s->o->keep_rules, s->o->keep_rule_cnt, s->o->keep_buffer, s->out);
+	if (!s->keep) {
+		err = -errno;
+		tt_err(s->out, "--keep: %s", tt_strerror(err));
+		return err;
+	}
+	s->keep_sink.write = keep_write;
+	s->keep_sink.ctx = s;
+	for (size_t i = 0; !err && i < s->probe_cnt; i++)
+		err = tt_keep__add_probe(s->keep, &s->probes[i].d);
+	for (size_t i = 0; !err && s->dyn && i < tt_dyn_probes__cnt(s->dyn); i++)
+		err = tt_keep__add_probe(s->keep, tt_dyn_probes__at(s->dyn, i));
+	if (err)
+		tt_err(s->out, "--keep: %s", tt_strerror(err));
+	return err;
 }
 
 /* ---- the tape ---- */
@@ -501,6 +601,17 @@ static int describe_capture(struct session *s)
 	/* How the probes were recorded: the attach path, and whether strings may fault pages in. */
 	err |= tt_tape_writer__add_meta(s->w, "attach", tt_rec_bpf_attach_name(&s->bpf));
 	err |= tt_tape_writer__add_meta(s->w, "strings", s->bpf.sleepable ? "sleepable" : "nofault");
+	for (size_t i = 0; i < s->o->keep_rule_cnt; i++) {
+		const struct tt_keep_rule *k = &s->o->keep_rules[i];
+
+		snprintf(buf, sizeof(buf), "%s >%s %lluns", k->pattern, k->inclusive ? "=" : "",
+			 (unsigned long long)k->min_ns);
+		err |= tt_tape_writer__add_meta(s->w, "keep", buf);
+	}
+	if (s->keep) {
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)s->o->keep_buffer);
+		err |= tt_tape_writer__add_meta(s->w, "keep_buffer", buf);
+	}
 	for (size_t i = 0; i < s->o->stack_glob_cnt; i++)
 		err |= tt_tape_writer__add_meta(s->w, "stack", s->o->stack_globs[i]);
 	/* The path marker: USDT probes of -DTT_FASTPATH binaries were recorded without a trap. */
@@ -556,6 +667,7 @@ static int rotate_tape(struct session *s)
 	int err;
 
 	harvest_counts(s);
+	write_keep(s);
 	write_fired(s);
 	s->closed_bytes += tt_tape_writer__bytes(s->w);
 	err = tt_tape_writer__close(s->w);
@@ -666,11 +778,17 @@ static int on_record(void *ctx, void *data, size_t size)
 		err = tt_dyn_probes__map(s->dyn, &r->ev, &added);
 		if (err == -ENOMEM)
 			writer_check(s, err);
-		else if (added)
+		else if (added) {
 			writer_check(s, tt_tape_writer__add_probe(s->w, added));
+			if (s->keep)
+				keep_check(s, tt_keep__add_probe(s->keep, added));
+		}
 	}
-	writer_check(s, tt_tape_writer__append(s->w, &r->ev));
-	s->events++;
+	s->received++;
+	if (s->keep)
+		keep_check(s, tt_keep__event(s->keep, &r->ev, &s->keep_sink));
+	else
+		keep_write(s, &r->ev);
 	return 0;
 }
 
@@ -681,13 +799,13 @@ static int on_record(void *ctx, void *data, size_t size)
 static int on_fast_record(void *ctx, void *data, size_t size)
 {
 	struct session *s = ctx;
-	uint64_t before = s->events;
+	uint64_t before = s->received;
 	uint32_t probe_id;
 
 	memcpy(&probe_id, (const uint8_t *)data + offsetof(struct tt_ring_hdr, probe_id),
 	       sizeof(probe_id));
 	on_record(ctx, data, size);
-	if (s->events != before && probe_id < s->probe_cnt)
+	if (s->received != before && probe_id < s->probe_cnt)
 		s->fast_fired[probe_id]++;
 	return 0;
 }
@@ -833,9 +951,25 @@ static void print_summary(struct session *s, struct tt_record_result *res)
 
 	tt_notice(out, "recorded %llu events (%llu lost) in %.2f s: %llu bytes in %u tape%s, "
 		       "%.1f bytes/event",
-		  (unsigned long long)res->events, (unsigned long long)res->lost, secs,
-		  (unsigned long long)res->bytes, res->tapes, res->tapes == 1 ? "" : "s",
+		  (unsigned long long)(res->events + res->kept_out), (unsigned long long)res->lost,
+		  secs, (unsigned long long)res->bytes, res->tapes, res->tapes == 1 ? "" : "s",
 		  res->events ? (double)res->bytes / (double)res->events : 0.0);
+	if (s->keep) {
+		uint64_t seen = 0, kept = 0, dropped = 0, held, bytes, peak, t[3];
+
+		/* the counters start anew with each tape: those written, and those since */
+		tt_keep__totals(s->keep, &t[0], &t[1], &t[2]);
+		seen = s->keep_seen + t[0];
+		kept = s->keep_kept + t[1];
+		dropped = s->keep_dropped + t[2];
+		tt_keep__held(s->keep, &held, &bytes, &peak);
+		tt_notice(out, "--keep: %llu spans seen, %llu kept, %llu dropped; %llu events written, "
+			       "%llu left out, %llu lost to a full --keep-buffer (%llu bytes held at most)",
+			  (unsigned long long)seen, (unsigned long long)kept,
+			  (unsigned long long)dropped, (unsigned long long)res->events,
+			  (unsigned long long)res->kept_out, (unsigned long long)s->keep_lost,
+			  (unsigned long long)peak);
+	}
 	if (s->fast_sites && !tt_fast__attached(s->fast))
 		tt_warn(out, "--fast: no process attached to the fast path (its environment lost %s?)",
 			TT_FAST_ENV);
@@ -883,6 +1017,7 @@ static void session_free(struct session *s)
 	detach_all(s);
 	record_bpf__destroy(s->skel);
 	tt_tape_writer__free(s->w);
+	tt_keep__free(s->keep);
 	tt_dyn_probes__free(s->dyn);
 	tt_probe_set__free(s->ps);
 	for (size_t i = 0; i < s->own_specs; i++)
@@ -1132,6 +1267,11 @@ int tt_record_run(const struct tt_record_opts *o, const struct tt_out *out,
 		tt_err(out, "creating the ring buffer consumer failed: %s", strerror(-err));
 		goto cleanup;
 	}
+	if (o->keep_rule_cnt) {
+		err = keep_open(s);
+		if (err)
+			goto cleanup;
+	}
 	err = open_tape(s);
 	if (err)
 		goto cleanup;
@@ -1237,9 +1377,12 @@ finish:
 		tt_fast__stop(s->fast);
 		tt_fast__consume(s->fast, on_fast_record, s);
 	}
+	if (s->keep && s->w) /* spans still open are kept; every held event is decided */
+		keep_check(s, tt_keep__finish(s->keep, &s->keep_sink));
 	harvest_counts(s);
 	if (s->w) {
 		add_clock(s);
+		write_keep(s);
 		write_fired(s);
 		res->bytes = s->closed_bytes;
 		uint64_t written = tt_tape_writer__bytes(s->w);
@@ -1260,6 +1403,7 @@ finish:
 	/* We started it; the recording is over, so it ends too (SIGTERM, then SIGKILL). */
 	tt_held_cmd__end(&s->cmd, CHILD_TERM_WAIT_MS);
 	res->events = s->events;
+	res->kept_out = s->received > s->events + s->keep_lost ? s->received - s->events - s->keep_lost : 0;
 	res->lost = s->lost;
 	res->duration_ns = tt_now_mono_ns() - s->start_ns;
 	res->probe_cnt = (uint32_t)user_probes;

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "probe_spec.h"
+#include "rec_keep.h"
 #include "tt_out.h"
 
 struct tt_record_opts {
@@ -40,6 +41,9 @@ struct tt_record_opts {
 					through shared memory, not uprobes (needs command) */
 	const char *const *stack_globs; /* --stack: probes whose hits carry their user stack */
 	size_t stack_glob_cnt;
+	const struct tt_keep_rule *keep_rules; /* --keep: tail capture (rec_keep.h); borrowed */
+	size_t keep_rule_cnt;
+	uint64_t keep_buffer;        /* --keep-buffer: bytes of events held (with keep_rules) */
 };
 
 #define TT_ATTACH_AUTO 0  /* uprobe-multi links where the kernel has them, else perf events */
@@ -48,6 +52,8 @@ struct tt_record_opts {
 
 struct tt_record_result {
 	uint64_t events;        /* events written to tapes */
+	uint64_t kept_out;      /* --keep: events recorded but left out (recorded = events +
+				   kept_out; recorded + lost = fired) */
 	uint64_t lost;          /* events counted lost in BPF */
 	uint64_t bytes;         /* bytes of the tapes written */
 	uint64_t duration_ns;
@@ -60,6 +66,7 @@ struct tt_record_result {
 /* Default string limit and ring size. */
 #define TT_RECORD_STRLEN_DEFAULT 256
 #define TT_RECORD_RING_DEFAULT (16u << 20)
+#define TT_RECORD_KEEP_BUFFER_DEFAULT (256u << 20) /* --keep-buffer */
 
 /*
  * Run a recording session until it stops. Progress, the ready line and the summary go to out.
