@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bench/fastpath_bench N two|str [--rate R|max]: fire one probe N times in a tight loop from one
+ * bench/fastpath_bench N two|str|heap|mapped [--rate R|max]: fire one probe N times in a tight loop from one
  * thread, and print what an iteration cost: ns_per_hit in this thread's CPU time (user and
  * kernel: a trap and its BPF program run on the thread's time), wall_ns_per_hit, and the rate
  * achieved. `two` is a probe with two integers (a counter and a value in [0, 1000)), `str` one
- * with a string (one of eight words, 4 to 11 bytes) and an integer.
+ * with a string (one of eight words, 4 to 11 bytes) and an integer; `heap` and `mapped` are
+ * `str` with the words copied to malloc's brk heap and to an anonymous mapping (where a
+ * thread's malloc arena is): the fast path reads the first directly, the second through the
+ * kernel (see fastpath.h).
  *
  * Built twice by bench/meson.build: fastpath_bench with tracetape's probes and -DTT_FASTPATH
  * (recorded by `tracetape record --fast` through shared memory, or without --fast through
@@ -17,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #ifdef WITH_LTTNG
@@ -53,20 +57,33 @@ static long next_value(void)
 int main(int argc, char **argv)
 {
 	long n = argc > 2 ? strtol(argv[1], NULL, 10) : 0;
-	int str = argc > 2 && !strcmp(argv[2], "str");
+	int heap = argc > 2 && !strcmp(argv[2], "heap");
+	int mapped = argc > 2 && !strcmp(argv[2], "mapped");
+	int str = heap || mapped || (argc > 2 && !strcmp(argv[2], "str"));
+	char *m = mapped ? mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+				-1, 0) : NULL;
+	const char *w[8];
 	int paced = argc > 4 && !strcmp(argv[3], "--rate");
 	double rate = paced && strcmp(argv[4], "max") ? strtod(argv[4], NULL) : 0;
 	double t0, c0, c1, t1;
 
 	if (n <= 0 || (!str && strcmp(argv[2], "two")) || (paced && strcmp(argv[4], "max") &&
 							      rate <= 0)) {
-		fprintf(stderr, "usage: fastpath_bench N two|str [--rate HITS_PER_SECOND|max]\n");
+		fprintf(stderr,
+			"usage: fastpath_bench N two|str|heap|mapped [--rate HITS_PER_SECOND|max]\n");
 		return 2;
+	}
+	if (m == MAP_FAILED)
+		return 1;
+	for (int i = 0; i < 8; i++) {
+		w[i] = heap ? strdup(words[i]) : m ? strcpy(m + 16 * i, words[i]) : words[i];
+		if (!w[i])
+			return 1;
 	}
 	/* One hit before the clock starts: what a tool does once per thread (tracetape's fast
 	 * path claims and faults in a ring, LTTng-UST registers the thread) is not per event. */
 	if (str)
-		FIRE_STR(words[0], -1L);
+		FIRE_STR(w[0], -1L);
 	else
 		FIRE_TWO(-1L, 0L);
 	t0 = clock_ns(CLOCK_MONOTONIC);
@@ -75,7 +92,7 @@ int main(int argc, char **argv)
 		long v = next_value();
 
 		if (str)
-			FIRE_STR(words[v & 7], i);
+			FIRE_STR(w[v & 7], i);
 		else
 			FIRE_TWO(i, v);
 		while (rate > 0 && clock_ns(CLOCK_MONOTONIC) < t0 + (double)(i + 1) * 1e9 / rate)

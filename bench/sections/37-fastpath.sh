@@ -7,7 +7,9 @@
 # recording them), and the fast-path binary with nobody recording. Cost is the firing thread's
 # CPU time per hit (user and kernel: a trap and its BPF program run on the thread's time);
 # configurations are interleaved round-robin over ROUNDS rounds and reported as median
-# (min–max), with the events each tool lost. Then the zero-loss rate of the fast path from one
+# (min–max), with the events each tool lost. Then what the string costs by where it lives (the
+# binary, malloc's brk heap, an anonymous mapping: the fast path copies the last through the
+# kernel), fast path against BPF path. Then the zero-loss rate of the fast path from one
 # thread: paced rates, the highest one with nothing lost.
 #
 #   bench/sections/37-fastpath.sh BUILD_DIR WORK_DIR
@@ -73,7 +75,9 @@ tt_run() {
 	pfx=$1 hits=$2 pay=$3 fast=${4:-} rate=${5:-}
 	set -- "$fb" "$hits" "$pay"
 	[ -n "$rate" ] && set -- "$@" --rate "$rate"
-	timeout -k 5 $run_to "$tt" record $fast $bufsz -o "$work/t.tape" "usdt:ttbench:$pay" -- "$@" \
+	probe=$pay
+	case $pay in heap | mapped) probe=str ;; esac
+	timeout -k 5 $run_to "$tt" record $fast $bufsz -o "$work/t.tape" "usdt:ttbench:$probe" -- "$@" \
 		>"$work/t.out" 2>"$work/t.err" || { cat "$work/t.err" >&2; return 1; }
 	m=$(sed -n 's/.*recorded \([0-9]*\) events (\([0-9]*\) lost).*/\1 \2/p' "$work/t.err")
 	[ -n "$m" ] && [ -n "$(get ns_per_hit "$work/t.out")" ] || { cat "$work/t.err" >&2; return 1; }
@@ -116,7 +120,9 @@ load0=$(cut -d' ' -f1 /proc/loadavg)
 r=1
 while [ $r -le "$rounds" ]; do
 	for c in $(rotated "$r" $configs); do
-		for pay in two str; do
+		pays="two str"
+		case $c in fast | bpf) pays="two str heap mapped" ;; esac
+		for pay in $pays; do
 			log "round $r/$rounds: $c $pay"
 			case $c in
 			none) none_run "$pay" ;;
@@ -176,6 +182,18 @@ for c in none fast bpf lttng; do
 	printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$(label $c)" \
 		"$(cell "$work/$c.two.ns")" "$(median "$work/$c.two.wall")" "$(total "$work/$c.two.lost")" \
 		"$(cell "$work/$c.str.ns")" "$(median "$work/$c.str.wall")" "$(total "$work/$c.str.lost")"
+done
+echo
+echo "The string probe by where its string lives: in the binary (\`str\` above), in malloc's brk"
+echo "heap, in an anonymous mapping (where a thread's malloc arena is). The fast path reads the"
+echo "first two directly and asks the kernel for the third (process_vm_readv, which faults"
+echo "safely); the BPF path reads all three alike. ns/event, median (min–max):"
+echo
+echo "| configuration | binary | brk heap | mapping |"
+echo "|---|---|---|---|"
+for c in fast bpf; do
+	printf '| %s | %s | %s | %s |\n' "$(label $c)" "$(cell "$work/$c.str.ns")" \
+		"$(cell "$work/$c.heap.ns")" "$(cell "$work/$c.mapped.ns")"
 done
 echo
 echo "Zero-loss rate of the fast path from one thread (\`two\`, default 4 MiB rings, paced, ${sweep_s} s a rate; \`max\`:"

@@ -2,10 +2,10 @@
 """Test plan: the trap-free path (issue 24): `record --fast -- COMMAND` with programs built
 with -DTT_FASTPATH (sdk/include/tracetape/fastpath.h, recorder/fastpath.c).
 
-fp-1  The exactness fixture through the fast path: exactgen's programs whose string arguments
-      are all readable by the process (a fast-path probe reads its strings itself, and a pointer
-      to unmapped or PROT_NONE memory would crash it as any read would: the seeds with such
-      strings are left out; NULL and kernel addresses stay, recorded as faults), built with
+fp-1  The exactness fixture through the fast path: exactgen's programs (every argument kind;
+      strings in the binary, on the stack, on the heap, in file mappings, cut at the limit,
+      and unreadable ones: NULL, kernel addresses, pointers to unmapped and PROT_NONE memory,
+      which the process reads without a fault and records as faults, as BPF does), built with
       -DTT_FASTPATH, recorded once with --fast and once through BPF. The --fast recording
       exits 0, says every site went by the fast path, loses nothing, marks the tape
       (`fast_path`), and has recorded = fired = what the program fired for every probe; every
@@ -25,6 +25,10 @@ fp-4  --fast needs -- COMMAND (usage error, exit 2); a program built without -DT
 fp-5  The header builds without a warning (-Wall -Wextra -pedantic -Werror) in C99, C11,
       C++11 and C++17 with gcc and clang, with probes in C++ inline and template functions, and
       the program's sites keep their stapsdt notes.
+fp-6  Strings anywhere: in the binary, on the stack, in the brk heap, in a thread's malloc
+      arena, in an anonymous mapping, running into an unmapped page without a NUL, unmapped,
+      PROT_NONE, NULL, cut at the limit: the fast path records each as the BPF path does
+      (the same faults, flags and bytes), and the program lives.
 """
 import json
 import os
@@ -45,21 +49,15 @@ import exactgen  # noqa: E402
 from test_exactgen import (Mismatches, check_event, db_events, parse_report,  # noqa: E402
                            site_specs)
 
+SEEDS = range(1, 51)  # test_exactgen's default set, unreadable strings included
 UNREADABLE = {"unmapped", "prot_none"}
 
 
-def fast_seeds():
-    """The seeds of the default set whose strings the process can read."""
-    out = []
-    for seed in range(1, 51):
-        prog = exactgen.generate(seed)
-        locs = {a.loc for p in prog.probes for st in p["sites"] for a in st["args"]}
-        if not locs & UNREADABLE:
-            out.append(seed)
-    return out
-
-
-SEEDS = fast_seeds()
+def test_the_seeds_cover_unreadable_strings():
+    """Some seeds pass pointers to unmapped and PROT_NONE memory (fp-1 covers them)."""
+    locs = {a.loc for seed in SEEDS for p in exactgen.generate(seed).probes
+            for st in p["sites"] for a in st["args"]}
+    assert UNREADABLE <= locs
 
 
 def sql(db, query, params=()):
@@ -327,3 +325,85 @@ def test_name_too_long_for_the_table_goes_by_uprobes(tmp_path):
     info = json.loads(tt("info", "--json", tape).stdout)
     assert "fast_path" not in info["meta"]
     assert [ip["events"] for ip in info["probes"] if ip["provider"] == "flood"] == [10]
+
+
+STRINGS = r"""
+#include <tracetape/probe.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+/* One string probe per place a string can live, readable or not (see fastpath.h). */
+static char *mapped, *pn;
+static void *worker(void *arg)
+{
+	char *h = malloc(64); /* a thread's malloc arena: an anonymous mapping */
+	(void)arg;
+	strcpy(h, "thread-heap");
+	TT_PROBE(strs, s, h, 9);
+	free(h);
+	return NULL;
+}
+int main(int argc, char **argv)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	char stk[32], *heap = strdup("brk-heap");
+	pthread_t t;
+	(void)argv;
+	mapped = mmap(0, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	pn = mmap(0, pg, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mapped == MAP_FAILED || pn == MAP_FAILED || munmap(mapped + pg, pg))
+		return 1;
+	snprintf(stk, sizeof(stk), "stack-%d", argc);
+	memset(mapped, 'x', pg);
+	mapped[40] = 0;
+	TT_PROBE(strs, s, "literal", 1);
+	TT_PROBE(strs, s, stk, 2);
+	TT_PROBE(strs, s, heap, 3);
+	TT_PROBE(strs, s, mapped, 4);
+	TT_PROBE(strs, s, mapped + pg - 6, 5);        /* no NUL before the unmapped page */
+	TT_PROBE(strs, s, mapped + pg, 6);            /* unmapped */
+	TT_PROBE(strs, s, pn, 7);                     /* PROT_NONE */
+	TT_PROBE(strs, s, (char *)0, 8);
+	if (pthread_create(&t, NULL, worker, NULL) || pthread_join(t, NULL))
+		return 1;
+	mapped[pg - 1] = 0;
+	TT_PROBE(strs, s, mapped + pg - 6, 10);       /* "xxxxx", ends at the page's last byte */
+	memset(mapped, 'y', pg - 1);
+	TT_PROBE(strs, s, mapped + pg - 1100, 11);   /* longer than --strlen 1024: cut */
+	puts("done");
+	return 0;
+}
+"""
+
+
+def test_strings_anywhere_are_read_without_a_fault(tmp_path):
+    """fp-6: a string in the binary, on the stack, in the brk heap, in a thread's arena, in
+    an anonymous mapping, running into an unmapped page, unmapped, PROT_NONE, NULL, cut at
+    the limit: the fast path records each as the BPF path does, and the program lives."""
+    need_bpf()
+    src = tmp_path / "strs.c"
+    src.write_text(STRINGS)
+    exe = build_c(src, tmp_path / "strs", extra=["-DTT_FASTPATH", "-pthread"])
+    got = {}
+    for path in ("fast", "bpf"):
+        tape = tmp_path / f"{path}.tape"
+        r = tt("record", *(["--fast"] if path == "fast" else []), "--strlen", "1024", "-o",
+               tape, "usdt:strs:*", "--", exe, timeout=120)
+        assert r.returncode == 0 and "exited with status 0" in r.stderr, r.stderr
+        assert ("fast_path" in json.loads(tt("info", "--json", tape).stdout)["meta"]) == \
+            (path == "fast")
+        db = tmp_path / f"{path}.db"
+        assert tt("load", "-q", "-o", db, tape).returncode == 0
+        got[path] = sql(db, "SELECT e.fault, e.truncated, e.arg0, e.arg1 FROM events e JOIN "
+                            "probes p ON p.id = e.probe_id WHERE p.provider = 'strs' "
+                            "ORDER BY e.arg1")
+    assert got["fast"] == got["bpf"]
+    evs = got["fast"]
+    assert [e[3] for e in evs] == list(range(1, 12))
+    assert [(e[0] != 0, e[1] != 0) for e in evs] == \
+        [(False, False)] * 4 + [(True, False)] * 4 + [(False, False)] * 2 + [(False, True)]
+    assert [e[2] for e in evs if not e[0]] == \
+        [b"literal", b"stack-1", b"brk-heap", b"x" * 40, b"thread-heap", b"xxxxx", b"y" * 1024]

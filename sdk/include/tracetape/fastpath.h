@@ -37,9 +37,13 @@
  *      its sites off again. A recorder that dies leaves the rings filling up: every hit is then
  *      a counted loss nobody reads, and the program runs on.
  *
- * N.B. A string argument is read by the process itself: NULL, addresses below 4096 and
- * addresses outside user space are recorded as faults, as the BPF path records them, but a
- * pointer to unmapped memory crashes the program, as any other read of it would.
+ * N.B. A string argument is read by the process itself, never with a fault: NULL, addresses
+ * below 4096 and outside user space, and strings with an unmapped or PROT_NONE byte before
+ * their end are recorded as faults, as the BPF path records them. A string in the binary's
+ * own mapped file or in the thread's stack above the hit is read directly; any other is
+ * copied by the kernel (process_vm_readv on the process itself, one system call). Where a
+ * sandbox refuses that call (seccomp), strings are read directly, and an unmapped one crashes
+ * the program as any other read of it would.
  * N.B. In C, an argument of a fast-path probe cannot be a bit-field (cast it).
  * N.B. Probes that fire before the binary's constructors ran (in other constructors) take the
  * USDT path.
@@ -147,6 +151,7 @@ struct tt_fast_rec {
 	!defined(TT_NO_PROBES) && defined(__GNUC__) && defined(__x86_64__)
 #define TRACETAPE_FASTPATH_SITES
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,6 +181,19 @@ extern unsigned long __tt_fast_strnlen(const char *, unsigned long) __asm__("str
 extern int __tt_fast_atfork(void (*)(void), void (*)(void), void (*)(void))
 	__asm__("pthread_atfork");
 extern int __tt_fast_madvise(void *, unsigned long, int) __asm__("madvise");
+struct __tt_fast_iov {
+	void *base;
+	unsigned long len;
+};
+extern long __tt_fast_vm_readv(int, const struct __tt_fast_iov *, unsigned long,
+			       const struct __tt_fast_iov *, unsigned long, unsigned long)
+	__asm__("process_vm_readv");
+extern unsigned long __tt_fast_pthread_self(void) __asm__("pthread_self");
+extern int __tt_fast_getattr(unsigned long, void *) __asm__("pthread_getattr_np");
+extern int __tt_fast_attr_getstack(const void *, void **, unsigned long *)
+	__asm__("pthread_attr_getstack");
+extern int __tt_fast_attr_destroy(void *) __asm__("pthread_attr_destroy");
+extern void *__tt_fast_sbrk(long) __asm__("sbrk");
 
 /*
  * The control block of one site, in the section tt_fast (the linker's __start_tt_fast and
@@ -191,7 +209,12 @@ struct __tt_fast_site {
 	volatile unsigned short *sema;
 };
 
-/* Per binary: the mapping and what this binary switched on. */
+#define __TT_FAST_SEGS 8
+
+/*
+ * Per binary: the mapping and what this binary switched on; the address ranges where this
+ * binary's file is mapped readable (merged), which a string may be read from directly.
+ */
 struct __tt_fast_state {
 	int inited;             /* the constructor found TT_FAST_ENV (atomic) */
 	int off;                /* sites switched off again (atomic) */
@@ -199,13 +222,18 @@ struct __tt_fast_state {
 	struct tt_fast_hdr *hdr;
 	uint64_t data_off, mask;
 	uint32_t strlen, id_limit;
+	uint32_t seg_cnt;
+	int no_vm_readv;        /* process_vm_readv is refused (seccomp): strings read directly */
+	uint64_t seg_lo[__TT_FAST_SEGS], seg_hi[__TT_FAST_SEGS];
+	uint64_t heap_lo;       /* the brk heap's start (0: none); its end is sbrk(0) */
 };
 
-/* Per thread: its ring (NULL: none yet), whether claiming failed, its sequence. */
+/* Per thread: its ring (NULL: none yet), whether claiming failed, its sequence, its stack. */
 struct __tt_fast_thread {
 	struct tt_fast_ring *ring;
 	uint32_t seq;
 	uint32_t noring;
+	uint64_t stk_lo, stk_hi;  /* the thread's stack (0, 0: unknown) */
 };
 
 extern struct __tt_fast_site __start_tt_fast[] __attribute__((__weak__, __visibility__("hidden")));
@@ -213,6 +241,8 @@ extern struct __tt_fast_site __stop_tt_fast[] __attribute__((__weak__, __visibil
 
 /* The runtime's functions (declared first for -Wmissing-prototypes). */
 int __tt_fast_whoami(const void *addr, unsigned *major, unsigned *minor, unsigned long long *ino);
+void __tt_fast_segments(unsigned major, unsigned minor, unsigned long long ino);
+uint32_t __tt_fast_str(unsigned char *dst, uint64_t addr, uint32_t max, uint32_t pid);
 void __tt_fast_all_off(void);
 void __tt_fast_child(void);
 void __tt_fast_init(void);
@@ -244,6 +274,42 @@ __tt_fast_whoami(const void *addr, unsigned *major, unsigned *minor, unsigned lo
 	}
 	fclose(f);
 	return found && *ino != 0;
+}
+
+/*
+ * The ranges where the file (major, minor, ino) is mapped readable in this process, merged
+ * when adjacent: the binary's own code and data, which stay mapped while its code runs, so a
+ * string in them is read without asking the kernel. And the start of the brk heap (malloc's
+ * main arena), whose end sbrk(0) tells.
+ */
+__attribute__((__weak__, __visibility__("hidden"))) void
+__tt_fast_segments(unsigned major, unsigned minor, unsigned long long ino)
+{
+	struct __tt_fast_state *st = &__tt_fast_st;
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "re");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long lo, hi, i;
+		unsigned ma, mi;
+		char perm[8];
+
+		if (sscanf(line, "%llx-%llx %7s %*x %x:%x %llu", &lo, &hi, perm, &ma, &mi, &i) != 6)
+			continue;
+		if (strstr(line, " [heap]\n"))
+			st->heap_lo = lo;
+		if (ma != major || mi != minor || i != ino || perm[0] != 'r')
+			continue;
+		if (st->seg_cnt && st->seg_hi[st->seg_cnt - 1] == lo)
+			st->seg_hi[st->seg_cnt - 1] = hi;
+		else if (st->seg_cnt < __TT_FAST_SEGS) {
+			st->seg_lo[st->seg_cnt] = lo;
+			st->seg_hi[st->seg_cnt++] = hi;
+		}
+	}
+	fclose(f);
 }
 
 /* Switch every site of this binary off, once (the recorder stopped). */
@@ -305,6 +371,7 @@ __attribute__((__weak__, __visibility__("hidden"), __constructor__)) void __tt_f
 	base = (unsigned char *)mmap(0, h.map_sz, PROT_READ | PROT_WRITE, MAP_SHARED, (int)fd, 0);
 	if (base == MAP_FAILED)
 		return;
+	__tt_fast_segments(major, minor, ino);
 	st->base = base;
 	st->hdr = (struct tt_fast_hdr *)base;
 	st->data_off = TT_FAST_RING_DATA_OFF(h.id_limit);
@@ -355,6 +422,22 @@ __tt_fast_claim(void)
 	 * cost the hits that first write each page about as much as the rest of their work.
 	 */
 	__tt_fast_madvise(r, (unsigned long)h->ring_stride, 23 /* MADV_POPULATE_WRITE */);
+	{ /* the thread's stack: a string above the hit's frame in it is read directly */
+		union {
+			char b[64]; /* pthread_attr_t */
+			long align;
+		} attr;
+		void *lo;
+		unsigned long sz;
+
+		if (__tt_fast_getattr(__tt_fast_pthread_self(), &attr) == 0) {
+			if (__tt_fast_attr_getstack(&attr, &lo, &sz) == 0) {
+				__tt_fast_th.stk_lo = (uintptr_t)lo;
+				__tt_fast_th.stk_hi = (uintptr_t)lo + sz;
+			}
+			__tt_fast_attr_destroy(&attr);
+		}
+	}
 	r->tid = (uint32_t)__tt_fast_gettid();
 	__atomic_store_n(&r->pid, (uint32_t)__tt_fast_getpid(), __ATOMIC_RELEASE);
 	return __tt_fast_th.ring = r;
@@ -381,9 +464,79 @@ __tt_fast_lose(struct tt_fast_ring *r, uint32_t id, uint64_t ts)
 }
 
 /*
+ * Copy the string at addr to dst (max + 1 bytes of room) without a fault, with the BPF path's
+ * rules: its length (without the NUL), max + 1 when it is longer than max (max bytes are
+ * copied), UINT32_MAX when a byte up to its NUL or its (max + 1)th is unreadable. A string in
+ * this binary's mapped file, above the hit in the thread's own stack or in the brk heap is
+ * read directly (they stay mapped; the heap's end moves down only over free memory, so a live
+ * string is never under it); anywhere else the kernel copies it (process_vm_readv on
+ * ourselves: one system call, which stops at the first unreadable page instead of faulting).
+ */
+__attribute__((__weak__, __visibility__("hidden"), __noinline__)) uint32_t
+__tt_fast_str(unsigned char *dst, uint64_t addr, uint32_t max, uint32_t pid)
+{
+	struct __tt_fast_state *st = &__tt_fast_st;
+	struct __tt_fast_thread *th = &__tt_fast_th;
+	const char *str = (const char *)(uintptr_t)addr;
+	uint64_t lim = 0, here = (uintptr_t)&lim, bound;
+	struct __tt_fast_iov local, remote[2];
+	unsigned long first, n;
+	unsigned char *nul;
+	long got;
+
+	/* NULL, the first page and kernel addresses: what the BPF path cannot read either */
+	if (addr < 4096 || addr >= 0x800000000000ull)
+		return UINT32_MAX;
+	for (uint32_t i = 0; i < st->seg_cnt && !lim; i++)
+		if (addr >= st->seg_lo[i] && addr < st->seg_hi[i])
+			lim = st->seg_hi[i] - addr;
+	if (!lim && here >= th->stk_lo && here < th->stk_hi && addr >= here && addr < th->stk_hi)
+		lim = th->stk_hi - addr;
+	if (!lim && st->heap_lo && addr >= st->heap_lo) {
+		uint64_t brk = (uintptr_t)__tt_fast_sbrk(0);
+
+		if (addr < brk)
+			lim = brk - addr;
+	}
+	if (lim || __atomic_load_n(&st->no_vm_readv, __ATOMIC_RELAXED)) {
+		bound = lim && lim < (uint64_t)max + 1 ? lim : (uint64_t)max + 1;
+		n = __tt_fast_strnlen(str, bound);
+		if (n < bound || bound == (uint64_t)max + 1) {
+			memcpy(dst, str, n > max ? max : n);
+			return (uint32_t)n;
+		}
+	}
+	first = 4096 - (addr & 4095);
+	if (first > (unsigned long)max + 1)
+		first = (unsigned long)max + 1;
+	local.base = dst;
+	local.len = (unsigned long)max + 1;
+	remote[0].base = (void *)(uintptr_t)addr;
+	remote[0].len = first;
+	remote[1].base = (void *)(uintptr_t)(addr + first);
+	remote[1].len = local.len - first;
+	got = __tt_fast_vm_readv((int)pid, &local, 1, remote, remote[1].len ? 2 : 1, 0);
+	if (got < 0 && (errno == ENOSYS || errno == EPERM)) {
+		/* a sandbox refuses the call: read directly, as a program's own code would */
+		__atomic_store_n(&st->no_vm_readv, 1, __ATOMIC_RELAXED);
+		n = __tt_fast_strnlen(str, (unsigned long)max + 1);
+		memcpy(dst, str, n > max ? max : n);
+		return (uint32_t)n;
+	}
+	if (got <= 0)
+		return UINT32_MAX;
+	nul = (unsigned char *)memchr(dst, 0, (unsigned long)got);
+	if (nul)
+		return (uint32_t)(nul - dst);
+	return (unsigned long)got == local.len ? max + 1 : UINT32_MAX;
+}
+
+/*
  * One hit of site s with argument values v[0..argc) (integers sign- or zero-extended, floats as
- * their bits, strings as their pointers). Never blocks, never calls into the kernel (the clock
- * and the CPU come from the vDSO and rseq).
+ * their bits, strings as their pointers). Never blocks, never calls into the kernel but to read
+ * a string that is neither in this binary nor on the thread's stack (the clock and the CPU
+ * come from the vDSO and rseq). Room is checked for the longest record the site can write
+ * (every string at the limit); what was written is published.
  */
 __attribute__((__weak__, __visibility__("hidden"), __noinline__)) void
 __tt_fast_hit(struct __tt_fast_site *s, const uint64_t *v)
@@ -391,11 +544,11 @@ __tt_fast_hit(struct __tt_fast_site *s, const uint64_t *v)
 	struct __tt_fast_state *st = &__tt_fast_st;
 	struct __tt_fast_thread *th = &__tt_fast_th;
 	uint32_t on = __atomic_load_n(&s->on, __ATOMIC_ACQUIRE), id = on - 1;
-	uint32_t lens[TT_FAST_ARGS], argc = s->argc, size, need, flags;
+	uint32_t argc = s->argc, size, cap, flags;
 	struct tt_fast_ring *r;
 	struct tt_fast_rec *rec;
 	struct __tt_fast_ts ts;
-	uint64_t head, tail, off, now;
+	uint64_t head, tail, off, now, pad = 0;
 	unsigned char *data, *p;
 	int cpu;
 
@@ -413,38 +566,52 @@ __tt_fast_hit(struct __tt_fast_site *s, const uint64_t *v)
 		return;
 	}
 	size = (uint32_t)(offsetof(struct tt_fast_rec, args) + 8 * argc);
-	for (uint32_t i = 0; i < argc; i++) {
-		const char *str = (const char *)(uintptr_t)v[i];
-
-		if (!(s->str_mask & (1u << i)))
-			continue;
-		/* What the BPF path cannot read is a fault here too (and must not be read). */
-		if (v[i] < 4096 || v[i] >= 0x800000000000ull) {
-			lens[i] = UINT32_MAX;
-			continue;
-		}
-		lens[i] = (uint32_t)__tt_fast_strnlen(str, st->strlen + 1);
-		size += lens[i] > st->strlen ? st->strlen : lens[i];
-	}
-	need = (size + 7) & ~7u;
+	cap = size;
+	for (uint32_t i = 0; i < argc; i++)
+		if (s->str_mask & (1u << i))
+			cap += st->strlen;
+	if (cap != size)
+		cap++; /* the byte past the limit that tells a cut string */
+	cap = (cap + 7) & ~7u;
 	head = r->head;
 	tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
 	off = head & st->mask;
-	if (need > st->mask + 1 - off) /* no wrap inside a record: pad to the end */
-		need += (uint32_t)(st->mask + 1 - off);
-	if (head + need - tail > st->mask + 1) {
+	if (cap > st->mask + 1 - off) /* no wrap inside a record: pad to the end */
+		pad = st->mask + 1 - off;
+	if (head + pad + cap - tail > st->mask + 1) {
 		__tt_fast_lose(r, id, now);
 		return;
 	}
 	data = (unsigned char *)r + st->data_off;
-	if (need != ((size + 7) & ~7u)) {
-		struct tt_fast_rec *pad = (struct tt_fast_rec *)(data + off);
+	if (pad) {
+		struct tt_fast_rec *pr = (struct tt_fast_rec *)(data + off);
 
-		pad->type = TT_FAST_REC_PAD;
-		pad->size = (uint16_t)(st->mask + 1 - off);
+		pr->type = TT_FAST_REC_PAD;
+		pr->size = (uint16_t)pad;
 		off = 0;
 	}
 	rec = (struct tt_fast_rec *)(data + off);
+	rec->fault_mask = 0;
+	p = (unsigned char *)&rec->args[argc];
+	for (uint32_t i = 0; i < argc; i++) {
+		uint32_t len, n;
+
+		if (!(s->str_mask & (1u << i))) {
+			rec->args[i] = v[i];
+			continue;
+		}
+		len = __tt_fast_str(p, v[i], st->strlen, r->pid);
+		if (len == UINT32_MAX) {
+			rec->args[i] = (uint64_t)TT_FAST_STR_FAULT << 32;
+			rec->fault_mask |= (uint16_t)(1u << i);
+			continue;
+		}
+		n = len > st->strlen ? st->strlen : len;
+		flags = len > st->strlen ? TT_FAST_STR_TRUNCATED : 0;
+		p += n;
+		rec->args[i] = n | (uint64_t)flags << 32;
+	}
+	size = (uint32_t)(p - (unsigned char *)rec);
 	rec->type = TT_FAST_REC_ARGS;
 	rec->size = (uint16_t)size;
 	rec->probe_id = id;
@@ -455,29 +622,9 @@ __tt_fast_hit(struct __tt_fast_site *s, const uint64_t *v)
 	rec->cpu = cpu < 0 ? 0 : (uint32_t)cpu;
 	rec->seq = th->seq++;
 	rec->goid = 0;
-	rec->fault_mask = 0;
 	rec->argc = (uint8_t)argc;
 	memset(rec->pad, 0, sizeof(rec->pad));
-	p = (unsigned char *)&rec->args[argc];
-	for (uint32_t i = 0; i < argc; i++) {
-		uint32_t n;
-
-		if (!(s->str_mask & (1u << i))) {
-			rec->args[i] = v[i];
-			continue;
-		}
-		if (lens[i] == UINT32_MAX) {
-			rec->args[i] = (uint64_t)TT_FAST_STR_FAULT << 32;
-			rec->fault_mask |= (uint16_t)(1u << i);
-			continue;
-		}
-		n = lens[i] > st->strlen ? st->strlen : lens[i];
-		flags = lens[i] > st->strlen ? TT_FAST_STR_TRUNCATED : 0;
-		memcpy(p, (const void *)(uintptr_t)v[i], n);
-		p += n;
-		rec->args[i] = n | (uint64_t)flags << 32;
-	}
-	__atomic_store_n(&r->head, head + need, __ATOMIC_RELEASE);
+	__atomic_store_n(&r->head, head + pad + ((size + 7) & ~7u), __ATOMIC_RELEASE);
 }
 
 #ifdef __cplusplus
