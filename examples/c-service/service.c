@@ -57,6 +57,7 @@ static struct {
 } stats;
 
 static long sleep_us = 1000;
+static long slow_every, slow_us = 2000; /* every slow_every-th request works slow_us longer */
 
 static double ms_since(const struct timespec *t0)
 {
@@ -93,6 +94,8 @@ static void handle(struct request *req)
 		stats.ok++;
 	}
 	pause_us(sleep_us / 2); /* the "work" */
+	if (slow_every && req->id % slow_every == 0)
+		pause_us(slow_us); /* a slow request, for tail capture (record --keep) */
 
 	/*
 	 * Integers, a string and a double in one probe. Each argument's type is recorded in the
@@ -162,8 +165,15 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--sleep-us") && i + 1 < argc &&
 			   !parse_long(argv[i + 1], 0, 1000000, &sleep_us)) {
 			i++;
+		} else if (!strcmp(argv[i], "--slow-every") && i + 1 < argc &&
+			   !parse_long(argv[i + 1], 0, 10000000, &slow_every)) {
+			i++;
+		} else if (!strcmp(argv[i], "--slow-us") && i + 1 < argc &&
+			   !parse_long(argv[i + 1], 0, 10000000, &slow_us)) {
+			i++;
 		} else {
-			fprintf(stderr, "usage: %s [--requests N] [--sleep-us MICROSECONDS]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--requests N] [--sleep-us MICROSECONDS] "
+					"[--slow-every N [--slow-us MICROSECONDS]]\n", argv[0]);
 			return 2;
 		}
 	}
