@@ -465,6 +465,40 @@ static void html_ksys(FILE *f, const struct tt_report_kbreak *b, int raw)
 }
 
 /* Per span name: the state shares as a bar and columns, and the top syscalls. */
+/* record --keep: every span seen, kept or dropped, beside the kept ones. */
+static void html_tail(FILE *f, const struct tt_report *r, int raw)
+{
+	char a[32];
+
+	fputs("<h2>Tail capture</h2>\n<p class=\"muted\">record --keep wrote only the kept spans; "
+	      "the tape counted every one. Percentiles of all of them come from the tape's duration "
+	      "histogram (within 1.6 %), those of the kept ones are exact.</p>\n<table><tr>"
+	      "<th class=\"l\">name</th><th class=\"l\">spans</th><th>count</th><th>p50</th>"
+	      "<th>p90</th><th>p99</th><th>p99.9</th><th>max</th></tr>\n", f);
+	for (size_t i = 0; i < r->tail_cnt; i++) {
+		const struct tt_report_tail *t = &r->tail[i];
+		const char *what[2] = {"all", "kept"};
+		const uint64_t n[2] = {t->all_n, t->kept_n};
+		const int64_t *pct[2] = {t->all_pct, t->kept_pct};
+		const int64_t max[2] = {t->all_max, t->kept_max};
+
+		for (int w = 0; w < 2; w++) {
+			fputs("<tr><td class=\"l\">", f);
+			if (!w)
+				tt_report_html_esc(f, t->label);
+			fprintf(f, "</td><td class=\"l\">%s</td><td>%s</td>", what[w],
+				tt_report_count(a, sizeof(a), n[w], raw));
+			for (int k = 0; k < TT_REPORT_PCTS; k++)
+				fprintf(f, "<td>%s</td>", n[w] ? tt_report_dur(a, sizeof(a), pct[w][k], raw) : "-");
+			fprintf(f, "<td>%s</td></tr>\n", n[w] ? tt_report_dur(a, sizeof(a), max[w], raw) : "-");
+		}
+		fprintf(f, "<tr><td></td><td class=\"l muted\" colspan=\"7\">%" PRIu64 " seen, %" PRIu64
+			" kept (%" PRIu64 " unclosed), %" PRIu64 " dropped</td></tr>\n", t->seen, t->kept,
+			t->unclosed, t->dropped);
+	}
+	fputs("</table>\n", f);
+}
+
 static void html_kernel(FILE *f, const struct tt_report *r, int raw)
 {
 	char a[32], c[32];
@@ -632,6 +666,8 @@ int tt_report__html(const struct tt_report *r, const struct tt_report_opts *o, F
 
 	if (r->kernel_states || r->kernel_syscalls)
 		html_kernel(f, r, raw);
+	if (r->tail_cnt)
+		html_tail(f, r, raw);
 
 	fputs("<h2>Latency distributions</h2>\n<p class=\"muted\">Per span name: a histogram in "
 	      "buckets fitted to the data (linear when the durations lie within a factor of two, else "

@@ -167,6 +167,23 @@ int tt_report_json(const struct tt_report *r, const struct tt_report_opts *o, FI
 		kbreak(f, &k->b);
 		fputc('}', f);
 	}
+	fputs("],\"tail\":[", f);
+	for (size_t i = 0; i < r->tail_cnt; i++) {
+		const struct tt_report_tail *t = &r->tail[i];
+
+		fputs(i ? ",{" : "{", f);
+		jstr(f, "name", t->label);
+		fprintf(f, ",\"seen\":%" PRIu64 ",\"kept\":%" PRIu64 ",\"dropped\":%" PRIu64
+			",\"unclosed\":%" PRIu64 ",\"all\":{\"count\":%" PRIu64, t->seen, t->kept,
+			t->dropped, t->unclosed, t->all_n);
+		for (int k = 0; k < TT_REPORT_PCTS; k++)
+			fprintf(f, ",\"%s_ns\":%" PRId64, pct_keys[k], t->all_pct[k]);
+		fprintf(f, ",\"max_ns\":%" PRId64 "},\"kept_spans\":{\"count\":%" PRIu64, t->all_max,
+			t->kept_n);
+		for (int k = 0; k < TT_REPORT_PCTS; k++)
+			fprintf(f, ",\"%s_ns\":%" PRId64, pct_keys[k], t->kept_pct[k]);
+		fprintf(f, ",\"max_ns\":%" PRId64 "}}", t->kept_max);
+	}
 	fputs("],\"slowest\":[", f);
 	for (size_t i = 0; i < r->slow_cnt; i++) {
 		fputs(i ? "," : "", f);
