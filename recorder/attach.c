@@ -2,6 +2,7 @@
 /* uprobe-multi links and BPF argument specs for USDT sites (see attach.h). */
 #include <asm/ptrace.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -145,18 +147,26 @@ static int ensure_fds(size_t n)
 	return 0;
 }
 
-static int links_push(struct tt_links *l, int fd)
+/* Keep link fd and the perf event pfd under it (-1: none) in l. */
+static int links_push(struct tt_links *l, int fd, int pfd)
 {
-	if (l->cnt == l->cap) {
+	if (l->perf_cnt == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 16;
-		int *n = realloc(l->fds, cap * sizeof(*n));
+		int *n = realloc(l->fds, cap * sizeof(*n)), *p;
 
 		if (!n)
 			return -ENOMEM;
 		l->fds = n;
+		p = realloc(l->perf_fds, cap * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		l->perf_fds = p;
 		l->cap = cap;
 	}
+	if (l->cnt != l->perf_cnt) /* links were dropped: l is being closed */
+		return -EINVAL;
 	l->fds[l->cnt++] = fd;
+	l->perf_fds[l->perf_cnt++] = pfd;
 	return 0;
 }
 
@@ -171,12 +181,12 @@ int tt_links__add_uprobes(struct tt_links *l, int multi, int prog_fd, const char
 					    (uint32_t)cnt, 0);
 		if (fd < 0)
 			return fd;
-		err = links_push(l, fd);
+		err = links_push(l, fd, -1);
 		if (err)
 			close(fd);
 		return err;
 	}
-	err = ensure_fds(l->cnt + cnt);
+	err = ensure_fds(2 * (l->cnt + cnt));
 	if (err)
 		return err;
 	for (size_t i = 0; i < cnt; i++) {
@@ -184,14 +194,15 @@ int tt_links__add_uprobes(struct tt_links *l, int multi, int prog_fd, const char
 
 		if (pfd < 0)
 			return pfd;
-		/* The link holds the perf event: its own descriptor is not needed after this. */
 		fd = tt_attach_perf_link(prog_fd, pfd, cookies[i]);
-		close(pfd);
-		if (fd < 0)
+		if (fd < 0) {
+			close(pfd);
 			return fd;
-		err = links_push(l, fd);
+		}
+		err = links_push(l, fd, pfd);
 		if (err) {
 			close(fd);
+			close(pfd);
 			return err;
 		}
 		l->slow_cnt++;
@@ -204,7 +215,7 @@ int tt_links__add_tracepoint(struct tt_links *l, int prog_fd, uint32_t tp_id, ui
 	struct perf_event_attr attr;
 	int pfd, fd, err;
 
-	err = ensure_fds(l->cnt + 1);
+	err = ensure_fds(2 * (l->cnt + 1));
 	if (err)
 		return err;
 	memset(&attr, 0, sizeof(attr));
@@ -215,12 +226,14 @@ int tt_links__add_tracepoint(struct tt_links *l, int prog_fd, uint32_t tp_id, ui
 	if (pfd < 0)
 		return -errno;
 	fd = tt_attach_perf_link(prog_fd, pfd, cookie);
-	close(pfd);
-	if (fd < 0)
+	if (fd < 0) {
+		close(pfd);
 		return fd;
-	err = links_push(l, fd);
+	}
+	err = links_push(l, fd, pfd);
 	if (err) {
 		close(fd);
+		close(pfd);
 		return err;
 	}
 	l->slow_cnt++;
@@ -229,9 +242,14 @@ int tt_links__add_tracepoint(struct tt_links *l, int prog_fd, uint32_t tp_id, ui
 
 void tt_links__close(struct tt_links *l)
 {
-	for (size_t i = 0; i < l->cnt; i++)
-		close(l->fds[i]);
+	for (size_t i = 0; i < l->perf_cnt; i++) {
+		if (i < l->cnt)
+			close(l->fds[i]);
+		if (l->perf_fds[i] >= 0)
+			close(l->perf_fds[i]);
+	}
 	free(l->fds);
+	free(l->perf_fds);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -242,36 +260,102 @@ static int cmp_int(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Close every descriptor but the n in keep (negative ones are no descriptors): standard
+ * output and error too, so that nobody reading them waits for this process. */
+static void close_all_but(int *keep, size_t n)
+{
+	unsigned next = 0;
+
+	qsort(keep, n, sizeof(*keep), cmp_int);
+	for (size_t i = 0; i <= n; i++) {
+		unsigned upto = i < n ? (unsigned)keep[i] : ~0U;
+
+		if (i < n && keep[i] < 0)
+			continue;
+		if (upto > next)
+			close_range(next, upto - 1, 0);
+		if (i < n && upto + 1 > next)
+			next = upto + 1;
+	}
+}
+
+/* The process-wide part of becoming a tt-detach child. */
+static void become_detacher(void)
+{
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	prctl(PR_SET_NAME, "tt-detach", 0, 0, 0);
+}
+
+/*
+ * The second tt-detach: for each link the first one reports closed (one byte on from), close
+ * the perf event under it, which is then the last reference: its unregistering wait happens
+ * here while the first child already waits on the next link. When from reaches its end (the
+ * first child is done or gone), close the rest at once.
+ */
+static void close_perf_events(const struct tt_links *l, int from)
+{
+	char c;
+
+	for (size_t i = 0; i < l->perf_cnt; i++) {
+		if (i < l->cnt && read(from, &c, 1) != 1)
+			from = -1; /* nothing more will come: stop waiting */
+		if (l->perf_fds[i] >= 0)
+			close(l->perf_fds[i]);
+	}
+}
+
 int tt_links__close_in_background(struct tt_links *l)
 {
-	pid_t child;
+	size_t n = l->cnt + l->perf_cnt;
+	int *keep = malloc((n + 1) * sizeof(*keep));
+	int pipe_fd[2];
+	pid_t child, second;
 
-	qsort(l->fds, l->cnt, sizeof(*l->fds), cmp_int);
+	if (!keep)
+		return -ENOMEM;
 	child = fork();
-	if (child < 0)
+	if (child < 0) {
+		free(keep);
 		return -errno;
-	if (child == 0) {
-		unsigned next = 0;
-
-		/* Keep the links only: the caller's files (a tape, a pipe) must not stay open. */
-		for (size_t i = 0; i <= l->cnt; i++) {
-			unsigned upto = i < l->cnt ? (unsigned)l->fds[i] : ~0U;
-
-			if (upto > next)
-				close_range(next, upto - 1, 0);
-			if (i < l->cnt)
-				next = upto + 1;
-		}
-		setsid();
-		signal(SIGINT, SIG_IGN);
-		signal(SIGTERM, SIG_IGN);
-		signal(SIGHUP, SIG_IGN);
-		prctl(PR_SET_NAME, "tt-detach", 0, 0, 0);
-		for (size_t i = 0; i < l->cnt; i++)
-			close(l->fds[i]);
-		_exit(0);
 	}
-	/* Ours are copies now: closing them releases nothing until the child closes its own. */
+	if (child == 0) {
+		/* Keep the links and events only: the caller's files (a tape, a pipe) must not
+		 * stay open. */
+		memcpy(keep, l->fds, l->cnt * sizeof(*keep));
+		memcpy(keep + l->cnt, l->perf_fds, l->perf_cnt * sizeof(*keep));
+		close_all_but(keep, n);
+		setsid();
+		become_detacher();
+		second = pipe2(pipe_fd, O_CLOEXEC) == 0 ? fork() : -1;
+		if (second == 0) {
+			for (size_t i = 0; i < l->cnt; i++)
+				close(l->fds[i]); /* the first child holds them */
+			close(pipe_fd[1]);
+			close_perf_events(l, pipe_fd[0]);
+			_exit(0);
+		}
+		if (second > 0) {
+			close(pipe_fd[0]);
+			for (size_t i = 0; i < l->perf_cnt; i++)
+				if (l->perf_fds[i] >= 0)
+					close(l->perf_fds[i]); /* the second child holds them */
+		}
+		for (size_t i = 0; i < l->cnt; i++) {
+			close(l->fds[i]);
+			if (second > 0 && write(pipe_fd[1], "", 1) != 1)
+				second = -1; /* it is gone: its events were closed as it exited */
+		}
+		if (second > 0) { /* done when the last event is: whoever waits for us waits for it */
+			close(pipe_fd[1]);
+			waitpid(second, NULL, 0);
+		}
+		_exit(0); /* without a second child, the events are closed here */
+	}
+	free(keep);
+	/* Ours are copies now: closing them releases nothing until the children close theirs. */
 	tt_links__close(l);
 	return child;
 }

@@ -45,12 +45,17 @@ int tt_attach_perf_link(int prog_fd, int perf_fd, uint64_t cookie);
 
 /*
  * The links of a session: fds owned here. Closing a perf-event link (a uprobe on the per-site
- * path, a tracepoint) makes the kernel wait for RCU grace periods under a global mutex: about
- * 0.1 s per link, serially. slow_cnt counts those links.
+ * path, a tracepoint) makes the kernel wait for an RCU tasks-trace grace period twice, each
+ * under a global mutex of its own: once to detach the program from the event (bpf_event_mutex),
+ * once to unregister the event (event_mutex), about 35 ms each here, serially. slow_cnt counts
+ * those links. perf_fds[i] is the perf event under link fds[i] (-1 for a uprobe-multi link),
+ * kept open so that the second wait can happen in another process than the first (see
+ * tt_links__close_in_background); it stays valid for i < perf_cnt even after the caller closed
+ * and dropped the last links (cnt < perf_cnt).
  */
 struct tt_links {
-	int *fds;
-	size_t cnt, cap;
+	int *fds, *perf_fds;
+	size_t cnt, cap, perf_cnt;
 	size_t slow_cnt;
 };
 
@@ -75,11 +80,13 @@ int tt_links__add_tracepoint(struct tt_links *l, int prog_fd, uint32_t tp_id, ui
 void tt_links__close(struct tt_links *l);
 
 /*
- * Close l's links in a child process that outlives the caller, so that a recording with many
- * slow links ends at once while the kernel takes its time: the child (named tt-detach, in a
- * session of its own, holding no descriptor but the links) closes them and exits. The caller
- * must have made the programs inert first. Returns the child's pid, or a negative errno after
- * which l is untouched. l is empty afterwards.
+ * Close l's links in child processes that outlive the caller, so that a recording with many
+ * slow links ends at once while the kernel takes its time: a child named tt-detach, in a
+ * session of its own and holding no descriptor but the links, closes them (the first wait of
+ * each) while a second tt-detach it starts closes each perf event right after its link (the
+ * second wait), so that the two waits of successive links overlap; both exit when done. The
+ * caller must have made the programs inert first. Returns the first child's pid, or a negative
+ * errno after which l is untouched. l is empty afterwards.
  */
 int tt_links__close_in_background(struct tt_links *l);
 

@@ -44,6 +44,11 @@ int tt_tracepoints_each(const char *tracefs, const char *sys_glob, const char *n
 			snprintf(fmt_path, sizeof(fmt_path), "%s/%s/format", path, ev->d_name);
 			if (access(fmt_path, R_OK) != 0)
 				continue;
+			/* ftrace's own record formats (ftrace:print, ftrace:function, ...) have a
+			 * format but no enable file: perf and BPF cannot attach to them. */
+			snprintf(fmt_path, sizeof(fmt_path), "%s/%s/enable", path, ev->d_name);
+			if (access(fmt_path, R_OK) != 0)
+				continue;
 			ret = fn(sys->d_name, ev->d_name, ctx);
 		}
 		closedir(dir);
