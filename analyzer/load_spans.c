@@ -5,6 +5,7 @@
  * arena, and pointed at in the writer.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -166,9 +167,17 @@ static int side_open(struct tt_span_writer *w)
 {
 	const char *sql;
 	size_t len;
-	int err;
+	int err, fd;
 
 	unlink(w->path);
+	/* created here, for its owner alone (SQLite would make it 0644): spans carry data */
+	fd = open(w->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		err = -errno;
+		tt_err(w->out, "cannot create '%s': %s", w->path, strerror(-err));
+		return err;
+	}
+	close(fd);
 	err = tt_db_open(w->path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &w->db, w->out);
 	if (err)
 		return err;

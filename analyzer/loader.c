@@ -611,9 +611,22 @@ static int publish(const char *tmp, const char *path, int force, const struct tt
 	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) != 0) {
 		int err = -errno;
 
+		/* 9p, NFS and many FUSE file systems have no RENAME_NOREPLACE (EINVAL): a hard
+		 * link fails as atomically when path exists; where there are no hard links either,
+		 * a rename after a last look is all that is left */
+		if (err == -EINVAL || err == -ENOSYS || err == -EOPNOTSUPP) {
+			if (link(tmp, path) == 0) {
+				unlink(tmp); /* a leftover name would be harmless */
+				err = 0;
+			} else if (errno == EEXIST || access(path, F_OK) == 0) {
+				err = -EEXIST;
+			} else {
+				err = rename(tmp, path) == 0 ? 0 : -errno;
+			}
+		}
 		if (err == -EEXIST)
 			tt_err(out, "'%s' already exists; use --force to replace it", path);
-		else
+		else if (err)
 			tt_err(out, "cannot create '%s': %s", path, strerror(-err));
 		return err;
 	}
@@ -674,8 +687,9 @@ static int db_create(struct loader *l, const char *tmp, const char *side, const 
 	int err, fd;
 
 	unlink(tmp);
-	/* the destination's directory must take a file: say so in its terms */
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	/* the destination's directory must take a file: say so in its terms. Only its owner
+	 * may read it: a database holds what the application passed to its probes. */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		err = -errno;
 		tt_err(l->out, "cannot create '%s': %s", db_path, strerror(-err));

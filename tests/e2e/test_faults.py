@@ -8,9 +8,23 @@ flt-1  record 'tracepoint:*:*' stopped by SIGTERM while it attaches (as soon as 
 flt-2  A tracepoint glob attaches every event tracefs can enable and nothing else: the ready
        line's count and the tape's probes are exactly the event directories of sched with an
        enable file; ftrace's own formats (no enable file) match nothing, with a clear error.
+flt-3  A full disk (a 64 KiB tmpfs in the test's directory) while recording a process that
+       fires a known number of probes (the recorder is stopped with SIGSTOP while they fire, so
+       that every one is counted by BPF before the disk fills): exit 1 with "No space left on
+       device; stopping", the summary's recorded count is what the tape holds (read back to its
+       last whole block), and recorded + lost = fired exactly.
+flt-4  load never lets a half-written database replace a good one: a full disk (a 4 MiB tmpfs)
+       and an I/O error on every write after the first 20 (an LD_PRELOAD shim,
+       tests/fixtures/fault_shim.c) fail with exit 1 and the reason; the good database is
+       unchanged byte for byte and no temporary file is left.
+flt-5  A file system without RENAME_NOREPLACE (9p, NFS, FUSE: EINVAL; the shim) takes a new
+       database through a hard link, and without hard links either through a rename after a
+       last look; an existing one is still refused without --force. Databases and their side
+       files are created 0600 whatever the umask.
 """
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -18,7 +32,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import READY, TRACETAPE, need_bpf, start_recorder, stop_recorder, tt
+from conftest import (FIXTURES, READY, TRACETAPE, build_c, mktape, need_bpf, run, start_recorder,
+                      stop_recorder, tt)
 
 EVENTS = Path("/sys/kernel/tracing/events")
 
@@ -107,3 +122,168 @@ def test_a_tracepoint_glob_attaches_every_traceable_event(tmp_path):
     assert r.returncode == 1
     assert "no tracepoint matched 'tracepoint:ftrace:*'" in r.stderr
     assert not (tmp_path / "f.tape").exists()
+
+
+class SmallFs:
+    """tmpfs mounts in a test's own directory, all unmounted at its end."""
+
+    def __init__(self, tmp_path):
+        self.tmp_path = tmp_path
+        self.mounts = []
+
+    def __call__(self, size):
+        if os.geteuid() != 0:
+            pytest.skip("mounting a tmpfs needs root")
+        d = self.tmp_path / f"fs{len(self.mounts)}"
+        d.mkdir()
+        r = run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tt-small", d])
+        assert r.returncode == 0, r.stderr
+        self.mounts.append(d)
+        return d
+
+    def close(self):
+        for d in self.mounts:
+            if run(["umount", d]).returncode != 0:
+                run(["umount", "-l", d])
+
+
+@pytest.fixture
+def small_fs(tmp_path):
+    fs = SmallFs(tmp_path)
+    try:
+        yield fs
+    finally:
+        fs.close()
+
+
+BURST_SRC = r"""#include <stdio.h>
+#include <stdlib.h>
+#include <tracetape/probe.h>
+/* burst N: print ready, wait for a line on stdin, fire burst:hit N times, print done. */
+int main(int argc, char **argv) {
+	long n = argc > 1 ? strtol(argv[1], NULL, 10) : 0;
+	char line[16];
+	printf("ready\n");
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin))
+		return 1;
+	for (long i = 0; i < n; i++)
+		TT_PROBE(burst, hit, i);
+	printf("done\n");
+	fflush(stdout);
+	return 0;
+}
+"""
+
+SUMMARY = re.compile(r"recorded (\d+) events \((\d+) lost\)")
+
+
+def test_a_full_disk_counts_every_event_that_missed_the_tape(tmp_path, small_fs):
+    need_bpf()
+    fired = 100000
+    src = tmp_path / "burst.c"
+    src.write_text(BURST_SRC)
+    burst = build_c(src, tmp_path / "burst")
+    prog = subprocess.Popen([burst, str(fired)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True)
+    rec = None
+    try:
+        assert prog.stdout.readline() == "ready\n"
+        tape = small_fs("64k") / "t.tape"
+        rec = start_recorder("-p", prog.pid, "-o", tape, f"usdt:{burst}:burst:hit")
+        rec.send_signal(signal.SIGSTOP)
+        prog.stdin.write("go\n")
+        prog.stdin.flush()
+        assert prog.stdout.readline() == "done\n"
+        assert prog.wait(timeout=60) == 0
+        rec.send_signal(signal.SIGCONT)
+        _, err = rec.communicate(timeout=120)
+    finally:
+        for p in (prog, rec):
+            if p and p.poll() is None:
+                p.kill()
+                p.wait()
+    assert rec.returncode == 1, err
+    assert "writing the tape failed: No space left on device; stopping" in err
+    m = SUMMARY.search(err)
+    assert m, err
+    recorded, lost = int(m.group(1)), int(m.group(2))
+    r = tt("info", "--json", tape)
+    assert r.returncode == 1, r.stderr  # cut short: not closed cleanly
+    info = json.loads(r.stdout)
+    assert info["truncated"] and not info["closed_cleanly"]
+    assert 0 < info["events"] < fired
+    assert recorded == info["events"]
+    assert recorded + lost == fired
+    r = tt("replay", "--format", "json", tape)
+    assert len(r.stdout.splitlines()) == recorded
+
+
+def big_tape(path, events):
+    lines = ["meta host h", "clock 1000000000 1700000000000000000",
+             "probe 0 app req u64:id str:url", "process 100 1 app /usr/bin/app app",
+             "event 1000000000 0 100 101 app:req 0 \"/a\""]
+    lines += [f"event +1us 0 100 101 app:req {i} \"/url/{i}\"" for i in range(1, events)]
+    mktape("\n".join(lines) + "\n", path, timeout=300)
+    return path
+
+
+@pytest.fixture(scope="module")
+def shim(tmp_path_factory):
+    d = tmp_path_factory.mktemp("shim")
+    return build_c(FIXTURES / "fault_shim.c", d / "fault_shim.so",
+                   extra=("-shared", "-fPIC", "-ldl"))
+
+
+def shim_env(shim, **faults):
+    env = dict(os.environ, LD_PRELOAD=str(shim))
+    env.update({k: str(v) for k, v in faults.items()})
+    return env
+
+
+def test_a_failed_load_never_replaces_a_good_database(tmp_path, small_fs, shim):
+    small = big_tape(tmp_path / "small.tape", 10)
+    big = big_tape(tmp_path / "big.tape", 60000)
+    d = small_fs("4m")
+    db = d / "t.db"
+    r = tt("load", "-o", db, small)
+    assert r.returncode == 0, r.stderr
+    good = db.read_bytes()
+
+    r = tt("load", "--force", "-o", db, big, timeout=300)
+    assert r.returncode == 1, r.stderr
+    assert "No space left on device" in r.stderr or "database or disk is full" in r.stderr, \
+        r.stderr
+    assert db.read_bytes() == good
+    assert sorted(p.name for p in d.iterdir()) == ["t.db"]
+
+    r = tt("load", "--force", "-o", db, big, timeout=300,
+           env=shim_env(shim, TT_SHIM_EIO=".tmp-", TT_SHIM_EIO_AFTER=20))
+    assert r.returncode == 1, r.stderr
+    assert "I/O error" in r.stderr, r.stderr
+    assert db.read_bytes() == good
+    assert sorted(p.name for p in d.iterdir()) == ["t.db"]
+
+
+def test_a_file_system_without_rename_noreplace(tmp_path, shim):
+    tape = big_tape(tmp_path / "s.tape", 10)
+    old = os.umask(0)
+    try:
+        for faults in ({"TT_SHIM_NO_NOREPLACE": 1},
+                       {"TT_SHIM_NO_NOREPLACE": 1, "TT_SHIM_NO_LINK": 1}):
+            d = tmp_path / ("nolink" if "TT_SHIM_NO_LINK" in faults else "link")
+            d.mkdir()
+            db = d / "t.db"
+            env = shim_env(shim, **faults)
+            r = tt("load", "-o", db, tape, env=env)
+            assert r.returncode == 0, r.stderr
+            assert os.stat(db).st_mode & 0o777 == 0o600
+            assert sorted(p.name for p in d.iterdir()) == ["t.db"]
+            before = db.read_bytes()
+            r = tt("load", "-o", db, tape, env=env)
+            assert r.returncode == 1
+            assert f"'{db}' already exists; use --force to replace it" in r.stderr
+            assert db.read_bytes() == before
+            assert sorted(p.name for p in d.iterdir()) == ["t.db"]
+    finally:
+        os.umask(old)
