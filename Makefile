@@ -5,23 +5,26 @@
 #   make demo     record the bundled example and print its latency report
 #   make test     build, then run every test (unit + e2e), then the unit suite under ASan+UBSan,
 #                 then the analyzer-only build (no recorder: what a machine without the BPF
-#                 toolchain builds) and its tests
+#                 toolchain builds) and its tests, then every fuzz target for 20 s
 #   make test-kernels  build, then run check and the e2e tests marked `kernels` inside Debian's
 #                 6.1, 6.12 and 5.10 kernels under qemu (tests/vm/, cache in /var/cache/tracetape-vm)
 #   make install  install the binary, the SDK header and tracetape.pc, the SQLite extension, man
 #                 pages and bash completion under PREFIX (default /usr/local; DESTDIR too)
 #   make bench    run the benchmarks and write bench/RESULTS.md
-#   make fuzz     build the libFuzzer targets (build-fuzz/)
+#   make fuzz     build the libFuzzer targets (build-fuzz/; libFuzzer is in the test group)
+#   make fuzz-run SECONDS=N  build them, make their seed corpora, run each for N seconds (60)
 
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 ANA_BUILD ?= build-analyzer
 FUZZ_BUILD ?= build-fuzz
+SECONDS ?= 60
+FUZZ_CI_SECONDS ?= 20
 MESON_TEST_OPTS ?=
 
 PREFIX ?= /usr/local
 
-.PHONY: all build deps demo install test test-unit test-asan test-analyzer-only test-kernels bench fuzz clean
+.PHONY: all build deps demo install test test-unit test-asan test-analyzer-only test-kernels bench fuzz fuzz-run clean
 
 all: build
 
@@ -59,6 +62,7 @@ test:
 	exit $$rc
 	@$(MAKE) --no-print-directory test-asan
 	@$(MAKE) --no-print-directory test-analyzer-only
+	@$(MAKE) --no-print-directory fuzz-run SECONDS=$(FUZZ_CI_SECONDS)
 
 # The unit suite again, built with AddressSanitizer and UndefinedBehaviorSanitizer.
 test-asan:
@@ -95,10 +99,20 @@ bench:
 	bench/run.sh $(BUILD)
 
 fuzz:
-	@scripts/deps.sh build
+	@scripts/deps.sh test
 	@test -f $(FUZZ_BUILD)/build.ninja || \
 		CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false -De2e=disabled
 	@ninja -C $(FUZZ_BUILD)
+
+# Every fuzz target for SECONDS each, one after the other, niced (tests/fuzz/run.sh): fails when
+# one crashes, leaks, hangs or runs out of memory. The seeds from real files (Debian's binaries'
+# notes, Go programs built here, tracefs) are made once per build directory. `make test` runs
+# this with FUZZ_CI_SECONDS (20). FUZZING.md has the long run's figures.
+fuzz-run: fuzz
+	@test -f $(FUZZ_BUILD)/fuzz-corpus/.made || { \
+		tests/fuzz/make-corpus.sh $(FUZZ_BUILD) $(FUZZ_BUILD)/fuzz-corpus && \
+		touch $(FUZZ_BUILD)/fuzz-corpus/.made; }
+	@tests/fuzz/run.sh $(FUZZ_BUILD) $(SECONDS)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(ANA_BUILD) $(FUZZ_BUILD)

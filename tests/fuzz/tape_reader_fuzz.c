@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer target for the tape reader (schemas/tape_reader.c): any byte string is opened as a
- * tape from memory and read to the end twice, stopping at damage and skipping it, with a small
- * reorder window cap so that the cap paths run too. Every returned string byte and every
+ * tape and read to the end twice, stopping at damage and skipping it, with a small reorder window
+ * cap so that the cap paths run too. Built twice: tape_reader_fuzz opens the bytes from memory
+ * (tt_tape_reader__open_mem), tape_file_fuzz (TT_FUZZ_FILE) writes them to a memfd and opens
+ * that by path, as `load`, `info` and `replay` open a tape (the file path: reads, seeks to the
+ * footer, the trailer's index). Every returned string byte and every
  * description is touched, so that a length the reader failed to check shows up under ASan.
  *
  * Random mutations almost never keep a block's CRCs valid, which would confine the fuzzer to the
@@ -12,7 +15,7 @@
  *
  * Built by `make fuzz` (meson -Dfuzz=true, CC=clang); seeds in tests/fuzz/corpus/.
  *
- *   build-fuzz/tests/fuzz/tape_reader_fuzz -max_total_time=600 tests/fuzz/corpus
+ *   build-fuzz/tests/fuzz/tape_reader_fuzz -max_total_time=600 tests/fuzz/corpus/tape
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -22,8 +25,8 @@
 
 #include "tape_format.h"
 #include "tape_reader.h"
+#include "fuzz_util.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed);
 
@@ -83,7 +86,12 @@ static uint64_t touch_str(const char *s)
 static uint64_t read_tape(const uint8_t *data, size_t size, int skip)
 {
 	struct tt_tape_reader_opts opts = {.skip_damaged = skip, .window_events_max = 64};
+#ifdef TT_FUZZ_FILE
+	const char *path = tt_fuzz_file(data, size);
+	struct tt_tape_reader *r = path ? tt_tape_reader__open(path, &opts) : NULL;
+#else
 	struct tt_tape_reader *r = tt_tape_reader__open_mem(data, size, &opts);
+#endif
 	const struct tt_event *ev;
 	struct tt_tape_status st;
 	struct tt_tape_damage d;
