@@ -167,13 +167,14 @@ static int add_module(struct tt_tape_stacks *s, uint64_t id, const uint8_t *path
 static int add_stack(struct tt_tape_stacks *s, uint64_t id, const uint8_t *p, size_t len)
 {
 	struct tt_stack_frame f[TT_STACK_FRAMES_MAX];
-	const uint8_t *end = p + len;
+	const uint8_t *end;
 	struct stack *st;
 	uint32_t n = 0;
 	int err;
 
-	if (!id || id >= ID_MAX || !p)
+	if (!id || id >= ID_MAX || !p) /* (a record without frames: no pointer to add len to) */
 		return -TT_E_CORRUPT;
+	end = p + len;
 	while (p < end) {
 		uint64_t mod, off;
 
