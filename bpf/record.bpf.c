@@ -756,12 +756,33 @@ static long fp_step(__u64 i, struct walk_loop *l)
 }
 
 /*
- * record --stack: the thread's user stack (see struct tt_ring_stack for its two forms), sent
+ * One step of record --stack-mode dwarf's copy of the stack: TT_STACK_COPY_CHUNK more bytes
+ * from the stack pointer up, after the registers; stops at the first chunk that cannot be read
+ * (the top of the stack) or at TT_STACK_COPY_MAX.
+ */
+static long copy_step(__u64 i, struct walk_loop *l)
+{
+	struct scratch *s = l->s;
+	struct tt_ring_stack *rec = (struct tt_ring_stack *)s->rec;
+	__u32 at = s->walk_n;
+
+	if (at > TT_STACK_COPY_MAX - TT_STACK_COPY_CHUNK)
+		return 1;
+	if (bpf_probe_read_user((__u8 *)rec->frames + sizeof(struct tt_stack_regs) + at,
+				TT_STACK_COPY_CHUNK, (void *)(s->walk_fp + at)))
+		return 1;
+	s->walk_n = at + TT_STACK_COPY_CHUNK;
+	return 0;
+}
+
+/*
+ * record --stack: the thread's user stack (see struct tt_ring_stack for its three forms), sent
  * before the hit's record with the same time and thread. By the kernel's frame-pointer walk,
  * except at a CFI site (a function without a frame pointer, where the kernel's walk would
  * start from whatever rbp holds): there the binary's CFI, read by the recorder, says where the
  * return address and the caller's frame pointer are, and the walk is this program's own, as
- * bare addresses. Built in a scratch buffer (4 KiB of frames does not fit the BPF stack); a
+ * bare addresses. With --stack-mode dwarf (COPY sites), no walk: the registers and a copy of the
+ * top of the stack, which the recorder unwinds with the binaries' CFI. Built in a scratch buffer (4 KiB of frames does not fit the BPF stack); a
  * function of its own, so that its stack is not added to the record builders'. A stack that
  * cannot be taken or sent is counted (stack_lost), not as a lost event: the hit is still
  * recorded, without a stack.
@@ -771,8 +792,8 @@ static __noinline void record_stack(struct pt_regs *ctx, const struct tt_bpf_sit
 {
 	struct scratch *s = take_scratch();
 	struct tt_ring_stack *rec;
-	__u32 form = pid_in(&stack_pids, pid_tgid >> 32) ? TT_STACK_IPS : 0;
-	__u64 size, each;
+	__u32 mapped = pid_in(&stack_pids, pid_tgid >> 32), form = mapped ? TT_STACK_IPS : 0;
+	__u64 size = 0, each, wake = BPF_RB_NO_WAKEUP;
 	long n;
 
 	if (!s) {
@@ -781,7 +802,21 @@ static __noinline void record_stack(struct pt_regs *ctx, const struct tt_bpf_sit
 		return;
 	}
 	rec = (struct tt_ring_stack *)s->rec;
-	if (site->flags & TT_BPF_SITE_CFI) {
+	if (site->flags & TT_BPF_SITE_COPY) {
+		struct tt_stack_regs *regs = (struct tt_stack_regs *)rec->frames;
+		struct walk_loop l = {s};
+
+		form = TT_STACK_COPY;
+		regs->ip = ctx->ip;
+		regs->sp = ctx->sp;
+		regs->bp = ctx->bp;
+		s->walk_fp = ctx->sp;
+		s->walk_n = 0;
+		bpf_loop(TT_STACK_COPY_MAX / TT_STACK_COPY_CHUNK, copy_step, &l, 0);
+		n = (long)(s->walk_n & (TT_STACK_COPY_MAX * 2 - 1));
+		size = sizeof(*rec) - sizeof(rec->frames) + sizeof(*regs) + n;
+		n = n ? n : 1; /* the registers alone still name the probed function */
+	} else if (site->flags & TT_BPF_SITE_CFI) {
 		__u64 *ips = (__u64 *)rec->frames, sp = ctx->sp;
 		struct walk_loop l = {s};
 
@@ -803,12 +838,14 @@ static __noinline void record_stack(struct pt_regs *ctx, const struct tt_bpf_sit
 		n = bpf_get_stack(ctx, rec->frames, sizeof(rec->frames),
 				  BPF_F_USER_STACK | BPF_F_USER_BUILD_ID);
 	}
-	each = form ? 8 : sizeof(rec->frames[0]);
-	if (n > 0) {
+	if (n > 0 && form != TT_STACK_COPY) {
+		each = form ? 8 : sizeof(rec->frames[0]);
 		n /= each;
 		if (n > TT_STACK_MAX_FRAMES)
 			n = TT_STACK_MAX_FRAMES;
 		size = sizeof(*rec) - sizeof(rec->frames) + n * each;
+	}
+	if (n > 0) {
 		rec->hdr.type = TT_RING_STACK;
 		rec->hdr.size = (__u16)size;
 		rec->hdr.probe_id = site->probe_id;
@@ -817,12 +854,16 @@ static __noinline void record_stack(struct pt_regs *ctx, const struct tt_bpf_sit
 		rec->hdr.tid = (__u32)pid_tgid;
 		rec->hdr.cpu = bpf_get_smp_processor_id();
 		rec->hdr.seq = 0;
-		rec->nr = (__u32)n;
+		rec->nr = form == TT_STACK_COPY ? s->walk_n : (__u32)n;
 		rec->form = form;
 		rec->sp_ret = 0;
 		if (site->flags & TT_BPF_SITE_RETSP)
 			bpf_probe_read_user(&rec->sp_ret, sizeof(rec->sp_ret), (void *)ctx->sp);
-		if (bpf_ringbuf_output(&events, rec, size & (TT_RING_REC_MAX - 1), BPF_RB_NO_WAKEUP))
+		/* Addresses the recorder must place (CFI walk, copy) while the process has not had
+		 * its maps read: wake the recorder now, the process may not live long. */
+		if (form && !mapped)
+			wake = BPF_RB_FORCE_WAKEUP;
+		if (bpf_ringbuf_output(&events, rec, size & (TT_RING_REC_MAX - 1), wake))
 			n = 0;
 	}
 	if (n <= 0 && c)

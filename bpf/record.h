@@ -72,6 +72,9 @@ struct tt_bpf_arg {
 				  return address is at the stack pointer and the frame pointer
 				  is still (again) the caller's: a frame-pointer walk from there
 				  skips the caller, so its return address is sent too */
+#define TT_BPF_SITE_COPY 0x80 /* STACK, record --stack-mode dwarf: send the registers and a
+				 copy of the top of the stack (TT_STACK_COPY), unwound by the
+				 recorder, instead of a walk */
 #define TT_BPF_SITE_CFI 0x40 /* STACK: a site in a function that keeps no frame pointer (its
 				CFA is the stack pointer + an offset, per the binary's CFI): the
 				program walks the stack itself, from the return address at
@@ -189,11 +192,21 @@ struct tt_stack_bid {           /* the kernel's struct bpf_stack_build_id */
 };
 
 #define TT_STACK_IPS 1 /* tt_ring_stack.form: frames are __u64 addresses */
+#define TT_STACK_COPY 2 /* tt_ring_stack.form: struct tt_stack_regs, then nr bytes of the stack
+			   from regs.sp up (--stack-mode dwarf) */
+#define TT_STACK_COPY_MAX 8192  /* bytes of stack copied at most */
+#define TT_STACK_COPY_CHUNK 512 /* copied so many at a time: the top of the stack ends a copy */
+
+struct tt_stack_regs {
+	__u64 ip, sp, bp;
+};
 
 struct tt_ring_stack {
-	struct tt_ring_hdr hdr; /* type TT_RING_STACK; size = 48 + nr * (form ? 8 : 32) */
-	__u32 nr;               /* frames that follow */
-	__u32 form;             /* 0: struct tt_stack_bid frames; TT_STACK_IPS: __u64 addresses */
+	struct tt_ring_hdr hdr; /* type TT_RING_STACK; size = 48 + nr * (form ? 8 : 32), COPY:
+				   48 + 24 + nr */
+	__u32 nr;               /* frames that follow (COPY: bytes of stack) */
+	__u32 form;             /* 0: struct tt_stack_bid frames; TT_STACK_IPS: __u64 addresses;
+				   TT_STACK_COPY: registers and stack bytes */
 	__u64 sp_ret;           /* RETSP sites: *(u64 *)sp, the caller's return address (the
 				   frame after the first); else 0 */
 	struct tt_stack_bid frames[TT_STACK_MAX_FRAMES];
@@ -238,6 +251,8 @@ _Static_assert(sizeof(struct tt_ring_exec) == 72 + TT_PROC_PATH_SZ + TT_PROC_ARG
 _Static_assert(sizeof(struct tt_stack_bid) == 32, "tt_stack_bid layout");
 _Static_assert(sizeof(struct tt_ring_stack) == 48 + 32 * TT_STACK_MAX_FRAMES, "tt_ring_stack layout");
 _Static_assert(sizeof(struct tt_ring_stack) <= TT_RING_REC_MAX, "stack records fit");
+_Static_assert(48 + sizeof(struct tt_stack_regs) + TT_STACK_COPY_MAX <= TT_RING_REC_MAX,
+	       "stack copies fit");
 _Static_assert(sizeof(struct tt_bpf_tp) == 16 + 2 * TT_TP_MAX_DYN, "tt_bpf_tp layout");
 _Static_assert(sizeof(struct tt_ring_raw) + TT_TP_REC_MAX <= TT_RING_REC_MAX, "raw records fit");
 _Static_assert(sizeof(struct tt_ring_args) + TT_MAX_ARGS * (TT_STRLEN_MAX + 1) < TT_RING_REC_MAX,

@@ -554,6 +554,8 @@ static void print_presets(FILE *o)
 		fprintf(o, "\n  path:   %s%s\n", p->path, p->path_only ? " (also with -p or --)" : "");
 		if (p->strlen)
 			fprintf(o, "  option: --strlen %u (unless given)\n", (unsigned)p->strlen);
+		for (size_t k = 0; p->stacks && p->stacks[k]; k++)
+			fprintf(o, "  option: --stack %s (unless --no-stack)\n", p->stacks[k]);
 		for (size_t k = 0; p->env && p->env[k]; k++)
 			fprintf(o, "  env:    %s (in the environment of -- COMMAND)\n", p->env[k]);
 		if (p->note)

@@ -30,6 +30,8 @@ enum {
 	OPT_NO_FAULT_IN,
 	OPT_FAST,
 	OPT_STACK,
+	OPT_NO_STACK,
+	OPT_STACK_MODE,
 };
 
 #define OPT_PROBE 'P'
@@ -92,7 +94,17 @@ static const struct tt_opt opts[] = {
 	 "also record the user call stack of each hit of the probes\n"
 	 "matching PROBE ([PROVIDER:]NAME, * globs; repeatable): a\n"
 	 "frame-pointer walk by the kernel; each distinct stack is\n"
-	 "stored once, frames as file + offset, named by 'load'", NULL},
+	 "stored once, frames as file + offset, named by 'load'.\n"
+	 "At a probe in a function without a frame pointer (most\n"
+	 "libraries'), the walk starts where the binary's CFI says", NULL},
+	{OPT_STACK_MODE, "stack-mode", 0, "MODE",
+	 "how --stack takes stacks: fp (default: frame-pointer walks\n"
+	 "in BPF) or dwarf (a copy of the top 8 KiB of the stack and\n"
+	 "the registers, unwound by the recorder with the binaries'\n"
+	 "CFI: code without frame pointers too, for more per hit)", NULL},
+	{OPT_NO_STACK, "no-stack", 0, NULL,
+	 "record no stacks, not even those a preset asks for\n"
+	 "(cxx-exceptions: libstdcxx:throw and rethrow)", NULL},
 	{0},
 };
 
@@ -297,11 +309,13 @@ static int probe_events(const char *path)
 /*
  * Add the specs of the presets given ("NAME" or "NAME=PATH") to the command line's specs:
  * *specs gets a malloc'd array of malloc'd strings. Also collects the presets' environment
- * variables into env (room for env_max) and their string limit into *strlen_want.
+ * variables into env (room for env_max), their string limit into *strlen_want and, unless
+ * no_stack, their --stack globs into *stacks (*stack_cnt entries; grown here).
  */
 static int expand_presets(const struct tt_out *out, const char *const *given, size_t given_cnt,
 			  int processes, char ***specs, size_t *spec_cnt, const char **env,
-			  size_t env_max, uint32_t *strlen_want)
+			  size_t env_max, uint32_t *strlen_want, int no_stack, const char ***stacks,
+			  size_t *stack_cnt)
 {
 	size_t env_cnt = 0;
 
@@ -336,6 +350,14 @@ static int expand_presets(const struct tt_out *out, const char *const *given, si
 		}
 		if (p->strlen > *strlen_want)
 			*strlen_want = p->strlen;
+		for (size_t k = 0; !no_stack && p->stacks && p->stacks[k]; k++) {
+			const char **n = realloc(*stacks, (*stack_cnt + 1) * sizeof(*n));
+
+			if (!n)
+				return -ENOMEM;
+			*stacks = n;
+			n[(*stack_cnt)++] = p->stacks[k];
+		}
 	}
 	return 0;
 }
@@ -383,7 +405,7 @@ int tt_cmd_record(int argc, char **argv, struct tt_out *out)
 	const char *env[16] = {0}, **presets = NULL, **stack_globs = NULL, **probes = NULL, *val;
 	size_t preset_cnt = 0, probe_cnt = 0, spec_cnt = 0;
 	uint32_t preset_strlen = 0;
-	int c, err = 0, command_cnt, strlen_given = 0, script_warned = 0, tape_fd = -1;
+	int c, err = 0, command_cnt, strlen_given = 0, script_warned = 0, tape_fd = -1, no_stack = 0;
 	char stdout_path[32];
 	uint64_t v;
 
@@ -481,6 +503,17 @@ int tt_cmd_record(int argc, char **argv, struct tt_out *out)
 		case OPT_FAST:
 			o.fast = 1;
 			break;
+		case OPT_NO_STACK:
+			no_stack = 1;
+			break;
+		case OPT_STACK_MODE:
+			if (strcmp(val, "fp") && strcmp(val, "dwarf")) {
+				err = tt_cmd_usage_error(out, "--stack-mode needs fp or dwarf, got '%s'",
+							 val);
+				goto cleanup;
+			}
+			o.stack_dwarf = !strcmp(val, "dwarf");
+			break;
 		case OPT_STACK: {
 			const char **n = realloc(stack_globs, (o.stack_glob_cnt + 1) * sizeof(*n));
 
@@ -534,12 +567,18 @@ int tt_cmd_record(int argc, char **argv, struct tt_out *out)
 			goto cleanup;
 		}
 	}
+	if (no_stack && o.stack_glob_cnt) {
+		err = tt_cmd_usage_error(out, "--stack and --no-stack contradict each other");
+		goto cleanup;
+	}
 	err = check_scripts(out, o.command, presets, preset_cnt, specs, spec_cnt, &script_warned);
 	if (err)
 		goto cleanup;
 	if (preset_cnt) {
 		err = expand_presets(out, presets, preset_cnt, o.pid_cnt || o.command, &specs, &spec_cnt,
-				     env, TT_ARRAY_SIZE(env) - 1, &preset_strlen);
+				     env, TT_ARRAY_SIZE(env) - 1, &preset_strlen, no_stack,
+				     &stack_globs, &o.stack_glob_cnt);
+		o.stack_globs = stack_globs;
 		if (err)
 			goto cleanup;
 		if (env[0] && o.command)

@@ -10,6 +10,7 @@
 #include "tt_util.h"
 
 static const char *const cxx_probes[] = {"libstdcxx:*", NULL};
+static const char *const cxx_stacks[] = {"libstdcxx:throw", "libstdcxx:rethrow", NULL};
 static const char *const jvm_gc_probes[] = {"hotspot:gc__begin", "hotspot:gc__end",
 					    "hotspot:mem__pool__gc__*", NULL};
 static const char *const phpapp_probes[] = {"phpapp:*", NULL};
@@ -26,6 +27,7 @@ static const struct tt_preset presets[] = {
 		.summary = "C++ exceptions thrown, rethrown and caught (libstdc++)",
 		.path = "/usr/lib/x86_64-linux-gnu/libstdc++.so.6",
 		.probes = cxx_probes,
+		.stacks = cxx_stacks,
 	},
 	{
 		.name = "jvm-gc",

@@ -8,7 +8,8 @@
  * else, with -p or -- COMMAND, the traced processes' own binaries (for runtimes whose probes
  * sit in the executable or a library it links), else the preset's default path (Debian's).
  * It may also set variables in the environment of the -- COMMAND it runs (PHP's probes fire only
- * with USE_ZEND_DTRACE=1) and raise the string limit (query texts).
+ * with USE_ZEND_DTRACE=1), raise the string limit (query texts) and record the call stacks of
+ * some probes (where an exception was thrown).
  */
 #ifndef TT_PRESETS_H
 #define TT_PRESETS_H
@@ -24,6 +25,7 @@ struct tt_preset {
 	const char *const *probes;        /* "PROVIDER:NAME" globs, NULL-terminated */
 	const char *const *env;           /* "NAME=VALUE" for the -- COMMAND, NULL-terminated */
 	uint32_t strlen;                  /* string limit to use unless --strlen is given; 0: none */
+	const char *const *stacks;        /* --stack globs it adds (unless --no-stack), NULL-ended */
 	const char *note;                 /* a caveat shown by `list --presets`, or NULL */
 };
 

@@ -45,10 +45,23 @@ struct pid_maps {
 	size_t cnt;
 };
 
+#define LOADS_MAX 8 /* PT_LOAD segments kept per file, to turn file offsets into addresses */
+
+struct load {
+	uint64_t off, filesz, vaddr;
+};
+
 struct module {
 	uint64_t dev, ino;
 	char *path, *build_id;
 	uint32_t gen; /* the tape generation that has it described */
+	/* --stack-mode dwarf: the file's CFI, opened on first use (cfi_tried) */
+	int cfi_tried, fd;
+	Elf *elf;
+	Dwarf *dw;
+	Dwarf_CFI *eh, *dbg; /* .eh_frame (ours to end), .debug_frame (the Dwarf's) */
+	struct load loads[LOADS_MAX];
+	size_t load_cnt;
 };
 
 static uint32_t add_module(struct tt_rec_stacks *s, const char *path, const char *bid,
@@ -311,8 +324,16 @@ void tt_rec_stacks__free(struct tt_rec_stacks *s)
 	for (size_t i = 0; i < PIDS_CACHED; i++)
 		maps_free(&s->pids[i]);
 	for (size_t i = 0; i < s->mod_cnt; i++) {
-		free(s->mods[i].path);
-		free(s->mods[i].build_id);
+		struct module *m = &s->mods[i];
+
+		free(m->path);
+		free(m->build_id);
+		if (m->eh)
+			dwarf_cfi_end(m->eh);
+		dwarf_end(m->dw);
+		elf_end(m->elf);
+		if (m->fd >= 0 && m->cfi_tried)
+			close(m->fd);
 	}
 	free(s->mods);
 	free(s->stacks);
@@ -536,6 +557,141 @@ static int describe(struct tt_rec_stacks *s, uint32_t id, struct tt_tape_writer 
 	return err;
 }
 
+/* ---- --stack-mode dwarf: unwinding a copy of the stack with the files' CFI ---- */
+
+/* Open module m's CFI (once), through process pid's root. 0 when it has none. */
+static int module_cfi(struct module *m, uint32_t pid)
+{
+	char open_path[PATH_MAX + 64];
+	size_t phnum = 0;
+
+	if (m->cfi_tried)
+		return m->eh || m->dbg;
+	m->cfi_tried = 1;
+	snprintf(open_path, sizeof(open_path), "/proc/%u/root%s", pid, m->path);
+	m->fd = open(open_path, O_RDONLY | O_CLOEXEC);
+	if (m->fd < 0)
+		m->fd = open(m->path, O_RDONLY | O_CLOEXEC);
+	if (m->fd < 0)
+		return 0;
+	elf_version(EV_CURRENT);
+	m->elf = elf_begin(m->fd, ELF_C_READ_MMAP, NULL);
+	if (!m->elf || elf_getphdrnum(m->elf, &phnum))
+		return 0;
+	for (size_t k = 0; k < phnum && m->load_cnt < LOADS_MAX; k++) {
+		GElf_Phdr ph;
+
+		if (gelf_getphdr(m->elf, (int)k, &ph) && ph.p_type == PT_LOAD)
+			m->loads[m->load_cnt++] = (struct load){ph.p_offset, ph.p_filesz, ph.p_vaddr};
+	}
+	m->eh = dwarf_getcfi_elf(m->elf);
+	m->dw = dwarf_begin_elf(m->elf, DWARF_C_READ, NULL); /* Go: .debug_frame only */
+	m->dbg = m->dw ? dwarf_getcfi(m->dw) : NULL;
+	return m->eh || m->dbg;
+}
+
+/* The CFI row of module m at file offset off (malloc'd), or NULL. */
+static Dwarf_Frame *module_frame(struct module *m, uint32_t pid, uint64_t off)
+{
+	Dwarf_Frame *fr = NULL;
+
+	if (!module_cfi(m, pid))
+		return NULL;
+	for (size_t k = 0; k < m->load_cnt; k++) {
+		uint64_t pc = off - m->loads[k].off + m->loads[k].vaddr;
+
+		if (off < m->loads[k].off || off >= m->loads[k].off + m->loads[k].filesz)
+			continue;
+		if ((m->eh && !dwarf_cfi_addrframe(m->eh, pc, &fr)) ||
+		    (m->dbg && !dwarf_cfi_addrframe(m->dbg, pc, &fr)))
+			return fr;
+		return NULL;
+	}
+	return NULL;
+}
+
+struct copy {
+	uint64_t sp; /* the address of mem[0] */
+	const uint8_t *mem;
+	size_t len;
+};
+
+/* The word at addr, from the copy; 0 when the copy does not hold it. */
+static int copy_read(const struct copy *c, uint64_t addr, uint64_t *v)
+{
+	if (addr < c->sp || addr - c->sp > c->len || c->len - (addr - c->sp) < 8)
+		return 0;
+	memcpy(v, c->mem + (addr - c->sp), 8);
+	return 1;
+}
+
+/*
+ * One frame up from (pc, sp, bp) by the CFI row fr: the caller's pc, sp (the CFA) and bp.
+ * Without a row (code without CFI: JIT code, or a file gone), by the frame pointer. 0 when the
+ * rules are ones this unwinder does not follow (a CFA of another register or an expression)
+ * or the words are not in the copy.
+ */
+static int unwind_step(Dwarf_Frame *fr, const struct copy *c, uint64_t *pc, uint64_t *sp,
+		       uint64_t *bp)
+{
+	enum { RBP = 6, RSP = 7, RA = 16 };
+	Dwarf_Op mem[3], *ops;
+	size_t nops;
+	int64_t ra_at, bp_at;
+	uint64_t cfa, v;
+
+	if (!fr) {
+		if (!*bp || !copy_read(c, *bp + 8, pc) || !copy_read(c, *bp, &v))
+			return 0;
+		*sp = *bp + 16;
+		*bp = v;
+		return 1;
+	}
+	if (dwarf_frame_cfa(fr, &ops, &nops) || nops != 1)
+		return 0;
+	if (ops[0].atom == DW_OP_bregx && (ops[0].number == RSP || ops[0].number == RBP))
+		cfa = (ops[0].number == RSP ? *sp : *bp) + ops[0].number2;
+	else if (ops[0].atom == DW_OP_breg0 + RSP || ops[0].atom == DW_OP_breg0 + RBP)
+		cfa = (ops[0].atom == DW_OP_breg0 + RSP ? *sp : *bp) + ops[0].number;
+	else
+		return 0;
+	if (dwarf_frame_register(fr, RA, mem, &ops, &nops) || !cfa_plus(ops, nops, &ra_at) ||
+	    !copy_read(c, cfa + (uint64_t)ra_at, pc))
+		return 0;
+	if (dwarf_frame_register(fr, RBP, mem, &ops, &nops))
+		return 0;
+	if (ops || nops) { /* saved at CFA + N; else "same value": unchanged */
+		if (!cfa_plus(ops, nops, &bp_at) || !copy_read(c, cfa + (uint64_t)bp_at, bp))
+			*bp = 0;
+	}
+	*sp = cfa;
+	return 1;
+}
+
+/* The frames of a TT_STACK_COPY record into s->cur, placed in pid's files as they are met. */
+static void unwind_copy(struct tt_rec_stacks *s, uint32_t pid, const struct tt_stack_regs *r,
+			const struct copy *c, int *fresh)
+{
+	uint64_t pc = r->ip, sp = r->sp, bp = r->bp;
+
+	s->cur_n = 0;
+	while (pc && s->cur_n < TT_STACK_MAX_FRAMES) {
+		struct tt_stack_frame f = place(s, pid, pc, fresh);
+		Dwarf_Frame *fr = NULL;
+		uint64_t prev_sp = sp;
+		int ok;
+
+		s->cur[s->cur_n++] = f;
+		/* a return address is the instruction after the call: its row is the call's */
+		if (f.module)
+			fr = module_frame(&s->mods[f.module - 1], pid, f.offset - (s->cur_n > 1));
+		ok = unwind_step(fr, c, &pc, &sp, &bp);
+		free(fr);
+		if (!ok || sp <= prev_sp)
+			break;
+	}
+}
+
 int tt_rec_stacks__on_ring(struct tt_rec_stacks *s, const void *data, size_t size,
 			   struct tt_tape_writer *w)
 {
@@ -550,6 +706,19 @@ int tt_rec_stacks__on_ring(struct tt_rec_stacks *s, const void *data, size_t siz
 	if (size < offsetof(struct tt_ring_stack, frames))
 		return -EBADMSG;
 	memcpy(&hdr, data, offsetof(struct tt_ring_stack, frames));
+	if (hdr.form == TT_STACK_COPY) {
+		struct tt_stack_regs regs;
+		struct copy c;
+
+		if (hdr.hdr.type != TT_RING_STACK || hdr.nr > TT_STACK_COPY_MAX ||
+		    hdr.hdr.size != size ||
+		    size != offsetof(struct tt_ring_stack, frames) + sizeof(regs) + hdr.nr)
+			return -EBADMSG;
+		memcpy(&regs, frames, sizeof(regs));
+		c = (struct copy){.sp = regs.sp, .mem = frames + sizeof(regs), .len = hdr.nr};
+		unwind_copy(s, hdr.hdr.pid, &regs, &c, &fresh);
+		goto intern;
+	}
 	each = hdr.form == TT_STACK_IPS ? 8 : sizeof(struct tt_stack_bid);
 	if (hdr.hdr.type != TT_RING_STACK || hdr.nr == 0 || hdr.nr > TT_STACK_MAX_FRAMES ||
 	    hdr.form > TT_STACK_IPS || hdr.hdr.size != size ||
@@ -605,6 +774,7 @@ int tt_rec_stacks__on_ring(struct tt_rec_stacks *s, const void *data, size_t siz
 			s->cur_n++;
 		}
 	}
+intern:
 	if (!s->cur_n)
 		return 0;
 	h = (uint32_t)tt_hash_bytes(s->cur, s->cur_n * sizeof(*s->cur), s->cur_n);

@@ -614,6 +614,8 @@ static int describe_capture(struct session *s)
 	}
 	for (size_t i = 0; i < s->o->stack_glob_cnt; i++)
 		err |= tt_tape_writer__add_meta(s->w, "stack", s->o->stack_globs[i]);
+	if (s->o->stack_glob_cnt)
+		err |= tt_tape_writer__add_meta(s->w, "stack_mode", s->o->stack_dwarf ? "dwarf" : "fp");
 	/* The path marker: USDT probes of -DTT_FASTPATH binaries were recorded without a trap. */
 	if (s->fast_sites)
 		err |= tt_tape_writer__add_meta(s->w, "fast_path", "shm");
@@ -1209,8 +1211,12 @@ int tt_record_run(const struct tt_record_opts *o, const struct tt_out *out,
 			goto cleanup;
 	}
 	s->bin_cnt = tt_probe_set__binary_cnt(s->ps);
-	/* --stack: sites in functions without a frame pointer walk from where their CFI says */
-	for (size_t i = 0; s->stack_sites && i < s->bin_cnt; i++) {
+	/* --stack-mode dwarf: every stack site sends a copy of its stack top; else the sites in
+	 * functions without a frame pointer walk from where their CFI says */
+	for (size_t i = 0; s->stack_sites && o->stack_dwarf && i < s->site_cnt; i++)
+		if (s->stack_sites[i].flags & TT_BPF_SITE_STACK)
+			s->stack_sites[i].flags |= TT_BPF_SITE_COPY;
+	for (size_t i = 0; s->stack_sites && !o->stack_dwarf && i < s->bin_cnt; i++) {
 		struct tt_probe_set_sites b;
 
 		tt_probe_set__binary_sites(s->ps, i, &b);

@@ -41,6 +41,7 @@ struct tt_record_opts {
 					through shared memory, not uprobes (needs command) */
 	const char *const *stack_globs; /* --stack: probes whose hits carry their user stack */
 	size_t stack_glob_cnt;
+	int stack_dwarf;             /* --stack-mode dwarf: copies of the stack top, unwound here */
 	const struct tt_keep_rule *keep_rules; /* --keep: tail capture (rec_keep.h); borrowed */
 	size_t keep_rule_cnt;
 	uint64_t keep_buffer;        /* --keep-buffer: bytes of events held (with keep_rules) */

@@ -17,10 +17,16 @@ stk-5  stacks that cannot be sent (deeper than a 4 KiB ring buffer can hold) are
        probe_stack_lost holds the count, every hit is recorded, none with a stack; a recording
        without such drops has no such meta (stk-1).
 stk-6  C++ exceptions (tests/fixtures/cxx_throw_fixture.cc, frame pointers; libstdc++'s
-       __cxa_throw has none, its CFI says where its caller's frame is): the stack of every
-       throw is __cxa_throw, app::fail_stock(int), app::check_stock(int),
-       app::Shop::order(int), main; the HTML report's flame graph of libstdcxx:throw has those
-       frames, demangled, outermost on top, one row each.
+       __cxa_throw has none, its CFI says where its caller's frame is): --preset
+       cxx-exceptions records the stack of every throw by default; the frames are __cxa_throw,
+       app::fail_stock(int), app::check_stock(int), app::Shop::order(int), main; the HTML
+       report's flame graph of libstdcxx:throw has those frames, demangled, outermost on top,
+       one row each. --no-stack records none.
+stk-7  --stack-mode dwarf: the fixture built with -fomit-frame-pointer; the copy of the stack
+       top is unwound by the recorder with the binary's CFI: stk_inner, stk_middle, stk_outer,
+       main, exactly, then the C library's start-up; the same binary in fp mode loses the chain
+       after stk_middle (its functions keep no frame pointer). The tape says stack_mode.
+stk-8  usage: --stack-mode other than fp or dwarf, --stack with --no-stack: exit 2.
 """
 import json
 import re
@@ -211,8 +217,8 @@ def cxx_bin(tmp_path_factory):
 def test_cxx_exceptions_flame_graph(cxx_bin, tmp_path):
     need_bpf()
     tape, db, html, n = tmp_path / "x.tape", tmp_path / "x.db", tmp_path / "x.html", 6
-    r = tt("record", "--stack", "libstdcxx:throw", "-o", tape, "usdt:libstdcxx:*", "--", cxx_bin,
-           str(n), "25", timeout=300)
+    r = tt("record", "--preset", "cxx-exceptions", "-o", tape, "--", cxx_bin, str(n), "25",
+           timeout=300)
     assert r.returncode == 0, r.stderr
     assert f"caught {n}" in r.stdout and "(0 lost)" in r.stderr, r.stderr
     r = tt("load", "-q", "-o", db, tape)
@@ -242,3 +248,59 @@ def test_cxx_exceptions_flame_graph(cxx_bin, tmp_path):
     rows_y = [y for y, _, _ in by_row[top:top + 5]]
     assert len(set(rows_y)) == 5 and rows_y == sorted(rows_y), by_row
     assert all(hits == n for _, _, hits in by_row[top:top + 5]), by_row
+
+    # --no-stack: the preset's stacks are not recorded
+    tape2 = tmp_path / "n.tape"
+    r = tt("record", "--preset", "cxx-exceptions", "--no-stack", "-o", tape2, "--", cxx_bin, "2",
+           timeout=300)
+    assert r.returncode == 0, r.stderr
+    info = json.loads(tt("info", "--json", tape2).stdout)
+    assert "stack" not in info["meta"], info["meta"]
+
+
+@pytest.fixture(scope="module")
+def nofp_bin(tmp_path_factory):
+    out = tmp_path_factory.mktemp("nofp") / "stack_fixture_nofp"
+    return build_c("stack_fixture.c", out,
+                   extra=["-fomit-frame-pointer", "-fno-optimize-sibling-calls"])
+
+
+def leaf_stacks(tmp_path, binary, mode):
+    tape, db = tmp_path / f"{mode}.tape", tmp_path / f"{mode}.db"
+    # 5 ms between hits: the recorder places the addresses of a copy (or of its own walk)
+    # through the process's maps, which it must read while the process lives
+    r = tt("record", "--stack-mode", mode, "-o", tape, "--stack", "stk:leaf", "usdt:stk:*", "--",
+           binary, str(HITS), "5", timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "(0 lost)" in r.stderr and "have no stack" not in r.stderr, r.stderr
+    info = json.loads(tt("info", "--json", tape).stdout)
+    assert info["meta"]["stack_mode"] == mode, info["meta"]
+    r = tt("load", "-q", "-o", db, tape)
+    assert r.returncode == 0, r.stderr
+    assert db_rows(db, "SELECT count(*) FROM event_stacks") == [(HITS,)]
+    return [[(sym, mod) for sym, mod in db_rows(db, "SELECT symbol, module FROM frames "
+                                                    "WHERE stack_id = ? ORDER BY depth", (sid,))]
+            for (sid,) in db_rows(db, "SELECT DISTINCT stack_id FROM event_stacks")]
+
+
+@pytest.mark.kernels
+def test_dwarf_mode_unwinds_code_without_frame_pointers(nofp_bin, tmp_path):
+    need_bpf()
+    stacks = leaf_stacks(tmp_path, nofp_bin, "dwarf")
+    assert len(stacks) == 1, stacks
+    assert stacks[0][:4] == [(n, str(nofp_bin)) for n in CHAIN], stacks
+    # past main, the C library's start-up, unwound by its CFI (no frame pointers either)
+    assert [s.split("@")[0] for s, _ in stacks[0][4:6]] == ["__libc_start_call_main",
+                                                          "__libc_start_main"], stacks
+    # frame pointers: the walk starts right (CFI of the probe's function), then finds none
+    for frames in leaf_stacks(tmp_path, nofp_bin, "fp"):
+        assert [s for s, _ in frames][:2] == CHAIN[:2] and len(frames) < 4, frames
+
+
+@pytest.mark.parametrize("args,msg", [
+    (["--stack-mode", "lbr"], "--stack-mode needs fp or dwarf, got 'lbr'"),
+    (["--stack", "stk:leaf", "--no-stack"], "--stack and --no-stack contradict each other"),
+])
+def test_stack_usage_errors(args, msg):
+    r = tt("record", *args, "usdt:/bin/true")
+    assert r.returncode == 2 and msg in r.stderr, r.stderr
