@@ -30,6 +30,8 @@ enum {
 	OPT_NO_FAULT_IN,
 	OPT_FAST,
 	OPT_STACK,
+	OPT_KEEP,
+	OPT_KEEP_BUFFER,
 	OPT_NO_STACK,
 	OPT_STACK_MODE,
 };
@@ -105,6 +107,16 @@ static const struct tt_opt opts[] = {
 	{OPT_NO_STACK, "no-stack", 0, NULL,
 	 "record no stacks, not even those a preset asks for\n"
 	 "(cxx-exceptions: libstdcxx:throw and rethrow)", NULL},
+	{OPT_KEEP, "keep", 0, "RULE",
+	 "tail capture: hold the events in memory and write only the\n"
+	 "spans RULE keeps, '[PROVIDER:]SPAN > DURATION' (or >=; e.g.\n"
+	 "'svc:request > 10ms'; repeatable), with what their threads\n"
+	 "recorded inside them; spans are paired as load pairs them,\n"
+	 "and the counts and durations of all of them go into the tape", NULL},
+	{OPT_KEEP_BUFFER, "keep-buffer", 0, "SIZE",
+	 "with --keep: memory for held events (default 256M); when it\n"
+	 "is full the oldest leaves: written if a kept span has it,\n"
+	 "else counted lost", NULL},
 	{0},
 };
 
@@ -150,12 +162,20 @@ const struct tt_cmd_def tt_cmd_def_record = {
 		"and lost. Events that could not be recorded (ring full) are counted per probe and\n"
 		"CPU and written into the tape as losses: recorded + lost = fired.\n"
 		"\n"
+		"With --keep an event is written only when a kept span's window (from its begin\n"
+		"to its end, on the threads that began and ended it, or its goroutine) holds it;\n"
+		"every other event, other processes' included, is left out and counted per probe\n"
+		"(meta keep_dropped): recorded (written + left out) + lost = fired. A span still\n"
+		"open at the end is kept. The summary says how many spans were seen, kept and\n"
+		"dropped; 'load' puts the counters of every span in keep_spans and keep_hist.\n"
+		"\n"
 		"Examples:\n"
 		"  tracetape record -o app.tape usdt:/usr/local/bin/app -- /usr/local/bin/app --serve\n"
 		"  tracetape record -d 30s -p 1234 'usdt:postgresql:query__*'\n"
 		"  tracetape record --rotate 4 --max-size 256M usdt:/usr/bin/php8.2:php:*\n"
 		"  tracetape record --preset postgres-queries -d 60s -o pg.tape\n"
 		"  tracetape record --preset php-calls -- php script.php\n"
+		"  tracetape record --keep 'svc:request > 10ms' -o slow.tape 'usdt:svc:*' -- ./service\n"
 		"\n"
 		"Exit status: 0 when the recording was written, 1 on a runtime failure (privileges,\n"
 		"no matching probe, attach or write errors), 2 for a bad command line.\n",
@@ -405,6 +425,8 @@ int tt_cmd_record(int argc, char **argv, struct tt_out *out)
 	const char *env[16] = {0}, **presets = NULL, **stack_globs = NULL, **probes = NULL, *val;
 	size_t preset_cnt = 0, probe_cnt = 0, spec_cnt = 0;
 	uint32_t preset_strlen = 0;
+	int keep_buffer_given = 0;
+	struct tt_keep_rule *keep_rules = NULL;
 	int c, err = 0, command_cnt, strlen_given = 0, script_warned = 0, tape_fd = -1, no_stack = 0;
 	char stdout_path[32];
 	uint64_t v;
@@ -514,6 +536,33 @@ int tt_cmd_record(int argc, char **argv, struct tt_out *out)
 			}
 			o.stack_dwarf = !strcmp(val, "dwarf");
 			break;
+		case OPT_KEEP: {
+			struct tt_keep_rule *n = realloc(keep_rules, (o.keep_rule_cnt + 1) * sizeof(*n));
+			char msg[512];
+
+			if (!n) {
+				err = -ENOMEM;
+				goto cleanup;
+			}
+			keep_rules = n;
+			o.keep_rules = keep_rules;
+			err = tt_keep_rule_parse(val, &keep_rules[o.keep_rule_cnt], msg, sizeof(msg));
+			if (err == -TT_E_USAGE)
+				err = tt_cmd_usage_error(out, "%s", msg);
+			if (err)
+				goto cleanup;
+			o.keep_rule_cnt++;
+			break;
+		}
+		case OPT_KEEP_BUFFER:
+			if (tt_parse_size(val, &o.keep_buffer) || o.keep_buffer < 1024 ||
+			    o.keep_buffer > (64ULL << 30)) {
+				err = tt_cmd_usage_error(out, "--keep-buffer needs a size from 1K to 64G, "
+							      "got '%s'", val);
+				goto cleanup;
+			}
+			keep_buffer_given = 1;
+			break;
 		case OPT_STACK: {
 			const char **n = realloc(stack_globs, (o.stack_glob_cnt + 1) * sizeof(*n));
 
@@ -571,6 +620,12 @@ int tt_cmd_record(int argc, char **argv, struct tt_out *out)
 		err = tt_cmd_usage_error(out, "--stack and --no-stack contradict each other");
 		goto cleanup;
 	}
+	if (keep_buffer_given && !o.keep_rule_cnt) {
+		err = tt_cmd_usage_error(out, "--keep-buffer needs --keep");
+		goto cleanup;
+	}
+	if (!keep_buffer_given)
+		o.keep_buffer = TT_RECORD_KEEP_BUFFER_DEFAULT;
 	err = check_scripts(out, o.command, presets, preset_cnt, specs, spec_cnt, &script_warned);
 	if (err)
 		goto cleanup;
@@ -633,6 +688,9 @@ cleanup:
 	free(stack_globs);
 	free(probes);
 	free(pids);
+	for (size_t i = 0; i < o.keep_rule_cnt; i++)
+		tt_keep_rule_free(&keep_rules[i]);
+	free(keep_rules);
 	tt_opts_free(&p);
 	return err;
 }
