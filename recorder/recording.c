@@ -111,6 +111,7 @@ struct session {
 	uint64_t missed_total; /* hits the kernel did not run a program for (see harvest_missed) */
 	uint64_t last_harvest_ns, last_clock_ns, start_ns;
 	uint64_t events, lost, closed_bytes;
+	uint64_t on_tape; /* events in whole blocks of the tapes closed so far (see close_tape) */
 	uint64_t received;          /* events decoded (with --keep: written or held or left out) */
 	struct tt_keep *keep;       /* --keep: the held events, or NULL */
 	struct tt_keep_sink keep_sink;
@@ -663,6 +664,21 @@ static int open_tape(struct session *s)
 }
 
 /* Close the current tape, shift OUTPUT -> OUTPUT.1 -> ... keeping `rotate` tapes, reopen. */
+/*
+ * Flush and close the current tape; count the events that reached it: those in blocks written
+ * whole (after a failed write, a full disk, the rest never will). Returns the writer's error.
+ */
+static int close_tape(struct session *s)
+{
+	int err;
+
+	writer_check(s, tt_tape_writer__flush(s->w));
+	s->on_tape += tt_tape_writer__written_cnt(s->w);
+	err = tt_tape_writer__close(s->w);
+	s->w = NULL;
+	return err;
+}
+
 static int rotate_tape(struct session *s)
 {
 	char from[PATH_MAX], to[PATH_MAX];
@@ -672,8 +688,7 @@ static int rotate_tape(struct session *s)
 	write_keep(s);
 	write_fired(s);
 	s->closed_bytes += tt_tape_writer__bytes(s->w);
-	err = tt_tape_writer__close(s->w);
-	s->w = NULL;
+	err = close_tape(s);
 	if (err) {
 		tt_err(s->out, "closing %s failed: %s", s->o->output, tt_strerror(err));
 		return err;
@@ -979,6 +994,9 @@ static void print_summary(struct session *s, struct tt_record_result *res)
 		tt_warn(out, "--fast: refused %llu malformed records and %u rings of the traced "
 			     "processes", (unsigned long long)tt_fast__rejected(s->fast),
 			tt_fast__rings_abandoned(s->fast));
+	if (res->unwritten)
+		tt_warn(out, "lost %llu events that could not be written to the tape",
+			(unsigned long long)res->unwritten);
 	if (s->missed_total)
 		tt_warn(out, "lost %llu hits the kernel ran no BPF program for (another BPF program was "
 			     "running on the CPU: the tape marks them as losses of an unknown probe)",
@@ -1392,10 +1410,8 @@ finish:
 		write_fired(s);
 		res->bytes = s->closed_bytes;
 		uint64_t written = tt_tape_writer__bytes(s->w);
-		int cerr = tt_tape_writer__close(s->w);
 
-		s->w = NULL;
-		writer_check(s, cerr);
+		writer_check(s, close_tape(s));
 		if (!err)
 			err = s->write_err;
 		/* The closed tape's size: what the writer wrote, trailer included (into a pipe,
@@ -1408,9 +1424,12 @@ finish:
 	}
 	/* We started it; the recording is over, so it ends too (SIGTERM, then SIGKILL). */
 	tt_held_cmd__end(&s->cmd, CHILD_TERM_WAIT_MS);
-	res->events = s->events;
+	/* Events written out but not on a tape (a failed write) are lost like any other: the
+	 * summary's recorded + lost stays the hits fired. */
+	res->events = TT_MIN(s->on_tape, s->events);
 	res->kept_out = s->received > s->events + s->keep_lost ? s->received - s->events - s->keep_lost : 0;
-	res->lost = s->lost;
+	res->unwritten = s->events - res->events;
+	res->lost = s->lost + res->unwritten;
 	res->duration_ns = tt_now_mono_ns() - s->start_ns;
 	res->probe_cnt = (uint32_t)user_probes;
 	res->tapes = s->tapes;

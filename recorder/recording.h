@@ -52,10 +52,11 @@ struct tt_record_opts {
 #define TT_ATTACH_PERF 2  /* one uprobe perf event per site (every kernel) */
 
 struct tt_record_result {
-	uint64_t events;        /* events written to tapes */
+	uint64_t events;        /* events on the tapes (in blocks written whole) */
 	uint64_t kept_out;      /* --keep: events recorded but left out (recorded = events +
 				   kept_out; recorded + lost = fired) */
-	uint64_t lost;          /* events counted lost in BPF */
+	uint64_t lost;          /* events counted lost: in BPF, and unwritten */
+	uint64_t unwritten;     /* events that never reached a tape: its write failed */
 	uint64_t bytes;         /* bytes of the tapes written */
 	uint64_t duration_ns;
 	uint32_t probe_cnt;

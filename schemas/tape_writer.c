@@ -557,6 +557,11 @@ uint64_t tt_tape_writer__event_cnt(const struct tt_tape_writer *w)
 	return w->event_cnt + tt_event_encoder__pending(w->enc);
 }
 
+uint64_t tt_tape_writer__written_cnt(const struct tt_tape_writer *w)
+{
+	return w->event_cnt;
+}
+
 static int trailer_totals(struct tt_tape_writer *w, struct tt_buf *b)
 {
 	int err = tt_tlv_put_uint(&w->rec, TT_TRL_KIND, TT_TRL_KIND_TOTALS);

@@ -86,6 +86,12 @@ uint64_t tt_tape_writer__bytes(const struct tt_tape_writer *w);
 uint64_t tt_tape_writer__event_cnt(const struct tt_tape_writer *w);
 
 /*
+ * Events in blocks written whole so far: after a failed write (a full disk), the events a
+ * reader of the file will find; the others appended are lost.
+ */
+uint64_t tt_tape_writer__written_cnt(const struct tt_tape_writer *w);
+
+/*
  * Flush, write the trailer (totals and block index), sync and close, then free w.
  * Returns 0 or the first error met during the writer's life. w is freed either way.
  */
