@@ -58,6 +58,7 @@ static struct {
 
 static long sleep_us = 1000;
 static long slow_every, slow_us = 2000; /* every slow_every-th request works slow_us longer */
+static FILE *log_file; /* --log: the service's own account of each response */
 
 static double ms_since(const struct timespec *t0)
 {
@@ -103,7 +104,15 @@ static void handle(struct request *req)
 	 */
 	double latency_ms = ms_since(&req->start);
 	size_t bytes = strlen(body);
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
 	TT_PROBE(svc, response, req->id, status, req->route, bytes, latency_ms);
+	/* A log line per response, when it was made (CLOCK_MONOTONIC, the clock of tapes too):
+	 * what a recording of svc:response can be checked against. */
+	if (log_file)
+		fprintf(log_file, "%ld %d %s %lld\n", req->id, status, req->route,
+			(long long)now.tv_sec * 1000000000LL + now.tv_nsec);
 
 	/*
 	 * Building this argument costs a snprintf. TT_PROBE_ENABLED is a single compare and
@@ -171,9 +180,18 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--slow-us") && i + 1 < argc &&
 			   !parse_long(argv[i + 1], 0, 10000000, &slow_us)) {
 			i++;
+		} else if (!strcmp(argv[i], "--log") && i + 1 < argc && !log_file) {
+			log_file = fopen(argv[++i], "w");
+			if (!log_file) {
+				fprintf(stderr, "%s: cannot create %s: %s\n", argv[0], argv[i],
+					strerror(errno));
+				return 1;
+			}
+			setvbuf(log_file, NULL, _IOLBF, 0); /* a line is in the file once written */
 		} else {
 			fprintf(stderr, "usage: %s [--requests N] [--sleep-us MICROSECONDS] "
-					"[--slow-every N [--slow-us MICROSECONDS]]\n", argv[0]);
+					"[--slow-every N [--slow-us MICROSECONDS]] [--log FILE]\n",
+				argv[0]);
 			return 2;
 		}
 	}
@@ -206,5 +224,9 @@ int main(int argc, char **argv)
 
 	printf("requests %ld: %ld ok, %ld not found; cache %ld hits, %ld misses\n", requests, stats.ok,
 	       stats.not_found, stats.hits, stats.misses);
+	if (log_file && fclose(log_file) != 0) {
+		fprintf(stderr, "%s: writing the log failed: %s\n", argv[0], strerror(errno));
+		return 1;
+	}
 	return 0;
 }
