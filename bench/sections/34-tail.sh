@@ -51,6 +51,8 @@ ratio2() { awk -v a="$(bytes "$1")" -v b="$(bytes "$2")" -v z="$(bytes none)" \
 
 echo "$title"
 echo
+awk '$1 > 1.5 { exit 1 }' /proc/loadavg ||
+	{ echo "**Provisional**: measured with a load average above 1.5; measure again on a quiet machine."; echo; }
 echo "examples/c-service, $n requests, every 100th slow (1 %); \`--keep '$keep'\`. Tape bytes of"
 echo "one run each (the same program, the same requests); load average at the end:"
 echo "$(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs (the counts do not depend on it; the slow"
