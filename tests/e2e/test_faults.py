@@ -27,6 +27,16 @@ flt-6  Security: without CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN (setpriv drops t
        tracepoints carry no kernel address: their formats have no pointer field and no hole
        (stale bytes) in the fixed part, and no recorded integer (raw_syscalls' arguments, the
        program's own values, aside) is in the kernel's half of the address space.
+flt-7  A traced process that exits while the recorder attaches (720 syscall tracepoints, -p)
+       ends the recording cleanly (exit 0, a tape closed cleanly); -p of a process already gone
+       is refused with exit 1, "no such process".
+flt-8  A binary replaced on disk (renamed over: a new inode, as package managers do) while it
+       is recorded by path: the process started from the old file stays traced (all its hits),
+       one started from the new file is not (uprobes belong to an inode); documented.
+flt-9  A PID reused during a -p recording: of two traced processes, one exits; a new process
+       given its PID (through /proc/sys/kernel/ns_last_pid) fires the same probe and is not
+       recorded: the recorder follows processes by pidfd and by the kernel's fork and exit
+       events, never by number.
 """
 import json
 import os
@@ -376,3 +386,104 @@ def test_tapes_are_private_and_tracepoints_carry_no_kernel_address(tmp_path):
                     assert not KERNEL_HALF[0] <= v % (1 << 64) < KERNEL_HALF[1], \
                         f"{table}.{col} = {v:#x}"
     assert seen > 0
+
+
+def test_a_process_that_exits_while_the_recorder_attaches(tmp_path):
+    need_bpf()
+    short = subprocess.Popen(["sleep", "0.3"])
+    tape = tmp_path / "x.tape"
+    r = tt("record", "-o", tape, "-p", short.pid, "tracepoint:syscalls:*", timeout=300)
+    short.wait()
+    assert r.returncode == 0, r.stderr
+    assert info_of(tape)["closed_cleanly"]
+    r = tt("record", "-o", tmp_path / "y.tape", "-p", short.pid, "tracepoint:sched:sched_switch")
+    assert r.returncode == 1
+    assert f"process {short.pid}: no such process" in r.stderr
+    assert not (tmp_path / "y.tape").exists()
+
+
+def burst_proc(path, n):
+    p = subprocess.Popen([str(path), str(n)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         text=True)
+    assert p.stdout.readline() == "ready\n"
+    return p
+
+
+def go(p):
+    p.stdin.write("go\n")
+    p.stdin.flush()
+    assert p.stdout.readline() == "done\n"
+    assert p.wait(timeout=60) == 0
+
+
+def hits_by_pid(tape):
+    r = tt("query", "--format", "csv", tape,
+           "SELECT pid, count(*) FROM events_named WHERE provider = 'burst' AND name = 'hit' "
+           "GROUP BY pid")
+    assert r.returncode == 0, r.stderr
+    return {int(a): int(b) for a, b in (line.split(",") for line in r.stdout.splitlines()[1:])}
+
+
+@pytest.fixture
+def burst(tmp_path):
+    src = tmp_path / "burst.c"
+    src.write_text(BURST_SRC)
+    return build_c(src, tmp_path / "burst")
+
+
+def test_a_binary_replaced_on_disk_while_recorded(tmp_path, burst):
+    need_bpf()
+    old = burst_proc(burst, 100)
+    procs = [old]
+    try:
+        tape = tmp_path / "r.tape"
+        rec = start_recorder("-o", tape, f"usdt:{burst}:burst:hit")
+        procs.append(rec)
+        new_file = tmp_path / "burst.new"
+        new_file.write_bytes(burst.read_bytes())
+        new_file.chmod(0o755)
+        os.rename(new_file, burst)
+        new = burst_proc(burst, 100)
+        procs.append(new)
+        go(old)
+        go(new)
+        rc, err = stop_recorder(rec)
+        assert rc == 0, err
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    assert hits_by_pid(tape) == {old.pid: 100}
+
+
+def test_a_reused_pid_is_not_traced(tmp_path, burst):
+    need_bpf()
+    a, b = burst_proc(burst, 50), burst_proc(burst, 70)
+    procs = [a, b]
+    try:
+        tape = tmp_path / "p.tape"
+        rec = start_recorder("-o", tape, "-p", a.pid, "-p", b.pid, "usdt:burst:hit")
+        procs.append(rec)
+        go(a)
+        c = None
+        for _ in range(100):  # other processes may take the number first: try again
+            with open("/proc/sys/kernel/ns_last_pid", "w") as f:
+                f.write(str(a.pid - 1))
+            c = burst_proc(burst, 30)
+            procs.append(c)
+            if c.pid == a.pid:
+                break
+            c.kill()
+            c.wait()
+        assert c.pid == a.pid, "could not get the exited process's pid again"
+        go(c)
+        go(b)
+        _, err = rec.communicate(timeout=120)
+        assert rec.returncode == 0, err
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    assert hits_by_pid(tape) == {a.pid: 50, b.pid: 70}
