@@ -781,11 +781,11 @@ static long copy_step(__u64 i, struct walk_loop *l)
  * except at a CFI site (a function without a frame pointer, where the kernel's walk would
  * start from whatever rbp holds): there the binary's CFI, read by the recorder, says where the
  * return address and the caller's frame pointer are, and the walk is this program's own, as
- * bare addresses. With --stack-mode dwarf (COPY sites), no walk: the registers and a copy of the
- * top of the stack, which the recorder unwinds with the binaries' CFI. Built in a scratch buffer (4 KiB of frames does not fit the BPF stack); a
- * function of its own, so that its stack is not added to the record builders'. A stack that
- * cannot be taken or sent is counted (stack_lost), not as a lost event: the hit is still
- * recorded, without a stack.
+ * bare addresses. With --stack-mode dwarf (COPY sites), no walk: the registers and a copy of
+ * the top of the stack, which the recorder unwinds with the binaries' CFI. Built in a scratch
+ * buffer (4 KiB of frames does not fit the BPF stack); a function of its own, so that its
+ * stack is not added to the record builders'. A stack that cannot be taken or sent is counted
+ * (stack_lost), not as a lost event: the hit is still recorded, without a stack.
  */
 static __noinline void record_stack(struct pt_regs *ctx, const struct tt_bpf_site *site,
 				    struct tt_bpf_counts *c, __u64 pid_tgid, __u64 ts)
