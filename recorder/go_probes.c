@@ -262,9 +262,11 @@ static int add_desc(const uint8_t *img, const struct tt_elf_seg *seg, uint64_t o
 		s->sema_offset = off + TT_GO_DESC_HDR_SZ + 2 * i;
 		fvaddr = find_func(t, fn, &fsize);
 		if (!fvaddr) {
-			/* Never called, so left out by the linker: nothing to attach to. */
+			/* Never called, so left out by the linker: nothing to attach to. The slot
+			 * is the next line's, which parse_line() wants zeroed. */
 			file->site_cnt--;
 			tt_usdt_site_free(s);
+			memset(s, 0, sizeof(*s));
 			continue;
 		}
 		/* The site is the nop before the RET, after the loads into registers (0f 1f is no
