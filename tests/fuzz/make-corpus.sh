@@ -7,7 +7,8 @@
 #   tp_format   this kernel's tracepoint formats (a sample of systems), each with a record
 #   usdt_args   the argument strings of the stapsdt notes of Debian's PostgreSQL, PHP, Python,
 #               libjvm and libstdc++ (and the fixtures')
-#   usdt_notes  the same binaries cut down to their notes and headers (objcopy), a few KB each
+#   usdt_notes  the same binaries cut down to their notes and headers (objcopy), a few KB each,
+#               and a Go program with static probes made by gen-go (its probe descriptors)
 #   go_binary   the Go fixtures (tests/fixtures/go) built by Debian's Go 1.19: default,
 #               -gcflags=all=-l, -ldflags=-w (no DWARF), -ldflags='-s -w'
 #   options     values of every option parser, valid and not
@@ -97,6 +98,13 @@ if [ -x "$go" ]; then
 				timeout 600 "$go" build ${flags:+"$flags"} -o "$out/go_binary/${prog}_$v" .)
 		done
 	done
+	# a Go program with static probes (gen-go): its probe descriptors are read with the notes
+	cp -r "$src/tests/fixtures/go/probes" "$cache/probes"
+	mkdir -p "$cache/probes/kinds"
+	"$build/tracetape" gen-go "$cache/probes/kinds.d" -o "$cache/probes/kinds/kinds.go"
+	(cd "$cache/probes" && HOME=$cache GOCACHE=$cache/build GOPATH=$cache/path GOFLAGS=-mod=mod \
+		GOTOOLCHAIN=local CGO_ENABLED=0 timeout 600 "$go" build -o "$out/usdt_notes/go_probes" .)
+	cp "$out/usdt_notes/go_probes" "$out/go_binary/go_probes"
 else
 	echo "make-corpus.sh: no $go (golang-1.19-go): go_binary has only the committed seeds" >&2
 fi
