@@ -151,8 +151,7 @@ int tt_db_step_done(sqlite3 *db, sqlite3_stmt *st, const char *what, const struc
 	return 0;
 }
 
-/* Valid UTF-8 without NUL bytes: what may be stored as TEXT. */
-static int utf8_ok(const uint8_t *p, size_t n)
+int tt_db_utf8_ok(const uint8_t *p, size_t n)
 {
 	size_t i = 0;
 
@@ -194,7 +193,7 @@ static int utf8_ok(const uint8_t *p, size_t n)
 
 void tt_db_bind_bytes(sqlite3_stmt *st, int col, const uint8_t *p, size_t n)
 {
-	if (utf8_ok(p, n))
+	if (tt_db_utf8_ok(p, n))
 		sqlite3_bind_text(st, col, (const char *)p, (int)n, SQLITE_STATIC);
 	else
 		sqlite3_bind_blob(st, col, p, (int)n, SQLITE_STATIC);

@@ -61,6 +61,9 @@ int tt_db_prepare(sqlite3 *db, const char *sql, int persistent, sqlite3_stmt **s
  */
 int tt_db_step_done(sqlite3 *db, sqlite3_stmt *st, const char *what, const struct tt_out *out);
 
+/* Valid UTF-8 without NUL bytes: what tt_db_bind_bytes() stores as TEXT (else as a BLOB). */
+int tt_db_utf8_ok(const uint8_t *p, size_t n);
+
 /*
  * Bind p[0..n) to parameter col of st as TEXT when it is valid UTF-8 without NUL bytes (what
  * TEXT may hold), else as a BLOB. The bytes are not copied (SQLITE_STATIC): they must stay

@@ -62,7 +62,7 @@ int tt_report_builder__prep(struct tt_report_builder *c, const char *sql, sqlite
 	return 0;
 }
 
-static int push_str(char ***arr, size_t *n, char *s)
+int tt_report_push_str(char ***arr, size_t *n, char *s)
 {
 	char **a;
 
@@ -78,7 +78,7 @@ static int push_str(char ***arr, size_t *n, char *s)
 	return 0;
 }
 
-static int is_span_probe_name(const char *name, const char *type)
+int tt_report_span_probe(const char *name, const char *type)
 {
 	static const char *const sfx[] = {"__begin", "__end", "__start", "__done", "__entry", "__return"};
 	size_t n = strlen(name);
@@ -117,7 +117,7 @@ static int load_probes(struct tt_report_builder *c)
 					  (const char *)sqlite3_column_text(st, 2),
 					  (unsigned)TT_MAX(tt_probe_type_parse((const char *)sqlite3_column_text(st, 4)), 0));
 		p->argc = (uint8_t)TT_MIN(sqlite3_column_int(st, 3), TT_MAX_ARGS);
-		p->span_probe = is_span_probe_name(p->name, (const char *)sqlite3_column_text(st, 4));
+		p->span_probe = tt_report_span_probe(p->name, (const char *)sqlite3_column_text(st, 4));
 		if (!p->provider || !p->name || !p->label)
 			err = -ENOMEM;
 	}
@@ -284,7 +284,7 @@ static int load_summary(struct tt_report_builder *c)
 		return err;
 	err = tt_report_builder__prep(c, "SELECT value FROM meta WHERE tape IS NULL AND key = 'warning' ORDER BY rowid", &st);
 	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		err = push_str(&r->warnings, &r->warning_cnt, tt_report_strdup((const char *)sqlite3_column_text(st, 0)));
+		err = tt_report_push_str(&r->warnings, &r->warning_cnt, tt_report_strdup((const char *)sqlite3_column_text(st, 0)));
 	sqlite3_finalize(st);
 	return err;
 }
@@ -336,36 +336,46 @@ static int load_losses(struct tt_report_builder *c)
 	/* which statistics they touch: per probe counts, per span name the flagged spans */
 	err = tt_report_builder__prep(c, "SELECT probe_id, sum(count), count(*) FROM losses GROUP BY probe_id "
 		   "ORDER BY probe_id IS NULL, probe_id", &st);
-	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const struct tt_report_pdesc *p = sqlite3_column_type(st, 0) == SQLITE_NULL ? NULL
-					: tt_report_builder__probe(c, sqlite3_column_int64(st, 0));
-		char cnt[32];
-
-		tt_report_count(cnt, sizeof(cnt), (uint64_t)sqlite3_column_int64(st, 1), c->o->raw);
-		if (p)
-			err = push_str(&r->loss_effects, &r->loss_effect_cnt,
-				       tt_report_asprintf("%s: %s events lost; its count and rate above are low "
-						 "by that much%s", p->label, cnt,
-						 p->span_probe ? ", and spans it starts or ends are missing "
-								 "or left open" : ""));
-		else
-			err = push_str(&r->loss_effects, &r->loss_effect_cnt,
-				       tt_report_asprintf("%s events of unknown probes lost: any count or rate "
-						 "above may be low", cnt));
-	}
+	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		err = tt_report_builder__loss_effect(c, sqlite3_column_type(st, 0) == SQLITE_NULL ? NULL
+						     : tt_report_builder__probe(c, sqlite3_column_int64(st, 0)),
+						     (uint64_t)sqlite3_column_int64(st, 1));
 	if (!err && rc != SQLITE_DONE)
 		err = tt_report_builder__sql_err(c);
 	sqlite3_finalize(st);
-	st = NULL;
-	if (err)
-		return err;
+	return err ? err : tt_report_builder__loss_names(c);
+}
+
+int tt_report_builder__loss_effect(struct tt_report_builder *c, const struct tt_report_pdesc *p,
+				   uint64_t lost)
+{
+	struct tt_report *r = c->r;
+	char cnt[32];
+
+	tt_report_count(cnt, sizeof(cnt), lost, c->o->raw);
+	if (p)
+		return tt_report_push_str(&r->loss_effects, &r->loss_effect_cnt,
+					  tt_report_asprintf("%s: %s events lost; its count and rate above are low "
+							     "by that much%s", p->label, cnt,
+							     p->span_probe ? ", and spans it starts or ends are missing "
+									     "or left open" : ""));
+	return tt_report_push_str(&r->loss_effects, &r->loss_effect_cnt,
+				  tt_report_asprintf("%s events of unknown probes lost: any count or rate "
+						     "above may be low", cnt));
+}
+
+int tt_report_builder__loss_names(struct tt_report_builder *c)
+{
+	struct tt_report *r = c->r;
+	int err = 0;
+
 	for (size_t i = 0; i < c->ns_cnt && !err; i++) {
 		const struct tt_report_nstat *ns = &c->ns[i];
 		char a[32], b[32];
 
 		if (!ns->lost)
 			continue;
-		err = push_str(&r->loss_effects, &r->loss_effect_cnt,
+		err = tt_report_push_str(&r->loss_effects, &r->loss_effect_cnt,
 			       tt_report_asprintf("%s%s%s: %s of %s spans overlap a loss window (spans.lost = 1): "
 					 "their durations or pairing may be wrong; the percentiles "
 					 "above include them", ns->provider, *ns->provider ? ":" : "", ns->name,

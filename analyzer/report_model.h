@@ -4,7 +4,8 @@
  * capture, the probes' descriptions, the losses) and holds the helpers below; report_spans.c
  * makes the span statistics and lists the single spans; report_probes.c makes the probes'
  * statistics and chooses the argument each one shows; report_dist.c makes the distributions
- * (percentiles, curves, histograms, heatmaps). Not for use outside the report module.
+ * (percentiles, curves, histograms, heatmaps). Not for use outside the report module (ch_report.c,
+ * which fills the same model from ClickHouse, is part of it).
  */
 #ifndef TT_REPORT_MODEL_H
 #define TT_REPORT_MODEL_H
@@ -93,6 +94,19 @@ char *tt_report_builder__event_text(struct tt_report_builder *b, sqlite3_stmt *s
 
 /* n per second of the capture (0 for a capture of no duration). */
 double tt_report_per_s(const struct tt_report *r, uint64_t n);
+
+/* Append s (taken over; NULL means no memory) to the array *arr of *n strings. 0 or -ENOMEM. */
+int tt_report_push_str(char ***arr, size_t *n, char *s);
+
+/* Whether a probe of this name and type (probes.kind) starts or ends spans by its name. */
+int tt_report_span_probe(const char *name, const char *type);
+
+/* One sentence of r->loss_effects: lost events of p (NULL: of unknown probes). 0 or -ENOMEM. */
+int tt_report_builder__loss_effect(struct tt_report_builder *b, const struct tt_report_pdesc *p,
+				   uint64_t lost);
+
+/* The sentences of r->loss_effects for the span names of b->ns with spans flagged lost. */
+int tt_report_builder__loss_names(struct tt_report_builder *b);
 
 /* ---- report_dist.c ---- */
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * `load --into clickhouse://...` and `query clickhouse://...` (cmd_ch.h): the URL parsed, the
+ * `load --into clickhouse://...`, `query clickhouse://...` and `report clickhouse://...` (cmd_ch.h): the URL parsed, the
  * work handed to the analyzer (ch_load.h, ch_sql.h, ch_http.h), a summary printed.
  */
 #include <errno.h>
@@ -16,6 +16,7 @@
 #ifdef TT_HAVE_CLICKHOUSE
 #include "ch_http.h"
 #include "ch_load.h"
+#include "ch_report.h"
 #endif
 
 /* The URL parsed into u, or a usage error naming what is wrong with it. */
@@ -98,6 +99,18 @@ cleanup:
 	tt_ch_url_free(&u);
 	return err;
 }
+
+int tt_cmd_report_ch(const char *url, const struct tt_report_opts *ro, struct tt_report **rep,
+		     const struct tt_out *out)
+{
+	struct tt_ch_url u;
+	int err = parse_url(url, &u, out);
+
+	if (!err)
+		err = tt_ch_report__build(&u, url, ro, rep);
+	tt_ch_url_free(&u);
+	return err;
+}
 #else
 static int no_clickhouse(const struct tt_out *out)
 {
@@ -122,6 +135,17 @@ int tt_cmd_query_ch(const char *url, const char *sql, const char *fmt, FILE *f,
 	struct tt_ch_url u;
 	int err = parse_url(url, &u, out);
 
+	tt_ch_url_free(&u);
+	return err ? err : no_clickhouse(out);
+}
+
+int tt_cmd_report_ch(const char *url, const struct tt_report_opts *ro, struct tt_report **rep,
+		     const struct tt_out *out)
+{
+	struct tt_ch_url u;
+	int err = parse_url(url, &u, out);
+
+	*rep = NULL;
 	tt_ch_url_free(&u);
 	return err ? err : no_clickhouse(out);
 }

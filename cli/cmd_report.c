@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * `tracetape report DB|TAPE`: the latency and post-mortem report (report.h) of a database, or
- * of a tape loaded on the fly, on the terminal or as one HTML page.
+ * `tracetape report DB|TAPE|URL`: the latency and post-mortem report (report.h) of a database,
+ * of a tape loaded on the fly, or of a ClickHouse database (cmd_ch.h), on the terminal, as one
+ * HTML page or as JSON.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ch_url.h"
+#include "cmd_ch.h"
 #include "loader.h"
 #include "report.h"
 #include "report_json.h"
@@ -84,7 +87,7 @@ const struct tt_cmd_def tt_cmd_def_report = {
 	.name = "report",
 	.usage = "[--by ARG[,ARG]] [-f text|html|json] [-o FILE] [--heatmap] [--buckets MODE]\n"
 		 "                        [--top N] [--last N] [--raw] [--span RULE]...\n"
-		 "                        [--value PROBE=ARG]... DB|TAPE",
+		 "                        [--value PROBE=ARG]... DB|TAPE|URL",
 	.about = "Latency and post-mortem report of a database made by 'tracetape load', or of a tape\n"
 		 "(loaded into a temporary database first; '-' is standard input): per span name and\n"
 		 "per probe the count, rate, min, p50, p90, p99, p99.9 and max (exact, nearest rank),\n"
@@ -100,10 +103,15 @@ const struct tt_cmd_def tt_cmd_def_report = {
 		 "pointer. A probe with a C++ name argument (kind cxxname: an exception's type, from\n"
 		 "libstdc++'s throw, rethrow and catch) is counted by its values, demangled, the most\n"
 		 "frequent first. Probes are named provider:name; a Go function's returns\n"
-		 "provider:name:return. 'tracetape diff A B' compares two captures.\n",
+		 "provider:name:return. 'tracetape diff A B' compares two captures.\n"
+		 "URL clickhouse://HOST[:PORT][/DATABASE][?cluster=NAME...] (see load --into) reports on\n"
+		 "a ClickHouse database: the same report as of an SQLite database of the same tapes,\n"
+		 "computed by the server (the kernel breakdowns and stacks are left out, with a\n"
+		 "warning).\n",
 	.opts = opts,
-	.more = "Exit status: 0 success, 1 unreadable input or SQLite error, 2 bad command line\n"
-		"(also --by naming no argument of any probe, --value naming no probe or argument).\n",
+	.more = "Exit status: 0 success, 1 unreadable input, SQLite or ClickHouse error, 2 bad\n"
+		"command line (also --by naming no argument of any probe, --value naming no probe or\n"
+		"argument).\n",
 };
 
 int tt_cmd_report(int argc, char **argv, struct tt_out *out)
@@ -200,13 +208,16 @@ int tt_cmd_report(int argc, char **argv, struct tt_out *out)
 	path = p.args[0];
 	lo.rules = rules.v;
 	lo.rule_cnt = rules.cnt;
-	err = tt_input_open(path, &lo, no_cache, &in);
-	if (err)
-		goto cleanup;
 	if (fmt < 0)
 		fmt = tt_cmd_html_name(output) ? FMT_HTML : FMT_TEXT;
 	ro.html_points = fmt == FMT_HTML;
-	err = tt_report__build(in.db, path, &ro, &rep);
+	if (tt_ch_url_is(path)) {
+		err = tt_cmd_report_ch(path, &ro, &rep, out);
+	} else {
+		err = tt_input_open(path, &lo, no_cache, &in);
+		if (!err)
+			err = tt_report__build(in.db, path, &ro, &rep);
+	}
 	if (err)
 		goto cleanup;
 	f = tt_cmd_output_open(out, output);

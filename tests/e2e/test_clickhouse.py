@@ -13,10 +13,12 @@ Skipped (a failure under CI=true) only when clickhouse-server is not installed o
 built without libcurl; scripts/deps.sh test installs both.
 """
 import csv
+import html
 import io
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -32,18 +34,28 @@ T0 = 1_000_000_000
 HOSTS = ("alpha", "beta", "gamma")
 
 
+STATEMENTS = ("SELECT * FROM t WHERE id = {}", "UPDATE t SET n = n + {} WHERE k = 'x{}'",
+              "DELETE FROM t WHERE id IN ({}, {})")
+
+
 def host_tape(host, seed, requests, out):
     """A tape of one host: request spans of random durations, rows events with an int and a
-    float argument, and (on one host) a loss window."""
+    float argument, a database statement span every fifth request, and (on one host) a loss
+    window."""
     rnd = random.Random(seed)
     lines = [f"meta host {host}", f"meta boot_id boot-{host}", f"clock {T0} 1700000000000000000",
              "probe 0 app req__begin u64:id str:url", "probe 1 app req__end u64:id s32:status",
-             "probe 2 app rows u64:n f64:ratio"]
+             "probe 2 app rows u64:n f64:ratio", "probe 3 app db__begin str:query",
+             "probe 4 app db__end"]
     t = T0
     for i in range(requests):
         t += rnd.randint(1, 5000)
         lines.append(f'event {t} 0 100 100 0 {i} "/u/{i % 7}"')
         lines.append(f"event {t + 1} 1 100 101 2 {rnd.randint(0, 10**9)} {rnd.random()!r}")
+        if i % 5 == 0:
+            sql = rnd.choice(STATEMENTS).format(i, rnd.randint(1, 9))
+            lines.append(f'event {t + 2} 1 100 101 3 "{sql}"')
+            lines.append(f"event {t + 2 + rnd.randint(1, 10**6)} 1 100 101 4")
         t += rnd.choice([rnd.randint(1, 1000), rnd.randint(1, 10**6), rnd.randint(1, 10**9)])
         lines.append(f"event {t} 0 100 100 1 {i} {rnd.choice([200, 404, 500])}")
     # requests that never end: spans with a NULL dur, ignored by the percentiles
@@ -248,6 +260,121 @@ def test_bad_urls_are_usage_errors(tmp_path, bad, why):
     r = tt("load", "--into", bad, tmp_path / "x.tape")
     assert r.returncode == 2
     assert why in r.stderr
+
+
+@pytest.fixture(scope="module")
+def report_dbs(cluster, tapes, loaded):
+    """The three tapes in ClickHouse by one load, as into SQLite: the same span and event ids,
+    which the report lists (two loads number them otherwise)."""
+    u = url(cluster, "rep")
+    r = tt("load", "--into", u, *tapes, timeout=300)
+    assert r.returncode == 0, r.stderr
+    return loaded[0], u
+
+
+def reports(db, u, *opts):
+    """`report OPTS` of the SQLite database and of ClickHouse, the source named SOURCE in both."""
+    out = []
+    for src in (db, u):
+        r = tt("report", *opts, src, timeout=300)
+        assert r.returncode == 0, f"{src}: {r.stderr}"
+        text = r.stdout
+        for form in (str(src), html.escape(str(src))):
+            text = text.replace(form, "SOURCE")
+        out.append(text)
+    return out
+
+
+@pytest.mark.parametrize("opts", [
+    (), ("--by", "url"), ("--by", "status"), ("--by", "url,status", "--top", "5"),
+    ("--by", "query"), ("--by", "key"), ("--by", "ratio"), ("--buckets", "linear"),
+    ("--buckets", "log2", "--raw"), ("--value", "app:rows=ratio", "--top", "3", "--last", "2"),
+    ("--json",), ("--format", "html"), ("--format", "html", "--heatmap", "--by", "status"),
+])
+def test_same_report(report_dbs, opts):
+    """The report of ClickHouse is the SQLite one, apart from the source it names."""
+    want, got = reports(*report_dbs, *opts)
+    assert "SOURCE" in want and "app:req" in want
+    assert got == want
+
+
+def test_report_groups_statements(report_dbs):
+    """--by query groups statements by their normalized text in both, with an example."""
+    want, got = reports(*report_dbs, "--by", "query")
+    assert "app:db query=SELECT * FROM t WHERE id = $1" in want
+    assert "e.g. SELECT * FROM t WHERE id = " in want
+    assert got == want
+
+
+def test_report_is_computed_by_the_server(report_dbs):
+    """The report's statistics come from queries that aggregate on the server: the client
+    receives far fewer bytes than the spans' durations alone would take (8 bytes a span)."""
+    db, u = report_dbs
+    closed = rows(db, "SELECT count(dur) FROM spans")[0][0]
+    r = tt("report", "-v", u, timeout=300)
+    assert r.returncode == 0, r.stderr
+    m = re.search(r": (\d+) queries, (\d+) bytes received", r.stderr)
+    assert m, r.stderr
+    assert int(m.group(2)) < 8 * closed / 3, (m.group(0), closed)
+
+
+def edge_tape(out):
+    """Values at the edges of the bucket and percentile definitions: exact powers of two and
+    their neighbours, ties, zero, negatives, a subnormal, infinity, integers past 2^53. (Float
+    arguments are text in ClickHouse, which 18.16 reads back exactly for these, not for every
+    double: README.md.)"""
+    vals = [0.0, -0.0, -1.5, 1e-310, 2.2250738585072014e-308, 0.5, 0.75, 1.0, 1.5, 2.0,
+            3.0, 4.0, 1023.0, 1024.0, 1025.0, 2.0**52, 2.0**53 + 2, 1.7976931348623157e308,
+            float("inf")] * 3 + [7.0] * 40
+    durs = [1, 2, 3, 4, 4, 4, 7, 8, 1023, 1024, 1025, 2**20, 2**20, 2**40, 2**40 + 1, 5, 6] * 7
+    ints = [0, 1, 2**53, 2**53 + 1, 2**62, 2**63 - 1, 2**64 - 1, 12345] * 5
+    lines = ["meta host edge", f"clock {T0} 1700000000000000000", "probe 0 app op__begin",
+             "probe 1 app op__end", "probe 2 app val f64:x", "probe 3 app bytes u64:n"]
+    t = T0
+    for i, d in enumerate(durs):
+        lines += [f"event {t} 0 1 1 0", f"event {t + d} 0 1 1 1"]
+        t += d + 1
+    for i, v in enumerate(vals):
+        lines.append(f"event {t + i} 0 1 2 2 {v!r}")
+    for i, v in enumerate(ints):
+        lines.append(f"event {t + 1000 + i} 0 1 3 3 {v}")
+    mktape("\n".join(lines) + "\n", out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def edge_dbs(cluster, tmp_path_factory):
+    d = tmp_path_factory.mktemp("edge")
+    tape = edge_tape(d / "edge.tape")
+    r = tt("load", "-o", d / "edge.db", tape, timeout=300)
+    assert r.returncode == 0, r.stderr
+    u = url(cluster, "edge")
+    r = tt("load", "--into", u, tape, timeout=300)
+    assert r.returncode == 0, r.stderr
+    return d / "edge.db", u
+
+
+@pytest.mark.parametrize("opts", [(), ("--buckets", "log2"), ("--buckets", "linear"), ("--raw",),
+                                  ("--json",)])
+def test_same_report_at_the_edges(edge_dbs, opts):
+    want, got = reports(*edge_dbs, *opts)
+    assert "app:val" in want and "app:bytes" in want
+    assert got == want
+
+
+def test_report_errors(cluster, report_dbs):
+    _, u = report_dbs
+    r = tt("report", "--by", "nosuch", u)
+    assert r.returncode == 2
+    assert "no probe has an argument named 'nosuch'" in r.stderr
+    r = tt("report", "--value", "nosuch:*=x", u)
+    assert r.returncode == 2
+    r = tt("report", url(cluster, "nosuchdb"))
+    assert r.returncode == 1
+    assert "nosuchdb" in r.stderr
+    r = tt("report", "clickhouse://127.0.0.1:1/x")
+    assert r.returncode == 1
+    assert "127.0.0.1:1" in r.stderr
 
 
 def counts(u):

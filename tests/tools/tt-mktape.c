@@ -37,6 +37,7 @@
  * line).
  */
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -341,6 +342,9 @@ static void cmd_event(struct tt_tape_writer *w, struct token *t, int n, uint64_t
 
 			errno = 0;
 			d = strtod(t[i].s, &end);
+			/* a subnormal is a value (ERANGE says it lost precision); an overflow is not */
+			if (errno == ERANGE && d != 0 && fabs(d) < 1)
+				errno = 0;
 			if (errno || *end || end == t[i].s || t[i].quoted)
 				die(2, "argument %d: expected a number, got '%s'", a, t[i].s);
 			if (TT_KIND_SIZE(kind) == 4) {

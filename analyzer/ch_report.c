@@ -1,0 +1,1813 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The report of a ClickHouse database (ch_report.h). Each part of the model comes from a query
+ * that does the work on the server, shaped after the SQLite build's (report.c, report_spans.c,
+ * report_probes.c) so that the two give the same model for the same tapes:
+ *
+ *   - a distribution (a span name's durations, a probe argument's values, a --by group's) is
+ *     two queries: one gives n, min, max, whether every value is an integer and the values at
+ *     the nearest ranks the model needs (p5, p50, p90, p95, p99, p99.9 and the curve's), picked
+ *     from the server's sorted array of the values at ranks computed in integers exactly as
+ *     tt_pct_rank() does; the client chooses the bucket scheme from those (buckets.h), and the
+ *     second query counts the values per bucket index, computed by the server from the bits of
+ *     the IEEE double (exponent and mantissa), the same index frexp() gives buckets.c;
+ *   - the slowest spans are an ORDER BY dur DESC, id LIMIT; the open ones ORDER BY start_ts, id;
+ *     their events are fetched by id, and formatted as SQLite would show the values it stores;
+ *   - --by groups by the start (else end) event's argument, joined on the server; statements
+ *     are normalized here (tt_sql_normalize), so each distinct statement comes once with its
+ *     count, and the busiest groups' distributions are then asked for by their raw values;
+ *   - the HTML's points (every stride-th span of a name in id order) and heatmap cells are
+ *     picked and counted on the server.
+ *
+ * Floating-point constants go into the SQL as their bits (reinterpretAsFloat64), never as
+ * decimal text, and results come back in RowBinary, never as text: no value is rounded on the
+ * way. Kernel breakdowns (thread_states, syscalls) and stacks are not computed here: a report of
+ * a database that has them says so on standard error and leaves those parts out.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ch_http.h"
+#include "ch_report.h"
+#include "db_schema.h"
+#include "report_model.h"
+#include "sqlfuncs.h"
+#include "tt_error.h"
+#include "tt_names.h"
+#include "tt_util.h"
+
+#define BY_KEYS_MAX 8 /* as report_spans.c */
+#define HEAT_BINS 60  /* as report_spans.c */
+#define ZERO_SQL "toInt64(-9223372036854775807 - 1)" /* TT_BUCKET_ZERO */
+
+struct chr {
+	struct tt_report_builder b; /* b.db NULL; probes, value_arg, ns (durs unused), top */
+	struct tt_ch_conn *c;
+	char **ptype;               /* probes.kind by probe id */
+	size_t ptype_cap;
+	struct parg {               /* probe_args: for --by */
+		int64_t probe_id;
+		int idx;
+		char *name, *column_name;
+	} *args;
+	size_t arg_cnt;
+	struct tt_report_dist *nd;  /* per name (b.ns order): its distribution */
+	uint64_t queries, bytes;
+};
+
+/* ---- results (RowBinary) ---- */
+
+struct rd {
+	struct tt_buf buf;
+	const uint8_t *p, *end;
+	int bad;
+};
+
+static const uint8_t *rd_take(struct rd *r, size_t n)
+{
+	const uint8_t *p = r->p;
+
+	if ((size_t)(r->end - r->p) < n) {
+		r->bad = 1;
+		r->p = r->end;
+		return NULL;
+	}
+	r->p += n;
+	return p;
+}
+
+static uint64_t rd_u64(struct rd *r)
+{
+	const uint8_t *p = rd_take(r, 8);
+	uint64_t v = 0;
+
+	for (int i = 7; p && i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static int64_t rd_i64(struct rd *r)
+{
+	return (int64_t)rd_u64(r);
+}
+
+static double rd_f64(struct rd *r)
+{
+	uint64_t u = rd_u64(r);
+	double d;
+
+	memcpy(&d, &u, sizeof(d));
+	return d;
+}
+
+static uint8_t rd_u8(struct rd *r)
+{
+	const uint8_t *p = rd_take(r, 1);
+
+	return p ? *p : 0;
+}
+
+static uint64_t rd_leb(struct rd *r)
+{
+	uint64_t v = 0;
+
+	for (int shift = 0; shift < 64; shift += 7) {
+		uint8_t b = rd_u8(r);
+
+		v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			return v;
+	}
+	r->bad = 1;
+	return 0;
+}
+
+/* A String: its bytes in the result (not NUL-terminated), *n of them. */
+static const char *rd_bytes(struct rd *r, size_t *n)
+{
+	uint64_t len = rd_leb(r);
+	const char *p = (const char *)rd_take(r, len);
+
+	*n = p ? (size_t)len : 0;
+	return p ? p : "";
+}
+
+/* A String as a new C string, or NULL without memory. */
+static char *rd_str(struct rd *r)
+{
+	size_t n;
+	const char *p = rd_bytes(r, &n);
+
+	return strndup(p, n);
+}
+
+static void rd_free(struct rd *r)
+{
+	tt_buf_free(&r->buf);
+}
+
+/* ---- queries ---- */
+
+/* Run sql (one SELECT, no FORMAT) into r, its rows in RowBinary. 0 or -TT_E_SERVER. */
+static int query(struct chr *x, const char *sql, struct rd *r)
+{
+	struct tt_buf q = {0};
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	err = tt_buf_printf(&q, "%s FORMAT RowBinary", sql);
+	if (!err)
+		err = tt_ch_exec(x->c, (const char *)q.data, &r->buf, x->b.out);
+	tt_buf_free(&q);
+	x->queries++;
+	x->bytes += r->buf.len;
+	if (err)
+		tt_buf_free(&r->buf);
+	r->p = r->buf.data;
+	r->end = r->p + r->buf.len;
+	return err;
+}
+
+/* After reading r: an error when it ended early, or holds more than was read. */
+static int rd_done(struct chr *x, struct rd *r)
+{
+	int bad = r->bad || r->p != r->end;
+
+	rd_free(r);
+	if (bad) {
+		tt_err(x->b.out, "ClickHouse at %s: a reply of an unexpected shape", tt_ch_conn__name(x->c));
+		return -TT_E_SERVER;
+	}
+	return 0;
+}
+
+/* Done with r after err (0: its rows were read, and must have been read whole). */
+static int rd_end(struct chr *x, struct rd *r, int err)
+{
+	if (err) {
+		rd_free(r);
+		return err;
+	}
+	return rd_done(x, r);
+}
+
+/* Is there another row in r? */
+static int rd_more(const struct rd *r)
+{
+	return !r->bad && r->p < r->end;
+}
+
+/* A double as an SQL expression of its exact bits. */
+static int put_f64(struct tt_buf *b, double d)
+{
+	uint64_t u;
+
+	memcpy(&u, &d, sizeof(u));
+	return tt_buf_printf(b, "reinterpretAsFloat64(reinterpretAsString(toUInt64(%" PRIu64 ")))", u);
+}
+
+/*
+ * The bucket index (buckets.h) of the Float64 expression e (never NULL) under scheme s. Log:
+ * from the double's bits, e the exponent field less 1023 and the sub-bucket the top sub_bits of
+ * the mantissa, which is what frexp() and the exact steps of tt_buckets_index() give; a
+ * subnormal is scaled by 2^64 first (exact) and its exponent lowered by 64; +inf is the largest
+ * double's bucket. Linear: floor((e - origin) / width), clamped as tt_buckets_index() clamps.
+ */
+static int put_index(struct tt_buf *b, const struct tt_buckets *s, const char *e)
+{
+	int S = 1 << s->sub_bits, err;
+
+	if (s->kind == TT_BUCKETS_LINEAR) {
+		struct tt_buf f = {0};
+
+		err = tt_buf_printf(&f, "floor((%s - ", e);
+		if (!err)
+			err = put_f64(&f, s->origin);
+		if (!err)
+			err = tt_buf_printf(&f, ") / ");
+		if (!err)
+			err = put_f64(&f, s->width);
+		if (!err)
+			err = tt_buf_printf(&f, ")");
+		if (!err)
+			err = tt_buf_append(&f, "", 1);
+		if (!err)
+			err = tt_buf_printf(b, "multiIf(NOT (%s > -4e18), toInt64(-4000000000000000000), "
+					    "%s < 4e18, toInt64(%s), toInt64(4000000000000000000))",
+					    (const char *)f.data, (const char *)f.data, (const char *)f.data);
+		tt_buf_free(&f);
+		return err;
+	}
+#define BITS(v) "reinterpretAsUInt64(reinterpretAsString(toFloat64(" v ")))"
+	{
+		char raw[1024], scaled[1024];
+
+		snprintf(raw, sizeof(raw), BITS("%s"), e);
+		snprintf(scaled, sizeof(scaled), BITS("(%s) * exp2(64)"), e);
+		if (strlen(e) > 900)
+			return -EINVAL;
+		return tt_buf_printf(b, "multiIf(NOT (%s > 0), " ZERO_SQL ", "
+				     "bitShiftRight(%s, 52) = 2047, toInt64(%d), "
+				     "bitShiftRight(%s, 52) = 0, (toInt64(bitShiftRight(%s, 52)) - 1087) * %d "
+				     "+ toInt64(bitShiftRight(bitAnd(%s, 4503599627370495), %d)), "
+				     "(toInt64(bitShiftRight(%s, 52)) - 1023) * %d "
+				     "+ toInt64(bitShiftRight(bitAnd(%s, 4503599627370495), %d)))",
+				     e, raw, 1023 * S + S - 1, raw, scaled, S, scaled, 52 - s->sub_bits,
+				     raw, S, raw, 52 - s->sub_bits);
+	}
+#undef BITS
+}
+
+/* The nearest rank of pct (millionths of a percent) among n, as tt_pct_rank() in integers. */
+#define RANK_SQL "greatest(1, p * intDiv(n, 100000000) + intDiv(p * (n %% 100000000) + 99999999, 100000000))"
+
+static const uint64_t pct_micro[TT_REPORT_PCTS] = {50000000, 90000000, 99000000, 99900000};
+#define CURVE_MAX 36
+
+/*
+ * The distribution (report_model.h, as tt_report_dist() makes it) of the Float64 expression x
+ * (NULLs ignored) over `from` (a FROM clause with its WHERE). Two queries: the order statistics,
+ * then the bucket counts in the scheme they choose. 0, -ENOMEM or -TT_E_SERVER.
+ */
+static int dist(struct chr *x, const char *from, const char *xe, struct tt_report_dist *d)
+{
+	uint64_t pcts[CURVE_MAX + TT_REPORT_PCTS + 2];
+	double cv[CURVE_MAX];
+	struct tt_buf q = {0};
+	struct rd r;
+	size_t np = 0, cn = 0, got;
+	int err;
+
+	memset(d, 0, sizeof(*d));
+	for (int j = 0; j < CURVE_MAX; j++)
+		pcts[np++] = (uint64_t)llround(1e8 * (1 - pow(10, -(double)j / 4)));
+	for (int k = 0; k < TT_REPORT_PCTS; k++)
+		pcts[np++] = pct_micro[k];
+	pcts[np++] = 5000000;
+	pcts[np++] = 95000000;
+	err = tt_buf_printf(&q, "SELECT n, mn, mx, ig, length(s), arrayMap(p -> s[" RANK_SQL "], [");
+	for (size_t i = 0; !err && i < np; i++)
+		err = tt_buf_printf(&q, "%stoUInt64(%" PRIu64 ")", i ? ", " : "", pcts[i]);
+	if (!err)
+		err = tt_buf_printf(&q, "]) FROM (SELECT toUInt64(count(%s)) AS n, toFloat64(ifNull(min(%s), 0)) "
+				    "AS mn, toFloat64(ifNull(max(%s), 0)) AS mx, toUInt8(ifNull(min(%s = "
+				    "floor(%s)), 1)) AS ig, arraySort(groupArray(toFloat64(%s))) AS s %s)",
+				    xe, xe, xe, xe, xe, xe, from);
+	if (!err)
+		err = tt_buf_append(&q, "", 1);
+	if (!err)
+		err = query(x, (const char *)q.data, &r);
+	tt_buf_free(&q);
+	if (err)
+		return err;
+	d->st.n = rd_u64(&r);
+	d->min = d->st.min = rd_f64(&r);
+	d->max = d->st.max = rd_f64(&r);
+	d->st.integer = rd_u8(&r);
+	rd_u64(&r); /* length(s): named for the server's sake (a lambda's column is not enough) */
+	got = (size_t)rd_leb(&r);
+	if (got != np)
+		r.bad = 1;
+	for (size_t i = 0; i < np && !r.bad; i++) {
+		double v = rd_f64(&r);
+
+		if (i < CURVE_MAX)
+			cv[i] = v;
+		else if (i < CURVE_MAX + TT_REPORT_PCTS)
+			d->pct[i - CURVE_MAX] = v;
+		else if (i == CURVE_MAX + TT_REPORT_PCTS)
+			d->st.p5 = v;
+		else
+			d->st.p95 = v;
+	}
+	err = rd_done(x, &r);
+	if (err || !d->st.n) {
+		d->st.n = 0;
+		return err;
+	}
+	for (int j = 0; j < CURVE_MAX && pow(10, j / 4.0) <= (double)d->st.n; j++)
+		cn++;
+	d->curve.pct = malloc((cn + 1) * sizeof(*d->curve.pct));
+	d->curve.v = malloc((cn + 1) * sizeof(*d->curve.v));
+	if (!d->curve.pct || !d->curve.v) {
+		tt_report_dist_free(d);
+		return -ENOMEM;
+	}
+	for (size_t j = 0; j < cn; j++) {
+		d->curve.pct[j] = (uint64_t)llround(1e8 * (1 - pow(10, -(double)j / 4)));
+		d->curve.v[j] = cv[j];
+	}
+	d->curve.pct[cn] = 100000000;
+	d->curve.v[cn] = d->max;
+	d->curve.n = cn + 1;
+	tt_buckets_choose(&d->hist.scheme, x->b.o->buckets, &d->st, 40, 24, 4096);
+
+	/* the bucket counts */
+	{
+		char xnn[1100];
+
+		snprintf(xnn, sizeof(xnn), "ifNull(toFloat64(%s), 0)", xe);
+		err = tt_buf_printf(&q, "SELECT ");
+		if (!err)
+			err = put_index(&q, &d->hist.scheme, xnn);
+		if (!err)
+			err = tt_buf_printf(&q, " AS i, toUInt64(count()) %s AND (%s) IS NOT NULL GROUP BY i "
+					    "ORDER BY i", from, xe);
+		if (!err)
+			err = tt_buf_append(&q, "", 1);
+	}
+	if (!err)
+		err = query(x, (const char *)q.data, &r);
+	tt_buf_free(&q);
+	while (!err && rd_more(&r)) {
+		struct tt_report_bucket bk;
+
+		bk.idx = rd_i64(&r);
+		bk.count = rd_u64(&r);
+		err = tt_grow((void **)&d->hist.b, &(size_t){d->hist.n}, d->hist.n + 1, sizeof(bk));
+		if (!err)
+			d->hist.b[d->hist.n++] = bk;
+	}
+	err = rd_end(x, &r, err);
+	if (err)
+		tt_report_dist_free(d);
+	return err;
+}
+
+/* ---- the capture ---- */
+
+static int check_schema(struct chr *x)
+{
+	struct rd r;
+	int64_t version = -1;
+	int err = query(x, "SELECT toInt64(ifNull(toInt64OrZero(toString(value)), 0)) FROM meta WHERE tape IS NULL AND "
+			"key = 'schema_version'", &r);
+
+	if (err)
+		return err;
+	if (rd_more(&r))
+		version = rd_i64(&r);
+	rd_free(&r);
+	if (version < 1) {
+		tt_err(x->b.out, "'%s' is not a tracetape database (no schema_version in a meta table)",
+		       x->b.r->source);
+		return -TT_E_BAD_MAGIC;
+	}
+	if (version > TT_DB_SCHEMA_VERSION) {
+		tt_err(x->b.out, "'%s' has schema version %d; this tracetape reads up to version %d",
+		       x->b.r->source, (int)version, TT_DB_SCHEMA_VERSION);
+		return -TT_E_VERSION;
+	}
+	return 0;
+}
+
+/* Probe names, argument names and kinds (probes, probe_args: small, whole on every shard). */
+static int load_probes(struct chr *x)
+{
+	struct tt_report_builder *c = &x->b;
+	struct rd r;
+	int err = query(x, "SELECT id, provider, name, toInt64(argc), kind FROM probes ORDER BY id", &r);
+
+	while (!err && rd_more(&r)) {
+		int64_t id = rd_i64(&r);
+		char *provider = rd_str(&r), *name = rd_str(&r);
+		int64_t argc = rd_i64(&r);
+		char *kind = rd_str(&r);
+		struct tt_report_pdesc *p;
+
+		if (!provider || !name || !kind)
+			err = -ENOMEM;
+		else if (id >= 1 && id <= (1 << 24) && !r.bad)
+			err = tt_grow((void **)&c->probes, &c->probe_cap, (size_t)id + 1, sizeof(*c->probes));
+		else
+			id = 0;
+		if (!err && id)
+			err = tt_grow((void **)&x->ptype, &x->ptype_cap, (size_t)id + 1, sizeof(*x->ptype));
+		if (!err && id) {
+			p = &c->probes[id];
+			p->provider = provider;
+			p->name = name;
+			p->label = tt_probe_label(provider, name, (unsigned)TT_MAX(tt_probe_type_parse(kind), 0));
+			p->argc = (uint8_t)TT_MIN(TT_MAX(argc, 0), TT_MAX_ARGS);
+			p->span_probe = tt_report_span_probe(name, kind);
+			x->ptype[id] = kind;
+			provider = name = kind = NULL;
+			if (!p->label)
+				err = -ENOMEM;
+		}
+		free(provider);
+		free(name);
+		free(kind);
+	}
+	err = rd_end(x, &r, err);
+	if (err)
+		return err;
+	err = query(x, "SELECT probe_id, toInt64(idx), column_name, kind, ifNull(name, '') FROM probe_args", &r);
+	while (!err && rd_more(&r)) {
+		int64_t id = rd_i64(&r), idx = rd_i64(&r);
+		char *col = rd_str(&r), *kind = rd_str(&r), *name = rd_str(&r);
+		struct parg *a;
+
+		if (!col || !kind || !name ||
+		    tt_grow((void **)&x->args, &(size_t){x->arg_cnt}, x->arg_cnt + 1, sizeof(*x->args))) {
+			free(col);
+			free(kind);
+			free(name);
+			err = -ENOMEM;
+			break;
+		}
+		a = &x->args[x->arg_cnt++];
+		a->probe_id = id;
+		a->idx = (int)idx;
+		a->name = name;
+		a->column_name = NULL;
+		if (id < 1 || (size_t)id >= c->probe_cap || idx < 0 || idx >= TT_MAX_ARGS ||
+		    c->probes[id].arg_names[idx]) {
+			a->column_name = col;
+			free(kind);
+			continue;
+		}
+		c->probes[id].arg_names[idx] = col;
+		c->probes[id].kinds[idx] = kind;
+		a->column_name = strdup(col);
+		if (!a->column_name)
+			err = -ENOMEM;
+	}
+	err = rd_end(x, &r, err);
+	return err;
+}
+
+static int load_summary(struct chr *x)
+{
+	struct tt_report *r = x->b.r;
+	struct tt_buf hosts = {0};
+	struct rd q;
+	int err;
+
+	err = query(x, "SELECT toUInt64(count()), toInt64(ifNull(min(ts_first), 0)), "
+		    "toInt64(ifNull(max(ts_last), 0)), toInt64(sum(events)), toInt64(sum(lost)), "
+		    "toInt64(ifNull(argMin(wall_offset_ns, id), 0)), "
+		    "(SELECT toUInt64(count()) FROM losses), "
+		    "(SELECT toUInt64(count()) FROM spans WHERE unclosed IS NOT NULL) FROM tapes", &q);
+	if (err)
+		return err;
+	r->tapes = (uint32_t)rd_u64(&q);
+	r->ts_first = (uint64_t)rd_i64(&q);
+	r->ts_last = (uint64_t)rd_i64(&q);
+	r->duration_ns = r->ts_last > r->ts_first ? r->ts_last - r->ts_first : 0;
+	r->events = (uint64_t)rd_i64(&q);
+	r->lost_events = (uint64_t)rd_i64(&q);
+	r->wall_offset_ns = rd_i64(&q);
+	r->loss_windows = rd_u64(&q);
+	r->open_total = rd_u64(&q);
+	err = rd_done(x, &q);
+	/* distinct hosts in the order of the tapes */
+	if (!err)
+		err = query(x, "SELECT host FROM (SELECT assumeNotNull(host) AS host, min(id) AS first "
+			    "FROM tapes WHERE host IS NOT NULL GROUP BY host) ORDER BY first", &q);
+	while (!err && rd_more(&q)) {
+		size_t n;
+		const char *h = rd_bytes(&q, &n);
+
+		err = tt_buf_printf(&hosts, "%s%.*s", hosts.len ? ", " : "", (int)n, h);
+	}
+	if (!err)
+		err = rd_done(x, &q);
+	if (!err) {
+		r->hosts = hosts.len ? strndup((const char *)hosts.data, hosts.len) : strdup("");
+		err = r->hosts ? 0 : -ENOMEM;
+	}
+	tt_buf_free(&hosts);
+	if (!err)
+		err = query(x, "SELECT ifNull(value, '') FROM meta WHERE tape IS NULL AND key = 'warning'", &q);
+	while (!err && rd_more(&q))
+		err = tt_report_push_str(&r->warnings, &r->warning_cnt, rd_str(&q));
+	if (!err)
+		err = rd_done(x, &q);
+	return err;
+}
+
+/* ---- spans ---- */
+
+static int nstat_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct tt_report_nstat *)a)->name, ((const struct tt_report_nstat *)b)->name);
+}
+
+/* A FROM clause: the closed spans of one name. */
+static char *name_from(const char *name)
+{
+	struct tt_buf b = {0};
+
+	if (tt_buf_printf(&b, "FROM spans WHERE dur IS NOT NULL AND name = ") || tt_ch_quote(&b, name) ||
+	    tt_buf_append(&b, "", 1)) {
+		tt_buf_free(&b);
+		return NULL;
+	}
+	return (char *)b.data;
+}
+
+/* Per name: closed, open and lost counts, the distribution; then the slowest spans' ids. */
+static int scan_names(struct chr *x)
+{
+	struct tt_report_builder *c = &x->b;
+	struct rd r;
+	int err = query(x, "SELECT name, argMin(provider, id), toUInt64(count(dur)), "
+			"toUInt64(countIf(dur IS NULL)), toUInt64(countIf(lost != 0)) FROM spans "
+			"GROUP BY name", &r);
+
+	while (!err && rd_more(&r)) {
+		struct tt_report_nstat *ns;
+
+		err = tt_grow((void **)&c->ns, &c->ns_cap, c->ns_cnt + 1, sizeof(*c->ns));
+		if (err)
+			break;
+		ns = &c->ns[c->ns_cnt++];
+		ns->name = rd_str(&r);
+		ns->provider = rd_str(&r);
+		ns->n = (size_t)rd_u64(&r);
+		ns->open = rd_u64(&r);
+		ns->lost = rd_u64(&r);
+		if (!ns->name || !ns->provider)
+			err = -ENOMEM;
+	}
+	err = rd_end(x, &r, err);
+	if (err)
+		return err;
+	if (c->ns_cnt)
+		qsort(c->ns, c->ns_cnt, sizeof(*c->ns), nstat_cmp);
+	x->nd = calloc(c->ns_cnt ? c->ns_cnt : 1, sizeof(*x->nd));
+	if (!x->nd)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->ns_cnt && !err; i++) {
+		char *from;
+
+		c->r->lost_spans += c->ns[i].lost;
+		c->r->spans += c->ns[i].n + c->ns[i].open;
+		if (!c->ns[i].n)
+			continue;
+		from = name_from(c->ns[i].name);
+		err = from ? dist(x, from, "dur", &x->nd[i]) : -ENOMEM;
+		free(from);
+	}
+	if (err)
+		return err;
+	/* the slowest: ties in span order, as the SQLite pass keeps them */
+	c->top = calloc(c->o->top + 1, sizeof(*c->top));
+	if (!c->top)
+		return -ENOMEM;
+	{
+		char sql[160];
+
+		snprintf(sql, sizeof(sql), "SELECT assumeNotNull(dur), id FROM spans WHERE dur IS NOT NULL "
+			 "ORDER BY dur DESC, id LIMIT %u", c->o->top);
+		err = query(x, sql, &r);
+	}
+	while (!err && rd_more(&r) && c->top_n < c->o->top) {
+		c->top[c->top_n][0] = rd_i64(&r);
+		c->top[c->top_n++][1] = rd_i64(&r);
+	}
+	return err ? err : rd_done(x, &r);
+}
+
+/* A group of r from distribution d (taken over). */
+static int group_add(struct chr *x, const char *name, const char *provider, const char *by,
+		     uint64_t n, uint64_t lost, uint64_t open, struct tt_report_dist *d)
+{
+	struct tt_report *r = x->b.r;
+	struct tt_report_group *g;
+	int err = tt_grow((void **)&r->groups, &(size_t){r->group_cnt}, r->group_cnt + 1, sizeof(*g));
+
+	if (err)
+		return err;
+	g = &r->groups[r->group_cnt++];
+	memset(g, 0, sizeof(*g));
+	g->name = tt_report_strdup(name);
+	g->provider = tt_report_strdup(provider);
+	g->by = by ? tt_report_strdup(by) : NULL;
+	g->count = n;
+	g->lost = lost;
+	g->open = open;
+	g->rate = tt_report_per_s(r, n);
+	g->min = (int64_t)d->min;
+	g->max = (int64_t)d->max;
+	for (int k = 0; k < TT_REPORT_PCTS; k++)
+		g->pct[k] = (int64_t)d->pct[k];
+	g->hist = d->hist;
+	g->curve = d->curve;
+	d->hist.b = NULL;
+	d->curve.pct = NULL;
+	d->curve.v = NULL;
+	return !g->name || !g->provider || (by && !g->by) ? -ENOMEM : 0;
+}
+
+/* ---- --by ---- */
+
+/* Whether the values of --by key name are statements (report_spans.c's rule). */
+static int key_is_sql(const char *name)
+{
+	static const char *const names[] = {"query", "sql", "statement", "stmt"};
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i < TT_ARRAY_SIZE(names); i++) {
+		size_t k = strlen(names[i]);
+
+		if (!strcasecmp(name, names[i]) ||
+		    (n > k && name[n - k - 1] == '_' && !strcasecmp(name + n - k, names[i])))
+			return 1;
+	}
+	return 0;
+}
+
+static int is_start_probe(const struct chr *x, int64_t id)
+{
+	static const char *const sfx[] = {"__begin", "__start", "__entry"};
+	const char *name = x->b.probes[id].name;
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < TT_ARRAY_SIZE(sfx); i++)
+		if (len > strlen(sfx[i]) && !strcmp(name + len - strlen(sfx[i]), sfx[i]))
+			return 1;
+	return (size_t)id < x->ptype_cap && x->ptype[id] && !strcmp(x->ptype[id], "go_entry");
+}
+
+static int is_float_kind(const char *k)
+{
+	return k && k[0] == 'f' && (k[1] == '3' || k[1] == '6');
+}
+
+/*
+ * Append ", VALUE AS k<i>, FLOAT AS f<i>" for --by key `by` to cols: VALUE the argument's text
+ * (NULL when the span has none; '<fault>' when it could not be read) from the start event (b_
+ * columns) when its probe has the argument, else from the end event (e_), as report_spans.c
+ * takes it; FLOAT 1 when that value is a float, which SQLite shows its own way. Sets *uses_end
+ * when an end event may be needed; adds the probes with the argument to ids. Returns 0, 1 when
+ * no probe has it, or -ENOMEM.
+ */
+static int by_cols(struct chr *x, const char *by, size_t i, struct tt_buf *cols, int *uses_end,
+		   struct tt_buf *ids)
+{
+	struct tt_buf v[2] = {{0}}, f[2] = {{0}};
+	int n = 0, err = 0;
+	char argn[16];
+
+	if (!strcmp(by, "key"))
+		return tt_buf_printf(cols, ", toNullable(toString(key)) AS k%zu, toUInt8(0) AS f%zu", i, i);
+	for (size_t a = 0; a < x->arg_cnt && !err; a++) {
+		const struct parg *pa = &x->args[a];
+		const struct tt_report_pdesc *p = tt_report_builder__probe(&x->b, pa->probe_id);
+
+		snprintf(argn, sizeof(argn), "arg%d", pa->idx);
+		if (!p || (strcmp(pa->name, by) && strcmp(pa->column_name, by) && strcmp(argn, by)))
+			continue;
+		*uses_end |= !is_start_probe(x, pa->probe_id);
+		for (int k = 0; k < 2 && !err; k++) {
+			const char *pre = k ? "e_" : "b_", *which = k ? "end" : "begin";
+
+			err = tt_buf_printf(&v[k], "%s_probe_id = %" PRId64 ", if(bitAnd(bitShiftRight(%sfault, "
+					    "%d), 1) = 1, '<fault>', %sarg%d), ", which, pa->probe_id, pre, pa->idx,
+					    pre, pa->idx);
+			if (!err)
+				err = tt_buf_printf(&f[k], "%s_probe_id = %" PRId64 ", %d, ", which, pa->probe_id,
+						    is_float_kind(p->kinds[pa->idx]));
+		}
+		if (!err)
+			err = tt_buf_printf(ids, "%s%" PRId64, ids->len ? ", " : "", pa->probe_id);
+		n++;
+	}
+	for (int k = 0; k < 2 && !err && n; k++)
+		err = tt_buf_append(&v[k], "", 1) || tt_buf_append(&f[k], "", 1) ? -ENOMEM : 0;
+	/* from the start event, else (coalesce) from the end event */
+	if (!err && n && *uses_end)
+		err = tt_buf_printf(cols, ", toNullable(toString(ifNull(multiIf(%sNULL), multiIf(%sNULL)))) AS k%zu, "
+				    "toUInt8(ifNull(if(multiIf(%sNULL) IS NULL, multiIf(%s0), multiIf(%s0)), 0)) AS f%zu",
+				    (char *)v[0].data, (char *)v[1].data, i, (char *)v[0].data,
+				    (char *)f[1].data, (char *)f[0].data, i);
+	else if (!err && n)
+		err = tt_buf_printf(cols, ", toNullable(toString(multiIf(%sNULL))) AS k%zu, "
+				    "toUInt8(multiIf(%s0)) AS f%zu", (char *)v[0].data, i, (char *)f[0].data, i);
+	for (int k = 0; k < 2; k++) {
+		tt_buf_free(&v[k]);
+		tt_buf_free(&f[k]);
+	}
+	return err ? err : !n;
+}
+
+/* The columns of events joined to spans by the start (pre b_) or the end event (e_). */
+static int event_join(struct tt_buf *q, const char *pre, const char *col, const char *ids)
+{
+	int err = tt_buf_printf(q, " ANY LEFT JOIN (SELECT id AS %s, fault AS %sfault", col, pre);
+
+	for (int a = 0; !err && a < TT_MAX_ARGS; a++)
+		err = tt_buf_printf(q, ", arg%d AS %sarg%d", a, pre, a);
+	return err ? err : tt_buf_printf(q, " FROM events WHERE probe_id IN (%s)) USING %s", ids, col);
+}
+
+/*
+ * The closed spans with their --by keys, as a subquery: name, id, dur, lost, k0, f0, k1, f1...
+ * Sets *key_cnt and keys (pointing into by_copy). 0, -ENOMEM or -TT_E_USAGE (said).
+ */
+static int by_source(struct chr *x, char *by_copy, char **keys, size_t *key_cnt, struct tt_buf *src)
+{
+	const struct tt_report_builder *c = &x->b;
+	struct tt_buf cols = {0}, ids = {0};
+	char *save = NULL;
+	int err = 0, uses_end = 0;
+
+	*key_cnt = 0;
+	for (char *k = strtok_r(by_copy, ",", &save); k && !err; k = strtok_r(NULL, ",", &save)) {
+		if (*key_cnt == BY_KEYS_MAX) {
+			tt_err(c->out, "--by %s: at most %d arguments", c->o->by, BY_KEYS_MAX);
+			err = -TT_E_USAGE;
+			break;
+		}
+		err = by_cols(x, k, *key_cnt, &cols, &uses_end, &ids);
+		if (err == 1) {
+			tt_err(c->out, "--by %s: no probe has an argument named '%s' (see the probe_args "
+				       "table)", c->o->by, k);
+			err = -TT_E_USAGE;
+		}
+		keys[(*key_cnt)++] = k;
+	}
+	if (!err && !*key_cnt) {
+		tt_err(c->out, "--by '%s': name an argument (or several: A,B)", c->o->by);
+		err = -TT_E_USAGE;
+	}
+	if (!err)
+		err = tt_buf_append(&cols, "", 1) || tt_buf_append(&ids, "", 1) ? -ENOMEM : 0;
+	if (!err)
+		err = tt_buf_printf(src, "(SELECT name, id, dur, lost%s FROM (SELECT * FROM (SELECT id, name, "
+				    "dur, lost, key, begin_event_id, end_event_id, begin_probe_id, end_probe_id "
+				    "FROM spans WHERE dur IS NOT NULL)", (char *)cols.data);
+	if (!err && ids.len > 1)
+		err = event_join(src, "b_", "begin_event_id", (char *)ids.data);
+	if (!err)
+		err = tt_buf_printf(src, ")");
+	if (!err && ids.len > 1 && uses_end)
+		err = event_join(src, "e_", "end_event_id", (char *)ids.data);
+	if (!err)
+		err = tt_buf_printf(src, ")") || tt_buf_append(src, "", 1) ? -ENOMEM : 0;
+	tt_buf_free(&cols);
+	tt_buf_free(&ids);
+	return err;
+}
+
+/* A set of spans with the same name and raw key values (a row of the --by query). */
+struct braw {
+	char *name;
+	char *val;          /* the group's value as shown: normalized, joined by ", " */
+	char *rawval;       /* as recorded */
+	struct tt_buf cond; /* SQL: a span has these raw values */
+	uint64_t n, lost;
+	int64_t first;      /* the first span's id */
+};
+
+static int braw_cmp(const void *a, const void *b)
+{
+	const struct braw *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : strcmp(x->val, y->val);
+}
+
+/* SQLite's text of a REAL (what it shows for a float argument's value). */
+static char *float_text(const char *s, size_t n)
+{
+	char buf[64], *t, *res;
+
+	snprintf(buf, sizeof(buf), "%.*s", (int)TT_MIN(n, sizeof(buf) - 1), s);
+	t = sqlite3_mprintf("%!.15g", strtod(buf, NULL));
+	res = t ? strdup(t) : NULL;
+	sqlite3_free(t);
+	return res;
+}
+
+/* Key i's value v (vn bytes; NULL: none) of raw set w, as SQLite shows it and as a condition. */
+static int braw_key(struct braw *w, size_t i, const char *key, const char *v, size_t vn, int is_float,
+		    struct tt_buf *val, struct tt_buf *rv)
+{
+	const char *sep = i ? ", " : "";
+	char *text = !v ? NULL : is_float ? float_text(v, vn) : strndup(v, vn);
+	char *norm = text && key_is_sql(key) ? tt_sql_normalize(text) : NULL;
+	char *lit = v ? strndup(v, vn) : NULL;
+	int err = (v && (!text || !lit)) || (text && key_is_sql(key) && !norm) ? -ENOMEM : 0;
+
+	if (!err)
+		err = tt_buf_printf(val, "%s%s", sep, norm ? norm : text ? text : "(none)");
+	if (!err)
+		err = tt_buf_printf(rv, "%s%s", sep, text ? text : "(none)");
+	if (!err)
+		err = tt_buf_printf(&w->cond, "%s%sk%zu%s", i ? " AND " : "(", v ? "" : "isNull(", i,
+				    v ? " = " : ")");
+	if (!err && v)
+		err = tt_ch_quote(&w->cond, lit);
+	free(text);
+	free(norm);
+	free(lit);
+	return err;
+}
+
+/* The raw sets of spans: *raw, *raw_n, sorted by name and shown value. */
+static int by_raw(struct chr *x, const char *src, char *const *keys, size_t key_cnt,
+		  struct braw **raw, size_t *raw_n)
+{
+	struct tt_buf q = {0}, val = {0}, rv = {0};
+	struct rd rd;
+	int err = tt_buf_printf(&q, "SELECT name");
+
+	for (size_t i = 0; !err && i < key_cnt; i++)
+		err = tt_buf_printf(&q, ", k%zu, f%zu", i, i);
+	if (!err)
+		err = tt_buf_printf(&q, ", toUInt64(count()), toUInt64(countIf(lost != 0)), toInt64(min(id)) "
+				    "FROM %s GROUP BY name", src);
+	for (size_t i = 0; !err && i < key_cnt; i++)
+		err = tt_buf_printf(&q, ", k%zu, f%zu", i, i);
+	if (!err)
+		err = tt_buf_append(&q, "", 1);
+	if (!err)
+		err = query(x, (const char *)q.data, &rd);
+	while (!err && rd_more(&rd)) {
+		struct braw *w;
+
+		err = tt_grow((void **)raw, &(size_t){*raw_n}, *raw_n + 1, sizeof(**raw));
+		if (err)
+			break;
+		w = &(*raw)[(*raw_n)++];
+		memset(w, 0, sizeof(*w));
+		val.len = rv.len = 0;
+		w->name = rd_str(&rd);
+		for (size_t i = 0; i < key_cnt && !err; i++) {
+			size_t vn = 0;
+			const char *v = rd_u8(&rd) ? NULL : rd_bytes(&rd, &vn);
+
+			err = braw_key(w, i, keys[i], v, vn, rd_u8(&rd), &val, &rv);
+		}
+		w->n = rd_u64(&rd);
+		w->lost = rd_u64(&rd);
+		w->first = rd_i64(&rd);
+		if (!err)
+			err = tt_buf_printf(&w->cond, ")") || tt_buf_append(&w->cond, "", 1) ? -ENOMEM : 0;
+		w->val = err ? NULL : strndup((const char *)val.data, val.len);
+		w->rawval = err ? NULL : strndup((const char *)rv.data, rv.len);
+		if (!err && (!w->name || !w->val || !w->rawval))
+			err = -ENOMEM;
+	}
+	err = rd_end(x, &rd, err);
+	tt_buf_free(&q);
+	tt_buf_free(&val);
+	tt_buf_free(&rv);
+	if (!err && *raw_n)
+		qsort(*raw, *raw_n, sizeof(**raw), braw_cmp);
+	return err;
+}
+
+/* One --by group: the raw sets raw[from..to) (sorted: one name and shown value). */
+struct bgrp {
+	size_t from, to, first; /* first: the set with the group's first span */
+	uint64_t n, lost;
+};
+
+/* The busiest first, then by name and value (report_spans.c's order); raw is the sets. */
+static int bgrp_cmp(const void *a, const void *b, void *raw)
+{
+	const struct bgrp *x = a, *y = b;
+	const struct braw *w = raw;
+
+	if (x->n != y->n)
+		return x->n < y->n ? 1 : -1;
+	return braw_cmp(&w[x->from], &w[y->from]);
+}
+
+/* The distribution and the group of g: over the spans of any of its raw sets. */
+static int by_group(struct chr *x, const char *src, const struct braw *raw, const struct bgrp *g)
+{
+	const struct tt_report_builder *c = &x->b;
+	const struct braw *w0 = &raw[g->first];
+	const struct tt_report_nstat *ns = NULL;
+	struct tt_report_dist d;
+	struct tt_buf from = {0};
+	struct tt_report_group *grp;
+	int err;
+
+	for (size_t i = 0; i < c->ns_cnt; i++)
+		if (!strcmp(c->ns[i].name, w0->name))
+			ns = &c->ns[i];
+	err = tt_buf_printf(&from, "FROM %s WHERE name = ", src);
+	if (!err)
+		err = tt_ch_quote(&from, w0->name);
+	if (!err)
+		err = tt_buf_printf(&from, " AND (");
+	for (size_t i = g->from; !err && i < g->to; i++)
+		err = tt_buf_printf(&from, "%s%s", i > g->from ? " OR " : "", (const char *)raw[i].cond.data);
+	if (!err)
+		err = tt_buf_printf(&from, ")") || tt_buf_append(&from, "", 1) ? -ENOMEM : 0;
+	if (!err)
+		err = dist(x, (const char *)from.data, "dur", &d);
+	tt_buf_free(&from);
+	if (err)
+		return err;
+	err = group_add(x, w0->name, ns ? ns->provider : "", w0->val, g->n, g->lost, 0, &d);
+	tt_report_dist_free(&d);
+	/* a statement normalized: the first one as recorded stands for the group */
+	grp = &c->r->groups[c->r->group_cnt - 1];
+	if (!err && strcmp(w0->rawval, w0->val)) {
+		grp->example = strdup(w0->rawval);
+		err = grp->example ? 0 : -ENOMEM;
+	}
+	return err;
+}
+
+/*
+ * --by: the spans grouped on the server by name and raw key values (count, lost, first id);
+ * each set's values made what the SQLite report shows (statements normalized, floats as SQLite
+ * prints them), sets with the same shown value merged into one group here; then the busiest
+ * --top groups' distributions, each over the spans of its sets.
+ */
+static int groups_by(struct chr *x)
+{
+	struct tt_report_builder *c = &x->b;
+	struct tt_buf src = {0};
+	struct braw *raw = NULL;
+	struct bgrp *grp = NULL;
+	size_t raw_n = 0, grp_n = 0, key_cnt = 0;
+	char *keys[BY_KEYS_MAX], *copy = strdup(c->o->by);
+	int err = copy ? by_source(x, copy, keys, &key_cnt, &src) : -ENOMEM;
+
+	if (!err)
+		err = by_raw(x, (const char *)src.data, keys, key_cnt, &raw, &raw_n);
+	for (size_t i = 0; i < raw_n && !err; i++) {
+		struct bgrp *g;
+
+		if (!i || braw_cmp(&raw[i - 1], &raw[i])) {
+			err = tt_grow((void **)&grp, &(size_t){grp_n}, grp_n + 1, sizeof(*grp));
+			if (err)
+				break;
+			grp[grp_n++] = (struct bgrp){.from = i, .first = i};
+		}
+		g = &grp[grp_n - 1];
+		g->to = i + 1;
+		g->first = raw[i].first < raw[g->first].first ? i : g->first;
+		g->n += raw[i].n;
+		g->lost += raw[i].lost;
+	}
+	if (!err && grp_n)
+		qsort_r(grp, grp_n, sizeof(*grp), bgrp_cmp, raw);
+	for (size_t k = 0; k < grp_n && k < c->o->top && !err; k++)
+		err = by_group(x, (const char *)src.data, raw, &grp[k]);
+	if (!err && grp_n > c->o->top)
+		c->r->groups_omitted = grp_n - c->o->top;
+	for (size_t i = 0; i < raw_n; i++) {
+		free(raw[i].name);
+		free(raw[i].val);
+		free(raw[i].rawval);
+		tt_buf_free(&raw[i].cond);
+	}
+	free(raw);
+	free(grp);
+	free(copy);
+	tt_buf_free(&src);
+	return err;
+}
+
+static int build_groups(struct chr *x)
+{
+	struct tt_report_builder *c = &x->b;
+	int err = scan_names(x);
+
+	if (err || c->o->by)
+		return err ? err : groups_by(x);
+	for (size_t i = 0; i < c->ns_cnt && !err; i++) {
+		const struct tt_report_nstat *ns = &c->ns[i];
+
+		if (ns->n)
+			err = group_add(x, ns->name, ns->provider, NULL, ns->n, ns->lost, ns->open, &x->nd[i]);
+	}
+	return err;
+}
+
+/* ---- probes ---- */
+
+/* The values of p's first C++ name argument by count (report_probes.c). */
+static int probe_names(struct chr *x, int64_t id, const struct tt_report_pdesc *p,
+		       struct tt_report_probe *q)
+{
+	char sql[400];
+	struct rd r;
+	uint64_t listed = 0, total;
+	int a, err;
+
+	for (a = 0; a < p->argc && !(p->kinds[a] && !strcmp(p->kinds[a], "cxxname")); a++)
+		;
+	if (a == p->argc)
+		return 0;
+	q->names_arg = p->arg_names[a] ? tt_report_strdup(p->arg_names[a]) : tt_report_asprintf("arg%d", a);
+	if (!q->names_arg)
+		return -ENOMEM;
+	snprintf(sql, sizeof(sql), "SELECT toUInt64(count()) FROM events WHERE probe_id = %" PRId64, id);
+	err = query(x, sql, &r);
+	if (err)
+		return err;
+	total = rd_u64(&r);
+	err = rd_done(x, &r);
+	snprintf(sql, sizeof(sql), "SELECT if(bitAnd(bitShiftRight(fault, %d), 1) = 1, '<fault>', arg%d) AS v, "
+		 "toUInt64(count()) AS k FROM events WHERE probe_id = %" PRId64 " GROUP BY v ORDER BY k DESC, "
+		 "v NULLS FIRST LIMIT %u", a, a, id, x->b.o->top);
+	if (!err)
+		err = query(x, sql, &r);
+	while (!err && rd_more(&r)) {
+		char *v = rd_u8(&r) ? strdup("") : rd_str(&r);
+		uint64_t n = rd_u64(&r);
+
+		err = tt_grow((void **)&q->names, &(size_t){q->name_cnt}, q->name_cnt + 1, sizeof(*q->names));
+		if (err || !v) {
+			free(v);
+			err = -ENOMEM;
+			break;
+		}
+		q->names[q->name_cnt].value = v;
+		q->names[q->name_cnt++].count = n;
+		listed += n;
+	}
+	if (err) {
+		rd_free(&r);
+		return err;
+	}
+	q->names_other = total - listed;
+	return rd_done(x, &r);
+}
+
+static int pdesc_cmp(const struct tt_report_pdesc *a, int64_t ia, const struct tt_report_pdesc *b,
+		     int64_t ib)
+{
+	int c = strcmp(a->provider, b->provider);
+
+	if (!c)
+		c = strcmp(a->name, b->name);
+	return c ? c : (ia > ib) - (ia < ib);
+}
+
+/* r->probes: per probe in provider, name and id order (report_probes.c). */
+static int build_probes(struct chr *x)
+{
+	struct tt_report_builder *c = &x->b;
+	struct tt_report *r = c->r;
+	uint64_t *lost = calloc(c->probe_cap ? c->probe_cap : 1, sizeof(*lost));
+	uint64_t *events = calloc(c->probe_cap ? c->probe_cap : 1, sizeof(*events));
+	int64_t *ids = calloc(c->probe_cap ? c->probe_cap : 1, sizeof(*ids));
+	size_t id_n = 0;
+	struct rd rd;
+	int err = lost && events && ids ? 0 : -ENOMEM;
+
+	if (!err)
+		err = query(x, "SELECT id, toInt64(events) FROM probes", &rd);
+	while (!err && rd_more(&rd)) {
+		int64_t id = rd_i64(&rd), n = rd_i64(&rd);
+
+		if (tt_report_builder__probe(c, id))
+			events[id] = (uint64_t)n;
+	}
+	if (!err)
+		err = rd_done(x, &rd);
+	if (!err)
+		err = query(x, "SELECT assumeNotNull(probe_id), toInt64(sum(count)) FROM losses "
+			    "WHERE probe_id IS NOT NULL GROUP BY probe_id", &rd);
+	while (!err && rd_more(&rd)) {
+		int64_t id = rd_i64(&rd), n = rd_i64(&rd);
+
+		if (tt_report_builder__probe(c, id))
+			lost[id] = (uint64_t)n;
+	}
+	if (!err)
+		err = rd_done(x, &rd);
+	for (size_t id = 1; id < c->probe_cap && !err; id++) {
+		size_t k = id_n++;
+
+		if (!tt_report_builder__probe(c, (int64_t)id)) {
+			id_n--;
+			continue;
+		}
+		for (; k > 0 && pdesc_cmp(&c->probes[ids[k - 1]], ids[k - 1], &c->probes[id], (int64_t)id) > 0; k--)
+			ids[k] = ids[k - 1];
+		ids[k] = (int64_t)id;
+	}
+	for (size_t i = 0; i < id_n && !err; i++) {
+		int64_t id = ids[i];
+		const struct tt_report_pdesc *p = &c->probes[id];
+		struct tt_report_probe *q;
+		int arg;
+
+		err = tt_grow((void **)&r->probes, &(size_t){r->probe_cnt}, r->probe_cnt + 1, sizeof(*q));
+		if (err)
+			break;
+		q = &r->probes[r->probe_cnt++];
+		memset(q, 0, sizeof(*q));
+		q->provider = tt_report_strdup(p->provider);
+		q->name = tt_report_strdup(p->name);
+		q->label = tt_report_strdup(p->label);
+		if (!q->provider || !q->name || !q->label) {
+			err = -ENOMEM;
+			break;
+		}
+		q->count = events[id];
+		q->lost = lost[id];
+		q->rate = tt_report_per_s(r, q->count);
+		if (!q->count)
+			continue;
+		err = probe_names(x, id, p, q);
+		if (err)
+			break;
+		arg = c->value_arg[id];
+		if (arg == TT_REPORT_VALUE_AUTO)
+			arg = p->span_probe ? TT_REPORT_VALUE_NONE : tt_report_value_arg(p);
+		if (arg < 0)
+			continue;
+		q->arg = tt_report_strdup(p->arg_names[arg] ? p->arg_names[arg] : "arg");
+		q->arg_is_real = p->kinds[arg][0] == 'f';
+		if (!q->arg) {
+			err = -ENOMEM;
+			break;
+		}
+		{
+			/* the values as SQLite holds them: integers converted to double, reals as such */
+			char from[96], xe[64];
+			struct tt_report_dist d;
+
+			snprintf(from, sizeof(from), "FROM events WHERE probe_id = %" PRId64, id);
+			snprintf(xe, sizeof(xe), q->arg_is_real ? "toFloat64OrNull(arg%d)"
+				 : "toFloat64(toInt64OrNull(arg%d))", arg);
+			err = dist(x, from, xe, &d);
+			if (err || !d.st.n)
+				continue;
+			q->arg_n = d.st.n;
+			q->min = d.min;
+			q->max = d.max;
+			memcpy(q->pct, d.pct, sizeof(q->pct));
+			q->hist = d.hist;
+			q->curve = d.curve;
+		}
+	}
+	free(lost);
+	free(events);
+	free(ids);
+	return err;
+}
+
+/* ---- single spans and events ---- */
+
+/* Append value v (n bytes; NULL: SQL NULL) of an argument of kind to b as SQLite shows it. */
+static int append_value(struct tt_buf *b, const char *kind, const char *v, size_t n)
+{
+	char num[64];
+
+	if (!v)
+		return tt_buf_printf(b, "NULL");
+	if (is_float_kind(kind)) {
+		snprintf(num, sizeof(num), "%.*s", (int)TT_MIN(n, sizeof(num) - 1), v);
+		return tt_buf_printf(b, "%.6g", strtod(num, NULL));
+	}
+	if (!kind || (strcmp(kind, "str") && strcmp(kind, "bytes") && strcmp(kind, "cxxname")))
+		return tt_buf_append(b, v, n);
+	if (!tt_db_utf8_ok((const uint8_t *)v, n))
+		return tt_buf_printf(b, "<%zu bytes>", n);
+	if (tt_buf_append(b, "\"", 1))
+		return -ENOMEM;
+	for (size_t i = 0; i < n && i < 60; i++) {
+		unsigned char ch = (unsigned char)v[i];
+		int err = ch == '"' || ch == '\\' ? tt_buf_printf(b, "\\%c", ch)
+			: ch < 0x20 ? tt_buf_printf(b, "\\x%02x", ch) : tt_buf_append(b, &v[i], 1);
+
+		if (err)
+			return err;
+	}
+	return tt_buf_append(b, n > 60 ? "...\"" : "\"", n > 60 ? 4 : 1);
+}
+
+/* Events fetched by id: their text (tt_report_builder__event_text()'s), tid and ts. */
+struct evt {
+	int64_t id;
+	uint32_t tid;
+	uint64_t ts;
+	char *args;   /* "name=value ..." */
+	char *label;  /* borrowed */
+};
+
+static int evt_cmp(const void *a, const void *b)
+{
+	int64_t x = ((const struct evt *)a)->id, y = ((const struct evt *)b)->id;
+
+	return (x > y) - (x < y);
+}
+
+/* The events ids[0..n) (0s skipped) into *ev (sorted by id). */
+static int fetch_events(struct chr *x, const int64_t *ids, size_t n, struct evt **ev, size_t *ev_n)
+{
+	struct tt_buf q = {0};
+	struct rd r;
+	int err = tt_buf_printf(&q, "SELECT id, probe_id, toInt64(tid), toInt64(ts), toInt64(fault)");
+	size_t any = 0;
+
+	*ev = NULL;
+	*ev_n = 0;
+	for (int a = 0; !err && a < TT_MAX_ARGS; a++)
+		err = tt_buf_printf(&q, ", arg%d", a);
+	if (!err)
+		err = tt_buf_printf(&q, " FROM events WHERE id IN (");
+	for (size_t i = 0; !err && i < n; i++)
+		if (ids[i])
+			err = tt_buf_printf(&q, "%s%" PRId64, any++ ? ", " : "", ids[i]);
+	if (!err)
+		err = tt_buf_printf(&q, ")") || tt_buf_append(&q, "", 1) ? -ENOMEM : 0;
+	if (err || !any) {
+		tt_buf_free(&q);
+		return err;
+	}
+	err = query(x, (const char *)q.data, &r);
+	tt_buf_free(&q);
+	while (!err && rd_more(&r)) {
+		struct tt_buf b = {0};
+		struct evt *e;
+		const struct tt_report_pdesc *p;
+		int64_t fault;
+
+		err = tt_grow((void **)ev, &(size_t){*ev_n}, *ev_n + 1, sizeof(**ev));
+		if (err)
+			break;
+		e = &(*ev)[(*ev_n)++];
+		memset(e, 0, sizeof(*e));
+		e->id = rd_i64(&r);
+		p = tt_report_builder__probe(&x->b, rd_i64(&r));
+		e->tid = (uint32_t)rd_i64(&r);
+		e->ts = (uint64_t)rd_i64(&r);
+		fault = rd_i64(&r);
+		e->label = p ? p->label : "?";
+		for (int a = 0; a < TT_MAX_ARGS && !err; a++) {
+			size_t vn = 0;
+			const char *v = rd_u8(&r) ? NULL : rd_bytes(&r, &vn);
+			char fallback[8];
+
+			if (!p || a >= p->argc)
+				continue;
+			snprintf(fallback, sizeof(fallback), "arg%d", a);
+			err = tt_buf_printf(&b, "%s%s=", b.len ? " " : "", p->arg_names[a] ? p->arg_names[a] : fallback);
+			if (!err)
+				err = fault >> a & 1 ? tt_buf_printf(&b, "<fault>") : append_value(&b, p->kinds[a], v, vn);
+		}
+		if (!err)
+			err = tt_buf_append(&b, "", 1);
+		e->args = (char *)b.data;
+		if (err)
+			tt_buf_free(&b), e->args = NULL;
+	}
+	err = rd_end(x, &r, err);
+	if (!err && *ev_n)
+		qsort(*ev, *ev_n, sizeof(**ev), evt_cmp);
+	return err;
+}
+
+static const struct evt *evt_find(const struct evt *ev, size_t n, int64_t id)
+{
+	struct evt key = {.id = id};
+
+	return id && n ? bsearch(&key, ev, n, sizeof(*ev), evt_cmp) : NULL;
+}
+
+static void evts_free(struct evt *ev, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(ev[i].args);
+	free(ev);
+}
+
+/* Spans ids[0..n) into s[0..n), in that order, with their arguments. */
+static int fetch_spans(struct chr *x, const int64_t *ids, size_t n, struct tt_report_span *s)
+{
+	struct tt_buf q = {0};
+	int64_t *evids = calloc(2 * n + 1, sizeof(*evids));
+	struct evt *ev = NULL;
+	size_t ev_n = 0;
+	struct rd r;
+	int err = evids ? 0 : -ENOMEM;
+
+	if (!err)
+		err = tt_buf_printf(&q, "SELECT id, if(provider = '', name, concat(provider, ':', name)), "
+				    "toUInt8(isNull(dur)), toInt64(ifNull(dur, 0)), toInt64(start_ts), "
+				    "toInt64(ifNull(end_ts, 0)), toInt64(tape), toInt64(pid), toInt64(tid), "
+				    "toInt64(ifNull(end_tid, 0)), toInt64(depth), toInt64(lost), "
+				    "toUInt8(isNull(unclosed)), toString(ifNull(unclosed, '')), "
+				    "toInt64(begin_event_id), toInt64(ifNull(end_event_id, 0)) FROM spans "
+				    "WHERE id IN (");
+	for (size_t i = 0; !err && i < n; i++)
+		err = tt_buf_printf(&q, "%s%" PRId64, i ? ", " : "", ids[i]);
+	if (!err)
+		err = tt_buf_printf(&q, ")") || tt_buf_append(&q, "", 1) ? -ENOMEM : 0;
+	if (!err)
+		err = query(x, (const char *)q.data, &r);
+	tt_buf_free(&q);
+	while (!err && rd_more(&r)) {
+		int64_t id = rd_i64(&r);
+		struct tt_report_span t = {.id = (uint64_t)id};
+		int open, unclosed_null;
+		int64_t begin, end;
+		size_t k;
+
+		t.name = rd_str(&r);
+		open = rd_u8(&r);
+		t.dur = rd_i64(&r);
+		t.dur = open ? -1 : t.dur;
+		t.start_ts = (uint64_t)rd_i64(&r);
+		t.end_ts = (uint64_t)rd_i64(&r);
+		t.tape = (uint32_t)rd_i64(&r);
+		t.pid = (uint32_t)rd_i64(&r);
+		t.tid = (uint32_t)rd_i64(&r);
+		t.end_tid = (uint32_t)rd_i64(&r);
+		t.depth = (uint32_t)rd_i64(&r);
+		t.lost = (int)rd_i64(&r);
+		unclosed_null = rd_u8(&r);
+		t.unclosed = rd_str(&r);
+		if (t.unclosed && unclosed_null) {
+			free(t.unclosed);
+			t.unclosed = NULL;
+		} else if (!t.unclosed) {
+			err = -ENOMEM;
+		}
+		begin = rd_i64(&r);
+		end = rd_i64(&r);
+		for (k = 0; k < n && ids[k] != id; k++)
+			;
+		if (!t.name)
+			err = -ENOMEM;
+		if (k == n || err) {
+			free(t.name);
+			free(t.unclosed);
+			continue;
+		}
+		s[k] = t;
+		evids[2 * k] = begin;
+		evids[2 * k + 1] = end;
+	}
+	err = rd_end(x, &r, err);
+	if (!err)
+		err = fetch_events(x, evids, 2 * n, &ev, &ev_n);
+	for (size_t i = 0; i < n && !err; i++) {
+		const struct evt *a = evt_find(ev, ev_n, evids[2 * i]), *b = evt_find(ev, ev_n, evids[2 * i + 1]);
+		const char *at = a ? a->args : "", *bt = b ? b->args : "";
+
+		if (!s[i].name) {
+			tt_err(x->b.out, "span %" PRId64 " is not in the spans table", ids[i]);
+			err = -TT_E_SERVER;
+			break;
+		}
+		s[i].args = *bt ? tt_report_asprintf("%s%s| %s", at, *at ? " " : "", bt) : tt_report_strdup(at);
+		if (!s[i].args)
+			err = -ENOMEM;
+	}
+	evts_free(ev, ev_n);
+	free(evids);
+	return err;
+}
+
+static int build_slowest(struct chr *x)
+{
+	struct tt_report_builder *c = &x->b;
+	struct tt_report *r = c->r;
+	int64_t *ids;
+	int err;
+
+	if (!c->top_n)
+		return 0;
+	ids = calloc(c->top_n, sizeof(*ids));
+	r->slow = calloc(c->top_n, sizeof(*r->slow));
+	if (!ids || !r->slow) {
+		free(ids);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < c->top_n; i++)
+		ids[i] = c->top[i][1];
+	r->slow_cnt = c->top_n;
+	err = fetch_spans(x, ids, c->top_n, r->slow);
+	free(ids);
+	return err;
+}
+
+/* The oldest open spans, each with its thread's last events (report_spans.c). */
+static int build_open(struct chr *x)
+{
+	struct tt_report_builder *c = &x->b;
+	struct tt_report *r = c->r;
+	int64_t ids[1024], *evids = NULL;
+	size_t n = 0, ev_cnt = 0, last = TT_MIN(c->o->last_events, 64);
+	struct evt *ev = NULL;
+	size_t ev_n = 0;
+	char sql[400];
+	struct rd q;
+	int err;
+
+	if (!r->open_total)
+		return 0;
+	snprintf(sql, sizeof(sql), "SELECT id FROM spans WHERE unclosed IS NOT NULL ORDER BY start_ts, id "
+		 "LIMIT %zu", TT_MIN((size_t)c->o->top, TT_ARRAY_SIZE(ids)));
+	err = query(x, sql, &q);
+	while (!err && rd_more(&q) && n < TT_ARRAY_SIZE(ids))
+		ids[n++] = rd_i64(&q);
+	if (!err)
+		err = rd_done(x, &q);
+	if (err || !n)
+		return err;
+	r->open = calloc(n, sizeof(*r->open));
+	evids = calloc(n * last + 1, sizeof(*evids));
+	if (!r->open || !evids) {
+		free(evids);
+		return -ENOMEM;
+	}
+	r->open_cnt = n;
+	err = fetch_spans(x, ids, n, r->open);
+	for (size_t i = 0; i < n && !err; i++) {
+		struct tt_report_span *s = &r->open[i];
+		int64_t lastid = 0;
+
+		snprintf(sql, sizeof(sql), "SELECT toInt64(last_event_id) FROM threads WHERE tape = %u AND "
+			 "pid = %u AND tid = %u", s->tape, s->pid, s->tid);
+		err = query(x, sql, &q);
+		if (!err && rd_more(&q))
+			lastid = rd_i64(&q);
+		if (!err)
+			rd_free(&q);
+		if (err || !lastid)
+			continue;
+		/* backwards from the thread's last event: id order is time order */
+		snprintf(sql, sizeof(sql), "SELECT id FROM events WHERE tape = %u AND pid = %u AND tid = %u AND "
+			 "id <= %" PRId64 " ORDER BY id DESC LIMIT %zu", s->tape, s->pid, s->tid, lastid, last);
+		err = query(x, sql, &q);
+		s->last = calloc(last ? last : 1, sizeof(*s->last));
+		if (!s->last)
+			err = err ? err : -ENOMEM;
+		while (!err && rd_more(&q) && s->last_n < last) {
+			s->last[s->last_n].id = (uint64_t)rd_i64(&q);
+			evids[ev_cnt++] = (int64_t)s->last[s->last_n++].id;
+		}
+		if (!err)
+			err = rd_done(x, &q);
+		/* oldest first */
+		for (size_t a = 0, b = s->last_n; !err && b > a + 1; a++, b--) {
+			struct tt_report_event t = s->last[a];
+
+			s->last[a] = s->last[b - 1];
+			s->last[b - 1] = t;
+		}
+	}
+	if (!err)
+		err = fetch_events(x, evids, ev_cnt, &ev, &ev_n);
+	for (size_t i = 0; i < n && !err; i++) {
+		for (size_t k = 0; k < r->open[i].last_n && !err; k++) {
+			struct tt_report_event *e = &r->open[i].last[k];
+			const struct evt *v = evt_find(ev, ev_n, (int64_t)e->id);
+
+			e->tid = v ? v->tid : 0;
+			e->ts = v ? v->ts : 0;
+			e->text = v ? tt_report_asprintf("%s%s%s", v->label, *v->args ? " " : "", v->args) : strdup("");
+			if (!e->text)
+				err = -ENOMEM;
+		}
+	}
+	evts_free(ev, ev_n);
+	free(evids);
+	return err;
+}
+
+/* ---- losses ---- */
+
+static int build_losses(struct chr *x)
+{
+	struct tt_report_builder *c = &x->b;
+	struct tt_report *r = c->r;
+	char sql[240];
+	struct rd q;
+	int err;
+
+	if (!r->loss_windows)
+		return 0;
+	snprintf(sql, sizeof(sql), "SELECT toInt64(tape), toInt64(cpu), toUInt8(isNull(probe_id)), "
+		 "toInt64(ifNull(probe_id, 0)), toInt64(ts_start), toInt64(ts_end), toInt64(count) FROM "
+		 "losses ORDER BY ts_start, id LIMIT %u", c->o->top);
+	r->losses = calloc(c->o->top, sizeof(*r->losses));
+	err = r->losses ? query(x, sql, &q) : -ENOMEM;
+	while (!err && rd_more(&q) && r->loss_cnt < c->o->top) {
+		struct tt_report_loss *l = &r->losses[r->loss_cnt++];
+		const struct tt_report_pdesc *p;
+		int null;
+
+		l->tape = (uint32_t)rd_i64(&q);
+		l->cpu = (uint32_t)rd_i64(&q);
+		null = rd_u8(&q);
+		p = tt_report_builder__probe(c, rd_i64(&q));
+		l->probe = tt_report_strdup(!null && p ? p->label : "(unknown probe)");
+		l->ts_start = (uint64_t)rd_i64(&q);
+		l->ts_end = (uint64_t)rd_i64(&q);
+		l->count = (uint64_t)rd_i64(&q);
+		if (!l->probe)
+			err = -ENOMEM;
+	}
+	if (!err)
+		err = rd_done(x, &q);
+	if (!err)
+		err = query(x, "SELECT toUInt8(isNull(probe_id)) AS u, toInt64(ifNull(probe_id, 0)) AS i, "
+			    "toInt64(sum(count)) FROM losses GROUP BY u, i ORDER BY u, i", &q);
+	while (!err && rd_more(&q)) {
+		int null = rd_u8(&q);
+		const struct tt_report_pdesc *p = tt_report_builder__probe(c, rd_i64(&q));
+
+		err = tt_report_builder__loss_effect(c, null ? NULL : p, (uint64_t)rd_i64(&q));
+	}
+	if (!err)
+		err = rd_done(x, &q);
+	return err ? err : tt_report_builder__loss_names(c);
+}
+
+/* ---- latency over time (HTML) ---- */
+
+static int build_series(struct chr *x)
+{
+	struct tt_report_builder *c = &x->b;
+	struct tt_report *r = c->r;
+	int err = 0;
+
+	r->series = calloc(c->ns_cnt ? c->ns_cnt : 1, sizeof(*r->series));
+	if (!r->series)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->ns_cnt && !err; i++) {
+		const struct tt_report_nstat *ns = &c->ns[i];
+		const struct tt_report_dist *d = &x->nd[i];
+		struct tt_report_series *s = &r->series[r->series_cnt];
+		uint64_t stride = 1, max = 2 * (uint64_t)c->o->points;
+		struct tt_buf q = {0};
+		char *from;
+		struct rd rd;
+		size_t got;
+
+		if (!ns->n)
+			continue;
+		/* every stride-th span in span order, stride the power of two the SQLite pass ends at */
+		while ((ns->n + stride - 1) / stride > max)
+			stride *= 2;
+		s->name = ns->provider[0] ? tt_report_asprintf("%s:%s", ns->provider, ns->name)
+					  : tt_report_strdup(ns->name);
+		if (!s->name)
+			return -ENOMEM;
+		r->series_cnt++;
+		s->total = ns->n;
+		s->p50 = (int64_t)d->pct[0];
+		s->p99 = (int64_t)d->pct[2];
+		from = name_from(ns->name);
+		err = from ? tt_buf_printf(&q, "SELECT length(a), arrayFilter((t, k) -> (k - 1) %% %" PRIu64 " = 0, "
+					   "a, arrayEnumerate(a)) FROM (SELECT arraySort(groupArray((id, start_ts, "
+					   "assumeNotNull(dur)))) AS a %s)", stride, from) : -ENOMEM;
+		if (!err)
+			err = tt_buf_append(&q, "", 1);
+		if (!err)
+			err = query(x, (const char *)q.data, &rd);
+		tt_buf_free(&q);
+		if (err) {
+			free(from);
+			break;
+		}
+		rd_u64(&rd);
+		got = (size_t)rd_leb(&rd);
+		s->ts = calloc(got ? got : 1, sizeof(*s->ts));
+		s->dur = calloc(got ? got : 1, sizeof(*s->dur));
+		if (!s->ts || !s->dur)
+			err = -ENOMEM;
+		for (size_t k = 0; k < got && !err && !rd.bad; k++) {
+			uint64_t ts;
+
+			rd_i64(&rd);
+			ts = (uint64_t)rd_i64(&rd);
+			s->ts[k] = ts > r->ts_first ? ts - r->ts_first : 0;
+			s->dur[k] = rd_i64(&rd);
+			s->n++;
+		}
+		if (!err)
+			err = rd_done(x, &rd);
+		else
+			rd_free(&rd);
+		if (!err && c->o->heatmap) {
+			/* report_spans.c's heatmap: up to p99, coarser buckets, bins over the capture */
+			struct tt_bucket_stats st = d->st;
+			struct tt_buf idx = {0};
+			int64_t top;
+
+			st.max = d->pct[2];
+			tt_buckets_choose(&s->heat_scheme, c->o->buckets, &st, 24, 12, 40);
+			s->heat_bins = HEAT_BINS;
+			s->heat_bin_ns = r->duration_ns / HEAT_BINS + 1;
+			top = tt_buckets_index(&s->heat_scheme, st.max);
+			err = put_index(&idx, &s->heat_scheme, "toFloat64(assumeNotNull(dur))");
+			if (!err)
+				err = tt_buf_append(&idx, "", 1);
+			if (!err)
+				err = tt_buf_printf(&q, "SELECT toUInt64(least(intDiv(toUInt64(if(start_ts > %" PRIu64
+						    ", start_ts - %" PRIu64 ", 0)), %" PRIu64 "), 4294967295)) AS b, "
+						    "least(%s, %" PRId64 ") AS i, toUInt64(count()), toUInt8(max(%s > "
+						    "%" PRId64 ")) %s GROUP BY b, i ORDER BY b, i", r->ts_first,
+						    r->ts_first, s->heat_bin_ns, (const char *)idx.data, top,
+						    (const char *)idx.data, top, from);
+			tt_buf_free(&idx);
+			if (!err)
+				err = tt_buf_append(&q, "", 1);
+			if (!err)
+				err = query(x, (const char *)q.data, &rd);
+			tt_buf_free(&q);
+			while (!err && rd_more(&rd)) {
+				struct tt_report_cell cell;
+
+				cell.bin = (uint32_t)rd_u64(&rd);
+				cell.idx = rd_i64(&rd);
+				cell.count = rd_u64(&rd);
+				s->heat_top_open |= rd_u8(&rd);
+				err = tt_grow((void **)&s->heat, &(size_t){s->heat_n}, s->heat_n + 1, sizeof(cell));
+				if (!err)
+					s->heat[s->heat_n++] = cell;
+			}
+			if (!err)
+				err = rd_done(x, &rd);
+			else
+				rd_free(&rd);
+		}
+		free(from);
+	}
+	return err;
+}
+
+/* ---- what this report leaves out ---- */
+
+/* The rows of a table of the database, 0 when it has no such table. */
+static int table_rows(struct chr *x, const char *table, uint64_t *n)
+{
+	char sql[200];
+	struct rd q;
+	int err;
+
+	*n = 0;
+	snprintf(sql, sizeof(sql), "SELECT toUInt64(count()) FROM system.tables WHERE database = "
+		 "currentDatabase() AND name = '%s'", table);
+	err = query(x, sql, &q);
+	if (!err && rd_u64(&q)) {
+		rd_free(&q);
+		snprintf(sql, sizeof(sql), "SELECT toUInt64(count()) FROM %s", table);
+		err = query(x, sql, &q);
+		*n = err ? 0 : rd_u64(&q);
+	}
+	return rd_end(x, &q, err);
+}
+
+static int check_left_out(struct chr *x)
+{
+	uint64_t states, syscalls, stacks;
+	int err = table_rows(x, "thread_states", &states);
+
+	if (!err)
+		err = table_rows(x, "syscalls", &syscalls);
+	if (!err)
+		err = table_rows(x, "event_stacks", &stacks);
+	if (!err && (states || syscalls))
+		tt_warn(x->b.out, "%s: the kernel breakdowns (thread_states, syscalls) are not computed from "
+			"ClickHouse: this report leaves them out (the SQLite report of the same tapes has them)",
+			x->b.r->source);
+	if (!err && stacks)
+		tt_warn(x->b.out, "%s: the stacks (record --stack) are not computed from ClickHouse: this "
+			"report leaves them out (the SQLite report of the same tapes has them)", x->b.r->source);
+	return err;
+}
+
+/* ---- the model ---- */
+
+int tt_ch_report__build(const struct tt_ch_url *u, const char *source,
+			const struct tt_report_opts *o, struct tt_report **rep)
+{
+	struct tt_report_opts opts = *o;
+	struct chr x = {.b = {.o = &opts, .out = o->out}};
+	char settings[300];
+	int err;
+
+	*rep = NULL;
+	if (!opts.top)
+		opts.top = 10;
+	if (!opts.last_events)
+		opts.last_events = 5;
+	if (!opts.points)
+		opts.points = 1000;
+	/* a subquery over a Distributed table inside one runs on each shard's own part */
+	snprintf(settings, sizeof(settings), "database=%s&distributed_product_mode=local", u->database);
+	x.c = tt_ch_conn__new(u, &u->entry, settings);
+	x.b.r = calloc(1, sizeof(*x.b.r));
+	if (!x.c || !x.b.r) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	x.b.r->source = tt_report_strdup(source);
+	err = x.b.r->source ? check_schema(&x) : -ENOMEM;
+	if (!err)
+		err = load_probes(&x);
+	if (!err)
+		err = tt_report_builder__values(&x.b);
+	if (!err)
+		err = load_summary(&x);
+	if (!err)
+		err = build_groups(&x);
+	if (!err)
+		err = build_probes(&x);
+	if (!err)
+		err = build_slowest(&x);
+	if (!err)
+		err = check_left_out(&x);
+	if (!err)
+		err = build_open(&x);
+	if (!err)
+		err = build_losses(&x);
+	if (!err && opts.html_points)
+		err = build_series(&x);
+	if (!err)
+		tt_info(o->out, "%s: %" PRIu64 " queries, %" PRIu64 " bytes received", source, x.queries,
+			x.bytes);
+cleanup:
+	for (size_t i = 0; i < x.b.probe_cap; i++) {
+		free(x.b.probes[i].label);
+		free(x.b.probes[i].provider);
+		free(x.b.probes[i].name);
+		free(i < x.ptype_cap ? x.ptype[i] : NULL);
+		for (int a = 0; a < TT_MAX_ARGS; a++) {
+			free(x.b.probes[i].arg_names[a]);
+			free(x.b.probes[i].kinds[a]);
+		}
+	}
+	free(x.b.probes);
+	free(x.ptype);
+	for (size_t i = 0; i < x.arg_cnt; i++) {
+		free(x.args[i].name);
+		free(x.args[i].column_name);
+	}
+	free(x.args);
+	for (size_t i = 0; i < x.b.ns_cnt; i++) {
+		free(x.b.ns[i].name);
+		free(x.b.ns[i].provider);
+		if (x.nd)
+			tt_report_dist_free(&x.nd[i]);
+	}
+	free(x.nd);
+	free(x.b.ns);
+	free(x.b.top);
+	free(x.b.value_arg);
+	tt_ch_conn__free(x.c);
+	if (err == -ENOMEM)
+		tt_err(o->out, "out of memory");
+	if (err) {
+		tt_report__free(x.b.r);
+		return err;
+	}
+	*rep = x.b.r;
+	return 0;
+}
