@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * `tracetape diff A B`: two captures (tapes or databases) compared, the question after every
+ * `tracetape diff A B`: two captures (tapes, databases or ClickHouse databases) compared, the question after every
  * deploy: per span name and per probe, count, rate and each percentile of both with the
  * change (report.h, tt_report__diff_text and tt_report__diff_html). Each input is reported as
  * `tracetape report` would, with the same options.
@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ch_url.h"
+#include "cmd_ch.h"
 #include "loader.h"
 #include "report.h"
 #include "tt_cmd.h"
@@ -42,8 +44,9 @@ const struct tt_cmd_def tt_cmd_def_diff = {
 	.name = "diff",
 	.usage = "[--by ARG] [-f text|html] [-o FILE] [--raw] [--span RULE]...\n"
 		 "                      [--value PROBE=ARG]... [--buckets MODE] A B",
-	.about = "Compares two captures, each a database made by 'tracetape load' or a tape: A is the\n"
-		 "baseline, B is compared with it. Per span name (or name and --by value) and per\n"
+	.about = "Compares two captures, each a database made by 'tracetape load', a tape, or a\n"
+		 "ClickHouse database (a clickhouse:// URL, see report): A is the baseline, B is\n"
+		 "compared with it. Per span name (or name and --by value) and per\n"
 		 "probe found in either: the count, rate, min, p50, p90, p99, p99.9 and max of both\n"
 		 "(exact, nearest rank, as 'tracetape report' gives them) and the change from A to\n"
 		 "B in percent ('new' or 'gone' for what only one has). A probe's values are compared\n"
@@ -51,7 +54,8 @@ const struct tt_cmd_def tt_cmd_def_diff = {
 		 "distributions of each: histograms as the share of values per unit of a common\n"
 		 "value axis, and the two percentile curves.\n",
 	.opts = opts,
-	.more = "Exit status: 0 success, 1 unreadable input or SQLite error, 2 bad command line.\n",
+	.more = "Exit status: 0 success, 1 unreadable input, SQLite or ClickHouse error, 2 bad\n"
+		"command line.\n",
 };
 
 /* One input reported. */
@@ -59,8 +63,11 @@ static int one(const char *path, const struct tt_load_opts *lo, const struct tt_
 	       struct tt_report **rep)
 {
 	struct tt_input in = {0};
-	int err = tt_input_open(path, lo, 0, &in);
+	int err;
 
+	if (tt_ch_url_is(path))
+		return tt_cmd_report_ch(path, ro, rep, lo->out);
+	err = tt_input_open(path, lo, 0, &in);
 	if (!err)
 		err = tt_report__build(in.db, path, ro, rep);
 	tt_input_close(&in);

@@ -318,6 +318,15 @@ def test_report_is_computed_by_the_server(report_dbs):
     assert int(m.group(2)) < 8 * closed / 3, (m.group(0), closed)
 
 
+def test_diff_of_sqlite_and_clickhouse(report_dbs):
+    """diff takes a clickhouse:// URL as either side: the same tapes show no change at all."""
+    r = tt("diff", *report_dbs, timeout=300)
+    assert r.returncode == 0, r.stderr
+    measures = [line for line in r.stdout.splitlines() if line.startswith("    ")]
+    assert len(measures) > 20
+    assert all(line.endswith(" =") for line in measures), r.stdout
+
+
 def edge_tape(out):
     """Values at the edges of the bucket and percentile definitions: exact powers of two and
     their neighbours, ties, zero, negatives, a subnormal, infinity, integers past 2^53. (Float
