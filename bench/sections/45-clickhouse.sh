@@ -1,7 +1,8 @@
 #!/bin/sh
 # ClickHouse: `tracetape load --into clickhouse://...` of a 10-million-event tape into a local
 # two-shard cluster (tests/tools/ch-cluster, loopback), against `tracetape load` into SQLite of
-# the same tape, and the same percentile query on both.
+# the same tape, the same percentile query on both, and the report of both (`tracetape report DB`
+# against `tracetape report clickhouse://...`, whose statistics the servers compute).
 #
 #   bench/sections/45-clickhouse.sh BUILD_DIR WORK_DIR    (TT_BENCH_ANALYZER_EVENTS=N to resize)
 #
@@ -55,6 +56,31 @@ best() { # best of two runs of: tracetape query DB SQL
 echo "45-clickhouse: the same query on both" >&2
 q_sq=$(best "$work/a.db")
 q_ch=$(best "$url")
+
+# the report: best of two runs each; the two must be the same apart from their first line (the
+# source), and the client's bytes received from ClickHouse (report -v) say what was pulled
+report_best() {
+	b=""
+	for run in 1 2; do
+		/usr/bin/time -f "%e" -o "$work/r.time" "$tt" report -v "$1" >"$work/$2.txt" 2>"$work/$2.err" ||
+			{ cat "$work/$2.err" >&2; exit 1; }
+		t=$(cat "$work/r.time")
+		if [ -z "$b" ] || [ "$(echo "$t < $b" | bc)" = 1 ]; then b=$t; fi
+	done
+	echo "$b"
+}
+echo "45-clickhouse: the report of both" >&2
+r_sq=$(report_best "$work/a.db" report-sqlite)
+r_ch=$(report_best "$url" report-ch)
+tail -n +2 "$work/report-sqlite.txt" >"$work/report-sqlite.body"
+tail -n +2 "$work/report-ch.txt" >"$work/report-ch.body"
+if cmp -s "$work/report-sqlite.body" "$work/report-ch.body"; then
+	same="identical apart from the source line"
+else
+	same="**different** (bench/out/45-clickhouse/report-*.txt)"
+fi
+r_bytes=$(sed -n 's/.*: \([0-9]*\) queries, \([0-9]*\) bytes received.*/\1 queries, \2 bytes received/p' "$work/report-ch.err")
+spans=$(sed -n 's/.* \([0-9,]*\) spans.*/\1/p' "$work/report-sqlite.txt" | head -1)
 rate() { echo "$n / $1" | bc; }
 th() { echo "$1" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'; }
 
@@ -75,6 +101,13 @@ is a per-name percentile query over the spans
 | of which: the temporary SQLite load / sending | | $sqlite_phase s / $send_s s ($(th "$send_rate") events/s, $mib MiB sent) |
 | peak memory of the client (max RSS) | | $((ch_kb / 1024)) MiB |
 | the percentile query | $q_sq s | $q_ch s |
+| \`tracetape report\` (text) | $r_sq s | $r_ch s ($r_bytes) |
+
+The two reports of the $spans spans are $same.
+ClickHouse's is computed by the servers: each distribution is two queries (the values at the
+nearest ranks picked from the server's sorted array of them, then the counts per histogram
+bucket, each shard counting its part), and the client receives only the results (above), not
+the spans; its queries run one after the other.
 
 A tape's rows live on one shard (the sharding key is the tape), so one tape's load and its
 queries run on one server; several tapes spread over the shards, and each shard then sorts
