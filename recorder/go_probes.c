@@ -248,7 +248,7 @@ static int add_desc(const uint8_t *img, const struct tt_elf_seg *seg, uint64_t o
 	for (line = strtok_r(meta, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		struct tt_usdt_site *s = &file->sites[file->site_cnt];
 		size_t i = file->site_cnt - first;
-		uint64_t fvaddr, fsize = 0, foff;
+		uint64_t fvaddr, fsize = 0, foff = 0; /* 0: the function is not in the file */
 		const uint8_t *site;
 		char *fn;
 
