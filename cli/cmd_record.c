@@ -91,7 +91,8 @@ static const struct tt_opt opts[] = {
 	{OPT_FAST, "fast", 0, NULL,
 	 "record the USDT probes of binaries built with -DTT_FASTPATH\n"
 	 "through shared memory, without a trap into the kernel\n"
-	 "(needs -- COMMAND; the tape's 'fast_path' metadata says so)", NULL},
+	 "(needs -- COMMAND or one -p PID; the tape's 'fast_path'\n"
+	 "metadata says so)", NULL},
 	{OPT_STACK, "stack", 0, "PROBE",
 	 "also record the user call stack of each hit of the probes\n"
 	 "matching PROBE ([PROVIDER:]NAME, * globs; repeatable): a\n"
@@ -656,9 +657,9 @@ int tt_cmd_record(int argc, char **argv, struct tt_out *out)
 		err = tt_cmd_usage_error(out, "-p and -- COMMAND cannot be combined");
 		goto cleanup;
 	}
-	if (o.fast && !o.command) {
-		err = tt_cmd_usage_error(out, "--fast needs -- COMMAND (the process is prepared "
-					      "when it starts)");
+	if (o.fast && !o.command && o.pid_cnt != 1) {
+		err = tt_cmd_usage_error(out, "--fast needs -- COMMAND or one -p PID (the process "
+					      "is prepared when it starts, or met running)");
 		goto cleanup;
 	}
 	if (!strcmp(o.output, "-")) {

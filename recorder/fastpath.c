@@ -5,9 +5,14 @@
  * tt_ring_args byte for byte, so that both paths share one decoder.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <linux/types.h>
@@ -45,6 +50,7 @@ _Static_assert(sizeof(struct tt_fast_ring) == 128, "fast ring header layout");
  */
 struct tt_fast {
 	int fd;
+	char *shm_path;          /* a process met running opens this (unlinked at free) */
 	unsigned char *base;
 	size_t map_sz;
 	struct tt_fast_hdr *hdr;
@@ -96,6 +102,64 @@ struct tt_fast *tt_fast__new(void)
 		return NULL;
 	}
 	return f;
+}
+
+/* A process already running: TT_FAST_SHM_PREFIX + pid, for its user alone. */
+struct tt_fast *tt_fast__new_for(pid_t pid)
+{
+	struct tt_fast *f = calloc(1, sizeof(*f));
+	char proc[32];
+	struct stat st;
+	int err;
+
+	if (!f)
+		return NULL;
+	f->base = MAP_FAILED;
+	f->fd = -1;
+	snprintf(proc, sizeof(proc), "/proc/%d", (int)pid);
+	if (stat(proc, &st) != 0 || asprintf(&f->shm_path, "%s%d", TT_FAST_SHM_PREFIX, (int)pid) < 0) {
+		err = errno;
+		goto fail;
+	}
+	for (int tries = 0; tries < 2 && f->fd < 0; tries++) {
+		struct tt_fast_hdr h;
+		int fd;
+
+		f->fd = open(f->shm_path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (f->fd >= 0 || errno != EEXIST || tries)
+			break;
+		/* one left by a recorder that was killed goes; a live recorder's stays */
+		fd = open(f->shm_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			break;
+		if (pread(fd, &h, sizeof(h), 0) == (ssize_t)sizeof(h) && h.magic == TT_FAST_MAGIC &&
+		    h.recorder_pid && kill((pid_t)h.recorder_pid, 0) != 0 && errno == ESRCH)
+			unlink(f->shm_path);
+		close(fd);
+		errno = EEXIST;
+	}
+	if (f->fd < 0) {
+		err = errno;
+		goto fail;
+	}
+	if (fchown(f->fd, st.st_uid, st.st_gid) != 0) {
+		err = errno;
+		unlink(f->shm_path);
+		goto fail;
+	}
+	return f;
+fail:
+	if (f->fd >= 0)
+		close(f->fd);
+	free(f->shm_path);
+	free(f);
+	errno = err;
+	return NULL;
+}
+
+const char *tt_fast__shm_path(const struct tt_fast *f)
+{
+	return f->shm_path;
 }
 
 int tt_fast__setup(struct tt_fast *f, const struct tt_fast_offer *offers, size_t offer_cnt,
@@ -166,6 +230,7 @@ int tt_fast__setup(struct tt_fast *f, const struct tt_fast_offer *offers, size_t
 	h->spill_off = spill_off;
 	h->rings_off = rings_off;
 	h->map_sz = total;
+	h->recorder_pid = (uint32_t)getpid();
 	__atomic_store_n(&h->magic, TT_FAST_MAGIC, __ATOMIC_RELEASE);
 	return 0;
 }
@@ -304,6 +369,9 @@ void tt_fast__free(struct tt_fast *f)
 		munmap(f->base, f->map_sz);
 	if (f->fd >= 0)
 		close(f->fd);
+	if (f->shm_path)
+		unlink(f->shm_path);
+	free(f->shm_path);
 	free(f->offered);
 	free(f->abandoned);
 	free(f->ring_pid);
@@ -324,4 +392,67 @@ int tt_fast_binary_capable(const char *path)
 	found = tt_elf__section(elf, "tt_fast", &data, &size, &addr) == 0 && size > 0;
 	tt_elf__free(elf);
 	return found;
+}
+
+/*
+ * Where the byte at file offset off of the file (dev, ino) is mapped in pid: 0 when it is
+ * not (or maps cannot be read).
+ */
+static uint64_t mapped_at(pid_t pid, uint64_t dev, uint64_t ino, uint64_t off)
+{
+	char path[64], line[1024];
+	uint64_t addr = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (!addr && fgets(line, sizeof(line), f)) {
+		unsigned long long lo, hi, pgoff, i;
+		unsigned ma, mi;
+
+		if (sscanf(line, "%llx-%llx %*s %llx %x:%x %llu", &lo, &hi, &pgoff, &ma, &mi, &i) ==
+			    6 &&
+		    ma == major(dev) && mi == minor(dev) && i == ino && off >= pgoff &&
+		    off - pgoff < hi - lo)
+			addr = lo + (off - pgoff);
+	}
+	fclose(f);
+	return addr;
+}
+
+int tt_fast_mark_sites(pid_t pid, const char *path, uint64_t dev, uint64_t ino, uint32_t value)
+{
+	struct tt_elf *elf = tt_elf__open(path);
+	const uint8_t *data;
+	size_t size, n = 0;
+	uint64_t vaddr, off, addr;
+	char mem[64];
+	int fd, err = 0;
+
+	if (!elf)
+		return -errno;
+	err = tt_elf__section(elf, "tt_fast", &data, &size, &vaddr);
+	if (!err)
+		err = tt_elf__vaddr_to_offset(elf, vaddr, &off);
+	tt_elf__free(elf);
+	if (err)
+		return err;
+	if (size % 32) /* the blocks of struct __tt_fast_site, 32 bytes each */
+		return -EINVAL;
+	addr = mapped_at(pid, dev, ino, off);
+	if (!addr)
+		return -ENOENT;
+	snprintf(mem, sizeof(mem), "/proc/%d/mem", (int)pid);
+	fd = open(mem, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (; n < size / 32; n++)
+		if (pwrite(fd, &value, sizeof(value), (off_t)(addr + 32 * n)) != (ssize_t)sizeof(value)) {
+			err = errno ? -errno : -EIO;
+			break;
+		}
+	close(fd);
+	return err ? err : (int)n;
 }

@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "tracetape/fastpath.h" /* the layout, TT_FAST_ENV */
 
@@ -43,6 +44,17 @@ struct tt_fast_offer {
  * object, or NULL with errno set.
  */
 struct tt_fast *tt_fast__new(void);
+
+/*
+ * For a process already running (record --fast -p PID): the memory is the file
+ * TT_FAST_SHM_PREFIX + pid, created exclusively (one left by a recorder that died is replaced),
+ * owned by the process's user, mode 0600, unlinked by tt_fast__free(). The process opens it
+ * when a site the recorder marked (tt_fast_mark_sites) is hit. NULL with errno set (EEXIST:
+ * another recorder's).
+ */
+struct tt_fast *tt_fast__new_for(pid_t pid);
+/* That file's name (NULL for a memfd). */
+const char *tt_fast__shm_path(const struct tt_fast *f);
 
 /*
  * Size, map and fill the memfd: probes [0, id_limit), the offers (the probes the fast path
@@ -89,5 +101,13 @@ void tt_fast__free(struct tt_fast *f);
  * Returns 1, 0, or -errno when it cannot be read.
  */
 int tt_fast_binary_capable(const char *path);
+
+/*
+ * Write value into the `on` word of every fast-path site of the binary at path (dev, ino) as
+ * process pid maps it, through /proc/PID/mem: TT_FAST_ADOPT asks the process to map the
+ * memory of tt_fast__new_for() at the site's next hit, 0 switches the sites off. Returns the
+ * sites written, or -errno (-ENOENT: the binary has no sites or is not mapped there).
+ */
+int tt_fast_mark_sites(pid_t pid, const char *path, uint64_t dev, uint64_t ino, uint32_t value);
 
 #endif /* TT_FASTPATH_H */

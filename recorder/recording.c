@@ -92,6 +92,8 @@ struct session {
 	uint64_t *fast_fired;       /* [probe_cnt]: fast-path hits recorded or lost */
 	uint64_t *fast_lost;        /* [probe_cnt]: fast-path hits lost */
 	size_t fast_sites;          /* sites left to the fast path */
+	pid_t fast_pid;             /* --fast -p: the process met running (its sites marked) */
+	uint8_t *fast_offered;      /* [probe_cnt]: probes offered to the fast path */
 	const char **cmd_env;       /* the command's environment additions, TT_FAST_ENV added */
 	char fast_env[48];
 	struct record_bpf *skel;
@@ -276,7 +278,9 @@ static int attach_all(struct session *s, size_t *site_total, size_t *bins_used)
 		uint64_t t0 = tt_now_mono_ns();
 
 		tt_probe_set__binary_sites(s->ps, i, &b);
-		if (!b.cnt || (s->fast_bin && s->fast_bin[i]))
+		/* -p: the fast path's binaries keep their uprobes (and the kernel their
+		 * semaphores) for the hits before and after the process maps the memory */
+		if (!b.cnt || (s->fast_bin && s->fast_bin[i] && !s->fast_pid))
 			continue;
 		for (size_t j = 0; j < b.cnt && !ref_ctrs; j++)
 			if (b.ref_ctrs[j])
@@ -844,7 +848,7 @@ static int fast_prepare(struct session *s)
 	s->fast_fired = calloc(s->probe_cnt + 1, sizeof(*s->fast_fired));
 	s->fast_lost = calloc(s->probe_cnt + 1, sizeof(*s->fast_lost));
 	offers = calloc(s->probe_cnt + 1, sizeof(*offers));
-	offered = calloc(s->probe_cnt + 1, 1);
+	offered = s->fast_offered = calloc(s->probe_cnt + 1, 1);
 	if (!s->fast_bin || !s->fast_fired || !s->fast_lost || !offers || !offered)
 		goto cleanup;
 	for (size_t i = 0; i < s->bin_cnt; i++) {
@@ -908,8 +912,35 @@ static int fast_prepare(struct session *s)
 			bins, bins == 1 ? "y" : "ies");
 cleanup:
 	free(offers);
-	free(offered);
 	return err;
+}
+
+/*
+ * --fast -p: write value into every fast-path site of the process's fast binaries (TT_FAST_ADOPT
+ * after the uprobes are attached: the next hit maps the memory). Returns the sites written.
+ */
+static size_t fast_mark(struct session *s, uint32_t value)
+{
+	size_t marked = 0;
+
+	for (size_t i = 0; s->fast_pid && i < s->bin_cnt; i++) {
+		struct tt_probe_set_sites b;
+		struct stat st;
+		int n;
+
+		if (!s->fast_bin[i])
+			continue;
+		tt_probe_set__binary_sites(s->ps, i, &b);
+		n = stat(b.open_path, &st) ? -errno
+					   : tt_fast_mark_sites(s->fast_pid, b.open_path, st.st_dev,
+								st.st_ino, value);
+		if (n < 0 && value)
+			tt_warn(s->out, "--fast: the sites of %s in process %d could not be switched "
+					"(%s); they go by uprobes", b.path, (int)s->fast_pid,
+				strerror(-n));
+		marked += n > 0 ? (size_t)n : 0;
+	}
+	return marked;
 }
 
 /*
@@ -987,9 +1018,22 @@ static void print_summary(struct session *s, struct tt_record_result *res)
 			  (unsigned long long)res->kept_out, (unsigned long long)s->keep_lost,
 			  (unsigned long long)peak);
 	}
-	if (s->fast_sites && !tt_fast__attached(s->fast))
+	if (s->fast_sites && !s->fast_pid && !tt_fast__attached(s->fast))
 		tt_warn(out, "--fast: no process attached to the fast path (its environment lost %s?)",
 			TT_FAST_ENV);
+	if (s->fast_pid && s->fast_sites) {
+		uint64_t fast = 0, all = 0;
+
+		for (size_t slot = 0; slot < s->probe_cnt; slot++) {
+			if (!s->fast_offered[slot])
+				continue;
+			fast += s->fast_fired[slot] - s->fast_lost[slot];
+			all += s->fired[slot];
+		}
+		tt_notice(out, "--fast: %llu of %llu events came by the fast path (the others by "
+			       "uprobes, before process %d mapped the memory or after it stopped)",
+			  (unsigned long long)fast, (unsigned long long)all, (int)s->fast_pid);
+	}
 	if (s->fast && (tt_fast__rejected(s->fast) || tt_fast__rings_abandoned(s->fast)))
 		tt_warn(out, "--fast: refused %llu malformed records and %u rings of the traced "
 			     "processes", (unsigned long long)tt_fast__rejected(s->fast),
@@ -1056,6 +1100,7 @@ static void session_free(struct session *s)
 	free(s->stack_sites);
 	tt_rec_stacks__free(s->stacks);
 	tt_fast__free(s->fast);
+	free(s->fast_offered);
 	free(s->fast_bin);
 	free(s->fast_fired);
 	free(s->fast_lost);
@@ -1163,6 +1208,17 @@ int tt_record_run(const struct tt_record_opts *o, const struct tt_out *out,
 			}
 			s->roots[s->root_cnt] = o->pids[i];
 			s->root_fds[s->root_cnt++] = fd;
+		}
+		if (o->fast) { /* one process, met running: its sites are marked once attached */
+			s->fast = tt_fast__new_for(s->roots[0]);
+			if (!s->fast) {
+				err = -errno;
+				tt_err(out, "creating the fast path's shared memory %s%d failed: %s%s",
+				       TT_FAST_SHM_PREFIX, (int)s->roots[0], strerror(errno),
+				       errno == EEXIST ? " (another recorder's)" : "");
+				goto cleanup;
+			}
+			s->fast_pid = s->roots[0];
 		}
 	}
 	if (o->command) {
@@ -1314,6 +1370,8 @@ int tt_record_run(const struct tt_record_opts *o, const struct tt_out *out,
 	}
 	if (err)
 		goto cleanup;
+	if (s->fast_pid && s->fast_sites && !fast_mark(s, TT_FAST_ADOPT))
+		s->fast_sites = 0; /* no site switched: uprobes record it all */
 
 	/* The documented ready line: printed only once every probe is attached. */
 	{
@@ -1394,6 +1452,10 @@ int tt_record_run(const struct tt_record_opts *o, const struct tt_out *out,
 		tt_info(out, "stopping on signal %d", (int)stop_signal);
 
 finish:
+	if (s->fast_pid) { /* the process's next hit is recorded, the others by the uprobes */
+		tt_fast__stop(s->fast);
+		tt_fast__consume(s->fast, on_fast_record, s);
+	}
 	/* Detach first, then drain what the programs sent before they were gone. */
 	detach_all(s);
 	tt_ring__consume(s->rb, on_record, s);

@@ -18,8 +18,9 @@ fp-2  A full ring loses hits and counts every one: with the recorder stopped (SI
       recorded + lost = fired exactly, with loss records of that probe.
 fp-3  A recorder that dies (SIGKILL) leaves the program running: it fires on into rings
       nobody drains and exits normally.
-fp-4  --fast needs -- COMMAND (usage error, exit 2); a program built without -DTT_FASTPATH is
-      recorded through uprobes as before, with a warning, and no `fast_path` marker.
+fp-4  --fast needs -- COMMAND or one -p PID (usage error, exit 2); a program built without
+      -DTT_FASTPATH is recorded through uprobes as before, with a warning, and no `fast_path`
+      marker.
       A binary with a probe name too long for the shared table (64 bytes) is recorded through
       uprobes, with a warning.
 fp-5  The header builds without a warning (-Wall -Wextra -pedantic -Werror) in C99, C11,
@@ -29,12 +30,17 @@ fp-6  Strings anywhere: in the binary, on the stack, in the brk heap, in a threa
       arena, in an anonymous mapping, running into an unmapped page without a NUL, unmapped,
       PROT_NONE, NULL, cut at the limit: the fast path records each as the BPF path does
       (the same faults, flags and bytes), and the program lives.
+fp-7  A process running before the recorder (record --fast -p PID): its probes, a guarded one
+      among them, go by the fast path from their first hit with every value; the semaphore is
+      set while recording and 0 after; without a recorder it runs on (probes on the USDT path,
+      the shared file gone), and a second recorder meets it again.
 """
 import json
 import os
 import re
 import signal
 import sqlite3
+import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
@@ -42,7 +48,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SDK_INCLUDE, build_c, need_bpf, run, start_recorder, tt
+from conftest import SDK_INCLUDE, build_c, need_bpf, run, start_recorder, stop_recorder, tt
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import exactgen  # noqa: E402
@@ -247,8 +253,10 @@ def test_recorder_death_leaves_the_program_running(tmp_path):
 
 
 def test_fast_needs_a_command_and_a_fast_binary(tmp_path):
-    r = tt("record", "--fast", "-o", tmp_path / "t.tape", "-p", "1", "usdt:x:y")
-    assert r.returncode == 2 and "--fast needs -- COMMAND" in r.stderr, r.stderr
+    for where in ([], ["-p", "1", "-p", "2"]):
+        r = tt("record", "--fast", "-o", tmp_path / "t.tape", *where, "usdt:/bin/true:x")
+        assert r.returncode == 2 and "--fast needs -- COMMAND or one -p PID" in r.stderr, \
+            r.stderr
     need_bpf()
     exe = flood_program(tmp_path, 10, fast=False)
     go, done, tape = tmp_path / "go", tmp_path / "done", tmp_path / "t.tape"
@@ -407,3 +415,103 @@ def test_strings_anywhere_are_read_without_a_fault(tmp_path):
         [(False, False)] * 4 + [(True, False)] * 4 + [(False, False)] * 2 + [(False, True)]
     assert [e[2] for e in evs if not e[0]] == \
         [b"literal", b"stack-1", b"brk-heap", b"x" * 40, b"thread-heap", b"xxxxx", b"y" * 1024]
+
+
+RUNNING = r"""
+#include <tracetape/probe.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <unistd.h>
+/* Writes DIR/started, then three times: waits for DIR/goP, fires phase P from two threads,
+ * writes DIR/doneP with whether the guarded probe is enabled now. */
+#define HITS 1000
+static const char *const words[3] = {"alpha", "beta", "gamma"};
+static const char *dir;
+static void path(char *buf, const char *name, int phase)
+{
+	snprintf(buf, 4096, "%s/%s%d", dir, name, phase);
+}
+static void *fire(void *arg)
+{
+	long base = (long)arg;
+	for (long i = 0; i < HITS; i++) {
+		TT_PROBE(pfast, hit, base + i, words[i % 3]);
+		if (TT_PROBE_ENABLED(pfast, guarded))
+			TT_PROBE(pfast, guarded, base + i);
+	}
+	return NULL;
+}
+int main(int argc, char **argv)
+{
+	char p[4096];
+	FILE *f;
+	(void)argc;
+	dir = argv[1];
+	path(p, "started", 0);
+	fclose(fopen(p, "w"));
+	for (int phase = 1; phase <= 3; phase++) {
+		pthread_t t[2];
+		int i;
+		path(p, "go", phase);
+		for (i = 0; i < 6000 && access(p, F_OK) != 0; i++)
+			usleep(10000);
+		if (i == 6000)
+			return 3;
+		for (long k = 0; k < 2; k++)
+			if (pthread_create(&t[k], NULL, fire, (void *)(phase * 100000 + k * 10000)))
+				return 1;
+		pthread_join(t[0], NULL);
+		pthread_join(t[1], NULL);
+		path(p, "done", phase);
+		f = fopen(p, "w");
+		fprintf(f, "enabled=%d\n", TT_PROBE_ENABLED(pfast, guarded) ? 1 : 0);
+		fclose(f);
+	}
+	return 0;
+}
+"""
+
+
+def test_a_running_process_by_pid(tmp_path):
+    """fp-7: record --fast -p PID meets a process that was running before the recorder: its
+    probes (a guarded one among them) go by the fast path from the first hit, every value is
+    recorded, the semaphore is set while recording and 0 after; the process runs on without a
+    recorder (probes on the USDT path, the shared file gone), and a second recorder meets it
+    again."""
+    need_bpf()
+    src = tmp_path / "running.c"
+    src.write_text(RUNNING)
+    exe = build_c(src, tmp_path / "running", extra=["-DTT_FASTPATH", "-pthread"])
+    prog = subprocess.Popen([str(exe), str(tmp_path)])
+    try:
+        wait_file(tmp_path / "started0", whole_line=False)
+        shm = Path(f"/dev/shm/tracetape-fast.{prog.pid}")
+        for phase in (1, 2, 3):
+            rec = None
+            if phase != 2:
+                tape = tmp_path / f"p{phase}.tape"
+                rec = start_recorder("--fast", "-p", prog.pid, "-o", tape, "usdt:pfast:*")
+                assert shm.exists()
+            (tmp_path / f"go{phase}").write_text("")
+            assert wait_file(tmp_path / f"done{phase}") == f"enabled={int(phase != 2)}\n"
+            if rec is None:
+                assert not shm.exists()
+                continue
+            rc, err = stop_recorder(rec)
+            assert rc == 0, err
+            assert not shm.exists()
+            assert re.search(r"--fast: 4000 of 4000 events came by the fast path", err), err
+            db = tmp_path / f"p{phase}.db"
+            assert tt("load", "-q", "-o", db, tape).returncode == 0
+            want = sorted((name, phase * 100000 + k * 10000 + i,
+                           b"alpha beta gamma".split()[i % 3] if name == b"hit" else None)
+                          for k in (0, 1) for i in range(1000) for name in (b"hit", b"guarded"))
+            got = sorted(sql(db, "SELECT p.name, e.arg0, e.arg1 FROM events e JOIN probes p ON "
+                                 "p.id = e.probe_id WHERE p.provider = 'pfast'"))
+            assert got == want
+            assert sql(db, "SELECT count(*) FROM losses") == [(0,)]
+        assert prog.wait(timeout=60) == 0
+    finally:
+        if prog.poll() is None:
+            prog.kill()
+            prog.wait()

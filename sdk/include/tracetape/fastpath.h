@@ -37,6 +37,13 @@
  *      its sites off again. A recorder that dies leaves the rings filling up: every hit is then
  *      a counted loss nobody reads, and the program runs on.
  *
+ * A process already running (`record --fast -p PID`) meets the recorder the other way round:
+ * the recorder creates TT_FAST_SHM_PREFIX + pid, attaches its uprobes (which hold the
+ * semaphores), and writes TT_FAST_ADOPT into the `on` word of each site of the process's
+ * fast binaries. The next hit of a marked site maps that file (__tt_fast_adopt) and switches
+ * the sites as in step 2, semaphores aside. At `stop` the next hit is recorded, then the sites
+ * go off and the memory is let go; the hits before and after go to the uprobes.
+ *
  * N.B. A string argument is read by the process itself, never with a fault: NULL, addresses
  * below 4096 and outside user space, and strings with an unmapped or PROT_NONE byte before
  * their end are recorded as faults, as the BPF path records them. A string in the binary's
@@ -58,6 +65,9 @@
 #include <stdint.h>
 
 #define TT_FAST_ENV "TT_FASTPATH_FD" /* the memfd's descriptor number, in decimal */
+/* A process already running (record --fast -p PID) finds its memory under this name + pid. */
+#define TT_FAST_SHM_PREFIX "/dev/shm/tracetape-fast."
+#define TT_FAST_ADOPT 0xffffffffu /* a site's `on`, written by the recorder: map the memory */
 #define TT_FAST_MAGIC 0x3174737166747454ULL /* "Tttfqst1" little-endian */
 #define TT_FAST_VERSION 1
 #define TT_FAST_NAME_SZ 64   /* provider and name, NUL-terminated */
@@ -87,7 +97,7 @@ struct tt_fast_hdr {
 	uint32_t rings_claimed; /* atomic: rings handed out so far (may exceed ring_cnt) */
 	uint32_t stop;          /* set by the recorder when it is done */
 	uint32_t attached;      /* atomic: binaries that switched sites on */
-	uint32_t pad;
+	uint32_t recorder_pid;  /* who created it (a TT_FAST_SHM_PREFIX file outlives a killed one) */
 };
 
 /* One probe the recorder asks for. */
@@ -181,6 +191,9 @@ extern unsigned long __tt_fast_strnlen(const char *, unsigned long) __asm__("str
 extern int __tt_fast_atfork(void (*)(void), void (*)(void), void (*)(void))
 	__asm__("pthread_atfork");
 extern int __tt_fast_madvise(void *, unsigned long, int) __asm__("madvise");
+extern int __tt_fast_open(const char *, int, ...) __asm__("open");
+extern int __tt_fast_close(int) __asm__("close");
+extern unsigned __tt_fast_geteuid(void) __asm__("geteuid");
 struct __tt_fast_iov {
 	void *base;
 	unsigned long len;
@@ -218,9 +231,12 @@ struct __tt_fast_site {
 struct __tt_fast_state {
 	int inited;             /* the constructor found TT_FAST_ENV (atomic) */
 	int off;                /* sites switched off again (atomic) */
+	int adopting;           /* a thread maps the memory of a recorder that came later (atomic) */
+	int ext;                /* that memory: the recorder's uprobes hold the semaphores */
+	uint32_t gen;           /* memories mapped so far: a thread's ring is of the latest */
 	unsigned char *base;
 	struct tt_fast_hdr *hdr;
-	uint64_t data_off, mask;
+	uint64_t data_off, mask, map_sz;
 	uint32_t strlen, id_limit;
 	uint32_t seg_cnt;
 	int no_vm_readv;        /* process_vm_readv is refused (seccomp): strings read directly */
@@ -234,6 +250,7 @@ struct __tt_fast_thread {
 	uint32_t seq;
 	uint32_t noring;
 	uint64_t stk_lo, stk_hi;  /* the thread's stack (0, 0: unknown) */
+	uint32_t gen;             /* the memory its ring is in (__tt_fast_state.gen) */
 };
 
 extern struct __tt_fast_site __start_tt_fast[] __attribute__((__weak__, __visibility__("hidden")));
@@ -243,9 +260,12 @@ extern struct __tt_fast_site __stop_tt_fast[] __attribute__((__weak__, __visibil
 int __tt_fast_whoami(const void *addr, unsigned *major, unsigned *minor, unsigned long long *ino);
 void __tt_fast_segments(unsigned major, unsigned minor, unsigned long long ino);
 uint32_t __tt_fast_str(unsigned char *dst, uint64_t addr, uint32_t max, uint32_t pid);
+void __tt_fast_release(void);
 void __tt_fast_all_off(void);
 void __tt_fast_child(void);
+int __tt_fast_map(int fd, int ext);
 void __tt_fast_init(void);
+void __tt_fast_adopt(struct __tt_fast_site *s);
 struct tt_fast_ring *__tt_fast_claim(void);
 void __tt_fast_lose(struct tt_fast_ring *r, uint32_t id, uint64_t ts);
 void __tt_fast_hit(struct __tt_fast_site *s, const uint64_t *v);
@@ -312,14 +332,38 @@ __tt_fast_segments(unsigned major, unsigned minor, unsigned long long ino)
 	fclose(f);
 }
 
+/*
+ * Let go of the memory of a recorder that met the process running (its file is freed with the
+ * last mapping): replaced by empty memory rather than unmapped, so that a thread still writing
+ * into its ring cannot fault. Called under the `adopting` flag.
+ */
+__attribute__((__weak__, __visibility__("hidden"))) void __tt_fast_release(void)
+{
+	struct __tt_fast_state *st = &__tt_fast_st;
+
+	if (!st->base)
+		return;
+	__atomic_store_n(&st->hdr, (struct tt_fast_hdr *)0, __ATOMIC_RELEASE);
+	mmap(st->base, (unsigned long)st->map_sz, PROT_READ | PROT_WRITE,
+	     MAP_PRIVATE | MAP_FIXED | 0x20 /* MAP_ANONYMOUS */ | 0x4000 /* MAP_NORESERVE */, -1, 0);
+	st->base = 0;
+}
+
 /* Switch every site of this binary off, once (the recorder stopped). */
 __attribute__((__weak__, __visibility__("hidden"))) void __tt_fast_all_off(void)
 {
 	if (__atomic_exchange_n(&__tt_fast_st.off, 1, __ATOMIC_ACQ_REL))
 		return;
 	for (struct __tt_fast_site *s = __start_tt_fast; s < __stop_tt_fast; s++)
-		if (__atomic_exchange_n(&s->on, 0, __ATOMIC_RELAXED) && s->sema)
+		if (__atomic_exchange_n(&s->on, 0, __ATOMIC_RELAXED) && s->sema && !__tt_fast_st.ext)
 			__atomic_fetch_sub(s->sema, 1, __ATOMIC_RELAXED);
+	if (!__tt_fast_st.ext)
+		return;
+	while (__atomic_exchange_n(&__tt_fast_st.adopting, 1, __ATOMIC_ACQUIRE))
+		__builtin_ia32_pause();
+	if (__atomic_load_n(&__tt_fast_st.off, __ATOMIC_ACQUIRE)) /* not adopted again since */
+		__tt_fast_release();
+	__atomic_store_n(&__tt_fast_st.adopting, 0, __ATOMIC_RELEASE);
 }
 
 /* fork(): the child's thread must claim a ring of its own. */
@@ -331,56 +375,55 @@ __attribute__((__weak__, __visibility__("hidden"))) void __tt_fast_child(void)
 }
 
 /*
- * The constructor: map the recorder's memfd if the environment names one, check it, and switch
- * on the sites of this binary that the recorder asks for. Anything unexpected leaves every site
- * on the USDT path.
+ * Map the recorder's memory (fd), check it, and switch on the sites of this binary that the
+ * recorder asks for; a site the recorder marked TT_FAST_ADOPT and does not ask for is switched
+ * off. ext: the recorder's uprobes hold the semaphores (a process it met running), else each
+ * site switched on increments its semaphore. Returns 0, or -1 with every site left as it was
+ * (but the marked ones, off).
  */
-__attribute__((__weak__, __visibility__("hidden"), __constructor__)) void __tt_fast_init(void)
+__attribute__((__weak__, __visibility__("hidden"))) int __tt_fast_map(int fd, int ext)
 {
 	struct __tt_fast_state *st = &__tt_fast_st;
-	const char *env = getenv(TT_FAST_ENV);
 	const struct tt_fast_probe *tab;
 	struct tt_fast_hdr h;
 	unsigned major, minor;
 	unsigned long long ino;
 	unsigned char *base;
 	struct stat sb;
-	char *end;
-	long fd;
 	int on = 0;
 
-	if (!env || !*env || __atomic_exchange_n(&st->inited, 1, __ATOMIC_ACQ_REL))
-		return;
-	if ((uintptr_t)__start_tt_fast == (uintptr_t)__stop_tt_fast) /* no site, or none linked */
-		return;
-	fd = strtol(env, &end, 10);
-	if (*end || fd < 0 || fd > 65535 || fstat((int)fd, &sb) || !S_ISREG(sb.st_mode) ||
-	    (uint64_t)sb.st_size < sizeof(h) ||
-	    __tt_fast_pread((int)fd, &h, sizeof(h), 0) != (long)sizeof(h))
-		return;
+	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode) || (uint64_t)sb.st_size < sizeof(h) ||
+	    __tt_fast_pread(fd, &h, sizeof(h), 0) != (long)sizeof(h))
+		goto fail;
 	if (h.magic != TT_FAST_MAGIC || h.version != TT_FAST_VERSION || h.hdr_sz != sizeof(h) ||
 	    h.map_sz != (uint64_t)sb.st_size || h.strlen > TT_FAST_STRLEN_MAX ||
 	    h.ring_data_sz < 2 * TT_FAST_REC_MAX || (h.ring_data_sz & (h.ring_data_sz - 1)) ||
 	    h.table_off + (uint64_t)h.probe_cnt * sizeof(*tab) > h.map_sz ||
 	    h.spill_off + 16ull * h.id_limit > h.map_sz ||
 	    h.rings_off + (uint64_t)h.ring_cnt * h.ring_stride > h.map_sz ||
-	    h.ring_stride < TT_FAST_RING_DATA_OFF(h.id_limit) + h.ring_data_sz)
-		return;
+	    h.ring_stride < TT_FAST_RING_DATA_OFF(h.id_limit) + h.ring_data_sz || h.stop)
+		goto fail;
 	if (!__tt_fast_whoami((const void *)__start_tt_fast, &major, &minor, &ino))
-		return;
-	base = (unsigned char *)mmap(0, h.map_sz, PROT_READ | PROT_WRITE, MAP_SHARED, (int)fd, 0);
+		goto fail;
+	base = (unsigned char *)mmap(0, h.map_sz, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (base == MAP_FAILED)
-		return;
-	__tt_fast_segments(major, minor, ino);
+		goto fail;
+	if (!st->seg_cnt)
+		__tt_fast_segments(major, minor, ino);
 	st->base = base;
-	st->hdr = (struct tt_fast_hdr *)base;
+	st->map_sz = h.map_sz;
+	__atomic_fetch_add(&st->gen, 1, __ATOMIC_RELEASE);
 	st->data_off = TT_FAST_RING_DATA_OFF(h.id_limit);
 	st->mask = h.ring_data_sz - 1;
 	st->strlen = h.strlen;
 	st->id_limit = h.id_limit;
+	st->ext = ext;
+	__atomic_store_n(&st->hdr, (struct tt_fast_hdr *)base, __ATOMIC_RELEASE);
 	tab = (const struct tt_fast_probe *)(base + h.table_off);
 	for (struct __tt_fast_site *s = __start_tt_fast; s < __stop_tt_fast; s++) {
-		for (uint32_t i = 0; i < h.probe_cnt; i++) {
+		uint32_t i;
+
+		for (i = 0; i < h.probe_cnt; i++) {
 			const struct tt_fast_probe *p = &tab[i];
 
 			if (p->ino != ino || p->dev_major != major || p->dev_minor != minor ||
@@ -389,17 +432,90 @@ __attribute__((__weak__, __visibility__("hidden"), __constructor__)) void __tt_f
 			    strncmp(p->name, s->name, TT_FAST_NAME_SZ))
 				continue;
 			s->str_mask = p->str_mask;
-			if (s->sema)
+			if (s->sema && !ext)
 				__atomic_fetch_add(s->sema, 1, __ATOMIC_RELAXED);
 			__atomic_store_n(&s->on, p->probe_id + 1, __ATOMIC_RELEASE);
 			on++;
 			break;
 		}
+		if (i == h.probe_cnt)
+			__atomic_store_n(&s->on, 0, __ATOMIC_RELAXED);
 	}
 	if (on) {
-		__tt_fast_atfork(0, 0, __tt_fast_child);
+		static int atfork; /* once per binary, however many recorders come */
+
+		if (!__atomic_exchange_n(&atfork, 1, __ATOMIC_RELAXED))
+			__tt_fast_atfork(0, 0, __tt_fast_child);
 		__atomic_fetch_add(&st->hdr->attached, 1, __ATOMIC_RELAXED);
 	}
+	return 0;
+fail:
+	for (struct __tt_fast_site *s = __start_tt_fast; s < __stop_tt_fast; s++) {
+		uint32_t mark = TT_FAST_ADOPT;
+
+		__atomic_compare_exchange_n(&s->on, &mark, 0, 0, __ATOMIC_RELAXED,
+					    __ATOMIC_RELAXED);
+	}
+	return -1;
+}
+
+/*
+ * The constructor: map the recorder's memfd if the environment names one (record --fast --
+ * COMMAND). Anything unexpected leaves every site on the USDT path.
+ */
+__attribute__((__weak__, __visibility__("hidden"), __constructor__)) void __tt_fast_init(void)
+{
+	const char *env = getenv(TT_FAST_ENV);
+	char *end;
+	long fd;
+
+	if (!env || !*env || __atomic_exchange_n(&__tt_fast_st.inited, 1, __ATOMIC_ACQ_REL))
+		return;
+	if ((uintptr_t)__start_tt_fast == (uintptr_t)__stop_tt_fast) /* no site, or none linked */
+		return;
+	fd = strtol(env, &end, 10);
+	if (*end || fd < 0 || fd > 65535)
+		return;
+	__tt_fast_map((int)fd, 0);
+}
+
+/*
+ * A hit of a site the recorder marked TT_FAST_ADOPT (record --fast -p PID: the recorder met
+ * this process running, wrote the mark into its sites and created TT_FAST_SHM_PREFIX + pid,
+ * owned by the process's user or root). One thread maps it (the memory of an earlier recorder
+ * is let go first); a thread that hits a marked site meanwhile waits for it, once per
+ * recording. Returns with the sites switched on or off.
+ */
+__attribute__((__weak__, __visibility__("hidden"), __noinline__)) void
+__tt_fast_adopt(struct __tt_fast_site *s)
+{
+	struct __tt_fast_state *st = &__tt_fast_st;
+	char path[sizeof(TT_FAST_SHM_PREFIX) + 12];
+	struct stat sb;
+	int fd;
+
+	if (__atomic_exchange_n(&st->adopting, 1, __ATOMIC_ACQUIRE)) {
+		while (__atomic_load_n(&st->adopting, __ATOMIC_ACQUIRE))
+			__builtin_ia32_pause();
+		return;
+	}
+	if (__atomic_load_n(&s->on, __ATOMIC_ACQUIRE) != TT_FAST_ADOPT)
+		goto out; /* another thread was first */
+	/* An earlier recording's memory (its recorder died without a word, or no hit saw it
+	 * stop) goes first. */
+	if (st->ext)
+		__tt_fast_release();
+	__atomic_store_n(&st->off, 0, __ATOMIC_RELEASE);
+	snprintf(path, sizeof(path), "%s%d", TT_FAST_SHM_PREFIX, __tt_fast_getpid());
+	fd = __tt_fast_open(path, 02 /* O_RDWR */ | 0400000 /* O_NOFOLLOW */ |
+				      02000000 /* O_CLOEXEC */);
+	if (fd < 0 || fstat(fd, &sb) || (sb.st_uid != 0 && sb.st_uid != __tt_fast_geteuid()) ||
+	    __tt_fast_map(fd, 1))
+		__tt_fast_map(-1, 1); /* switches the marked sites off */
+	if (fd >= 0)
+		__tt_fast_close(fd);
+out:
+	__atomic_store_n(&st->adopting, 0, __ATOMIC_RELEASE);
 }
 
 /* Claim a ring for this thread; NULL when every ring is taken. */
@@ -550,20 +666,34 @@ __tt_fast_hit(struct __tt_fast_site *s, const uint64_t *v)
 	struct __tt_fast_ts ts;
 	uint64_t head, tail, off, now, pad = 0;
 	unsigned char *data, *p;
-	int cpu;
+	int cpu, last = 0;
 
-	if (!on || !st->hdr)
+	if (on == TT_FAST_ADOPT) {
+		__tt_fast_adopt(s);
+		on = __atomic_load_n(&s->on, __ATOMIC_ACQUIRE);
+		id = on - 1;
+	}
+	if (!on || on == TT_FAST_ADOPT || !__atomic_load_n(&st->hdr, __ATOMIC_ACQUIRE))
 		return;
 	if (__atomic_load_n(&st->hdr->stop, __ATOMIC_RELAXED)) {
-		__tt_fast_all_off();
-		return;
+		/* A recorder that met the process running drains until its uprobes are gone:
+		 * this hit is recorded, the next ones go to the uprobes. */
+		if (!st->ext) {
+			__tt_fast_all_off();
+			return;
+		}
+		last = 1;
 	}
 	__tt_fast_clock_gettime(1 /* CLOCK_MONOTONIC */, &ts);
 	now = (uint64_t)ts.sec * 1000000000ull + (uint64_t)ts.nsec;
+	if (__builtin_expect(th->gen != st->gen, 0)) { /* the first hit in this memory */
+		__tt_fast_child();
+		th->gen = st->gen;
+	}
 	r = th->ring;
 	if (!r && (th->noring || !(r = __tt_fast_claim()))) {
 		__tt_fast_lose(0, id, now);
-		return;
+		goto out;
 	}
 	size = (uint32_t)(offsetof(struct tt_fast_rec, args) + 8 * argc);
 	cap = size;
@@ -580,7 +710,7 @@ __tt_fast_hit(struct __tt_fast_site *s, const uint64_t *v)
 		pad = st->mask + 1 - off;
 	if (head + pad + cap - tail > st->mask + 1) {
 		__tt_fast_lose(r, id, now);
-		return;
+		goto out;
 	}
 	data = (unsigned char *)r + st->data_off;
 	if (pad) {
@@ -625,6 +755,9 @@ __tt_fast_hit(struct __tt_fast_site *s, const uint64_t *v)
 	rec->argc = (uint8_t)argc;
 	memset(rec->pad, 0, sizeof(rec->pad));
 	__atomic_store_n(&r->head, head + pad + ((size + 7) & ~7u), __ATOMIC_RELEASE);
+out:
+	if (last)
+		__tt_fast_all_off();
 }
 
 #ifdef __cplusplus
