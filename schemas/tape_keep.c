@@ -47,20 +47,23 @@ uint64_t tt_keep_bucket_hi(uint32_t idx)
 uint64_t tt_keep_quantile(const uint64_t *hist, uint64_t n, double q)
 {
 	uint64_t rank, cum = 0;
+	double r;
 
 	if (!n)
 		return 0;
-	if (q < 0)
-		q = 0;
-	rank = (uint64_t)(q * (double)n);
-	if ((double)rank < q * (double)n)
-		rank++;
+	r = q > 0 ? q * (double)n : 0; /* q below 0 or NaN: the smallest */
+	if (r >= (double)n) {
+		rank = n; /* q >= 1, and ranks past UINT64_MAX that no cast could hold (a tape's
+			     counts are anything) */
+	} else {
+		rank = (uint64_t)r;
+		if ((double)rank < r)
+			rank++;
+	}
 	if (rank < 1)
 		rank = 1;
-	if (rank > n)
-		rank = n;
 	for (uint32_t i = 0; i < TT_KEEP_BUCKETS; i++) {
-		cum += hist[i];
+		cum = cum > UINT64_MAX - hist[i] ? UINT64_MAX : cum + hist[i];
 		if (cum >= rank) {
 			uint64_t lo = tt_keep_bucket_lo(i), hi = tt_keep_bucket_hi(i);
 
