@@ -12,6 +12,7 @@
 #   go_binary   the Go fixtures (tests/fixtures/go) built by Debian's Go 1.19: default,
 #               -gcflags=all=-l, -ldflags=-w (no DWARF), -ldflags='-s -w'
 #   options     values of every option parser, valid and not
+#   keep        --keep rules and keep_spans lines, valid and not
 #   sqlfuncs    rows for sqlfuncs_fuzz (groups, NULLs, specials, a repeated row)
 # What is not installed is skipped with a line on stderr (scripts/deps.sh test installs it all).
 # Usage: tests/fuzz/make-corpus.sh BUILD_DIR OUT_DIR
@@ -22,7 +23,7 @@ build=$(cd "${1:?usage: make-corpus.sh BUILD_DIR OUT_DIR}" && pwd)
 out=${2:?usage: make-corpus.sh BUILD_DIR OUT_DIR}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-for c in tape tape_block provider tp_format usdt_args usdt_notes go_binary options sqlfuncs; do
+for c in tape tape_block provider tp_format usdt_args usdt_notes go_binary options keep sqlfuncs; do
 	mkdir -p "$out/$c"
 done
 

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Seeds that no file on the machine holds: option values for options_fuzz (the first byte
-chooses the parser: 0 size, 1 duration, 2 --span rule, 3 decimal fraction, 4 integer) and rows
-for sqlfuncs_fuzz (see its header comment). Usage: seeds.py OUT_DIR (writes OUT/options/,
-OUT/sqlfuncs/)."""
+chooses the parser: 0 size, 1 duration, 2 --span rule, 3 decimal fraction, 4 integer), --keep
+rules and keep_spans lines for keep_fuzz (first byte even: a rule, odd: a line) and rows for
+sqlfuncs_fuzz (see its header comment). Usage: seeds.py OUT_DIR (writes OUT/options/,
+OUT/keep/, OUT/sqlfuncs/)."""
 import hashlib
 import struct
 import sys
@@ -22,6 +23,15 @@ OPTIONS = {
 }
 
 
+KEEP_RULES = ["svc:request > 10ms", "request >= 1.5ms", "a*|b? > 0ns", "x > 1s", "p:s>2us",
+              "svc:request > ", "> 10ms", "svc:request 10ms", "x > 18446744073709551616ns",
+              "x > 9223372036.854775808s", "x >= -1ms", "x > 1h", "x > 0.0000000001s"]
+KEEP_LINES = ["v1\tsvc\trequest\t10\t2\t8\t1\t64:3,100:5,1919:1",
+              "v1\t\tjob\t0\t0\t0\t0\t", "v2\tfuture\tline", "v1\tp\tn\t1\t1\t0\t2\t",
+              "v1\tp\tn\t3\t1\t2\t0\t1920:1", "v1\tp\tn\t3\t1\t2\t0\t5:1,5:2",
+              "v1\tp\tn\t18446744073709551615\t18446744073709551615\t0\t0\t0:18446744073709551615"]
+
+
 def write(d, data):
     d.mkdir(parents=True, exist_ok=True)
     (d / hashlib.sha1(data).hexdigest()[:16]).write_bytes(data)
@@ -36,6 +46,10 @@ def main():
     for sel, values in OPTIONS.items():
         for v in values:
             write(out / "options", bytes([sel]) + v.encode())
+    for v in KEEP_RULES:
+        write(out / "keep", b"\0" + v.encode())
+    for v in KEEP_LINES:
+        write(out / "keep", b"\1" + v.encode())
     i64 = lambda v: struct.pack("<q", v)
     f64 = lambda v: struct.pack("<d", v)
     rows = [
