@@ -359,6 +359,14 @@ void tt_provider_span_free(struct tt_provider_span *sp)
 	free(sp->key);
 }
 
+/* Does token t begin with prefix? (A token is not NUL-terminated: it ends at len.) */
+static int tok_prefix(const struct tok *t, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return t->len >= n && !memcmp(t->s, prefix, n);
+}
+
 /* #pragma tracetape span NAME start=PROBES end=PROBES [key=ARG|pid|tid] */
 static int pragma_span(struct tt_provider_error *pe, struct tt_provider_file *f, const struct tok *w, size_t n)
 {
@@ -380,9 +388,9 @@ static int pragma_span(struct tt_provider_error *pe, struct tt_provider_file *f,
 			goto cleanup;
 		}
 	for (size_t i = 2; i < n; i++) {
-		const struct tok **slot = !strncmp(w[i].s, "start=", 6) ? &start_w :
-					  !strncmp(w[i].s, "end=", 4) ? &end_w :
-					  !strncmp(w[i].s, "key=", 4) ? &key_w : NULL;
+		const struct tok **slot = tok_prefix(&w[i], "start=") ? &start_w :
+					  tok_prefix(&w[i], "end=") ? &end_w :
+					  tok_prefix(&w[i], "key=") ? &key_w : NULL;
 
 		if (!slot) {
 			err = fail(pe, &w[i], "expected start=PROBES, end=PROBES or key=ARG, got '%.*s'",
