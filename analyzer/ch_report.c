@@ -57,6 +57,7 @@ struct chr {
 	} *args;
 	size_t arg_cnt;
 	struct tt_report_dist *nd;  /* per name (b.ns order): its distribution */
+	char *tf, *tf_id;           /* --host: " AND tape IN (...)", " AND id IN (...)"; else "" */
 	uint64_t queries, bytes;
 };
 
@@ -411,7 +412,11 @@ static int load_probes(struct chr *x)
 {
 	struct tt_report_builder *c = &x->b;
 	struct rd r;
-	int err = query(x, "SELECT id, provider, name, toInt64(argc), kind FROM probes ORDER BY id", &r);
+	char *sql = tt_report_asprintf("SELECT id, provider, name, toInt64(argc), kind FROM probes WHERE 1%s "
+				       "ORDER BY id", x->tf);
+	int err = sql ? query(x, sql, &r) : -ENOMEM;
+
+	free(sql);
 
 	while (!err && rd_more(&r)) {
 		int64_t id = rd_i64(&r);
@@ -486,14 +491,16 @@ static int load_summary(struct chr *x)
 {
 	struct tt_report *r = x->b.r;
 	struct tt_buf hosts = {0};
-	struct rd q;
-	int err;
-
-	err = query(x, "SELECT toUInt64(count()), toInt64(ifNull(min(ts_first), 0)), "
+	char *sql = tt_report_asprintf("SELECT toUInt64(count()), toInt64(ifNull(min(ts_first), 0)), "
 		    "toInt64(ifNull(max(ts_last), 0)), toInt64(sum(events)), toInt64(sum(lost)), "
 		    "toInt64(ifNull(argMin(wall_offset_ns, id), 0)), "
-		    "(SELECT toUInt64(count()) FROM losses), "
-		    "(SELECT toUInt64(count()) FROM spans WHERE unclosed IS NOT NULL) FROM tapes", &q);
+		    "(SELECT toUInt64(count()) FROM losses WHERE 1%s), "
+		    "(SELECT toUInt64(count()) FROM spans WHERE unclosed IS NOT NULL%s) FROM tapes WHERE 1%s",
+		    x->tf, x->tf, x->tf_id);
+	struct rd q;
+	int err = sql ? query(x, sql, &q) : -ENOMEM;
+
+	free(sql);
 	if (err)
 		return err;
 	r->tapes = (uint32_t)rd_u64(&q);
@@ -507,9 +514,12 @@ static int load_summary(struct chr *x)
 	r->open_total = rd_u64(&q);
 	err = rd_done(x, &q);
 	/* distinct hosts in the order of the tapes */
+	sql = err ? NULL : tt_report_asprintf("SELECT host FROM (SELECT assumeNotNull(host) AS host, min(id) "
+						 "AS first FROM tapes WHERE host IS NOT NULL%s GROUP BY host) "
+						 "ORDER BY first", x->tf_id);
 	if (!err)
-		err = query(x, "SELECT host FROM (SELECT assumeNotNull(host) AS host, min(id) AS first "
-			    "FROM tapes WHERE host IS NOT NULL GROUP BY host) ORDER BY first", &q);
+		err = sql ? query(x, sql, &q) : -ENOMEM;
+	free(sql);
 	while (!err && rd_more(&q)) {
 		size_t n;
 		const char *h = rd_bytes(&q, &n);
@@ -540,11 +550,11 @@ static int nstat_cmp(const void *a, const void *b)
 }
 
 /* A FROM clause: the closed spans of one name. */
-static char *name_from(const char *name)
+static char *name_from(const struct chr *x, const char *name)
 {
 	struct tt_buf b = {0};
 
-	if (tt_buf_printf(&b, "FROM spans WHERE dur IS NOT NULL AND name = ") || tt_ch_quote(&b, name) ||
+	if (tt_buf_printf(&b, "FROM spans WHERE dur IS NOT NULL%s AND name = ", x->tf) || tt_ch_quote(&b, name) ||
 	    tt_buf_append(&b, "", 1)) {
 		tt_buf_free(&b);
 		return NULL;
@@ -556,10 +566,13 @@ static char *name_from(const char *name)
 static int scan_names(struct chr *x)
 {
 	struct tt_report_builder *c = &x->b;
+	char *sql = tt_report_asprintf("SELECT name, argMin(provider, id), toUInt64(count(dur)), "
+				       "toUInt64(countIf(dur IS NULL)), toUInt64(countIf(lost != 0)) FROM spans "
+				       "WHERE 1%s GROUP BY name", x->tf);
 	struct rd r;
-	int err = query(x, "SELECT name, argMin(provider, id), toUInt64(count(dur)), "
-			"toUInt64(countIf(dur IS NULL)), toUInt64(countIf(lost != 0)) FROM spans "
-			"GROUP BY name", &r);
+	int err = sql ? query(x, sql, &r) : -ENOMEM;
+
+	free(sql);
 
 	while (!err && rd_more(&r)) {
 		struct tt_report_nstat *ns;
@@ -591,7 +604,7 @@ static int scan_names(struct chr *x)
 		c->r->spans += c->ns[i].n + c->ns[i].open;
 		if (!c->ns[i].n)
 			continue;
-		from = name_from(c->ns[i].name);
+		from = name_from(x, c->ns[i].name);
 		err = from ? dist(x, from, "dur", &x->nd[i]) : -ENOMEM;
 		free(from);
 	}
@@ -602,11 +615,11 @@ static int scan_names(struct chr *x)
 	if (!c->top)
 		return -ENOMEM;
 	{
-		char sql[160];
+		char *q = tt_report_asprintf("SELECT assumeNotNull(dur), id FROM spans WHERE dur IS NOT NULL%s "
+					     "ORDER BY dur DESC, id LIMIT %u", x->tf, c->o->top);
 
-		snprintf(sql, sizeof(sql), "SELECT assumeNotNull(dur), id FROM spans WHERE dur IS NOT NULL "
-			 "ORDER BY dur DESC, id LIMIT %u", c->o->top);
-		err = query(x, sql, &r);
+		err = q ? query(x, q, &r) : -ENOMEM;
+		free(q);
 	}
 	while (!err && rd_more(&r) && c->top_n < c->o->top) {
 		c->top[c->top_n][0] = rd_i64(&r);
@@ -783,7 +796,7 @@ static int by_source(struct chr *x, char *by_copy, char **keys, size_t *key_cnt,
 	if (!err)
 		err = tt_buf_printf(src, "(SELECT name, id, dur, lost%s FROM (SELECT * FROM (SELECT id, name, "
 				    "dur, lost, key, begin_event_id, end_event_id, begin_probe_id, end_probe_id "
-				    "FROM spans WHERE dur IS NOT NULL)", (char *)cols.data);
+				    "FROM spans WHERE dur IS NOT NULL%s)", (char *)cols.data, x->tf);
 	if (!err && ids.len > 1)
 		err = event_join(src, "b_", "begin_event_id", (char *)ids.data);
 	if (!err)
@@ -1113,9 +1126,13 @@ static int build_probes(struct chr *x)
 	}
 	if (!err)
 		err = rd_done(x, &rd);
-	if (!err)
-		err = query(x, "SELECT assumeNotNull(probe_id), toInt64(sum(count)) FROM losses "
-			    "WHERE probe_id IS NOT NULL GROUP BY probe_id", &rd);
+	if (!err) {
+		char *sql = tt_report_asprintf("SELECT assumeNotNull(probe_id), toInt64(sum(count)) FROM losses "
+					       "WHERE probe_id IS NOT NULL%s GROUP BY probe_id", x->tf);
+
+		err = sql ? query(x, sql, &rd) : -ENOMEM;
+		free(sql);
+	}
 	while (!err && rd_more(&rd)) {
 		int64_t id = rd_i64(&rd), n = rd_i64(&rd);
 
@@ -1449,9 +1466,14 @@ static int build_open(struct chr *x)
 
 	if (!r->open_total)
 		return 0;
-	snprintf(sql, sizeof(sql), "SELECT id FROM spans WHERE unclosed IS NOT NULL ORDER BY start_ts, id "
-		 "LIMIT %zu", TT_MIN((size_t)c->o->top, TT_ARRAY_SIZE(ids)));
-	err = query(x, sql, &q);
+	{
+		char *list = tt_report_asprintf("SELECT id FROM spans WHERE unclosed IS NOT NULL%s ORDER BY "
+						"start_ts, id LIMIT %zu", x->tf,
+						TT_MIN((size_t)c->o->top, TT_ARRAY_SIZE(ids)));
+
+		err = list ? query(x, list, &q) : -ENOMEM;
+		free(list);
+	}
 	while (!err && rd_more(&q) && n < TT_ARRAY_SIZE(ids))
 		ids[n++] = rd_i64(&q);
 	if (!err)
@@ -1525,17 +1547,18 @@ static int build_losses(struct chr *x)
 {
 	struct tt_report_builder *c = &x->b;
 	struct tt_report *r = c->r;
-	char sql[240];
+	char *sql;
 	struct rd q;
 	int err;
 
 	if (!r->loss_windows)
 		return 0;
-	snprintf(sql, sizeof(sql), "SELECT toInt64(tape), toInt64(cpu), toUInt8(isNull(probe_id)), "
-		 "toInt64(ifNull(probe_id, 0)), toInt64(ts_start), toInt64(ts_end), toInt64(count) FROM "
-		 "losses ORDER BY ts_start, id LIMIT %u", c->o->top);
+	sql = tt_report_asprintf("SELECT toInt64(tape), toInt64(cpu), toUInt8(isNull(probe_id)), "
+				 "toInt64(ifNull(probe_id, 0)), toInt64(ts_start), toInt64(ts_end), toInt64(count) "
+				 "FROM losses WHERE 1%s ORDER BY ts_start, id LIMIT %u", x->tf, c->o->top);
 	r->losses = calloc(c->o->top, sizeof(*r->losses));
-	err = r->losses ? query(x, sql, &q) : -ENOMEM;
+	err = r->losses && sql ? query(x, sql, &q) : -ENOMEM;
+	free(sql);
 	while (!err && rd_more(&q) && r->loss_cnt < c->o->top) {
 		struct tt_report_loss *l = &r->losses[r->loss_cnt++];
 		const struct tt_report_pdesc *p;
@@ -1554,9 +1577,12 @@ static int build_losses(struct chr *x)
 	}
 	if (!err)
 		err = rd_done(x, &q);
+	sql = err ? NULL : tt_report_asprintf("SELECT toUInt8(isNull(probe_id)) AS u, toInt64(ifNull(probe_id, "
+					     "0)) AS i, toInt64(sum(count)) FROM losses WHERE 1%s GROUP BY u, i "
+					     "ORDER BY u, i", x->tf);
 	if (!err)
-		err = query(x, "SELECT toUInt8(isNull(probe_id)) AS u, toInt64(ifNull(probe_id, 0)) AS i, "
-			    "toInt64(sum(count)) FROM losses GROUP BY u, i ORDER BY u, i", &q);
+		err = sql ? query(x, sql, &q) : -ENOMEM;
+	free(sql);
 	while (!err && rd_more(&q)) {
 		int null = rd_u8(&q);
 		const struct tt_report_pdesc *p = tt_report_builder__probe(c, rd_i64(&q));
@@ -1602,7 +1628,7 @@ static int build_series(struct chr *x)
 		s->total = ns->n;
 		s->p50 = (int64_t)d->pct[0];
 		s->p99 = (int64_t)d->pct[2];
-		from = name_from(ns->name);
+		from = name_from(x, ns->name);
 		err = from ? tt_buf_printf(&q, "SELECT length(a), arrayFilter((t, k) -> (k - 1) %% %" PRIu64 " = 0, "
 					   "a, arrayEnumerate(a)) FROM (SELECT arraySort(groupArray((id, start_ts, "
 					   "assumeNotNull(dur)))) AS a %s)", stride, from) : -ENOMEM;
@@ -1696,9 +1722,11 @@ static int table_rows(struct chr *x, const char *table, uint64_t *n)
 		 "currentDatabase() AND name = '%s'", table);
 	err = query(x, sql, &q);
 	if (!err && rd_u64(&q)) {
+		char *count = tt_report_asprintf("SELECT toUInt64(count()) FROM %s WHERE 1%s", table, x->tf);
+
 		rd_free(&q);
-		snprintf(sql, sizeof(sql), "SELECT toUInt64(count()) FROM %s", table);
-		err = query(x, sql, &q);
+		err = count ? query(x, count, &q) : -ENOMEM;
+		free(count);
 		*n = err ? 0 : rd_u64(&q);
 	}
 	return rd_end(x, &q, err);
@@ -1720,6 +1748,62 @@ static int check_left_out(struct chr *x)
 	if (!err && stacks)
 		tt_warn(x->b.out, "%s: the stacks (record --stack) are not computed from ClickHouse: this "
 			"report leaves them out (the SQLite report of the same tapes has them)", x->b.r->source);
+	return err;
+}
+
+/* ---- --host ---- */
+
+/* x->tf and x->tf_id: the conditions that keep the rows of the tapes of o->hosts. */
+static int scope_hosts(struct chr *x)
+{
+	struct tt_buf ids = {0}, q = {0};
+	char *copy = x->b.o->hosts ? strdup(x->b.o->hosts) : NULL, *save = NULL;
+	struct rd r;
+	int err = x->b.o->hosts && !copy ? -ENOMEM : 0;
+
+	for (char *h = copy ? strtok_r(copy, ",", &save) : NULL; h && !err; h = strtok_r(NULL, ",", &save)) {
+		size_t before = ids.len;
+
+		q.len = 0;
+		err = tt_buf_printf(&q, "SELECT id FROM tapes WHERE host = ");
+		if (!err)
+			err = tt_ch_quote(&q, h);
+		if (!err)
+			err = tt_buf_append(&q, "", 1);
+		if (!err)
+			err = query(x, (const char *)q.data, &r);
+		while (!err && rd_more(&r))
+			err = tt_buf_printf(&ids, "%s%" PRId64, ids.len ? ", " : "", rd_i64(&r));
+		err = rd_end(x, &r, err);
+		if (!err && ids.len == before) {
+			err = query(x, "SELECT arrayStringConcat(groupArray(h), ', ') FROM (SELECT h FROM (SELECT "
+				    "assumeNotNull(host) AS h, min(id) AS first FROM tapes WHERE host IS NOT NULL "
+				    "GROUP BY h) ORDER BY first)", &r);
+			if (!err) {
+				char *all = rd_str(&r);
+
+				tt_err(x->b.out, "--host %s: no tape of host '%s' in %s (its hosts: %s)",
+				       x->b.o->hosts, h, x->b.r->source, all && *all ? all : "none named");
+				free(all);
+				rd_free(&r);
+				err = -TT_E_USAGE;
+			}
+		}
+	}
+	if (!err && copy && !ids.len) {
+		tt_err(x->b.out, "--host '%s': name a host (or several: A,B)", x->b.o->hosts);
+		err = -TT_E_USAGE;
+	}
+	if (!err)
+		err = tt_buf_append(&ids, "", 1);
+	if (!err) {
+		x->tf = copy ? tt_report_asprintf(" AND tape IN (%s)", (const char *)ids.data) : strdup("");
+		x->tf_id = copy ? tt_report_asprintf(" AND id IN (%s)", (const char *)ids.data) : strdup("");
+		err = x->tf && x->tf_id ? 0 : -ENOMEM;
+	}
+	tt_buf_free(&ids);
+	tt_buf_free(&q);
+	free(copy);
 	return err;
 }
 
@@ -1750,6 +1834,8 @@ int tt_ch_report__build(const struct tt_ch_url *u, const char *source,
 	}
 	x.b.r->source = tt_report_strdup(source);
 	err = x.b.r->source ? check_schema(&x) : -ENOMEM;
+	if (!err)
+		err = scope_hosts(&x);
 	if (!err)
 		err = load_probes(&x);
 	if (!err)
@@ -1798,6 +1884,8 @@ cleanup:
 			tt_report_dist_free(&x.nd[i]);
 	}
 	free(x.nd);
+	free(x.tf);
+	free(x.tf_id);
 	free(x.b.ns);
 	free(x.b.top);
 	free(x.b.value_arg);

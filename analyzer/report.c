@@ -385,6 +385,86 @@ int tt_report_builder__loss_names(struct tt_report_builder *c)
 	return err;
 }
 
+/* ---- --host ---- */
+
+/*
+ * --host: every table with a tape column (but meta) is shadowed by a temporary view of the rows
+ * of those hosts' tapes, and tapes by a view of their rows, so that every query of the build
+ * reads only them. -TT_E_USAGE (said) when a host has no tape.
+ */
+static int scope_hosts(struct tt_report_builder *c)
+{
+	struct tt_buf in = {0};
+	sqlite3_stmt *st = NULL;
+	char *copy = strdup(c->o->hosts), *save = NULL, *sql;
+	int err = copy ? tt_buf_printf(&in, "(") : -ENOMEM, rc;
+
+	for (char *h = copy ? strtok_r(copy, ",", &save) : NULL; h && !err; h = strtok_r(NULL, ",", &save)) {
+		int64_t n = 0;
+
+		err = tt_report_builder__prep(c, "SELECT count(*) FROM main.tapes WHERE host = ?", &st);
+		if (err)
+			break;
+		sqlite3_bind_text(st, 1, h, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		st = NULL;
+		if (!n) {
+			const unsigned char *all = NULL;
+
+			if (sqlite3_prepare_v2(c->db, "SELECT group_concat(h, ', ') FROM (SELECT DISTINCT host AS h "
+					       "FROM main.tapes WHERE host IS NOT NULL ORDER BY id)", -1, &st,
+					       NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+				all = sqlite3_column_text(st, 0);
+			tt_err(c->out, "--host %s: no tape of host '%s' in %s (its hosts: %s)", c->o->hosts, h,
+			       c->r->source, all ? (const char *)all : "none named");
+			sqlite3_finalize(st);
+			st = NULL;
+			err = -TT_E_USAGE;
+			break;
+		}
+		sql = sqlite3_mprintf("%s%Q", in.len > 1 ? ", " : "", h);
+		err = sql ? tt_buf_printf(&in, "%s", sql) : -ENOMEM;
+		sqlite3_free(sql);
+	}
+	if (!err && in.len == 1) {
+		tt_err(c->out, "--host '%s': name a host (or several: A,B)", c->o->hosts);
+		err = -TT_E_USAGE;
+	}
+	if (!err)
+		err = tt_buf_printf(&in, ")");
+	if (!err)
+		err = tt_report_builder__prep(c, "SELECT m.name FROM main.sqlite_master m WHERE m.type = 'table' "
+			   "AND m.name NOT IN ('meta', 'tapes') AND EXISTS (SELECT 1 FROM "
+			   "pragma_table_info(m.name) WHERE name = 'tape')", &st);
+	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		sql = sqlite3_mprintf("CREATE TEMP VIEW \"%w\" AS SELECT * FROM main.\"%w\" WHERE tape IN "
+				      "(SELECT id FROM main.tapes WHERE host IN %s)", sqlite3_column_text(st, 0),
+				      sqlite3_column_text(st, 0), (const char *)in.data);
+		if (!sql)
+			err = -ENOMEM;
+		else if (sqlite3_exec(c->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+			err = tt_report_builder__sql_err(c);
+		sqlite3_free(sql);
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = tt_report_builder__sql_err(c);
+	sqlite3_finalize(st);
+	if (!err) {
+		sql = sqlite3_mprintf("CREATE TEMP VIEW tapes AS SELECT * FROM main.tapes WHERE host IN %s",
+				      (const char *)in.data);
+		if (!sql)
+			err = -ENOMEM;
+		else if (sqlite3_exec(c->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+			err = tt_report_builder__sql_err(c);
+		sqlite3_free(sql);
+	}
+	tt_buf_free(&in);
+	free(copy);
+	return err;
+}
+
 /* ---- the model ---- */
 
 int tt_report__build(sqlite3 *db, const char *source, const struct tt_report_opts *o,
@@ -406,6 +486,8 @@ int tt_report__build(sqlite3 *db, const char *source, const struct tt_report_opt
 		return -ENOMEM;
 	c.r->source = tt_report_strdup(source);
 	err = c.r->source ? check_schema(&c) : -ENOMEM;
+	if (!err && opts.hosts)
+		err = scope_hosts(&c);
 	if (!err)
 		err = load_probes(&c);
 	if (!err)

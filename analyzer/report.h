@@ -39,6 +39,7 @@ struct tt_report_opts {
 	int html_points;       /* collect scatter points */
 	int heatmap;           /* a heatmap of latency over time per span name (HTML) */
 	enum tt_bucket_mode buckets; /* the histograms' buckets: auto (fitted to the data), log2, linear */
+	const char *hosts;     /* --host: only the tapes of these hosts ("a,b"); NULL: every tape */
 	const char *const *values; /* --value PROBE=ARG (PROBE a provider:name glob; ARG an argument
 	                              name, argN, or 'none'): the argument whose distribution a
 	                              probe shows, instead of the one chosen by name (borrowed) */

@@ -31,6 +31,7 @@ enum {
 	OPT_BUCKETS,
 	OPT_HEATMAP,
 	OPT_SKIP_DAMAGED,
+	OPT_HOST,
 };
 
 enum fmt { FMT_TEXT, FMT_HTML, FMT_JSON };
@@ -50,6 +51,10 @@ static const struct tt_opt opts[] = {
 	 "or json: one object with every number of the report",
 	 NULL},
 	{OPT_JSON, "json", 0, NULL, "the same as --format json", NULL},
+	{OPT_HOST, "host", 0, "HOST[,HOST...]",
+	 "only the tapes recorded on HOST (tapes.host): a report of\n"
+	 "one host's, or some hosts', tapes of a database holding many",
+	 NULL},
 	{'o', "output", 'o', "FILE", "write to FILE instead of standard output ('-')", NULL},
 	{OPT_HTML, "html", 0, "FILE", "the same as --format html -o FILE (deprecated)", NULL},
 	{OPT_TOP, "top", 0, "N",
@@ -85,8 +90,8 @@ static const struct tt_opt opts[] = {
 const struct tt_cmd_def tt_cmd_def_report = {
 	.summary = "latency and post-mortem report of a database or a tape (text, HTML, JSON)",
 	.name = "report",
-	.usage = "[--by ARG[,ARG]] [-f text|html|json] [-o FILE] [--heatmap] [--buckets MODE]\n"
-		 "                        [--top N] [--last N] [--raw] [--span RULE]...\n"
+	.usage = "[--by ARG[,ARG]] [--host HOST] [-f text|html|json] [-o FILE] [--heatmap]\n"
+		 "                        [--buckets MODE] [--top N] [--last N] [--raw] [--span RULE]...\n"
 		 "                        [--value PROBE=ARG]... DB|TAPE|URL",
 	.about = "Latency and post-mortem report of a database made by 'tracetape load', or of a tape\n"
 		 "(loaded into a temporary database first; '-' is standard input): per span name and\n"
@@ -111,7 +116,7 @@ const struct tt_cmd_def tt_cmd_def_report = {
 	.opts = opts,
 	.more = "Exit status: 0 success, 1 unreadable input, SQLite or ClickHouse error, 2 bad\n"
 		"command line (also --by naming no argument of any probe, --value naming no probe or\n"
-		"argument).\n",
+		"argument, --host naming a host no tape has).\n",
 };
 
 int tt_cmd_report(int argc, char **argv, struct tt_out *out)
@@ -133,6 +138,9 @@ int tt_cmd_report(int argc, char **argv, struct tt_out *out)
 		switch (c) {
 		case OPT_BY:
 			ro.by = val;
+			break;
+		case OPT_HOST:
+			ro.hosts = val;
 			break;
 		case 'f':
 			fmt = tt_cmd_format(out, val, fmt_names);
