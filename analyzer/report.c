@@ -503,6 +503,8 @@ int tt_report__build(sqlite3 *db, const char *source, const struct tt_report_opt
 	if (!err)
 		err = tt_report__kernel(db, c.r, o->out);
 	if (!err)
+		err = tt_report__tail(db, c.r, o->out);
+	if (!err)
 		err = tt_report_stacks__build(db, opts.top, &c.r->stacks, o->out);
 	if (!err)
 		err = tt_report_builder__open(&c);
@@ -559,6 +561,7 @@ void tt_report__free(struct tt_report *r)
 	free(r->source);
 	free(r->hosts);
 	tt_report_stacks__free(&r->stacks);
+	tt_report__tail_free(r);
 	for (size_t i = 0; i < r->warning_cnt; i++)
 		free(r->warnings[i]);
 	free(r->warnings);
