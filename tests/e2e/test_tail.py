@@ -3,7 +3,9 @@
 
 tail-1  a service that knows its slow requests (tests/fixtures/tail_fixture.c logs them itself):
         `record --keep 'tailsvc:request > 20ms' --syscalls` keeps exactly those requests'
-        spans, each with its three tailsvc:query events and nothing of the others: no tick
+        spans (a request the service could not tell, "borderline" because its probes' traps
+        took it over the threshold on a loaded or emulated machine, may go either way), each
+        with its three tailsvc:query events and nothing of the others: no tick
         (outside every window), no begin or end of a dropped request; every syscall kept lies
         in a kept window on one of its threads, and each request made slow has its sleep; the
         tape's counters (keep_spans) and the summary say 100 seen, the service's count kept,
@@ -41,9 +43,19 @@ def run_service(service, tape, *opts):
     # the command's stdout goes through: its own log of slow requests
     log = r.stdout.splitlines()
     slow = {int(line.split()[1]) for line in log if line.startswith("slow ")}
-    m = re.search(r"^requests (\d+) slow (\d+)$", r.stdout, re.M)
+    border = {int(line.split()[1]) for line in log if line.startswith("borderline ")}
+    m = re.search(r"^requests (\d+) slow (\d+) borderline (\d+)$", r.stdout, re.M)
     assert m and int(m.group(1)) == REQUESTS and int(m.group(2)) == len(slow), r.stdout
-    return r, slow
+    assert int(m.group(3)) == len(border), r.stdout
+    return r, slow, border
+
+
+def summary_counts(stderr):
+    """The summary's --keep line: seen, kept, dropped, written, left out, lost to the buffer."""
+    m = re.search(r"--keep: (\d+) spans seen, (\d+) kept, (\d+) dropped; (\d+) events written, "
+                  r"(\d+) left out, (\d+) lost to a full --keep-buffer", stderr)
+    assert m, stderr
+    return [int(x) for x in m.groups()]
 
 
 def check_fired(tape):
@@ -64,28 +76,31 @@ def check_fired(tape):
 def test_keep_exactly_the_slow_requests(service, tmp_path):
     need_bpf()
     tape, db = tmp_path / "t.tape", tmp_path / "t.db"
-    r, slow = run_service(service, tape, "--keep", f"tailsvc:request > {THRESHOLD_MS}ms",
-                          "--syscalls")
+    r, slow, border = run_service(service, tape, "--keep",
+                                  f"tailsvc:request > {THRESHOLD_MS}ms", "--syscalls")
     assert slow, "the service logged no slow request"
-    assert (f"--keep: {REQUESTS} spans seen, {len(slow)} kept, {REQUESTS - len(slow)} dropped"
-            in r.stderr), r.stderr
-    assert "0 lost to a full --keep-buffer" in r.stderr
+    seen, kept, dropped, written, left_out, overflow = summary_counts(r.stderr)
+    assert overflow == 0
     assert check_fired(tape) == 0
     r = tt("load", "-q", "-o", db, tape, timeout=300)
     assert r.returncode == 0, r.stderr
 
     spans = db_rows(db, "SELECT key, start_ts, end_ts, tid, end_tid FROM spans "
                         "WHERE provider = 'tailsvc' AND name = 'request' ORDER BY key")
-    assert {s[0] for s in spans} == slow
+    keys = {s[0] for s in spans}
+    # exactly the service's slow requests (a borderline one, which only a loaded or emulated
+    # machine makes, may go either way: the service cannot tell; on a quiet host there is none)
+    assert slow <= keys <= slow | border, (keys, slow, border)
+    assert [seen, kept, dropped] == [REQUESTS, len(keys), REQUESTS - len(keys)]
     assert all(s[2] is not None and s[2] - s[1] > THRESHOLD_MS * 10**6 for s in spans)
     assert all(s[3] != s[4] for s in spans)  # begun on main, ended on a worker
     per_probe = dict(db_rows(db, "SELECT p.name, count(*) FROM events e JOIN probes p "
                                  "ON p.id = e.probe_id WHERE p.provider = 'tailsvc' "
                                  "GROUP BY p.name"))
-    assert per_probe == {"request__begin": len(slow), "request__end": len(slow),
-                         "query": 3 * len(slow)}
+    assert per_probe == {"request__begin": len(keys), "request__end": len(keys),
+                         "query": 3 * len(keys)}
     queries = db_rows(db, "SELECT id, count(*) FROM tailsvc_query GROUP BY id")
-    assert sorted(queries) == [(i, 3) for i in sorted(slow)]
+    assert sorted(queries) == [(i, 3) for i in sorted(keys)]
 
     # syscalls: only in kept windows, on the span's threads; each kept request slept
     calls = db_rows(db, "SELECT tid, start_ts, end_ts, name FROM syscalls")
@@ -104,18 +119,18 @@ def test_keep_exactly_the_slow_requests(service, tmp_path):
                    c[1] is not None and start <= c[1] <= end for c in calls), key
 
     counts = db_rows(db, "SELECT provider, name, seen, kept, dropped, unclosed FROM keep_spans")
-    assert counts == [("tailsvc", "request", REQUESTS, len(slow), REQUESTS - len(slow), 0)]
+    assert counts == [("tailsvc", "request", REQUESTS, len(keys), REQUESTS - len(keys), 0)]
     assert db_rows(db, "SELECT sum(count) FROM keep_hist")[0][0] == REQUESTS
 
     r = tt("report", db)
     assert r.returncode == 0, r.stderr
     text = r.stdout[r.stdout.index("Tail capture"):]
-    assert (f"  tailsvc:request: {REQUESTS} seen, {len(slow)} kept, {REQUESTS - len(slow)} "
+    assert (f"  tailsvc:request: {REQUESTS} seen, {len(keys)} kept, {REQUESTS - len(keys)} "
             "dropped\n") in text, text
     all_row = re.search(r"\n +all +(\d+) +(\S+) +(\S+) +(\S+) +(\S+) +(\S+)\n", text)
     kept_row = re.search(r"\n +kept +(\d+) ", text)
     assert all_row and int(all_row.group(1)) == REQUESTS, text
-    assert kept_row and int(kept_row.group(1)) == len(slow), text
+    assert kept_row and int(kept_row.group(1)) == len(keys), text
     # p99 of all requests is a slow one's duration: in the tens of milliseconds
     assert all_row.group(4).endswith("ms") and float(all_row.group(4)[:-2]) >= THRESHOLD_MS, text
 
@@ -123,18 +138,16 @@ def test_keep_exactly_the_slow_requests(service, tmp_path):
 def test_keep_buffer_overflow_is_counted(service, tmp_path):
     need_bpf()
     tape, db = tmp_path / "o.tape", tmp_path / "o.db"
-    r, slow = run_service(service, tape, "--keep", f"tailsvc:request > {THRESHOLD_MS}ms",
-                          "--keep-buffer", "1K")
-    m = re.search(r"--keep: (\d+) spans seen, (\d+) kept, (\d+) dropped; (\d+) events written, "
-                  r"(\d+) left out, (\d+) lost to a full --keep-buffer", r.stderr)
-    assert m, r.stderr
-    assert [int(x) for x in m.groups()[:3]] == [REQUESTS, len(slow), REQUESTS - len(slow)]
-    assert int(m.group(6)) > 0, "the buffer never overflowed: the test did not test it"
-    assert check_fired(tape) == int(m.group(6))
+    r, slow, border = run_service(service, tape, "--keep",
+                                  f"tailsvc:request > {THRESHOLD_MS}ms", "--keep-buffer", "1K")
+    seen, kept, dropped, written, left_out, overflow = summary_counts(r.stderr)
+    assert seen == REQUESTS and len(slow) <= kept <= len(slow | border)
+    assert dropped == REQUESTS - kept
+    assert overflow > 0, "the buffer never overflowed: the test did not test it"
+    assert check_fired(tape) == overflow
     r = tt("load", "-q", "-o", db, tape, timeout=300)
     assert r.returncode == 0, r.stderr
-    assert db_rows(db, "SELECT seen, kept, dropped FROM keep_spans") == \
-        [(REQUESTS, len(slow), REQUESTS - len(slow))]
+    assert db_rows(db, "SELECT seen, kept, dropped FROM keep_spans") == [(REQUESTS, kept, dropped)]
 
 
 @pytest.mark.parametrize("args, expect", [
