@@ -248,10 +248,10 @@ static int put_index(struct tt_buf *b, const struct tt_buckets *s, const char *e
 	{
 		char raw[1024], scaled[1024];
 
-		snprintf(raw, sizeof(raw), BITS("%s"), e);
-		snprintf(scaled, sizeof(scaled), BITS("(%s) * exp2(64)"), e);
 		if (strlen(e) > 900)
 			return -EINVAL;
+		snprintf(raw, sizeof(raw), BITS("%s"), e);
+		snprintf(scaled, sizeof(scaled), BITS("(%s) * exp2(64)"), e);
 		return tt_buf_printf(b, "multiIf(NOT (%s > 0), " ZERO_SQL ", "
 				     "bitShiftRight(%s, 52) = 2047, toInt64(%d), "
 				     "bitShiftRight(%s, 52) = 0, (toInt64(bitShiftRight(%s, 52)) - 1087) * %d "
@@ -340,7 +340,7 @@ static int dist(struct chr *x, const char *from, const char *xe, struct tt_repor
 		return -ENOMEM;
 	}
 	for (size_t j = 0; j < cn; j++) {
-		d->curve.pct[j] = (uint64_t)llround(1e8 * (1 - pow(10, -(double)j / 4)));
+		d->curve.pct[j] = pcts[j];
 		d->curve.v[j] = cv[j];
 	}
 	d->curve.pct[cn] = 100000000;
@@ -1512,8 +1512,7 @@ static int build_open(struct chr *x)
 			s->last[s->last_n].id = (uint64_t)rd_i64(&q);
 			evids[ev_cnt++] = (int64_t)s->last[s->last_n++].id;
 		}
-		if (!err)
-			err = rd_done(x, &q);
+		err = rd_end(x, &q, err);
 		/* oldest first */
 		for (size_t a = 0, b = s->last_n; !err && b > a + 1; a++, b--) {
 			struct tt_report_event t = s->last[a];
