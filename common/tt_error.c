@@ -23,6 +23,7 @@ static const char *const descriptions[TT_E_LAST - TT_E_FIRST] = {
 	[TT_E_INLINED - TT_E_FIRST] = "function is inlined at every call site",
 	[TT_E_KERNEL - TT_E_FIRST] = "the kernel lacks a BPF feature recording needs",
 	[TT_E_SERVER - TT_E_FIRST] = "database server error",
+	[TT_E_LIMIT - TT_E_FIRST] = "beyond the limits a reader keeps to",
 };
 
 const char *tt_strerror(int err)

@@ -28,6 +28,7 @@ enum tt_error {
 	TT_E_KERNEL,             /* the running kernel lacks a BPF feature recording needs */
 	TT_E_SERVER,             /* a database server (ClickHouse) failed or could not be reached;
 	                          * details were printed */
+	TT_E_LIMIT,              /* a file that claims more than a reader's limits allow */
 	TT_E_LAST,
 };
 

@@ -21,6 +21,7 @@
 
 #define MAX_FILE_SZ (16u << 20)  /* a provider file is a few KiB; refuse to slurp a disk image */
 #define MAX_TYPE_TOKENS 8        /* "const volatile unsigned long long int **" fits */
+#define TT_PROVIDER_PROBES_MAX 16384u /* probes per provider, providers per file */
 
 enum tok_type { TOK_EOF, TOK_IDENT, TOK_PUNCT };
 
@@ -420,6 +421,11 @@ static int parse_probe(struct parser *ps, struct tt_provider *prov)
 		return fail(ps, &ps->tok, "expected a probe name after 'probe', got %s", got);
 	}
 	name_tok = ps->tok;
+	/* The duplicate check is linear: a bound keeps a crafted file's parse time bounded too
+	 * (the largest real providers, libjvm's, have a few hundred probes). */
+	if (prov->probe_cnt == TT_PROVIDER_PROBES_MAX)
+		return fail(ps, &name_tok, "more than %u probes in provider '%s'",
+			    TT_PROVIDER_PROBES_MAX, prov->name);
 	for (size_t i = 0; i < prov->probe_cnt; i++)
 		if (strlen(prov->probes[i].name) == name_tok.len &&
 		    !memcmp(prov->probes[i].name, name_tok.s, name_tok.len))
@@ -498,6 +504,9 @@ static int parse_provider(struct parser *ps, struct tt_provider_file *f)
 		describe(&ps->tok, got, sizeof(got));
 		return fail(ps, &ps->tok, "expected a provider name after 'provider', got %s", got);
 	}
+	if (f->provider_cnt == TT_PROVIDER_PROBES_MAX)
+		return fail(ps, &ps->tok, "more than %u providers in one file",
+			    TT_PROVIDER_PROBES_MAX);
 	for (size_t i = 0; i < f->provider_cnt; i++)
 		if (strlen(f->providers[i].name) == ps->tok.len &&
 		    !memcmp(f->providers[i].name, ps->tok.s, ps->tok.len))

@@ -55,6 +55,7 @@ struct tt_tape_desc {
 	struct tt_loss *losses;
 	size_t loss_cnt, loss_cap;
 	uint64_t trailer_events, trailer_losses;
+	size_t bytes; /* what the records parsed so far cost, about (TT_TAPE_DESC_BYTES_MAX) */
 };
 
 struct tt_tape_desc *tt_tape_desc__new(void)
@@ -373,6 +374,11 @@ int tt_tape_desc__parse_block(struct tt_tape_desc *d, int type, const uint8_t *p
 	int k, err;
 
 	while ((k = tt_tlv_next_record(&it, &body, &body_len)) > 0) {
+		/* a record costs its bytes (its strings) and an entry: bounded per tape, since a
+		 * compressed block may inflate a small file into gigabytes of descriptions */
+		d->bytes += body_len + 64;
+		if (d->bytes > TT_TAPE_DESC_BYTES_MAX)
+			return -TT_E_LIMIT;
 		err = parse_record(d, type, body, body_len);
 		if (err)
 			return err;

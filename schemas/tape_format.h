@@ -63,6 +63,10 @@
 #define TT_TAPE_BLOCK_RECORDS_MAX (1u << 20)
 #define TT_TAPE_PROBE_ID_MAX (1u << 20)
 #define TT_TAPE_CPU_MAX (1u << 16)
+/* Bytes of descriptions (strings and entries of META, PROBES, PROCESSES, TP_FORMATS, CLOCK and
+ * LOSSES records) a reader keeps for one tape: compressed blocks inflate 1,000-fold and more,
+ * so a small file could otherwise make a reader allocate without bound. */
+#define TT_TAPE_DESC_BYTES_MAX (256u << 20)
 #define TT_TAPE_ZSTD_WINDOW_LOG_MAX 24
 
 /* TLV tags, per block type (TAPE_FORMAT.md section 4). */

@@ -37,10 +37,19 @@ flt-9  A PID reused during a -p recording: of two traced processes, one exits; a
        given its PID (through /proc/sys/kernel/ns_last_pid) fires the same probe and is not
        recorded: the recorder follows processes by pidfd and by the kernel's fork and exit
        events, never by number.
+flt-10 Files crafted to exhaust memory or time, under RLIMIT_AS = 1 GiB and a time bound: a
+       100 KiB tape of zstd bombs (20 PROCESSES blocks, each 16 MiB of records once inflated)
+       is read with its descriptions capped at 256 MiB (the later blocks are damage "beyond the
+       limits a reader keeps to"; info exits 1, load loads it with a warning); a provider file
+       with more than 16,384 probes in one provider is refused at the first one too many (its
+       duplicate check is linear).
 """
 import json
 import os
 import re
+import resource
+import struct
+import zlib
 import signal
 import sqlite3
 import subprocess
@@ -49,8 +58,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (FIXTURES, READY, TRACETAPE, build_c, mktape, need_bpf, run, start_recorder,
-                      stop_recorder, tt)
+from conftest import (FIXTURES, READY, TRACETAPE, build_c, mktape, need_bpf, need_program, run,
+                      start_recorder, stop_recorder, tt)
 
 EVENTS = Path("/sys/kernel/tracing/events")
 
@@ -487,3 +496,76 @@ def test_a_reused_pid_is_not_traced(tmp_path, burst):
                 p.kill()
                 p.wait()
     assert hits_by_pid(tape) == {a.pid: 50, b.pid: 70}
+
+
+def varint(v):
+    out = bytearray()
+    while True:
+        b, v = v & 0x7F, v >> 7
+        out.append(b | (0x80 if v else 0))
+        if not v:
+            return bytes(out)
+
+
+def tlv(tag, val):
+    return varint(tag) + varint(len(val)) + val
+
+
+def tape_block(btype, raw, cnt, seq, stored, flags):
+    """A block of schemas/TAPE_FORMAT.md 2.2 holding stored (raw, compressed when flags & 1)."""
+    payload = stored + b"\0" * ((8 - len(stored) % 8) % 8)
+    h = bytearray(48)
+    h[0:4], h[4], h[5] = b"TTBK", btype, flags
+    struct.pack_into("<HIIII", h, 6, 48, len(stored), len(raw), cnt, seq)
+    struct.pack_into("<I", h, 40, zlib.crc32(payload))
+    struct.pack_into("<I", h, 44, zlib.crc32(bytes(h[:44])))
+    return bytes(h) + payload
+
+
+def zstd_bomb_tape(path, blocks):
+    """A tape of PROCESSES blocks, each 16 MiB of records that compress a thousandfold."""
+    hdr = bytearray(32)
+    hdr[0:8] = b"\x89TTAPE\r\n"
+    struct.pack_into("<HHIQI", hdr, 8, 1, 1, 32, 0, 0)
+    struct.pack_into("<I", hdr, 28, zlib.crc32(bytes(hdr[:28])))
+    raw, cnt, cmd = bytearray(), 0, b"A" * 16000
+    while len(raw) < (16 << 20) - 17000:
+        body = tlv(1, varint(cnt + 1)) + tlv(5, cmd)
+        raw += varint(len(body)) + body
+        cnt += 1
+    z = run(["zstd", "-q", "-c"], input=bytes(raw), text=False)
+    assert z.returncode == 0, z.stderr
+    with open(path, "wb") as f:
+        f.write(hdr)
+        for seq in range(blocks):
+            f.write(tape_block(4, bytes(raw), cnt, seq, z.stdout, 1))
+    return path
+
+
+def limited(gib=1):
+    """preexec_fn: an address-space limit for the child."""
+    def set_limit():
+        resource.setrlimit(resource.RLIMIT_AS, (gib << 30, gib << 30))
+    return set_limit
+
+
+def test_crafted_files_are_refused_within_bounds(tmp_path):
+    need_program("zstd")
+    tape = zstd_bomb_tape(tmp_path / "bomb.tape", 20)
+    assert tape.stat().st_size < 200 << 10
+    r = tt("info", "--json", tape, timeout=300, preexec_fn=limited())
+    assert r.returncode == 1, r.stderr
+    info = json.loads(r.stdout)
+    assert info["damaged"]
+    assert {d["error"] for d in info["damage"]} == {"beyond the limits a reader keeps to"}
+    r = tt("load", "-o", tmp_path / "b.db", tape, timeout=600, preexec_fn=limited())
+    assert r.returncode == 0, r.stderr
+    assert "beyond the limits a reader keeps to" in r.stderr
+
+    d = tmp_path / "many.d"
+    d.write_text("provider p {\n" + "".join(f"  probe p{i}(int);\n" for i in range(16385)) +
+                 "};\n")
+    r = tt("gen-header", d, "-o", tmp_path / "many.h", timeout=300, preexec_fn=limited())
+    assert r.returncode == 1
+    assert f"{d}:16386:9: more than 16384 probes in provider 'p'" in r.stderr
+    assert not (tmp_path / "many.h").exists()

@@ -66,7 +66,11 @@ static void put_dir(const char *rel)
 	assert_int_equal(mkdir(path, 0700), 0);
 }
 
-/* root/events/{sched/{sched_switch,sched_wakeup,no_format},irq/{irq_handler_entry,bad}} */
+/*
+ * root/events/{sched/{sched_switch,sched_wakeup,no_format,no_enable},irq/{irq_handler_entry,bad}}:
+ * an event has a format and an enable file; no_enable has a format only, like ftrace's own
+ * record formats (ftrace:print), which nothing can attach to.
+ */
 static void make_tree(void)
 {
 	snprintf(root, sizeof(root), "/tmp/tt-tracefs-XXXXXX");
@@ -75,15 +79,22 @@ static void make_tree(void)
 	put_dir("events/sched");
 	put_dir("events/sched/sched_switch");
 	put_file("events/sched/sched_switch/format", switch_fmt);
+	put_file("events/sched/sched_switch/enable", "0\n");
 	put_dir("events/sched/sched_wakeup");
 	put_file("events/sched/sched_wakeup/format", wakeup_fmt);
+	put_file("events/sched/sched_wakeup/enable", "0\n");
 	put_dir("events/sched/no_format");
+	put_file("events/sched/no_format/enable", "0\n");
+	put_dir("events/sched/no_enable");
+	put_file("events/sched/no_enable/format", wakeup_fmt);
 	put_file("events/sched/enable", "0\n");
 	put_dir("events/irq");
 	put_dir("events/irq/irq_handler_entry");
 	put_file("events/irq/irq_handler_entry/format", irq_fmt);
+	put_file("events/irq/irq_handler_entry/enable", "0\n");
 	put_dir("events/irq/bad");
 	put_file("events/irq/bad/format", "this is not a format\n");
+	put_file("events/irq/bad/enable", "0\n");
 }
 
 static void remove_tree(void)
@@ -131,7 +142,8 @@ TT_TEST(tracepoints, globs_match_categories_and_names)
 	make_tree();
 	assert_int_equal(tt_tracepoints_each(root, "sched", "*", seen_cb, &s, &out), 0);
 	qsort(s.names, (size_t)s.cnt, sizeof(s.names[0]), cmp_name);
-	assert_int_equal(s.cnt, 2); /* no_format has no format, enable is no directory */
+	/* no_format has no format, no_enable no enable file, enable is no directory */
+	assert_int_equal(s.cnt, 2);
 	assert_string_equal(s.names[0], "sched:sched_switch");
 	assert_string_equal(s.names[1], "sched:sched_wakeup");
 
