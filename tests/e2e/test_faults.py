@@ -43,6 +43,8 @@ flt-10 Files crafted to exhaust memory or time, under RLIMIT_AS = 1 GiB and a ti
        limits a reader keeps to"; info exits 1, load loads it with a warning); a provider file
        with more than 16,384 probes in one provider is refused at the first one too many (its
        duplicate check is linear).
+flt-11 The analyzer commands under valgrind (memcheck; definite and indirect leaks are errors) on a small
+       tape: info, replay, load, query and report exit as without it, with no error.
 """
 import json
 import os
@@ -569,3 +571,31 @@ def test_crafted_files_are_refused_within_bounds(tmp_path):
     assert r.returncode == 1
     assert f"{d}:16386:9: more than 16384 probes in provider 'p'" in r.stderr
     assert not (tmp_path / "many.h").exists()
+
+
+VALGRIND_TAPE = """\
+meta host h
+clock 1000000000 1700000000000000000
+probe 0 app request__begin u64:id str:url
+probe 1 app request__end u64:id s32:status
+process 100 1 app /usr/bin/app app
+event 1000000000 0 100 101 app:request__begin 1 "/a"
+event +2ms 1 100 102 app:request__begin 2 "/b"
+event +1ms 0 100 101 app:request__end 1 200
+event +4ms 1 100 102 app:request__end 2 500
+"""
+
+
+def test_analyzer_commands_under_valgrind(tmp_path):
+    valgrind = need_program("valgrind")
+    tape = tmp_path / "v.tape"
+    mktape(VALGRIND_TAPE, tape)
+    vg = [valgrind, "-q", "--error-exitcode=99", "--leak-check=full",
+          "--errors-for-leak-kinds=definite,indirect", TRACETAPE]
+    for args in (["info", tape], ["replay", "--format", "json", tape],
+                 ["load", "-o", tmp_path / "v.db", tape],
+                 ["query", "--no-cache", "--format", "csv", tape,
+                  "SELECT probe_id, count(*), median(arg0) FROM events GROUP BY 1"],
+                 ["report", "--json", tmp_path / "v.db"]):
+        r = run([*vg, *args], timeout=600)
+        assert r.returncode == 0, (args[0], r.stderr[-3000:])
