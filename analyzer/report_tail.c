@@ -40,8 +40,9 @@ static int all_pcts(sqlite3 *db, sqlite3_stmt *st, struct tt_report_tail *t, con
 
 		if (b < 0 || b >= TT_KEEP_BUCKETS || c < 0)
 			continue;
-		hist[b] += (uint64_t)c;
-		n += (uint64_t)c;
+		/* a crafted tape's counts can be anything: sums saturate */
+		hist[b] = hist[b] > UINT64_MAX - (uint64_t)c ? UINT64_MAX : hist[b] + (uint64_t)c;
+		n = n > UINT64_MAX - (uint64_t)c ? UINT64_MAX : n + (uint64_t)c;
 	}
 	t->all_n = n;
 	t->all_max = (int64_t)tt_keep_quantile(hist, n, 1.0);
