@@ -209,24 +209,16 @@ int main(int argc, char **argv) {
 SUMMARY = re.compile(r"recorded (\d+) events \((\d+) lost\)")
 
 
-def test_a_full_disk_counts_every_event_that_missed_the_tape(tmp_path, small_fs):
+def test_a_full_disk_counts_every_event_that_missed_the_tape(tmp_path, small_fs, burst):
     need_bpf()
     fired = 400000
-    src = tmp_path / "burst.c"
-    src.write_text(BURST_SRC)
-    burst = build_c(src, tmp_path / "burst")
-    prog = subprocess.Popen([burst, str(fired)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            text=True)
+    prog = burst_proc(burst, fired)
     rec = None
     try:
-        assert prog.stdout.readline() == "ready\n"
         tape = small_fs("2m") / "t.tape"
         rec = start_recorder("-p", prog.pid, "-o", tape, f"usdt:{burst}:burst:hit")
         rec.send_signal(signal.SIGSTOP)
-        prog.stdin.write("go\n")
-        prog.stdin.flush()
-        assert prog.stdout.readline() == "done\n"
-        assert prog.wait(timeout=60) == 0
+        go(prog)
         rec.send_signal(signal.SIGCONT)
         _, err = rec.communicate(timeout=120)
     finally:
