@@ -29,7 +29,7 @@ import time
 
 import pytest
 
-from conftest import BUILD_DIR, READY, TRACETAPE, need_bpf, run, tt
+from conftest import BUILD_DIR, READY, TRACETAPE, need_bpf, tt
 
 SERVICE = BUILD_DIR / "examples" / "c-service" / "c-service"
 FLUSH_S = 1.0      # the tape writer's flush interval into a file
