@@ -18,7 +18,6 @@ glob=${2:-*}
 work="$here/out"
 mkdir -p "$work"
 out="$here/RESULTS.md"
-tmp="$work/RESULTS.md.tmp"
 status=0
 
 # The fragment RESULTS.md holds for section $1, without its marker line.
@@ -31,36 +30,44 @@ previous() {
 
 now=$(date -u '+%Y-%m-%d %H:%M UTC')
 machine="$(uname -r), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+# This run's fragments; RESULTS.md is assembled only at the end, under a lock, from what it
+# says then, so two runs measuring different sections at once keep each other's results.
+frags=$(mktemp -d "$work/run.XXXXXX")
+for s in "$here"/sections/*.sh; do
+	[ -x "$s" ] || continue
+	name=$(basename "$s" .sh)
+	# shellcheck disable=SC2254 # the glob is the caller's pattern
+	case "$name" in
+	$glob) ;;
+	*) continue ;;
+	esac
+	echo "bench: $name" >&2
+	mkdir -p "$work/$name"
+	load=$(cut -d' ' -f1 /proc/loadavg)
+	if ! "$s" "$build" "$work/$name" >"$frags/$name"; then
+		status=1
+		{ echo; echo "**Section $name failed** (see its stderr)."; } >>"$frags/$name"
+	fi
+	{ echo; echo "_Measured $now on $machine; load average $load at the start._"; echo; } >>"$frags/$name"
+done
+
+exec 9>"$work/RESULTS.lock"
+flock 9
+tmp="$frags/RESULTS.md"
 {
 	echo "# tracetape benchmarks"
 	echo
 	echo "Written by \`make bench\`. Each section says when and on what it was measured;"
 	echo "\`bench/run.sh build 'NN-*'\` measures one again and keeps the others."
 	echo
+	for s in "$here"/sections/*.sh; do
+		[ -x "$s" ] || continue
+		name=$(basename "$s" .sh)
+		echo "<!-- bench: $name -->"
+		if [ -f "$frags/$name" ]; then cat "$frags/$name"; else previous "$name"; fi
+	done
 } >"$tmp"
-for s in "$here"/sections/*.sh; do
-	[ -x "$s" ] || continue
-	name=$(basename "$s" .sh)
-	echo "<!-- bench: $name -->" >>"$tmp"
-	# shellcheck disable=SC2254 # the glob is the caller's pattern
-	case "$name" in
-	$glob) ;;
-	*)
-		previous "$name" >>"$tmp"
-		continue
-		;;
-	esac
-	echo "bench: $name" >&2
-	mkdir -p "$work/$name"
-	load=$(cut -d' ' -f1 /proc/loadavg)
-	if "$s" "$build" "$work/$name" >"$work/$name.md"; then
-		cat "$work/$name.md" >>"$tmp"
-	else
-		status=1
-		{ cat "$work/$name.md"; echo; echo "**Section $name failed** (see its stderr)."; } >>"$tmp"
-	fi
-	{ echo; echo "_Measured $now on $machine; load average $load at the start._"; echo; } >>"$tmp"
-done
 mv "$tmp" "$out"
+rm -rf "$frags"
 echo "bench: wrote $out" >&2
 exit $status
