@@ -14,7 +14,7 @@
 # as long as its slowest kernel instead of the sum), each console going to
 # BUILD_DIR/vm-matrix/KERNEL.log, printed whole when that guest ends, with a line a minute on
 # how far each guest got. TT_VM_PARALLEL=0 runs them one after the other, consoles streamed.
-# TT_VM_TIMEOUT (default 2400) bounds each guest's seconds, TT_VM_BUDGET (default 2700) the
+# TT_VM_TIMEOUT (default 3000) bounds each guest's seconds, TT_VM_BUDGET (default 3100) the
 # whole matrix's, so that slow or hung guests cannot push CI past its limit; a guest killed for
 # time still reports how many tests it finished, and which one it was in (vm_progress.py).
 # A guest whose kernel oopses (seen once: 6.12's maple tree, NULL dereference in mmap under
@@ -27,8 +27,8 @@ cd "$(dirname "$0")/../.." || exit 1
 src=$(pwd)
 build=${1:-${TT_BUILD_DIR:-build}}
 kernels=${TT_VM_KERNELS:-6.1 6.12 5.10}
-timeout=${TT_VM_TIMEOUT:-2400}
-budget=${TT_VM_BUDGET:-2700}
+timeout=${TT_VM_TIMEOUT:-3000}
+budget=${TT_VM_BUDGET:-3100}
 parallel=${TT_VM_PARALLEL:-1}
 for n in "$timeout" "$budget"; do
 	case "$n" in
