@@ -9,6 +9,7 @@ recording tests, real BPF. Helpers:
   build_c(src, ...)            compile a probe fixture program against the SDK header
   need_bpf()                   skip (fail under CI=true) unless root with working BPF
   mktape(text, out, *args)     write a tape from a tt-mktape description (tests/tools/tt-mktape.c)
+  small_tape(out)              write SMALL_TAPE (two requests of app: begin and end) to out
   tape_events(path)            the events of a tape, via `tracetape replay --format json`
   db_rows(db, sql)             rows of an SQLite query
   start_recorder(*args)        `tracetape record` in the background, once its ready line is out
@@ -164,6 +165,30 @@ def mktape(description, out, *args, timeout=60):
             input=description, timeout=timeout)
     assert r.returncode == 0, r.stderr
     return r
+
+
+# A tape of two requests (app:request__begin u64:id str:url, app:request__end u64:id s32:status)
+# from one process: what a test that only needs some tape reads. SMALL_TAPE_HEADER is its part
+# before the events, for tests that add their own.
+SMALL_TAPE_HEADER = """\
+meta host h
+clock 1000000000 1700000000000000000
+probe 0 app request__begin u64:id str:url
+probe 1 app request__end u64:id s32:status
+process 100 1 app /usr/bin/app app
+"""
+SMALL_TAPE = SMALL_TAPE_HEADER + """\
+event 1000000000 0 100 101 app:request__begin 1 "/a"
+event +2ms 1 100 102 app:request__begin 2 "/b"
+event +1ms 0 100 101 app:request__end 1 200
+event +4ms 1 100 102 app:request__end 2 500
+"""
+
+
+def small_tape(out):
+    """Write SMALL_TAPE to out; return out as a Path."""
+    mktape(SMALL_TAPE, out)
+    return Path(out)
 
 
 def tape_events(path):

@@ -61,7 +61,7 @@ from pathlib import Path
 import pytest
 
 from conftest import (FIXTURES, READY, TRACETAPE, build_c, mktape, need_bpf, need_program, run,
-                      start_recorder, stop_recorder, tt)
+                      small_tape, start_recorder, stop_recorder, tt)
 
 EVENTS = Path("/sys/kernel/tracing/events")
 
@@ -565,23 +565,9 @@ def test_crafted_files_are_refused_within_bounds(tmp_path):
     assert not (tmp_path / "many.h").exists()
 
 
-VALGRIND_TAPE = """\
-meta host h
-clock 1000000000 1700000000000000000
-probe 0 app request__begin u64:id str:url
-probe 1 app request__end u64:id s32:status
-process 100 1 app /usr/bin/app app
-event 1000000000 0 100 101 app:request__begin 1 "/a"
-event +2ms 1 100 102 app:request__begin 2 "/b"
-event +1ms 0 100 101 app:request__end 1 200
-event +4ms 1 100 102 app:request__end 2 500
-"""
-
-
 def test_analyzer_commands_under_valgrind(tmp_path):
     valgrind = need_program("valgrind")
-    tape = tmp_path / "v.tape"
-    mktape(VALGRIND_TAPE, tape)
+    tape = small_tape(tmp_path / "v.tape")
     vg = [valgrind, "-q", "--error-exitcode=99", "--leak-check=full",
           "--errors-for-leak-kinds=definite,indirect", TRACETAPE]
     for args in (["info", tape], ["replay", "--format", "json", tape],

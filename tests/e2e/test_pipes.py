@@ -24,7 +24,8 @@ import time
 
 import pytest
 
-from conftest import BUILD_DIR, SOURCE_DIR, mktape, need_bpf, start_recorder, stop_recorder, tt
+from conftest import (BUILD_DIR, SMALL_TAPE_HEADER, SOURCE_DIR, mktape, need_bpf, small_tape,
+                      start_recorder, stop_recorder, tt)
 
 TT = BUILD_DIR / "tracetape"
 SERVICE = BUILD_DIR / "examples" / "c-service" / "c-service"
@@ -32,24 +33,9 @@ SERVICE = BUILD_DIR / "examples" / "c-service" / "c-service"
 # 100 ms and flushed every second; the deadline only has to tell "live" from "at the end"
 LIVE_DEADLINE_S = 3.0
 
-TAPE = """\
-meta host h
-clock 1000000000 1700000000000000000
-probe 0 app request__begin u64:id str:url
-probe 1 app request__end u64:id s32:status
-process 100 1 app /usr/bin/app app
-event 1000000000 0 100 101 app:request__begin 1 "/a"
-event +2ms 1 100 102 app:request__begin 2 "/b"
-event +1ms 0 100 101 app:request__end 1 200
-event +4ms 1 100 102 app:request__end 2 500
-"""
-
-
 @pytest.fixture
 def tape(tmp_path):
-    path = tmp_path / "p.tape"
-    mktape(TAPE, path)
-    return path
+    return small_tape(tmp_path / "p.tape")
 
 
 def piped(tape, *args):
@@ -162,7 +148,7 @@ def test_replay_follow(tmp_path):
 @pytest.mark.parametrize("cmd", ["info", "load"])
 def test_progress_on_a_terminal(tmp_path, cmd):
     many = tmp_path / "many.tape"
-    lines = [TAPE.split("event ", 1)[0]]
+    lines = [SMALL_TAPE_HEADER]
     lines += [f"event {1000000000 + i * 1000} 0 100 101 app:request__begin {i} \"/x\"\n"
               for i in range(20000)]
     mktape("".join(lines), many)

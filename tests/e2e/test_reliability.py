@@ -28,19 +28,7 @@ import zlib
 
 import pytest
 
-from conftest import BUILD_DIR, build_c, mktape, run, tt
-
-TAPE = """\
-meta host h
-clock 1000000000 1700000000000000000
-probe 0 app request__begin u64:id str:url
-probe 1 app request__end u64:id s32:status
-process 100 1 app /usr/bin/app app
-event 1000000000 0 100 101 app:request__begin 1 "/a"
-event +2ms 1 100 102 app:request__begin 2 "/b"
-event +1ms 0 100 101 app:request__end 1 200
-event +4ms 1 100 102 app:request__end 2 500
-"""
+from conftest import BUILD_DIR, build_c, mktape, run, small_tape, tt
 
 PROVIDER = "provider app { probe x(int); };\n"
 NOSPACE = "No space left on device"
@@ -100,7 +88,7 @@ def test_outputs_on_devices_and_pipes_are_written_in_place(tmp_path):
     assert not (tmp_path / "g_other.go").exists()  # nothing renamed when one output failed
 
     tape = tmp_path / "p.tape"
-    mktape(TAPE, tape)
+    small_tape(tape)
     for force in ([], ["--force"]):
         r = tt("load", *force, "-o", null, tape)
         assert r.returncode == 2
@@ -119,7 +107,7 @@ def test_an_output_that_is_an_input_or_the_program_is_refused(tmp_path):
     assert d.read_text() == PROVIDER
 
     tape, link = tmp_path / "x.tape", tmp_path / "y.tape"
-    mktape(TAPE, tape)
+    small_tape(tape)
     before = tape.read_bytes()
     os.link(tape, link)
     for out in (tape, link):
@@ -160,7 +148,7 @@ def full_stdout(*args):
 
 def test_standard_output_on_a_full_device(tmp_path):
     tape = tmp_path / "p.tape"
-    mktape(TAPE, tape)
+    small_tape(tape)
     db = tmp_path / "p.db"
     assert tt("load", "-q", "-o", db, tape).returncode == 0
     cases = [["query", "--format", f, db, "SELECT * FROM events"] for f in ("table", "csv", "json")]
