@@ -28,6 +28,8 @@ struct held {
 
 struct pinfo {
 	uint8_t described;
+	uint8_t has_thread;  /* a tracepoint about another thread too (tt_keep__thread_field()) */
+	uint16_t thread_off; /* where its 4-byte thread id lies in the raw record */
 	uint8_t kinds[TT_MAX_ARGS];
 	uint64_t dropped;
 	uint64_t lost, lost_first_ts, lost_last_ts; /* since the last take_losses() */
@@ -250,15 +252,42 @@ static struct tt_keep_counts *counts_of(struct tt_keep *k, const char *provider,
 	return c;
 }
 
-/* Does held event h belong to span sp's window? */
-static int in_window(const struct held *h, const struct tt_span *sp)
+/*
+ * The thread a scheduler event is about besides the one that recorded it: sched_switch's
+ * next_pid (the thread switched in), sched_wakeup's pid (the thread woken). Returns 0 when the
+ * event names none.
+ */
+static uint32_t about_tid(const struct tt_keep *k, const struct tt_event *ev)
+{
+	const struct pinfo *p = ev->probe_id < k->probe_cnt ? &k->probes[ev->probe_id] : NULL;
+	int32_t tid;
+
+	if (!p || !p->has_thread || !ev->argc || !ev->strs[0].ptr ||
+	    ev->strs[0].len < (uint32_t)p->thread_off + sizeof(tid))
+		return 0;
+	memcpy(&tid, ev->strs[0].ptr + p->thread_off, sizeof(tid));
+	return tid > 0 ? (uint32_t)tid : 0;
+}
+
+/*
+ * Does held event h belong to span sp's window? Its process's events on the span's threads (or,
+ * for a Go span, its goroutines), and the scheduler's events about those threads whoever
+ * recorded them: their switch-ins and the wakeups they received.
+ */
+static int in_window(const struct tt_keep *k, const struct held *h, const struct tt_span *sp)
 {
 	const struct tt_event *ev = &h->ev;
+	uint32_t about;
 
-	if (ev->pid != sp->pid || ev->ts_ns < sp->start_ts || (sp->closed && ev->ts_ns > sp->end_ts))
+	if (ev->ts_ns < sp->start_ts || (sp->closed && ev->ts_ns > sp->end_ts))
 		return 0;
-	if (sp->goid && ev->goid)
-		return ev->goid == sp->goid;
+	about = about_tid(k, ev);
+	if (about && (about == sp->tid || (sp->closed && about == sp->end_tid)))
+		return 1;
+	if (ev->pid != sp->pid)
+		return 0;
+	if (sp->goid && ev->goid) /* a goroutine runs on any thread, and threads run others */
+		return ev->goid == sp->goid || (sp->closed && ev->goid == sp->end_goid);
 	return ev->tid == sp->tid || (sp->closed && ev->tid == sp->end_tid);
 }
 
@@ -304,7 +333,9 @@ static int on_span(void *ctx, const struct tt_span *sp)
 	for (uint64_t s = from; s < to && s < k->next_seq; s++) {
 		struct held *h = slot(k, s);
 
-		if (!h->keep && in_window(h, sp))
+		/* its own begin and end whatever their threads and goroutines */
+		if (!h->keep && (s == sp->begin_event_id || (sp->closed && s == sp->end_event_id) ||
+				 in_window(k, h, sp)))
 			h->keep = 1;
 	}
 	return 0;
@@ -355,6 +386,17 @@ int tt_keep__add_probe(struct tt_keep *k, const struct tt_probe_desc *p)
 	pi->described = 1;
 	memcpy(pi->kinds, p->kinds, sizeof(pi->kinds));
 	return tt_span_builder__add_probe(k->b, p->id, p);
+}
+
+int tt_keep__thread_field(struct tt_keep *k, uint32_t probe_id, uint16_t offset)
+{
+	struct pinfo *pi = pinfo_of(k, probe_id);
+
+	if (!pi)
+		return -ENOMEM;
+	pi->has_thread = 1;
+	pi->thread_off = offset;
+	return 0;
 }
 
 int tt_keep__event(struct tt_keep *k, const struct tt_event *ev, const struct tt_keep_sink *sink)

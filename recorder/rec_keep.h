@@ -4,10 +4,13 @@
  * spans as they arrive by `load`'s span builder (schemas/spans.h: begin/end by id across
  * threads, start/done and entry/return on the thread's stack, Go functions by goroutine, the
  * shipped provider-file rules), and written only when a span that a rule watches ends and is
- * kept. What is written for a kept span: every held event of its process inside its window
- * [start, end] that its threads recorded (the thread that began it and the one that ended it)
- * or, for a Go span, its goroutine (any thread), so its inner probes, syscalls and scheduler
- * events of those threads come with it. Every other event is dropped: an event is decided once
+ * kept. What is written for a kept span: its begin and end, and every held event inside its
+ * window [start, end] that its process recorded on its threads (the thread that began it and
+ * the one that ended it) or, for a Go span, on its goroutines (the one that began it and the
+ * one that ended it, on any thread), so its inner probes, syscalls and scheduler events of
+ * those threads come with it; and the scheduler events about its threads that other threads or
+ * processes recorded in the window (tt_keep__thread_field(): their switch-ins, the wakeups they
+ * received). Every other event is dropped: an event is decided once
  * no watched span that began before it is still open (its arrival order: the ring's
  * reservation order, which keeps each thread's order), and written if a kept span's window
  * claimed it, else dropped and counted per probe (tt_keep__dropped()). The begin and end
@@ -72,6 +75,14 @@ struct tt_keep *tt_keep__new(const struct tt_keep_rule *rules, size_t rule_cnt, 
 
 /* Describe probe p->id (dense from 0, each once) before its first event. 0 or -ENOMEM. */
 int tt_keep__add_probe(struct tt_keep *k, const struct tt_probe_desc *p);
+
+/*
+ * Events of probe_id (a tracepoint: one byte-string argument, its raw record) are also about
+ * the thread whose 4-byte id lies at offset in that record (sched_switch's next_pid,
+ * sched_wakeup's pid): a kept span claims them in its window when that is one of its threads,
+ * whoever recorded them. Held like every event: no memory of its own. 0 or -ENOMEM.
+ */
+int tt_keep__thread_field(struct tt_keep *k, uint32_t probe_id, uint16_t offset);
 
 /*
  * One event, in arrival order (ev and its strings are copied). Writes through sink the events

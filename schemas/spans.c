@@ -292,6 +292,7 @@ static int emit_node(struct tt_span_builder *b, uint32_t idx, const struct tt_ev
 		s.end_ts = end_ev->ts_ns;
 		s.end_tid = end_ev->tid;
 		s.end_cpu = end_ev->cpu;
+		s.end_goid = end_ev->goid;
 		s.end_event_id = end_event_id;
 		s.end_probe_id = end_probe;
 		b->st.closed++;

@@ -87,7 +87,8 @@ struct tt_span {
 	const char *pairing;  /* "id", "thread", "goroutine", "custom" */
 	uint32_t tape, pid, tid, cpu;
 	uint32_t end_tid, end_cpu; /* valid when closed */
-	uint64_t goid;             /* 0: none */
+	uint64_t goid;             /* the begin's goroutine, 0: none */
+	uint64_t end_goid;         /* the end's goroutine (valid when closed), 0: none */
 	uint64_t start_ts, end_ts; /* end_ts valid when closed */
 	uint32_t depth;
 	uint64_t parent_id;        /* 0: none */

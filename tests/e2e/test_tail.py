@@ -16,16 +16,27 @@ tail-2  a --keep-buffer too small for one request: events leave the buffer befor
         fired per probe, the summary says how many; the span counters stay exact.
 tail-3  usage errors: a --keep without a duration or with one without a unit, --keep-buffer
         without --keep or out of range: exit 2 naming the option.
+tail-5  a Go service with generated probes (tests/fixtures/go/tail) whose requests begin on one
+        goroutine and end on another, goroutines that change threads as they sleep, and a
+        noise goroutine firing all along: exactly the logged slow requests are kept, each with
+        its begin, end and three queries whatever threads and goroutines fired them (in some, a
+        goroutine fired on a thread that neither began nor ended the request: the test says
+        so when none did), no tick or noise event; the counters say the service's count.
 tail-4  the counters from a tape alone (tt-mktape): keep_spans and keep_hist rows, report's
         all-spans percentiles within 1.6 %; a line of a later version is skipped, a malformed
         one is a load warning; a tape without them has no rows and no report section.
 """
 import json
+import os
 import re
+import shutil
+from pathlib import Path
 
 import pytest
 
-from conftest import build_c, db_rows, mktape, need_bpf, tt
+from conftest import FIXTURES, build_c, db_rows, mktape, need_bpf, run, tape_events, tt
+
+GO = Path("/usr/lib/go-1.19/bin/go")
 
 REQUESTS, SLOW_EVERY, SLOW_MS, THRESHOLD_MS = 100, 20, 40, 20
 
@@ -221,3 +232,73 @@ event +999ms 0 10 11 2 1000
     assert tt("load", "-q", "-o", db2, plain).returncode == 0
     assert db_rows(db2, "SELECT count(*) FROM keep_spans") == [(0,)]
     assert "Tail capture" not in tt("report", db2).stdout
+
+
+@pytest.fixture(scope="module")
+def go_service(tmp_path_factory):
+    """tests/fixtures/go/tail with its probe package generated, built."""
+    if not GO.exists():
+        pytest.skip("needs Debian's golang-1.19-go (scripts/deps.sh test installs it)")
+    tmp = tmp_path_factory.mktemp("tailgo")
+    env = dict(os.environ, HOME=str(tmp), GOCACHE=str(tmp / "cache"), GOPATH=str(tmp / "path"),
+               GOFLAGS="-mod=mod", GOTOOLCHAIN="local", CGO_ENABLED="0")
+    src = tmp / "src"
+    shutil.copytree(FIXTURES / "go" / "tail", src)
+    (src / "probes").mkdir()
+    r = tt("gen-go", src / "tail.d", "-o", src / "probes" / "probes.go")
+    assert r.returncode == 0, r.stderr
+    r = run([GO, "build", "-o", tmp / "tail", "."], cwd=src, env=env, timeout=600)
+    assert r.returncode == 0, r.stderr
+    return tmp / "tail"
+
+
+def test_keep_go_goroutines(go_service, tmp_path):
+    need_bpf()
+    requests, slow_every = 200, 10
+    tape, db = tmp_path / "g.tape", tmp_path / "g.db"
+    r = tt("record", "-o", tape, "--keep", f"gotail:request > {THRESHOLD_MS}ms",
+           "usdt:gotail:*", "--", go_service, "-requests", str(requests), "-slow-every",
+           str(slow_every), "-slow-ms", str(SLOW_MS), "-threshold-ms", str(THRESHOLD_MS),
+           timeout=600)
+    assert r.returncode == 0, r.stderr
+    log = r.stdout.splitlines()
+    slow = {int(l.split()[1]): (int(l.split()[2]), int(l.split()[3]))
+            for l in log if l.startswith("slow ")}
+    border = {int(l.split()[1]) for l in log if l.startswith("borderline ")}
+    m = re.search(r"^requests (\d+) slow (\d+) borderline (\d+) noise (\d+) migrated (\d+)$",
+                  r.stdout, re.M)
+    assert m and int(m.group(1)) == requests and int(m.group(2)) == len(slow), r.stdout
+    assert set(range(slow_every, requests + 1, slow_every)) <= set(slow), r.stdout
+    assert int(m.group(4)) > 0, r.stdout  # the noise goroutine fired meanwhile
+    seen, kept, dropped, written, left_out, overflow = summary_counts(r.stderr)
+    assert overflow == 0 and check_fired(tape) == 0
+
+    by_id = {}
+    for e in tape_events(tape):
+        assert e["probe"] in ("gotail:request__begin", "gotail:request__end", "gotail:query"), e
+        by_id.setdefault(e["args"]["id"], []).append(e)
+    # exactly the service's slow requests (borderline ones either way: see test 1)
+    assert set(slow) <= set(by_id) <= set(slow) | border, (sorted(by_id), sorted(slow), border)
+    assert [seen, kept, dropped] == [requests, len(by_id), requests - len(by_id)]
+    assert written == 5 * len(by_id)
+    third = 0
+    for i, events in by_id.items():
+        got = [(e["probe"].split(":")[1], e["args"].get("step")) for e in events]
+        assert got == [("request__begin", None), ("query", 0), ("query", 1), ("query", 2),
+                       ("request__end", None)], (i, got)
+        begin, end = events[0], events[-1]
+        # begun by the handler goroutine, the rest by the worker: the goroutines it logged
+        assert [e["goid"] for e in events] == [begin["goid"]] * 2 + [end["goid"]] * 3, events
+        assert begin["goid"] != end["goid"]
+        if i in slow:
+            assert (begin["goid"], end["goid"]) == slow[i], (i, events)
+        third += any(e["tid"] not in (begin["tid"], end["tid"]) for e in events)
+    assert third, "no kept request had an event on a third thread: the test did not test it"
+
+    r = tt("load", "-q", "-o", db, tape, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert db_rows(db, "SELECT provider, name, seen, kept, dropped, unclosed FROM keep_spans") == \
+        [("gotail", "request", requests, len(by_id), requests - len(by_id), 0)]
+    assert db_rows(db, "SELECT count(*), sum(end_ts - start_ts > ?) FROM spans "
+                       "WHERE name IN ('request', 'gotail:request')",
+                   (THRESHOLD_MS * 10**6,)) == [(len(by_id), len(by_id))]

@@ -254,3 +254,94 @@ TT_TEST(rec_keep, a_dropped_span_inside_a_kept_window_leaves_no_half)
 	assert_int_equal(tt_keep__dropped(k, P_END), 1);
 	tt_keep__free(k);
 }
+
+/* One event of probe (argument 0: id, argument 1: a label) with a goroutine. */
+static void feed_go(struct tt_keep *k, const struct tt_keep_sink *sink, uint32_t probe,
+		    uint64_t ts, uint32_t tid, uint64_t goid, uint64_t id, const char *s)
+{
+	struct tt_event ev = {.ts_ns = ts, .probe_id = probe, .pid = 100, .tid = tid, .goid = goid,
+			      .argc = 2};
+
+	ev.args[0] = id;
+	ev.strs[1].ptr = (const uint8_t *)s;
+	ev.strs[1].len = (uint32_t)strlen(s);
+	assert_int_equal(tt_keep__event(k, &ev, sink), 0);
+}
+
+TT_TEST(rec_keep, a_go_span_keeps_its_goroutines_on_any_thread)
+{
+	struct written w = {0};
+	struct tt_keep_sink sink = {collect, &w};
+	struct tt_keep *k = keeper("svc:request > 10ms", 1 << 20);
+
+	/* begun by goroutine 7 on thread 10, ended by goroutine 9 on thread 12 */
+	feed_go(k, &sink, P_BEGIN, 0 * MS, 10, 7, 1, "b");
+	feed_go(k, &sink, P_QUERY, 1 * MS, 10, 8, 0, "g8");  /* another goroutine, same thread */
+	feed_go(k, &sink, P_QUERY, 2 * MS, 11, 7, 0, "g7");  /* goroutine 7 moved to thread 11 */
+	feed_go(k, &sink, P_QUERY, 3 * MS, 12, 9, 0, "g9");  /* the ending goroutine */
+	feed_go(k, &sink, P_QUERY, 4 * MS, 12, 5, 0, "g5");  /* a bystander on the end thread */
+	feed_go(k, &sink, P_END, 20 * MS, 12, 9, 1, "e");
+	assert_int_equal(tt_keep__finish(k, &sink), 0);
+	assert_int_equal(w.n, 4);
+	assert_string_equal(w.str[0], "b");
+	assert_string_equal(w.str[1], "g7");
+	assert_string_equal(w.str[2], "g9");
+	assert_string_equal(w.str[3], "e");
+	assert_int_equal(tt_keep__dropped(k, P_QUERY), 2);
+	tt_keep__free(k);
+}
+
+enum { P_SWITCH = 4, P_WAKEUP = 5, NEXT_PID_OFF = 56, PID_OFF = 24 };
+
+/* A scheduler tracepoint's event: recorded by (pid, tid), about thread `about`. */
+static void feed_sched(struct tt_keep *k, const struct tt_keep_sink *sink, uint32_t probe,
+		       uint64_t ts, uint32_t pid, uint32_t tid, int32_t about)
+{
+	uint8_t raw[64] = {0};
+	struct tt_event ev = {.ts_ns = ts, .probe_id = probe, .pid = pid, .tid = tid, .argc = 1};
+
+	memcpy(raw + (probe == P_SWITCH ? NEXT_PID_OFF : PID_OFF), &about, sizeof(about));
+	ev.strs[0].ptr = raw;
+	ev.strs[0].len = probe == P_SWITCH ? 64 : 40;
+	assert_int_equal(tt_keep__event(k, &ev, sink), 0);
+}
+
+TT_TEST(rec_keep, a_kept_span_has_its_threads_switch_ins_and_wakeups)
+{
+	struct written w = {0};
+	struct tt_keep_sink sink = {collect, &w};
+	struct tt_keep *k = keeper("svc:request > 10ms", 1 << 20);
+	static const char *const names[] = {"sched_switch", "sched_wakeup"};
+
+	for (uint32_t i = 0; i < 2; i++) {
+		struct tt_probe_desc p = {.id = P_SWITCH + i, .type = TT_PROBE_TRACEPOINT, .argc = 1,
+					  .provider = "sched", .name = names[i],
+					  .kinds = {TT_KIND_BYTES}};
+
+		assert_int_equal(tt_keep__add_probe(k, &p), 0);
+	}
+	assert_int_equal(tt_keep__thread_field(k, P_SWITCH, NEXT_PID_OFF), 0);
+	assert_int_equal(tt_keep__thread_field(k, P_WAKEUP, PID_OFF), 0);
+	/* A: thread 10 -> thread 12, 20 ms, kept; B: thread 11, 2 ms, dropped */
+	feed(k, &sink, P_BEGIN, 0 * MS, 10, 1, "a0");
+	feed_sched(k, &sink, P_SWITCH, 1 * MS, 100, 10, 0);   /* 10 switched out: its own */
+	feed_sched(k, &sink, P_WAKEUP, 5 * MS, 300, 60, 10);   /* 10 woken by another process */
+	feed_sched(k, &sink, P_SWITCH, 6 * MS, 0, 0, 10);      /* 10 switched in from idle */
+	feed_sched(k, &sink, P_WAKEUP, 7 * MS, 300, 60, 11);   /* about another thread */
+	feed_sched(k, &sink, P_SWITCH, 8 * MS, 0, 0, 12);      /* the end thread switched in */
+	feed_sched(k, &sink, P_SWITCH, 9 * MS, 200, 50, -1);   /* no thread */
+	feed(k, &sink, P_END, 20 * MS, 12, 1, "a1");
+	feed_sched(k, &sink, P_SWITCH, 21 * MS, 0, 0, 10);     /* after the window */
+	assert_int_equal(tt_keep__finish(k, &sink), 0);
+	assert_int_equal(w.n, 6);
+	assert_int_equal(w.ts[0], 0);
+	assert_int_equal(w.ts[1], 1 * MS);
+	assert_int_equal(w.ts[2], 5 * MS);
+	assert_int_equal(w.tid[2], 60);
+	assert_int_equal(w.ts[3], 6 * MS);
+	assert_int_equal(w.ts[4], 8 * MS);
+	assert_int_equal(w.ts[5], 20 * MS);
+	assert_int_equal(tt_keep__dropped(k, P_SWITCH), 2);
+	assert_int_equal(tt_keep__dropped(k, P_WAKEUP), 1);
+	tt_keep__free(k);
+}
