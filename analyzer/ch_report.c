@@ -36,6 +36,7 @@
 #include "ch_report.h"
 #include "db_schema.h"
 #include "report_model.h"
+#include "report_window.h"
 #include "sqlfuncs.h"
 #include "tt_error.h"
 #include "tt_names.h"
@@ -58,8 +59,12 @@ struct chr {
 	size_t arg_cnt;
 	struct tt_report_dist *nd;  /* per name (b.ns order): its distribution */
 	char *tf, *tf_id;           /* --host: " AND tape IN (...)", " AND id IN (...)"; else "" */
+	char *tf_ev, *tf_sp, *tf_loss; /* tf and --from/--to: of events, spans, losses */
+	struct tt_report_window w;
 	uint64_t queries, bytes;
 };
+
+static int window_summary(struct chr *x);
 
 /* ---- results (RowBinary) ---- */
 
@@ -496,7 +501,7 @@ static int load_summary(struct chr *x)
 		    "toInt64(ifNull(argMin(wall_offset_ns, id), 0)), "
 		    "(SELECT toUInt64(count()) FROM losses WHERE 1%s), "
 		    "(SELECT toUInt64(count()) FROM spans WHERE unclosed IS NOT NULL%s) FROM tapes WHERE 1%s",
-		    x->tf, x->tf, x->tf_id);
+		    x->tf_loss, x->tf_sp, x->tf_id);
 	struct rd q;
 	int err = sql ? query(x, sql, &q) : -ENOMEM;
 
@@ -513,6 +518,8 @@ static int load_summary(struct chr *x)
 	r->loss_windows = rd_u64(&q);
 	r->open_total = rd_u64(&q);
 	err = rd_done(x, &q);
+	if (!err && x->w.set)
+		err = window_summary(x);
 	/* distinct hosts in the order of the tapes */
 	sql = err ? NULL : tt_report_asprintf("SELECT host FROM (SELECT assumeNotNull(host) AS host, min(id) "
 						 "AS first FROM tapes WHERE host IS NOT NULL%s GROUP BY host) "
@@ -554,7 +561,7 @@ static char *name_from(const struct chr *x, const char *name)
 {
 	struct tt_buf b = {0};
 
-	if (tt_buf_printf(&b, "FROM spans WHERE dur IS NOT NULL%s AND name = ", x->tf) || tt_ch_quote(&b, name) ||
+	if (tt_buf_printf(&b, "FROM spans WHERE dur IS NOT NULL%s AND name = ", x->tf_sp) || tt_ch_quote(&b, name) ||
 	    tt_buf_append(&b, "", 1)) {
 		tt_buf_free(&b);
 		return NULL;
@@ -568,7 +575,7 @@ static int scan_names(struct chr *x)
 	struct tt_report_builder *c = &x->b;
 	char *sql = tt_report_asprintf("SELECT name, argMin(provider, id), toUInt64(count(dur)), "
 				       "toUInt64(countIf(dur IS NULL)), toUInt64(countIf(lost != 0)) FROM spans "
-				       "WHERE 1%s GROUP BY name", x->tf);
+				       "WHERE 1%s GROUP BY name", x->tf_sp);
 	struct rd r;
 	int err = sql ? query(x, sql, &r) : -ENOMEM;
 
@@ -616,7 +623,7 @@ static int scan_names(struct chr *x)
 		return -ENOMEM;
 	{
 		char *q = tt_report_asprintf("SELECT assumeNotNull(dur), id FROM spans WHERE dur IS NOT NULL%s "
-					     "ORDER BY dur DESC, id LIMIT %u", x->tf, c->o->top);
+					     "ORDER BY dur DESC, id LIMIT %u", x->tf_sp, c->o->top);
 
 		err = q ? query(x, q, &r) : -ENOMEM;
 		free(q);
@@ -796,7 +803,7 @@ static int by_source(struct chr *x, char *by_copy, char **keys, size_t *key_cnt,
 	if (!err)
 		err = tt_buf_printf(src, "(SELECT name, id, dur, lost%s FROM (SELECT * FROM (SELECT id, name, "
 				    "dur, lost, key, begin_event_id, end_event_id, begin_probe_id, end_probe_id "
-				    "FROM spans WHERE dur IS NOT NULL%s)", (char *)cols.data, x->tf);
+				    "FROM spans WHERE dur IS NOT NULL%s)", (char *)cols.data, x->tf_sp);
 	if (!err && ids.len > 1)
 		err = event_join(src, "b_", "begin_event_id", (char *)ids.data);
 	if (!err)
@@ -1049,7 +1056,7 @@ static int build_groups(struct chr *x)
 static int probe_names(struct chr *x, int64_t id, const struct tt_report_pdesc *p,
 		       struct tt_report_probe *q)
 {
-	char sql[400];
+	char *sql;
 	struct rd r;
 	uint64_t listed = 0, total;
 	int a, err;
@@ -1061,17 +1068,20 @@ static int probe_names(struct chr *x, int64_t id, const struct tt_report_pdesc *
 	q->names_arg = p->arg_names[a] ? tt_report_strdup(p->arg_names[a]) : tt_report_asprintf("arg%d", a);
 	if (!q->names_arg)
 		return -ENOMEM;
-	snprintf(sql, sizeof(sql), "SELECT toUInt64(count()) FROM events WHERE probe_id = %" PRId64, id);
-	err = query(x, sql, &r);
+	sql = tt_report_asprintf("SELECT toUInt64(count()) FROM events WHERE probe_id = %" PRId64 "%s", id,
+				 x->tf_ev);
+	err = sql ? query(x, sql, &r) : -ENOMEM;
+	free(sql);
 	if (err)
 		return err;
 	total = rd_u64(&r);
 	err = rd_done(x, &r);
-	snprintf(sql, sizeof(sql), "SELECT if(bitAnd(bitShiftRight(fault, %d), 1) = 1, '<fault>', arg%d) AS v, "
-		 "toUInt64(count()) AS k FROM events WHERE probe_id = %" PRId64 " GROUP BY v ORDER BY k DESC, "
-		 "v NULLS FIRST LIMIT %u", a, a, id, x->b.o->top);
+	sql = err ? NULL : tt_report_asprintf("SELECT if(bitAnd(bitShiftRight(fault, %d), 1) = 1, '<fault>', "
+		 "arg%d) AS v, toUInt64(count()) AS k FROM events WHERE probe_id = %" PRId64 "%s GROUP BY v "
+		 "ORDER BY k DESC, v NULLS FIRST LIMIT %u", a, a, id, x->tf_ev, x->b.o->top);
 	if (!err)
-		err = query(x, sql, &r);
+		err = sql ? query(x, sql, &r) : -ENOMEM;
+	free(sql);
 	while (!err && rd_more(&r)) {
 		char *v = rd_u8(&r) ? strdup("") : rd_str(&r);
 		uint64_t n = rd_u64(&r);
@@ -1116,8 +1126,15 @@ static int build_probes(struct chr *x)
 	struct rd rd;
 	int err = lost && events && ids ? 0 : -ENOMEM;
 
-	if (!err)
+	if (!err && x->w.set) {
+		char *sql = tt_report_asprintf("SELECT probe_id, toInt64(count()) FROM events WHERE 1%s GROUP BY "
+					       "probe_id", x->tf_ev);
+
+		err = sql ? query(x, sql, &rd) : -ENOMEM;
+		free(sql);
+	} else if (!err) {
 		err = query(x, "SELECT id, toInt64(events) FROM probes", &rd);
+	}
 	while (!err && rd_more(&rd)) {
 		int64_t id = rd_i64(&rd), n = rd_i64(&rd);
 
@@ -1128,7 +1145,7 @@ static int build_probes(struct chr *x)
 		err = rd_done(x, &rd);
 	if (!err) {
 		char *sql = tt_report_asprintf("SELECT assumeNotNull(probe_id), toInt64(sum(count)) FROM losses "
-					       "WHERE probe_id IS NOT NULL%s GROUP BY probe_id", x->tf);
+					       "WHERE probe_id IS NOT NULL%s GROUP BY probe_id", x->tf_loss);
 
 		err = sql ? query(x, sql, &rd) : -ENOMEM;
 		free(sql);
@@ -1191,13 +1208,15 @@ static int build_probes(struct chr *x)
 		}
 		{
 			/* the values as SQLite holds them: integers converted to double, reals as such */
-			char from[96], xe[64];
+			char from[96], xe[64], *fw;
 			struct tt_report_dist d;
 
 			snprintf(from, sizeof(from), "FROM events WHERE probe_id = %" PRId64, id);
 			snprintf(xe, sizeof(xe), q->arg_is_real ? "toFloat64OrNull(arg%d)"
 				 : "toFloat64(toInt64OrNull(arg%d))", arg);
-			err = dist(x, from, xe, &d);
+			fw = tt_report_asprintf("%s%s", from, x->tf_ev);
+			err = fw ? dist(x, fw, xe, &d) : -ENOMEM;
+			free(fw);
 			if (err || !d.st.n)
 				continue;
 			q->arg_n = d.st.n;
@@ -1468,7 +1487,7 @@ static int build_open(struct chr *x)
 		return 0;
 	{
 		char *list = tt_report_asprintf("SELECT id FROM spans WHERE unclosed IS NOT NULL%s ORDER BY "
-						"start_ts, id LIMIT %zu", x->tf,
+						"start_ts, id LIMIT %zu", x->tf_sp,
 						TT_MIN((size_t)c->o->top, TT_ARRAY_SIZE(ids)));
 
 		err = list ? query(x, list, &q) : -ENOMEM;
@@ -1502,9 +1521,14 @@ static int build_open(struct chr *x)
 		if (err || !lastid)
 			continue;
 		/* backwards from the thread's last event: id order is time order */
-		snprintf(sql, sizeof(sql), "SELECT id FROM events WHERE tape = %u AND pid = %u AND tid = %u AND "
-			 "id <= %" PRId64 " ORDER BY id DESC LIMIT %zu", s->tape, s->pid, s->tid, lastid, last);
-		err = query(x, sql, &q);
+		{
+			char *back = tt_report_asprintf("SELECT id FROM events WHERE tape = %u AND pid = %u AND "
+							"tid = %u AND id <= %" PRId64 "%s ORDER BY id DESC LIMIT %zu",
+							s->tape, s->pid, s->tid, lastid, x->tf_ev, last);
+
+			err = back ? query(x, back, &q) : -ENOMEM;
+			free(back);
+		}
 		s->last = calloc(last ? last : 1, sizeof(*s->last));
 		if (!s->last)
 			err = err ? err : -ENOMEM;
@@ -1554,7 +1578,7 @@ static int build_losses(struct chr *x)
 		return 0;
 	sql = tt_report_asprintf("SELECT toInt64(tape), toInt64(cpu), toUInt8(isNull(probe_id)), "
 				 "toInt64(ifNull(probe_id, 0)), toInt64(ts_start), toInt64(ts_end), toInt64(count) "
-				 "FROM losses WHERE 1%s ORDER BY ts_start, id LIMIT %u", x->tf, c->o->top);
+				 "FROM losses WHERE 1%s ORDER BY ts_start, id LIMIT %u", x->tf_loss, c->o->top);
 	r->losses = calloc(c->o->top, sizeof(*r->losses));
 	err = r->losses && sql ? query(x, sql, &q) : -ENOMEM;
 	free(sql);
@@ -1578,7 +1602,7 @@ static int build_losses(struct chr *x)
 		err = rd_done(x, &q);
 	sql = err ? NULL : tt_report_asprintf("SELECT toUInt8(isNull(probe_id)) AS u, toInt64(ifNull(probe_id, "
 					     "0)) AS i, toInt64(sum(count)) FROM losses WHERE 1%s GROUP BY u, i "
-					     "ORDER BY u, i", x->tf);
+					     "ORDER BY u, i", x->tf_loss);
 	if (!err)
 		err = sql ? query(x, sql, &q) : -ENOMEM;
 	free(sql);
@@ -1750,7 +1774,95 @@ static int check_left_out(struct chr *x)
 	return err;
 }
 
-/* ---- --host ---- */
+/* ---- --host, --from/--to ---- */
+
+/* tf and the window's condition on col (and col_end: an interval), as " AND ..." */
+static char *window_tf(struct chr *x, const char *col, const char *col_end)
+{
+	struct tt_buf b = {0};
+	int err = tt_buf_printf(&b, "%s", x->tf);
+
+	if (!err && x->w.set)
+		err = tt_buf_printf(&b, " AND ");
+	if (!err && x->w.set)
+		err = tt_report_window__cond(&x->w, &b, col, col_end);
+	if (!err)
+		err = tt_buf_append(&b, "", 1);
+	if (err) {
+		tt_buf_free(&b);
+		return NULL;
+	}
+	return (char *)b.data;
+}
+
+/* --from/--to (report_window.h): x->w placed in the tapes x->tf_id keeps; x->tf_ev, tf_sp, tf_loss. */
+static int scope_window(struct chr *x)
+{
+	struct rd r;
+	char *sql = NULL;
+	int err = tt_report_window__parse(x->b.o->from, x->b.o->to, &x->w, x->b.out);
+
+	if (!err && x->w.set) {
+		sql = tt_report_asprintf("SELECT id, toUInt8(isNull(host)), ifNull(host, ''), toUInt8(isNull(ts_first) "
+					 "OR isNull(ts_last)), toInt64(ifNull(ts_first, 0)), toInt64(ifNull(ts_last, 0)), "
+					 "toUInt8(isNull(wall_offset_ns)), toInt64(ifNull(wall_offset_ns, 0)) FROM tapes "
+					 "WHERE 1%s ORDER BY id", x->tf_id);
+		err = sql ? query(x, sql, &r) : -ENOMEM;
+		while (!err && rd_more(&r)) {
+			struct tt_report_wtape t = {.id = rd_i64(&r)};
+			int no_host = rd_u8(&r);
+
+			t.host = rd_str(&r);
+			t.has_ts = !rd_u8(&r);
+			t.ts_first = rd_i64(&r);
+			t.ts_last = rd_i64(&r);
+			t.has_wall = !rd_u8(&r);
+			t.wall_offset_ns = rd_i64(&r);
+			if (no_host) {
+				free(t.host);
+				t.host = NULL;
+			} else if (!t.host) {
+				err = -ENOMEM;
+				break;
+			}
+			err = tt_report_window__tape(&x->w, &t);
+			free(t.host);
+		}
+		err = rd_end(x, &r, err);
+		free(sql);
+		if (!err)
+			err = tt_report_window__bounds(&x->w, x->b.r->source, x->b.out);
+		x->b.r->window = err ? NULL : strdup(x->w.text);
+		if (!err && !x->b.r->window)
+			err = -ENOMEM;
+	}
+	if (err)
+		return err;
+	x->tf_ev = window_tf(x, "ts", NULL);
+	x->tf_sp = window_tf(x, "start_ts", NULL);
+	x->tf_loss = window_tf(x, "ts_start", "ts_end");
+	return x->tf_ev && x->tf_sp && x->tf_loss ? 0 : -ENOMEM;
+}
+
+/* The capture line of a window: its tapes' part of it, their events and losses in it. */
+static int window_summary(struct chr *x)
+{
+	struct tt_report *r = x->b.r;
+	char *sql = tt_report_asprintf("SELECT (SELECT toUInt64(count()) FROM events WHERE 1%s), (SELECT "
+				       "toUInt64(sum(count)) FROM losses WHERE 1%s)", x->tf_ev, x->tf_loss);
+	struct rd q;
+	int err = sql ? query(x, sql, &q) : -ENOMEM;
+
+	free(sql);
+	if (err)
+		return err;
+	tt_report_window__span(&x->w, &r->ts_first, &r->ts_last);
+	r->duration_ns = r->ts_last > r->ts_first ? r->ts_last - r->ts_first : 0;
+	r->events = rd_u64(&q);
+	r->lost_events = rd_u64(&q);
+	return rd_done(x, &q);
+}
+
 
 /* x->tf and x->tf_id: the conditions that keep the rows of the tapes of o->hosts. */
 static int scope_hosts(struct chr *x)
@@ -1800,6 +1912,8 @@ static int scope_hosts(struct chr *x)
 		x->tf_id = copy ? tt_report_asprintf(" AND id IN (%s)", (const char *)ids.data) : strdup("");
 		err = x->tf && x->tf_id ? 0 : -ENOMEM;
 	}
+	if (!err)
+		err = scope_window(x);
 	tt_buf_free(&ids);
 	tt_buf_free(&q);
 	free(copy);
@@ -1885,6 +1999,10 @@ cleanup:
 	free(x.nd);
 	free(x.tf);
 	free(x.tf_id);
+	free(x.tf_ev);
+	free(x.tf_sp);
+	free(x.tf_loss);
+	tt_report_window__free(&x.w);
 	free(x.b.ns);
 	free(x.b.top);
 	free(x.b.value_arg);

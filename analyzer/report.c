@@ -17,12 +17,14 @@
  * distribution is made, 8 more with --heatmap).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "db_schema.h"
 #include "report_model.h"
+#include "report_window.h"
 #include "sqlfuncs.h"
 #include "tt_error.h"
 #include "tt_names.h"
@@ -385,19 +387,17 @@ int tt_report_builder__loss_names(struct tt_report_builder *c)
 	return err;
 }
 
-/* ---- --host ---- */
+/* ---- --host, --from/--to ---- */
 
 /*
- * --host: every table with a tape column (but meta) is shadowed by a temporary view of the rows
- * of those hosts' tapes, and tapes by a view of their rows, so that every query of the build
- * reads only them. -TT_E_USAGE (said) when a host has no tape.
+ * --host: the SQL list of those hosts into in ("('a', 'b')"). -TT_E_USAGE (said) when a host has
+ * no tape.
  */
-static int scope_hosts(struct tt_report_builder *c)
+static int scope_hosts(struct tt_report_builder *c, struct tt_buf *in)
 {
-	struct tt_buf in = {0};
 	sqlite3_stmt *st = NULL;
 	char *copy = strdup(c->o->hosts), *save = NULL, *sql;
-	int err = copy ? tt_buf_printf(&in, "(") : -ENOMEM, rc;
+	int err = copy ? tt_buf_printf(in, "(") : -ENOMEM;
 
 	for (char *h = copy ? strtok_r(copy, ",", &save) : NULL; h && !err; h = strtok_r(NULL, ",", &save)) {
 		int64_t n = 0;
@@ -424,44 +424,232 @@ static int scope_hosts(struct tt_report_builder *c)
 			err = -TT_E_USAGE;
 			break;
 		}
-		sql = sqlite3_mprintf("%s%Q", in.len > 1 ? ", " : "", h);
-		err = sql ? tt_buf_printf(&in, "%s", sql) : -ENOMEM;
+		sql = sqlite3_mprintf("%s%Q", in->len > 1 ? ", " : "", h);
+		err = sql ? tt_buf_printf(in, "%s", sql) : -ENOMEM;
 		sqlite3_free(sql);
 	}
-	if (!err && in.len == 1) {
+	if (!err && in->len == 1) {
 		tt_err(c->out, "--host '%s': name a host (or several: A,B)", c->o->hosts);
 		err = -TT_E_USAGE;
 	}
-	if (!err)
-		err = tt_buf_printf(&in, ")");
-	if (!err)
-		err = tt_report_builder__prep(c, "SELECT m.name FROM main.sqlite_master m WHERE m.type = 'table' "
-			   "AND m.name NOT IN ('meta', 'tapes') AND EXISTS (SELECT 1 FROM "
-			   "pragma_table_info(m.name) WHERE name = 'tape')", &st);
+	free(copy);
+	return err ? err : tt_buf_printf(in, ")");
+}
+
+/* --from/--to: the tapes kept (host_cond on tapes.id) placed in w. */
+static int scope_window(struct tt_report_builder *c, const char *host_cond, struct tt_report_window *w)
+{
+	sqlite3_stmt *st = NULL;
+	char *sql = tt_report_asprintf("SELECT id, host, ts_first, ts_last, wall_offset_ns FROM main.tapes "
+				       "WHERE %s ORDER BY id", host_cond);
+	int err = sql ? tt_report_builder__prep(c, sql, &st) : -ENOMEM, rc = SQLITE_DONE;
+
+	free(sql);
 	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		sql = sqlite3_mprintf("CREATE TEMP VIEW \"%w\" AS SELECT * FROM main.\"%w\" WHERE tape IN "
-				      "(SELECT id FROM main.tapes WHERE host IN %s)", sqlite3_column_text(st, 0),
-				      sqlite3_column_text(st, 0), (const char *)in.data);
-		if (!sql)
-			err = -ENOMEM;
-		else if (sqlite3_exec(c->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-			err = tt_report_builder__sql_err(c);
-		sqlite3_free(sql);
+		struct tt_report_wtape t = {
+			.id = sqlite3_column_int64(st, 0),
+			.host = (char *)sqlite3_column_text(st, 1),
+			.has_ts = sqlite3_column_type(st, 2) != SQLITE_NULL && sqlite3_column_type(st, 3) != SQLITE_NULL,
+			.ts_first = sqlite3_column_int64(st, 2),
+			.ts_last = sqlite3_column_int64(st, 3),
+			.has_wall = sqlite3_column_type(st, 4) != SQLITE_NULL,
+			.wall_offset_ns = sqlite3_column_int64(st, 4),
+		};
+
+		err = tt_report_window__tape(w, &t);
 	}
 	if (!err && rc != SQLITE_DONE)
 		err = tt_report_builder__sql_err(c);
 	sqlite3_finalize(st);
-	if (!err) {
-		sql = sqlite3_mprintf("CREATE TEMP VIEW tapes AS SELECT * FROM main.tapes WHERE host IN %s",
-				      (const char *)in.data);
-		if (!sql)
-			err = -ENOMEM;
-		else if (sqlite3_exec(c->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-			err = tt_report_builder__sql_err(c);
-		sqlite3_free(sql);
+	return err ? err : tt_report_window__bounds(w, c->r->source, c->out);
+}
+
+/*
+ * The select list of table (aliased t) with columns repl[i] (n of them) made expr[i] instead.
+ */
+static int view_cols(struct tt_report_builder *c, const char *table, const char *const *repl,
+		     char *const *expr, size_t n, struct tt_buf *b)
+{
+	sqlite3_stmt *st = NULL;
+	int err = tt_report_builder__prep(c, "SELECT name FROM pragma_table_info(?) ORDER BY cid", &st), rc = SQLITE_DONE;
+
+	if (!err)
+		sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *col = (const char *)sqlite3_column_text(st, 0);
+		size_t i;
+		char *q;
+
+		for (i = 0; i < n && strcmp(col, repl[i]); i++)
+			;
+		q = sqlite3_mprintf("%s%s%s\"%w\"", b->len ? ", " : "", i < n ? expr[i] : "t.",
+				    i < n ? " AS " : "", col);
+		err = q ? tt_buf_printf(b, "%s", q) : -ENOMEM;
+		sqlite3_free(q);
 	}
+	if (!err && rc != SQLITE_DONE)
+		err = tt_report_builder__sql_err(c);
+	sqlite3_finalize(st);
+	return err ? err : tt_buf_append(b, "", 1);
+}
+
+/* CREATE TEMP VIEW name AS SELECT cols FROM main.name t WHERE cond. */
+static int temp_view(struct tt_report_builder *c, const char *name, const char *cols, const char *cond)
+{
+	char *sql = sqlite3_mprintf("CREATE TEMP VIEW \"%w\" AS SELECT %s FROM main.\"%w\" t WHERE %s", name,
+				    cols, name, cond);
+	int err = 0;
+
+	if (!sql)
+		err = -ENOMEM;
+	else if (sqlite3_exec(c->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		err = tt_report_builder__sql_err(c);
+	sqlite3_free(sql);
+	return err;
+}
+
+/* What a table keeps under window w (row condition, appended to b). */
+static int window_cond(const struct tt_report_window *w, const char *table, struct tt_buf *b)
+{
+	if (!strcmp(table, "events"))
+		return tt_report_window__cond(w, b, "ts", NULL);
+	if (!strcmp(table, "spans"))
+		return tt_report_window__cond(w, b, "start_ts", NULL);
+	if (!strcmp(table, "losses"))
+		return tt_report_window__cond(w, b, "ts_start", "ts_end");
+	if (!strcmp(table, "keep_spans") || !strcmp(table, "keep_hist"))
+		return tt_buf_printf(b, "0"); /* counters of the whole recording */
+	return tt_buf_printf(b, "1");
+}
+
+/* A CASE on t.id giving each tape of w its capture inside the window (last: its end). */
+static char *window_case(const struct tt_report_window *w, int last)
+{
+	struct tt_buf b = {0};
+	int err = tt_buf_printf(&b, "CASE t.id");
+
+	for (size_t i = 0; i < w->n && !err; i++)
+		if (w->t[i].in)
+			err = tt_buf_printf(&b, " WHEN %" PRId64 " THEN %" PRId64, w->t[i].id,
+					    last ? w->t[i].last : w->t[i].first);
+	if (!err)
+		err = tt_buf_printf(&b, " END");
+	if (!err)
+		err = tt_buf_append(&b, "", 1);
+	if (err) {
+		tt_buf_free(&b);
+		return NULL;
+	}
+	return (char *)b.data;
+}
+
+/* Under a window: say so when the tail-capture counters are left out (they cover the whole
+ * recording, not the window). */
+static int keep_left_out(struct tt_report_builder *c)
+{
+	sqlite3_stmt *st = NULL;
+	int rows = 0;
+
+	if (sqlite3_prepare_v2(c->db, "SELECT EXISTS (SELECT 1 FROM main.keep_spans)", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		rows = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (rows)
+		tt_warn(c->out, "%s: the tail-capture counters (record --keep) cover the whole recording: a "
+			"report of a --from/--to window leaves them out", c->r->source);
+	return 0;
+}
+
+/*
+ * --host and --from/--to: every table with a tape column (but meta) is shadowed by a temporary
+ * view of its rows of those hosts' tapes inside the window (report_window.h says which), probes
+ * by one whose events column counts those, and tapes by one of the kept tapes whose ts_first,
+ * ts_last, events and lost are those of the window; so every query of the build reads only them.
+ * -TT_E_USAGE (said) for a host without tapes or a window outside the capture.
+ */
+static int scope(struct tt_report_builder *c)
+{
+	struct tt_report_window w;
+	struct tt_buf in = {0}, cond = {0}, cols = {0};
+	sqlite3_stmt *st = NULL;
+	char *host_cond = NULL, *ex[4] = {NULL};
+	int err = tt_report_window__parse(c->o->from, c->o->to, &w, c->out), rc = SQLITE_DONE;
+
+	if (!err && c->o->hosts)
+		err = scope_hosts(c, &in);
+	if (!err)
+		err = tt_buf_append(&in, "", 1);
+	if (!err)
+		host_cond = c->o->hosts ? tt_report_asprintf("tape IN (SELECT id FROM main.tapes WHERE host IN %s)",
+							     (const char *)in.data) : strdup("1");
+	if (!err && !host_cond)
+		err = -ENOMEM;
+	if (!err && w.set) {
+		char *ids = c->o->hosts ? tt_report_asprintf("host IN %s", (const char *)in.data) : strdup("1");
+
+		err = ids ? scope_window(c, ids, &w) : -ENOMEM;
+		free(ids);
+		c->r->window = err ? NULL : strdup(w.text);
+		if (!err && !c->r->window)
+			err = -ENOMEM;
+	}
+	/* probes last: its view counts the events of temp.events */
+	if (!err)
+		err = tt_report_builder__prep(c, "SELECT m.name FROM main.sqlite_master m WHERE m.type = 'table' "
+			   "AND m.name NOT IN ('meta', 'tapes') AND EXISTS (SELECT 1 FROM "
+			   "pragma_table_info(m.name) WHERE name = 'tape') ORDER BY m.name = 'probes', m.name", &st);
+	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *table = (const char *)sqlite3_column_text(st, 0);
+		static const char *const ev[] = {"events"};
+
+		cond.len = cols.len = 0;
+		err = tt_buf_printf(&cond, "%s AND ", host_cond);
+		if (!err)
+			err = w.set ? window_cond(&w, table, &cond) : tt_buf_printf(&cond, "1");
+		if (!err)
+			err = tt_buf_append(&cond, "", 1);
+		if (!err && w.set && !strcmp(table, "probes")) {
+			ex[0] = strdup("(SELECT count(*) FROM temp.events e WHERE e.probe_id = t.id)");
+			err = ex[0] ? view_cols(c, table, ev, ex, 1, &cols) : -ENOMEM;
+			free(ex[0]);
+			ex[0] = NULL;
+		} else if (!err) {
+			err = tt_buf_printf(&cols, "*") || tt_buf_append(&cols, "", 1) ? -ENOMEM : 0;
+		}
+		if (!err)
+			err = temp_view(c, table, (const char *)cols.data, (const char *)cond.data);
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = tt_report_builder__sql_err(c);
+	sqlite3_finalize(st);
+	st = NULL;
+	cols.len = 0;
+	if (!err && w.set) {
+		static const char *const tc[] = {"ts_first", "ts_last", "events", "lost"};
+
+		ex[0] = window_case(&w, 0);
+		ex[1] = window_case(&w, 1);
+		ex[2] = strdup("(SELECT count(*) FROM temp.events e WHERE e.tape = t.id)");
+		ex[3] = strdup("(SELECT coalesce(sum(count), 0) FROM temp.losses l WHERE l.tape = t.id)");
+		err = ex[0] && ex[1] && ex[2] && ex[3] ? view_cols(c, "tapes", tc, ex, 4, &cols) : -ENOMEM;
+		for (int i = 0; i < 4; i++)
+			free(ex[i]);
+	} else if (!err) {
+		err = tt_buf_printf(&cols, "*") || tt_buf_append(&cols, "", 1) ? -ENOMEM : 0;
+	}
+	if (!err) {
+		char *tc = c->o->hosts ? tt_report_asprintf("host IN %s", (const char *)in.data) : strdup("1");
+
+		err = tc ? temp_view(c, "tapes", (const char *)cols.data, tc) : -ENOMEM;
+		free(tc);
+	}
+	if (!err && w.set)
+		err = keep_left_out(c);
+	tt_report_window__free(&w);
 	tt_buf_free(&in);
-	free(copy);
+	tt_buf_free(&cond);
+	tt_buf_free(&cols);
+	free(host_cond);
 	return err;
 }
 
@@ -486,8 +674,8 @@ int tt_report__build(sqlite3 *db, const char *source, const struct tt_report_opt
 		return -ENOMEM;
 	c.r->source = tt_report_strdup(source);
 	err = c.r->source ? check_schema(&c) : -ENOMEM;
-	if (!err && opts.hosts)
-		err = scope_hosts(&c);
+	if (!err && (opts.hosts || opts.from || opts.to))
+		err = scope(&c);
 	if (!err)
 		err = load_probes(&c);
 	if (!err)
@@ -560,6 +748,7 @@ void tt_report__free(struct tt_report *r)
 		return;
 	free(r->source);
 	free(r->hosts);
+	free(r->window);
 	tt_report_stacks__free(&r->stacks);
 	tt_report__tail_free(r);
 	for (size_t i = 0; i < r->warning_cnt; i++)

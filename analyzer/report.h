@@ -40,6 +40,8 @@ struct tt_report_opts {
 	int heatmap;           /* a heatmap of latency over time per span name (HTML) */
 	enum tt_bucket_mode buckets; /* the histograms' buckets: auto (fitted to the data), log2, linear */
 	const char *hosts;     /* --host: only the tapes of these hosts ("a,b"); NULL: every tape */
+	const char *from, *to; /* --from, --to: only this window of time (report_window.h); NULL:
+				  from the start, to the end */
 	const char *const *values; /* --value PROBE=ARG (PROBE a provider:name glob; ARG an argument
 	                              name, argN, or 'none'): the argument whose distribution a
 	                              probe shows, instead of the one chosen by name (borrowed) */
@@ -231,6 +233,7 @@ struct tt_report {
 	char *source;
 	uint32_t tapes;
 	char *hosts;             /* distinct hosts, comma-separated */
+	char *window;            /* --from/--to as the report says it; NULL: the whole capture */
 	uint64_t ts_first, ts_last, duration_ns;
 	int64_t wall_offset_ns;  /* of the first tape; 0 when unknown */
 	uint64_t events, spans, lost_events, loss_windows;

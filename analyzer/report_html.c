@@ -627,6 +627,11 @@ int tt_report__html(const struct tt_report *r, const struct tt_report_opts *o, F
 			tt_report_count(b, sizeof(b), r->events, raw), tt_report_count(c, sizeof(c), r->spans, raw),
 			r->lost_events ? "lost" : "muted", tt_report_count(d, sizeof(d), r->lost_events, raw));
 	}
+	if (r->window) {
+		fputs("<p>window: ", f);
+		tt_report_html_esc(f, r->window);
+		fputs("</p>\n", f);
+	}
 	for (size_t i = 0; i < r->warning_cnt; i++) {
 		fputs("<p class=\"warn\">warning: ", f);
 		tt_report_html_esc(f, r->warnings[i]);

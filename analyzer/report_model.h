@@ -80,9 +80,11 @@ int tt_report_builder__prep(struct tt_report_builder *b, const char *sql, sqlite
 const struct tt_report_pdesc *tt_report_builder__probe(const struct tt_report_builder *b,
 						       int64_t id);
 
-/* An event by id, for tt_report_builder__event_text(): prepare this once. */
+/* An event by id, for tt_report_builder__event_text(): prepare this once. It reads the table,
+ * not the --from/--to view: a span in the window shows its end event's arguments even when it
+ * ended after the window. */
 #define TT_REPORT_EVENT_SQL "SELECT probe_id, tid, ts, fault, arg0, arg1, arg2, arg3, arg4, arg5, " \
-			    "arg6, arg7, arg8, arg9, arg10, arg11 FROM events WHERE id = ?"
+			    "arg6, arg7, arg8, arg9, arg10, arg11 FROM main.events WHERE id = ?"
 
 /*
  * The arguments of event id as "name=value ..." (with_probe: prefixed by "provider:name"),

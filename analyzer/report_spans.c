@@ -400,10 +400,11 @@ static char *by_sql(struct tt_report_builder *c, char *by_copy, char **keys, siz
 		*err = -TT_E_USAGE;
 		goto cleanup;
 	}
-	sql = tt_report_asprintf("SELECT s.name%s, s.dur, s.lost FROM spans s JOIN events b ON "
+	/* main.events: a span's own events whole, past the end of a --from/--to window */
+	sql = tt_report_asprintf("SELECT s.name%s, s.dur, s.lost FROM spans s JOIN main.events b ON "
 				 "b.id = s.begin_event_id%s WHERE s.dur IS NOT NULL ORDER BY s.id",
 				 (const char *)cols.data,
-				 any_end ? " LEFT JOIN events e ON e.id = s.end_event_id" : "");
+				 any_end ? " LEFT JOIN main.events e ON e.id = s.end_event_id" : "");
 	if (!sql)
 		*err = -ENOMEM;
 cleanup:

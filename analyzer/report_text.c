@@ -149,6 +149,8 @@ static int text_report(const struct tt_report *r, const struct tt_report_opts *o
 			tt_report_count(a, sizeof(a), r->events, raw), tt_report_count(b, sizeof(b), r->spans, raw),
 			tt_report_count(l, sizeof(l), r->lost_events, raw));
 	}
+	if (r->window)
+		fprintf(f, "window: %s\n", r->window);
 	for (size_t i = 0; i < r->warning_cnt; i++)
 		fprintf(f, "warning: %s\n", r->warnings[i]);
 

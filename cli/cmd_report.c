@@ -32,6 +32,8 @@ enum {
 	OPT_HEATMAP,
 	OPT_SKIP_DAMAGED,
 	OPT_HOST,
+	OPT_FROM,
+	OPT_TO,
 };
 
 enum fmt { FMT_TEXT, FMT_HTML, FMT_JSON };
@@ -55,6 +57,14 @@ static const struct tt_opt opts[] = {
 	 "only the tapes recorded on HOST (tapes.host): a report of\n"
 	 "one host's, or some hosts', tapes of a database holding many",
 	 NULL},
+	{OPT_FROM, "from", 0, "WHEN",
+	 "only the time from WHEN on: an offset from each tape's first\n"
+	 "event (+1.5s, 90s, 250ms, 2m; the +s the report prints) or a\n"
+	 "UTC time (2026-12-07T20:52:45.5Z); the events in the window,\n"
+	 "the spans that start in it (whole), the loss windows that\n"
+	 "overlap it; rates per second of the window",
+	 NULL},
+	{OPT_TO, "to", 0, "WHEN", "only the time before WHEN (as --from; not included)", NULL},
 	{'o', "output", 'o', "FILE", "write to FILE instead of standard output ('-')", NULL},
 	{OPT_HTML, "html", 0, "FILE", "the same as --format html -o FILE (deprecated)", NULL},
 	{OPT_TOP, "top", 0, "N",
@@ -90,8 +100,9 @@ static const struct tt_opt opts[] = {
 const struct tt_cmd_def tt_cmd_def_report = {
 	.summary = "latency and post-mortem report of a database or a tape (text, HTML, JSON)",
 	.name = "report",
-	.usage = "[--by ARG[,ARG]] [--host HOST] [-f text|html|json] [-o FILE] [--heatmap]\n"
-		 "                        [--buckets MODE] [--top N] [--last N] [--raw] [--span RULE]...\n"
+	.usage = "[--by ARG[,ARG]] [--host HOST] [--from WHEN] [--to WHEN] [-f text|html|json]\n"
+		 "                        [-o FILE] [--heatmap]"
+		 " [--buckets MODE] [--top N] [--last N] [--raw] [--span RULE]...\n"
 		 "                        [--value PROBE=ARG]... DB|TAPE|URL",
 	.about = "Latency and post-mortem report of a database made by 'tracetape load', or of a tape\n"
 		 "(loaded into a temporary database first; '-' is standard input): per span name and\n"
@@ -116,7 +127,8 @@ const struct tt_cmd_def tt_cmd_def_report = {
 	.opts = opts,
 	.more = "Exit status: 0 success, 1 unreadable input, SQLite or ClickHouse error, 2 bad\n"
 		"command line (also --by naming no argument of any probe, --value naming no probe or\n"
-		"argument, --host naming a host no tape has).\n",
+		"argument, --host naming a host no tape has, --from/--to not a time or a window\n"
+		"outside the capture).\n",
 };
 
 int tt_cmd_report(int argc, char **argv, struct tt_out *out)
@@ -141,6 +153,12 @@ int tt_cmd_report(int argc, char **argv, struct tt_out *out)
 			break;
 		case OPT_HOST:
 			ro.hosts = val;
+			break;
+		case OPT_FROM:
+			ro.from = val;
+			break;
+		case OPT_TO:
+			ro.to = val;
 			break;
 		case 'f':
 			fmt = tt_cmd_format(out, val, fmt_names);

@@ -95,6 +95,10 @@ int tt_report_json(const struct tt_report *r, const struct tt_report_opts *o, FI
 	jstr(f, "source", r->source);
 	fprintf(f, ",\"tapes\":%" PRIu32 ",", r->tapes);
 	jstr(f, "hosts", r->hosts);
+	if (r->window) {
+		fputc(',', f);
+		jstr(f, "window", r->window);
+	}
 	fprintf(f, ",\"ts_first\":%" PRIu64 ",\"ts_last\":%" PRIu64 ",\"duration_ns\":%" PRIu64
 		",\"events\":%" PRIu64 ",\"spans\":%" PRIu64 ",\"lost_events\":%" PRIu64
 		",\"loss_windows\":%" PRIu64 ",\"open_spans\":%" PRIu64 ",\"lost_spans\":%" PRIu64 ",",

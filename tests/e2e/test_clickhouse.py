@@ -330,6 +330,78 @@ def test_report_of_a_host_without_tapes(report_dbs):
         assert "alpha, beta, gamma" in r.stderr
 
 
+WINDOWS = [("--from", "+10s", "--to", "+60s"), ("--from", "0.5", "--host", "beta", "--by", "status"),
+           ("--to", "100ms", "--raw"), ("--from", "+250s", "--by", "query", "--json"),
+           ("--from", "2023-11-14T22:13:20.5Z", "--to", "2023-11-14 22:13:30", "--format", "html")]
+
+
+@pytest.mark.parametrize("opts", WINDOWS)
+def test_same_report_of_a_window(report_dbs, opts):
+    """--from/--to: the same window gives the same report from both."""
+    want, got = reports(*report_dbs, *opts)
+    assert "window" in want and opts[1] in want
+    assert got == want
+
+
+def window_numbers(text, name):
+    """From a --raw text report: the capture's events and lost events, and name's row of the
+    spans table (count, min, p50, p90, p99, p99.9, max)."""
+    cap = re.search(r"^capture: .*, (\d+) events, (\d+) spans, (\d+) events lost$", text, re.M)
+    row = re.search(rf"^  {re.escape(name)} +(\d+) +\S+ +(\d+) +(\d+) +(\d+) +(\d+) +(\d+) +(\d+) ",
+                    text, re.M)
+    assert cap and row, text
+    return int(cap.group(1)), int(cap.group(3)), [int(v) for v in row.groups()]
+
+
+@pytest.mark.parametrize("lo, hi", [(10, 60), (0, 0.1)])
+def test_window_holds_the_events_in_it(report_dbs, lo, hi):
+    """The numbers of a window are those of its events, computed directly in SQL on both: the
+    events with ts in [first + lo, first + hi) of their tape, the spans that start there (with
+    their whole durations), the losses overlapping it."""
+    lo_ns, hi_ns = int(lo * 1e9), int(hi * 1e9)
+    cond = f"{{c}} >= t.ts_first + {lo_ns} AND {{c}} < t.ts_first + {hi_ns}"
+    sq = (f"SELECT (SELECT count(*) FROM events e JOIN tapes t ON t.id = e.tape WHERE "
+          f"{cond.format(c='e.ts')}), (SELECT coalesce(sum(l.count), 0) FROM losses l JOIN tapes t ON "
+          f"t.id = l.tape WHERE l.ts_end >= t.ts_first + {lo_ns} AND l.ts_start < t.ts_first + {hi_ns}), "
+          f"count(s.dur), min(s.dur), percentile(s.dur, 50), percentile(s.dur, 90), "
+          f"percentile(s.dur, 99), percentile(s.dur, 99.9), max(s.dur) FROM spans s JOIN tapes t ON "
+          f"t.id = s.tape WHERE s.name = 'req' AND {cond.format(c='s.start_ts')}")
+    cq = (f"SELECT (SELECT count() FROM events ANY INNER JOIN (SELECT id AS tape, ts_first FROM rep.tapes) "
+          f"USING tape WHERE {cond.format(c='ts').replace('t.', '')}), "
+          f"(SELECT sum(count) FROM losses ANY INNER JOIN (SELECT id AS tape, ts_first FROM rep.tapes) "
+          f"USING tape WHERE ts_end >= ts_first + {lo_ns} AND ts_start < ts_first + {hi_ns}), "
+          f"count(dur), min(dur), percentile(dur, 50), percentile(dur, 90), percentile(dur, 99), "
+          f"percentile(dur, 99.9), max(dur) FROM spans ANY INNER JOIN (SELECT id AS tape, ts_first "
+          f"FROM rep.tapes) USING tape WHERE name = 'req' AND {cond.format(c='start_ts').replace('t.', '')}")
+    db, u = report_dbs
+    direct = rows(db, sq)[0]
+    assert rows(u, cq)[0] == direct
+    assert direct[2] > 5
+    for src in (db, u):
+        r = tt("report", "--raw", "--from", f"+{lo}s", "--to", f"+{hi}s", src, timeout=300)
+        assert r.returncode == 0, r.stderr
+        events, lost, req = window_numbers(r.stdout, "app:req")
+        assert [events, lost, *req] == direct, (src, r.stdout)
+    assert (direct[1] > 0) == (lo == 0)  # beta's loss window is at its start
+
+
+@pytest.mark.parametrize("opts, why", [
+    (("--from", "xyz"), "--from 'xyz': expected an offset from each tape's start"),
+    (("--to", "2026-02-30T00:00:00Z"), "--to '2026-02-30T00:00:00Z': expected an offset"),
+    (("--from", "-1s"), "--from '-1s': expected"),
+    (("--from", "+5s", "--to", "+1s"), "--to +1s is not after --from +5s"),
+    (("--from", "+1s", "--to", "2023-11-14T22:13:30Z"), "both as offsets from the start or both as UTC"),
+    (("--from", "+10000s",), "holds nothing of the capture (its longest tape runs 505."),
+    (("--to", "2020-01-01T00:00:00Z",), "holds nothing of the capture, which runs from 2023-11-14 22:13:20."),
+])
+def test_window_errors(report_dbs, opts, why):
+    for src in report_dbs:
+        r = tt("report", *opts, src)
+        assert r.returncode == 2, r.stderr
+        assert why in r.stderr
+        assert r.stdout == ""
+
+
 def test_report_groups_statements(report_dbs):
     """--by query groups statements by their normalized text in both, with an example."""
     want, got = reports(*report_dbs, "--by", "query")
