@@ -25,6 +25,16 @@ recording tests, real BPF. Helpers:
 
 Tests marked `kernels` also run inside the kernel-matrix guests (`make test-kernels`).
 
+In a build with sanitizers (meson's b_sanitize, e.g. `make test-asan`'s build-asan), every
+tracetape process the tests start writes its AddressSanitizer and LeakSanitizer reports into
+BUILD/meson-logs/sanitizer-*/ (ASAN_OPTIONS, UBSAN_OPTIONS and LSAN_OPTIONS are set here, leaks
+detected), and a test after which a report appeared fails with it; a report that appears after
+the last test (a background process) fails the session. GCC's UndefinedBehaviorSanitizer,
+linked beside ASan, writes to standard error whatever log_path says: a process it reports on
+exits 86 (no tracetape exit code), and a "runtime error:" in the standard error that run(),
+tt() or stop_recorder() return fails the test too. Tests marked `unsanitized(reason)` cannot
+run under the sanitizers and are deselected there, each with its reason in the summary.
+
 Under CI=true a skipped test is reported as a failure: CI runs as root with BPF available, so a
 skip there means the test did not test what it claims.
 """
@@ -36,6 +46,7 @@ import shutil
 import signal
 import sqlite3
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -56,7 +67,9 @@ def run(cmd, timeout=60, **kw):
     kw.setdefault("stdout", subprocess.PIPE)
     kw.setdefault("stderr", subprocess.PIPE)
     kw.setdefault("text", True)
-    return subprocess.run([str(c) for c in cmd], timeout=timeout, **kw)
+    r = subprocess.run([str(c) for c in cmd], timeout=timeout, **kw)
+    _note_stderr(r.stderr)
+    return r
 
 
 def tt(*args, timeout=60, **kw):
@@ -99,6 +112,75 @@ def wait_for_detach(timeout=300):
         time.sleep(0.2)
 
 
+def _sanitizers():
+    """The build's b_sanitize option ("none", "address,undefined", ...), from meson's files."""
+    try:
+        opts = json.loads((BUILD_DIR / "meson-info" / "intro-buildoptions.json").read_text())
+    except (OSError, ValueError):
+        return "none"
+    return next((o["value"] for o in opts if o["name"] == "b_sanitize"), "none")
+
+
+SANITIZED = _sanitizers() not in ("none", "")
+SANITIZER_LOGS = None
+if SANITIZED:
+    (BUILD_DIR / "meson-logs").mkdir(exist_ok=True)
+    SANITIZER_LOGS = Path(tempfile.mkdtemp(prefix="sanitizer-", dir=BUILD_DIR / "meson-logs"))
+    # every report goes to SANITIZER_LOGS/report.PID and is checked after each test; the
+    # process also exits 86 (no tracetape exit code), so that a test sees it failed at once
+    _log = f"log_path={SANITIZER_LOGS}/report"
+    _supp = SOURCE_DIR / "tests" / "sanitizer" / "lsan.supp"
+    os.environ["ASAN_OPTIONS"] = f"detect_leaks=1:exitcode=86:abort_on_error=0:{_log}"
+    os.environ["UBSAN_OPTIONS"] = f"halt_on_error=1:print_stacktrace=1:exitcode=86:{_log}"
+    os.environ["LSAN_OPTIONS"] = (f"exitcode=86:{_log}" +
+                                  (f":suppressions={_supp}" if _supp.exists() else ""))
+
+
+_SEEN_REPORTS = set()
+_UBSAN_STDERR = []  # standard error with a UBSan report, seen by run() or stop_recorder()
+
+
+def _note_stderr(err):
+    """Keep a process's standard error that holds a UBSan report (sanitized builds only)."""
+    if SANITIZED and err:
+        text = err.decode(errors="replace") if isinstance(err, bytes) else err
+        if "runtime error:" in text:
+            _UBSAN_STDERR.append(text[-8000:])
+
+
+def _new_sanitizer_reports():
+    """Reports written or seen since the last look, as one text."""
+    if SANITIZER_LOGS is None:
+        return ""
+    new = [p for p in sorted(SANITIZER_LOGS.iterdir()) if p not in _SEEN_REPORTS]
+    _SEEN_REPORTS.update(new)
+    text = "".join(f"--- {p}\n{p.read_text(errors='replace')[:8000]}\n" for p in new)
+    text += "".join(f"--- standard error\n{e}\n" for e in _UBSAN_STDERR)
+    _UBSAN_STDERR.clear()
+    return text
+
+
+@pytest.fixture(autouse=True)
+def _no_sanitizer_report():
+    """In a sanitized build: fail the test after which a sanitizer report appeared."""
+    yield
+    reports = _new_sanitizer_reports()
+    if reports:
+        pytest.fail("a sanitizer reported an error in a process of this test:\n" + reports,
+                    pytrace=False)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """A report written after the last test (by a process still running then) fails the run."""
+    if SANITIZER_LOGS is None:
+        return
+    wait_for_detach()
+    reports = _new_sanitizer_reports()
+    if reports:
+        print("\na sanitizer reported an error after the last test:\n" + reports)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def kernel_expect():
     """What the kernel under test should do: "full" (record) or "refuse" (a clear refusal)."""
     return os.environ.get("TT_KERNEL_EXPECT", "full")
@@ -118,6 +200,11 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "kernels: also runs in the kernel-matrix guests "
                             "(make test-kernels)")
     config.addinivalue_line("markers", "refusal: runs only where the kernel must be refused")
+    config.addinivalue_line("markers", "unsanitized(reason): cannot run in a build with "
+                            "sanitizers (deselected there, with its reason)")
+
+
+_UNSANITIZED = []  # (test id, reason) of the tests deselected in a sanitized build
 
 
 def pytest_collection_modifyitems(config, items):
@@ -125,9 +212,20 @@ def pytest_collection_modifyitems(config, items):
     only they run there."""
     refuse = kernel_expect() == "refuse"
     keep = [i for i in items if (i.get_closest_marker("refusal") is not None) == refuse]
+    if SANITIZED:
+        for i in keep:
+            m = i.get_closest_marker("unsanitized")
+            if m is not None:
+                _UNSANITIZED.append((i.nodeid, m.args[0]))
+        keep = [i for i in keep if i.get_closest_marker("unsanitized") is None]
     if len(keep) != len(items):
         config.hook.pytest_deselected(items=[i for i in items if i not in keep])
         items[:] = keep
+
+
+def pytest_terminal_summary(terminalreporter):
+    for nodeid, reason in _UNSANITIZED:
+        terminalreporter.write_line(f"DESELECTED in a build with sanitizers: {nodeid}: {reason}")
 
 
 def pytest_generate_tests(metafunc):
@@ -223,6 +321,7 @@ def stop_recorder(p, sig=signal.SIGINT, timeout=120):
     """Send sig to a recorder from start_recorder and wait: (exit status, rest of its stderr)."""
     p.send_signal(sig)
     _, err = p.communicate(timeout=timeout)
+    _note_stderr(err)
     return p.returncode, err
 
 

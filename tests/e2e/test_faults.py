@@ -260,8 +260,16 @@ def shim(tmp_path_factory):
                    extra=("-shared", "-fPIC", "-ldl"))
 
 
+def sanitizer_runtime():
+    """The AddressSanitizer runtime tracetape is linked with, or None: it must come first in
+    LD_PRELOAD, before the shim."""
+    r = run(["ldd", TRACETAPE])
+    return next((line.split()[2] for line in r.stdout.splitlines()
+                 if line.split()[0].startswith("libasan.so")), None)
+
+
 def shim_env(shim, **faults):
-    env = dict(os.environ, LD_PRELOAD=str(shim))
+    env = dict(os.environ, LD_PRELOAD=" ".join(filter(None, (sanitizer_runtime(), str(shim)))))
     env.update({k: str(v) for k, v in faults.items()})
     return env
 
@@ -543,6 +551,8 @@ def limited(gib=1):
     return set_limit
 
 
+@pytest.mark.unsanitized("AddressSanitizer reserves terabytes of address space for its shadow "
+                          "memory: no run fits under the test's RLIMIT_AS of 1 GiB")
 def test_crafted_files_are_refused_within_bounds(tmp_path):
     need_program("zstd")
     tape = zstd_bomb_tape(tmp_path / "bomb.tape", 20)
@@ -565,6 +575,8 @@ def test_crafted_files_are_refused_within_bounds(tmp_path):
     assert not (tmp_path / "many.h").exists()
 
 
+@pytest.mark.unsanitized("valgrind cannot run a program built with AddressSanitizer (its shadow "
+                          "memory and interceptors); this build checks memory itself")
 def test_analyzer_commands_under_valgrind(tmp_path):
     valgrind = need_program("valgrind")
     tape = small_tape(tmp_path / "v.tape")
