@@ -82,12 +82,41 @@ static struct tt_elf_syms *syms_for(struct tt_frame_names *n, const struct tt_st
 	return f->syms;
 }
 
+/* The tape's own symbol of module m (the kernel's) around off, or NULL. */
+static const char *tape_sym(const struct tt_stack_module *m, uint64_t off, uint64_t *sym_off)
+{
+	size_t lo = 0, hi = m->sym_cnt;
+
+	while (lo < hi) { /* the first symbol above off */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->syms[mid].offset <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo || (m->syms[lo - 1].size && off - m->syms[lo - 1].offset >= m->syms[lo - 1].size))
+		return NULL;
+	*sym_off = off - m->syms[lo - 1].offset;
+	return m->syms[lo - 1].name;
+}
+
 char *tt_frame_names__name(struct tt_frame_names *n, const struct tt_stack_module *m,
 			   uint64_t off, uint32_t depth, uint64_t *sym_off)
 {
-	struct tt_elf_syms *s = m ? syms_for(n, m) : NULL;
+	struct tt_elf_syms *s;
 	const char *name;
 
+	if (m && m->path[0] == '[') { /* the kernel's: named by the tape, no file to read */
+		if (depth && !off)
+			return NULL;
+		name = tape_sym(m, off - (depth > 0), sym_off);
+		if (!name)
+			return NULL;
+		*sym_off += depth > 0;
+		return strdup(name);
+	}
+	s = m ? syms_for(n, m) : NULL;
 	if (!s || (depth && !off))
 		return NULL;
 	name = tt_elf_syms__lookup(s, off - (depth > 0), sym_off);

@@ -6,7 +6,8 @@
  * build id is the recorded one; a frame is named by the function symbol around it (C++
  * demangled). A file without a path in the tape (the kernel placed the address by build id
  * after the process was gone) is looked for as its debug file by build id. Frames that cannot
- * be named keep their file and offset: that is never an error.
+ * be named keep their file and offset: that is never an error. Kernel frames (modules
+ * "[kernel]", "[MODULE]") are named by the symbols the tape carries, never from a file.
  */
 #ifndef TT_FRAME_NAMES_H
 #define TT_FRAME_NAMES_H

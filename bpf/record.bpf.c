@@ -45,6 +45,9 @@ const volatile __u32 cfg_sleepable = 0;
  * runs exactly as before.
  */
 const volatile __u32 cfg_stacks = 0;
+/* 1 with record --stack tracepoint:...: tracepoints flagged TT_BPF_TP_KSTACK also send the
+ * kernel stack. With 0 the verifier prunes that path from `tp` likewise. */
+const volatile __u32 cfg_kstacks = 0;
 const volatile __u64 cfg_wakeup_bytes = 1 << 20; /* wake the consumer at this much data */
 /* The built-in probes that process records become (tracetape:process__fork, __exec, __exit),
  * whose counters they use. */
@@ -902,6 +905,52 @@ int usdt(struct pt_regs *ctx)
 
 /* ---- kernel tracepoints ---- */
 
+/*
+ * record --stack tracepoint:...: the kernel stack of the hit (bpf_get_stack() without flags:
+ * the kernel's own unwinder, from the tracepoint's caller), sent before the hit's record with
+ * the same time and thread, as bare kernel addresses (TT_STACK_KERNEL). They never reach a
+ * tape: the recorder turns each into an offset from _text and names it from /proc/kallsyms.
+ * Counted in stack_lost when it cannot be taken or sent, like a user stack.
+ */
+static __noinline void record_kstack(void *ctx, __u32 probe_id, struct tt_bpf_counts *c,
+				     __u64 pid_tgid, __u64 ts)
+{
+	struct scratch *s = take_scratch();
+	struct tt_ring_stack *rec;
+	__u64 size;
+	long n;
+
+	if (!s) {
+		if (c)
+			__sync_fetch_and_add(&c->stack_lost, 1);
+		return;
+	}
+	rec = (struct tt_ring_stack *)s->rec;
+	n = bpf_get_stack(ctx, rec->frames, TT_STACK_MAX_FRAMES * 8, 0);
+	if (n > 0) {
+		n /= 8;
+		if (n > TT_STACK_MAX_FRAMES)
+			n = TT_STACK_MAX_FRAMES;
+		size = sizeof(*rec) - sizeof(rec->frames) + n * 8;
+		rec->hdr.type = TT_RING_STACK;
+		rec->hdr.size = (__u16)size;
+		rec->hdr.probe_id = probe_id;
+		rec->hdr.ts_ns = ts;
+		rec->hdr.pid = pid_tgid >> 32;
+		rec->hdr.tid = (__u32)pid_tgid;
+		rec->hdr.cpu = bpf_get_smp_processor_id();
+		rec->hdr.seq = 0;
+		rec->nr = (__u32)n;
+		rec->form = TT_STACK_KERNEL;
+		rec->sp_ret = 0;
+		if (bpf_ringbuf_output(&events, rec, size & (TT_RING_REC_MAX - 1), BPF_RB_NO_WAKEUP))
+			n = 0;
+	}
+	if (n <= 0 && c)
+		__sync_fetch_and_add(&c->stack_lost, 1);
+	put_scratch(s);
+}
+
 /* Does this event concern the traced processes (or, system-wide, anything but us)? */
 static __always_inline int tp_wanted(const struct tt_bpf_tp *cfg, void *ctx, __u32 tgid)
 {
@@ -930,6 +979,8 @@ int tp(void *ctx)
 	if (stopped || !cfg || !tp_wanted(cfg, ctx, tgid))
 		return 0;
 	c = count_fired(cfg->probe_id);
+	if (cfg_kstacks && (cfg->flags & TT_BPF_TP_KSTACK))
+		record_kstack(ctx, cfg->probe_id, c, pid_tgid, ts);
 	/* The record's length: the fixed part, extended by the dynamic fields' data. */
 	size = cfg->fixed_size;
 #pragma unroll

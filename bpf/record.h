@@ -194,6 +194,9 @@ struct tt_stack_bid {           /* the kernel's struct bpf_stack_build_id */
 #define TT_STACK_IPS 1 /* tt_ring_stack.form: frames are __u64 addresses */
 #define TT_STACK_COPY 2 /* tt_ring_stack.form: struct tt_stack_regs, then nr bytes of the stack
 			   from regs.sp up (--stack-mode dwarf) */
+#define TT_STACK_KERNEL 3 /* tt_ring_stack.form: __u64 kernel addresses (a tracepoint's kernel
+			     stack, record --stack tracepoint:...); the recorder turns them into
+			     offsets from _text before anything is written */
 #define TT_STACK_COPY_MAX 8192  /* bytes of stack copied at most */
 #define TT_STACK_COPY_CHUNK 512 /* copied so many at a time: the top of the stack ends a copy */
 
@@ -206,7 +209,8 @@ struct tt_ring_stack {
 				   48 + 24 + nr */
 	__u32 nr;               /* frames that follow (COPY: bytes of stack) */
 	__u32 form;             /* 0: struct tt_stack_bid frames; TT_STACK_IPS: __u64 addresses;
-				   TT_STACK_COPY: registers and stack bytes */
+				   TT_STACK_COPY: registers and stack bytes; TT_STACK_KERNEL:
+				   __u64 kernel addresses */
 	__u64 sp_ret;           /* RETSP sites: *(u64 *)sp, the caller's return address (the
 				   frame after the first); else 0 */
 	struct tt_stack_bid frames[TT_STACK_MAX_FRAMES];
@@ -223,9 +227,12 @@ struct tt_bpf_tp {
 				 (sched_switch's next_pid, sched_wakeup's pid), 0 for none */
 	__u8 dyn_cnt;         /* __data_loc / __rel_loc fields */
 	__u8 dyn_rel_mask;    /* bit i: dyn_off[i] is a __rel_loc (offset relative to its end) */
-	__u16 pad;
+	__u16 flags;          /* TT_BPF_TP_* */
 	__u16 dyn_off[TT_TP_MAX_DYN]; /* offsets of their u32 location words */
 };
+
+#define TT_BPF_TP_KSTACK 0x1 /* record --stack tracepoint:...: send the kernel stack before the
+				hit's record (TT_STACK_KERNEL) */
 
 #define TT_TP_REC_MAX 8192 /* a tracepoint record larger than this is cut (and flagged) */
 

@@ -99,7 +99,11 @@ static const struct tt_opt opts[] = {
 	 "frame-pointer walk by the kernel; each distinct stack is\n"
 	 "stored once, frames as file + offset, named by 'load'.\n"
 	 "At a probe in a function without a frame pointer (most\n"
-	 "libraries'), the walk starts where the binary's CFI says", NULL},
+	 "libraries'), the walk starts where the binary's CFI says.\n"
+	 "PROBE tracepoint:CATEGORY[:NAME] records the kernel stack of\n"
+	 "those tracepoints' hits instead, named from /proc/kallsyms\n"
+	 "at record time (the tape holds offsets and names, never\n"
+	 "kernel addresses)", NULL},
 	{OPT_STACK_MODE, "stack-mode", 0, "MODE",
 	 "how --stack takes stacks: fp (default: frame-pointer walks\n"
 	 "in BPF) or dwarf (a copy of the top 8 KiB of the stack and\n"

@@ -46,6 +46,7 @@ static struct record_bpf *open_configured(const struct tt_rec_bpf_cfg *c, const 
 	skel->rodata->cfg_wakeup_bytes = c->ring_sz / 8;
 	skel->rodata->cfg_sleepable = c->sleepable;
 	skel->rodata->cfg_stacks = c->stacks;
+	skel->rodata->cfg_kstacks = c->kstacks;
 	skel->rodata->cfg_probe_fork = c->probe_fork;
 	skel->rodata->cfg_probe_exec = c->probe_exec;
 	skel->rodata->cfg_probe_exit = c->probe_exit;

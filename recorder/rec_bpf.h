@@ -23,6 +23,8 @@ struct tt_rec_bpf_cfg {
 	uint8_t multi;       /* attach through uprobe-multi links (else one perf event per site) */
 	uint8_t sleepable;   /* load `usdt` sleepable: it may fault in the pages of strings */
 	uint8_t stacks;      /* record --stack: sites flagged TT_BPF_SITE_STACK send user stacks */
+	uint8_t kstacks;     /* record --stack tracepoint:...: tracepoints flagged TT_BPF_TP_KSTACK
+				send kernel stacks */
 	uint32_t strlen;     /* string limit, 1..TT_STRLEN_MAX */
 	uint64_t ring_sz;    /* bytes, a power of two */
 	size_t site_cnt;     /* USDT/uprobe sites: 0 leaves `usdt` unloaded */

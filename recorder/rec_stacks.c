@@ -23,6 +23,7 @@
 #include <linux/types.h> /* the __u8.. of record.h */
 
 #include "elf_file.h"
+#include "kernel_syms.h"
 #include "rec_stacks.h"
 #include "record.h"
 #include "tt_error.h"
@@ -55,6 +56,8 @@ struct module {
 	uint64_t dev, ino;
 	char *path, *build_id;
 	uint32_t gen; /* the tape generation that has it described */
+	const char *kernel_owner; /* a kernel module ("[kernel]": vmlinux, owner NULL) */
+	int kernel;
 	/* --stack-mode dwarf: the file's CFI, opened on first use (cfi_tried) */
 	int cfi_tried, fd;
 	Elf *elf;
@@ -93,6 +96,10 @@ struct tt_rec_stacks {
 	uint32_t gen; /* the current tape's generation, from 1 */
 	tt_rec_stacks_mark_fn mark; /* a process's mappings are read */
 	void *mark_ctx;
+	/* record --stack tracepoint:...: the kernel's functions, the tape generation that has each
+	 * described */
+	struct tt_ksyms *ks;
+	uint32_t *ksym_gen;
 	/* the stack being interned */
 	struct tt_stack_frame cur[TT_STACK_MAX_FRAMES + 1]; /* + the return address at sp */
 	uint32_t cur_n;
@@ -112,7 +119,8 @@ static int glob_matches(const char *glob, const struct tt_probe_desc *d)
 
 int tt_rec_stacks_mark(const struct tt_probe_set_probe *probes, size_t probe_cnt,
 		       const struct tt_bpf_site *sites, size_t site_cnt, const char *const *globs,
-		       size_t glob_cnt, struct tt_bpf_site **marked, const char **bad)
+		       size_t glob_cnt, struct tt_bpf_site **marked, uint8_t *kernel,
+		       const char **bad)
 {
 	struct tt_bpf_site *m = malloc(TT_MAX(site_cnt, 1) * sizeof(*m));
 	uint8_t *want = calloc(TT_MAX(probe_cnt, 1), 1);
@@ -124,13 +132,23 @@ int tt_rec_stacks_mark(const struct tt_probe_set_probe *probes, size_t probe_cnt
 		goto out;
 	}
 	for (size_t g = 0; g < glob_cnt; g++) {
-		int hit = 0;
+		const char *glob = globs[g];
+		int hit = 0, tp = !strncmp(glob, TT_STACK_TP_PREFIX, strlen(TT_STACK_TP_PREFIX));
 
+		glob += tp ? strlen(TT_STACK_TP_PREFIX) : 0;
 		for (size_t i = 0; i < probe_cnt; i++) {
-			if (probes[i].site_cnt && glob_matches(globs[g], &probes[i].d)) {
+			const struct tt_probe_desc *d = &probes[i].d;
+
+			if (!probes[i].site_cnt || tp != (d->type == TT_PROBE_TRACEPOINT))
+				continue;
+			if (tp && !strchr(glob, ':') ? fnmatch(glob, d->provider ? d->provider : "", 0)
+						     : !glob_matches(glob, d))
+				continue;
+			if (tp)
+				kernel[i] = 1;
+			else
 				want[i] = 1;
-				hit = 1;
-			}
+			hit = 1;
 		}
 		if (!hit) {
 			*bad = globs[g];
@@ -336,6 +354,8 @@ void tt_rec_stacks__free(struct tt_rec_stacks *s)
 			close(m->fd);
 	}
 	free(s->mods);
+	tt_ksyms__free(s->ks);
+	free(s->ksym_gen);
 	free(s->stacks);
 	free(s->frames);
 	tt_hidx_free(&s->ix);
@@ -493,6 +513,42 @@ static uint32_t module_of(struct tt_rec_stacks *s, uint32_t pid, struct mapping 
 	return m->module = add_module(s, m->path, bid[0] ? bid : NULL, m->dev, m->ino);
 }
 
+/* The module of the kernel's frames in owner (NULL: vmlinux), described on first use; 0 on failure. */
+static uint32_t kernel_module(struct tt_rec_stacks *s, const char *owner)
+{
+	char path[300], bid[64];
+	uint32_t id;
+
+	for (size_t i = 0; i < s->mod_cnt; i++)
+		if (s->mods[i].kernel && s->mods[i].kernel_owner == owner)
+			return (uint32_t)i + 1;
+	snprintf(path, sizeof(path), "[%s]", owner ? owner : "kernel");
+	id = add_module(s, path, tt_ksyms__build_id(s->ks, owner, bid, sizeof(bid)) ? NULL : bid,
+			0, 0);
+	if (id) {
+		s->mods[id - 1].kernel = 1;
+		s->mods[id - 1].kernel_owner = owner;
+	}
+	return id;
+}
+
+/*
+ * Place a kernel address: the module of the function that holds it and its offset from _text.
+ * Module 0 when it is in no function (the caller ends the stack there: a kernel address is
+ * never kept as is).
+ */
+static struct tt_stack_frame kernel_place(struct tt_rec_stacks *s, uint64_t ip)
+{
+	int64_t idx = tt_ksyms__find(s->ks, ip);
+	struct tt_ksym sym;
+
+	if (idx < 0 || ip < tt_ksyms__text(s->ks))
+		return (struct tt_stack_frame){0};
+	tt_ksyms__sym(s->ks, (size_t)idx, &sym);
+	return (struct tt_stack_frame){.module = kernel_module(s, sym.owner),
+				       .offset = ip - tt_ksyms__text(s->ks)};
+}
+
 /* Place ip: the file and offset of pid's mapping that holds it, else module 0 and ip itself. */
 static struct tt_stack_frame place(struct tt_rec_stacks *s, uint32_t pid, uint64_t ip, int *fresh)
 {
@@ -542,14 +598,28 @@ static int describe(struct tt_rec_stacks *s, uint32_t id, struct tt_tape_writer 
 	if (st->gen == s->gen)
 		return 0;
 	for (uint32_t i = 0; i < st->n; i++) {
-		struct module *m;
+		struct module *m = f[i].module ? &s->mods[f[i].module - 1] : NULL;
 
-		if (!f[i].module || (m = &s->mods[f[i].module - 1])->gen == s->gen)
-			continue;
-		err = tt_tape_writer__add_stack_module(w, f[i].module, m->path, m->build_id);
-		if (err)
-			return err;
-		m->gen = s->gen;
+		if (m && m->gen != s->gen) {
+			err = tt_tape_writer__add_stack_module(w, f[i].module, m->path, m->build_id);
+			if (err)
+				return err;
+			m->gen = s->gen;
+		}
+		if (m && m->kernel) { /* the function's name: the reader has no file to read */
+			uint64_t text = tt_ksyms__text(s->ks);
+			int64_t idx = tt_ksyms__find(s->ks, text + f[i].offset);
+			struct tt_ksym sym;
+
+			if (idx < 0 || s->ksym_gen[idx] == s->gen)
+				continue;
+			tt_ksyms__sym(s->ks, (size_t)idx, &sym);
+			err = tt_tape_writer__add_stack_symbol(w, f[i].module, sym.addr - text, sym.size,
+							       sym.name);
+			if (err)
+				return err;
+			s->ksym_gen[idx] = s->gen;
+		}
 	}
 	err = tt_tape_writer__add_stack(w, id, f, st->n);
 	if (!err)
@@ -706,6 +776,22 @@ int tt_rec_stacks__on_ring(struct tt_rec_stacks *s, const void *data, size_t siz
 	if (size < offsetof(struct tt_ring_stack, frames))
 		return -EBADMSG;
 	memcpy(&hdr, data, offsetof(struct tt_ring_stack, frames));
+	if (hdr.form == TT_STACK_KERNEL) {
+		if (hdr.hdr.type != TT_RING_STACK || !s->ks || hdr.nr == 0 ||
+		    hdr.nr > TT_STACK_MAX_FRAMES || hdr.hdr.size != size ||
+		    size != offsetof(struct tt_ring_stack, frames) + 8 * (size_t)hdr.nr)
+			return -EBADMSG;
+		s->cur_n = 0;
+		for (uint32_t i = 0; i < hdr.nr; i++) {
+			uint64_t ip;
+
+			memcpy(&ip, frames + 8 * i, 8);
+			if (!ip || !(s->cur[s->cur_n] = kernel_place(s, ip)).module)
+				break;
+			s->cur_n++;
+		}
+		goto intern;
+	}
 	if (hdr.form == TT_STACK_COPY) {
 		struct tt_stack_regs regs;
 		struct copy c;
@@ -835,6 +921,17 @@ int tt_rec_stacks__know(struct tt_rec_stacks *s, const char *path, const char *b
 		if (s->mods[i].build_id && !strcmp(s->mods[i].build_id, build_id))
 			return 0;
 	return add_module(s, path, build_id, 0, 0) ? 0 : -ENOMEM;
+}
+
+int tt_rec_stacks__kernel(struct tt_rec_stacks *s, struct tt_ksyms *ks)
+{
+	s->ksym_gen = calloc(tt_ksyms__cnt(ks) + 1, sizeof(*s->ksym_gen));
+	if (!s->ksym_gen) {
+		tt_ksyms__free(ks);
+		return -ENOMEM;
+	}
+	s->ks = ks;
+	return 0;
 }
 
 uint32_t tt_rec_stacks__cnt(const struct tt_rec_stacks *s)

@@ -11,7 +11,9 @@
  * address falls outside them: a library loaded later). A file's path is the one the probes'
  * binaries, the recorder's own libraries or the process's mappings give for its build id. `load` symbolizes the frames,
  * on this machine or another one, from the path or the build id. An address in no file
- * (JIT code, or a process gone before its maps were read) is kept as is (module 0).
+ * (JIT code, or a process gone before its maps were read) is kept as is (module 0). A
+ * tracepoint's kernel stack (record --stack tracepoint:...) is placed through the kernel's
+ * symbols (kernel_syms.h) and never kept as addresses.
  */
 #ifndef TT_REC_STACKS_H
 #define TT_REC_STACKS_H
@@ -25,17 +27,22 @@
 
 struct tt_rec_stacks;
 
+/* record --stack's prefix of the globs that ask for tracepoints' kernel stacks. */
+#define TT_STACK_TP_PREFIX "tracepoint:"
+
 /*
  * Which sites send stacks: a copy of sites[0, site_cnt) in *marked (malloc'd, the caller's)
  * with TT_BPF_SITE_STACK set on the sites of every probe that one of globs matches: a glob
  * "PROVIDER:NAME" is matched against the probe's provider and name, a glob without ':' against
- * its name, with * and ? wildcards. Kernel tracepoints have no user stack and are never
- * matched. Returns 0, -ENOMEM, or -TT_E_NO_MATCH with *bad the first glob that matches no
- * probe with sites.
+ * its name, with * and ? wildcards. Kernel tracepoints have no user stack: they are matched
+ * only by globs "tracepoint:CATEGORY[:NAME]" (the name * when left out), which set
+ * kernel[probe id] (kernel has probe_cnt bytes) and match nothing else. Returns 0, -ENOMEM,
+ * or -TT_E_NO_MATCH with *bad the first glob that matches no probe.
  */
 int tt_rec_stacks_mark(const struct tt_probe_set_probe *probes, size_t probe_cnt,
 		       const struct tt_bpf_site *sites, size_t site_cnt, const char *const *globs,
-		       size_t glob_cnt, struct tt_bpf_site **marked, const char **bad);
+		       size_t glob_cnt, struct tt_bpf_site **marked, uint8_t *kernel,
+		       const char **bad);
 
 /*
  * The sites of one binary (path, as this process opens it; offsets and their site-table
@@ -80,6 +87,16 @@ void tt_rec_stacks__forget(struct tt_rec_stacks *s, uint32_t pid);
 
 /* A new tape begins (rotation): every stack and file is described again when next used. */
 void tt_rec_stacks__new_tape(struct tt_rec_stacks *s);
+
+struct tt_ksyms;
+
+/*
+ * record --stack tracepoint:...: place kernel stacks (TT_STACK_KERNEL records) with ks (taken,
+ * freed with s, also on failure): frames in modules "[kernel]" / "[MODULE]" at offsets from
+ * _text, and each function they hit described to the tape once by name. Without it such
+ * records are malformed. 0 or -ENOMEM.
+ */
+int tt_rec_stacks__kernel(struct tt_rec_stacks *s, struct tt_ksyms *ks);
 
 /* Distinct stacks met so far. */
 uint32_t tt_rec_stacks__cnt(const struct tt_rec_stacks *s);

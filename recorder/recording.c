@@ -41,6 +41,7 @@
 #include "provider_file.h"
 #include "rec_bpf.h"
 #include "rec_keep.h"
+#include "kernel_syms.h"
 #include "rec_stacks.h"
 #include "record.h"
 #include "record.skel.h"
@@ -82,6 +83,7 @@ struct session {
 	struct tt_rec_bpf_cfg bpf;  /* how the BPF object is configured: attach path, strings */
 	struct tt_bpf_site *stack_sites; /* --stack: the sites, those that send stacks marked */
 	struct tt_rec_stacks *stacks;    /* --stack: the stacks met, for the tape */
+	uint8_t *kstack;            /* [probe_cnt] --stack tracepoint:...: sends its kernel stack */
 	struct tt_links links;      /* the uprobe and tracepoint links */
 	uint32_t probe_fork, probe_exec, probe_exit; /* built-in probe ids, UINT32_MAX if none */
 	struct tt_ring_decoder dec; /* ring records against the probe table */
@@ -201,7 +203,11 @@ static int load_bpf(struct session *s)
 	for (size_t i = 0; i < s->tp_cnt; i++) {
 		__u32 key = (__u32)i;
 
-		if (bpf_map_update_elem(bpf_map__fd(skel->maps.tps), &key, &s->tps[i].cfg, BPF_ANY)) {
+		struct tt_bpf_tp cfg = s->tps[i].cfg;
+
+		if (s->kstack && s->kstack[cfg.probe_id])
+			cfg.flags |= TT_BPF_TP_KSTACK;
+		if (bpf_map_update_elem(bpf_map__fd(skel->maps.tps), &key, &cfg, BPF_ANY)) {
 			err = -errno;
 			tt_err(s->out, "filling the tracepoint map failed: %s", strerror(-err));
 			return err;
@@ -1098,6 +1104,7 @@ static void session_free(struct session *s)
 	free(s->stack_lost);
 	tt_provider_file__free(s->schema);
 	free(s->stack_sites);
+	free(s->kstack);
 	tt_rec_stacks__free(s->stacks);
 	tt_fast__free(s->fast);
 	free(s->fast_offered);
@@ -1264,19 +1271,43 @@ int tt_record_run(const struct tt_record_opts *o, const struct tt_out *out,
 	s->tps = tt_probe_set__tps(s->ps, &s->tp_cnt);
 	if (o->stack_glob_cnt) {
 		const char *bad = NULL;
+		size_t user_globs = 0;
 
-		err = tt_rec_stacks_mark(s->probes, s->probe_cnt, s->sites, s->site_cnt,
-					 o->stack_globs, o->stack_glob_cnt, &s->stack_sites, &bad);
-		if (err == -TT_E_NO_MATCH)
+		for (size_t i = 0; i < o->stack_glob_cnt; i++)
+			user_globs += !!strncmp(o->stack_globs[i], TT_STACK_TP_PREFIX,
+						strlen(TT_STACK_TP_PREFIX));
+		s->kstack = calloc(TT_MAX(s->probe_cnt, 1), 1);
+		err = s->kstack ? tt_rec_stacks_mark(s->probes, s->probe_cnt, s->sites, s->site_cnt,
+						     o->stack_globs, o->stack_glob_cnt,
+						     &s->stack_sites, s->kstack, &bad) : -ENOMEM;
+		if (err == -TT_E_NO_MATCH && !strncmp(bad, TT_STACK_TP_PREFIX,
+						      strlen(TT_STACK_TP_PREFIX)))
+			tt_err(out, "--stack '%s': no recorded tracepoint matches it", bad);
+		else if (err == -TT_E_NO_MATCH)
 			tt_err(out, "--stack '%s': no recorded probe of a program matches it "
-				    "(kernel tracepoints have no user stack)", bad);
+				    "(a tracepoint's kernel stack: --stack tracepoint:CATEGORY:NAME)",
+			       bad);
 		s->stacks = err ? NULL : tt_rec_stacks__new(stack_pid_mapped, s);
 		if (!err && !s->stacks)
 			err = -ENOMEM;
+		if (!err && user_globs < o->stack_glob_cnt) {
+			struct tt_ksyms *ks = tt_ksyms__load("/proc/kallsyms", "/sys/kernel/notes");
+
+			if (!ks) {
+				err = -errno;
+				tt_err(out, "--stack tracepoint:...: cannot read the kernel's symbols "
+					    "from /proc/kallsyms: %s", errno == EPERM ?
+					    "it shows no addresses (not root, or kernel.kptr_restrict "
+					    "is 2)" : strerror(errno));
+			} else {
+				err = tt_rec_stacks__kernel(s->stacks, ks);
+			}
+			s->bpf.kstacks = 1;
+		}
 		if (err)
 			goto cleanup;
 		s->sites = s->stack_sites;
-		s->bpf.stacks = 1;
+		s->bpf.stacks = user_globs > 0;
 		for (size_t i = 0; !err && i < s->probe_cnt; i++)
 			if (s->probes[i].d.binary && s->probes[i].d.build_id)
 				err = tt_rec_stacks__know(s->stacks, s->probes[i].d.binary,

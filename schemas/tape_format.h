@@ -100,12 +100,16 @@
 #define TT_STK_KIND_MODULE 1
 #define TT_STK_KIND_STACK 2
 #define TT_STK_KIND_REF 3
+#define TT_STK_KIND_SYMBOL 4 /* a function of a module without a file to read (the kernel) */
 #define TT_STK_ID 2       /* module: its id; stack: its id; ref: the stack's id */
 #define TT_STK_PATH 3     /* module */
 #define TT_STK_BUILD_ID 4 /* module, hex */
 #define TT_STK_FRAMES 5   /* stack: varint pairs (module, offset), innermost frame first */
 #define TT_STK_TS 6       /* ref: the event's ts */
 #define TT_STK_TID 7      /* ref: the event's thread */
+#define TT_STK_OFFSET 8   /* symbol: its start, as frames' offsets in the module count */
+#define TT_STK_SIZE 9     /* symbol: bytes, 0 when unknown */
+#define TT_STK_NAME 10    /* symbol: the function's name */
 
 #define TT_LOSS_F_CPU 1
 #define TT_LOSS_F_PROBE_ID 2

@@ -25,9 +25,16 @@ struct ref {
 	uint32_t tid, stack_id;
 };
 
+struct symtab {
+	struct tt_stack_sym *syms; /* by offset; names ours */
+	size_t cnt, cap;
+};
+
 struct tt_tape_stacks {
 	struct tt_stack_module *mods; /* by id; path NULL where none */
 	size_t mod_cap;
+	struct symtab *symtabs; /* by module id */
+	size_t symtab_cap;
 	struct stack *stacks; /* by id */
 	size_t stack_cap;
 	uint32_t stack_max;
@@ -75,6 +82,24 @@ int tt_tape_stacks_put_stack(struct tt_buf *rec, uint32_t id, const struct tt_st
 	return err;
 }
 
+int tt_tape_stacks_put_symbol(struct tt_buf *rec, uint32_t module, uint64_t offset, uint64_t size,
+			      const char *name)
+{
+	int err = tt_tlv_put_uint(rec, TT_STK_KIND, TT_STK_KIND_SYMBOL);
+
+	if (!module || !name)
+		return -EINVAL;
+	if (!err)
+		err = tt_tlv_put_uint(rec, TT_STK_ID, module);
+	if (!err)
+		err = tt_tlv_put_uint(rec, TT_STK_OFFSET, offset);
+	if (!err && size)
+		err = tt_tlv_put_uint(rec, TT_STK_SIZE, size);
+	if (!err)
+		err = tt_tlv_put_str(rec, TT_STK_NAME, name);
+	return err;
+}
+
 int tt_tape_stacks_put_ref(struct tt_buf *rec, uint64_t ts_ns, uint32_t tid, uint32_t stack_id)
 {
 	int err = tt_tlv_put_uint(rec, TT_STK_KIND, TT_STK_KIND_REF);
@@ -105,6 +130,12 @@ void tt_tape_stacks__free(struct tt_tape_stacks *s)
 		free((char *)s->mods[i].path);
 		free((char *)s->mods[i].build_id);
 	}
+	for (size_t i = 0; i < s->symtab_cap; i++) {
+		for (size_t k = 0; k < s->symtabs[i].cnt; k++)
+			free((char *)s->symtabs[i].syms[k].name);
+		free(s->symtabs[i].syms);
+	}
+	free(s->symtabs);
 	for (size_t i = 0; i < s->stack_cap; i++)
 		free(s->stacks[i].frames);
 	free(s->mods);
@@ -151,7 +182,9 @@ static int add_module(struct tt_tape_stacks *s, uint64_t id, const uint8_t *path
 
 	if (!id || id >= ID_MAX || !path)
 		return -TT_E_CORRUPT;
-	err = tt_grow((void **)&s->mods, &s->mod_cap, id + 1, sizeof(*s->mods));
+	err = tt_grow((void **)&s->symtabs, &s->symtab_cap, id + 1, sizeof(*s->symtabs));
+	if (!err)
+		err = tt_grow((void **)&s->mods, &s->mod_cap, id + 1, sizeof(*s->mods));
 	if (err)
 		return err;
 	m = &s->mods[id];
@@ -162,6 +195,44 @@ static int add_module(struct tt_tape_stacks *s, uint64_t id, const uint8_t *path
 	m->path = dup_field(path, path_len);
 	m->build_id = bid ? dup_field(bid, bid_len) : NULL;
 	return m->path && (!bid || m->build_id) ? 0 : -TT_E_CORRUPT;
+}
+
+/* A function of module id: kept by offset, the first description of an offset wins. */
+static int add_symbol(struct tt_tape_stacks *s, uint64_t id, uint64_t off, uint64_t size,
+		      const uint8_t *name, size_t name_len)
+{
+	struct symtab *t;
+	size_t lo = 0, hi;
+	char *n;
+	int err;
+
+	if (!id || id >= s->mod_cap || id >= s->symtab_cap || !s->mods[id].path || !name)
+		return -TT_E_CORRUPT;
+	t = &s->symtabs[id];
+	for (hi = t->cnt; lo < hi;) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->syms[mid].offset < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if ((lo < t->cnt && t->syms[lo].offset == off) || t->cnt >= TT_STACK_SYMS_MAX)
+		return 0;
+	n = dup_field(name, name_len);
+	if (!n)
+		return -TT_E_CORRUPT;
+	err = tt_grow((void **)&t->syms, &t->cap, t->cnt + 1, sizeof(*t->syms));
+	if (err) {
+		free(n);
+		return err;
+	}
+	memmove(&t->syms[lo + 1], &t->syms[lo], (t->cnt - lo) * sizeof(*t->syms));
+	t->syms[lo] = (struct tt_stack_sym){.offset = off, .size = size, .name = n};
+	t->cnt++;
+	s->mods[id].syms = t->syms;
+	s->mods[id].sym_cnt = (uint32_t)t->cnt;
+	return 0;
 }
 
 static int add_stack(struct tt_tape_stacks *s, uint64_t id, const uint8_t *p, size_t len)
@@ -234,14 +305,15 @@ static int add_ref(struct tt_tape_stacks *s, uint64_t id, uint64_t ts, uint64_t 
 static int parse_record(struct tt_tape_stacks *s, const uint8_t *body, size_t body_len)
 {
 	struct tt_tlv_iter it = {body, body + body_len};
-	const uint8_t *val, *path = NULL, *bid = NULL, *frames = NULL;
-	size_t len, path_len = 0, bid_len = 0, frames_len = 0;
-	uint64_t tag, kind = 0, id = 0, ts = 0, tid = UINT64_MAX, *u;
+	const uint8_t *val, *path = NULL, *bid = NULL, *frames = NULL, *name = NULL;
+	size_t len, path_len = 0, bid_len = 0, frames_len = 0, name_len = 0;
+	uint64_t tag, kind = 0, id = 0, ts = 0, tid = UINT64_MAX, off = 0, size = 0, *u;
 	int k;
 
 	while ((k = tt_tlv_next_field(&it, &tag, &val, &len)) > 0) {
 		u = tag == TT_STK_KIND ? &kind : tag == TT_STK_ID ? &id : tag == TT_STK_TS ? &ts :
-		    tag == TT_STK_TID ? &tid : NULL;
+		    tag == TT_STK_TID ? &tid : tag == TT_STK_OFFSET ? &off :
+		    tag == TT_STK_SIZE ? &size : NULL;
 		if (u && tt_tlv_uint(val, len, u))
 			return -TT_E_CORRUPT;
 		if (tag == TT_STK_PATH) {
@@ -253,6 +325,9 @@ static int parse_record(struct tt_tape_stacks *s, const uint8_t *body, size_t bo
 		} else if (tag == TT_STK_FRAMES) {
 			frames = val;
 			frames_len = len;
+		} else if (tag == TT_STK_NAME) {
+			name = val;
+			name_len = len;
 		}
 	}
 	if (k < 0)
@@ -264,6 +339,8 @@ static int parse_record(struct tt_tape_stacks *s, const uint8_t *body, size_t bo
 		return add_stack(s, id, frames, frames_len);
 	case TT_STK_KIND_REF:
 		return add_ref(s, id, ts, tid);
+	case TT_STK_KIND_SYMBOL:
+		return add_symbol(s, id, off, size, name, name_len);
 	default:
 		return 0; /* a kind of a later version: skipped */
 	}

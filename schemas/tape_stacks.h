@@ -23,6 +23,7 @@
 
 #define TT_STACK_FRAMES_MAX 256        /* frames a stack record may hold */
 #define TT_STACK_REFS_MAX (1u << 20)   /* unclaimed references the reader keeps */
+#define TT_STACK_SYMS_MAX (1u << 20)   /* symbols a reader keeps per module */
 
 /* ---- writing: one TLV record into rec (then tt_tlv_end_record()); 0 or -ENOMEM/-EINVAL ---- */
 
@@ -30,6 +31,8 @@ int tt_tape_stacks_put_module(struct tt_buf *rec, uint32_t id, const char *path,
 			      const char *build_id);
 int tt_tape_stacks_put_stack(struct tt_buf *rec, uint32_t id, const struct tt_stack_frame *frames,
 			     uint32_t n);
+int tt_tape_stacks_put_symbol(struct tt_buf *rec, uint32_t module, uint64_t offset, uint64_t size,
+			      const char *name);
 int tt_tape_stacks_put_ref(struct tt_buf *rec, uint64_t ts_ns, uint32_t tid, uint32_t stack_id);
 
 /* ---- reading ---- */

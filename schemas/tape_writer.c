@@ -429,6 +429,21 @@ int tt_tape_writer__add_stack_module(struct tt_tape_writer *w, uint32_t id, cons
 	return err ? fail(w, err) : end_record(w, PK_STACKS);
 }
 
+int tt_tape_writer__add_stack_symbol(struct tt_tape_writer *w, uint32_t module, uint64_t offset,
+				     uint64_t size, const char *name)
+{
+	int err;
+
+	if (w->err)
+		return w->err;
+	err = tt_tape_stacks_put_symbol(&w->rec, module, offset, size, name);
+	if (err == -EINVAL) {
+		w->rec.len = 0;
+		return err;
+	}
+	return err ? fail(w, err) : end_record(w, PK_STACKS);
+}
+
 int tt_tape_writer__add_stack(struct tt_tape_writer *w, uint32_t id,
 			      const struct tt_stack_frame *frames, uint32_t n)
 {

@@ -69,6 +69,13 @@ int tt_tape_writer__add_stack_module(struct tt_tape_writer *w, uint32_t id, cons
 				     const char *build_id);
 int tt_tape_writer__add_stack(struct tt_tape_writer *w, uint32_t id,
 			      const struct tt_stack_frame *frames, uint32_t n);
+/*
+ * record --stack tracepoint:...: a function of module (already added) that frames name, for
+ * modules whose file the reader cannot have (the kernel): offset and size in the frames'
+ * terms, its name. Returns 0, -EINVAL or the writer's error.
+ */
+int tt_tape_writer__add_stack_symbol(struct tt_tape_writer *w, uint32_t module, uint64_t offset,
+				     uint64_t size, const char *name);
 
 /* Record lost events (see struct tt_loss). */
 int tt_tape_writer__add_loss(struct tt_tape_writer *w, const struct tt_loss *loss);

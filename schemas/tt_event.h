@@ -63,11 +63,20 @@ struct tt_stack_frame {
 	uint64_t offset;
 };
 
+/* A function of a module, as the tape names it (kernel stacks: the reader has no file). */
+struct tt_stack_sym {
+	uint64_t offset, size; /* in the module's frame offsets; size 0: unknown */
+	const char *name;
+};
+
 /* A file that stack frames are in. Strings borrowed from whoever owns the description. */
 struct tt_stack_module {
 	uint32_t id;          /* from 1 */
-	const char *path;     /* as the traced process mapped it */
+	const char *path;     /* as the traced process mapped it; "[kernel]" or "[MODULE]" for
+				 the kernel's frames (offsets from _text, named by syms) */
 	const char *build_id; /* hex GNU build id, NULL when the file has none */
+	const struct tt_stack_sym *syms; /* the tape's own symbols of it, by offset; or NULL */
+	uint32_t sym_cnt;
 };
 
 /* Events of probe_id that could not be recorded on cpu in [ts_start_ns, ts_end_ns]. */

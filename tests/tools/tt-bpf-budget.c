@@ -53,7 +53,7 @@ int main(int argc, char **argv)
 				struct tt_rec_bpf_cfg c = {
 					.self_tgid = (uint32_t)getpid(), .filter = (uint8_t)filter,
 					.multi = (uint8_t)multi, .sleepable = (uint8_t)sleepable,
-					.stacks = (uint8_t)stacks, .strlen = TT_STRLEN_MAX, .ring_sz = 1 << 20, .site_cnt = 64,
+					.stacks = (uint8_t)stacks, .kstacks = (uint8_t)stacks, .strlen = TT_STRLEN_MAX, .ring_sz = 1 << 20, .site_cnt = 64,
 					.probe_cnt = 64, .tp_cnt = 8,
 					.probe_fork = 61, .probe_exec = 62, .probe_exit = 63,
 				};

@@ -127,3 +127,41 @@ TT_TEST(tape_stacks, malformed_records_are_corrupt)
 	tt_buf_free(&rec);
 	tt_tape_stacks__free(s);
 }
+
+/* Symbols of a module without a file (the kernel's): kept by offset whatever their order, the
+ * first description of an offset wins; a symbol of an undescribed module is corrupt. */
+TT_TEST(tape_stacks, module_symbols)
+{
+	struct tt_tape_stacks *s = tt_tape_stacks__new();
+	struct tt_buf blk = {0}, rec = {0};
+	const struct tt_stack_module *m;
+
+	assert_non_null(s);
+	assert_int_equal(tt_tape_stacks_put_module(&rec, 1, "[kernel]", "fa36"), 0);
+	assert_int_equal(tt_tlv_end_record(&blk, &rec), 0);
+	assert_int_equal(tt_tape_stacks_put_symbol(&rec, 1, 0x2000, 0x80, "do_syscall_64"), 0);
+	assert_int_equal(tt_tlv_end_record(&blk, &rec), 0);
+	assert_int_equal(tt_tape_stacks_put_symbol(&rec, 1, 0x100, 0, "entry_SYSCALL_64"), 0);
+	assert_int_equal(tt_tlv_end_record(&blk, &rec), 0);
+	assert_int_equal(tt_tape_stacks_put_symbol(&rec, 1, 0x2000, 0x10, "other"), 0);
+	assert_int_equal(tt_tlv_end_record(&blk, &rec), 0);
+	assert_int_equal(tt_tape_stacks_put_symbol(&rec, 0, 0x10, 0, "x"), -EINVAL);
+	rec.len = 0;
+	assert_int_equal(tt_tape_stacks__parse_block(s, blk.data, blk.len, 4), 0);
+	m = tt_tape_stacks__module(s, 1);
+	assert_non_null(m);
+	assert_int_equal(m->sym_cnt, 2);
+	assert_int_equal(m->syms[0].offset, 0x100);
+	assert_int_equal(m->syms[0].size, 0);
+	assert_string_equal(m->syms[0].name, "entry_SYSCALL_64");
+	assert_int_equal(m->syms[1].offset, 0x2000);
+	assert_int_equal(m->syms[1].size, 0x80);
+	assert_string_equal(m->syms[1].name, "do_syscall_64");
+	blk.len = 0;
+	assert_int_equal(tt_tape_stacks_put_symbol(&rec, 7, 0x10, 0, "f"), 0);
+	assert_int_equal(tt_tlv_end_record(&blk, &rec), 0);
+	assert_int_equal(tt_tape_stacks__parse_block(s, blk.data, blk.len, 1), -TT_E_CORRUPT);
+	tt_buf_free(&blk);
+	tt_buf_free(&rec);
+	tt_tape_stacks__free(s);
+}
