@@ -61,6 +61,7 @@ struct chr {
 	char *tf, *tf_id;           /* --host: " AND tape IN (...)", " AND id IN (...)"; else "" */
 	char *tf_ev, *tf_sp, *tf_loss; /* tf and --from/--to: of events, spans, losses */
 	struct tt_report_window w;
+	int has_argf;               /* events.argf<i>: float arguments as doubles (ch_load.c) */
 	uint64_t queries, bytes;
 };
 
@@ -391,9 +392,15 @@ static int check_schema(struct chr *x)
 {
 	struct rd r;
 	int64_t version = -1;
-	int err = query(x, "SELECT toInt64(ifNull(toInt64OrZero(toString(value)), 0)) FROM meta WHERE tape IS NULL AND "
-			"key = 'schema_version'", &r);
+	int err = query(x, "SELECT count() FROM system.columns WHERE database = currentDatabase() AND "
+			"table = 'events' AND name = 'argf0'", &r);
 
+	if (err)
+		return err;
+	x->has_argf = rd_u64(&r) > 0;
+	rd_free(&r);
+	err = query(x, "SELECT toInt64(ifNull(toInt64OrZero(toString(value)), 0)) FROM meta WHERE tape IS NULL AND "
+		    "key = 'schema_version'", &r);
 	if (err)
 		return err;
 	if (rd_more(&r))
@@ -668,22 +675,6 @@ static int group_add(struct chr *x, const char *name, const char *provider, cons
 
 /* ---- --by ---- */
 
-/* Whether the values of --by key name are statements (report_spans.c's rule). */
-static int key_is_sql(const char *name)
-{
-	static const char *const names[] = {"query", "sql", "statement", "stmt"};
-	size_t n = strlen(name);
-
-	for (size_t i = 0; i < TT_ARRAY_SIZE(names); i++) {
-		size_t k = strlen(names[i]);
-
-		if (!strcasecmp(name, names[i]) ||
-		    (n > k && name[n - k - 1] == '_' && !strcasecmp(name + n - k, names[i])))
-			return 1;
-	}
-	return 0;
-}
-
 static int is_start_probe(const struct chr *x, int64_t id)
 {
 	static const char *const sfx[] = {"__begin", "__start", "__entry"};
@@ -853,9 +844,9 @@ static int braw_key(struct braw *w, size_t i, const char *key, const char *v, si
 {
 	const char *sep = i ? ", " : "";
 	char *text = !v ? NULL : is_float ? float_text(v, vn) : strndup(v, vn);
-	char *norm = text && key_is_sql(key) ? tt_sql_normalize(text) : NULL;
+	char *norm = text && tt_report_by_is_sql(key) ? tt_sql_normalize(text) : NULL;
 	char *lit = v ? strndup(v, vn) : NULL;
-	int err = (v && (!text || !lit)) || (text && key_is_sql(key) && !norm) ? -ENOMEM : 0;
+	int err = (v && (!text || !lit)) || (text && tt_report_by_is_sql(key) && !norm) ? -ENOMEM : 0;
 
 	if (!err)
 		err = tt_buf_printf(val, "%s%s", sep, norm ? norm : text ? text : "(none)");
@@ -1175,45 +1166,28 @@ static int build_probes(struct chr *x)
 		struct tt_report_probe *q;
 		int arg;
 
-		err = tt_grow((void **)&r->probes, &(size_t){r->probe_cnt}, r->probe_cnt + 1, sizeof(*q));
+		err = tt_report_builder__probe_add(c, id, events[id], lost[id], &arg);
 		if (err)
 			break;
-		q = &r->probes[r->probe_cnt++];
-		memset(q, 0, sizeof(*q));
-		q->provider = tt_report_strdup(p->provider);
-		q->name = tt_report_strdup(p->name);
-		q->label = tt_report_strdup(p->label);
-		if (!q->provider || !q->name || !q->label) {
-			err = -ENOMEM;
-			break;
-		}
-		q->count = events[id];
-		q->lost = lost[id];
-		q->rate = tt_report_per_s(r, q->count);
+		q = &r->probes[r->probe_cnt - 1];
 		if (!q->count)
 			continue;
 		err = probe_names(x, id, p, q);
 		if (err)
 			break;
-		arg = c->value_arg[id];
-		if (arg == TT_REPORT_VALUE_AUTO)
-			arg = p->span_probe ? TT_REPORT_VALUE_NONE : tt_report_value_arg(p);
 		if (arg < 0)
 			continue;
-		q->arg = tt_report_strdup(p->arg_names[arg] ? p->arg_names[arg] : "arg");
-		q->arg_is_real = p->kinds[arg][0] == 'f';
-		if (!q->arg) {
-			err = -ENOMEM;
-			break;
-		}
 		{
 			/* the values as SQLite holds them: integers converted to double, reals as such */
 			char from[96], xe[64], *fw;
 			struct tt_report_dist d;
 
 			snprintf(from, sizeof(from), "FROM events WHERE probe_id = %" PRId64, id);
-			snprintf(xe, sizeof(xe), q->arg_is_real ? "toFloat64OrNull(arg%d)"
-				 : "toFloat64(toInt64OrNull(arg%d))", arg);
+			if (q->arg_is_real && x->has_argf) /* an older load's rows: only text */
+				snprintf(xe, sizeof(xe), "ifNull(argf%d, toFloat64OrNull(arg%d))", arg, arg);
+			else
+				snprintf(xe, sizeof(xe), q->arg_is_real ? "toFloat64OrNull(arg%d)"
+					 : "toFloat64(toInt64OrNull(arg%d))", arg);
 			fw = tt_report_asprintf("%s%s", from, x->tf_ev);
 			err = fw ? dist(x, fw, xe, &d) : -ENOMEM;
 			free(fw);
@@ -1776,25 +1750,6 @@ static int check_left_out(struct chr *x)
 
 /* ---- --host, --from/--to ---- */
 
-/* tf and the window's condition on col (and col_end: an interval), as " AND ..." */
-static char *window_tf(struct chr *x, const char *col, const char *col_end)
-{
-	struct tt_buf b = {0};
-	int err = tt_buf_printf(&b, "%s", x->tf);
-
-	if (!err && x->w.set)
-		err = tt_buf_printf(&b, " AND ");
-	if (!err && x->w.set)
-		err = tt_report_window__cond(&x->w, &b, col, col_end);
-	if (!err)
-		err = tt_buf_append(&b, "", 1);
-	if (err) {
-		tt_buf_free(&b);
-		return NULL;
-	}
-	return (char *)b.data;
-}
-
 /* --from/--to (report_window.h): x->w placed in the tapes x->tf_id keeps; x->tf_ev, tf_sp, tf_loss. */
 static int scope_window(struct chr *x)
 {
@@ -1838,9 +1793,9 @@ static int scope_window(struct chr *x)
 	}
 	if (err)
 		return err;
-	x->tf_ev = window_tf(x, "ts", NULL);
-	x->tf_sp = window_tf(x, "start_ts", NULL);
-	x->tf_loss = window_tf(x, "ts_start", "ts_end");
+	x->tf_ev = tt_report_window__and(&x->w, x->tf, "ts", NULL);
+	x->tf_sp = tt_report_window__and(&x->w, x->tf, "start_ts", NULL);
+	x->tf_loss = tt_report_window__and(&x->w, x->tf, "ts_start", "ts_end");
 	return x->tf_ev && x->tf_sp && x->tf_loss ? 0 : -ENOMEM;
 }
 

@@ -522,27 +522,6 @@ static int window_cond(const struct tt_report_window *w, const char *table, stru
 	return tt_buf_printf(b, "1");
 }
 
-/* A CASE on t.id giving each tape of w its capture inside the window (last: its end). */
-static char *window_case(const struct tt_report_window *w, int last)
-{
-	struct tt_buf b = {0};
-	int err = tt_buf_printf(&b, "CASE t.id");
-
-	for (size_t i = 0; i < w->n && !err; i++)
-		if (w->t[i].in)
-			err = tt_buf_printf(&b, " WHEN %" PRId64 " THEN %" PRId64, w->t[i].id,
-					    last ? w->t[i].last : w->t[i].first);
-	if (!err)
-		err = tt_buf_printf(&b, " END");
-	if (!err)
-		err = tt_buf_append(&b, "", 1);
-	if (err) {
-		tt_buf_free(&b);
-		return NULL;
-	}
-	return (char *)b.data;
-}
-
 /* Under a window: say so when the tail-capture counters are left out (they cover the whole
  * recording, not the window). */
 static int keep_left_out(struct tt_report_builder *c)
@@ -627,8 +606,8 @@ static int scope(struct tt_report_builder *c)
 	if (!err && w.set) {
 		static const char *const tc[] = {"ts_first", "ts_last", "events", "lost"};
 
-		ex[0] = window_case(&w, 0);
-		ex[1] = window_case(&w, 1);
+		ex[0] = tt_report_window__case(&w, "t.id", 0);
+		ex[1] = tt_report_window__case(&w, "t.id", 1);
 		ex[2] = strdup("(SELECT count(*) FROM temp.events e WHERE e.tape = t.id)");
 		ex[3] = strdup("(SELECT coalesce(sum(count), 0) FROM temp.losses l WHERE l.tape = t.id)");
 		err = ex[0] && ex[1] && ex[2] && ex[3] ? view_cols(c, "tapes", tc, ex, 4, &cols) : -ENOMEM;

@@ -162,6 +162,10 @@ int tt_report_builder__open(struct tt_report_builder *b);
 /* b->r->series: the scatter points of each name, moved out of b->ns. 0 or -ENOMEM. */
 int tt_report_builder__series(struct tt_report_builder *b);
 
+/* Whether the values of --by key name are SQL statements, grouped by their normalized text
+ * (query, sql, statement, stmt, or a name ending in _ and one of those). */
+int tt_report_by_is_sql(const char *name);
+
 /* Free what group g owns (not g). */
 void tt_report_group_free(struct tt_report_group *g);
 
@@ -180,6 +184,16 @@ int tt_report_builder__values(struct tt_report_builder *b);
  * 0, -ENOMEM or -TT_E_SQL.
  */
 int tt_report_builder__probes(struct tt_report_builder *b);
+
+/*
+ * Append probe id (described in b) to b->r->probes with its count and losses in the report, and
+ * set *arg to the argument whose distribution it shows (its --value choice, else the one
+ * tt_report_value_arg() chooses; < 0 for none, and for a probe without events), naming it in the
+ * entry. The backend then adds the C++ names and the distribution to b->r->probes[probe_cnt - 1].
+ * 0 or -ENOMEM.
+ */
+int tt_report_builder__probe_add(struct tt_report_builder *b, int64_t id, uint64_t count, uint64_t lost,
+				  int *arg);
 
 /*
  * The argument of p whose distribution is worth showing (the rule is report.h's, struct

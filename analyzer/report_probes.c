@@ -241,6 +241,39 @@ static int load_probe_names(struct tt_report_builder *c, int64_t id, const struc
 	return err;
 }
 
+int tt_report_builder__probe_add(struct tt_report_builder *c, int64_t id, uint64_t count, uint64_t lost,
+				  int *arg)
+{
+	const struct tt_report_pdesc *p = tt_report_builder__probe(c, id);
+	struct tt_report *r = c->r;
+	struct tt_report_probe *q;
+	int err = tt_grow((void **)&r->probes, &(size_t){r->probe_cnt}, r->probe_cnt + 1, sizeof(*q));
+
+	*arg = TT_REPORT_VALUE_NONE;
+	if (err)
+		return err;
+	q = &r->probes[r->probe_cnt++];
+	memset(q, 0, sizeof(*q));
+	q->provider = tt_report_strdup(p->provider);
+	q->name = tt_report_strdup(p->name);
+	q->label = tt_report_strdup(p->label);
+	if (!q->provider || !q->name || !q->label)
+		return -ENOMEM;
+	q->count = count;
+	q->lost = lost;
+	q->rate = tt_report_per_s(r, count);
+	if (!count)
+		return 0;
+	*arg = c->value_arg[id];
+	if (*arg == TT_REPORT_VALUE_AUTO)
+		*arg = p->span_probe ? TT_REPORT_VALUE_NONE : tt_report_value_arg(p);
+	if (*arg < 0)
+		return 0;
+	q->arg = tt_report_strdup(p->arg_names[*arg] ? p->arg_names[*arg] : "arg");
+	q->arg_is_real = p->kinds[*arg][0] == 'f';
+	return q->arg ? 0 : -ENOMEM;
+}
+
 int tt_report_builder__probes(struct tt_report_builder *c)
 {
 	struct tt_report *r = c->r;
@@ -260,37 +293,18 @@ int tt_report_builder__probes(struct tt_report_builder *c)
 
 		if (!p)
 			continue;
-		err = tt_grow((void **)&r->probes, &(size_t){r->probe_cnt}, r->probe_cnt + 1, sizeof(*q));
+		err = tt_report_builder__probe_add(c, id, (uint64_t)sqlite3_column_int64(st, 1),
+						   (uint64_t)sqlite3_column_int64(st, 2), &arg);
+		q = err ? NULL : &r->probes[r->probe_cnt - 1];
 		if (err)
 			break;
-		q = &r->probes[r->probe_cnt++];
-		memset(q, 0, sizeof(*q));
-		q->provider = tt_report_strdup(p->provider);
-		q->name = tt_report_strdup(p->name);
-		q->label = tt_report_strdup(p->label);
-		if (!q->provider || !q->name || !q->label) {
-			err = -ENOMEM;
-			break;
-		}
-		q->count = (uint64_t)sqlite3_column_int64(st, 1);
-		q->lost = (uint64_t)sqlite3_column_int64(st, 2);
-		q->rate = tt_report_per_s(r, q->count);
 		if (!q->count)
 			continue;
 		err = load_probe_names(c, id, p, q);
 		if (err)
 			break;
-		arg = c->value_arg[id];
-		if (arg == TT_REPORT_VALUE_AUTO)
-			arg = p->span_probe ? TT_REPORT_VALUE_NONE : tt_report_value_arg(p);
 		if (arg < 0)
 			continue;
-		q->arg = tt_report_strdup(p->arg_names[arg] ? p->arg_names[arg] : "arg");
-		q->arg_is_real = p->kinds[arg][0] == 'f';
-		if (!q->arg) {
-			err = -ENOMEM;
-			break;
-		}
 		/* the values through events_probe; one array, sorted once */
 		{
 			char sql[96];

@@ -344,8 +344,7 @@ static bool bgroup_eq(const void *ctx, uint32_t pos)
 
 #define BY_KEYS_MAX 8 /* --by A,B,...: keys at most */
 
-/* Whether the values of --by key name are SQL statements, grouped by their normalized text. */
-static int key_is_sql(const char *name)
+int tt_report_by_is_sql(const char *name)
 {
 	static const char *const names[] = {"query", "sql", "statement", "stmt"};
 	size_t n = strlen(name);
@@ -414,7 +413,7 @@ cleanup:
 
 /*
  * The value of a span's --by keys into val (joined by ", "; a missing one is "(none)"), a
- * statement (key_is_sql) with its constants as placeholders; raw gets the values as recorded.
+ * statement (tt_report_by_is_sql) with its constants as placeholders; raw gets the values as recorded.
  * Returns 0 or -ENOMEM.
  */
 static int by_value(sqlite3_stmt *st, char *const *keys, size_t n, struct tt_buf *val,
@@ -423,11 +422,11 @@ static int by_value(sqlite3_stmt *st, char *const *keys, size_t n, struct tt_buf
 	val->len = raw->len = 0;
 	for (size_t i = 0; i < n; i++) {
 		const char *v = (const char *)sqlite3_column_text(st, (int)i + 1);
-		char *norm = v && key_is_sql(keys[i]) ? tt_sql_normalize(v) : NULL;
+		char *norm = v && tt_report_by_is_sql(keys[i]) ? tt_sql_normalize(v) : NULL;
 		const char *sep = i ? ", " : "";
 
 		v = v ? v : "(none)";
-		if ((key_is_sql(keys[i]) && strcmp(v, "(none)") && !norm) ||
+		if ((tt_report_by_is_sql(keys[i]) && strcmp(v, "(none)") && !norm) ||
 		    tt_buf_printf(val, "%s%s", sep, norm ? norm : v) || tt_buf_printf(raw, "%s%s", sep, v)) {
 			free(norm);
 			return -ENOMEM;
@@ -441,7 +440,7 @@ static int by_value(sqlite3_stmt *st, char *const *keys, size_t n, struct tt_buf
  * --by: one pass over the closed spans joined with their start (and, when needed, end) events,
  * in span order (so the event lookups walk the events table forward); the groups collected in a
  * hash index, each group's statistics by selection. No sort of the spans. Several keys (A,B)
- * group by all of them; statements (key_is_sql) by their normalized text, with the first one
+ * group by all of them; statements (tt_report_by_is_sql) by their normalized text, with the first one
  * seen as the group's example.
  */
 static int load_groups_by(struct tt_report_builder *c)

@@ -225,6 +225,45 @@ int tt_report_window__cond(const struct tt_report_window *w, struct tt_buf *b, c
 	return err ? err : tt_buf_printf(b, "%s)", any ? "" : "0");
 }
 
+/* b's text as a C string (taken over), or NULL (b freed) after err. */
+static char *buf_str(struct tt_buf *b, int err)
+{
+	if (!err)
+		err = tt_buf_append(b, "", 1);
+	if (err) {
+		tt_buf_free(b);
+		return NULL;
+	}
+	return (char *)b->data;
+}
+
+char *tt_report_window__and(const struct tt_report_window *w, const char *prefix, const char *col,
+			    const char *col_end)
+{
+	struct tt_buf b = {0};
+	int err = tt_buf_printf(&b, "%s", prefix);
+
+	if (!err && w->set)
+		err = tt_buf_printf(&b, " AND ");
+	if (!err && w->set)
+		err = tt_report_window__cond(w, &b, col, col_end);
+	return buf_str(&b, err);
+}
+
+char *tt_report_window__case(const struct tt_report_window *w, const char *id, int last)
+{
+	struct tt_buf b = {0};
+	int err = tt_buf_printf(&b, "CASE %s", id);
+
+	for (size_t i = 0; i < w->n && !err; i++)
+		if (w->t[i].in)
+			err = tt_buf_printf(&b, " WHEN %" PRId64 " THEN %" PRId64, w->t[i].id,
+					    last ? w->t[i].last : w->t[i].first);
+	if (!err)
+		err = tt_buf_printf(&b, " END");
+	return buf_str(&b, err);
+}
+
 void tt_report_window__span(const struct tt_report_window *w, uint64_t *first, uint64_t *last)
 {
 	int any = 0;

@@ -78,6 +78,19 @@ int tt_report_window__bounds(struct tt_report_window *w, const char *source, con
 int tt_report_window__cond(const struct tt_report_window *w, struct tt_buf *b, const char *col,
 			   const char *col_end);
 
+/*
+ * prefix, then (when w is set) " AND " and the condition of tt_report_window__cond(), as a new
+ * string (free()), or NULL without memory.
+ */
+char *tt_report_window__and(const struct tt_report_window *w, const char *prefix, const char *col,
+			    const char *col_end);
+
+/*
+ * "CASE id WHEN tape THEN first ... END": each tape's capture inside the window (its first, or
+ * with last its last timestamp; NULL for a tape outside it), as a new string, or NULL.
+ */
+char *tt_report_window__case(const struct tt_report_window *w, const char *id, int last);
+
 /* The capture of the window over the tapes: *first (the earliest) and *last (the latest); 0 0
  * when none. */
 void tt_report_window__span(const struct tt_report_window *w, uint64_t *first, uint64_t *last);
