@@ -44,6 +44,8 @@ struct table {
 	int has_id, has_tape;
 	int64_t off;      /* the highest id of this table in ClickHouse before the load */
 	int tape_via;     /* no tape column: the column whose table gives the tape (-1: none) */
+	int fcols[MAX_COLS]; /* events: the untyped arg<i> columns, each also sent as argf<i> */
+	int fcol_cnt;
 };
 
 struct ch {
@@ -384,6 +386,10 @@ static int read_table(sqlite3 *db, const char *name, struct table *t)
 		}
 		/* a tracepoint's field called id is not one */
 		t->has_id |= !strcmp(c->name, "id") && c->type == C_INT && strncmp(name, "tp_", 3);
+		if (!strcmp(name, "events") && c->type == C_STR && !strncmp(c->name, "arg", 3) &&
+		    c->name[3] >= '0' && c->name[3] <= '9' && strspn(c->name + 3, "0123456789") ==
+		    strlen(c->name + 3))
+			t->fcols[t->fcol_cnt++] = t->col_cnt - 1;
 		t->has_tape |= !strcmp(c->name, "tape") && c->type == C_INT;
 	}
 	sqlite3_finalize(st);
@@ -413,6 +419,43 @@ static int append_ident(struct tt_buf *b, const char *name)
 	for (; !err && *name; name++)
 		err = *name == '`' ? tt_buf_append(b, "\\`", 2) : tt_buf_append(b, name, 1);
 	return err ? err : tt_buf_append(b, "`", 1);
+}
+
+/*
+ * The argf<i> columns of t on every shard, added to a table an older tracetape created without
+ * them (its rows get NULL there; readers fall back to the text).
+ */
+static int add_float_cols(struct ch *x, const struct table *t, int sharded)
+{
+	const char *db = x->u->database;
+	int err = 0;
+
+	for (size_t i = 0; !err && i < x->shard_cnt; i++) {
+		for (int local = sharded; !err && local >= 0; local--) {
+			struct tt_buf q = {0};
+			uint64_t have = 0;
+			char *sql;
+
+			if (asprintf(&sql, "SELECT count() FROM system.columns WHERE database = '%s' AND "
+				     "table = '%s%s' AND name = 'argf%s' FORMAT TSV", db, t->name,
+				     local ? "_local" : "", t->cols[t->fcols[0]].name + 3) < 0)
+				return -ENOMEM;
+			err = tt_ch_query_u64(x->shards[i], sql, &have, x->out);
+			free(sql);
+			if (err || have)
+				continue;
+			err = tt_buf_printf(&q, "ALTER TABLE `%s`.`%s%s`", db, t->name, local ? "_local" : "");
+			for (int k = 0; !err && k < t->fcol_cnt; k++)
+				err = tt_buf_printf(&q, "%s ADD COLUMN `argf%s` Nullable(Float64)", k ? "," : "",
+						    t->cols[t->fcols[k]].name + 3);
+			if (!err)
+				err = tt_buf_append(&q, "", 1);
+			if (!err)
+				err = tt_ch_exec(x->shards[i], (const char *)q.data, NULL, x->out);
+			tt_buf_free(&q);
+		}
+	}
+	return err;
 }
 
 /* Create table t (and its Distributed table) on every shard, if missing. */
@@ -447,6 +490,8 @@ static int create_table(struct ch *x, const struct table *t)
 	}
 	if (!err && extra)
 		err = tt_buf_printf(&q, "%s %s, ", extra, !strcmp(extra, "tape") ? "Int64" : "String");
+	for (int i = 0; !err && i < t->fcol_cnt; i++)
+		err = tt_buf_printf(&q, "`argf%s` Nullable(Float64), ", t->cols[t->fcols[i]].name + 3);
 	if (!err) {
 		q.len -= 2;
 		err = tt_buf_printf(&q, ") ENGINE = MergeTree PARTITION BY %s ORDER BY %s", part, order);
@@ -459,6 +504,8 @@ static int create_table(struct ch *x, const struct table *t)
 				    t->name, db, t->name, x->u->cluster, db, t->name);
 	}
 	tt_buf_free(&q);
+	if (!err && t->fcol_cnt)
+		err = add_float_cols(x, t, sharded);
 	return err;
 }
 
@@ -604,6 +651,14 @@ static int encode_row(struct rowsrc *r, struct tt_buf *b)
 
 		err = id >= 1 && (size_t)id <= r->id_cnt ? tt_rb_str(b, r->ids[id - 1], 32) : -EINVAL;
 	}
+	/* a float argument as its double too: ClickHouse 18.16 reads some back from text a bit off */
+	for (int i = 0; !err && i < t->fcol_cnt; i++) {
+		int real = sqlite3_column_type(st, t->fcols[i]) == SQLITE_FLOAT;
+
+		err = tt_rb_u8(b, !real);
+		if (!err && real)
+			err = tt_rb_f64(b, sqlite3_column_double(st, t->fcols[i]));
+	}
 	return err;
 }
 
@@ -666,6 +721,8 @@ static int copy_table(struct ch *x, sqlite3 *db, const struct table *t, const ch
 	}
 	if (!err && extra)
 		err = tt_buf_printf(&cols, "%s, ", extra);
+	for (int i = 0; !err && i < t->fcol_cnt; i++)
+		err = tt_buf_printf(&cols, "`argf%s`, ", t->cols[t->fcols[i]].name + 3);
 	if (!err) {
 		cols.len -= 2;
 		err = tt_buf_append(&cols, "", 1);
@@ -701,14 +758,14 @@ cleanup:
 	return err;
 }
 
-/* The cast of events.arg<i> to a column of a probe argument's kind. */
-static const char *arg_cast(const char *kind)
+/* events.arg<i> as a column of a probe argument's kind: appended to q. */
+static int arg_cast(struct tt_buf *q, const char *kind, int i)
 {
 	if (!strcmp(kind, "str") || !strcmp(kind, "bytes") || !strcmp(kind, "cxxname"))
-		return "";
-	if (!strcmp(kind, "f32") || !strcmp(kind, "f64"))
-		return "toFloat64OrNull";
-	return "toInt64OrNull"; /* u8..u64, s8..s64, any8..any64, ptr */
+		return tt_buf_printf(q, "arg%d", i);
+	if (!strcmp(kind, "f32") || !strcmp(kind, "f64")) /* the double (text: an older load's) */
+		return tt_buf_printf(q, "ifNull(argf%d, toFloat64OrNull(arg%d))", i, i);
+	return tt_buf_printf(q, "toInt64OrNull(arg%d)", i); /* u8..u64, s8..s64, any8..any64, ptr */
 }
 
 /*
@@ -742,9 +799,11 @@ static int create_views(struct ch *x, sqlite3 *db)
 		sqlite3_reset(as);
 		sqlite3_bind_int64(as, 1, sqlite3_column_int64(vs, 1));
 		while (!err && sqlite3_step(as) == SQLITE_ROW) {
-			const char *cast = arg_cast((const char *)sqlite3_column_text(as, 2));
-
-			err = tt_buf_printf(&q, ", %s(arg%d) AS ", cast, sqlite3_column_int(as, 0));
+			err = tt_buf_printf(&q, ", ");
+			if (!err)
+				err = arg_cast(&q, (const char *)sqlite3_column_text(as, 2), sqlite3_column_int(as, 0));
+			if (!err)
+				err = tt_buf_printf(&q, " AS ");
 			if (!err)
 				err = append_ident(&q, (const char *)sqlite3_column_text(as, 1));
 		}

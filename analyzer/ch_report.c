@@ -642,37 +642,6 @@ static int scan_names(struct chr *x)
 	return err ? err : rd_done(x, &r);
 }
 
-/* A group of r from distribution d (taken over). */
-static int group_add(struct chr *x, const char *name, const char *provider, const char *by,
-		     uint64_t n, uint64_t lost, uint64_t open, struct tt_report_dist *d)
-{
-	struct tt_report *r = x->b.r;
-	struct tt_report_group *g;
-	int err = tt_grow((void **)&r->groups, &(size_t){r->group_cnt}, r->group_cnt + 1, sizeof(*g));
-
-	if (err)
-		return err;
-	g = &r->groups[r->group_cnt++];
-	memset(g, 0, sizeof(*g));
-	g->name = tt_report_strdup(name);
-	g->provider = tt_report_strdup(provider);
-	g->by = by ? tt_report_strdup(by) : NULL;
-	g->count = n;
-	g->lost = lost;
-	g->open = open;
-	g->rate = tt_report_per_s(r, n);
-	g->min = (int64_t)d->min;
-	g->max = (int64_t)d->max;
-	for (int k = 0; k < TT_REPORT_PCTS; k++)
-		g->pct[k] = (int64_t)d->pct[k];
-	g->hist = d->hist;
-	g->curve = d->curve;
-	d->hist.b = NULL;
-	d->curve.pct = NULL;
-	d->curve.v = NULL;
-	return !g->name || !g->provider || (by && !g->by) ? -ENOMEM : 0;
-}
-
 /* ---- --by ---- */
 
 static int is_start_probe(const struct chr *x, int64_t id)
@@ -962,7 +931,7 @@ static int by_group(struct chr *x, const char *src, const struct braw *raw, cons
 	tt_buf_free(&from);
 	if (err)
 		return err;
-	err = group_add(x, w0->name, ns ? ns->provider : "", w0->val, g->n, g->lost, 0, &d);
+	err = tt_report_group_add(x->b.r, w0->name, ns ? ns->provider : "", w0->val, g->n, g->lost, 0, &d);
 	tt_report_dist_free(&d);
 	/* a statement normalized: the first one as recorded stands for the group */
 	grp = &c->r->groups[c->r->group_cnt - 1];
@@ -1036,7 +1005,7 @@ static int build_groups(struct chr *x)
 		const struct tt_report_nstat *ns = &c->ns[i];
 
 		if (ns->n)
-			err = group_add(x, ns->name, ns->provider, NULL, ns->n, ns->lost, ns->open, &x->nd[i]);
+			err = tt_report_group_add(x->b.r, ns->name, ns->provider, NULL, ns->n, ns->lost, ns->open, &x->nd[i]);
 	}
 	return err;
 }
@@ -1193,12 +1162,7 @@ static int build_probes(struct chr *x)
 			free(fw);
 			if (err || !d.st.n)
 				continue;
-			q->arg_n = d.st.n;
-			q->min = d.min;
-			q->max = d.max;
-			memcpy(q->pct, d.pct, sizeof(q->pct));
-			q->hist = d.hist;
-			q->curve = d.curve;
+			tt_report_probe_dist(q, &d);
 		}
 	}
 	free(lost);
@@ -1705,6 +1669,100 @@ static int build_series(struct chr *x)
 	return err;
 }
 
+/* ---- the tail capture (record --keep) ---- */
+
+/* One name's all-spans percentiles from keep_hist, and its kept spans' from spans (report_tail.c). */
+static int tail_name(struct chr *x, struct tt_report_tail *t, const char *provider, const char *name)
+{
+	struct tt_buf cond = {0}, q = {0};
+	struct tt_report_tail_hist *h = tt_report_tail_hist__new();
+	struct tt_report_dist d;
+	struct rd r;
+	int err = h ? tt_buf_printf(&cond, "provider = ") : -ENOMEM;
+
+	if (!err)
+		err = tt_ch_quote(&cond, provider);
+	if (!err)
+		err = tt_buf_printf(&cond, " AND name = ");
+	if (!err)
+		err = tt_ch_quote(&cond, name);
+	if (!err)
+		err = tt_buf_append(&cond, "", 1);
+	if (!err)
+		err = tt_buf_printf(&q, "SELECT toInt64(bucket) AS k, toInt64(sum(count)) FROM keep_hist WHERE %s%s "
+				    "GROUP BY k ORDER BY k", (const char *)cond.data, x->tf);
+	if (!err)
+		err = tt_buf_append(&q, "", 1);
+	if (!err)
+		err = query(x, (const char *)q.data, &r);
+	while (!err && rd_more(&r)) {
+		int64_t b = rd_i64(&r);
+
+		tt_report_tail_hist__add(h, b, rd_i64(&r));
+	}
+	if (h)
+		tt_report_tail_hist__done(h, t);
+	err = rd_end(x, &r, err);
+	q.len = 0;
+	if (!err)
+		err = tt_buf_printf(&q, "FROM spans WHERE %s AND end_ts IS NOT NULL%s", (const char *)cond.data,
+				    x->tf_sp);
+	if (!err)
+		err = tt_buf_append(&q, "", 1);
+	if (!err)
+		err = dist(x, (const char *)q.data, "dur", &d);
+	if (!err) {
+		t->kept_n = d.st.n;
+		for (int k = 0; k < TT_REPORT_PCTS; k++)
+			t->kept_pct[k] = (int64_t)d.pct[k];
+		t->kept_max = (int64_t)d.max;
+		tt_report_dist_free(&d);
+	}
+	tt_buf_free(&cond);
+	tt_buf_free(&q);
+	return err;
+}
+
+static int table_rows(struct chr *x, const char *table, uint64_t *n);
+
+/*
+ * r->tail: per span name a --keep rule watched, its counters summed over the tapes (as
+ * report_tail.c's). Not for a --from/--to window: they count the whole recording.
+ */
+static int build_tail(struct chr *x)
+{
+	uint64_t n;
+	char *sql;
+	struct rd r;
+	int err = table_rows(x, "keep_spans", &n);
+
+	if (!err && n && x->w.set)
+		tt_warn(x->b.out, "%s: the tail-capture counters (record --keep) cover the whole recording: a "
+			"report of a --from/--to window leaves them out", x->b.r->source);
+	if (err || x->w.set || !n)
+		return err;
+	sql = tt_report_asprintf("SELECT provider, name, toUInt64(sum(seen)), toUInt64(sum(kept)), "
+				 "toUInt64(sum(dropped)), toUInt64(sum(unclosed)) FROM keep_spans WHERE 1%s "
+				 "GROUP BY provider, name ORDER BY provider, name", x->tf);
+	err = sql ? query(x, sql, &r) : -ENOMEM;
+	free(sql);
+	if (err)
+		return err;
+	while (!err && rd_more(&r)) {
+		char *provider = rd_str(&r), *name = rd_str(&r);
+		uint64_t counters[4];
+		struct tt_report_tail *t;
+
+		for (int k = 0; k < 4; k++)
+			counters[k] = rd_u64(&r);
+		t = provider && name ? tt_report_tail_add(x->b.r, provider, name, counters) : NULL;
+		err = t ? tail_name(x, t, provider, name) : -ENOMEM;
+		free(provider);
+		free(name);
+	}
+	return rd_end(x, &r, err);
+}
+
 /* ---- what this report leaves out ---- */
 
 /* The rows of a table of the database, 0 when it has no such table. */
@@ -1916,6 +1974,8 @@ int tt_ch_report__build(const struct tt_ch_url *u, const char *source,
 		err = build_probes(&x);
 	if (!err)
 		err = build_slowest(&x);
+	if (!err)
+		err = build_tail(&x);
 	if (!err)
 		err = check_left_out(&x);
 	if (!err)

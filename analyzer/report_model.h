@@ -166,6 +166,14 @@ int tt_report_builder__series(struct tt_report_builder *b);
  * (query, sql, statement, stmt, or a name ending in _ and one of those). */
 int tt_report_by_is_sql(const char *name);
 
+/*
+ * Append a group to r: name, provider, the --by value (NULL: none), its closed spans n, lost and
+ * open ones, and distribution d, whose histogram and curve it takes over (d's are NULL after).
+ * 0 or -ENOMEM.
+ */
+int tt_report_group_add(struct tt_report *r, const char *name, const char *provider, const char *by,
+			uint64_t n, uint64_t lost, uint64_t open, struct tt_report_dist *d);
+
 /* Free what group g owns (not g). */
 void tt_report_group_free(struct tt_report_group *g);
 
@@ -195,10 +203,34 @@ int tt_report_builder__probes(struct tt_report_builder *b);
 int tt_report_builder__probe_add(struct tt_report_builder *b, int64_t id, uint64_t count, uint64_t lost,
 				  int *arg);
 
+/* q's value distribution: d's (its histogram and curve taken over, NULL in d after). */
+void tt_report_probe_dist(struct tt_report_probe *q, struct tt_report_dist *d);
+
 /*
  * The argument of p whose distribution is worth showing (the rule is report.h's, struct
  * tt_report_probe), or TT_REPORT_VALUE_NONE.
  */
 int tt_report_value_arg(const struct tt_report_pdesc *p);
+
+/* ---- report_tail.c ---- */
+
+/*
+ * Append a tail-capture entry for provider:name to r->tail with its counters (seen, kept,
+ * dropped, unclosed). Returns it, or NULL without memory.
+ */
+struct tt_report_tail *tt_report_tail_add(struct tt_report *r, const char *provider, const char *name,
+					  const uint64_t counters[4]);
+
+/* A span name's keep_hist summed over tapes: counts per bucket (tape_keep.h). */
+struct tt_report_tail_hist {
+	uint64_t *b;
+	uint64_t n;
+};
+/* A new empty one, or NULL without memory. */
+struct tt_report_tail_hist *tt_report_tail_hist__new(void);
+/* Add count to bucket (a row of keep_hist; out-of-range rows ignored, sums saturate). */
+void tt_report_tail_hist__add(struct tt_report_tail_hist *h, int64_t bucket, int64_t count);
+/* t's all-spans percentiles and max from h, which this frees. */
+void tt_report_tail_hist__done(struct tt_report_tail_hist *h, struct tt_report_tail *t);
 
 #endif /* TT_REPORT_MODEL_H */

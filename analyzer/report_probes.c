@@ -274,6 +274,19 @@ int tt_report_builder__probe_add(struct tt_report_builder *c, int64_t id, uint64
 	return q->arg ? 0 : -ENOMEM;
 }
 
+void tt_report_probe_dist(struct tt_report_probe *q, struct tt_report_dist *d)
+{
+	q->arg_n = d->st.n;
+	q->min = d->min;
+	q->max = d->max;
+	memcpy(q->pct, d->pct, sizeof(q->pct));
+	q->hist = d->hist;
+	q->curve = d->curve;
+	d->hist.b = NULL;
+	d->curve.pct = NULL;
+	d->curve.v = NULL;
+}
+
 int tt_report_builder__probes(struct tt_report_builder *c)
 {
 	struct tt_report *r = c->r;
@@ -334,18 +347,13 @@ int tt_report_builder__probes(struct tt_report_builder *c)
 			break;
 		if (!n)
 			continue;
-		q->arg_n = n;
 		{
 			struct tt_report_dist d;
 
 			err = tt_report_dist(v, n, c->o->buckets, &d);
 			if (err)
 				break;
-			q->min = d.min;
-			q->max = d.max;
-			memcpy(q->pct, d.pct, sizeof(q->pct));
-			q->hist = d.hist;
-			q->curve = d.curve;
+			tt_report_probe_dist(q, &d);
 		}
 	}
 	if (!err && rc != SQLITE_DONE)

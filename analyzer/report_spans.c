@@ -20,14 +20,46 @@
 
 /* ---- span statistics ---- */
 
-/* The distribution of g from its durations v[0..n) (not changed). */
-static int group_dist(struct tt_report_builder *c, struct tt_report_group *g, const int64_t *v,
-		      size_t n)
+int tt_report_group_add(struct tt_report *r, const char *name, const char *provider, const char *by,
+			uint64_t n, uint64_t lost, uint64_t open, struct tt_report_dist *d)
+{
+	struct tt_report_group *g;
+	int err = tt_grow((void **)&r->groups, &(size_t){r->group_cnt}, r->group_cnt + 1, sizeof(*g));
+
+	if (err)
+		return err;
+	g = &r->groups[r->group_cnt++];
+	memset(g, 0, sizeof(*g));
+	g->name = tt_report_strdup(name);
+	g->provider = tt_report_strdup(provider);
+	g->by = by ? tt_report_strdup(by) : NULL;
+	g->count = n;
+	g->lost = lost;
+	g->open = open;
+	g->rate = tt_report_per_s(r, n);
+	g->min = (int64_t)d->min;
+	g->max = (int64_t)d->max;
+	for (int k = 0; k < TT_REPORT_PCTS; k++)
+		g->pct[k] = (int64_t)d->pct[k];
+	g->hist = d->hist;
+	g->curve = d->curve;
+	d->hist.b = NULL;
+	d->curve.pct = NULL;
+	d->curve.v = NULL;
+	return !g->name || !g->provider || (by && !g->by) ? -ENOMEM : 0;
+}
+
+/* Add a group from its durations v[0..n) (not changed). */
+static int group_add(struct tt_report_builder *c, const char *name, const char *provider,
+		     const char *by, int64_t *v, size_t n, uint64_t lost, uint64_t open)
 {
 	struct tt_report_dist d;
-	double *x = malloc(n * sizeof(*x));
+	double *x;
 	int err;
 
+	if (!n)
+		return 0;
+	x = malloc(n * sizeof(*x));
 	if (!x)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
@@ -36,45 +68,9 @@ static int group_dist(struct tt_report_builder *c, struct tt_report_group *g, co
 	free(x);
 	if (err)
 		return err;
-	g->min = (int64_t)d.min;
-	g->max = (int64_t)d.max;
-	for (int k = 0; k < TT_REPORT_PCTS; k++)
-		g->pct[k] = (int64_t)d.pct[k];
-	g->hist = d.hist;
-	g->curve = d.curve;
-	return 0;
-}
-
-/* Add a group from its durations v[0..n) (not changed). */
-static int group_add(struct tt_report_builder *c, const char *name, const char *provider,
-		     const char *by, int64_t *v, size_t n, uint64_t lost, uint64_t open)
-{
-	struct tt_report *r = c->r;
-	struct tt_report_group *g;
-	int err;
-
-	if (!n)
-		return 0;
-	err = tt_grow((void **)&r->groups, &(size_t){r->group_cnt}, r->group_cnt + 1, sizeof(*g));
-	if (err)
-		return err;
-	g = &r->groups[r->group_cnt];
-	memset(g, 0, sizeof(*g));
-	g->name = tt_report_strdup(name);
-	g->provider = tt_report_strdup(provider);
-	g->by = by ? tt_report_strdup(by) : NULL;
-	if (!g->name || !g->provider || (by && !g->by)) {
-		free(g->name);
-		free(g->provider);
-		free(g->by);
-		return -ENOMEM;
-	}
-	r->group_cnt++;
-	g->count = n;
-	g->lost = lost;
-	g->open = open;
-	g->rate = tt_report_per_s(r, g->count);
-	return group_dist(c, g, v, n);
+	err = tt_report_group_add(c->r, name, provider, by, n, lost, open, &d);
+	tt_report_dist_free(&d);
+	return err;
 }
 
 struct nstat_key {

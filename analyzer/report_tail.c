@@ -23,32 +23,74 @@ static int sql_err(sqlite3 *db, const struct tt_out *out)
 	return -TT_E_SQL;
 }
 
+struct tt_report_tail_hist *tt_report_tail_hist__new(void)
+{
+	struct tt_report_tail_hist *h = calloc(1, sizeof(*h));
+
+	if (h && !(h->b = calloc(TT_KEEP_BUCKETS, sizeof(*h->b)))) {
+		free(h);
+		h = NULL;
+	}
+	return h;
+}
+
+void tt_report_tail_hist__add(struct tt_report_tail_hist *h, int64_t bucket, int64_t count)
+{
+	if (bucket < 0 || bucket >= TT_KEEP_BUCKETS || count < 0)
+		return;
+	/* a crafted tape's counts can be anything: sums saturate */
+	h->b[bucket] = h->b[bucket] > UINT64_MAX - (uint64_t)count ? UINT64_MAX : h->b[bucket] + (uint64_t)count;
+	h->n = h->n > UINT64_MAX - (uint64_t)count ? UINT64_MAX : h->n + (uint64_t)count;
+}
+
+void tt_report_tail_hist__done(struct tt_report_tail_hist *h, struct tt_report_tail *t)
+{
+	t->all_n = h->n;
+	t->all_max = (int64_t)tt_keep_quantile(h->b, h->n, 1.0);
+	for (int k = 0; k < TT_REPORT_PCTS; k++)
+		t->all_pct[k] = (int64_t)tt_keep_quantile(h->b, h->n, pct_q[k]);
+	free(h->b);
+	free(h);
+}
+
+struct tt_report_tail *tt_report_tail_add(struct tt_report *r, const char *provider, const char *name,
+					  const uint64_t counters[4])
+{
+	struct tt_report_tail *t;
+	void *v = realloc(r->tail, (r->tail_cnt + 1) * sizeof(*r->tail));
+
+	if (!v)
+		return NULL;
+	r->tail = v;
+	t = &r->tail[r->tail_cnt];
+	memset(t, 0, sizeof(*t));
+	t->label = provider && provider[0] ? tt_report_asprintf("%s:%s", provider, name ? name : "")
+					   : tt_report_strdup(name);
+	if (!t->label)
+		return NULL;
+	r->tail_cnt++;
+	t->seen = counters[0];
+	t->kept = counters[1];
+	t->dropped = counters[2];
+	t->unclosed = counters[3];
+	return t;
+}
+
 /* The all-spans percentiles of t from keep_hist, summed over tapes. */
 static int all_pcts(sqlite3 *db, sqlite3_stmt *st, struct tt_report_tail *t, const char *provider,
 		    const char *name, const struct tt_out *out)
 {
-	uint64_t *hist = calloc(TT_KEEP_BUCKETS, sizeof(*hist)), n = 0;
+	struct tt_report_tail_hist *h = tt_report_tail_hist__new();
 	int rc;
 
-	if (!hist)
+	if (!h)
 		return -ENOMEM;
 	sqlite3_reset(st);
 	sqlite3_bind_text(st, 1, provider, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t b = sqlite3_column_int64(st, 0), c = sqlite3_column_int64(st, 1);
-
-		if (b < 0 || b >= TT_KEEP_BUCKETS || c < 0)
-			continue;
-		/* a crafted tape's counts can be anything: sums saturate */
-		hist[b] = hist[b] > UINT64_MAX - (uint64_t)c ? UINT64_MAX : hist[b] + (uint64_t)c;
-		n = n > UINT64_MAX - (uint64_t)c ? UINT64_MAX : n + (uint64_t)c;
-	}
-	t->all_n = n;
-	t->all_max = (int64_t)tt_keep_quantile(hist, n, 1.0);
-	for (int k = 0; k < TT_REPORT_PCTS; k++)
-		t->all_pct[k] = (int64_t)tt_keep_quantile(hist, n, pct_q[k]);
-	free(hist);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		tt_report_tail_hist__add(h, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1));
+	tt_report_tail_hist__done(h, t);
 	return rc == SQLITE_DONE ? 0 : sql_err(db, out);
 }
 
@@ -83,27 +125,16 @@ int tt_report__tail(sqlite3 *db, struct tt_report *r, const struct tt_out *out)
 	while (!err && (rc = sqlite3_step(names)) == SQLITE_ROW) {
 		const char *provider = (const char *)sqlite3_column_text(names, 0);
 		const char *name = (const char *)sqlite3_column_text(names, 1);
+		uint64_t counters[4];
 		struct tt_report_tail *t;
-		void *v = realloc(r->tail, (r->tail_cnt + 1) * sizeof(*r->tail));
 
-		if (!v) {
+		for (int k = 0; k < 4; k++)
+			counters[k] = (uint64_t)sqlite3_column_int64(names, 2 + k);
+		t = tt_report_tail_add(r, provider, name, counters);
+		if (!t) {
 			err = -ENOMEM;
 			break;
 		}
-		r->tail = v;
-		t = &r->tail[r->tail_cnt];
-		memset(t, 0, sizeof(*t));
-		t->label = provider && provider[0] ? tt_report_asprintf("%s:%s", provider, name ? name : "")
-						   : tt_report_strdup(name);
-		if (!t->label) {
-			err = -ENOMEM;
-			break;
-		}
-		r->tail_cnt++;
-		t->seen = (uint64_t)sqlite3_column_int64(names, 2);
-		t->kept = (uint64_t)sqlite3_column_int64(names, 3);
-		t->dropped = (uint64_t)sqlite3_column_int64(names, 4);
-		t->unclosed = (uint64_t)sqlite3_column_int64(names, 5);
 		err = all_pcts(db, hist, t, provider ? provider : "", name ? name : "", out);
 		if (err)
 			break;
