@@ -563,6 +563,12 @@ static int keep_open(struct session *s)
 		err = tt_keep__add_probe(s->keep, &s->probes[i].d);
 	for (size_t i = 0; !err && s->dyn && i < tt_dyn_probes__cnt(s->dyn); i++)
 		err = tt_keep__add_probe(s->keep, tt_dyn_probes__at(s->dyn, i));
+	/* scheduler events about another thread (the field the BPF pid filter reads): a kept
+	 * span's switch-ins and received wakeups, recorded by whatever ran then */
+	for (size_t i = 0; !err && i < s->tp_cnt; i++)
+		if (s->tps[i].cfg.filter_off)
+			err = tt_keep__thread_field(s->keep, s->tps[i].probe_id,
+						    s->tps[i].cfg.filter_off);
 	if (err)
 		tt_err(s->out, "--keep: %s", tt_strerror(err));
 	return err;

@@ -16,15 +16,22 @@ tail-2  a --keep-buffer too small for one request: events leave the buffer befor
         fired per probe, the summary says how many; the span counters stay exact.
 tail-3  usage errors: a --keep without a duration or with one without a unit, --keep-buffer
         without --keep or out of range: exit 2 naming the option.
+tail-4  the counters from a tape alone (tt-mktape): keep_spans and keep_hist rows, report's
+        all-spans percentiles within 1.6 %; a line of a later version is skipped, a malformed
+        one is a load warning; a tape without them has no rows and no report section.
 tail-5  a Go service with generated probes (tests/fixtures/go/tail) whose requests begin on one
         goroutine and end on another, goroutines that change threads as they sleep, and a
         noise goroutine firing all along: exactly the logged slow requests are kept, each with
         its begin, end and three queries whatever threads and goroutines fired them (in some, a
         goroutine fired on a thread that neither began nor ended the request: the test says
         so when none did), no tick or noise event; the counters say the service's count.
-tail-4  the counters from a tape alone (tt-mktape): keep_spans and keep_hist rows, report's
-        all-spans percentiles within 1.6 %; a line of a later version is skipped, a malformed
-        one is a load warning; a tape without them has no rows and no report section.
+tail-6  --sched: a kept request has the scheduler's events about its threads that others
+        recorded: the slept request's worker is woken (sched_wakeup, recorded by whatever ran
+        then) and switched in (sched_switch with next_pid its tid) inside the window by
+        threads that are not the span's (one of the two per request: the kernel may skip a
+        BPF program; both kinds in the capture), and thread_states shows it woken so; every
+        scheduler event kept lies in a kept window and is one of its threads' own or about
+        one of them.
 """
 import json
 import os
@@ -302,3 +309,49 @@ def test_keep_go_goroutines(go_service, tmp_path):
     assert db_rows(db, "SELECT count(*), sum(end_ts - start_ts > ?) FROM spans "
                        "WHERE name IN ('request', 'gotail:request')",
                    (THRESHOLD_MS * 10**6,)) == [(len(by_id), len(by_id))]
+
+
+def test_keep_sched_switch_ins_and_wakeups(service, tmp_path):
+    need_bpf()
+    tape, db = tmp_path / "s.tape", tmp_path / "s.db"
+    r, slow, border = run_service(service, tape, "--keep",
+                                  f"tailsvc:request > {THRESHOLD_MS}ms", "--sched")
+    assert summary_counts(r.stderr)[5] == 0 and check_fired(tape) == 0
+    r = tt("load", "-q", "-o", db, tape, timeout=300)
+    assert r.returncode == 0, r.stderr
+    spans = db_rows(db, "SELECT key, start_ts, end_ts, tid, end_tid FROM spans "
+                        "WHERE provider = 'tailsvc' AND name = 'request' ORDER BY key")
+    assert slow <= {s[0] for s in spans} <= slow | border
+    switches = db_rows(db, "SELECT ts, tid, prev_pid, next_pid FROM tp_sched_sched_switch")
+    wakeups = db_rows(db, "SELECT ts, tid, pid_arg FROM tp_sched_sched_wakeup")
+
+    def threads_at(ts):
+        return [s for s in spans if s[1] <= ts <= s[2]]
+    for ts, tid, prev, nxt in switches:
+        assert any({tid, prev, nxt} & {s[3], s[4]} for s in threads_at(ts)), (ts, tid, prev, nxt)
+    for ts, tid, woken in wakeups:
+        assert any({tid, woken} & {s[3], s[4]} for s in threads_at(ts)), (ts, tid, woken)
+    # the requests made slow slept in nanosleep on their worker: its timer woke it and
+    # something else ran until it was switched in, none of them one of the span's threads (the
+    # main thread waits). The kernel skips a BPF program, silently, on a CPU where another one
+    # runs (another recorder's on a shared machine): each request needs one of the two, and
+    # the capture both kinds
+    woken = switched_in = 0
+    for key, start, end, tid, end_tid in spans:
+        if key % SLOW_EVERY:
+            continue
+        ours = (tid, end_tid)
+        woke = [w for w in wakeups if w[2] == end_tid and w[1] not in ours and start <= w[0] <= end]
+        ins = [w for w in switches if w[3] == end_tid and w[2] not in ours and start <= w[0] <= end]
+        assert woke or ins, (key, start, end, ours, [w for w in wakeups + switches
+                                                      if start <= w[0] <= end])
+        woken += bool(woke)
+        switched_in += bool(ins)
+        if not woke:
+            continue
+        states = db_rows(db, "SELECT state, reason, waker_tid FROM thread_states WHERE tid = ? "
+                             "AND start_ts BETWEEN ? AND ? ORDER BY start_ts",
+                         (end_tid, start, end))
+        assert any(s[:2] == ("runnable", "wakeup") and s[2] not in ours for s in states), \
+            (key, states)
+    assert woken and switched_in, (woken, switched_in)
