@@ -21,8 +21,9 @@
  *
  * Floating-point constants go into the SQL as their bits (reinterpretAsFloat64), never as
  * decimal text, and results come back in RowBinary, never as text: no value is rounded on the
- * way. Kernel breakdowns (thread_states, syscalls) and stacks are not computed here: a report of
- * a database that has them says so on standard error and leaves those parts out.
+ * way. The tail-capture counters and the stacks are summed and grouped on the server; kernel
+ * breakdowns (thread_states, syscalls) are not computed here: a report of a database that has
+ * them says so on standard error and leaves them out.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -1763,6 +1764,59 @@ static int build_tail(struct chr *x)
 	return rd_end(x, &r, err);
 }
 
+/* ---- stacks (record --stack) ---- */
+
+/*
+ * r->stacks (report_stacks.c's two passes): each probe's stacks by hits, then each span name's
+ * slowest --top closed spans' (by duration, ties in span order) by the stack of their start,
+ * else end, event. ClickHouse 18.16 has one JOIN per SELECT, hence the nesting; a missing
+ * stack joins as id 0.
+ */
+static int build_stacks(struct chr *x)
+{
+	struct tt_report_stacks *s = &x->b.r->stacks;
+	size_t cap = 0;
+	uint64_t n;
+	int err = table_rows(x, "event_stacks", &n);
+
+	for (int pass = 0; pass < 2 && !err && n; pass++) {
+		struct rd r;
+		char *sql = pass ? tt_report_asprintf(
+			"SELECT name, folded, toUInt64(count()) AS c, max(dur) AS m FROM (SELECT name, t.1 AS dur, "
+			"t.3 AS stack_id FROM (SELECT name, arrayJoin(arraySlice(arraySort(e -> (-e.1, e.2), "
+			"groupArray((dur, id, sid))), 1, %u)) AS t FROM (SELECT name, dur, id, if(bs != 0, bs, "
+			"es) AS sid FROM (SELECT name, assumeNotNull(dur) AS dur, id, end_event_id, bs FROM "
+			"(SELECT name, dur, id, begin_event_id, ifNull(end_event_id, 0) AS end_event_id FROM "
+			"spans WHERE dur IS NOT NULL%s) ANY LEFT JOIN (SELECT event_id AS begin_event_id, "
+			"stack_id AS bs FROM event_stacks) USING begin_event_id) ANY LEFT JOIN (SELECT event_id "
+			"AS end_event_id, stack_id AS es FROM event_stacks) USING end_event_id WHERE sid != 0) "
+			"GROUP BY name)) ANY INNER JOIN (SELECT id AS stack_id, folded FROM stacks) USING "
+			"stack_id GROUP BY name, folded ORDER BY name, c DESC, m DESC, folded", x->b.o->top,
+			x->tf_sp) : tt_report_asprintf(
+			"SELECT label, folded, toUInt64(count()) AS c, toInt64(0) FROM (SELECT label, stack_id "
+			"FROM (SELECT probe_id, stack_id FROM (SELECT event_id AS id, stack_id FROM event_stacks) "
+			"ANY INNER JOIN (SELECT id, probe_id FROM events WHERE 1%s) USING id) ANY INNER JOIN "
+			"(SELECT id AS probe_id, concat(provider, ':', name) AS label FROM probes) USING "
+			"probe_id) ANY INNER JOIN (SELECT id AS stack_id, folded FROM stacks) USING stack_id "
+			"GROUP BY label, folded ORDER BY label, c DESC, folded", x->tf_ev);
+
+		err = sql ? query(x, sql, &r) : -ENOMEM;
+		free(sql);
+		while (!err && rd_more(&r)) {
+			char *label = rd_str(&r), *folded = rd_str(&r);
+			uint64_t count = rd_u64(&r);
+			int64_t max_dur = rd_i64(&r);
+
+			err = label && folded ? tt_report_stacks__add(s, &cap, pass, label, folded, count, max_dur)
+					      : -ENOMEM;
+			free(label);
+			free(folded);
+		}
+		err = rd_end(x, &r, err);
+	}
+	return err;
+}
+
 /* ---- what this report leaves out ---- */
 
 /* The rows of a table of the database, 0 when it has no such table. */
@@ -1789,20 +1843,15 @@ static int table_rows(struct chr *x, const char *table, uint64_t *n)
 
 static int check_left_out(struct chr *x)
 {
-	uint64_t states, syscalls, stacks;
+	uint64_t states, syscalls;
 	int err = table_rows(x, "thread_states", &states);
 
 	if (!err)
 		err = table_rows(x, "syscalls", &syscalls);
-	if (!err)
-		err = table_rows(x, "event_stacks", &stacks);
 	if (!err && (states || syscalls))
 		tt_warn(x->b.out, "%s: the kernel breakdowns (thread_states, syscalls) are not computed from "
 			"ClickHouse: this report leaves them out (the SQLite report of the same tapes has them)",
 			x->b.r->source);
-	if (!err && stacks)
-		tt_warn(x->b.out, "%s: the stacks (record --stack) are not computed from ClickHouse: this "
-			"report leaves them out (the SQLite report of the same tapes has them)", x->b.r->source);
 	return err;
 }
 
@@ -1976,6 +2025,8 @@ int tt_ch_report__build(const struct tt_ch_url *u, const char *source,
 		err = build_slowest(&x);
 	if (!err)
 		err = build_tail(&x);
+	if (!err)
+		err = build_stacks(&x);
 	if (!err)
 		err = check_left_out(&x);
 	if (!err)

@@ -22,15 +22,16 @@ static const char *const probes_sql =
 	"JOIN events e ON e.id = es.event_id JOIN probes p ON p.id = e.probe_id "
 	"JOIN stacks s ON s.id = es.stack_id GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2";
 
-/* The slowest closed spans of each name that have a stack on their start (else end) event. */
+/* The slowest closed spans of each name that have a stack on their start (else end) event
+ * (ties in span order). */
 static const char *const spans_sql =
 	"WITH r AS (SELECT sp.name AS name, sp.dur AS dur, coalesce(b.stack_id, x.stack_id) AS sid, "
-	"row_number() OVER (PARTITION BY sp.name ORDER BY sp.dur DESC) AS rk FROM spans sp "
+	"row_number() OVER (PARTITION BY sp.name ORDER BY sp.dur DESC, sp.id) AS rk FROM spans sp "
 	"LEFT JOIN event_stacks b ON b.event_id = sp.begin_event_id "
 	"LEFT JOIN event_stacks x ON x.event_id = sp.end_event_id "
 	"WHERE sp.dur IS NOT NULL AND coalesce(b.stack_id, x.stack_id) IS NOT NULL) "
 	"SELECT r.name, s.folded, count(*), max(r.dur) FROM r JOIN stacks s ON s.id = r.sid "
-	"WHERE r.rk <= ? GROUP BY 1, 2 ORDER BY 1, 3 DESC, 4 DESC";
+	"WHERE r.rk <= ? GROUP BY 1, 2 ORDER BY 1, 3 DESC, 4 DESC, 2";
 
 void tt_report_stacks__free(struct tt_report_stacks *s)
 {
@@ -44,10 +45,9 @@ void tt_report_stacks__free(struct tt_report_stacks *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static int add_row(struct tt_report_stacks *s, size_t *cap, int is_span, sqlite3_stmt *st)
+int tt_report_stacks__add(struct tt_report_stacks *s, size_t *cap, int is_span, const char *label,
+			  const char *folded, uint64_t count, int64_t max_dur)
 {
-	const char *label = (const char *)sqlite3_column_text(st, 0);
-	const char *folded = (const char *)sqlite3_column_text(st, 1);
 	struct tt_report_stackset *set = s->n ? &s->sets[s->n - 1] : NULL;
 	size_t scap;
 
@@ -66,8 +66,7 @@ static int add_row(struct tt_report_stacks *s, size_t *cap, int is_span, sqlite3
 	if (tt_grow((void **)&set->stacks, &scap, set->n + 1, sizeof(*set->stacks)))
 		return -ENOMEM;
 	set->stacks[set->n] = (struct tt_report_stack){
-		.folded = strdup(folded), .count = (uint64_t)sqlite3_column_int64(st, 2),
-		.max_dur = sqlite3_column_int64(st, 3)};
+		.folded = strdup(folded), .count = count, .max_dur = max_dur};
 	if (!set->stacks[set->n].folded)
 		return -ENOMEM;
 	set->total += set->stacks[set->n++].count;
@@ -94,7 +93,9 @@ int tt_report_stacks__build(sqlite3 *db, uint32_t top, struct tt_report_stacks *
 		if (pass)
 			sqlite3_bind_int64(st, 1, top);
 		while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW)
-			err = add_row(s, &cap, pass, st);
+			err = tt_report_stacks__add(s, &cap, pass, (const char *)sqlite3_column_text(st, 0),
+						    (const char *)sqlite3_column_text(st, 1),
+						    (uint64_t)sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3));
 		if (!err && rc != SQLITE_DONE) {
 			tt_err(out, "reading the stacks: %s", sqlite3_errmsg(db));
 			err = -TT_E_SQL;

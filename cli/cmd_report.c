@@ -122,8 +122,7 @@ const struct tt_cmd_def tt_cmd_def_report = {
 		 "provider:name:return. 'tracetape diff A B' compares two captures.\n"
 		 "URL clickhouse://HOST[:PORT][/DATABASE][?cluster=NAME...] (see load --into) reports on\n"
 		 "a ClickHouse database: the same report as of an SQLite database of the same tapes,\n"
-		 "computed by the server (the kernel breakdowns and stacks are left out, with a\n"
-		 "warning).\n",
+		 "computed by the server (the kernel breakdowns are left out, with a warning).\n",
 	.opts = opts,
 	.more = "Exit status: 0 success, 1 unreadable input, SQLite or ClickHouse error, 2 bad\n"
 		"command line (also --by naming no argument of any probe, --value naming no probe or\n"

@@ -565,6 +565,33 @@ def test_tail_capture_left_out_of_a_window(tail_dbs):
     assert got == want
 
 
+@pytest.fixture(scope="module")
+def stack_dbs(cluster, tmp_path_factory):
+    """The example service recorded with the stacks of its svc probes (record --stack)."""
+    need_bpf()
+    d = tmp_path_factory.mktemp("stk")
+    svc = TRACETAPE.parent / "examples" / "c-service" / "c-service"
+    r = tt("record", "-q", "-o", d / "s.tape", "--stack", "svc:*", "usdt:svc:*", "usdt:cache:*", "--",
+           svc, "--requests", "100", "--sleep-us", "1000", timeout=300)
+    assert r.returncode == 0, r.stderr
+    r = tt("load", "-o", d / "s.db", d / "s.tape", timeout=300)
+    assert r.returncode == 0, r.stderr
+    u = url(cluster, "stk")
+    r = tt("load", "--into", u, d / "s.tape", timeout=300)
+    assert r.returncode == 0, r.stderr
+    return d / "s.db", u
+
+
+@pytest.mark.parametrize("opts", [(), ("--top", "3"), ("--format", "html"), ("--raw",),
+                                  ("--from", "+20ms")])
+def test_same_stacks_section(stack_dbs, opts):
+    """record --stack's section (each probe's stacks by hits, each span name's slowest spans'
+    stacks) and flame graphs are the same from ClickHouse."""
+    want, got = reports(*stack_dbs, *opts)
+    assert "svc:request__begin" in want and ("Call stacks" in want or "flame" in want), want
+    assert got == want
+
+
 def test_report_errors(cluster, report_dbs):
     _, u = report_dbs
     r = tt("report", "--by", "nosuch", u)
