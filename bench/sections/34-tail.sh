@@ -67,7 +67,8 @@ echo "| --keep, + --sched --syscalls | $(events keep_k) | $(written keep_k) | $(
 echo "| --keep of no span: the fixed part | $(events none) | $(written none) | 0 | $(lost none) | $(bytes none) | | |"
 echo
 echo "A kept request brings every event its two threads recorded in its window (the main thread"
-echo "that began it, the worker that ended it); every other event, scheduler and syscall events"
+echo "that began it, the worker that ended it) and, with --sched, the switch-ins and wakeups of those"
+echo "threads that others recorded in it; every other event, scheduler and syscall events"
 echo "included, is left out and counted. The fixed part of a tape (the capture's description, the"
 echo "processes, clock anchors) does not shrink: the last column compares what is above it, the"
 echo "counters of all requests (seen, kept, dropped, a duration histogram) included. Requests over the"
