@@ -927,6 +927,15 @@ static __noinline void record_kstack(void *ctx, __u32 probe_id, struct tt_bpf_co
 	}
 	rec = (struct tt_ring_stack *)s->rec;
 	n = bpf_get_stack(ctx, rec->frames, TT_STACK_MAX_FRAMES * 8, 0);
+	/* Empty: the registers the tracepoint handed over are the user's (syscalls:* before 6.x).
+	 * This task's kernel stack from here instead, this program's own callers first (the
+	 * recorder drops them, up to trace_call_bpf). */
+	rec->sp_ret = 0;
+	if (n == 0) {
+		n = bpf_get_task_stack(bpf_get_current_task_btf(), rec->frames,
+				       TT_STACK_MAX_FRAMES * 8, 0);
+		rec->sp_ret = TT_KSTACK_FROM_BPF;
+	}
 	if (n > 0) {
 		n /= 8;
 		if (n > TT_STACK_MAX_FRAMES)
@@ -942,7 +951,6 @@ static __noinline void record_kstack(void *ctx, __u32 probe_id, struct tt_bpf_co
 		rec->hdr.seq = 0;
 		rec->nr = (__u32)n;
 		rec->form = TT_STACK_KERNEL;
-		rec->sp_ret = 0;
 		if (bpf_ringbuf_output(&events, rec, size & (TT_RING_REC_MAX - 1), BPF_RB_NO_WAKEUP))
 			n = 0;
 	}

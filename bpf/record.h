@@ -197,6 +197,8 @@ struct tt_stack_bid {           /* the kernel's struct bpf_stack_build_id */
 #define TT_STACK_KERNEL 3 /* tt_ring_stack.form: __u64 kernel addresses (a tracepoint's kernel
 			     stack, record --stack tracepoint:...); the recorder turns them into
 			     offsets from _text before anything is written */
+#define TT_KSTACK_FROM_BPF 1 /* TT_STACK_KERNEL's sp_ret: walked from the BPF program (the
+				tracepoint gave no kernel registers): its own callers come first */
 #define TT_STACK_COPY_MAX 8192  /* bytes of stack copied at most */
 #define TT_STACK_COPY_CHUNK 512 /* copied so many at a time: the top of the stack ends a copy */
 
@@ -212,7 +214,8 @@ struct tt_ring_stack {
 				   TT_STACK_COPY: registers and stack bytes; TT_STACK_KERNEL:
 				   __u64 kernel addresses */
 	__u64 sp_ret;           /* RETSP sites: *(u64 *)sp, the caller's return address (the
-				   frame after the first); else 0 */
+				   frame after the first); TT_STACK_KERNEL: TT_KSTACK_FROM_BPF or
+				   0; else 0 */
 	struct tt_stack_bid frames[TT_STACK_MAX_FRAMES];
 };
 

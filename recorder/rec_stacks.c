@@ -549,6 +549,29 @@ static struct tt_stack_frame kernel_place(struct tt_rec_stacks *s, uint64_t ip)
 				       .offset = ip - tt_ksyms__text(s->ks)};
 }
 
+/*
+ * A kernel stack walked from the BPF program itself (TT_KSTACK_FROM_BPF): how many of its n
+ * frames are the program and its callers, up to and including trace_call_bpf(), which runs the
+ * tracepoint's programs; 0 when it is not there (then all are kept).
+ */
+static uint32_t bpf_callers(struct tt_rec_stacks *s, const uint8_t *frames, uint32_t n)
+{
+	for (uint32_t i = 0; i < n && i < 16; i++) {
+		struct tt_ksym sym;
+		uint64_t ip;
+		int64_t idx;
+
+		memcpy(&ip, frames + 8 * i, 8);
+		idx = tt_ksyms__find(s->ks, ip);
+		if (idx < 0)
+			continue;
+		tt_ksyms__sym(s->ks, (size_t)idx, &sym);
+		if (!sym.owner && !strcmp(sym.name, "trace_call_bpf"))
+			return i + 1;
+	}
+	return 0;
+}
+
 /* Place ip: the file and offset of pid's mapping that holds it, else module 0 and ip itself. */
 static struct tt_stack_frame place(struct tt_rec_stacks *s, uint32_t pid, uint64_t ip, int *fresh)
 {
@@ -782,7 +805,8 @@ int tt_rec_stacks__on_ring(struct tt_rec_stacks *s, const void *data, size_t siz
 		    size != offsetof(struct tt_ring_stack, frames) + 8 * (size_t)hdr.nr)
 			return -EBADMSG;
 		s->cur_n = 0;
-		for (uint32_t i = 0; i < hdr.nr; i++) {
+		for (uint32_t i = hdr.sp_ret == TT_KSTACK_FROM_BPF ? bpf_callers(s, frames, hdr.nr) : 0;
+		     i < hdr.nr; i++) {
 			uint64_t ip;
 
 			memcpy(&ip, frames + 8 * i, 8);
