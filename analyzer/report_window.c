@@ -64,9 +64,9 @@ static int parse_utc(const char *s, int64_t *ns)
 	tm.tm_hour = h;
 	tm.tm_min = mi;
 	tm.tm_sec = sec;
-	secs = timegm(&tm);
+	secs = timegm(&tm); /* (time_t)-1 is 1969-12-31T23:59:59 as well: years 0..9999 fit */
 	check = tm.tm_mday == d; /* timegm normalizes 2026-02-31 into March */
-	if (secs == (time_t)-1 || !check || __builtin_mul_overflow((int64_t)secs, 1000000000, &t))
+	if (!check || __builtin_mul_overflow((int64_t)secs, 1000000000, &t))
 		return -EINVAL;
 	*ns = sat_add(t, frac);
 	return 0;
