@@ -12,7 +12,12 @@
 #
 #   bench/sections/33-stacks.sh BUILD_DIR WORK_DIR
 #   env: BENCH_STACK_ROUNDS (default 5), BENCH_STACK_HITS (default 1000000), BENCH_STACK_COPY_HITS
-#   (default 100000: the runs that copy 8 KiB a hit, perf's dwarf mode writing it all to disk)
+#   (default 100000: the runs that copy 8 KiB a hit, perf's dwarf mode writing it all to disk),
+#   BENCH_KSTACK_HITS (default 1000000: system calls of the kernel-stack rows)
+#
+# Kernel stacks (record --stack tracepoint:...): a loop of N getppid() system calls recorded
+# through raw_syscalls:sys_enter, without and with its kernel stack, against no tracer: the
+# loop's CPU time per call, as above.
 set -u
 build=$(cd "$1" && pwd) || exit 1
 mkdir -p "$2" || exit 1
@@ -22,6 +27,7 @@ tt="$build/tracetape"
 rounds=${BENCH_STACK_ROUNDS:-5}
 n=${BENCH_STACK_HITS:-1000000}
 mc=${BENCH_STACK_COPY_HITS:-100000}
+kn=${BENCH_KSTACK_HITS:-1000000}
 . "$(dirname "$0")/../lib.sh"
 
 title="## Call stacks: cost per probe hit with record --stack (issue #22)"
@@ -45,15 +51,27 @@ if command -v perf >/dev/null 2>&1; then
 	perf buildid-cache --add "$fix" >/dev/null 2>&1 &&
 		perf probe -q -x "$fix" sdt_stk:leaf >/dev/null 2>&1 && have_perf=1
 fi
-hits() { case $1 in stackdw|perfdw) echo $mc ;; *) echo $n ;; esac; }
+# the kernel-stack rows' program: N system calls, nothing else
+sys="$work/syscall_loop"
+printf '%s\n' '#include <stdlib.h>' '#include <sys/syscall.h>' '#include <unistd.h>' \
+	'int main(int c, char **v) { long n = c > 1 ? atol(v[1]) : 0;' \
+	'for (long i = 0; i < n; i++) syscall(SYS_getppid); return 0; }' >"$work/syscall_loop.c"
+gcc -O2 -o "$sys" "$work/syscall_loop.c" || fail "cannot build the system-call loop"
+hits() { case $1 in stackdw|perfdw) echo $mc ;; k*) echo $kn ;; *) echo $n ;; esac; }
 
 # one CONFIG ROUND: run the fixture under CONFIG, append its CPU ns per hit to $work/CONFIG
 one() {
 	t="$work/$1.$2.time"
 	k=$(hits "$1")
 	timed="/usr/bin/time -f %U_%S -o $t $fix $k"
+	ktimed="/usr/bin/time -f %U_%S -o $t $sys $k"
 	case $1 in
 	none) $timed >/dev/null ;;
+	knone) $ktimed ;;
+	krecord) timeout 300 "$tt" record -q -o "$work/kr.tape" tracepoint:raw_syscalls:sys_enter \
+		-- $ktimed ;;
+	kstack) timeout 300 "$tt" record -o "$work/ks.tape" --stack tracepoint:raw_syscalls:sys_enter \
+		tracepoint:raw_syscalls:sys_enter -- $ktimed 2>"$work/ks.err" ;;
 	record) timeout 300 "$tt" record -q -o "$work/r.tape" "usdt:$fix:stk:leaf" -- $timed ;;
 	stack) timeout 300 "$tt" record -q -o "$work/s.tape" --stack stk:leaf "usdt:$fix:stk:leaf" \
 		-- $timed ;;
@@ -88,7 +106,7 @@ one() {
 		>>"$work/$1"
 }
 
-configs="none record stack stackdw"
+configs="none record stack stackdw knone krecord kstack"
 [ $have_bpftrace = 1 ] && configs="$configs bpftrace"
 [ $have_perf = 1 ] && configs="$configs perffp perfdw"
 for c in $configs; do : >"$work/$c"; done
@@ -104,7 +122,12 @@ done
 
 cell() { s=$(stats "$work/$1"); [ -n "$s" ] && echo "$s" | awk '{ printf "%s (%s-%s)", $1, $2, $3 }' || echo "n/a"; }
 base=$(median "$work/none")
-added() { m=$(median "$work/$1"); [ -n "$m" ] && [ -n "$base" ] && awk -v m="$m" -v b="$base" 'BEGIN { printf "%+.0f", m - b }' || echo "n/a"; }
+added() {
+	b=$base
+	case $1 in k*) b=$(median "$work/knone") ;; esac
+	m=$(median "$work/$1")
+	[ -n "$m" ] && [ -n "$b" ] && awk -v m="$m" -v b="$b" 'BEGIN { printf "%+.0f", m - b }' || echo "n/a"
+}
 bytes() { [ -f "$1" ] && stat -c %s "$1" || echo "n/a"; }
 
 echo "$title"
@@ -150,3 +173,19 @@ echo "thread is the copy. A recorder that cannot keep up drops stacks, counted (
 echo "${dw_lost:-no} hits without a stack), never the hits. perf writes every sample to perf.data"
 echo "(last round: fp $(cat "$work/perffp.bytes" 2>/dev/null || echo n/a) bytes, dwarf"
 echo "$(cat "$work/perfdw.bytes" 2>/dev/null || echo n/a) bytes) and unwinds at perf report time."
+echo
+ks_lost=$(grep -o 'warning: [0-9]* of [0-9]* hits of [^ ]* have no stack' "$work/ks.err" 2>/dev/null |
+	awk '{ print $2 " of " $4 }')
+echo "Kernel stacks (\`record --stack tracepoint:raw_syscalls:sys_enter\`): a loop of $kn getppid()"
+echo "system calls, each a raw_syscalls:sys_enter hit; the loop's CPU time per call, in ns, as above."
+echo
+echo "| configuration | ns per system call | added to no tracer |"
+echo "|---|---|---|"
+echo "| no tracer | $(cell knone) | |"
+echo "| tracetape record tracepoint:raw_syscalls:sys_enter | $(cell krecord) | $(added krecord) |"
+echo "| the same with --stack tracepoint:raw_syscalls:sys_enter | $(cell kstack) | $(added kstack) |"
+echo
+echo "The kernel's unwinder runs on the calling thread (bpf_get_stack); the recorder turns each"
+echo "address into an offset from _text and a name from /proc/kallsyms, off the traced thread"
+echo "(tapes: $(bytes "$work/kr.tape") bytes without stacks, $(bytes "$work/ks.tape") with them;"
+echo "last round: ${ks_lost:-no} hits without a stack)."
