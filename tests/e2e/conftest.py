@@ -8,6 +8,9 @@ recording tests, real BPF. Helpers:
   run(cmd, timeout=...)        run any command the same way (never without a timeout)
   build_c(src, ...)            compile a probe fixture program against the SDK header
   need_bpf()                   skip (fail under CI=true) unless root with working BPF
+  host_env(*preload, **vars)   the environment for a program that loads a shared object built
+                               here (the sqlite3 shell and the SQLite extension, an LD_PRELOAD
+                               shim): with sanitizers, their runtime is preloaded first
   mktape(text, out, *args)     write a tape from a tt-mktape description (tests/tools/tt-mktape.c)
   small_tape(out)              write SMALL_TAPE (two requests of app: begin and end) to out
   tape_events(path)            the events of a tape, via `tracetape replay --format json`
@@ -134,6 +137,27 @@ if SANITIZED:
     os.environ["UBSAN_OPTIONS"] = f"halt_on_error=1:print_stacktrace=1:exitcode=86:{_log}"
     os.environ["LSAN_OPTIONS"] = (f"exitcode=86:{_log}" +
                                   (f":suppressions={_supp}" if _supp.exists() else ""))
+
+
+@functools.lru_cache(maxsize=None)
+def sanitizer_runtime():
+    """The AddressSanitizer runtime tracetape is linked with (a sanitized build), or None."""
+    if not SANITIZED:
+        return None
+    r = subprocess.run(["ldd", str(TRACETAPE)], capture_output=True, text=True)
+    return next((line.split()[2] for line in r.stdout.splitlines()
+                 if line.split() and line.split()[0].startswith("libasan.so")), None)
+
+
+def host_env(*preload, **variables):
+    """os.environ with variables, for a program that loads a shared object built here (the
+    sqlite3 shell and the SQLite extension) or is given one to preload: in a sanitized build the
+    ASan runtime comes first in LD_PRELOAD, as it must."""
+    env = dict(os.environ, **{k: str(v) for k, v in variables.items()})
+    libs = [str(p) for p in (sanitizer_runtime(), *preload) if p]
+    if libs:
+        env["LD_PRELOAD"] = " ".join(libs)
+    return env
 
 
 _SEEN_REPORTS = set()

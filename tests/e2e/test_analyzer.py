@@ -37,7 +37,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BUILD_DIR, SOURCE_DIR, db_rows, mktape, run, tt
+from conftest import BUILD_DIR, SOURCE_DIR, db_rows, host_env, mktape, run, tt
 
 EXT = BUILD_DIR / "analyzer" / "tracetape_sqlite.so"
 ARTIFACTS = SOURCE_DIR / "tests" / "artifacts"
@@ -286,7 +286,7 @@ def test_sqlite3_shell_with_extension(capture):
     med = (s[n // 2] + s[(n - 1) // 2]) / 2
     r = run([sqlite3, "-batch", db, f".load {EXT.with_suffix('')}",
              "SELECT percentile(dur, 50), percentile(dur, 99.9), percentile_cont(dur, 90), median(dur), "
-             "log2_hist(dur) FROM spans WHERE name = 'req';"])
+             "log2_hist(dur) FROM spans WHERE name = 'req';"], env=host_env())
     assert r.returncode == 0, r.stderr
     p50, p999, pc90, m, hist = r.stdout.strip().split("|")
     assert int(p50) == nearest_rank(durs, 50)

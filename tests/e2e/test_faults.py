@@ -60,8 +60,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (FIXTURES, READY, TRACETAPE, build_c, mktape, need_bpf, need_program, run,
-                      small_tape, start_recorder, stop_recorder, tt)
+from conftest import (FIXTURES, READY, TRACETAPE, build_c, host_env, mktape, need_bpf, need_program,
+                      run, small_tape, start_recorder, stop_recorder, tt)
 
 EVENTS = Path("/sys/kernel/tracing/events")
 
@@ -260,20 +260,6 @@ def shim(tmp_path_factory):
                    extra=("-shared", "-fPIC", "-ldl"))
 
 
-def sanitizer_runtime():
-    """The AddressSanitizer runtime tracetape is linked with, or None: it must come first in
-    LD_PRELOAD, before the shim."""
-    r = run(["ldd", TRACETAPE])
-    return next((line.split()[2] for line in r.stdout.splitlines()
-                 if line.split()[0].startswith("libasan.so")), None)
-
-
-def shim_env(shim, **faults):
-    env = dict(os.environ, LD_PRELOAD=" ".join(filter(None, (sanitizer_runtime(), str(shim)))))
-    env.update({k: str(v) for k, v in faults.items()})
-    return env
-
-
 def test_a_failed_load_never_replaces_a_good_database(tmp_path, small_fs, shim):
     small = big_tape(tmp_path / "small.tape", 10)
     big = big_tape(tmp_path / "big.tape", 60000)
@@ -291,7 +277,7 @@ def test_a_failed_load_never_replaces_a_good_database(tmp_path, small_fs, shim):
     assert sorted(p.name for p in d.iterdir()) == ["t.db"]
 
     r = tt("load", "--force", "-o", db, big, timeout=300,
-           env=shim_env(shim, TT_SHIM_EIO=".tmp-", TT_SHIM_EIO_AFTER=20))
+           env=host_env(shim, TT_SHIM_EIO=".tmp-", TT_SHIM_EIO_AFTER=20))
     assert r.returncode == 1, r.stderr
     assert "I/O error" in r.stderr, r.stderr
     assert db.read_bytes() == good
@@ -307,7 +293,7 @@ def test_a_file_system_without_rename_noreplace(tmp_path, shim):
             d = tmp_path / ("nolink" if "TT_SHIM_NO_LINK" in faults else "link")
             d.mkdir()
             db = d / "t.db"
-            env = shim_env(shim, **faults)
+            env = host_env(shim, **faults)
             r = tt("load", "-o", db, tape, env=env)
             assert r.returncode == 0, r.stderr
             assert os.stat(db).st_mode & 0o777 == 0o600
