@@ -433,7 +433,11 @@ static __always_inline __u64 go_goid(const void *regs, int from_ctx, const struc
 {
 	__u64 g = reg_value(regs, from_ctx, __builtin_offsetof(struct pt_regs, r14)), goid = 0;
 
-	if (!(site->flags & TT_BPF_SITE_GO) || !g)
+	if (!(site->flags & TT_BPF_SITE_GO))
+		return 0;
+	if (site->goid_off == TT_BPF_GOID_R15)
+		return reg_value(regs, from_ctx, __builtin_offsetof(struct pt_regs, r15));
+	if (!g)
 		return 0;
 	if (read_user(&goid, sizeof(goid), (void *)(g + site->goid_off), NULL))
 		return 0;

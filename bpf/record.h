@@ -59,7 +59,8 @@ struct tt_bpf_arg {
 	};
 };
 
-#define TT_BPF_SITE_GO 0x1   /* a Go function: read the goroutine id at *(r14 + goid_off) */
+#define TT_BPF_SITE_GO 0x1   /* a Go function: read the goroutine id at *(r14 + goid_off), or
+				take it from r15 when goid_off is TT_BPF_GOID_R15 */
 #define TT_BPF_SITE_STRS 0x2 /* some argument is a string or bytes: the record is built in
 				scratch memory */
 #define TT_BPF_SITE_JBE 0x4  /* a Go function's stack-check `jbe`: ignore the hit when the branch
@@ -81,11 +82,15 @@ struct tt_bpf_arg {
 				sp + ra_off and the caller's frame pointer at sp + fp_off (or in
 				rbp when fp_off < 0: the function has not touched it) */
 
+/* GO: the goroutine id is in r15 (a gen-go probe's function loaded it there). */
+#define TT_BPF_GOID_R15 0xffff
+
 struct tt_bpf_site {
 	__u32 probe_id;  /* the probe this site fires, index into the capture's probe table */
 	__u8 argc;
 	__u8 flags;      /* TT_BPF_SITE_* */
-	__u16 goid_off;  /* GO: offsetof(runtime.g, goid) in this binary's Go version */
+	__u16 goid_off;  /* GO: offsetof(runtime.g, goid) in this binary's Go version, or
+			    TT_BPF_GOID_R15 */
 	__u16 ra_off;    /* CFI: where the return address is, from the stack pointer */
 	__s16 fp_off;    /* CFI: where the caller's frame pointer is saved; < 0: still in rbp */
 	__u32 pad;

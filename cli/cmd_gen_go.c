@@ -2,9 +2,9 @@
 /*
  * `tracetape gen-go PROVIDER.d -o DIR/NAME.go [-package P]`: turns a DTrace provider file into
  * a Go package of static probes (schemas/go_gen.h, contract schemas/GO_PROBES.md): NAME.go,
- * NAME_amd64.s and NAME_other.go in DIR. Each file is written to a temporary name first and
- * the three are renamed only once all are written, so that a failed run never leaves a half
- * package behind.
+ * NAME_amd64.s, NAME_other.go, NAME_goid_amd64.go and NAME_goid123_amd64.go in DIR. Each file
+ * is written to a temporary name first and they are renamed only once all are written, so
+ * that a failed run never leaves a half package behind.
  */
 #include <errno.h>
 #include <libgen.h>
@@ -22,8 +22,9 @@
 enum { OPT_PACKAGE = TT_OPT_FIRST };
 
 static const struct tt_opt opts[] = {
-	{'o', "output", 'o', "FILE.go", "write the package's Go file to FILE.go, with FILE_amd64.s and "
-					 "FILE_other.go next to it (required)", NULL},
+	{'o', "output", 'o', "FILE.go", "write the package's Go file to FILE.go, with FILE_amd64.s, "
+					 "FILE_other.go, FILE_goid_amd64.go and FILE_goid123_amd64.go "
+					 "next to it (required)", NULL},
 	{OPT_PACKAGE, "package", 0, "NAME", "the Go package name (default: the name of FILE.go's directory)",
 	 NULL},
 	{0},
@@ -90,7 +91,7 @@ int tt_cmd_gen_go(int argc, char **argv, struct tt_out *out)
 	struct tt_provider_error perr;
 	const char *output = NULL, *package = NULL, *src, *v;
 	struct tt_go_gen gen = {0};
-	struct out_file files[3] = {{0}};
+	struct out_file files[5] = {{0}};
 	char errbuf[512], *dir = NULL, *stem = NULL;
 	struct tt_opts p;
 	size_t len;
@@ -161,8 +162,11 @@ int tt_cmd_gen_go(int argc, char **argv, struct tt_out *out)
 	files[0].text = &gen.go;
 	files[1].text = &gen.asm_;
 	files[2].text = &gen.other;
-	for (size_t i = 0; i < 3; i++) {
-		static const char *const suffix[] = {".go", "_amd64.s", "_other.go"};
+	files[3].text = &gen.goid;
+	files[4].text = &gen.goid123;
+	for (size_t i = 0; i < TT_ARRAY_SIZE(files); i++) {
+		static const char *const suffix[] = {".go", "_amd64.s", "_other.go", "_goid_amd64.go",
+						     "_goid123_amd64.go"};
 
 		if (asprintf(&files[i].path, "%s%s", stem, suffix[i]) < 0)
 			files[i].path = NULL;
@@ -171,14 +175,16 @@ int tt_cmd_gen_go(int argc, char **argv, struct tt_out *out)
 		else
 			files[i].in_place = tt_cmd_output_in_place(files[i].path);
 	}
-	if (!files[0].tmp || !files[1].tmp || !files[2].tmp) {
-		err = -ENOMEM;
-		tt_err(out, "out of memory");
-		goto cleanup;
+	for (size_t i = 0; i < TT_ARRAY_SIZE(files); i++) {
+		if (!files[i].tmp) {
+			err = -ENOMEM;
+			tt_err(out, "out of memory");
+			goto cleanup;
+		}
 	}
-	err = write_files(files, 3, out);
+	err = write_files(files, TT_ARRAY_SIZE(files), out);
 cleanup:
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < TT_ARRAY_SIZE(files); i++) {
 		if (files[i].tmp)
 			unlink(files[i].tmp); /* gone already when renamed */
 		free(files[i].tmp);

@@ -62,11 +62,13 @@ const struct tt_cmd_def tt_cmd_def_list = {
 		 "f32/f64 floats, ptr, str (a C string), bytes (a string of explicit length);\n"
 		 "any8..any64 is an integer or pointer of that size that nothing describes further.\n"
 		 "Kinds and names come from the tracetape note of binaries built with\n"
-		 "<tracetape/probe.h>, else from the provider file given with --schema, else from\n"
-		 "the provider files built into tracetape for PostgreSQL 15, PHP 8.2, Python 3.11,\n"
-		 "OpenJDK 17 and libstdc++ (a line \"provider file: built-in NAME.d\" says which;\n"
-		 "a declaration whose argument count differs from the binary's is not used), else\n"
-		 "from the stapsdt argument spec alone.\n",
+		 "<tracetape/probe.h> or the descriptor of a Go package made by gen-go, else from\n"
+		 "the provider file given with --schema, else from the provider files built into\n"
+		 "tracetape for PostgreSQL 15, PHP 8.2, Python 3.11, OpenJDK 17 and libstdc++ (a\n"
+		 "line \"provider file: built-in NAME.d\" says which; a declaration whose argument\n"
+		 "count differs from the binary's is not used), else from the stapsdt argument spec\n"
+		 "alone. With --json each argument's \"source\" says which: note, gen-go, schema,\n"
+		 "builtin or spec.\n",
 	.opts = list_options,
 	.more = "-v also prints one line per site: address, file offset, semaphore, spec.\n"
 		"\n"
@@ -94,7 +96,7 @@ struct list_opts {
 struct arg_view {
 	uint8_t kind;
 	const char *name;   /* borrowed, or NULL */
-	const char *source; /* "note", "schema", "builtin" or "spec" */
+	const char *source; /* "note", "gen-go", "schema", "builtin" or "spec" */
 };
 
 /* A probe's declaration: in --schema, else in the built-in files (*builtin says which). */
@@ -110,7 +112,7 @@ static void arg_view(const struct tt_usdt_site *s, const struct decl *decl, unsi
 	const struct tt_provider_arg *d = dp && dp->arg_cnt == s->argc ? &dp->args[i] : NULL;
 
 	v->kind = s->kinds[i];
-	v->source = s->has_types ? "note" : "spec";
+	v->source = s->go_abi0 ? "gen-go" : s->has_types ? "note" : "spec";
 	v->name = s->arg_names[i];
 	if (!s->has_types && d && TT_KIND_CLASS(d->kind) != TT_CLASS_UNKNOWN) {
 		unsigned cls = TT_KIND_CLASS(d->kind);

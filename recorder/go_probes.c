@@ -219,7 +219,7 @@ static int add_desc(const uint8_t *img, const struct tt_elf_seg *seg, uint64_t o
 {
 	uint64_t vaddr = off - seg->offset + seg->vaddr, end = seg->offset + seg->filesz;
 	const uint8_t *d = img + off;
-	uint32_t version, cnt, meta_len;
+	uint32_t version, cnt, meta_len, goid_off;
 	char *meta = NULL, *line, *save = NULL;
 	size_t first = file->site_cnt;
 	int err;
@@ -229,13 +229,14 @@ static int add_desc(const uint8_t *img, const struct tt_elf_seg *seg, uint64_t o
 	version = tt_get_le32(d + 8);
 	cnt = tt_get_le32(d + 12);
 	meta_len = tt_get_le32(d + 16);
+	goid_off = tt_get_le32(d + 20);
 	if (version != TT_GO_DESC_VERSION) {
 		tt_msgf(errbuf, errbuf_sz, "a Go probe descriptor at 0x%llx has version %u, this "
 			"tracetape reads version %d", (unsigned long long)vaddr, version, TT_GO_DESC_VERSION);
 		return -TT_E_BAD_ELF;
 	}
-	if (!cnt || cnt > TT_GO_MAX_PROBES || meta_len > TT_GO_MAX_META || tt_get_le32(d + 20) ||
-	    end - off - TT_GO_DESC_HDR_SZ < 2ull * cnt + meta_len)
+	if (!cnt || cnt > TT_GO_MAX_PROBES || meta_len > TT_GO_MAX_META ||
+	    goid_off > TT_GO_MAX_GOID_OFF || end - off - TT_GO_DESC_HDR_SZ < 2ull * cnt + meta_len)
 		goto bad;
 	meta = strndup((const char *)d + TT_GO_DESC_HDR_SZ + 2 * cnt, meta_len);
 	if (!meta)
@@ -258,6 +259,7 @@ static int add_desc(const uint8_t *img, const struct tt_elf_seg *seg, uint64_t o
 		err = parse_line(line, s, &fn, errbuf, errbuf_sz);
 		if (err)
 			goto cleanup;
+		s->go_r15_goid_off = (uint16_t)goid_off;
 		s->sema_vaddr = vaddr + TT_GO_DESC_HDR_SZ + 2 * i;
 		s->sema_offset = off + TT_GO_DESC_HDR_SZ + 2 * i;
 		fvaddr = find_func(t, fn, &fsize);
@@ -359,8 +361,10 @@ int tt_go_probe_bpf_site(const struct tt_usdt_site *site, uint32_t goid_off,
 		out->flags |= TT_BPF_SITE_STRS;
 	}
 	if (goid_off) {
+		/* R15 holds the id only if the function's offset is this binary's (a package
+		 * built by a Go whose runtime.g the generator did not know reads it from g) */
 		out->flags |= TT_BPF_SITE_GO;
-		out->goid_off = (uint16_t)goid_off;
+		out->goid_off = site->go_r15_goid_off == goid_off ? TT_BPF_GOID_R15 : (uint16_t)goid_off;
 	}
 	return 0;
 }

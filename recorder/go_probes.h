@@ -37,7 +37,9 @@ int tt_go_probes_scan(const uint8_t *img, size_t img_sz, Elf *elf, const struct 
 /*
  * Finish the BPF spec out of Go probe site (one with go_abi0 set) that tt_bpf_site_from_usdt()
  * filled: its string and []byte arguments read as bytes with their length, and
- * the goroutine id read at goid_off in runtime.g (0 when unknown: no goroutine id). Returns 0.
+ * the goroutine id taken from R15 when the function loaded it there from goid_off, the offset
+ * of the goroutine id in this binary's runtime.g, else read at goid_off (0 when unknown: no
+ * goroutine id). Returns 0.
  */
 int tt_go_probe_bpf_site(const struct tt_usdt_site *site, uint32_t goid_off,
 			 struct tt_bpf_site *out);

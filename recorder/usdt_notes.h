@@ -41,6 +41,9 @@ struct tt_usdt_site {
 					lengths follow their pointers (next register, or next
 					stack word), and its events carry the goroutine id
 					(tt_go_probe_bpf_site()) */
+	uint16_t go_r15_goid_off;    /* go_abi0: the offset in runtime.g of the goroutine id its
+					function loads into R15 before the site (the
+					descriptor's); 0: it loads none */
 };
 
 struct tt_usdt_file {

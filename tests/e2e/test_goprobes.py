@@ -10,13 +10,19 @@ gp-2  Every argument kind (int8..int64, uint8..uint64 at their limits, float32, 
       build, from registers and (past the twelfth word) from the stack; list shows the probes
       with names, kinds and semaphores. The ordinary build also in the kernel matrix: the
       program sees its semaphores raised (...Enabled() is true) on every kernel.
-gp-3  The semaphore is a real USDT semaphore: 0 before the recorder attaches to a running
+gp-3  list --json gives the source of the probes' kinds and names as "gen-go". The
+      semaphore is a real USDT semaphore: 0 before the recorder attaches to a running
       process, 1 while it records (the generated ...Enabled() says true), 0 after; the probes
       fired while recording are in the tape, exactly, and none of the others.
 gp-4  examples/go-service: requests with known routes, recorded from the first line of main
       (stripped PIE build), loaded: request spans, routes, statuses and query strings equal
       the service's own log, with goroutine ids; spans pair by id (the query's end runs on
       another thread than its begin at times).
+gp-5  The goroutine id comes from R15, where each probe function loads it from g at the offset
+      of its Go version's runtime.g (build-constrained files), only when the descriptor's
+      offset is the binary's: a function made to load a constant there records that constant;
+      a package whose recorded offset is not the binary's (its function then loads something
+      else) is read through g as for go: probes, and its goroutine ids are still exact.
 """
 import json
 import os
@@ -70,11 +76,13 @@ def test_gen_go_example_vet_other_arch(goenv, tmp_path, kinds_src):
     out.mkdir()
     r = tt("gen-go", EXAMPLE / "probes" / "probes.d", "-o", out / "probes.go")
     assert r.returncode == 0, r.stderr
-    for name in ("probes.go", "probes_amd64.s", "probes_other.go"):
+    names = ["probes.go", "probes_amd64.s", "probes_goid123_amd64.go", "probes_goid_amd64.go",
+             "probes_other.go"]
+    for name in names:
         assert (out / name).read_text() == (EXAMPLE / "probes" / name).read_text(), \
             f"examples/go-service/probes/{name} is stale: regenerate it with gen-go"
-    assert sorted(p.name for p in out.iterdir()) == ["probes.go", "probes_amd64.s",
-                                                      "probes_other.go"]
+    assert sorted(p.name for p in out.iterdir()) == names
+    assert "const ttGoidOff_" in (out / "probes_goid_amd64.go").read_text()
     r = run([GOFMT, "-l", "kinds"], cwd=kinds_src)
     assert r.returncode == 0 and r.stdout == "", r.stdout + r.stderr
     for arch in ("amd64", "arm64"):
@@ -159,6 +167,39 @@ def test_every_kind_exact(goenv, kinds_src, tmp_path, build, attach):
     check_rounds(tape_events(tape), printed)
 
 
+@pytest.mark.parametrize("tamper", ["r15-constant", "offset-not-the-binarys"])
+def test_goid_r15_or_fallback(goenv, kinds_src, tmp_path, tamper):
+    need_bpf()
+    src = tmp_path / "src"
+    shutil.copytree(kinds_src, src)
+    if tamper == "r15-constant":
+        # the descriptor's offset is Go 1.19's (152): R15 is taken as the goroutine id
+        asm = src / "kinds" / "kinds_amd64.s"
+        text, n = re.subn(r"MOVQ const_ttGoidOff_[0-9a-f]+\(R14\), R15", "MOVQ $7777, R15",
+                          asm.read_text())
+        assert n == 7
+        asm.write_text(text)
+    else:
+        # the functions load g+8 (the stack's end) and the descriptor says 8, which is not
+        # where Go 1.19 keeps the id: the recorder reads it from g at 152 instead
+        const = src / "kinds" / "kinds_goid_amd64.go"
+        text, n = re.subn(r"(const ttGoidOff_[0-9a-f]+ =) 152\n", r"\1 8\n", const.read_text())
+        assert n == 1
+        const.write_text(text)
+    exe = gobuild(goenv, src, tmp_path / "probes")
+    tape = tmp_path / "g.tape"
+    r = tt("record", "-o", tape, "usdt:gokinds:*", "--", exe, "-rounds", "2", timeout=300)
+    assert r.returncode == 0, r.stderr
+    printed = [json.loads(line) for line in r.stdout.splitlines()]
+    assert len(printed) == 2
+    if tamper == "r15-constant":
+        events = [e for e in tape_events(tape) if e["probe"].startswith("gokinds:")]
+        assert len(events) == 2 * len(expected(printed[0]))
+        assert {e["goid"] for e in events} == {7777}
+    else:
+        check_rounds(tape_events(tape), printed)
+
+
 def read_sema(pid, addr):
     with open(f"/proc/{pid}/mem", "rb", buffering=0) as f:
         f.seek(addr)
@@ -170,7 +211,10 @@ def test_semaphore_attach_detach(goenv, kinds_src, tmp_path):
     exe = gobuild(goenv, kinds_src, tmp_path / "probes")
     r = tt("list", "--json", exe)
     assert r.returncode == 0, r.stderr
-    semas = {p["name"]: p["semaphore"] for p in json.loads(r.stdout)["files"][0]["probes"]}
+    probes = json.loads(r.stdout)["files"][0]["probes"]
+    semas = {p["name"]: p["semaphore"] for p in probes}
+    # kinds and names from the package's descriptor, not from a note
+    assert {a["source"] for p in probes for a in p["args"]} == {"gen-go"}
     assert len(semas) == 7 and len(set(semas.values())) == 7
     prog = subprocess.Popen([exe, "-stdin"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             text=True)

@@ -85,7 +85,17 @@ TT_TEST(go_gen, types_offsets_and_descriptor)
 				 "\tMOVQ p+64(FP), R9\n"
 				 "\tMOVL f+72(FP), R10\n"
 				 "\tMOVQ u+80(FP), R11\n"
+				 "\tMOVQ const_ttGoidOff_"));
+	/* then the goroutine id into R15, by the offset of the build's Go version; the site */
+	assert_true(has(&g.asm_, "(R14), R15\n"
 				 "\tBYTE $0x0f; BYTE $0x1f; BYTE $0x44; BYTE $0x00; BYTE $0x00\n\tRET\n"));
+	assert_true(has(&g.asm_, "#include \"go_asm.h\"\n"));
+	assert_true(has(&g.go, "\tgoidOff: ttGoidOff_"));
+	assert_true(has(&g.goid, "//go:build amd64 && (!go1.23 || go1.25)\n"));
+	assert_true(has(&g.goid, " = 152\n"));
+	assert_true(has(&g.goid123, "//go:build amd64 && go1.23 && !go1.25\n"));
+	assert_true(has(&g.goid123, " = 160\n"));
+	assert_true(has(&g.goid123, "package probes\n"));
 	assert_true(has(&g.asm_, "_Tick(SB), NOSPLIT|NOFRAME, $0-0\n"));
 	assert_true(has(&g.other, "//go:build !amd64\n"));
 	assert_true(has(&g.other, "func QStart(_ int8, _ string, _ uint16, _ float64, _ []byte, "
@@ -161,7 +171,7 @@ TT_TEST(go_gen, registers_then_stack)
 			 0);
 	assert_true(has(&g.asm_, "\tMOVQ e_base+64(FP), R10\n\tMOVQ e_len+72(FP), R11\n"
 				 "\tMOVLQSX x+80(FP), R12\n"
-				 "\tBYTE $0x0f;"));
+				 "\tMOVQ const_ttGoidOff_"));
 	assert_false(has(&g.asm_, "f_base"));
 	assert_false(has(&g.asm_, "y+"));
 	tt_go_gen_free(&g);
@@ -191,7 +201,7 @@ TT_TEST(go_gen, errors)
 
 		assert_int_equal(gen(cases[i].text, cases[i].package, &g, err, sizeof(err)), cases[i].err);
 		assert_non_null(strstr(err, cases[i].msg));
-		assert_int_equal(g.go.len + g.asm_.len + g.other.len, 0);
+		assert_int_equal(g.go.len + g.asm_.len + g.other.len + g.goid.len + g.goid123.len, 0);
 	}
 }
 

@@ -15,7 +15,7 @@ var ttDesc_d554d2e8 = struct {
 	version uint32
 	count   uint32
 	metaLen uint32
-	zero    uint32
+	goidOff uint32
 	sema    [4]uint16
 	meta    [379]byte
 }{
@@ -23,6 +23,7 @@ var ttDesc_d554d2e8 = struct {
 	version: 1,
 	count:   4,
 	metaLen: 379,
+	goidOff: ttGoidOff_d554d2e8,
 	meta: [379]byte{
 		103, 111, 115, 101, 114, 118, 105, 99, 101, 32, 114, 101, 113, 117, 101, 115,
 		116, 95, 95, 98, 101, 103, 105, 110, 32, 116, 116, 112, 114, 111, 98, 101,
