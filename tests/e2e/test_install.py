@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BUILD_DIR, SOURCE_DIR, run
+from conftest import BUILD_DIR, SOURCE_DIR, host_env, run
 
 PREFIX = "/usr/local"
 
@@ -71,7 +71,8 @@ def test_sqlite_shell_loads_installed_extension(root):
     ext = libdir(root) / "tracetape_sqlite"
     r = run(["sqlite3", ":memory:", f".load {ext}",
              "SELECT median(x), percentile(x, 90), log2_bucket(1000) FROM "
-             "(SELECT 1 AS x UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 10);"])
+             "(SELECT 1 AS x UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 10);"],
+            env=host_env())
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "2.5|10|512", r.stdout
 
