@@ -763,23 +763,59 @@ static long fp_step(__u64 i, struct walk_loop *l)
 }
 
 /*
- * One step of record --stack-mode dwarf's copy of the stack: TT_STACK_COPY_CHUNK more bytes
- * from the stack pointer up, after the registers; stops at the first chunk that cannot be read
- * (the top of the stack) or at TT_STACK_COPY_MAX.
+ * record --stack-mode dwarf (COPY sites): the registers, then up to TT_STACK_COPY_MAX bytes of
+ * the stack from sp up, read by chunks of TT_STACK_COPY_CHUNK straight into a ring record: the
+ * first chunk that cannot be read (the top of the stack) ends the copy. No scratch buffer and
+ * no second copy of up to 8 KiB into the ring (bpf_ringbuf_output); the price is that the
+ * record is reserved at its largest (the verifier wants a constant size) and the ring space
+ * past what was read goes unused: the record's hdr.size says how much it holds. Sent with the
+ * registers alone when nothing could be read: they still name the probed function.
  */
-static long copy_step(__u64 i, struct walk_loop *l)
-{
-	struct scratch *s = l->s;
-	struct tt_ring_stack *rec = (struct tt_ring_stack *)s->rec;
-	__u32 at = s->walk_n;
+#define TT_COPY_REC_MAX (__builtin_offsetof(struct tt_ring_stack, frames) + \
+			 sizeof(struct tt_stack_regs) + TT_STACK_COPY_MAX)
 
-	if (at > TT_STACK_COPY_MAX - TT_STACK_COPY_CHUNK)
-		return 1;
-	if (bpf_probe_read_user((__u8 *)rec->frames + sizeof(struct tt_stack_regs) + at,
-				TT_STACK_COPY_CHUNK, (void *)(s->walk_fp + at)))
-		return 1;
-	s->walk_n = at + TT_STACK_COPY_CHUNK;
-	return 0;
+static __noinline void record_copy(struct pt_regs *ctx, const struct tt_bpf_site *site,
+				   struct tt_bpf_counts *c, __u64 pid_tgid, __u64 ts)
+{
+	struct tt_ring_stack *rec = bpf_ringbuf_reserve(&events, TT_COPY_REC_MAX, 0);
+	__u32 mapped = pid_in(&stack_pids, pid_tgid >> 32);
+	struct tt_stack_regs *regs;
+	__u8 *mem;
+	__u64 sp = ctx->sp;
+	__u32 n = 0;
+
+	if (!rec) {
+		if (c)
+			__sync_fetch_and_add(&c->stack_lost, 1);
+		return;
+	}
+	regs = (struct tt_stack_regs *)rec->frames;
+	regs->ip = ctx->ip;
+	regs->sp = sp;
+	regs->bp = ctx->bp;
+	mem = (__u8 *)rec->frames + sizeof(*regs);
+#pragma unroll
+	for (__u32 i = 0; i < TT_STACK_COPY_MAX / TT_STACK_COPY_CHUNK; i++) {
+		if (bpf_probe_read_user(mem + i * TT_STACK_COPY_CHUNK, TT_STACK_COPY_CHUNK,
+					(void *)(sp + i * TT_STACK_COPY_CHUNK)))
+			break;
+		n += TT_STACK_COPY_CHUNK;
+	}
+	rec->hdr.type = TT_RING_STACK;
+	rec->hdr.size = (__u16)(TT_COPY_REC_MAX - TT_STACK_COPY_MAX + n);
+	rec->hdr.probe_id = site->probe_id;
+	rec->hdr.ts_ns = ts;
+	rec->hdr.pid = pid_tgid >> 32;
+	rec->hdr.tid = (__u32)pid_tgid;
+	rec->hdr.cpu = bpf_get_smp_processor_id();
+	rec->hdr.seq = 0;
+	rec->nr = n;
+	rec->form = TT_STACK_COPY;
+	rec->sp_ret = 0;
+	if (site->flags & TT_BPF_SITE_RETSP)
+		bpf_probe_read_user(&rec->sp_ret, sizeof(rec->sp_ret), (void *)sp);
+	/* the recorder must place these addresses: wake it while the process is still there */
+	bpf_ringbuf_submit(rec, mapped ? BPF_RB_NO_WAKEUP : BPF_RB_FORCE_WAKEUP);
 }
 
 /*
@@ -788,42 +824,36 @@ static long copy_step(__u64 i, struct walk_loop *l)
  * except at a CFI site (a function without a frame pointer, where the kernel's walk would
  * start from whatever rbp holds): there the binary's CFI, read by the recorder, says where the
  * return address and the caller's frame pointer are, and the walk is this program's own, as
- * bare addresses. With --stack-mode dwarf (COPY sites), no walk: the registers and a copy of
- * the top of the stack, which the recorder unwinds with the binaries' CFI. Built in a scratch
- * buffer (4 KiB of frames does not fit the BPF stack); a function of its own, so that its
- * stack is not added to the record builders'. A stack that cannot be taken or sent is counted
- * (stack_lost), not as a lost event: the hit is still recorded, without a stack.
+ * bare addresses. With --stack-mode dwarf (COPY sites), no walk: record_copy() sends the
+ * registers and a copy of the top of the stack, which the recorder unwinds with the binaries'
+ * CFI. The others are built in a scratch buffer (4 KiB of frames does not fit the BPF stack)
+ * and sent once their size is known. A function of its own, so that its stack is not added to
+ * the record builders'. A stack that cannot be taken or sent is counted (stack_lost), not as a
+ * lost event: the hit is still recorded, without a stack.
  */
 static __noinline void record_stack(struct pt_regs *ctx, const struct tt_bpf_site *site,
 				    struct tt_bpf_counts *c, __u64 pid_tgid, __u64 ts)
 {
-	struct scratch *s = take_scratch();
-	struct tt_ring_stack *rec;
-	__u32 mapped = pid_in(&stack_pids, pid_tgid >> 32), form = mapped ? TT_STACK_IPS : 0;
+	__u32 mapped, form;
 	__u64 size = 0, each, wake = BPF_RB_NO_WAKEUP;
+	struct tt_ring_stack *rec;
+	struct scratch *s;
 	long n;
 
+	if (site->flags & TT_BPF_SITE_COPY) {
+		record_copy(ctx, site, c, pid_tgid, ts);
+		return;
+	}
+	mapped = pid_in(&stack_pids, pid_tgid >> 32);
+	form = mapped ? TT_STACK_IPS : 0;
+	s = take_scratch();
 	if (!s) {
 		if (c)
 			__sync_fetch_and_add(&c->stack_lost, 1);
 		return;
 	}
 	rec = (struct tt_ring_stack *)s->rec;
-	if (site->flags & TT_BPF_SITE_COPY) {
-		struct tt_stack_regs *regs = (struct tt_stack_regs *)rec->frames;
-		struct walk_loop l = {s};
-
-		form = TT_STACK_COPY;
-		regs->ip = ctx->ip;
-		regs->sp = ctx->sp;
-		regs->bp = ctx->bp;
-		s->walk_fp = ctx->sp;
-		s->walk_n = 0;
-		bpf_loop(TT_STACK_COPY_MAX / TT_STACK_COPY_CHUNK, copy_step, &l, 0);
-		n = (long)(s->walk_n & (TT_STACK_COPY_MAX * 2 - 1));
-		size = sizeof(*rec) - sizeof(rec->frames) + sizeof(*regs) + n;
-		n = n ? n : 1; /* the registers alone still name the probed function */
-	} else if (site->flags & TT_BPF_SITE_CFI) {
+	if (site->flags & TT_BPF_SITE_CFI) {
 		__u64 *ips = (__u64 *)rec->frames, sp = ctx->sp;
 		struct walk_loop l = {s};
 
@@ -845,7 +875,7 @@ static __noinline void record_stack(struct pt_regs *ctx, const struct tt_bpf_sit
 		n = bpf_get_stack(ctx, rec->frames, sizeof(rec->frames),
 				  BPF_F_USER_STACK | BPF_F_USER_BUILD_ID);
 	}
-	if (n > 0 && form != TT_STACK_COPY) {
+	if (n > 0) {
 		each = form ? 8 : sizeof(rec->frames[0]);
 		n /= each;
 		if (n > TT_STACK_MAX_FRAMES)
@@ -861,13 +891,13 @@ static __noinline void record_stack(struct pt_regs *ctx, const struct tt_bpf_sit
 		rec->hdr.tid = (__u32)pid_tgid;
 		rec->hdr.cpu = bpf_get_smp_processor_id();
 		rec->hdr.seq = 0;
-		rec->nr = form == TT_STACK_COPY ? s->walk_n : (__u32)n;
+		rec->nr = (__u32)n;
 		rec->form = form;
 		rec->sp_ret = 0;
 		if (site->flags & TT_BPF_SITE_RETSP)
 			bpf_probe_read_user(&rec->sp_ret, sizeof(rec->sp_ret), (void *)ctx->sp);
-		/* Addresses the recorder must place (CFI walk, copy) while the process has not had
-		 * its maps read: wake the recorder now, the process may not live long. */
+		/* Addresses the recorder must place (CFI walk) while the process has not had its
+		 * maps read: wake the recorder now, the process may not live long. */
 		if (form && !mapped)
 			wake = BPF_RB_FORCE_WAKEUP;
 		if (bpf_ringbuf_output(&events, rec, size & (TT_RING_REC_MAX - 1), wake))

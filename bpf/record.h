@@ -213,7 +213,8 @@ struct tt_stack_regs {
 
 struct tt_ring_stack {
 	struct tt_ring_hdr hdr; /* type TT_RING_STACK; size = 48 + nr * (form ? 8 : 32), COPY:
-				   48 + 24 + nr */
+				   48 + 24 + nr (in a ring record of 48 + 24 +
+				   TT_STACK_COPY_MAX: reserved at its largest) */
 	__u32 nr;               /* frames that follow (COPY: bytes of stack) */
 	__u32 form;             /* 0: struct tt_stack_bid frames; TT_STACK_IPS: __u64 addresses;
 				   TT_STACK_COPY: registers and stack bytes; TT_STACK_KERNEL:

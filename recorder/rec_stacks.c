@@ -820,9 +820,10 @@ int tt_rec_stacks__on_ring(struct tt_rec_stacks *s, const void *data, size_t siz
 		struct tt_stack_regs regs;
 		struct copy c;
 
+		/* reserved at its largest: the record holds hdr.size bytes of it */
 		if (hdr.hdr.type != TT_RING_STACK || hdr.nr > TT_STACK_COPY_MAX ||
-		    hdr.hdr.size != size ||
-		    size != offsetof(struct tt_ring_stack, frames) + sizeof(regs) + hdr.nr)
+		    hdr.hdr.size > size ||
+		    hdr.hdr.size != offsetof(struct tt_ring_stack, frames) + sizeof(regs) + hdr.nr)
 			return -EBADMSG;
 		memcpy(&regs, frames, sizeof(regs));
 		c = (struct copy){.sp = regs.sp, .mem = frames + sizeof(regs), .len = hdr.nr};
