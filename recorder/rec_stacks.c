@@ -156,7 +156,8 @@ int tt_rec_stacks_mark(const struct tt_probe_set_probe *probes, size_t probe_cnt
 			goto out;
 		}
 	}
-	memcpy(m, sites, site_cnt * sizeof(*m));
+	if (site_cnt) /* a recording of tracepoints alone has no sites (sites may be NULL) */
+		memcpy(m, sites, site_cnt * sizeof(*m));
 	for (size_t i = 0; i < site_cnt; i++) {
 		uint8_t type;
 
