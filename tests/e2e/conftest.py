@@ -195,7 +195,8 @@ def _no_sanitizer_report():
 
 
 def pytest_sessionfinish(session, exitstatus):
-    """A report written after the last test (by a process still running then) fails the run."""
+    """A report written after the last test (by a process still running then) fails the run;
+    the directory of the reports is kept only when it has some."""
     if SANITIZER_LOGS is None:
         return
     wait_for_detach()
@@ -203,6 +204,8 @@ def pytest_sessionfinish(session, exitstatus):
     if reports:
         print("\na sanitizer reported an error after the last test:\n" + reports)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    elif not any(SANITIZER_LOGS.iterdir()):
+        SANITIZER_LOGS.rmdir()
 
 
 def kernel_expect():
