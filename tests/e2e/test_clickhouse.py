@@ -437,6 +437,16 @@ FLOATS = [0.1, 1.290020686065361e+240, -4.380158146343906e+73, 1.695981292571781
           9.069145794121011e+105, 5e-324, -0.0, float("nan")]
 
 
+def load_both(cluster, tape, db, name):
+    """tape into the SQLite database db and into the ClickHouse database name: (db, its URL)."""
+    r = tt("load", "-o", db, tape, timeout=300)
+    assert r.returncode == 0, r.stderr
+    u = url(cluster, name)
+    r = tt("load", "--into", u, tape, timeout=300)
+    assert r.returncode == 0, r.stderr
+    return db, u
+
+
 def edge_vals():
     return [0.0, -0.0, -1.5, 1e-310, 2.2250738585072014e-308, 0.5, 0.75, 1.0, 1.5, 2.0,
             3.0, 4.0, 1023.0, 1024.0, 1025.0, 2.0**52, 2.0**53 + 2, 1.7976931348623157e308,
@@ -467,13 +477,7 @@ def edge_tape(out):
 @pytest.fixture(scope="module")
 def edge_dbs(cluster, tmp_path_factory):
     d = tmp_path_factory.mktemp("edge")
-    tape = edge_tape(d / "edge.tape")
-    r = tt("load", "-o", d / "edge.db", tape, timeout=300)
-    assert r.returncode == 0, r.stderr
-    u = url(cluster, "edge")
-    r = tt("load", "--into", u, tape, timeout=300)
-    assert r.returncode == 0, r.stderr
-    return d / "edge.db", u
+    return load_both(cluster, edge_tape(d / "edge.tape"), d / "edge.db", "edge")
 
 
 @pytest.mark.parametrize("opts", [(), ("--buckets", "log2"), ("--buckets", "linear"), ("--raw",),
@@ -536,12 +540,7 @@ def tail_dbs(cluster, tmp_path_factory):
                   f"event +1ms 0 10 10 4 {k}", f"event +{ms - q - 1}ms 0 10 11 2 {k}"]
     d = tmp_path_factory.mktemp("tail")
     mktape("\n".join(lines) + "\n", d / "t.tape")
-    r = tt("load", "-o", d / "t.db", d / "t.tape", timeout=300)
-    assert r.returncode == 0, r.stderr
-    u = url(cluster, "tail")
-    r = tt("load", "--into", u, d / "t.tape", timeout=300)
-    assert r.returncode == 0, r.stderr
-    return d / "t.db", u
+    return load_both(cluster, d / "t.tape", d / "t.db", "tail")
 
 
 @pytest.mark.parametrize("opts", [(), ("--raw",), ("--json",), ("--format", "html"),
@@ -550,7 +549,6 @@ def test_same_tail_capture_section(tail_dbs, opts):
     """record --keep's section (every span's counters and percentiles from the tape's
     histogram, the kept ones' exact) is the same from ClickHouse."""
     want, got = reports(*tail_dbs, *opts)
-    assert "Tail capture" in want or "tail" in want
     assert "1,000 seen" in want or "1000 seen" in want or '"seen":1000' in want, want
     assert got == want
 
@@ -574,12 +572,7 @@ def stack_dbs(cluster, tmp_path_factory):
     r = tt("record", "-q", "-o", d / "s.tape", "--stack", "svc:*", "usdt:svc:*", "usdt:cache:*", "--",
            svc, "--requests", "100", "--sleep-us", "1000", timeout=300)
     assert r.returncode == 0, r.stderr
-    r = tt("load", "-o", d / "s.db", d / "s.tape", timeout=300)
-    assert r.returncode == 0, r.stderr
-    u = url(cluster, "stk")
-    r = tt("load", "--into", u, d / "s.tape", timeout=300)
-    assert r.returncode == 0, r.stderr
-    return d / "s.db", u
+    return load_both(cluster, d / "s.tape", d / "s.db", "stk")
 
 
 @pytest.mark.parametrize("opts", [(), ("--top", "3"), ("--format", "html"), ("--raw",),
