@@ -1770,7 +1770,8 @@ static int build_tail(struct chr *x)
  * r->stacks (report_stacks.c's two passes): each probe's stacks by hits, then each span name's
  * slowest --top closed spans' (by duration, ties in span order) by the stack of their start,
  * else end, event. ClickHouse 18.16 has one JOIN per SELECT, hence the nesting; a missing
- * stack joins as id 0.
+ * stack joins as id 0. The right side of each join (held in memory) is event_stacks or
+ * stacks, never events: a probe's events are those with a stack (IN, on each shard).
  */
 static int build_stacks(struct chr *x)
 {
@@ -1794,8 +1795,9 @@ static int build_stacks(struct chr *x)
 			"stack_id GROUP BY name, folded ORDER BY name, c DESC, m DESC, folded", x->b.o->top,
 			x->tf_sp) : tt_report_asprintf(
 			"SELECT label, folded, toUInt64(count()) AS c, toInt64(0) FROM (SELECT label, stack_id "
-			"FROM (SELECT probe_id, stack_id FROM (SELECT event_id AS id, stack_id FROM event_stacks) "
-			"ANY INNER JOIN (SELECT id, probe_id FROM events WHERE 1%s) USING id) ANY INNER JOIN "
+			"FROM (SELECT probe_id, stack_id FROM (SELECT id, probe_id FROM events WHERE id IN "
+			"(SELECT event_id FROM event_stacks)%s) ANY INNER JOIN (SELECT event_id AS id, stack_id "
+			"FROM event_stacks) USING id) ANY INNER JOIN "
 			"(SELECT id AS probe_id, concat(provider, ':', name) AS label FROM probes) USING "
 			"probe_id) ANY INNER JOIN (SELECT id AS stack_id, folded FROM stacks) USING stack_id "
 			"GROUP BY label, folded ORDER BY label, c DESC, folded", x->tf_ev);
