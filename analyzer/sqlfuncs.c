@@ -8,8 +8,9 @@
  *
  * The percentile aggregates keep every value of their group: exactness needs them (an exact
  * quantile cannot be computed in less than linear memory in one pass), and 8 bytes a value is
- * what it costs. Values stay int64 while every one is an integer (exact above 2^53) and turn into
- * doubles at the first REAL.
+ * what it costs. That memory comes from SQLite's allocator, so SQLite's heap limit (PRAGMA
+ * hard_heap_limit) bounds it as it bounds the rest of a query. Values stay int64 while every one
+ * is an integer (exact above 2^53) and turn into doubles at the first REAL.
  */
 #include <errno.h>
 #include <math.h>
@@ -138,7 +139,7 @@ static int pct_push(struct pct_state *s, sqlite3_value *x)
 		return -EINVAL;
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 1024;
-		void *p = realloc(s->v.i, cap * sizeof(int64_t));
+		void *p = sqlite3_realloc64(s->v.i, cap * sizeof(int64_t));
 
 		if (!p)
 			return -ENOMEM;
@@ -251,7 +252,7 @@ static double pct_next_after(const struct pct_state *s, size_t k)
 
 static void pct_free(struct pct_state *s)
 {
-	free(s->v.i);
+	sqlite3_free(s->v.i);
 	s->v.i = NULL;
 	s->n = s->cap = 0;
 }

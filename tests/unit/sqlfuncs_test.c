@@ -313,3 +313,22 @@ TT_TEST(sqlfuncs, normalize_query_like_pg_stat_statements)
 		sqlite3_close(db);
 	}
 }
+
+/* A group's values come from SQLite's allocator: SQLite's heap limit stops a crafted query that
+ * would otherwise hold them all (here 16 MB of values under an 8 MiB limit), and the same query
+ * answers once the limit is lifted. */
+TT_TEST(sqlfuncs, group_memory_is_bounded_by_sqlite_heap_limit)
+{
+	static const char q[] = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
+				"WHERE x < 2000000) SELECT median(x) FROM c";
+	sqlite3 *db = open_db();
+	char *err = NULL;
+
+	assert_int_equal(sqlite3_exec(db, "PRAGMA hard_heap_limit = 8388608", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, q, NULL, NULL, &err), SQLITE_NOMEM);
+	assert_string_equal(err, "out of memory");
+	sqlite3_free(err);
+	sqlite3_hard_heap_limit64(0); /* the pragma can only lower it */
+	assert_true(query_f64(db, q) == 1000000.5);
+	sqlite3_close(db);
+}
