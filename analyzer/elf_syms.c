@@ -2,16 +2,21 @@
 /*
  * ELF function symbols by file offset (elf_syms.h). Every header, table and string is checked
  * against the file's size before it is read; names are copied, so the file is closed at once.
+ * A stripped file's debug file is looked for in gdb's order (by build id in each debug
+ * directory, then by its .gnu_debuglink name) and used only when it is of the same build.
  */
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "elf_syms.h"
 #include "tt_error.h"
@@ -36,6 +41,7 @@ struct tt_elf_syms {
 	char *names;
 	size_t names_len, names_cap;
 	char build_id[41];
+	char *debug_file; /* the debug file the symbols came from, or NULL */
 };
 
 struct file {
@@ -178,54 +184,197 @@ static int sym_cmp(const void *a, const void *b)
 	return x->size > y->size ? -1 : x->size < y->size; /* the sized one first */
 }
 
-struct tt_elf_syms *tt_elf_syms__open(const char *path)
+/* The contents of section name of f, or NULL. */
+static const uint8_t *section(const struct file *f, const char *name, uint64_t *size)
+{
+	const Elf64_Ehdr *e = ehdr_of(f);
+	const Elf64_Shdr *sh = e ? shdrs_of(f, e) : NULL, *str;
+	size_t len = strlen(name) + 1;
+
+	if (!sh || e->e_shstrndx >= e->e_shnum)
+		return NULL;
+	str = &sh[e->e_shstrndx];
+	if (!in_file(f, str->sh_offset, str->sh_size))
+		return NULL;
+	for (size_t i = 0; i < e->e_shnum; i++) {
+		if (sh[i].sh_type == SHT_NOBITS || sh[i].sh_name >= str->sh_size ||
+		    str->sh_size - sh[i].sh_name < len || !in_file(f, sh[i].sh_offset, sh[i].sh_size) ||
+		    memcmp(f->p + str->sh_offset + sh[i].sh_name, name, len))
+			continue;
+		*size = sh[i].sh_size;
+		return f->p + sh[i].sh_offset;
+	}
+	return NULL;
+}
+
+static void reject(const struct tt_elf_debug *d, const char *dpath, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void reject(const struct tt_elf_debug *d, const char *dpath, const char *fmt, ...)
+{
+	char why[256];
+	va_list ap;
+
+	if (!d->rejected)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	d->rejected(d->ctx, dpath, why);
+}
+
+/*
+ * Read the symbols of debug file dpath into s when it is s's (its build id is want_bid, when
+ * that is not empty; its CRC-32 is *want_crc, when given). 1 used, 0 missing or not used.
+ */
+static int try_debug(struct tt_elf_syms *s, const char *dpath, const char *want_bid,
+		     const uint32_t *want_crc, const struct tt_elf_debug *d)
+{
+	struct tt_elf_syms id = {0};
+	struct file f = {0};
+	int used = 0;
+
+	if (map_file(dpath, &f))
+		return 0; /* not there (or unreadable): the next place */
+	if (!ehdr_of(&f)) {
+		reject(d, dpath, "not a 64-bit ELF file");
+		goto out;
+	}
+	read_build_id(&id, &f);
+	if (want_bid[0] && strcmp(id.build_id, want_bid)) {
+		reject(d, dpath, "of another build (build id %s, the binary's is %s)",
+		       id.build_id[0] ? id.build_id : "none", want_bid);
+		goto out;
+	}
+	if (want_crc) {
+		uint32_t crc = 0;
+
+		for (size_t done = 0; done < f.sz;) { /* zlib takes at most 4 GiB at once */
+			size_t n = f.sz - done > (1u << 30) ? 1u << 30 : f.sz - done;
+
+			crc = (uint32_t)crc32(crc, f.p + done, (uInt)n);
+			done += n;
+		}
+		if (crc != *want_crc) {
+			reject(d, dpath, "its CRC-32 is %08x, the binary's .gnu_debuglink says %08x",
+			       crc, *want_crc);
+			goto out;
+		}
+	}
+	if (read_syms(s, &f, SHT_SYMTAB) <= 0) {
+		reject(d, dpath, "it has no function symbols");
+		goto out;
+	}
+	s->debug_file = strdup(dpath);
+	used = s->debug_file != NULL;
+out:
+	munmap((void *)f.p, f.sz);
+	return used;
+}
+
+/* DIR/.build-id/xx/rest.debug of build id bid in each debug directory: 1 when one was used. */
+static int by_build_id(struct tt_elf_syms *s, const char *bid, const struct tt_elf_debug *d)
+{
+	char dpath[PATH_MAX];
+
+	for (size_t i = 0; strlen(bid) > 2 && i < d->dir_cnt; i++) {
+		if ((size_t)snprintf(dpath, sizeof(dpath), "%s/.build-id/%.2s/%s.debug", d->dirs[i],
+				     bid, bid + 2) < sizeof(dpath) &&
+		    try_debug(s, dpath, bid, NULL, d))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The debug file that f's .gnu_debuglink names (with its CRC-32), as gdb looks for it: in the
+ * binary's directory, in its .debug/ subdirectory, then DIR/BINARY'S-DIRECTORY/ of each debug
+ * directory. 1 when one was used.
+ */
+static int by_debuglink(struct tt_elf_syms *s, const struct file *f, const char *path,
+			const struct tt_elf_debug *d)
+{
+	uint64_t size = 0;
+	const uint8_t *link = section(f, ".gnu_debuglink", &size);
+	char dir[PATH_MAX], dpath[PATH_MAX];
+	const char *name = (const char *)link, *slash = strrchr(path, '/');
+	size_t len, dlen = slash ? (size_t)(slash - path) : 1;
+	uint32_t crc;
+
+	if (!link || !(len = strnlen(name, size)) || len == size || memchr(name, '/', len) ||
+	    ((len + 4) & ~3ULL) + 4 > size || dlen >= sizeof(dir))
+		return 0;
+	memcpy(&crc, link + ((len + 4) & ~3ULL), 4); /* little-endian, as the file (ehdr_of) */
+	memcpy(dir, slash ? path : ".", dlen);
+	dir[dlen] = 0;
+	if (snprintf(dpath, sizeof(dpath), "%s/%s", dir, name) < (int)sizeof(dpath) &&
+	    strcmp(dpath, path) && try_debug(s, dpath, s->build_id, &crc, d))
+		return 1;
+	if (snprintf(dpath, sizeof(dpath), "%s/.debug/%s", dir, name) < (int)sizeof(dpath) &&
+	    try_debug(s, dpath, s->build_id, &crc, d))
+		return 1;
+	for (size_t i = 0; dir[0] == '/' && i < d->dir_cnt; i++) {
+		if (snprintf(dpath, sizeof(dpath), "%s%s/%s", d->dirs[i], dir, name) <
+			    (int)sizeof(dpath) &&
+		    try_debug(s, dpath, s->build_id, &crc, d))
+			return 1;
+	}
+	return 0;
+}
+
+static void finish(struct tt_elf_syms *s)
+{
+	for (size_t i = 0; i < s->cnt; i++)
+		s->syms[i].name = s->names + (uintptr_t)s->syms[i].name;
+	qsort(s->syms, s->cnt, sizeof(*s->syms), sym_cmp);
+}
+
+/*
+ * The PT_LOAD segments of f into s. A debug file made by objcopy --only-keep-debug keeps the
+ * headers but not the file layout (its segments are empty, at offset 0): they map nothing.
+ */
+static int read_segs(struct tt_elf_syms *s, const struct file *f)
+{
+	const Elf64_Ehdr *e = ehdr_of(f);
+
+	if (!e)
+		return -TT_E_NOT_ELF;
+	if (e->e_phentsize != sizeof(Elf64_Phdr) ||
+	    !in_file(f, e->e_phoff, (uint64_t)e->e_phnum * sizeof(Elf64_Phdr)))
+		return -TT_E_BAD_ELF;
+	for (size_t i = 0; i < e->e_phnum && s->seg_cnt < SEGS_MAX; i++) {
+		const Elf64_Phdr *ph = (const Elf64_Phdr *)(f->p + e->e_phoff) + i;
+		if (ph->p_type == PT_LOAD && ph->p_filesz)
+			s->segs[s->seg_cnt++] = (struct seg){ph->p_offset, ph->p_filesz, ph->p_vaddr};
+	}
+	return 0;
+}
+
+static const char *const default_dirs[] = {"/usr/lib/debug"};
+static const struct tt_elf_debug default_debug = {default_dirs, 1, NULL, NULL};
+
+struct tt_elf_syms *tt_elf_syms__open_debug(const char *path, const struct tt_elf_debug *d)
 {
 	struct tt_elf_syms *s = calloc(1, sizeof(*s));
-	struct file f = {0}, dbg = {0};
-	const Elf64_Ehdr *e;
+	struct file f = {0};
 	int err;
 
 	if (!s)
 		return NULL;
+	if (!d)
+		d = &default_debug;
 	err = map_file(path, &f);
+	if (!err)
+		err = read_segs(s, &f);
 	if (err)
 		goto fail;
-	e = ehdr_of(&f);
-	if (!e) {
-		err = -TT_E_NOT_ELF;
-		goto fail;
-	}
-	if (e->e_phentsize != sizeof(Elf64_Phdr) ||
-	    !in_file(&f, e->e_phoff, (uint64_t)e->e_phnum * sizeof(Elf64_Phdr))) {
-		err = -TT_E_BAD_ELF;
-		goto fail;
-	}
-	for (size_t i = 0; i < e->e_phnum && s->seg_cnt < SEGS_MAX; i++) {
-		const Elf64_Phdr *ph = (const Elf64_Phdr *)(f.p + e->e_phoff) + i;
-
-		if (ph->p_type == PT_LOAD && ph->p_filesz)
-			s->segs[s->seg_cnt++] = (struct seg){ph->p_offset, ph->p_filesz, ph->p_vaddr};
-	}
 	read_build_id(s, &f);
-	if (read_syms(s, &f, SHT_SYMTAB) == 0) {
-		char dpath[128];
-
-		/* stripped: the debug file of the same build has the symbols, same addresses */
-		if (s->build_id[0] && strlen(s->build_id) > 2) {
-			snprintf(dpath, sizeof(dpath), "/usr/lib/debug/.build-id/%.2s/%s.debug",
-				 s->build_id, s->build_id + 2);
-			if (!map_file(dpath, &dbg) && ehdr_of(&dbg))
-				read_syms(s, &dbg, SHT_SYMTAB);
-		}
-		if (s->cnt == 0)
-			read_syms(s, &f, SHT_DYNSYM);
-	}
-	for (size_t i = 0; i < s->cnt; i++)
-		s->syms[i].name = s->names + (uintptr_t)s->syms[i].name;
-	qsort(s->syms, s->cnt, sizeof(*s->syms), sym_cmp);
+	/* stripped: the debug file of the same build has the symbols, at the same addresses */
+	if (read_syms(s, &f, SHT_SYMTAB) == 0 && !by_build_id(s, s->build_id, d) &&
+	    !by_debuglink(s, &f, path, d))
+		read_syms(s, &f, SHT_DYNSYM);
+	finish(s);
 	munmap((void *)f.p, f.sz);
-	if (dbg.p)
-		munmap((void *)dbg.p, dbg.sz);
 	return s;
 fail:
 	if (f.p && f.p != MAP_FAILED)
@@ -235,18 +384,52 @@ fail:
 	return NULL;
 }
 
+struct tt_elf_syms *tt_elf_syms__open(const char *path)
+{
+	return tt_elf_syms__open_debug(path, NULL);
+}
+
+struct tt_elf_syms *tt_elf_syms__open_build_id(const char *build_id, const struct tt_elf_debug *d)
+{
+	struct tt_elf_syms *s = calloc(1, sizeof(*s));
+	struct file f = {0};
+
+	if (!s)
+		return NULL;
+	if (!d)
+		d = &default_debug;
+	snprintf(s->build_id, sizeof(s->build_id), "%s", build_id);
+	if (!by_build_id(s, s->build_id, d) || map_file(s->debug_file, &f) ||
+	    read_segs(s, &f)) {
+		if (f.p && f.p != MAP_FAILED)
+			munmap((void *)f.p, f.sz);
+		tt_elf_syms__free(s);
+		errno = ENOENT;
+		return NULL;
+	}
+	munmap((void *)f.p, f.sz);
+	finish(s);
+	return s;
+}
+
 void tt_elf_syms__free(struct tt_elf_syms *s)
 {
 	if (!s)
 		return;
 	free(s->syms);
 	free(s->names);
+	free(s->debug_file);
 	free(s);
 }
 
 const char *tt_elf_syms__build_id(const struct tt_elf_syms *s)
 {
 	return s->build_id;
+}
+
+const char *tt_elf_syms__debug_file(const struct tt_elf_syms *s)
+{
+	return s->debug_file;
 }
 
 const char *tt_elf_syms__lookup(const struct tt_elf_syms *s, uint64_t off, uint64_t *sym_off)

@@ -5,9 +5,12 @@
  * frames are (file, file offset), the file named by its path and GNU build id. The file is
  * read as plain bytes (the analyzer needs no libelf): the program headers turn a file offset
  * into the link-time address, and the function symbols of .symtab, else .dynsym, name it. A
- * file stripped of .symtab has its symbols looked for in its separate debug file, found by
- * build id under /usr/lib/debug/.build-id/. Go binaries name their functions in .symtab too
- * (the Go linker writes it unless -s).
+ * file stripped of .symtab has its symbols looked for in its separate debug file, in gdb's
+ * order: DIR/.build-id/xx/rest.debug in each debug directory DIR (its build id split after two
+ * hex digits), then the name its .gnu_debuglink section gives, next to the file, in the .debug/
+ * subdirectory there, then under DIR/FILE'S-DIRECTORY/. A debug file is used only when it is
+ * of the file's build: the same build id, and for a debug link also the CRC-32 the link gives.
+ * Go binaries name their functions in .symtab too (the Go linker writes it unless -s).
  */
 #ifndef TT_ELF_SYMS_H
 #define TT_ELF_SYMS_H
@@ -17,17 +20,41 @@
 
 struct tt_elf_syms;
 
+/* Where separate debug files are looked for, and who hears of one found but not used. */
+struct tt_elf_debug {
+	const char *const *dirs; /* the debug directories, in order ("/usr/lib/debug") */
+	size_t dir_cnt;
+	/* called for a debug file found but not used (another build, another CRC, no symbols),
+	 * with its path and why; NULL: silently */
+	void (*rejected)(void *ctx, const char *debug_file, const char *why);
+	void *ctx;
+};
+
 /*
- * Read path's function symbols. Returns the table, or NULL with errno set (ENOENT and other
- * open errors; TT_E_NOT_ELF for anything but a 64-bit little-endian ELF file; TT_E_BAD_ELF
- * when its headers point outside it).
+ * Read path's function symbols, from its debug file (d: where, NULL the default) when it has
+ * no .symtab. Returns the table, or NULL with errno set (ENOENT and other open errors;
+ * TT_E_NOT_ELF for anything but a 64-bit little-endian ELF file; TT_E_BAD_ELF when its
+ * headers point outside it). A debug file missing or not used is not an error.
  */
+struct tt_elf_syms *tt_elf_syms__open_debug(const char *path, const struct tt_elf_debug *d);
+/* The same with d NULL: debug files under /usr/lib/debug, rejections silent. */
 struct tt_elf_syms *tt_elf_syms__open(const char *path);
+/*
+ * The symbols of the debug file of build id build_id (lower-case hex) where the file itself is
+ * not at hand: DIR/.build-id/xx/rest.debug of d's directories, the first of that build. NULL
+ * with errno ENOENT when there is none. Its program headers place file offsets only where it
+ * kept the file's layout: one made by objcopy --only-keep-debug did not (empty segments), so
+ * its code is not named without the file itself (the tape keeps file offsets, not addresses).
+ */
+struct tt_elf_syms *tt_elf_syms__open_build_id(const char *build_id, const struct tt_elf_debug *d);
 /* Accepts NULL. */
 void tt_elf_syms__free(struct tt_elf_syms *s);
 
 /* The file's GNU build id in lower-case hex ("" when it has none). */
 const char *tt_elf_syms__build_id(const struct tt_elf_syms *s);
+
+/* The debug file whose symbols were read (borrowed), or NULL (the file's own, or none). */
+const char *tt_elf_syms__debug_file(const struct tt_elf_syms *s);
 
 /*
  * The function containing file offset off: returns its name (borrowed, valid until free) and

@@ -18,11 +18,36 @@ struct file_ent {
 struct tt_frame_names {
 	struct file_ent *files;
 	size_t cnt, cap;
+	const char **dirs; /* the debug directories: the caller's, then /usr/lib/debug */
+	struct tt_elf_debug debug;
+	const struct tt_out *out;
+	const char *path; /* the file whose debug file is looked for */
 };
 
-struct tt_frame_names *tt_frame_names__new(void)
+/* A debug file found for n->path but not used: said once, as files are opened once. */
+static void rejected(void *ctx, const char *debug_file, const char *why)
 {
-	return calloc(1, sizeof(struct tt_frame_names));
+	struct tt_frame_names *n = ctx;
+
+	if (n->out)
+		tt_warn(n->out, "%s: not used as the debug file of %s: %s", debug_file, n->path, why);
+}
+
+struct tt_frame_names *tt_frame_names__new(const char *const *debug_dirs, size_t dir_cnt,
+					   const struct tt_out *out)
+{
+	struct tt_frame_names *n = calloc(1, sizeof(*n));
+
+	if (!n || !(n->dirs = calloc(dir_cnt + 1, sizeof(*n->dirs)))) {
+		free(n);
+		return NULL;
+	}
+	for (size_t i = 0; i < dir_cnt; i++)
+		n->dirs[i] = debug_dirs[i];
+	n->dirs[dir_cnt] = "/usr/lib/debug";
+	n->debug = (struct tt_elf_debug){n->dirs, dir_cnt + 1, rejected, n};
+	n->out = out;
+	return n;
 }
 
 void tt_frame_names__free(struct tt_frame_names *n)
@@ -35,25 +60,25 @@ void tt_frame_names__free(struct tt_frame_names *n)
 		tt_elf_syms__free(n->files[i].syms);
 	}
 	free(n->files);
+	free(n->dirs);
 	free(n);
 }
 
-static struct tt_elf_syms *open_file(const char *path, const char *want)
+static struct tt_elf_syms *open_file(struct tt_frame_names *n, const char *path,
+				     const char *want)
 {
-	struct tt_elf_syms *s = path[0] ? tt_elf_syms__open(path) : NULL;
+	struct tt_elf_syms *s;
+
+	n->path = path[0] ? path : want;
+	s = path[0] ? tt_elf_syms__open_debug(path, &n->debug) : NULL;
 
 	/* another build of the file (upgraded since): its offsets would name the wrong code */
 	if (s && want[0] && strcmp(tt_elf_syms__build_id(s), want)) {
 		tt_elf_syms__free(s);
 		s = NULL;
 	}
-	if (!s && strlen(want) > 2) { /* its debug file, by build id */
-		char dpath[128];
-
-		snprintf(dpath, sizeof(dpath), "/usr/lib/debug/.build-id/%.2s/%s.debug", want,
-			 want + 2);
-		s = tt_elf_syms__open(dpath);
-	}
+	if (!s && want[0]) /* its debug file, by build id */
+		s = tt_elf_syms__open_build_id(want, &n->debug);
 	return s;
 }
 
@@ -78,7 +103,7 @@ static struct tt_elf_syms *syms_for(struct tt_frame_names *n, const struct tt_st
 		return NULL;
 	}
 	n->cnt++;
-	f->syms = open_file(m->path, want);
+	f->syms = open_file(n, m->path, want);
 	return f->syms;
 }
 

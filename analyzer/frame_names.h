@@ -16,12 +16,18 @@
 
 #include "tape_reader.h"
 #include "tt_event.h"
+#include "tt_out.h"
 #include "tt_util.h"
 
 struct tt_frame_names;
 
-/* Empty; NULL with errno set. */
-struct tt_frame_names *tt_frame_names__new(void);
+/*
+ * Empty; NULL with errno set. Debug files of stripped files are looked for in debug_dirs
+ * (borrowed), then /usr/lib/debug (elf_syms.h); one found but not used is said through out
+ * (a warning, once per file; out may be NULL).
+ */
+struct tt_frame_names *tt_frame_names__new(const char *const *debug_dirs, size_t dir_cnt,
+					   const struct tt_out *out);
 /* Accepts NULL. */
 void tt_frame_names__free(struct tt_frame_names *n);
 

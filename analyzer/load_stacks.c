@@ -25,11 +25,19 @@ struct use {
 struct tt_stack_loader {
 	struct use *uses;
 	size_t cnt, cap;
+	const char *const *debug_dirs;
+	size_t dir_cnt;
 };
 
-struct tt_stack_loader *tt_stack_loader__new(void)
+struct tt_stack_loader *tt_stack_loader__new(const char *const *debug_dirs, size_t dir_cnt)
 {
-	return calloc(1, sizeof(struct tt_stack_loader));
+	struct tt_stack_loader *sl = calloc(1, sizeof(*sl));
+
+	if (sl) {
+		sl->debug_dirs = debug_dirs;
+		sl->dir_cnt = dir_cnt;
+	}
+	return sl;
 }
 
 void tt_stack_loader__free(struct tt_stack_loader *sl)
@@ -143,7 +151,7 @@ int tt_stack_loader__insert(struct tt_stack_loader *sl, sqlite3 *db,
 
 	if (!sl->cnt)
 		return 0;
-	names = tt_frame_names__new();
+	names = tt_frame_names__new(sl->debug_dirs, sl->dir_cnt, out);
 	if (!names)
 		return -ENOMEM;
 	qsort(sl->uses, sl->cnt, sizeof(*sl->uses), use_cmp);

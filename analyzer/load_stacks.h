@@ -20,8 +20,8 @@
 
 struct tt_stack_loader;
 
-/* Empty; NULL with errno set. */
-struct tt_stack_loader *tt_stack_loader__new(void);
+/* Empty; NULL with errno set. debug_dirs (borrowed): where debug files are looked for first. */
+struct tt_stack_loader *tt_stack_loader__new(const char *const *debug_dirs, size_t dir_cnt);
 /* Accepts NULL. */
 void tt_stack_loader__free(struct tt_stack_loader *sl);
 

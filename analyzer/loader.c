@@ -749,7 +749,7 @@ int tt_load(const char *db_path, const char *const *tapes, size_t tape_cnt,
 	if (err)
 		goto cleanup;
 	l.spans = tt_span_builder__new(opts->rules, opts->rule_cnt, emit_span, &l, l.out);
-	l.stacks = tt_stack_loader__new();
+	l.stacks = tt_stack_loader__new(opts->debug_dirs, opts->debug_dir_cnt);
 	if (!l.spans || !l.stacks) {
 		err = -errno;
 		goto cleanup;

@@ -28,6 +28,9 @@ struct tt_load_opts {
 	const struct tt_out *out;   /* warnings and progress (borrowed, required) */
 	uint64_t cache_bytes;       /* SQLite page cache while loading; 0: 64 MiB */
 	int skip_damaged;           /* read past damaged blocks (replay --skip-damaged) */
+	const char *const *debug_dirs; /* where stripped files' debug files are looked for before
+					  /usr/lib/debug (load --debug-dir; borrowed) */
+	size_t debug_dir_cnt;
 };
 
 struct tt_load_stats {

@@ -14,7 +14,7 @@
 #include "tt_cmd.h"
 #include "tt_error.h"
 
-enum { OPT_SPAN = TT_OPT_FIRST, OPT_INTO, OPT_SKIP_DAMAGED };
+enum { OPT_SPAN = TT_OPT_FIRST, OPT_INTO, OPT_SKIP_DAMAGED, OPT_DEBUG_DIR };
 
 static const struct tt_opt opts[] = {
 	{'o', "output", 'o', "DB", "the database (default: the first TAPE with .tape replaced by .db)",
@@ -35,13 +35,18 @@ static const struct tt_opt opts[] = {
 	 "ARG (key=pid: one at a time per process, key=tid: per thread),\n"
 	 "or by thread without key=",
 	 NULL},
+	{OPT_DEBUG_DIR, "debug-dir", 0, "DIR",
+	 "record --stack: look for the debug files of stripped binaries\n"
+	 "in DIR before /usr/lib/debug (repeatable)",
+	 NULL},
 	{0},
 };
 
 const struct tt_cmd_def tt_cmd_def_load = {
 	.summary = "load tapes into an SQLite database, with spans",
 	.name = "load",
-	.usage = "[-o DB [--force] | --into URL] [--span NAME=START,END[,key=ARG]]... TAPE...",
+	.usage = "[-o DB [--force] | --into URL] [--span NAME=START,END[,key=ARG]]... "
+		 "[--debug-dir DIR]... TAPE...",
 	.about = "Load tapes into one SQLite database: events, probes, spans, losses, processes,\n"
 		 "threads, one view per probe and one table per tracepoint (tracetape-sql(7)).\n"
 		 "TAPE '-' is standard input (with -o DB: a database is never written to stdout).\n"
@@ -55,6 +60,14 @@ const struct tt_cmd_def tt_cmd_def_load = {
 		 "tracetape add their rules for the probes of PostgreSQL, PHP, Python and the JVM\n"
 		 "('tracetape list BINARY' says which file a probe takes), e.g. postgresql transaction__start to transaction__commit\n"
 		 "or transaction__abort; --span rules win for the probes they name.\n"
+		 "\n"
+		 "Call stacks (record --stack) are named from the binaries at the paths recorded,\n"
+		 "when their build id is the recorded one. A stripped binary's symbols come from its\n"
+		 "debug file, looked for as gdb does: DIR/.build-id/xx/rest.debug in each debug\n"
+		 "directory (the --debug-dir ones, then /usr/lib/debug), then the name in its\n"
+		 ".gnu_debuglink: next to the binary, in .debug/ there, under DIR/BINARY'S-DIR/.\n"
+		 "A debug file of another build (build id, or the link's CRC-32) is not used, with\n"
+		 "a warning; frames that cannot be named keep their file and offset.\n"
 		 "\n"
 		 "--into clickhouse://... loads into ClickHouse instead (for fleets: many hosts,\n"
 		 "many analysts): the same tables, created when missing, sent as RowBinary over\n"
@@ -88,6 +101,7 @@ int tt_cmd_load(int argc, char **argv, struct tt_out *out)
 {
 	struct tt_span_rules rules = {0};
 	struct tt_load_opts lo = {.out = out};
+	const char **dirs = NULL;
 	struct tt_load_stats st;
 	const char *db = NULL, *into = NULL, *v;
 	char *db_owned = NULL;
@@ -113,6 +127,12 @@ int tt_cmd_load(int argc, char **argv, struct tt_out *out)
 			break;
 		case OPT_INTO:
 			into = v;
+			break;
+		case OPT_DEBUG_DIR:
+			err = tt_cmd_debug_dir(&dirs, &lo.debug_dir_cnt, v, out);
+			if (err)
+				goto cleanup;
+			lo.debug_dirs = dirs;
 			break;
 		}
 	}
@@ -174,6 +194,7 @@ int tt_cmd_load(int argc, char **argv, struct tt_out *out)
 cleanup:
 	tt_opts_free(&p);
 	tt_span_rules_free(&rules);
+	free(dirs);
 	free(db_owned);
 	return err;
 }

@@ -25,7 +25,8 @@
 #include "tt_error.h"
 #include "tt_util.h"
 
-enum { OPT_WALL = TT_OPT_FIRST, OPT_JSON, OPT_FOLLOW, OPT_FROM, OPT_TO, OPT_SPEED, OPT_SKIP_DAMAGED, OPT_WINDOW };
+enum { OPT_WALL = TT_OPT_FIRST, OPT_JSON, OPT_FOLLOW, OPT_FROM, OPT_TO, OPT_SPEED, OPT_SKIP_DAMAGED, OPT_WINDOW,
+       OPT_DEBUG_DIR };
 
 static const struct tt_opt opts[] = {
 	{'f', "format", 'f', "FMT",
@@ -56,6 +57,10 @@ static const struct tt_opt opts[] = {
 	 "a tape still being written: print events as they are written,\n"
 	 "like tail -f, until the recording ends (its footer) or Ctrl-C", NULL},
 	{'o', "output", 'o', "FILE", "write to FILE instead of standard output ('-')", NULL},
+	{OPT_DEBUG_DIR, "debug-dir", 0, "DIR",
+	 "record --stack: look for the debug files of stripped binaries\n"
+	 "in DIR before /usr/lib/debug (repeatable; see 'load --help')",
+	 NULL},
 	{0},
 };
 
@@ -114,6 +119,9 @@ struct replay {
 	int wall;
 	const char **globs; /* into argv */
 	int glob_cnt;
+	const char **debug_dirs; /* --debug-dir, into argv */
+	size_t debug_dir_cnt;
+	const struct tt_out *out;
 	uint32_t *pids;
 	int pid_cnt;
 	uint64_t from_ns, to_ns;
@@ -569,7 +577,8 @@ static int add_stack(struct replay *rp, uint32_t id)
 {
 	int err;
 
-	if (!rp->names && !(rp->names = tt_frame_names__new()))
+	if (!rp->names && !(rp->names = tt_frame_names__new(rp->debug_dirs,
+							     rp->debug_dir_cnt, rp->out)))
 		return -ENOMEM;
 	if (rp->fmt == FMT_TEXT) {
 		err = tt_frame_names__text(rp->names, rp->r, id, &rp->line);
@@ -647,7 +656,8 @@ static void pace(struct replay *rp, uint64_t ts)
  */
 static int replay_chrome(struct replay *rp, const char *path, const char *output, struct tt_out *out)
 {
-	struct tt_load_opts lo = {.out = out};
+	struct tt_load_opts lo = {.out = out, .debug_dirs = rp->debug_dirs,
+				  .debug_dir_cnt = rp->debug_dir_cnt};
 	struct tt_chrome_opts co = {.globs = (const char *const *)rp->globs, .glob_cnt = rp->glob_cnt,
 				    .pids = rp->pids, .pid_cnt = rp->pid_cnt, .out = out};
 	struct tt_input in = {0};
@@ -737,7 +747,7 @@ static int report_integrity(const struct tt_out *out, struct tt_tape_reader *r, 
 
 int tt_cmd_replay(int argc, char **argv, struct tt_out *out)
 {
-	struct replay rp = {.fmt = FMT_TEXT, .chrome_first = 1};
+	struct replay rp = {.fmt = FMT_TEXT, .chrome_first = 1, .out = out};
 	struct tt_tape_reader_opts ro = {.out = out};
 	const struct tt_event *ev;
 	const char *output = NULL, *path, *val;
@@ -811,6 +821,9 @@ int tt_cmd_replay(int argc, char **argv, struct tt_out *out)
 							 val);
 			break;
 		case 'o': output = val; break;
+		case OPT_DEBUG_DIR:
+			err = tt_cmd_debug_dir(&rp.debug_dirs, &rp.debug_dir_cnt, val, out);
+			break;
 		}
 		if (err)
 			goto cleanup;
@@ -927,6 +940,7 @@ cleanup:
 	tt_buf_free(&rp.dm);
 	tt_frame_names__free(rp.names);
 	free(rp.globs);
+	free(rp.debug_dirs);
 	free(rp.pids);
 	return err;
 }

@@ -55,6 +55,23 @@ int tt_cmd_value_arg(const char ***values, size_t *cnt, const char *text, const 
 	return 0;
 }
 
+int tt_cmd_debug_dir(const char ***dirs, size_t *cnt, const char *dir, const struct tt_out *out)
+{
+	struct stat st;
+	const char **n;
+
+	if (stat(dir, &st))
+		return tt_cmd_usage_error(out, "--debug-dir %s: %s", dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return tt_cmd_usage_error(out, "--debug-dir %s: not a directory", dir);
+	n = realloc(*dirs, (*cnt + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	n[(*cnt)++] = dir;
+	*dirs = n;
+	return 0;
+}
+
 int tt_cmd_html_name(const char *path)
 {
 	size_t n = path ? strlen(path) : 0;

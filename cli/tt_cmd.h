@@ -164,6 +164,10 @@ int tt_cmd_span_rule(struct tt_span_rules *rules, const char *text, const struct
  * the caller frees *values); one without PROBE or ARG is a usage error (printed). */
 int tt_cmd_value_arg(const char ***values, size_t *cnt, const char *text, const struct tt_out *out);
 
+/* A --debug-dir DIR option's value appended to *dirs (*cnt of them, grown with realloc; the
+ * caller frees *dirs); DIR that is not a directory is a usage error (printed). */
+int tt_cmd_debug_dir(const char ***dirs, size_t *cnt, const char *dir, const struct tt_out *out);
+
 /* Whether an -o path names an HTML file (ends in .html), the format it implies. */
 int tt_cmd_html_name(const char *path);
 
