@@ -20,18 +20,6 @@ struct tt_elf {
 	size_t shstrndx;
 };
 
-const struct tt_elf_seg *tt_elf_seg_find(const struct tt_elf_seg *segs, size_t cnt, uint64_t vaddr,
-					 uint64_t len)
-{
-	for (size_t i = 0; i < cnt; i++) {
-		const struct tt_elf_seg *s = &segs[i];
-
-		if (vaddr >= s->vaddr && vaddr - s->vaddr < s->filesz)
-			return len <= s->filesz - (vaddr - s->vaddr) ? s : NULL;
-	}
-	return NULL;
-}
-
 int tt_elf_segs_load(Elf *elf, uint64_t file_sz, struct tt_elf_segs *segs)
 {
 	size_t phnum;
@@ -66,22 +54,6 @@ int tt_elf_segs_load(Elf *elf, uint64_t file_sz, struct tt_elf_segs *segs)
 		};
 	}
 	return 0;
-}
-
-int tt_elf_segs_offset(const struct tt_elf_segs *segs, uint64_t vaddr, uint64_t len, uint64_t *off)
-{
-	const struct tt_elf_seg *s = tt_elf_seg_find(segs->v, segs->cnt, vaddr, len);
-
-	if (!s)
-		return -ENOENT;
-	*off = vaddr - s->vaddr + s->offset;
-	return 0;
-}
-
-void tt_elf_segs_free(struct tt_elf_segs *segs)
-{
-	free(segs->v);
-	memset(segs, 0, sizeof(*segs));
 }
 
 struct tt_elf *tt_elf__open(const char *path)

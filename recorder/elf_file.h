@@ -5,9 +5,9 @@
  * .dynsym, section contents, and the GNU build id. Built on libelf; every offset and size from
  * the file is checked before use.
  *
- * The segment table (struct tt_elf_segs) is the one ELF mapping helper of the recorder: the
- * readers that hold a libelf handle of their own (usdt_notes.c over an image in memory,
- * go_binary.c over a file read whole) build their PT_LOAD tables with it too.
+ * The segment table (struct tt_elf_segs, tt_elf_seg.h) is the one ELF mapping helper of the
+ * recorder: the readers that hold a libelf handle of their own (usdt_notes.c over an image in
+ * memory, go_binary.c over a file read whole) build their PT_LOAD tables with it too.
  */
 #ifndef TT_ELF_FILE_H
 #define TT_ELF_FILE_H
@@ -16,39 +16,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tt_elf_seg.h" /* struct tt_elf_segs: filled here through libelf */
+
 struct tt_elf;
-
-/*
- * The file-backed part of a PT_LOAD segment: link-time addresses [vaddr, vaddr + filesz) are
- * the file bytes [offset, offset + filesz). The rest of the segment (up to p_memsz: .bss) is
- * zero-filled memory with no file offset.
- */
-struct tt_elf_seg {
-	uint64_t vaddr;
-	uint64_t filesz; /* bytes */
-	uint64_t offset;
-	uint32_t flags;  /* PF_X, PF_W, PF_R */
-	uint32_t pad0;
-};
-
-/*
- * The first segment of segs[0, cnt) whose file-backed part holds vaddr, provided it also holds
- * the whole range [vaddr, vaddr + len) (a len of 0 counts as 1); NULL otherwise. The file offset of vaddr is
- * then vaddr - seg->vaddr + seg->offset.
- */
-const struct tt_elf_seg *tt_elf_seg_find(const struct tt_elf_seg *segs, size_t cnt, uint64_t vaddr,
-					 uint64_t len);
-
-/* The loadable segments of an ELF file, from its program headers. */
-struct tt_elf_segs {
-	struct tt_elf_seg *v; /* the PT_LOAD segments, in program header order (owned) */
-	size_t cnt;
-	/*
-	 * PT_TLS: the size of the executable's TLS block (p_memsz rounded up to p_align), which
-	 * on x86-64 (TLS variant II) ends at the thread pointer; 0 without PT_TLS.
-	 */
-	uint64_t tls_size;
-};
 
 /*
  * Build segs from the program headers of elf, a file of file_sz bytes. A segment whose file
@@ -57,17 +27,6 @@ struct tt_elf_segs {
  * Returns 0, -TT_E_BAD_ELF (unreadable program headers) or -ENOMEM; segs is empty on error.
  */
 int tt_elf_segs_load(Elf *elf, uint64_t file_sz, struct tt_elf_segs *segs);
-
-/*
- * The file offset of link-time addresses [vaddr, vaddr + len) (a len of 0 counts as 1), when
- * one segment's file bytes hold them all (tt_elf_seg_find()). Returns 0 and sets *off, or
- * -ENOENT.
- */
-int tt_elf_segs_offset(const struct tt_elf_segs *segs, uint64_t vaddr, uint64_t len,
-		       uint64_t *off);
-
-/* Free what segs owns and empty it. */
-void tt_elf_segs_free(struct tt_elf_segs *segs);
 
 /*
  * Open path read-only. Returns the file, or NULL with errno set: TT_E_NOT_ELF for a file that

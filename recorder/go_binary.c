@@ -23,7 +23,7 @@
 #include "elf_file.h" /* struct tt_elf_segs */
 #include "go_abi.h"
 #include "go_binary.h"
-#include "go_pclntab.h"
+#include "tt_go_pclntab.h"
 #include "tt_error.h"
 #include "tt_util.h"
 
@@ -286,7 +286,7 @@ static int load_symtab(struct tt_go_binary *bin, bool *found, uint64_t *build_ve
 }
 
 /*
- * The pclntab (go_pclntab.h): every function's entry and argument frame size into bin->pcln and,
+ * The pclntab (tt_go_pclntab.h): every function's entry and argument frame size into bin->pcln and,
  * when want_funcs (a stripped binary), the function list into bin->funcs.
  */
 static int load_pclntab(struct tt_go_binary *bin, bool want_funcs, char *errbuf, size_t errbuf_sz)

@@ -18,7 +18,7 @@
 
 #include "attach.h" /* tt_reg_pt_regs_off() */
 #include "go_gen.h"
-#include "go_pclntab.h"
+#include "tt_go_pclntab.h"
 #include "go_probes.h"
 #include "tt_error.h"
 #include "tt_util.h"

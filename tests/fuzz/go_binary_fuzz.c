@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libFuzzer target for the Go binary reader (recorder/go_binary.c, recorder/go_pclntab.c and
+ * libFuzzer target for the Go binary reader (recorder/go_binary.c, common/tt_go_pclntab.c and
  * the DWARF side through libdw), as `record 'go:...'`, `list` and `gen-go` open a Go program:
  * the input is written to a memfd and opened by path. Then the build version, the goroutine id's
  * offset, every function of the pclntab (names, entries, sizes), and the full analysis

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of recorder/go_pclntab: a Go 1.20 pclntab made here byte by byte (two functions,
+ * Unit tests of common/tt_go_pclntab: a Go 1.20 pclntab made here byte by byte (two functions,
  * one of them an assembly function without an argument frame), read back; the layouts of older
  * Go versions and unknown magics refused by name; malformed headers and entries refused; and
  * every truncation of the table read without a read out of bounds (ASan builds check that).
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "go_pclntab.h"
+#include "tt_go_pclntab.h"
 #include "tt_error.h"
 #include "tt_test.h"
 #include "tt_util.h"

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "elf_file.h"
+#include "tt_elf_seg.h"
 
 /* A pclntab whose header was checked (tt_go_pclntab_open()). */
 struct tt_go_pclntab {

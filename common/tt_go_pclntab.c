@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* The pclntab reader (see go_pclntab.h). */
+/* The pclntab reader (see tt_go_pclntab.h). */
 #include <elf.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "go_pclntab.h"
+#include "tt_go_pclntab.h"
 #include "tt_error.h"
 #include "tt_util.h"
 
