@@ -763,6 +763,26 @@ static long fp_step(__u64 i, struct walk_loop *l)
 }
 
 /*
+ * The fixed part of a stack record (struct tt_ring_stack), the same for the three stack paths:
+ * the hit's time and thread, seq 0 (stack records are not numbered: the recorder takes them
+ * before the decoder). sp_ret is left to the caller, which fills it its own way.
+ */
+static __always_inline void stack_head(struct tt_ring_stack *rec, __u64 size, __u32 probe_id,
+				       __u64 pid_tgid, __u64 ts, __u32 nr, __u32 form)
+{
+	rec->hdr.type = TT_RING_STACK;
+	rec->hdr.size = (__u16)size;
+	rec->hdr.probe_id = probe_id;
+	rec->hdr.ts_ns = ts;
+	rec->hdr.pid = pid_tgid >> 32;
+	rec->hdr.tid = (__u32)pid_tgid;
+	rec->hdr.cpu = bpf_get_smp_processor_id();
+	rec->hdr.seq = 0;
+	rec->nr = nr;
+	rec->form = form;
+}
+
+/*
  * record --stack-mode dwarf (COPY sites): the registers, then up to TT_STACK_COPY_MAX bytes of
  * the stack from sp up, read by chunks of TT_STACK_COPY_CHUNK straight into a ring record: the
  * first chunk that cannot be read (the top of the stack) ends the copy. No scratch buffer and
@@ -801,16 +821,8 @@ static __noinline void record_copy(struct pt_regs *ctx, const struct tt_bpf_site
 			break;
 		n += TT_STACK_COPY_CHUNK;
 	}
-	rec->hdr.type = TT_RING_STACK;
-	rec->hdr.size = (__u16)(TT_COPY_REC_MAX - TT_STACK_COPY_MAX + n);
-	rec->hdr.probe_id = site->probe_id;
-	rec->hdr.ts_ns = ts;
-	rec->hdr.pid = pid_tgid >> 32;
-	rec->hdr.tid = (__u32)pid_tgid;
-	rec->hdr.cpu = bpf_get_smp_processor_id();
-	rec->hdr.seq = 0;
-	rec->nr = n;
-	rec->form = TT_STACK_COPY;
+	stack_head(rec, TT_COPY_REC_MAX - TT_STACK_COPY_MAX + n, site->probe_id, pid_tgid, ts, n,
+		   TT_STACK_COPY);
 	rec->sp_ret = 0;
 	if (site->flags & TT_BPF_SITE_RETSP)
 		bpf_probe_read_user(&rec->sp_ret, sizeof(rec->sp_ret), (void *)sp);
@@ -883,16 +895,7 @@ static __noinline void record_stack(struct pt_regs *ctx, const struct tt_bpf_sit
 		size = sizeof(*rec) - sizeof(rec->frames) + n * each;
 	}
 	if (n > 0) {
-		rec->hdr.type = TT_RING_STACK;
-		rec->hdr.size = (__u16)size;
-		rec->hdr.probe_id = site->probe_id;
-		rec->hdr.ts_ns = ts;
-		rec->hdr.pid = pid_tgid >> 32;
-		rec->hdr.tid = (__u32)pid_tgid;
-		rec->hdr.cpu = bpf_get_smp_processor_id();
-		rec->hdr.seq = 0;
-		rec->nr = (__u32)n;
-		rec->form = form;
+		stack_head(rec, size, site->probe_id, pid_tgid, ts, (__u32)n, form);
 		rec->sp_ret = 0;
 		if (site->flags & TT_BPF_SITE_RETSP)
 			bpf_probe_read_user(&rec->sp_ret, sizeof(rec->sp_ret), (void *)ctx->sp);
@@ -975,16 +978,7 @@ static __noinline void record_kstack(void *ctx, __u32 probe_id, struct tt_bpf_co
 		if (n > TT_STACK_MAX_FRAMES)
 			n = TT_STACK_MAX_FRAMES;
 		size = sizeof(*rec) - sizeof(rec->frames) + n * 8;
-		rec->hdr.type = TT_RING_STACK;
-		rec->hdr.size = (__u16)size;
-		rec->hdr.probe_id = probe_id;
-		rec->hdr.ts_ns = ts;
-		rec->hdr.pid = pid_tgid >> 32;
-		rec->hdr.tid = (__u32)pid_tgid;
-		rec->hdr.cpu = bpf_get_smp_processor_id();
-		rec->hdr.seq = 0;
-		rec->nr = (__u32)n;
-		rec->form = TT_STACK_KERNEL;
+		stack_head(rec, size, probe_id, pid_tgid, ts, (__u32)n, TT_STACK_KERNEL);
 		if (bpf_ringbuf_output(&events, rec, size & (TT_RING_REC_MAX - 1), BPF_RB_NO_WAKEUP))
 			n = 0;
 	}
