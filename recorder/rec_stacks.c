@@ -164,10 +164,12 @@ int tt_rec_stacks_mark(const struct tt_probe_set_probe *probes, size_t probe_cnt
 		if (m[i].probe_id >= probe_cnt || !want[m[i].probe_id])
 			continue;
 		m[i].flags |= TT_BPF_SITE_STACK;
-		/* a function's entry (uprobe, Go entry after the stack check) or a RET (Go return):
+		/* a function's entry (uprobe, Go entry after the stack check), a RET (Go return) or
+		 * a gen-go probe's site (in a NOSPLIT|NOFRAME function of no frame, GO_PROBES.md):
 		 * the return address is at sp, the frame pointer the caller's */
 		type = probes[m[i].probe_id].d.type;
-		if (type == TT_PROBE_UPROBE || type == TT_PROBE_GO_ENTRY || type == TT_PROBE_GO_RETURN)
+		if (type == TT_PROBE_UPROBE || type == TT_PROBE_GO_ENTRY ||
+		    type == TT_PROBE_GO_RETURN || (m[i].flags & TT_BPF_SITE_GO))
 			m[i].flags |= TT_BPF_SITE_RETSP;
 	}
 	*marked = m;

@@ -35,6 +35,14 @@ stk-9  a tracepoint's kernel stack (--stack tracepoint:sched:sched_process_exec,
        report's flame graph has them. Security (issue 23): the tape, every block decompressed,
        holds no kernel text address, neither as a 64-bit word nor as a varint. A tracepoint
        glob matching no recorded tracepoint is an error (exit 1).
+stk-10 Go (tests/fixtures/go/stack, Debian's Go 1.19): main.main -> main.outer -> main.middle ->
+       main.inner -> the generated probe gostk:leaf, N times: every hit of the probe and of
+       go:main.inner (entry and return) has its stack, and each is exactly, frame by frame,
+       the probe's function (gen-go's, of no frame: its caller is not skipped), main.inner,
+       main.middle, main.outer, main.main, runtime.main, runtime.goexit, every frame in the
+       binary (its path and build id); replay prints the same under each hit.
+stk-11 The chain run by a goroutine of its own (a WaitGroup waits for it): its stack ends in
+       the goroutine's function (main.main.func1) and runtime.goexit.
 """
 import json
 import re
@@ -45,7 +53,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import build_c, db_rows, need_bpf, need_program, run, tt
+from conftest import FIXTURES, build_c, db_rows, need_bpf, need_program, run, tt
+from test_goprobes import gobuild, goenv  # noqa: F401 (goenv: a fixture)
 
 HITS = 20
 CHAIN = ["stk_inner", "stk_middle", "stk_outer", "main"]
@@ -416,3 +425,100 @@ def test_tracepoint_kernel_stack(tmp_path):
            "true", timeout=120)
     assert r.returncode == 1, r.stderr
     assert "--stack 'tracepoint:nosuch:*': no recorded tracepoint matches it" in r.stderr
+
+
+# ---- Go (tests/fixtures/go/stack): the same exactness, Go's frames by name ----
+
+@pytest.fixture(scope="module")
+def go_stack(goenv, tmp_path_factory):
+    """The Go fixture with its probe package generated; builds it as asked."""
+    src = tmp_path_factory.mktemp("gostk") / "src"
+    shutil.copytree(FIXTURES / "go" / "stack", src)
+    (src / "probes").mkdir()
+    r = tt("gen-go", src / "stack.d", "-o", src / "probes" / "probes.go")
+    assert r.returncode == 0, r.stderr
+    token = re.search(r"^func (ttprobe_[0-9a-f]+_Leaf)\(", (src / "probes" / "probes.go")
+                      .read_text(), re.M).group(1)
+    built = {}
+
+    def build(kind):
+        if kind not in built:
+            flags = {"default": [], "stripped": ["-ldflags=-s -w"]}[kind]
+            built[kind] = gobuild(goenv, src, src.parent / f"stack-{kind}", *flags)
+        return built[kind]
+    build.probe_fn = f"tracetape.test/stack/probes.{token}"
+    return build
+
+
+def go_frames(db, where):
+    """{stack_id: [(module, build_id, symbol), ...]} of the events matching where."""
+    ids = db_rows(db, "SELECT DISTINCT s.stack_id FROM event_stacks s JOIN events e ON "
+                      "e.id = s.event_id JOIN probes p ON p.id = e.probe_id WHERE " + where)
+    return {sid: db_rows(db, "SELECT module, build_id, symbol FROM frames WHERE stack_id = ? "
+                             "ORDER BY depth", (sid,)) for (sid,) in ids}
+
+
+def record_go(binary, tmp_path, *args):
+    tape, db = tmp_path / "g.tape", tmp_path / "g.db"
+    r = tt("record", "-o", tape, "--stack", "gostk:leaf", "--stack", "go:main.inner",
+           "usdt:gostk:*", "go:main.inner", "--", binary, *args, str(HITS), timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "(0 lost)" in r.stderr and "have no stack" not in r.stderr, r.stderr
+    assert f"hits {HITS} " in r.stdout, r.stdout
+    r = tt("load", "-q", "-o", db, tape)
+    assert r.returncode == 0, r.stderr
+    # every hit has its stack: the probe's, and main.inner's entry and return
+    counts = db_rows(db, "SELECT p.provider, p.name, count(*), count(s.stack_id) FROM events e "
+                         "JOIN probes p ON p.id = e.probe_id LEFT JOIN event_stacks s ON "
+                         "s.event_id = e.id WHERE p.provider IN ('gostk', 'go') GROUP BY p.id "
+                         "ORDER BY p.id")
+    assert counts == [("gostk", "leaf", HITS, HITS), ("go", "main.inner", HITS, HITS),
+                      ("go", "main.inner", HITS, HITS)], counts
+    return tape, db
+
+
+GO_CHAIN = ["main.inner", "main.middle", "main.outer"]
+
+
+@pytest.mark.parametrize("build", ["default"])
+def test_go_stack_frames_exact(go_stack, tmp_path, build):
+    # Go keeps frame pointers: the whole stack, exactly, down to the goroutine's first frame.
+    # The probe's function (gen-go's, of no frame) and main.inner's entry and RET are sites
+    # where the frame pointer is still the caller's: main.inner and main.middle are not
+    # skipped. 25 ms between hits: Go 1.19 writes no GNU build id the kernel could place
+    # frames by, so the recorder places them through the process's maps.
+    need_bpf()
+    binary = go_stack(build)
+    tape, db = record_go(binary, tmp_path, "-pause", "25")
+    bid = build_id(binary) if build != "default" else None
+    outer = ["main.main", "runtime.main", "runtime.goexit.abi0"]
+    leaf = go_frames(db, "p.provider = 'gostk'")
+    assert len(leaf) == 1, leaf
+    want = [go_stack.probe_fn + ".abi0"] + GO_CHAIN + outer
+    assert list(leaf.values())[0] == [(str(binary), bid, n) for n in want], leaf
+    inner = go_frames(db, "p.provider = 'go'")
+    assert len(inner) == 2, inner  # the entry's and the return's
+    for frames in inner.values():
+        assert frames == [(str(binary), bid, n) for n in GO_CHAIN + outer], frames
+    # replay: the same frames under each hit
+    r = tt("replay", tape)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    hits = [i for i, line in enumerate(lines) if " gostk:leaf " in line]
+    assert len(hits) == HITS
+    for i in hits:
+        got = [re.match(r"\t(\S+)\+0x[0-9a-f]+ \((.*)\)$", line) for line in
+               lines[i + 1:i + 1 + len(want)]]
+        assert [(m.group(1), m.group(2)) for m in got] == [(n, str(binary)) for n in want]
+        assert i + 1 + len(want) == len(lines) or not lines[i + 1 + len(want)].startswith("\t")
+
+
+def test_go_stack_goroutine(go_stack, tmp_path):
+    # the chain run by a goroutine of its own: it ends in the goroutine's function and
+    # runtime.goexit, not in runtime.main
+    need_bpf()
+    binary = go_stack("default")
+    _, db = record_go(binary, tmp_path, "-go", "-pause", "25")
+    leaf = go_frames(db, "p.provider = 'gostk'")
+    want = [go_stack.probe_fn + ".abi0"] + GO_CHAIN + ["main.main.func1", "runtime.goexit.abi0"]
+    assert [[n for _, _, n in f] for f in leaf.values()] == [want], leaf
