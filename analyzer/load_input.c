@@ -7,9 +7,9 @@
  * ~/.cache/tracetape) under the tape's identity: its device, inode, size, modification and
  * change times and the first bytes of the file (its header holds the time it was created), with
  * the database schema's version. The next query or report of the same, unchanged tape opens it
- * (read-only) instead of loading the tape again. A load with custom span rules, of a pipe, of a
- * damaged tape, or with TT_INPUT_NO_CACHE goes into a directory of its own under $TMPDIR,
- * removed again by tt_input_close(). The cache keeps the CACHE_KEEP most recent databases.
+ * (read-only) instead of loading the tape again. A load with custom span rules or debug
+ * directories, of a pipe, of a damaged tape, or with TT_INPUT_NO_CACHE goes into a directory
+ * of its own under $TMPDIR, removed again by tt_input_close(). The cache keeps the CACHE_KEEP most recent databases.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -206,7 +206,8 @@ int tt_input_open(const char *path, const struct tt_load_opts *lo, int flags, st
 		return -TT_E_BAD_MAGIC;
 	}
 	in->from_tape = 1;
-	if (!(flags & TT_INPUT_NO_CACHE) && !lo->rule_cnt && strcmp(path, "-") &&
+	if (!(flags & TT_INPUT_NO_CACHE) && !lo->rule_cnt && !lo->debug_dir_cnt &&
+	    strcmp(path, "-") &&
 	    S_ISREG(sb.st_mode)) {
 		err = open_cached(path, lo, in);
 		if (err <= 0) {

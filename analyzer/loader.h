@@ -70,8 +70,8 @@ struct tt_input {
 /*
  * Open path for queries: an SQLite database directly (read-only unless TT_INPUT_WRITABLE), or a
  * tape ("-": standard input). A tape file is loaded once into the cache and its database
- * reused while the tape is unchanged (read-only; see load_input.c); with lo's custom rules,
- * TT_INPUT_NO_CACHE, or from a pipe, it is loaded into a temporary database under $TMPDIR (or
+ * reused while the tape is unchanged (read-only; see load_input.c); with lo's custom rules or
+ * debug directories, TT_INPUT_NO_CACHE, or from a pipe, it is loaded into a temporary database under $TMPDIR (or
  * /tmp). Returns 0, or a negative error after saying why through lo->out: -ENOENT and other
  * errnos, -TT_E_BAD_MAGIC for a file that is neither, the loader's errors. Close with
  * tt_input_close().

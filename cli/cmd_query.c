@@ -24,7 +24,7 @@
 
 enum fmt { FMT_TABLE, FMT_CSV, FMT_JSON };
 
-enum { OPT_SPAN = TT_OPT_FIRST, OPT_JSON, OPT_NO_CACHE, OPT_SKIP_DAMAGED };
+enum { OPT_SPAN = TT_OPT_FIRST, OPT_JSON, OPT_NO_CACHE, OPT_SKIP_DAMAGED, OPT_DEBUG_DIR };
 
 static const char *const fmt_names[] = {"table", "csv", "json", "text", NULL};
 
@@ -44,6 +44,10 @@ static const struct tt_opt opts[] = {
 	{OPT_NO_CACHE, "no-cache", 0, NULL,
 	 "a TAPE is loaded once and its database reused while the tape\n"
 	 "is unchanged (kept in ~/.cache/tracetape): load it again", NULL},
+	{OPT_DEBUG_DIR, "debug-dir", 0, "DIR",
+	 "for a TAPE: look for the debug files of stripped binaries in\n"
+	 "DIR first (see load; such a load is not cached)",
+	 NULL},
 	{0},
 };
 
@@ -350,6 +354,7 @@ int tt_cmd_query(int argc, char **argv, struct tt_out *out)
 {
 	struct tt_span_rules rules = {0};
 	struct tt_load_opts lo = {.out = out};
+	const char **dirs = NULL;
 	struct tt_input in = {0};
 	enum fmt fmt = FMT_TABLE;
 	const char *sql, *end, *v, *path, *output = NULL;
@@ -384,6 +389,12 @@ int tt_cmd_query(int argc, char **argv, struct tt_out *out)
 			if (err)
 				goto cleanup;
 			break;
+		case OPT_DEBUG_DIR:
+			err = tt_cmd_debug_dir(&dirs, &lo.debug_dir_cnt, v, out);
+			if (err)
+				goto cleanup;
+			lo.debug_dirs = dirs;
+			break;
 		}
 	}
 	if (c < 0) {
@@ -397,8 +408,9 @@ int tt_cmd_query(int argc, char **argv, struct tt_out *out)
 	}
 	path = p.args[0];
 	sql = p.args[1];
-	if (tt_ch_url_is(path) && rules.cnt) {
-		err = tt_cmd_usage_error(out, "--span is for a TAPE, not a ClickHouse database");
+	if (tt_ch_url_is(path) && (rules.cnt || lo.debug_dir_cnt)) {
+		err = tt_cmd_usage_error(out, "--%s is for a TAPE, not a ClickHouse database",
+					 rules.cnt ? "span" : "debug-dir");
 		goto cleanup;
 	}
 	lo.rules = rules.v;
@@ -452,5 +464,6 @@ cleanup:
 	tt_opts_free(&p);
 	tt_input_close(&in);
 	tt_span_rules_free(&rules);
+	free(dirs);
 	return err;
 }

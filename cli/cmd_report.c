@@ -34,6 +34,7 @@ enum {
 	OPT_HOST,
 	OPT_FROM,
 	OPT_TO,
+	OPT_DEBUG_DIR,
 };
 
 enum fmt { FMT_TEXT, FMT_HTML, FMT_JSON };
@@ -94,6 +95,10 @@ static const struct tt_opt opts[] = {
 	 "the probes matching PROBE (provider:name, * globs); ARG 'none'\n"
 	 "shows none (repeatable)",
 	 NULL},
+	{OPT_DEBUG_DIR, "debug-dir", 0, "DIR",
+	 "for a TAPE: look for the debug files of stripped binaries in\n"
+	 "DIR first (see load; such a load is not cached)",
+	 NULL},
 	{0},
 };
 
@@ -134,6 +139,7 @@ int tt_cmd_report(int argc, char **argv, struct tt_out *out)
 {
 	struct tt_report_opts ro = {.out = out};
 	struct tt_load_opts lo = {.out = out};
+	const char **dirs = NULL;
 	struct tt_span_rules rules = {0};
 	struct tt_report *rep = NULL;
 	struct tt_input in = {0};
@@ -219,6 +225,12 @@ int tt_cmd_report(int argc, char **argv, struct tt_out *out)
 				goto cleanup;
 			ro.values = values;
 			break;
+		case OPT_DEBUG_DIR:
+			err = tt_cmd_debug_dir(&dirs, &lo.debug_dir_cnt, val, out);
+			if (err)
+				goto cleanup;
+			lo.debug_dirs = dirs;
+			break;
 		}
 	}
 	if (c < 0) {
@@ -271,5 +283,6 @@ cleanup:
 	tt_input_close(&in);
 	tt_span_rules_free(&rules);
 	free(values);
+	free(dirs);
 	return err;
 }

@@ -23,8 +23,11 @@ dbg-5  the right build's debug file changed after the debug link was made (its C
 dbg-6  a build-id debug file is preferred to the debug link's (gdb's order): with the right one
        by build id and another build's by debug link, frames are named and nothing is said.
 dbg-7  --debug-dir naming no directory: exit 2 with the name.
+dbg-8  query and report of the tape take --debug-dir too: a load of the tape without it is
+       cached first, and with it the frames are named (not the cached database's addresses).
 """
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -230,3 +233,20 @@ def test_debug_dir_missing_is_usage_error(split, tmp_path):
         assert r.returncode == 2, r.stderr
         assert f"--debug-dir {tmp_path / 'nowhere'}: No such file or directory" in r.stderr
     assert not (tmp_path / "x.db").exists()
+
+
+def test_query_and_report_of_tape(split, tmp_path, placed):
+    d = tmp_path / "debug"
+    placed(split.debug, split.build_id_path(d))
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"))
+    sql = "SELECT symbol FROM frames ORDER BY depth LIMIT 4"
+    r = tt("query", "-f", "csv", split.record(), sql, env=env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == ["symbol"] + [""] * len(CHAIN), r.stdout
+    r = tt("query", "-f", "csv", "--debug-dir", d, split.tape, sql, env=env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == ["symbol"] + CHAIN, r.stdout
+    r = tt("report", "--debug-dir", d, split.tape, env=env)
+    assert r.returncode == 0, r.stderr
+    text = r.stdout[r.stdout.index("Call stacks"):]
+    assert " > ".join(reversed(CHAIN)) in text, text
