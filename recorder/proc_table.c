@@ -186,6 +186,7 @@ const struct tt_proc_info *tt_proc_table__exec(struct tt_proc_table *t, uint32_t
 		goto nomem;
 	if (ppid)
 		p->ppid = ppid;
+	p->tape = 0;
 	snprintf(p->comm, sizeof(p->comm), "%.16s", comm);
 	while (args_len && !args[args_len - 1])
 		args_len--;
@@ -231,6 +232,17 @@ const struct tt_proc_info *tt_proc_table__exec(struct tt_proc_table *t, uint32_t
 nomem:
 	*err = -ENOMEM;
 	return NULL;
+}
+
+const struct tt_proc_info *tt_proc_table__describe_in(struct tt_proc_table *t, uint32_t pid,
+						     uint32_t tape)
+{
+	struct tt_proc_info *p = find(t, pid);
+
+	if (!p || p->tape == tape)
+		return NULL;
+	p->tape = tape;
+	return p;
 }
 
 size_t tt_proc_table__cnt(const struct tt_proc_table *t)

@@ -18,6 +18,7 @@ struct tt_proc_info {
 	char comm[17];   /* "" when unknown */
 	char *exe;       /* the executable's path, or NULL (owned by the table) */
 	char *cmdline;   /* arguments joined by spaces, or NULL (owned by the table) */
+	uint32_t tape;   /* tt_proc_table__describe_in(): the tape holding this description, 0 none */
 };
 
 struct tt_proc_table;
@@ -51,6 +52,16 @@ const struct tt_proc_info *tt_proc_table__exec(struct tt_proc_table *t, uint32_t
 					       uint32_t ppid, const char *comm, const char *path,
 					       size_t path_len, const char *args, size_t args_len,
 					       int *err);
+
+/*
+ * For a tape that describes a process only once one of its events is in it (record --keep,
+ * which leaves most events out, and with them most of the processes a system-wide tracepoint
+ * meets): pid's description if it is known and tape (a number from 1) does not hold it yet,
+ * noting that it now does; else NULL. A fork or an exec resets the note: the new description
+ * goes into the tape with the process's next event.
+ */
+const struct tt_proc_info *tt_proc_table__describe_in(struct tt_proc_table *t, uint32_t pid,
+						     uint32_t tape);
 
 /* The processes known, in the order they were met: a rotated tape describes them again. */
 size_t tt_proc_table__cnt(const struct tt_proc_table *t);

@@ -142,11 +142,28 @@ static void writer_check(struct session *s, int err)
 	}
 }
 
+/* Write a process's description (from the process table) into the tape. */
+static void describe(struct session *s, const struct tt_proc_info *p, int err)
+{
+	if (!p) {
+		writer_check(s, err);
+		return;
+	}
+	writer_check(s, tt_tape_writer__add_process(s->w, p->pid, p->ppid, p->comm[0] ? p->comm : NULL,
+						    p->exe, p->cmdline));
+}
+
 /* An event decided to go into the tape (every event without --keep). */
 static int keep_write(void *ctx, const struct tt_event *ev)
 {
 	struct session *s = ctx;
 
+	if (s->keep) { /* the process goes into the tape with its first event (note_process) */
+		const struct tt_proc_info *p = tt_proc_table__describe_in(s->procs, ev->pid, s->tapes);
+
+		if (p)
+			describe(s, p, 0);
+	}
 	writer_check(s, tt_tape_writer__append(s->w, ev));
 	s->events++;
 	return 0;
@@ -158,17 +175,6 @@ static void keep_check(struct session *s, int err)
 		s->write_err = err;
 		tt_err(s->out, "--keep: holding the events failed: %s; stopping", tt_strerror(err));
 	}
-}
-
-/* Write a process's description (from the process table) into the tape. */
-static void describe(struct session *s, const struct tt_proc_info *p, int err)
-{
-	if (!p) {
-		writer_check(s, err);
-		return;
-	}
-	writer_check(s, tt_tape_writer__add_process(s->w, p->pid, p->ppid, p->comm[0] ? p->comm : NULL,
-						    p->exe, p->cmdline));
 }
 
 /* ---- BPF ---- */
@@ -654,8 +660,9 @@ static int describe_capture(struct session *s)
 		if (err)
 			return err;
 	}
-	/* A rotated tape stands alone: describe every process seen so far again. */
-	for (size_t i = 0; i < tt_proc_table__cnt(s->procs); i++)
+	/* A rotated tape stands alone: describe every process seen so far again (under --keep,
+	 * each with its next event written there). */
+	for (size_t i = 0; !s->keep && i < tt_proc_table__cnt(s->procs); i++)
 		describe(s, tt_proc_table__at(s->procs, i), 0);
 	return 0;
 }
@@ -729,6 +736,18 @@ static int rotate_tape(struct session *s)
 
 /* ---- the ring ---- */
 
+/*
+ * A process met for the first time, or anew after a fork or an exec: described in the tape now,
+ * or, under --keep, with its first event written (keep_write): most events are left out then,
+ * and with them most of the processes that tracepoints meet system-wide (the wakers of a
+ * traced thread).
+ */
+static void note_process(struct session *s, const struct tt_proc_info *p, int err)
+{
+	if (!(s->keep && p))
+		describe(s, p, err);
+}
+
 /* A record of pid: describe the process the first time it is met. */
 static void new_pid(struct session *s, uint32_t pid)
 {
@@ -736,7 +755,7 @@ static void new_pid(struct session *s, uint32_t pid)
 	const struct tt_proc_info *p = tt_proc_table__see(s->procs, pid, 0, &err);
 
 	if (p || err)
-		describe(s, p, err);
+		note_process(s, p, err);
 }
 
 /* Names the code addresses of Go probes' arguments, through the probe set. */
@@ -774,7 +793,7 @@ static int on_record(void *ctx, void *data, size_t size)
 	case TT_PROC_FORK:
 		info = tt_proc_table__fork(s->procs, r->pid, r->ppid, r->comm, &err);
 		if (info || err)
-			describe(s, info, err);
+			note_process(s, info, err);
 		break;
 	case TT_PROC_EXIT:
 		/* its pid may be reused: the next process's stacks are placed by the kernel */
@@ -794,7 +813,7 @@ static int on_record(void *ctx, void *data, size_t size)
 		/* A new program image: describe the process again (new comm, exe, cmdline). */
 		info = tt_proc_table__exec(s->procs, r->pid, r->ppid, r->comm, r->path, r->path_len,
 					   r->args, r->args_len, &err);
-		describe(s, info, err);
+		note_process(s, info, err);
 		break;
 	default:
 		break;

@@ -324,6 +324,10 @@ def test_keep_sched_switch_ins_and_wakeups(service, tmp_path):
     assert slow <= {s[0] for s in spans} <= slow | border
     switches = db_rows(db, "SELECT ts, tid, prev_pid, next_pid FROM tp_sched_sched_switch")
     wakeups = db_rows(db, "SELECT ts, tid, pid_arg FROM tp_sched_sched_wakeup")
+    # the processes described are those with an event in the tape: not every process the
+    # scheduler's tracepoints met system-wide (the wakers of the requests left out)
+    assert db_rows(db, "SELECT DISTINCT pid FROM processes ORDER BY pid") == \
+        db_rows(db, "SELECT DISTINCT pid FROM events ORDER BY pid")
 
     def threads_at(ts):
         return [s for s in spans if s[1] <= ts <= s[2]]

@@ -134,3 +134,30 @@ TT_TEST(proc_table, many_processes)
 	assert_int_equal(tt_proc_table__at(t, 4999)->ppid, 5000);
 	tt_proc_table__free(t);
 }
+
+TT_TEST(proc_table, described_once_per_tape_and_again_after_exec)
+{
+	struct tt_proc_table *t = tt_proc_table__new("/nonexistent");
+	const struct tt_proc_info *p;
+	int err;
+
+	assert_null(tt_proc_table__describe_in(t, 42, 1)); /* not met: nothing to describe */
+	assert_non_null(tt_proc_table__see(t, 42, 1, &err));
+	p = tt_proc_table__describe_in(t, 42, 1);
+	assert_non_null(p);
+	assert_int_equal(p->pid, 42);
+	assert_null(tt_proc_table__describe_in(t, 42, 1)); /* tape 1 holds it */
+	assert_non_null(tt_proc_table__describe_in(t, 42, 2)); /* a rotated tape does not */
+	assert_null(tt_proc_table__describe_in(t, 42, 2));
+	/* an exec changes the description: the tape gets the new one */
+	assert_non_null(tt_proc_table__exec(t, 42, 1, "sh", "/bin/sh", 7, "sh\0-c\0", 6, &err));
+	p = tt_proc_table__describe_in(t, 42, 2);
+	assert_non_null(p);
+	assert_string_equal(p->comm, "sh");
+	assert_string_equal(p->cmdline, "sh -c");
+	assert_null(tt_proc_table__describe_in(t, 42, 2));
+	/* a forked child is new: described with its first event */
+	assert_non_null(tt_proc_table__fork(t, 43, 42, "sh", &err));
+	assert_non_null(tt_proc_table__describe_in(t, 43, 2));
+	tt_proc_table__free(t);
+}
