@@ -19,7 +19,9 @@
 #include <zlib.h>
 
 #include "elf_syms.h"
+#include "tt_elf_seg.h"
 #include "tt_error.h"
+#include "tt_go_pclntab.h"
 #include "tt_util.h"
 
 #define SEGS_MAX 64
@@ -29,14 +31,13 @@ struct sym {
 	const char *name; /* into names */
 };
 
-struct seg {
-	uint64_t off, filesz, vaddr;
-};
-
 struct tt_elf_syms {
 	struct sym *syms; /* sorted by addr */
 	size_t cnt, cap;
-	struct seg segs[SEGS_MAX];
+	/* a Go binary's functions, from its pclntab (sorted; they never overlap) */
+	struct sym *go;
+	size_t go_cnt, go_cap;
+	struct tt_elf_seg segs[SEGS_MAX];
 	size_t seg_cnt;
 	char *names;
 	size_t names_len, names_cap;
@@ -92,11 +93,11 @@ static const Elf64_Shdr *shdrs_of(const struct file *f, const Elf64_Ehdr *e)
 	return (const Elf64_Shdr *)(f->p + e->e_shoff);
 }
 
-/* Copy name into the table's names (offsets fixed up once all are in). */
-static int add_sym(struct tt_elf_syms *s, uint64_t addr, uint64_t size, const char *name,
-		   size_t len)
+/* Add a symbol to table *v, its name copied into s's names (offsets fixed up once all are in). */
+static int add_to(struct tt_elf_syms *s, struct sym **v, size_t *cnt, size_t *cap, uint64_t addr,
+		  uint64_t size, const char *name, size_t len)
 {
-	int err = tt_grow((void **)&s->syms, &s->cap, s->cnt + 1, sizeof(*s->syms));
+	int err = tt_grow((void **)v, cap, *cnt + 1, sizeof(**v));
 
 	if (!err)
 		err = tt_grow((void **)&s->names, &s->names_cap, s->names_len + len + 1, 1);
@@ -104,9 +105,16 @@ static int add_sym(struct tt_elf_syms *s, uint64_t addr, uint64_t size, const ch
 		return err;
 	memcpy(s->names + s->names_len, name, len);
 	s->names[s->names_len + len] = 0;
-	s->syms[s->cnt++] = (struct sym){addr, size, (const char *)(uintptr_t)s->names_len};
+	(*v)[(*cnt)++] = (struct sym){addr, size, (const char *)(uintptr_t)s->names_len};
 	s->names_len += len + 1;
 	return 0;
+}
+
+/* Copy name into s's ELF symbols. */
+static int add_sym(struct tt_elf_syms *s, uint64_t addr, uint64_t size, const char *name,
+		   size_t len)
+{
+	return add_to(s, &s->syms, &s->cnt, &s->cap, addr, size, name, len);
 }
 
 /* The function symbols of the section of type type (SHT_SYMTAB or SHT_DYNSYM); how many. */
@@ -184,8 +192,8 @@ static int sym_cmp(const void *a, const void *b)
 	return x->size > y->size ? -1 : x->size < y->size; /* the sized one first */
 }
 
-/* The contents of section name of f, or NULL. */
-static const uint8_t *section(const struct file *f, const char *name, uint64_t *size)
+/* The header of section name of f, with contents in the file, or NULL. */
+static const Elf64_Shdr *shdr_named(const struct file *f, const char *name)
 {
 	const Elf64_Ehdr *e = ehdr_of(f);
 	const Elf64_Shdr *sh = e ? shdrs_of(f, e) : NULL, *str;
@@ -201,10 +209,47 @@ static const uint8_t *section(const struct file *f, const char *name, uint64_t *
 		    str->sh_size - sh[i].sh_name < len || !in_file(f, sh[i].sh_offset, sh[i].sh_size) ||
 		    memcmp(f->p + str->sh_offset + sh[i].sh_name, name, len))
 			continue;
-		*size = sh[i].sh_size;
-		return f->p + sh[i].sh_offset;
+		return &sh[i];
 	}
 	return NULL;
+}
+
+/* The contents of section name of f, or NULL. */
+static const uint8_t *section(const struct file *f, const char *name, uint64_t *size)
+{
+	const Elf64_Shdr *sh = shdr_named(f, name);
+
+	if (!sh)
+		return NULL;
+	*size = sh->sh_size;
+	return f->p + sh->sh_offset;
+}
+
+/*
+ * A Go binary's functions from its pclntab (tt_go_pclntab.h), which the Go linker writes
+ * whatever the flags (-s drops .symtab only): the names the Go runtime itself gives them
+ * (runtime.goexit, where .symtab says runtime.goexit.abi0). A table that cannot be read adds
+ * nothing; the functions read before a bad entry are kept.
+ */
+static void read_pclntab(struct tt_elf_syms *s, const struct file *f)
+{
+	const Elf64_Shdr *sh = shdr_named(f, ".gopclntab"), *text = shdr_named(f, ".text");
+	struct tt_elf_segs segs = {s->segs, s->seg_cnt, 0};
+	struct tt_go_pclntab t;
+
+	if (!sh) /* PIE, linked externally */
+		sh = shdr_named(f, ".data.rel.ro.gopclntab");
+	if (!sh || tt_go_pclntab_open(&t, f->p + sh->sh_offset, sh->sh_size, &segs,
+				      text ? text->sh_addr : 0, NULL, 0))
+		return;
+	for (uint64_t i = 0; i < t.nfunc; i++) {
+		struct tt_go_pcln_func fn;
+
+		if (tt_go_pclntab_func(&t, i, 1, &fn, NULL, 0) ||
+		    add_to(s, &s->go, &s->go_cnt, &s->go_cap, fn.vaddr, fn.size, fn.name,
+			   strlen(fn.name)))
+			break;
+	}
 }
 
 static void reject(const struct tt_elf_debug *d, const char *dpath, const char *fmt, ...)
@@ -326,6 +371,8 @@ static void finish(struct tt_elf_syms *s)
 {
 	for (size_t i = 0; i < s->cnt; i++)
 		s->syms[i].name = s->names + (uintptr_t)s->syms[i].name;
+	for (size_t i = 0; i < s->go_cnt; i++)
+		s->go[i].name = s->names + (uintptr_t)s->go[i].name;
 	qsort(s->syms, s->cnt, sizeof(*s->syms), sym_cmp);
 }
 
@@ -345,7 +392,10 @@ static int read_segs(struct tt_elf_syms *s, const struct file *f)
 	for (size_t i = 0; i < e->e_phnum && s->seg_cnt < SEGS_MAX; i++) {
 		const Elf64_Phdr *ph = (const Elf64_Phdr *)(f->p + e->e_phoff) + i;
 		if (ph->p_type == PT_LOAD && ph->p_filesz)
-			s->segs[s->seg_cnt++] = (struct seg){ph->p_offset, ph->p_filesz, ph->p_vaddr};
+			s->segs[s->seg_cnt++] = (struct tt_elf_seg){.vaddr = ph->p_vaddr,
+								    .filesz = ph->p_filesz,
+								    .offset = ph->p_offset,
+								    .flags = ph->p_flags};
 	}
 	return 0;
 }
@@ -369,6 +419,7 @@ struct tt_elf_syms *tt_elf_syms__open_debug(const char *path, const struct tt_el
 	if (err)
 		goto fail;
 	read_build_id(s, &f);
+	read_pclntab(s, &f);
 	/* stripped: the debug file of the same build has the symbols, at the same addresses */
 	if (read_syms(s, &f, SHT_SYMTAB) == 0 && !by_build_id(s, s->build_id, d) &&
 	    !by_debuglink(s, &f, path, d))
@@ -417,6 +468,7 @@ void tt_elf_syms__free(struct tt_elf_syms *s)
 	if (!s)
 		return;
 	free(s->syms);
+	free(s->go);
 	free(s->names);
 	free(s->debug_file);
 	free(s);
@@ -432,39 +484,46 @@ const char *tt_elf_syms__debug_file(const struct tt_elf_syms *s)
 	return s->debug_file;
 }
 
-const char *tt_elf_syms__lookup(const struct tt_elf_syms *s, uint64_t off, uint64_t *sym_off)
+/* The symbol of syms[0, cnt) (sorted) that covers addr, or NULL. */
+static const char *find(const struct sym *syms, size_t cnt, uint64_t addr, uint64_t *sym_off)
 {
-	uint64_t addr = 0;
-	size_t lo = 0, hi = s->cnt;
-	int found = 0;
+	size_t lo = 0, hi = cnt;
 
-	for (size_t i = 0; i < s->seg_cnt; i++) {
-		if (off >= s->segs[i].off && off - s->segs[i].off < s->segs[i].filesz) {
-			addr = off - s->segs[i].off + s->segs[i].vaddr;
-			found = 1;
-			break;
-		}
-	}
-	if (!found)
-		return NULL;
 	while (lo < hi) { /* the first symbol above addr */
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (s->syms[mid].addr <= addr)
+		if (syms[mid].addr <= addr)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	/* the nearest at or below addr that covers it (a size of 0: up to the next symbol) */
 	for (size_t i = lo; i-- > 0;) {
-		const struct sym *y = &s->syms[i];
+		const struct sym *y = &syms[i];
 
 		if (y->size ? addr - y->addr < y->size : i + 1 == lo) {
 			*sym_off = addr - y->addr;
 			return y->name;
 		}
-		if (y->addr != s->syms[lo - 1].addr)
+		if (y->addr != syms[lo - 1].addr)
 			break;
+	}
+	return NULL;
+}
+
+const char *tt_elf_syms__lookup(const struct tt_elf_syms *s, uint64_t off, uint64_t *sym_off)
+{
+	const char *name;
+
+	for (size_t i = 0; i < s->seg_cnt; i++) {
+		const struct tt_elf_seg *g = &s->segs[i];
+		uint64_t addr = off - g->offset + g->vaddr;
+
+		if (off < g->offset || off - g->offset >= g->filesz)
+			continue;
+		/* a Go function by the name Go gives it; else (a cgo binary's C code) the ELF's */
+		name = find(s->go, s->go_cnt, addr, sym_off);
+		return name ? name : find(s->syms, s->cnt, addr, sym_off);
 	}
 	return NULL;
 }

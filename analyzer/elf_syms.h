@@ -10,7 +10,9 @@
  * hex digits), then the name its .gnu_debuglink section gives, next to the file, in the .debug/
  * subdirectory there, then under DIR/FILE'S-DIRECTORY/. A debug file is used only when it is
  * of the file's build: the same build id, and for a debug link also the CRC-32 the link gives.
- * Go binaries name their functions in .symtab too (the Go linker writes it unless -s).
+ * A Go binary's functions are named from its pclntab (tt_go_pclntab.h), which the Go linker
+ * writes whatever the flags: stripped (-s) or not, by the names Go gives them (runtime.goexit,
+ * where .symtab says runtime.goexit.abi0); the ELF symbols name the rest (a cgo binary's C).
  */
 #ifndef TT_ELF_SYMS_H
 #define TT_ELF_SYMS_H
