@@ -66,16 +66,17 @@ int tt_db_schema_indexes_split(struct tt_buf *spans, struct tt_buf *others)
 	return 0;
 }
 
+void tt_db_bulk_mode(void)
+{
+	/* Only possible before SQLite initialises; a later call fails harmlessly. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int tt_db_open(const char *path, int flags, sqlite3 **db, const struct tt_out *out)
 {
 	int err;
 
 	*db = NULL;
-	/*
-	 * No memory statistics: they take a global mutex on every SQLite allocation, a few percent
-	 * of a bulk insert. Only possible before SQLite initialises; later calls fail harmlessly.
-	 */
-	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	/* NOMUTEX: each connection is used by one thread; skips SQLite's per-call mutexes */
 	if (sqlite3_open_v2(path, db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		tt_err(out, "cannot open database '%s': %s", path,

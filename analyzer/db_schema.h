@@ -36,6 +36,14 @@ void tt_db_schema_indexes(const char **sql, size_t *len);
 int tt_db_schema_indexes_split(struct tt_buf *spans, struct tt_buf *others);
 
 /*
+ * For a process that only bulk-loads (tracetape load), called before its first connection: no
+ * memory statistics in SQLite. They take a global mutex on every SQLite allocation, a few
+ * percent of a bulk insert, but without them SQLite keeps no heap limit (PRAGMA
+ * hard_heap_limit): query and report keep them, so that a user's limit bounds a query.
+ */
+void tt_db_bulk_mode(void);
+
+/*
  * Open path with SQLite flags (SQLITE_OPEN_*), register the SQL functions of sqlfuncs.h and set
  * a busy timeout. Returns 0 and sets *db, or -TT_E_SQL after printing SQLite's message (the
  * connection is closed then).

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cmd_ch.h"
+#include "db_schema.h"
 #include "loader.h"
 #include "tt_cmd.h"
 #include "tt_error.h"
@@ -173,6 +174,7 @@ int tt_cmd_load(int argc, char **argv, struct tt_out *out)
 		err = tt_cmd_usage_error(out, "-o %s: not a regular file (a database must be one)", db);
 		goto cleanup;
 	}
+	tt_db_bulk_mode(); /* no heap limit to keep here: SQLite's memory statistics off */
 	err = tt_load(db, (const char *const *)p.args, (size_t)p.arg_cnt, &lo, &st);
 	if (err)
 		goto cleanup;

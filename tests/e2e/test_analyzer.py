@@ -26,6 +26,9 @@ an-11 what a value is: a faulted argument of any kind is NULL in events and view
       cxxname) demangled in replay (text, JSON, Chrome), report (counted by value) and the
       database, kept as recorded when cut or not a name; a Go function's entries and returns in
       two views, and told apart by info, replay and report.
+an-12 query keeps SQLite's memory statistics, so a user's PRAGMA hard_heap_limit bounds a query:
+      a percentile over 2 million values (16 MB) under an 8 MiB limit fails with "out of
+      memory" and exit 1, on a database and on a tape loaded on the fly; without it, it answers.
 """
 import json
 import random
@@ -369,6 +372,17 @@ def test_query_formats(capture):
     assert r.returncode == 0 and r.stdout == "1\n-\n"
 
 
+def test_query_heap_limit(capture):
+    _, tape, db = capture
+    values = ("WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 2000000) "
+              "SELECT percentile(i, 50) AS p50 FROM r")
+    for src in (db, tape):
+        r = tt("query", src, "PRAGMA hard_heap_limit = 8388608; " + values)
+        assert r.returncode == 1, (src, r.stdout, r.stderr)
+        assert r.stderr == "tracetape query: error: out of memory\n"
+    r = tt("query", db, values)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "p50\n-------\n1000000\n"
 def test_several_tapes_and_a_cut_one(tmp_path):
     one = ("meta host h1\nmeta boot_id b\nprobe 0 app x__begin u64:id\nprobe 1 app x__end u64:id\n"
            "event 100 0 1 1 0 7\nevent 300 0 1 1 1 7\n")
