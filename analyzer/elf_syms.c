@@ -373,7 +373,8 @@ static void finish(struct tt_elf_syms *s)
 		s->syms[i].name = s->names + (uintptr_t)s->syms[i].name;
 	for (size_t i = 0; i < s->go_cnt; i++)
 		s->go[i].name = s->names + (uintptr_t)s->go[i].name;
-	qsort(s->syms, s->cnt, sizeof(*s->syms), sym_cmp);
+	if (s->cnt) /* a stripped file without its debug file may have none */
+		qsort(s->syms, s->cnt, sizeof(*s->syms), sym_cmp);
 }
 
 /*

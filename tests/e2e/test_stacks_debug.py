@@ -73,12 +73,19 @@ class Split:
         sh("objcopy", f"--add-gnu-debuglink={self.debug}", self.bin)
         self.bid = build_id(self.bin)
         assert self.bid == build_id(self.full) == build_id(self.debug)
-        other = build_c("stack_fixture.c", root / "other", opt="-O1", extra=FLAGS)
-        assert build_id(other) != self.bid
-        self.other_debug = root / "other.debug"
-        sh("objcopy", "--only-keep-debug", other, self.other_debug)
         self.tape = root / "s.tape"
         self.recorded = None
+        self._other = None
+
+    @property
+    def other_debug(self):
+        """The debug file of another build (-O1), made when first asked for."""
+        if self._other is None:
+            other = build_c("stack_fixture.c", self.root / "other", opt="-O1", extra=FLAGS)
+            assert build_id(other) != self.bid
+            self._other = self.root / "other.debug"
+            sh("objcopy", "--only-keep-debug", other, self._other)
+        return self._other
 
     def record(self):
         if self.recorded is None:
