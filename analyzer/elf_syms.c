@@ -441,15 +441,45 @@ struct tt_elf_syms *tt_elf_syms__open(const char *path)
 	return tt_elf_syms__open_debug(path, NULL);
 }
 
+/*
+ * The file itself by build id, where build-id trees keep it: DIR/.build-id/xx/rest (Fedora's
+ * /usr/lib/debug: a link to the installed file) or DIR/.build-id/xx/rest/elf (perf's
+ * buildid-cache, ~/.debug). Its symbols (from its debug file when stripped), or NULL.
+ */
+static struct tt_elf_syms *file_by_build_id(const char *bid, const struct tt_elf_debug *d)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	for (size_t i = 0; strlen(bid) > 2 && i < d->dir_cnt; i++) {
+		int n = snprintf(path, sizeof(path), "%s/.build-id/%.2s/%s", d->dirs[i], bid, bid + 2);
+		struct tt_elf_syms *s;
+
+		if (n < 0 || (size_t)n + 5 > sizeof(path) || stat(path, &st))
+			continue;
+		if (S_ISDIR(st.st_mode))
+			memcpy(path + n, "/elf", 5);
+		s = tt_elf_syms__open_debug(path, d);
+		if (s && !strcmp(s->build_id, bid))
+			return s;
+		if (s)
+			reject(d, path, "of another build (build id %s, the recorded one is %s)",
+			       s->build_id[0] ? s->build_id : "none", bid);
+		tt_elf_syms__free(s);
+	}
+	return NULL;
+}
+
 struct tt_elf_syms *tt_elf_syms__open_build_id(const char *build_id, const struct tt_elf_debug *d)
 {
-	struct tt_elf_syms *s = calloc(1, sizeof(*s));
+	struct tt_elf_syms *s;
 	struct file f = {0};
 
-	if (!s)
-		return NULL;
 	if (!d)
 		d = &default_debug;
+	s = file_by_build_id(build_id, d);
+	if (s || !(s = calloc(1, sizeof(*s))))
+		return s;
 	snprintf(s->build_id, sizeof(s->build_id), "%s", build_id);
 	if (!by_build_id(s, s->build_id, d) || map_file(s->debug_file, &f) ||
 	    read_segs(s, &f)) {

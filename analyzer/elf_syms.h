@@ -42,11 +42,13 @@ struct tt_elf_syms *tt_elf_syms__open_debug(const char *path, const struct tt_el
 /* The same with d NULL: debug files under /usr/lib/debug, rejections silent. */
 struct tt_elf_syms *tt_elf_syms__open(const char *path);
 /*
- * The symbols of the debug file of build id build_id (lower-case hex) where the file itself is
- * not at hand: DIR/.build-id/xx/rest.debug of d's directories, the first of that build. NULL
- * with errno ENOENT when there is none. Its program headers place file offsets only where it
- * kept the file's layout: one made by objcopy --only-keep-debug did not (empty segments), so
- * its code is not named without the file itself (the tape keeps file offsets, not addresses).
+ * The symbols of the file of build id build_id (lower-case hex) where it is not at its path:
+ * the file itself in a build-id tree of d's directories, DIR/.build-id/xx/rest (Fedora's
+ * layout) or DIR/.build-id/xx/rest/elf (perf's buildid-cache), its symbols from its debug
+ * file when it is stripped; else the debug file alone, DIR/.build-id/xx/rest.debug. The first
+ * of that build; NULL with errno ENOENT when there is none. A debug file alone places file
+ * offsets only where it kept the file's layout: one made by objcopy --only-keep-debug did not
+ * (empty segments), so its code is not named (the tape keeps file offsets, not addresses).
  */
 struct tt_elf_syms *tt_elf_syms__open_build_id(const char *build_id, const struct tt_elf_debug *d);
 /* Accepts NULL. */

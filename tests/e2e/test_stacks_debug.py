@@ -23,9 +23,14 @@ dbg-5  the right build's debug file changed after the debug link was made (its C
 dbg-6  a build-id debug file is preferred to the debug link's (gdb's order): with the right one
        by build id and another build's by debug link, frames are named and nothing is said.
 dbg-7  --debug-dir naming no directory: exit 2 with the name.
+dbg-9  the binary gone from its path (another machine): found by build id in a build-id tree,
+       D/.build-id/xx/rest (Fedora's layout; stripped, its debug file rest.debug beside it) or
+       D/.build-id/xx/rest/elf (perf's buildid-cache): named the same; the debug file alone
+       (no binary) does not say where the code was in the file: addresses, no error.
 dbg-8  query and report of the tape take --debug-dir too: a load of the tape without it is
        cached first, and with it the frames are named (not the cached database's addresses).
 """
+import contextlib
 import json
 import os
 import shutil
@@ -257,3 +262,32 @@ def test_query_and_report_of_tape(split, tmp_path, placed):
     assert r.returncode == 0, r.stderr
     text = r.stdout[r.stdout.index("Call stacks"):]
     assert " > ".join(reversed(CHAIN)) in text, text
+
+
+@contextlib.contextmanager
+def binary_gone(split):
+    saved = split.root / "away"
+    shutil.move(split.bin, saved)
+    try:
+        yield
+    finally:
+        shutil.move(saved, split.bin)
+
+
+@pytest.mark.parametrize("layout", ["fedora", "perf", "debug-only"])
+def test_binary_gone_found_by_build_id(split, tmp_path, placed, layout):
+    d = tmp_path / "debug"
+    rest = split.build_id_path(d).with_suffix("")
+    split.record()
+    with binary_gone(split):
+        if layout == "fedora":
+            placed(split.root / "away", rest)
+            placed(split.debug, split.build_id_path(d))
+        elif layout == "perf":
+            placed(split.full, rest / "elf")
+        else:
+            placed(split.debug, split.build_id_path(d))
+        db, err = load(split, tmp_path, "--debug-dir", d)
+    want = [None] * len(CHAIN) if layout == "debug-only" else CHAIN
+    assert fixture_frames(split, db) == want
+    assert not warnings(err), err
