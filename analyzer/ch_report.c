@@ -21,9 +21,9 @@
  *
  * Floating-point constants go into the SQL as their bits (reinterpretAsFloat64), never as
  * decimal text, and results come back in RowBinary, never as text: no value is rounded on the
- * way. The tail-capture counters and the stacks are summed and grouped on the server; kernel
- * breakdowns (thread_states, syscalls) are not computed here: a report of a database that has
- * them says so on standard error and leaves them out.
+ * way. The tail-capture counters and the stacks are summed and grouped on the server, and so
+ * are the kernel breakdowns (thread_states, syscalls: where span time went), by the threads'
+ * arrays of rows joined to their spans' windows (see build_kernel's section).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -1819,8 +1819,6 @@ static int build_stacks(struct chr *x)
 	return err;
 }
 
-/* ---- what this report leaves out ---- */
-
 /* The rows of a table of the database, 0 when it has no such table. */
 static int table_rows(struct chr *x, const char *table, uint64_t *n)
 {
@@ -1843,17 +1841,463 @@ static int table_rows(struct chr *x, const char *table, uint64_t *n)
 	return rd_end(x, &q, err);
 }
 
-static int check_left_out(struct chr *x)
+/* ---- where span time went (thread_states, syscalls) ---- */
+
+/*
+ * report_kernel.c's breakdowns, computed by the server without ASOF JOIN. The time windows
+ * (a span name's closed spans on the thread that began each and, for one ended on another
+ * thread, on that one too; or the slowest spans' threads) and a table's rows (thread_states:
+ * start, end or the end of time, state; syscalls with an entry: start, end or start, nr) are
+ * each grouped into one array per thread (capture, tid), and the two joined on those equal
+ * keys. A thread's rows do not overlap, so those that overlap a window are a run of its rows in
+ * start order: from the first that does not end before the window's start to the last that
+ * starts before its end, the same rows report_kernel.c's scan back from the end takes. Each
+ * window's run is found by ranks: the window's bounds and the rows' keys sorted into one array,
+ * a running count of the rows among them; each row of the run is clipped to the window. So the
+ * work is the rows' sort and the rows in windows, as in the SQLite build, not windows x rows.
+ *
+ * Where: the arrays are made by the shards from their rows and put together by the server the
+ * report talks to, which runs the join (tapes of one capture, e.g. rotated files, may be on
+ * different shards: a thread's rows are only whole there). It holds in memory the rows that it
+ * needs (those of the threads that began or ended a span, inside the spans' first start and last
+ * end; for the slowest spans, each thread's rows inside its span) while it does; the client
+ * receives one row per span name and state, or syscall.
+ */
+
+#define KSTATES_SQL "'running', 'runnable', 'sleeping', 'blocked'"
+
+struct kq {
+	char *cap;       /* the SQL expression of a row's capture, from its tape */
+	int64_t *tape_cap;
+	size_t tape_n;   /* tape_cap[id]: the capture of tapes.id (0: none) */
+};
+
+/* x->tapes' captures: kq->cap and kq->tape_cap. */
+static int kernel_captures(struct chr *x, struct kq *k)
 {
-	uint64_t states, syscalls;
+	struct tt_buf ids = {0}, caps = {0};
+	struct rd r;
+	int err = query(x, "SELECT id, capture FROM tapes ORDER BY id", &r);
+
+	while (!err && rd_more(&r)) {
+		int64_t id = rd_i64(&r), cap = rd_i64(&r);
+
+		err = tt_buf_printf(&ids, "%s%" PRId64, ids.len ? ", " : "", id) ||
+		      tt_buf_printf(&caps, "%s%" PRId64, caps.len ? ", " : "", cap) ? -ENOMEM : 0;
+		if (!err && id > 0 && id <= (1 << 20)) {
+			if ((size_t)id >= k->tape_n) {
+				int64_t *n = realloc(k->tape_cap, ((size_t)id + 1) * sizeof(*n));
+
+				if (!n) {
+					err = -ENOMEM;
+					break;
+				}
+				memset(n + k->tape_n, 0, ((size_t)id + 1 - k->tape_n) * sizeof(*n));
+				k->tape_cap = n;
+				k->tape_n = (size_t)id + 1;
+			}
+			k->tape_cap[id] = cap;
+		}
+	}
+	err = rd_end(x, &r, err);
+	if (!err && !tt_buf_append(&ids, "", 1) && !tt_buf_append(&caps, "", 1))
+		k->cap = tt_report_asprintf("[toInt64(0), %s][indexOf([%s], tape) + 1]", (const char *)caps.data,
+					    (const char *)ids.data);
+	if (!err && !k->cap)
+		err = -ENOMEM;
+	tt_buf_free(&ids);
+	tt_buf_free(&caps);
+	return err;
+}
+
+/*
+ * Append to q the columns m_NAME and NAME of the ranks: NAME[j] is the count of a's rows whose
+ * key (R1, R2, RT) sorts before window j's (W1, W2, WT); x is a row, v a window.
+ */
+static int kernel_rank(struct tt_buf *q, const char *name, const char *r1, const char *r2, int rt,
+		       const char *w1, const char *w2, int wt)
+{
+	return tt_buf_printf(q, ", arraySort(arrayConcat(arrayMap(x -> (%s, %s, toUInt8(%d), toUInt32(0)), a), "
+			     "arrayMap((v, j) -> (%s, %s, toUInt8(%d), toUInt32(j)), ws, arrayEnumerate(ws)))) AS "
+			     "m_%s, arrayMap(p -> p.2, arraySort(arrayFilter(p -> p.1 > 0, arrayMap((x, c) -> "
+			     "(x.4, c), m_%s, arrayCumSum(arrayMap(x -> x.4 = 0, m_%s)))))) AS %s",
+			     r1, r2, rt, w1, w2, wt, name, name, name, name);
+}
+
+/*
+ * The breakdown query of table (thread_states or syscalls) over the windows of wsql (rows of
+ * capture, t, label, s, e), its rows filtered by cond: per label, the time in each state
+ * (label, 4 x Int64), or per label and syscall number (label, nr, calls, ns), those ordered as
+ * report_kernel.c lists them.
+ */
+static char *kernel_sql(const struct kq *k, int calls, const char *wsql, const char *cond)
+{
+	struct tt_buf q = {0};
+	char *sql = NULL;
+	int err;
+
+	if (calls)
+		err = tt_buf_printf(&q, "SELECT jw.1 AS label, jw.2 AS nr, toUInt64(count()) AS c, sum(jw.3) AS ns "
+				    "FROM (SELECT arrayJoin(arrayJoin(arrayMap((v, l, h) -> arrayMap(r -> (v.1, "
+				    "r.3, least(r.2, v.3) - greatest(r.1, v.2)), arraySlice(a, l + 1, greatest(h "
+				    "- l, 0))), ws, lo, hi))) AS jw");
+	else
+		err = tt_buf_printf(&q, "SELECT jw.1 AS label, sum(jw.2), sum(jw.3), sum(jw.4), sum(jw.5) FROM "
+				    "(SELECT arrayJoin(arrayMap((v, l, h) -> (v.1");
+	for (int s = 0; !err && !calls && s < 4; s++)
+		err = tt_buf_printf(&q, ", arraySum(arrayMap(r -> if(r.3 = %d, greatest(least(r.2, v.3) - "
+				    "greatest(r.1, v.2), 0), 0), arraySlice(a, l + 1, greatest(h - l, 0))))", s);
+	if (!err && !calls)
+		err = tt_buf_printf(&q, "), ws, lo, hi)) AS jw");
+	/* hi: the rows that start before the window's end; lo: those that end before its start (a
+	 * state: at it; a call: or at it, if it started before: a call at the start is in) */
+	if (!err)
+		err = tt_buf_printf(&q, " FROM (SELECT ws, a");
+	if (!err)
+		err = kernel_rank(&q, "hi", "x.1", "toInt64(0)", 1, "v.3", "toInt64(0)", 0);
+	if (!err)
+		err = calls ? kernel_rank(&q, "lo", "x.2", "x.1", 1, "v.2", "v.2", 0)
+			    : kernel_rank(&q, "lo", "x.2", "toInt64(0)", 0, "v.2", "toInt64(0)", 1);
+	if (!err && calls)
+		err = tt_buf_printf(&q, " FROM (SELECT ws, arraySort(st) AS a FROM (SELECT %s AS capture, tid AS t, "
+				    "groupArray((assumeNotNull(start_ts), ifNull(end_ts, assumeNotNull(start_ts)), "
+				    "nr)) AS st FROM syscalls WHERE start_ts IS NOT NULL%s GROUP BY capture, t)",
+				    k->cap, cond);
+	else if (!err)
+		err = tt_buf_printf(&q, " FROM (SELECT ws, arraySort(st) AS a FROM (SELECT %s AS capture, tid AS t, "
+				    "groupArray((start_ts, ifNull(end_ts, toInt64(9223372036854775807)), toUInt8("
+				    "indexOf([" KSTATES_SQL "], state) - 1))) AS st FROM thread_states WHERE state IN ("
+				    KSTATES_SQL ")%s GROUP BY capture, t)", k->cap, cond);
+	/* a column a lambda only captures must be used outside one too, or 18.16 drops it */
+	if (!err)
+		err = tt_buf_printf(&q, " ANY INNER JOIN (SELECT capture, t, groupArray((label, s, e)) AS ws FROM (%s) "
+				    "GROUP BY capture, t) USING (capture, t))) WHERE length(a) >= 0) %s", wsql,
+				    calls ? "GROUP BY label, nr ORDER BY label, ns DESC, c DESC, nr"
+					  : "GROUP BY label ORDER BY label");
+	if (!err && !tt_buf_append(&q, "", 1))
+		sql = strdup((const char *)q.data);
+	tt_buf_free(&q);
+	return sql;
+}
+
+/* The names of the syscall numbers: names[i] of nrs[i] ("" without one). */
+struct knr {
+	int64_t nr;
+	char name[32];
+};
+
+static int kernel_nr_names(struct chr *x, struct knr **v, size_t *n)
+{
+	char *sql = tt_report_asprintf("SELECT nr, ifNull(any(name), '') FROM syscalls WHERE 1%s GROUP BY nr "
+				       "ORDER BY nr", x->tf);
+	struct rd r;
+	int err = sql ? query(x, sql, &r) : -ENOMEM;
+	size_t cap = 0;
+
+	free(sql);
+	while (!err && rd_more(&r)) {
+		size_t len;
+		const char *name;
+		struct knr *e;
+
+		if (tt_grow((void **)v, &cap, *n + 1, sizeof(**v))) {
+			err = -ENOMEM;
+			break;
+		}
+		e = &(*v)[(*n)++];
+		e->nr = rd_i64(&r);
+		name = rd_bytes(&r, &len);
+		if (len && name)
+			snprintf(e->name, sizeof(e->name), "%.*s", (int)len, name);
+		else
+			snprintf(e->name, sizeof(e->name), "#%" PRId64, e->nr);
+	}
+	return rd_end(x, &r, err);
+}
+
+static int knr_cmp(const void *key, const void *e)
+{
+	int64_t a = *(const int64_t *)key, b = ((const struct knr *)e)->nr;
+
+	return (a > b) - (a < b);
+}
+
+/* The breakdown a label of the results names: a span name's, or "I.K" of r->slow[I]'s kb[K]. */
+static struct tt_report_kbreak *kernel_target(struct tt_report *r, int slow, const char *label)
+{
+	if (slow) {
+		char *end;
+		unsigned long i = strtoul(label, &end, 10), k;
+
+		k = *end == '.' ? strtoul(end + 1, NULL, 10) : 2;
+		return i < r->slow_cnt && k < r->slow[i].kb_n ? &r->slow[i].kb[k] : NULL;
+	}
+	for (size_t lo = 0, hi = r->kname_cnt; lo < hi;) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(label, r->knames[mid].name);
+
+		if (!c)
+			return &r->knames[mid].b;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+/*
+ * Run the breakdown queries over the windows of wsql into the breakdowns they name, the rows of
+ * thread_states kept by cond[0], of syscalls by cond[1].
+ */
+static int kernel_fill(struct chr *x, const struct kq *k, int slow, const char *wsql, char *const cond[2],
+		       const struct knr *nrs, size_t nr_n)
+{
+	struct tt_report *r = x->b.r;
+	int err = 0;
+
+	for (int calls = 0; calls < 2 && !err; calls++) {
+		char *sql;
+		struct rd q;
+
+		if (!(calls ? r->kernel_syscalls : r->kernel_states))
+			continue;
+		sql = kernel_sql(k, calls, wsql, cond[calls]);
+		err = sql ? query(x, sql, &q) : -ENOMEM;
+		free(sql);
+		while (!err && rd_more(&q)) {
+			char *label = rd_str(&q);
+			struct tt_report_kbreak *b = label ? kernel_target(r, slow, label) : NULL;
+
+			free(label);
+			if (!b) {
+				q.bad = 1;
+				break;
+			}
+			if (calls) {
+				int64_t nr = rd_i64(&q);
+				uint64_t count = rd_u64(&q);
+				int64_t ns = rd_i64(&q);
+				const struct knr *n = bsearch(&nr, nrs, nr_n, sizeof(*nrs), knr_cmp);
+
+				b->sys_count += count;
+				b->sys_ns += ns;
+				if (b->sys_n == TT_REPORT_KSYS) {
+					b->sys_more++;
+					continue;
+				}
+				b->sys[b->sys_n] = (struct tt_report_ksys){.nr = nr, .count = count, .ns = ns};
+				if (n)
+					memcpy(b->sys[b->sys_n].name, n->name, sizeof(n->name));
+				else
+					snprintf(b->sys[b->sys_n].name, sizeof(b->sys[0].name), "#%" PRId64, nr);
+				b->sys_n++;
+			} else {
+				for (int s = 0; s < 4; s++)
+					b->state_ns[s] += rd_i64(&q);
+			}
+		}
+		err = rd_end(x, &q, err);
+	}
+	return err;
+}
+
+/* Append to b the condition of a row of thread_states (of syscalls: calls) that may overlap [s, e]. */
+static int kernel_overlap(struct tt_buf *b, int calls, int64_t s, int64_t e)
+{
+	return tt_buf_printf(b, calls ? "start_ts < %" PRId64 " AND ifNull(end_ts, start_ts) >= %" PRId64
+				      : "start_ts < %" PRId64 " AND (end_ts IS NULL OR end_ts > %" PRId64 ")", e, s);
+}
+
+/*
+ * cond[]: the rows of the threads that began or ended a span of x's scope, that may overlap its
+ * closed spans' time (lo, hi: their first start, last end, whatever tape's clock).
+ */
+static int kernel_name_conds(const struct chr *x, int64_t lo, int64_t hi, char *cond[2])
+{
+	for (int calls = 0; calls < 2; calls++) {
+		struct tt_buf b = {0};
+
+		if (tt_buf_printf(&b, "%s AND tid GLOBAL IN (SELECT tid FROM spans WHERE end_ts IS NOT NULL%s UNION "
+				  "ALL SELECT assumeNotNull(end_tid) FROM spans WHERE end_ts IS NOT NULL AND end_tid IS "
+				  "NOT NULL%s) AND ", x->tf, x->tf_sp, x->tf_sp) ||
+		    kernel_overlap(&b, calls, lo, hi) || tt_buf_append(&b, "", 1)) {
+			tt_buf_free(&b);
+			return -ENOMEM;
+		}
+		cond[calls] = (char *)b.data;
+	}
+	return 0;
+}
+
+/* The per span name windows: each closed span on its thread, and on the one that ended it. */
+static char *kernel_name_windows(const struct chr *x, const struct kq *k)
+{
+	static const char *const label = "if(provider = '', name, concat(provider, ':', name))";
+
+	return tt_report_asprintf("SELECT %s AS capture, tid AS t, %s AS label, start_ts AS s, "
+				  "assumeNotNull(end_ts) AS e FROM spans WHERE end_ts IS NOT NULL%s UNION ALL SELECT "
+				  "%s AS capture, "
+				  "assumeNotNull(end_tid) AS t, %s AS label, start_ts AS s, assumeNotNull(end_ts) AS e "
+				  "FROM spans WHERE end_ts IS NOT NULL AND ifNull(end_tid, 0) != 0 AND "
+				  "ifNull(end_tid, 0) != tid%s", k->cap, label, x->tf_sp, k->cap, label, x->tf_sp);
+}
+
+/* r->knames: every span name with closed spans, its spans, cross-thread ones and time; *lo, *hi:
+ * the first start and last end of those spans. */
+static int kernel_names(struct chr *x, int64_t *lo, int64_t *hi)
+{
+	struct tt_report *r = x->b.r;
+	char *sql = tt_report_asprintf("SELECT if(provider = '', name, concat(provider, ':', name)) AS label, "
+				       "toUInt64(count()), toUInt64(countIf(xt)), toInt64(sum(d) + sumIf(d, xt)), min(start_ts), "
+				       "max(e) FROM (SELECT provider, name, start_ts, assumeNotNull(end_ts) AS e, e - "
+				       "start_ts AS d, "
+				       "ifNull(end_tid, 0) != 0 AND ifNull(end_tid, 0) != tid AS xt FROM spans WHERE "
+				       "end_ts IS NOT NULL%s) GROUP BY label ORDER BY label", x->tf_sp);
+	struct rd q;
+	size_t cap = 0;
+	int err = sql ? query(x, sql, &q) : -ENOMEM;
+
+	free(sql);
+	while (!err && rd_more(&q)) {
+		struct tt_report_kname *n;
+		int64_t first, last;
+
+		if (tt_grow((void **)&r->knames, &cap, r->kname_cnt + 1, sizeof(*r->knames))) {
+			err = -ENOMEM;
+			break;
+		}
+		n = &r->knames[r->kname_cnt];
+		memset(n, 0, sizeof(*n));
+		n->name = rd_str(&q);
+		if (!n->name) {
+			err = -ENOMEM;
+			break;
+		}
+		r->kname_cnt++;
+		n->spans = rd_u64(&q);
+		n->cross = rd_u64(&q);
+		n->b.total_ns = rd_i64(&q);
+		first = rd_i64(&q);
+		last = rd_i64(&q);
+		*lo = TT_MIN(*lo, first);
+		*hi = TT_MAX(*hi, last);
+	}
+	return rd_end(x, &q, err);
+}
+
+/*
+ * The slowest spans' threads (sp->kb) as windows labelled "I.K", and the condition that keeps
+ * the rows of their threads and captures.
+ */
+static int kernel_slow_windows(struct chr *x, const struct kq *k, char **wsql, char *cond[2])
+{
+	struct tt_report *r = x->b.r;
+	struct tt_buf w = {0}, c[2] = {{0}};
+	int err = 0;
+
+	*wsql = cond[0] = cond[1] = NULL;
+	for (size_t i = 0; i < r->slow_cnt && !err; i++) {
+		struct tt_report_span *sp = &r->slow[i];
+		int cross = sp->end_tid && sp->end_tid != sp->tid;
+		int64_t cap = sp->tape < k->tape_n ? k->tape_cap[sp->tape] : 0;
+
+		if (sp->dur < 0)
+			continue;
+		for (int j = 0; j < 1 + cross && !err; j++) {
+			struct tt_report_kbreak *b = &sp->kb[j];
+
+			b->tid = j ? sp->end_tid : sp->tid;
+			b->role = cross ? 1 + j : 0;
+			b->total_ns = (int64_t)sp->end_ts - (int64_t)sp->start_ts;
+			sp->kb_n++;
+			err = tt_buf_printf(&w, "%s(toInt64(%" PRId64 "), toInt64(%u), '%zu.%d', toInt64(%" PRId64
+					    "), toInt64(%" PRId64 "))", w.len ? ", " : "", cap, b->tid, i, j,
+					    (int64_t)sp->start_ts, (int64_t)sp->end_ts);
+			for (int calls = 0; calls < 2 && !err; calls++) {
+				err = tt_buf_printf(&c[calls], "%s(tid = %u AND %s = %" PRId64 " AND ",
+						    c[calls].len ? " OR " : "", b->tid, k->cap, cap);
+				if (!err)
+					err = kernel_overlap(&c[calls], calls, (int64_t)sp->start_ts,
+							     (int64_t)sp->end_ts);
+				if (!err)
+					err = tt_buf_printf(&c[calls], ")");
+			}
+		}
+	}
+	if (!err && w.len && !tt_buf_append(&w, "", 1) && !tt_buf_append(&c[0], "", 1) &&
+	    !tt_buf_append(&c[1], "", 1)) {
+		*wsql = tt_report_asprintf("SELECT w.1 AS capture, w.2 AS t, w.3 AS label, w.4 AS s, w.5 AS e FROM "
+					   "system.one ARRAY JOIN [%s] AS w", (const char *)w.data);
+		for (int calls = 0; calls < 2; calls++)
+			cond[calls] = tt_report_asprintf("%s AND (%s)", x->tf, (const char *)c[calls].data);
+		if (!*wsql || !cond[0] || !cond[1])
+			err = -ENOMEM;
+	}
+	tt_buf_free(&w);
+	tt_buf_free(&c[0]);
+	tt_buf_free(&c[1]);
+	return err;
+}
+
+/* Unknown: the time looked at that no state covers. */
+static void kernel_unknown(struct tt_report_kbreak *b)
+{
+	int64_t covered = 0;
+
+	for (int s = 0; s < TT_REPORT_UNKNOWN; s++)
+		covered += b->state_ns[s];
+	b->state_ns[TT_REPORT_UNKNOWN] = b->total_ns - covered;
+}
+
+/* r->kernel_*, r->knames and the slowest spans' kb: report_kernel.c's, from the server. */
+static int build_kernel(struct chr *x)
+{
+	struct tt_report *r = x->b.r;
+	struct kq k = {0};
+	struct knr *nrs = NULL;
+	size_t nr_n = 0;
+	char *wsql = NULL, *cond[2] = {NULL, NULL};
+	int64_t lo = INT64_MAX, hi = INT64_MIN;
+	uint64_t states = 0, calls = 0;
 	int err = table_rows(x, "thread_states", &states);
 
 	if (!err)
-		err = table_rows(x, "syscalls", &syscalls);
-	if (!err && (states || syscalls))
-		tt_warn(x->b.out, "%s: the kernel breakdowns (thread_states, syscalls) are not computed from "
-			"ClickHouse: this report leaves them out (the SQLite report of the same tapes has them)",
-			x->b.r->source);
+		err = table_rows(x, "syscalls", &calls);
+	r->kernel_states = states > 0;
+	r->kernel_syscalls = calls > 0;
+	if (err || (!states && !calls))
+		return err;
+	err = kernel_captures(x, &k);
+	if (!err && calls)
+		err = kernel_nr_names(x, &nrs, &nr_n);
+	if (!err)
+		err = kernel_names(x, &lo, &hi);
+	if (!err && r->kname_cnt) {
+		wsql = kernel_name_windows(x, &k);
+		err = wsql ? kernel_name_conds(x, lo, hi, cond) : -ENOMEM;
+		if (!err)
+			err = kernel_fill(x, &k, 0, wsql, cond, nrs, nr_n);
+		free(wsql);
+		free(cond[0]);
+		free(cond[1]);
+		wsql = cond[0] = cond[1] = NULL;
+	}
+	for (size_t i = 0; i < r->kname_cnt; i++)
+		kernel_unknown(&r->knames[i].b);
+	if (!err)
+		err = kernel_slow_windows(x, &k, &wsql, cond);
+	if (!err && wsql)
+		err = kernel_fill(x, &k, 1, wsql, cond, nrs, nr_n);
+	for (size_t i = 0; i < r->slow_cnt; i++)
+		for (size_t j = 0; j < r->slow[i].kb_n; j++)
+			kernel_unknown(&r->slow[i].kb[j]);
+	free(wsql);
+	free(cond[0]);
+	free(cond[1]);
+	free(nrs);
+	free(k.cap);
+	free(k.tape_cap);
 	return err;
 }
 
@@ -2030,7 +2474,7 @@ int tt_ch_report__build(const struct tt_ch_url *u, const char *source,
 	if (!err)
 		err = build_stacks(&x);
 	if (!err)
-		err = check_left_out(&x);
+		err = build_kernel(&x);
 	if (!err)
 		err = build_open(&x);
 	if (!err)
