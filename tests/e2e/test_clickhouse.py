@@ -24,7 +24,6 @@ import random
 import re
 import shutil
 import signal
-import struct
 import subprocess
 import time
 import urllib.request
@@ -712,110 +711,8 @@ def test_kernel_tables(cluster, tmp_path):
 
 # ---- where span time went: thread_states and syscalls, from tt-mktape's tracepoint records ----
 
-TP_COMMON = ("name: {}\nID: {}\nformat:\n"
-             "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
-             "\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
-             "\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
-             "\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n")
-TP_FIELDS = {  # the kernel's own layouts (x86-64)
-    "sched_switch": [("char prev_comm[16]", 8, 16, 0), ("pid_t prev_pid", 24, 4, 1),
-                     ("int prev_prio", 28, 4, 1), ("long prev_state", 32, 8, 1),
-                     ("char next_comm[16]", 40, 16, 0), ("pid_t next_pid", 56, 4, 1),
-                     ("int next_prio", 60, 4, 1)],
-    "sched_wakeup": [("char comm[16]", 8, 16, 0), ("pid_t pid", 24, 4, 1), ("int prio", 28, 4, 1),
-                     ("int target_cpu", 32, 4, 1)],
-    "sys_enter": [("long id", 8, 8, 1), ("unsigned long args[6]", 16, 48, 0)],
-    "sys_exit": [("long id", 8, 8, 1), ("long ret", 16, 8, 1)],
-}
-TPS = {"sched_switch": (10, "sched"), "sched_wakeup": (11, "sched"), "sys_enter": (12, "raw_syscalls"),
-       "sys_exit": (13, "raw_syscalls")}
-SYSCALL_NRS = (0, 1, 7, 202, 500)  # read, write, poll, futex, and a number without a name
-
-
-def tp_bytes(b):
-    return '"' + "".join(f"\\x{c:02x}" for c in b) + '"'
-
-
-def tp_record(name, *v):
-    """A raw tracepoint record as tt-mktape's bytes argument."""
-    head = struct.pack("<HBBi", TPS[name][0], 0, 0, 0)
-    comm = b"w".ljust(16, b"\0")
-    body = {"sched_switch": lambda: comm + struct.pack("<iiq", v[0], 120, v[1]) + comm +
-            struct.pack("<ii", v[2], 120),
-            "sched_wakeup": lambda: comm + struct.pack("<iii", v[0], 120, 0),
-            "sys_enter": lambda: struct.pack("<q6Q", v[0], 1, 2, 3, 4, 5, 6),
-            "sys_exit": lambda: struct.pack("<qq", v[0], v[1])}[name]()
-    return tp_bytes(head + body)
-
-
-def kernel_host(host, seed, rounds):
-    """A recording of one host with --sched --syscalls, as tt-mktape lines: (header, events in
-    time order). Three threads of process 100, each on its own CPU, run, do things, and leave
-    their CPU runnable, sleeping or blocked (then an interrupt wakes them); while running they
-    begin and end app:req spans (a third of thread 100's are ended by thread 101, long after),
-    nest app:db spans, make syscalls (some block: their exit comes after the next switch-in),
-    and now and then are switched in again without their switch-out (unknown time)."""
-    rnd = random.Random(seed)
-    head = [f"meta host {host}", f"meta boot_id boot-{host}", f"clock {T0} 1700000000000000000",
-            "probe 0 app req__begin u64:id", "probe 1 app req__end u64:id", "probe 2 app db__begin",
-            "probe 3 app db__end"]
-    for name, (pid, system) in TPS.items():
-        fmt = TP_COMMON.format(name, pid) + "".join(
-            f"\tfield:{decl};\toffset:{off};\tsize:{size};\tsigned:{sig};\n"
-            for decl, off, size, sig in TP_FIELDS[name]) + '\nprint fmt: ""\n'
-        head += [f"probe {pid} {system} {name} type=tracepoint bytes",
-                 f"tpformat {pid} {tp_bytes(fmt.encode())}"]
-    ev, handoff, next_id = [], [], [1]
-
-    def emit(ts, cpu, tid, probe, *args):
-        ev.append((ts, f"event {ts} {cpu} {100 if tid else 0} {tid} {probe} " + " ".join(map(str, args))))
-
-    for cpu, tid in enumerate((100, 101, 102)):
-        t, own, db, blocked_in = T0 + rnd.randint(0, 10_000), [], 0, None
-        emit(t, cpu, 0, 10, tp_record("sched_switch", 0, 0, tid))
-        for _ in range(rounds):
-            for _ in range(rnd.randint(1, 4)):
-                t += rnd.randint(1, 200_000)
-                if rnd.random() < 0.05:  # switched in again: its switch-out was not recorded
-                    emit(t, cpu, 0, 10, tp_record("sched_switch", 0, 0, tid))
-                    t += rnd.randint(1, 10_000)
-                what = rnd.random()
-                if blocked_in is not None:
-                    emit(t, cpu, tid, 13, tp_record("sys_exit", blocked_in, 0))
-                    blocked_in = None
-                elif what < 0.25:
-                    emit(t, cpu, tid, 0, next_id[0])
-                    (handoff if tid == 100 and rnd.random() < 0.4 else own).append((t, next_id[0]))
-                    next_id[0] += 1
-                elif what < 0.45 and own:
-                    emit(t, cpu, tid, 1, own.pop(0)[1])
-                elif what < 0.55 and tid == 101 and handoff and handoff[0][0] < t - 30_000_000:
-                    emit(t, cpu, tid, 1, handoff.pop(0)[1])
-                elif what < 0.7:
-                    if db and rnd.random() < 0.6:
-                        emit(t, cpu, tid, 3)
-                        db -= 1
-                    elif db < 2:
-                        emit(t, cpu, tid, 2)
-                        db += 1
-                else:
-                    nr = rnd.choice(SYSCALL_NRS)
-                    emit(t, cpu, tid, 12, tp_record("sys_enter", nr))
-                    if rnd.random() < 0.6:
-                        t += rnd.randint(1, 50_000)
-                        emit(t, cpu, tid, 13, tp_record("sys_exit", nr, 1))
-                    else:
-                        blocked_in = nr
-            t += rnd.randint(1, 100_000)
-            state = rnd.choice([0, 1, 1, 2])  # R, S, S, D
-            emit(t, cpu, tid, 10, tp_record("sched_switch", tid, state, 0))
-            if state:
-                t += rnd.randint(1, 2_000_000)
-                emit(t, cpu, 0, 11, tp_record("sched_wakeup", tid))
-            t += rnd.randint(1, 300_000)
-            emit(t, cpu, 0, 10, tp_record("sched_switch", 0, 0, tid))
-    ev.sort(key=lambda e: e[0])
-    return head, [line for _, line in ev]
+KERNEL_TAPE = SOURCE_DIR / "tests" / "tools" / "kernel-tape"
+SYSCALL_NRS = {0: "read", 1: "write", 7: "poll", 202: "futex", 500: "#500"}  # kernel-tape's
 
 
 @pytest.fixture(scope="module")
@@ -826,11 +723,11 @@ def kernel_dbs(cluster, tmp_path_factory):
     d = tmp_path_factory.mktemp("kern3")
     tapes = []
     for host, seed in (("alpha", 5), ("beta", 6), ("gamma", 7)):
-        head, ev = kernel_host(host, seed, 150)
-        parts = [ev[:len(ev) // 2], ev[len(ev) // 2:]] if host == "alpha" else [ev]
-        for k, part in enumerate(parts):
-            tapes.append(d / f"{host}{k}.tape")
-            mktape("\n".join(head + part) + "\n", tapes[-1])
+        for part in (("1/2", "2/2") if host == "alpha" else ("1/1",)):
+            r = run(["/usr/bin/python3", KERNEL_TAPE, host, str(seed), "150", part])
+            assert r.returncode == 0, r.stderr
+            tapes.append(d / f"{host}{part[0]}.tape")
+            mktape(r.stdout, tapes[-1])
     db, u = d / "k.db", url(cluster, "kern3")
     r = tt("load", "-o", db, *tapes, timeout=300)
     assert r.returncode == 0, r.stderr
@@ -880,12 +777,11 @@ def test_kernel_breakdowns_are_the_tables_overlaps(cluster, kernel_dbs):
     assert len(states) == 8 and len(calls) == 2 * len(SYSCALL_NRS)
     for label, state, ns in states:
         assert kernel[label]["time"][f"{state}_ns"] == ns, (label, state)
-    names = {0: "read", 1: "write", 7: "poll", 202: "futex", 500: "#500"}
     for label in kernel:
         t = kernel[label]["time"]
         mine = [c for c in calls if c[0] == label]
         assert {(s["name"], s["count"], s["ns"]) for s in t["syscalls"]} == \
-            {(names[nr], n, ns) for _, nr, n, ns in mine}
+            {(SYSCALL_NRS[nr], n, ns) for _, nr, n, ns in mine}
         assert (t["syscall_count"], t["syscall_ns"]) == (sum(c[2] for c in mine), sum(c[3] for c in mine))
     for label, ns in total:
         t = kernel[label]["time"]
