@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -65,6 +66,9 @@ struct module {
 	Dwarf_CFI *eh, *dbg; /* .eh_frame (ours to end), .debug_frame (the Dwarf's) */
 	struct load loads[LOADS_MAX];
 	size_t load_cnt;
+	/* a probe's binary linked at fixed addresses (ET_EXEC): loads are its executable
+	 * segments, where every process that runs it has them (see place_fixed()) */
+	int fixed;
 };
 
 static uint32_t add_module(struct tt_rec_stacks *s, const char *path, const char *bid,
@@ -601,6 +605,33 @@ static struct tt_stack_frame place(struct tt_rec_stacks *s, uint32_t pid, uint64
 	return (struct tt_stack_frame){.module = 0, .offset = ip};
 }
 
+/*
+ * A process gone before the recorder read its maps, whose stack the kernel could not place by
+ * build id (the file has none the kernel sees: Go's linker writes none, or, asked with -B,
+ * one outside the PT_NOTE segment the kernel reads): when its first frame (the probe's site)
+ * lies in a probe binary linked at fixed addresses, so does every frame within that binary's
+ * executable segments, since such a file is mapped at its link-time addresses. The module so
+ * found (0: none, or more than one), its file offset of ip in *off.
+ */
+static uint32_t fixed_module(const struct tt_rec_stacks *s, uint64_t ip, uint64_t *off)
+{
+	uint32_t found = 0;
+
+	for (size_t i = 0; i < s->mod_cnt; i++) {
+		const struct module *m = &s->mods[i];
+
+		for (size_t k = 0; m->fixed && k < m->load_cnt; k++) {
+			if (ip < m->loads[k].vaddr || ip - m->loads[k].vaddr >= m->loads[k].filesz)
+				continue;
+			if (found)
+				return 0;
+			found = (uint32_t)i + 1;
+			*off = ip - m->loads[k].vaddr + m->loads[k].off;
+		}
+	}
+	return found;
+}
+
 struct cur_key {
 	const struct tt_rec_stacks *s;
 };
@@ -674,7 +705,7 @@ static int module_cfi(struct module *m, uint32_t pid)
 	m->elf = elf_begin(m->fd, ELF_C_READ_MMAP, NULL);
 	if (!m->elf || elf_getphdrnum(m->elf, &phnum))
 		return 0;
-	for (size_t k = 0; k < phnum && m->load_cnt < LOADS_MAX; k++) {
+	for (size_t k = 0; !m->fixed && k < phnum && m->load_cnt < LOADS_MAX; k++) {
 		GElf_Phdr ph;
 
 		if (gelf_getphdr(m->elf, (int)k, &ph) && ph.p_type == PT_LOAD)
@@ -793,8 +824,10 @@ int tt_rec_stacks__on_ring(struct tt_rec_stacks *s, const void *data, size_t siz
 {
 	struct tt_ring_stack hdr;
 	const uint8_t *frames = (const uint8_t *)data + offsetof(struct tt_ring_stack, frames);
+	struct tt_stack_frame fixed_ra = {0};
 	struct cur_key key = {s};
-	uint32_t h, id;
+	uint32_t h, id, fixed;
+	uint64_t off;
 	int64_t found;
 	size_t each;
 	int fresh = 0, err;
@@ -873,13 +906,21 @@ int tt_rec_stacks__on_ring(struct tt_rec_stacks *s, const void *data, size_t siz
 			break;
 		}
 	}
+	/* a process gone before its maps were read (fixed_module()) */
+	fixed = s->cur_n && !s->cur[0].module ? fixed_module(s, s->cur[0].offset, &off) : 0;
+	for (uint32_t i = 0; fixed && i < s->cur_n; i++)
+		if (!s->cur[i].module && fixed_module(s, s->cur[i].offset, &off) == fixed)
+			s->cur[i] = (struct tt_stack_frame){.module = fixed, .offset = off};
+	if (fixed && hdr.sp_ret && fixed_module(s, hdr.sp_ret, &off) == fixed)
+		fixed_ra = (struct tt_stack_frame){.module = fixed, .offset = off};
 	if (s->cur_n && hdr.sp_ret) {
 		/*
 		 * The caller that a walk from a function's entry or RET skips (kernels from 6.11
 		 * add it themselves at a uprobe on a function's first instruction: then it is
 		 * frame 1 already). Inserted only where it can be placed.
 		 */
-		struct tt_stack_frame f = place(s, hdr.hdr.pid, hdr.sp_ret, &fresh);
+		struct tt_stack_frame f = fixed_ra.module ? fixed_ra
+							  : place(s, hdr.hdr.pid, hdr.sp_ret, &fresh);
 
 		if (f.module && !(s->cur_n > 1 && s->cur[1].module == f.module &&
 				  s->cur[1].offset == f.offset)) {
@@ -943,12 +984,51 @@ void tt_rec_stacks__forget(struct tt_rec_stacks *s, uint32_t pid)
 			maps_free(&s->pids[i]);
 }
 
+/* If module m's file is an executable linked at fixed addresses, note its executable segments. */
+static void know_fixed(struct module *m)
+{
+	int fd = open(m->path, O_RDONLY | O_CLOEXEC);
+	Elf *elf = fd < 0 ? NULL : elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	size_t phnum = 0;
+	GElf_Ehdr eh;
+
+	if (elf && gelf_getehdr(elf, &eh) && eh.e_type == ET_EXEC && !elf_getphdrnum(elf, &phnum)) {
+		for (size_t k = 0; k < phnum && m->load_cnt < LOADS_MAX; k++) {
+			GElf_Phdr ph;
+
+			if (gelf_getphdr(elf, (int)k, &ph) && ph.p_type == PT_LOAD &&
+			    (ph.p_flags & PF_X))
+				m->loads[m->load_cnt++] =
+					(struct load){ph.p_offset, ph.p_filesz, ph.p_vaddr};
+		}
+		m->fixed = m->load_cnt > 0;
+	}
+	elf_end(elf);
+	if (fd >= 0)
+		close(fd);
+}
+
 int tt_rec_stacks__know(struct tt_rec_stacks *s, const char *path, const char *build_id)
 {
-	for (size_t i = 0; i < s->mod_cnt; i++)
-		if (s->mods[i].build_id && !strcmp(s->mods[i].build_id, build_id))
+	struct stat st;
+	uint32_t id;
+
+	/* without a build id, by the file's identity, as module_of() finds the files mapped */
+	if (!build_id && stat(path, &st))
+		return 0;
+	for (size_t i = 0; i < s->mod_cnt; i++) {
+		if (build_id ? s->mods[i].build_id && !strcmp(s->mods[i].build_id, build_id)
+			     : s->mods[i].dev == st.st_dev && s->mods[i].ino == st.st_ino &&
+				       !strcmp(s->mods[i].path, path))
 			return 0;
-	return add_module(s, path, build_id, 0, 0) ? 0 : -ENOMEM;
+	}
+	id = build_id ? add_module(s, path, build_id, 0, 0)
+		      : add_module(s, path, NULL, st.st_dev, st.st_ino);
+	if (!id)
+		return -ENOMEM;
+	elf_version(EV_CURRENT);
+	know_fixed(&s->mods[id - 1]);
+	return 0;
 }
 
 int tt_rec_stacks__kernel(struct tt_rec_stacks *s, struct tt_ksyms *ks)

@@ -76,9 +76,11 @@ int tt_rec_stacks__on_ring(struct tt_rec_stacks *s, const void *data, size_t siz
 uint32_t tt_rec_stacks__take(struct tt_rec_stacks *s, uint32_t tid, uint64_t ts_ns);
 
 /*
- * A file the stacks may be in, known by path and build id before any stack names it (the
- * probes' binaries): a stack placed by the kernel by build id then has its path even when its
- * process is gone before its maps could be read. 0 or -ENOMEM.
+ * A file the stacks may be in, known by path and build id (NULL: none) before any stack names
+ * it (the probes' binaries): a stack placed by the kernel by build id then has its path even
+ * when its process is gone before its maps could be read; and a stack the kernel could not
+ * place (no build id it sees: Go binaries) is placed in an executable linked at fixed addresses
+ * (ET_EXEC) when its first frame is in one. 0 or -ENOMEM.
  */
 int tt_rec_stacks__know(struct tt_rec_stacks *s, const char *path, const char *build_id);
 

@@ -1334,7 +1334,7 @@ int tt_record_run(const struct tt_record_opts *o, const struct tt_out *out,
 		s->sites = s->stack_sites;
 		s->bpf.stacks = user_globs > 0;
 		for (size_t i = 0; !err && i < s->probe_cnt; i++)
-			if (s->probes[i].d.binary && s->probes[i].d.build_id)
+			if (s->probes[i].d.binary)
 				err = tt_rec_stacks__know(s->stacks, s->probes[i].d.binary,
 							  s->probes[i].d.build_id);
 		if (err)
