@@ -30,7 +30,7 @@ static void rejected(void *ctx, const char *debug_file, const char *why)
 	struct tt_frame_names *n = ctx;
 
 	if (n->out)
-		tt_warn(n->out, "%s: not used as the debug file of %s: %s", debug_file, n->path, why);
+		tt_warn(n->out, "%s: not used to name the frames of %s: %s", debug_file, n->path, why);
 }
 
 struct tt_frame_names *tt_frame_names__new(const char *const *debug_dirs, size_t dir_cnt,

@@ -26,7 +26,8 @@ dbg-7  --debug-dir naming no directory: exit 2 with the name.
 dbg-9  the binary gone from its path (another machine): found by build id in a build-id tree,
        D/.build-id/xx/rest (Fedora's layout; stripped, its debug file rest.debug beside it) or
        D/.build-id/xx/rest/elf (perf's buildid-cache): named the same; the debug file alone
-       (no binary) does not say where the code was in the file: addresses, no error.
+       (no binary) does not say where the code was in the file: addresses, no error; another
+       build's binary there is not used, with one warning.
 dbg-8  query and report of the tape take --debug-dir too: a load of the tape without it is
        cached first, and with it the frames are named (not the cached database's addresses).
 """
@@ -212,7 +213,7 @@ def test_other_build_not_used(split, tmp_path, placed, how):
     assert fixture_frames(split, db) == [None] * len(CHAIN)
     w = warnings(err)
     assert len(w) == 1, err  # once, not per frame or per hit
-    assert f"{dest}: not used as the debug file of {split.bin}" in w[0], w
+    assert f"{dest}: not used to name the frames of {split.bin}" in w[0], w
     assert f"build id {build_id(split.other_debug)}, the binary's is {split.bid}" in w[0], w
     r = tt("replay", "--debug-dir", d, split.tape)
     assert r.returncode == 0 and "\tstk_inner+" not in r.stdout, r.stdout
@@ -274,7 +275,7 @@ def binary_gone(split):
         shutil.move(saved, split.bin)
 
 
-@pytest.mark.parametrize("layout", ["fedora", "perf", "debug-only"])
+@pytest.mark.parametrize("layout", ["fedora", "perf", "debug-only", "other-build"])
 def test_binary_gone_found_by_build_id(split, tmp_path, placed, layout):
     d = tmp_path / "debug"
     rest = split.build_id_path(d).with_suffix("")
@@ -285,9 +286,16 @@ def test_binary_gone_found_by_build_id(split, tmp_path, placed, layout):
             placed(split.debug, split.build_id_path(d))
         elif layout == "perf":
             placed(split.full, rest / "elf")
+        elif layout == "other-build":
+            split.other_debug  # builds it
+            placed(split.root / "other", rest)
         else:
             placed(split.debug, split.build_id_path(d))
         db, err = load(split, tmp_path, "--debug-dir", d)
-    want = [None] * len(CHAIN) if layout == "debug-only" else CHAIN
-    assert fixture_frames(split, db) == want
-    assert not warnings(err), err
+    named = layout in ("fedora", "perf")
+    assert fixture_frames(split, db) == (CHAIN if named else [None] * len(CHAIN))
+    w = warnings(err)
+    if layout == "other-build":
+        assert len(w) == 1 and f"{rest}: not used to name the frames of {split.bin}" in w[0], err
+    else:
+        assert not w, err
