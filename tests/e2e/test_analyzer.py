@@ -383,6 +383,8 @@ def test_query_heap_limit(capture):
     r = tt("query", db, values)
     assert r.returncode == 0, r.stderr
     assert r.stdout == "p50\n-------\n1000000\n"
+
+
 def test_several_tapes_and_a_cut_one(tmp_path):
     one = ("meta host h1\nmeta boot_id b\nprobe 0 app x__begin u64:id\nprobe 1 app x__end u64:id\n"
            "event 100 0 1 1 0 7\nevent 300 0 1 1 1 7\n")
