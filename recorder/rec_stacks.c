@@ -67,7 +67,7 @@ struct module {
 	struct load loads[LOADS_MAX];
 	size_t load_cnt;
 	/* a probe's binary linked at fixed addresses (ET_EXEC): loads are its executable
-	 * segments, where every process that runs it has them (see place_fixed()) */
+	 * segments, where every process that runs it has them (see fixed_module()) */
 	int fixed;
 };
 
