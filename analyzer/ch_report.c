@@ -1844,17 +1844,21 @@ static int table_rows(struct chr *x, const char *table, uint64_t *n)
 /* ---- where span time went (thread_states, syscalls) ---- */
 
 /*
- * report_kernel.c's breakdowns, computed by the server without ASOF JOIN. The time windows
- * (a span name's closed spans on the thread that began each and, for one ended on another
- * thread, on that one too; or the slowest spans' threads) and a table's rows (thread_states:
- * start, end or the end of time, state; syscalls with an entry: start, end or start, nr) are
- * each grouped into one array per thread (capture, tid), and the two joined on those equal
- * keys. A thread's rows do not overlap, so those that overlap a window are a run of its rows in
- * start order: from the first that does not end before the window's start to the last that
- * starts before its end, the same rows report_kernel.c's scan back from the end takes. Each
- * window's run is found by ranks: the window's bounds and the rows' keys sorted into one array,
- * a running count of the rows among them; each row of the run is clipped to the window. So the
- * work is the rows' sort and the rows in windows, as in the SQLite build, not windows x rows.
+ * report_kernel.c's breakdowns, computed by the server without ASOF JOIN. The time windows (a
+ * span name's closed spans on the thread that began each and, for one ended on another thread,
+ * on that one too; or the slowest spans' threads) are grouped into one array per thread
+ * (capture, tid), a table's rows into one array per thread and key (thread_states: the state,
+ * each row start and end, or the end of time when open; syscalls with an entry: the number,
+ * start and end, or start when it has none), and the two joined on the equal keys (capture,
+ * tid). A window's time in a key is G(end) - G(start), G(t) being the time of the key's rows
+ * before t: the rows' starts (slope +1), ends (-1) and the windows' bounds sorted into one
+ * array, the slope a running sum, G a running sum of slope x gap. A thread's rows do not
+ * overlap, so that is the sum of its rows clipped to the window, as report_kernel.c sums them.
+ * A window's calls are counted by ranks (the rows that start before its end, less those that
+ * end before its start, or at it having started before): the same rows report_kernel.c's scan
+ * back from the window's end takes. So the work is sorting each thread's rows with its windows,
+ * however many rows each window holds; no lambda captures an array (18.16 would copy it per
+ * element).
  *
  * Where: the arrays are made by the shards from their rows and put together by the server the
  * report talks to, which runs the join (tapes of one capture, e.g. rotated files, may be on
@@ -1937,42 +1941,48 @@ static char *kernel_sql(const struct kq *k, int calls, const char *wsql, const c
 	int err;
 
 	if (calls)
-		err = tt_buf_printf(&q, "SELECT jw.1 AS label, jw.2 AS nr, toUInt64(count()) AS c, sum(jw.3) AS ns "
-				    "FROM (SELECT arrayJoin(arrayJoin(arrayMap((v, l, h) -> arrayMap(r -> (v.1, "
-				    "r.3, least(r.2, v.3) - greatest(r.1, v.2)), arraySlice(a, l + 1, greatest(h "
-				    "- l, 0))), ws, lo, hi))) AS jw");
+		err = tt_buf_printf(&q, "SELECT jw.1 AS label, key AS nr, toUInt64(sum(jw.3)) AS c, sum(jw.2) AS ns");
 	else
-		err = tt_buf_printf(&q, "SELECT jw.1 AS label, sum(jw.2), sum(jw.3), sum(jw.4), sum(jw.5) FROM "
-				    "(SELECT arrayJoin(arrayMap((v, l, h) -> (v.1");
+		err = tt_buf_printf(&q, "SELECT jw.1 AS label");
 	for (int s = 0; !err && !calls && s < 4; s++)
-		err = tt_buf_printf(&q, ", arraySum(arrayMap(r -> if(r.3 = %d, greatest(least(r.2, v.3) - "
-				    "greatest(r.1, v.2), 0), 0), arraySlice(a, l + 1, greatest(h - l, 0))))", s);
-	if (!err && !calls)
-		err = tt_buf_printf(&q, "), ws, lo, hi)) AS jw");
-	/* hi: the rows that start before the window's end; lo: those that end before its start (a
-	 * state: at it; a call: or at it, if it started before: a call at the start is in) */
+		err = tt_buf_printf(&q, ", sumIf(jw.2, key = %d)", s);
+	/* per window, its time (gs: G at its start and end) and for calls their count (hi - lo) */
 	if (!err)
-		err = tt_buf_printf(&q, " FROM (SELECT ws, a");
-	if (!err)
-		err = kernel_rank(&q, "hi", "x.1", "toInt64(0)", 1, "v.3", "toInt64(0)", 0);
-	if (!err)
-		err = calls ? kernel_rank(&q, "lo", "x.2", "x.1", 1, "v.2", "v.2", 0)
-			    : kernel_rank(&q, "lo", "x.2", "toInt64(0)", 0, "v.2", "toInt64(0)", 1);
+		err = tt_buf_printf(&q, " FROM (SELECT key, arrayJoin(arrayMap((v, d, n) -> (v.1, d, n), ws, "
+				    "arrayFilter((d, i) -> i %% 2 = 0, arrayDifference(gs), arrayEnumerate(gs)), %s)) AS "
+				    "jw FROM (SELECT key, ws, arrayMap(p -> p.2, arraySort(arrayFilter(p -> p.1 > 0, "
+				    "arrayMap((p, g) -> (p.3, g), m_g, arrayCumSum(arrayMap((sl, d) -> sl * d, "
+				    "arrayPushFront(arrayPopBack(arrayCumSum(arrayMap(p -> p.2, m_g))), toInt64(0)), "
+				    "arrayDifference(arrayMap(p -> p.1, m_g)))))))) AS gs",
+				    calls ? "arrayMap((h, l) -> greatest(toInt64(h) - toInt64(l), 0), hi, lo)"
+					  : "arrayMap(v -> 0, ws)");
 	if (!err && calls)
-		err = tt_buf_printf(&q, " FROM (SELECT ws, arraySort(st) AS a FROM (SELECT %s AS capture, tid AS t, "
-				    "groupArray((assumeNotNull(start_ts), ifNull(end_ts, assumeNotNull(start_ts)), "
-				    "nr)) AS st FROM syscalls WHERE start_ts IS NOT NULL%s GROUP BY capture, t)",
-				    k->cap, cond);
+		err = tt_buf_printf(&q, ", hi, lo");
+	/* G(t): the time before t in the rows, integrated over the rows' starts (+1) and ends (-1) */
+	if (!err)
+		err = tt_buf_printf(&q, " FROM (SELECT key, ws, arraySort(arrayConcat(arrayMap(x -> (x.1, toInt64(1), "
+				    "toUInt32(0)), a), arrayMap(x -> (x.2, toInt64(-1), toUInt32(0)), a), arrayMap((v, "
+				    "j) -> (v.2, toInt64(0), toUInt32(2 * j - 1)), ws, arrayEnumerate(ws)), arrayMap((v, "
+				    "j) -> (v.3, toInt64(0), toUInt32(2 * j)), ws, arrayEnumerate(ws)))) AS m_g");
+	/* calls: hi, those that start before the window's end; lo, those that end before its start,
+	 * or at it if they started before (a call at the start is in) */
+	if (!err && calls)
+		err = kernel_rank(&q, "hi", "x.1", "toInt64(0)", 1, "v.3", "toInt64(0)", 0) ||
+		      kernel_rank(&q, "lo", "x.2", "x.1", 1, "v.2", "v.2", 0) ? -ENOMEM : 0;
+	if (!err && calls)
+		err = tt_buf_printf(&q, " FROM (SELECT key, ws, arraySort(st) AS a FROM (SELECT %s AS capture, tid AS "
+				    "t, nr AS key, groupArray((assumeNotNull(start_ts), ifNull(end_ts, "
+				    "assumeNotNull(start_ts)))) AS st FROM syscalls WHERE start_ts IS NOT NULL%s GROUP "
+				    "BY capture, t, key)", k->cap, cond);
 	else if (!err)
-		err = tt_buf_printf(&q, " FROM (SELECT ws, arraySort(st) AS a FROM (SELECT %s AS capture, tid AS t, "
-				    "groupArray((start_ts, ifNull(end_ts, toInt64(9223372036854775807)), toUInt8("
-				    "indexOf([" KSTATES_SQL "], state) - 1))) AS st FROM thread_states WHERE state IN ("
-				    KSTATES_SQL ")%s GROUP BY capture, t)", k->cap, cond);
-	/* a column a lambda only captures must be used outside one too, or 18.16 drops it */
+		err = tt_buf_printf(&q, " FROM (SELECT key, ws, arraySort(st) AS a FROM (SELECT %s AS capture, tid AS "
+				    "t, toInt64(indexOf([" KSTATES_SQL "], state) - 1) AS key, groupArray((start_ts, "
+				    "ifNull(end_ts, toInt64(9223372036854775807)))) AS st FROM thread_states WHERE "
+				    "state IN (" KSTATES_SQL ")%s GROUP BY capture, t, key)", k->cap, cond);
 	if (!err)
 		err = tt_buf_printf(&q, " ANY INNER JOIN (SELECT capture, t, groupArray((label, s, e)) AS ws FROM (%s) "
-				    "GROUP BY capture, t) USING (capture, t))) WHERE length(a) >= 0) %s", wsql,
-				    calls ? "GROUP BY label, nr ORDER BY label, ns DESC, c DESC, nr"
+				    "GROUP BY capture, t) USING (capture, t))))) %s", wsql,
+				    calls ? "WHERE jw.3 > 0 GROUP BY label, nr ORDER BY label, ns DESC, c DESC, nr"
 					  : "GROUP BY label ORDER BY label");
 	if (!err && !tt_buf_append(&q, "", 1))
 		sql = strdup((const char *)q.data);
