@@ -43,7 +43,7 @@ longest=$(echo "$counts" | cut -d, -f5 | cut -d. -f1)
 # best of two runs each (SQLite's: one when the first takes over a minute)
 report_best() {
 	b=""
-	for run in 1 2; do
+	for _ in 1 2; do
 		/usr/bin/time -f "%e" -o "$work/r.time" "$tt" report -v "$1" >"$work/$2.txt" 2>"$work/$2.err" ||
 			{ cat "$work/$2.err" >&2; exit 1; }
 		t=$(cat "$work/r.time")
