@@ -1990,7 +1990,7 @@ static char *kernel_sql(const struct kq *k, int calls, const char *wsql, const c
 	return sql;
 }
 
-/* The names of the syscall numbers: names[i] of nrs[i] ("" without one). */
+/* A syscall number of the scope and its name ("#NR" for a number without one), by number. */
 struct knr {
 	int64_t nr;
 	char name[32];
