@@ -532,6 +532,9 @@ def test_go_stack_goroutine(go_stack, tmp_path):
     need_bpf()
     binary = go_stack("default")
     _, db = record_go(binary, tmp_path, "-go")
+    tail = ["main.main.func1", "runtime.goexit"]
     leaf = go_frames(db, "p.provider = 'gostk'")
-    want = [go_stack.probe_fn] + GO_CHAIN + ["main.main.func1", "runtime.goexit"]
-    assert [[n for _, _, n in f] for f in leaf.values()] == [want], leaf
+    want = [go_stack.probe_fn] + GO_CHAIN + tail
+    assert list(leaf.values()) == [[(str(binary), None, n) for n in want]], leaf
+    inner = go_frames(db, "p.provider = 'go'")
+    assert [[n for _, _, n in f] for f in inner.values()] == [GO_CHAIN + tail] * 2, inner
