@@ -554,11 +554,14 @@ int tt_tape_writer__tick(struct tt_tape_writer *w, uint64_t now_mono_ns)
 
 	if (w->err)
 		return w->err;
-	for (int k = PK_META; k <= PK_STACKS; k++)
+	for (int k = PK_META; k < PK_STACKS; k++)
 		pending |= w->pend[k].record_cnt != 0;
-	if (tt_event_encoder__pending(w->enc) && now_mono_ns >= first_ts &&
-	    now_mono_ns - first_ts >= w->flush_interval_ns)
+	if (tt_event_encoder__pending(w->enc)) {
+		if (now_mono_ns >= first_ts && now_mono_ns - first_ts >= w->flush_interval_ns)
+			pending = 1;
+	} else if (w->pend[PK_STACKS].record_cnt) {
 		pending = 1;
+	}
 	return pending ? tt_tape_writer__flush(w) : 0;
 }
 

@@ -165,3 +165,49 @@ TT_TEST(tape_stacks, module_symbols)
 	tt_buf_free(&rec);
 	tt_tape_stacks__free(s);
 }
+
+/* Events' stack references go with the events at the flush interval, not a block pair at every
+ * tick; a stack described while no event waits is written at the next tick. */
+TT_TEST(tape_stacks, references_wait_for_their_events)
+{
+	const struct tt_stack_frame a[] = {{1, 0, 0x1190}, {1, 0, 0x11a5}};
+	struct tt_tape_writer_opts wo = {.flush_interval_ns = 1000000000ULL};
+	struct tt_tape_writer *w;
+	struct tt_tape_reader *r;
+	const struct tt_event *ev;
+	uint64_t t0 = 5000000000ULL, bytes;
+	char path[64];
+
+	tmp_path(path, sizeof(path));
+	w = tt_tape_writer__open(path, &wo);
+	assert_non_null(w);
+	add_probe(w);
+	assert_int_equal(tt_tape_writer__add_stack_module(w, 1, "/usr/bin/app", "abcd01"), 0);
+	assert_int_equal(tt_tape_writer__add_stack(w, 1, a, 2), 0);
+	assert_int_equal(tt_tape_writer__tick(w, t0), 0); /* descriptions and the stack, no event */
+	bytes = tt_tape_writer__bytes(w);
+	assert_true(bytes > TT_TAPE_FILE_HDR_SZ);
+	assert_int_equal(tt_tape_writer__tick(w, t0), 0);
+	assert_int_equal(tt_tape_writer__bytes(w), bytes);
+	for (uint32_t i = 0; i < 100; i++) {
+		struct tt_event e = {.ts_ns = t0 + i, .probe_id = 0, .pid = 7, .tid = 8, .argc = 1,
+				     .args = {i}, .stack_id = 1};
+
+		assert_int_equal(tt_tape_writer__append(w, &e), 0);
+		assert_int_equal(tt_tape_writer__tick(w, t0 + i + 1), 0);
+		assert_int_equal(tt_tape_writer__bytes(w), bytes);
+	}
+	assert_int_equal(tt_tape_writer__tick(w, t0 + 1000000000ULL), 0);
+	assert_true(tt_tape_writer__bytes(w) > bytes);
+	/* readable while open: the references came before their events */
+	r = tt_tape_reader__open(path, NULL);
+	assert_non_null(r);
+	for (uint32_t i = 0; i < 100; i++) {
+		assert_int_equal(tt_tape_reader__next(r, &ev), 1);
+		assert_int_equal(ev->args[0], i);
+		assert_int_equal(ev->stack_id, 1);
+	}
+	tt_tape_reader__free(r);
+	assert_int_equal(tt_tape_writer__close(w), 0);
+	unlink(path);
+}
