@@ -24,24 +24,6 @@ __attribute__((noinline)) void es_marker(void)
 	__asm__ volatile("nop; nop; nop; nop" ::: "memory");
 }
 
-/* The file offset of code address addr of this process, from /proc/self/maps. */
-static uint64_t self_offset(uintptr_t addr)
-{
-	unsigned long long start, end, off;
-	char line[512];
-	FILE *f = fopen("/proc/self/maps", "r");
-	uint64_t r = 0;
-
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%llx-%llx %*s %llx", &start, &end, &off) == 3 && addr >= start &&
-		    addr < end)
-			r = addr - start + off;
-	fclose(f);
-	assert_true(r != 0);
-	return r;
-}
-
 static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static void sh(const char *fmt, ...)
@@ -116,7 +98,7 @@ static void split_self(struct split *sp)
 	assert_true(strlen(sp->bid) > 16);
 	snprintf(sp->bid_path, sizeof(sp->bid_path), "%s/.build-id/%.2s/%s.debug", sp->ddir,
 		 sp->bid, sp->bid + 2);
-	sp->off = self_offset((uintptr_t)es_marker) + 2;
+	sp->off = tt_test_self_offset((uintptr_t)es_marker) + 2;
 }
 
 /* The name es_marker's offset gets in sp->bin with debug directory sp->ddir (NULL: none). */

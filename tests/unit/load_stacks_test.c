@@ -26,24 +26,6 @@ __attribute__((noinline)) void lst_marker(void)
 	__asm__ volatile("nop; nop; nop; nop; nop; nop; nop; nop" ::: "memory");
 }
 
-/* The file offset of code address addr of this process, from /proc/self/maps. */
-static uint64_t self_offset(uintptr_t addr)
-{
-	unsigned long long start, end, off;
-	char line[512];
-	FILE *f = fopen("/proc/self/maps", "r");
-	uint64_t r = 0;
-
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%llx-%llx %*s %llx", &start, &end, &off) == 3 && addr >= start &&
-		    addr < end)
-			r = addr - start + off;
-	fclose(f);
-	assert_true(r != 0);
-	return r;
-}
-
 static char *rows(sqlite3 *db, const char *sql)
 {
 	struct tt_buf b = {0};
@@ -83,7 +65,7 @@ TT_TEST(load_stacks, frames_are_named_or_keep_their_offsets)
 	const char *tapes[1] = {tape};
 	struct tt_elf_syms *self;
 	struct tt_tape_writer *w;
-	uint64_t off = self_offset((uintptr_t)lst_marker);
+	uint64_t off = tt_test_self_offset((uintptr_t)lst_marker);
 	ssize_t n;
 	sqlite3 *db;
 

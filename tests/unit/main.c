@@ -25,6 +25,23 @@ void tt_test_register(const char *module, const char *name, void (*fn)(void **st
 	registry_cnt++;
 }
 
+uint64_t tt_test_self_offset(uintptr_t addr)
+{
+	unsigned long long start, end, off;
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "r");
+	uint64_t r = 0;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llx-%llx %*s %llx", &start, &end, &off) == 3 && addr >= start &&
+		    addr < end)
+			r = addr - start + off;
+	fclose(f);
+	assert_true(r != 0);
+	return r;
+}
+
 static int run_module(const char *module)
 {
 	static struct CMUnitTest tests[MAX_TESTS];

@@ -19,6 +19,10 @@
 
 void tt_test_register(const char *module, const char *name, void (*fn)(void **state));
 
+/* The file offset of code address addr of this process (from /proc/self/maps; fails the test
+ * when addr is in no file mapping). */
+uint64_t tt_test_self_offset(uintptr_t addr);
+
 #define TT_TEST(module, name)                                                          \
 	static void module##_##name(void **state);                                     \
 	__attribute__((constructor)) static void register_##module##_##name(void)      \
