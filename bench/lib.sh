@@ -43,3 +43,34 @@ rotated() {
 	done
 	echo "$@"
 }
+
+# report_pair DB URL NAME: `tracetape report -v` of the SQLite database DB and of the ClickHouse
+# URL, best of two runs each (one when a run takes over a minute), into $work/report-*.txt;
+# sets r_sq and r_ch (seconds), same (whether the two are identical apart from their first
+# line, the source; bench/out/NAME has them when not) and r_bytes (what the ClickHouse report
+# pulled to the client: queries and bytes received). Uses $tt and $work.
+# shellcheck disable=SC2034 # the caller's variables
+report_pair() {
+	r_sq=$(report_best "$1" report-sqlite)
+	r_ch=$(report_best "$2" report-ch)
+	tail -n +2 "$work/report-sqlite.txt" >"$work/report-sqlite.body"
+	tail -n +2 "$work/report-ch.txt" >"$work/report-ch.body"
+	if cmp -s "$work/report-sqlite.body" "$work/report-ch.body"; then
+		same="identical apart from the source line"
+	else
+		same="**different** (bench/out/$3/report-*.txt)"
+	fi
+	r_bytes=$(sed -n 's/.*: \([0-9]*\) queries, \([0-9]*\) bytes received.*/\1 queries, \2 bytes received/p' \
+		"$work/report-ch.err")
+}
+report_best() {
+	b=""
+	for _ in 1 2; do
+		/usr/bin/time -f "%e" -o "$work/r.time" "$tt" report -v "$1" >"$work/$2.txt" 2>"$work/$2.err" ||
+			{ cat "$work/$2.err" >&2; exit 1; }
+		t=$(cat "$work/r.time")
+		if [ -z "$b" ] || [ "$(echo "$t < $b" | bc)" = 1 ]; then b=$t; fi
+		[ "$(echo "$t > 60" | bc)" = 1 ] && break
+	done
+	echo "$b"
+}

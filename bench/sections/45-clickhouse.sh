@@ -15,6 +15,7 @@ work=$(mkdir -p "$2" && cd "$2" && pwd)
 src=$(cd "$(dirname "$0")/../.." && pwd)
 n=${TT_BENCH_ANALYZER_EVENTS:-10000000}
 tt=$build/tracetape
+. "$(dirname "$0")/../lib.sh"
 cluster="$work/cluster"
 
 tape="$work/../40-analyzer/a.tape"
@@ -26,6 +27,7 @@ if [ ! -f "$tape" ] || [ "$("$tt" info "$tape" 2>/dev/null | sed -n 's/^events: 
 fi
 
 echo "45-clickhouse: starting two shards" >&2
+rm -rf "$cluster" # a fresh database: a tape written again is another tape, loaded again
 /usr/bin/python3 "$src/tests/tools/ch-cluster" start "$cluster" >/dev/null
 trap '/usr/bin/python3 "$src/tests/tools/ch-cluster" stop "$cluster"' EXIT INT TERM
 url=$(/usr/bin/python3 "$src/tests/tools/ch-cluster" url "$cluster" bench)
@@ -57,29 +59,10 @@ echo "45-clickhouse: the same query on both" >&2
 q_sq=$(best "$work/a.db")
 q_ch=$(best "$url")
 
-# the report: best of two runs each; the two must be the same apart from their first line (the
-# source), and the client's bytes received from ClickHouse (report -v) say what was pulled
-report_best() {
-	b=""
-	for run in 1 2; do
-		/usr/bin/time -f "%e" -o "$work/r.time" "$tt" report -v "$1" >"$work/$2.txt" 2>"$work/$2.err" ||
-			{ cat "$work/$2.err" >&2; exit 1; }
-		t=$(cat "$work/r.time")
-		if [ -z "$b" ] || [ "$(echo "$t < $b" | bc)" = 1 ]; then b=$t; fi
-	done
-	echo "$b"
-}
+# the report of both (report_pair: lib.sh); the client's bytes received from ClickHouse say
+# what was pulled
 echo "45-clickhouse: the report of both" >&2
-r_sq=$(report_best "$work/a.db" report-sqlite)
-r_ch=$(report_best "$url" report-ch)
-tail -n +2 "$work/report-sqlite.txt" >"$work/report-sqlite.body"
-tail -n +2 "$work/report-ch.txt" >"$work/report-ch.body"
-if cmp -s "$work/report-sqlite.body" "$work/report-ch.body"; then
-	same="identical apart from the source line"
-else
-	same="**different** (bench/out/45-clickhouse/report-*.txt)"
-fi
-r_bytes=$(sed -n 's/.*: \([0-9]*\) queries, \([0-9]*\) bytes received.*/\1 queries, \2 bytes received/p' "$work/report-ch.err")
+report_pair "$work/a.db" "$url" 45-clickhouse
 spans=$(sed -n 's/.* \([0-9,]*\) spans.*/\1/p' "$work/report-sqlite.txt" | head -1)
 rate() { echo "$n / $1" | bc; }
 th() { echo "$1" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'; }

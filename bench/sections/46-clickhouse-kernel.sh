@@ -17,6 +17,7 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 rounds=${TT_BENCH_KERNEL_ROUNDS:-10000}
 tt=$build/tracetape
 cluster="$work/cluster"
+. "$(dirname "$0")/../lib.sh"
 
 echo "46-clickhouse-kernel: writing the tape ($rounds rounds)" >&2
 /usr/bin/python3 "$src/tests/tools/kernel-tape" bench 9 "$rounds" >"$work/k.txt"
@@ -24,6 +25,7 @@ echo "46-clickhouse-kernel: writing the tape ($rounds rounds)" >&2
 rm -f "$work/k.txt"
 
 echo "46-clickhouse-kernel: starting two shards" >&2
+rm -rf "$cluster" # a fresh database: a tape written again is another tape, loaded again
 /usr/bin/python3 "$src/tests/tools/ch-cluster" start "$cluster" >/dev/null
 trap '/usr/bin/python3 "$src/tests/tools/ch-cluster" stop "$cluster"' EXIT INT TERM
 url=$(/usr/bin/python3 "$src/tests/tools/ch-cluster" url "$cluster" kbench)
@@ -40,30 +42,9 @@ states=$(th "$(echo "$counts" | cut -d, -f3)")
 calls=$(th "$(echo "$counts" | cut -d, -f4)")
 longest=$(echo "$counts" | cut -d, -f5 | cut -d. -f1)
 
-# best of two runs each (SQLite's: one when the first takes over a minute)
-report_best() {
-	b=""
-	for _ in 1 2; do
-		/usr/bin/time -f "%e" -o "$work/r.time" "$tt" report -v "$1" >"$work/$2.txt" 2>"$work/$2.err" ||
-			{ cat "$work/$2.err" >&2; exit 1; }
-		t=$(cat "$work/r.time")
-		if [ -z "$b" ] || [ "$(echo "$t < $b" | bc)" = 1 ]; then b=$t; fi
-		[ "$(echo "$t > 60" | bc)" = 1 ] && break
-	done
-	echo "$b"
-}
 echo "46-clickhouse-kernel: the report of both" >&2
-r_sq=$(report_best "$work/k.db" report-sqlite)
-r_ch=$(report_best "$url" report-ch)
-tail -n +2 "$work/report-sqlite.txt" >"$work/report-sqlite.body"
-tail -n +2 "$work/report-ch.txt" >"$work/report-ch.body"
-if cmp -s "$work/report-sqlite.body" "$work/report-ch.body"; then
-	same="identical apart from the source line"
-else
-	same="**different** (bench/out/46-clickhouse-kernel/report-*.txt)"
-fi
+report_pair "$work/k.db" "$url" 46-clickhouse-kernel
 grep -q "Where the time went" "$work/report-sqlite.txt" || same="$same, **without breakdowns**"
-r_bytes=$(sed -n 's/.*: \([0-9]*\) queries, \([0-9]*\) bytes received.*/\1 queries, \2 bytes received/p' "$work/report-ch.err")
 
 cat <<MD
 ## ClickHouse: the kernel breakdowns
