@@ -8,7 +8,7 @@
 # The tape is written by tests/tools/kernel-tape (the e2e tests' generator) through tt-mktape:
 # one host, three threads, N rounds each of running, syscalls, spans and a switch-out. Its
 # app:req spans last longer as the capture goes on (a queue of requests that grows), so each one
-# overlaps more thread_states and syscalls rows: the worst case of a per-span scan. The servers
+# overlaps more thread_states and syscalls rows (the worst case of a per-span scan). The servers
 # are stopped by their pids when the section ends. Needs clickhouse-server (scripts/deps.sh bench).
 set -eu
 build=$(cd "$1" && pwd)
@@ -59,10 +59,10 @@ span name's time went (thread states, syscalls) and each slowest span's.
 |---|---:|---:|
 | \`tracetape report\` (text) | $r_sq s | $r_ch s ($r_bytes) |
 
-The two reports are $same. SQLite scans, per span and thread, the rows from the span's end
-back to its start (analyzer/report_kernel.c): its time grows with the rows inside the spans,
-which these long spans make large. ClickHouse sorts each thread's rows of one state or syscall
-number with its spans' bounds once and integrates (analyzer/ch_report.c): its time grows with
-the rows and spans, however long the spans are. Machine: $(nproc) CPUs shared by the client and
+The two reports are $same. SQLite's client loads each thread's rows once, sorted, with
+cumulative sums per state and per syscall number, and answers each span by binary searches
+(analyzer/report_kernel.c); ClickHouse sorts each thread's rows of one state or syscall number
+with its spans' bounds once and integrates (analyzer/ch_report.c): both grow with the rows and
+spans, however long the spans are. Machine: $(nproc) CPUs shared by the client and
 both servers (load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)).
 MD
