@@ -460,6 +460,46 @@ static int add_float_cols(struct ch *x, const struct table *t, int sharded)
 	return err;
 }
 
+/*
+ * Columns the schema gained after tables were first made in ClickHouse (schemas/tracetape.sql):
+ * added to such a table, on every shard, on the next load; its older rows get NULL there.
+ */
+static const struct {
+	const char *table, *col;
+} later_cols[] = {{"frames", "file"}, {"frames", "line"}};
+
+static int add_later_cols(struct ch *x, const struct table *t, int sharded)
+{
+	const char *db = x->u->database;
+	int err = 0;
+
+	for (size_t k = 0; !err && k < TT_ARRAY_SIZE(later_cols); k++) {
+		const struct col *c = NULL;
+
+		for (int j = 0; j < t->col_cnt && !strcmp(t->name, later_cols[k].table); j++)
+			if (!strcmp(t->cols[j].name, later_cols[k].col))
+				c = &t->cols[j];
+		for (size_t i = 0; c && !err && i < x->shard_cnt; i++) {
+			for (int local = sharded; !err && local >= 0; local--) {
+				uint64_t have = 0;
+				char *sql;
+
+				if (asprintf(&sql, "SELECT count() FROM system.columns WHERE database = '%s' "
+					     "AND table = '%s%s' AND name = '%s' FORMAT TSV", db, t->name,
+					     local ? "_local" : "", c->name) < 0)
+					return -ENOMEM;
+				err = tt_ch_query_u64(x->shards[i], sql, &have, x->out);
+				free(sql);
+				if (!err && !have)
+					err = execf(x, x->shards[i], NULL, "ALTER TABLE `%s`.`%s%s` ADD COLUMN "
+						    "`%s` Nullable(%s)", db, t->name, local ? "_local" : "",
+						    c->name, ch_type(c->type));
+			}
+		}
+	}
+	return err;
+}
+
 /* Create table t (and its Distributed table) on every shard, if missing. */
 static int create_table(struct ch *x, const struct table *t)
 {
@@ -508,6 +548,8 @@ static int create_table(struct ch *x, const struct table *t)
 	tt_buf_free(&q);
 	if (!err && t->fcol_cnt)
 		err = add_float_cols(x, t, sharded);
+	if (!err)
+		err = add_later_cols(x, t, sharded);
 	return err;
 }
 

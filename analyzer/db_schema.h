@@ -19,7 +19,7 @@
 struct tt_buf; /* tt_util.h */
 
 /* The version of schemas/tracetape.sql, stored as meta 'schema_version'. */
-#define TT_DB_SCHEMA_VERSION 2
+#define TT_DB_SCHEMA_VERSION 3
 
 /*
  * The schema's statements: the tables and views created before loading, and the indexes built

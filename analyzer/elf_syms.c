@@ -43,6 +43,7 @@ struct tt_elf_syms {
 	size_t names_len, names_cap;
 	char build_id[41];
 	char *debug_file; /* the debug file the symbols came from, or NULL */
+	char *path;       /* the file itself, or NULL (its debug file alone) */
 };
 
 struct file {
@@ -419,6 +420,10 @@ struct tt_elf_syms *tt_elf_syms__open_debug(const char *path, const struct tt_el
 		err = read_segs(s, &f);
 	if (err)
 		goto fail;
+	if (!(s->path = strdup(path))) {
+		err = -ENOMEM;
+		goto fail;
+	}
 	read_build_id(s, &f);
 	read_pclntab(s, &f);
 	/* stripped: the debug file of the same build has the symbols, at the same addresses */
@@ -502,6 +507,7 @@ void tt_elf_syms__free(struct tt_elf_syms *s)
 	free(s->go);
 	free(s->names);
 	free(s->debug_file);
+	free(s->path);
 	free(s);
 }
 
@@ -542,19 +548,32 @@ static const char *find(const struct sym *syms, size_t cnt, uint64_t addr, uint6
 	return NULL;
 }
 
-const char *tt_elf_syms__lookup(const struct tt_elf_syms *s, uint64_t off, uint64_t *sym_off)
+const char *tt_elf_syms__path(const struct tt_elf_syms *s)
 {
-	const char *name;
+	return s->path;
+}
 
+int tt_elf_syms__addr(const struct tt_elf_syms *s, uint64_t off, uint64_t *addr)
+{
 	for (size_t i = 0; i < s->seg_cnt; i++) {
 		const struct tt_elf_seg *g = &s->segs[i];
-		uint64_t addr = off - g->offset + g->vaddr;
 
 		if (off < g->offset || off - g->offset >= g->filesz)
 			continue;
-		/* a Go function by the name Go gives it; else (a cgo binary's C code) the ELF's */
-		name = find(s->go, s->go_cnt, addr, sym_off);
-		return name ? name : find(s->syms, s->cnt, addr, sym_off);
+		*addr = off - g->offset + g->vaddr;
+		return 0;
 	}
-	return NULL;
+	return -1;
+}
+
+const char *tt_elf_syms__lookup(const struct tt_elf_syms *s, uint64_t off, uint64_t *sym_off)
+{
+	const char *name;
+	uint64_t addr;
+
+	if (tt_elf_syms__addr(s, off, &addr))
+		return NULL;
+	/* a Go function by the name Go gives it; else (a cgo binary's C code) the ELF's */
+	name = find(s->go, s->go_cnt, addr, sym_off);
+	return name ? name : find(s->syms, s->cnt, addr, sym_off);
 }

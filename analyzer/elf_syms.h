@@ -60,6 +60,15 @@ const char *tt_elf_syms__build_id(const struct tt_elf_syms *s);
 /* The debug file whose symbols were read (borrowed), or NULL (the file's own, or none). */
 const char *tt_elf_syms__debug_file(const struct tt_elf_syms *s);
 
+/* The file itself, as opened (borrowed), or NULL: its debug file alone was found. */
+const char *tt_elf_syms__path(const struct tt_elf_syms *s);
+
+/*
+ * The link-time address (the one symbols and DWARF use) of file offset off, through the
+ * program headers: 0 and *addr, or -1 when no loaded segment holds off.
+ */
+int tt_elf_syms__addr(const struct tt_elf_syms *s, uint64_t off, uint64_t *addr);
+
 /*
  * The function containing file offset off: returns its name (borrowed, valid until free) and
  * sets *sym_off to off's distance from its start, or NULL when no function symbol covers it.

@@ -8,11 +8,14 @@
 #include "demangle.h"
 #include "elf_syms.h"
 #include "frame_names.h"
+#include "src_lines.h"
 #include "tt_fmt.h"
 
 struct file_ent {
 	char *path, *bid;
 	struct tt_elf_syms *syms; /* NULL: missing, unreadable or of another build */
+	struct tt_src_lines *lines; /* its DWARF line tables, NULL: none (or not yet opened) */
+	int lines_tried;
 };
 
 struct tt_frame_names {
@@ -58,6 +61,7 @@ void tt_frame_names__free(struct tt_frame_names *n)
 		free(n->files[i].path);
 		free(n->files[i].bid);
 		tt_elf_syms__free(n->files[i].syms);
+		tt_src_lines__free(n->files[i].lines);
 	}
 	free(n->files);
 	free(n->dirs);
@@ -82,7 +86,7 @@ static struct tt_elf_syms *open_file(struct tt_frame_names *n, const char *path,
 	return s;
 }
 
-static struct tt_elf_syms *syms_for(struct tt_frame_names *n, const struct tt_stack_module *m)
+static struct file_ent *file_for(struct tt_frame_names *n, const struct tt_stack_module *m)
 {
 	const char *want = m->build_id ? m->build_id : "";
 	struct file_ent *f;
@@ -90,7 +94,7 @@ static struct tt_elf_syms *syms_for(struct tt_frame_names *n, const struct tt_st
 	for (size_t i = 0; i < n->cnt; i++) {
 		f = &n->files[i];
 		if (!strcmp(f->path, m->path) && !strcmp(f->bid, want))
-			return f->syms;
+			return f;
 	}
 	if (tt_grow((void **)&n->files, &n->cap, n->cnt + 1, sizeof(*n->files)))
 		return NULL;
@@ -102,9 +106,19 @@ static struct tt_elf_syms *syms_for(struct tt_frame_names *n, const struct tt_st
 		free(f->bid);
 		return NULL;
 	}
+	f->syms = NULL;
+	f->lines = NULL;
+	f->lines_tried = 0;
 	n->cnt++;
 	f->syms = open_file(n, m->path, want);
-	return f->syms;
+	return f;
+}
+
+static struct tt_elf_syms *syms_for(struct tt_frame_names *n, const struct tt_stack_module *m)
+{
+	struct file_ent *f = file_for(n, m);
+
+	return f ? f->syms : NULL;
 }
 
 /* The tape's own symbol of module m (the kernel's) around off, or NULL. */
@@ -151,6 +165,28 @@ char *tt_frame_names__name(struct tt_frame_names *n, const struct tt_stack_modul
 	return tt_demangle(name, strlen(name), NULL);
 }
 
+int tt_frame_names__line(struct tt_frame_names *n, const struct tt_stack_module *m,
+			 uint64_t off, uint32_t depth, const char **file, int *line)
+{
+	struct file_ent *f;
+	uint64_t addr;
+
+	if (!m || m->path[0] == '[' || (depth && !off))
+		return -1;
+	f = file_for(n, m);
+	if (!f || !f->syms || tt_elf_syms__addr(f->syms, off - (depth > 0), &addr))
+		return -1;
+	if (!f->lines_tried) { /* the debug file's DWARF, else the file's own (built with -g) */
+		const char *dbg = tt_elf_syms__debug_file(f->syms), *self = tt_elf_syms__path(f->syms);
+
+		f->lines_tried = 1;
+		f->lines = dbg ? tt_src_lines__open(dbg) : NULL;
+		if (!f->lines && self)
+			f->lines = tt_src_lines__open(self);
+	}
+	return tt_src_lines__lookup(f->lines, addr, file, line);
+}
+
 static int append_str(struct tt_buf *out, const char *s, int json)
 {
 	size_t len = strlen(s);
@@ -181,7 +217,11 @@ static int format(struct tt_frame_names *n, struct tt_tape_reader *r, uint32_t i
 		const char *path = m && m->path[0] ? m->path : NULL;
 		uint64_t sym_off = 0;
 		char *name = tt_frame_names__name(n, m, f[d].offset, d, &sym_off);
+		const char *file = NULL;
+		int line = 0;
 
+		if (tt_frame_names__line(n, m, f[d].offset, d, &file, &line))
+			file = NULL;
 		if (json) {
 			err = tt_buf_append(out, d ? ",{\"symbol\":" : "{\"symbol\":", d ? 11 : 10);
 			if (!err)
@@ -192,7 +232,12 @@ static int format(struct tt_frame_names *n, struct tt_tape_reader *r, uint32_t i
 			if (!err)
 				err = path ? append_str(out, path, 1) : tt_buf_append(out, "null", 4);
 			if (!err)
-				err = tt_buf_append(out, "}", 1);
+				err = tt_buf_append(out, ",\"file\":", 8);
+			if (!err)
+				err = file ? append_str(out, file, 1) : tt_buf_append(out, "null", 4);
+			if (!err)
+				err = file ? tt_buf_printf(out, ",\"line\":%d}", line)
+					   : tt_buf_append(out, ",\"line\":null}", 13);
 		} else {
 			if (name)
 				err = tt_buf_printf(out, "\t%s+0x%llx", name,
@@ -201,6 +246,8 @@ static int format(struct tt_frame_names *n, struct tt_tape_reader *r, uint32_t i
 				err = tt_buf_printf(out, "\t0x%llx", (unsigned long long)f[d].offset);
 			if (!err && (path || (m && m->build_id)))
 				err = tt_buf_printf(out, " (%s)", path ? path : m->build_id);
+			if (!err && file)
+				err = tt_buf_printf(out, " %s:%d", file, line);
 			if (!err)
 				err = tt_buf_append(out, "\n", 1);
 		}

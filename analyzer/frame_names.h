@@ -41,9 +41,20 @@ char *tt_frame_names__name(struct tt_frame_names *n, const struct tt_stack_modul
 			   uint64_t off, uint32_t depth, uint64_t *sym_off);
 
 /*
+ * The source file and line of the same frame, from the DWARF line tables of its debug file, or
+ * of the file itself: 0 with *file (borrowed, valid until n is freed) and *line, or -1 when
+ * unknown (no DWARF, or built without libdw: src_lines.h). A return address (depth > 0) is
+ * looked up one byte back: the line of the call.
+ */
+int tt_frame_names__line(struct tt_frame_names *n, const struct tt_stack_module *m,
+			 uint64_t off, uint32_t depth, const char **file, int *line);
+
+/*
  * Append stack id of tape reader r to out: text, one line per frame, innermost first,
- * "\tSYMBOL+0xOFF (FILE)" or "\t0xOFFSET (FILE)" (a tab first); or JSON, an array of
- * {"symbol":S|null,"offset":N,"module":F|null}. Returns 0, -ENOENT (no such stack) or -ENOMEM.
+ * "\tSYMBOL+0xOFF (FILE)" or "\t0xOFFSET (FILE)" (a tab first), followed by " SOURCE:LINE"
+ * where DWARF tells; or JSON, an array of
+ * {"symbol":S|null,"offset":N,"module":F|null,"file":SOURCE|null,"line":N|null}. Returns 0,
+ * -ENOENT (no such stack) or -ENOMEM.
  */
 int tt_frame_names__text(struct tt_frame_names *n, struct tt_tape_reader *r, uint32_t id,
 			 struct tt_buf *out);

@@ -2,7 +2,8 @@
 /*
  * Call stacks into the database (load_stacks.h): the (tape, stack) pairs the events use get
  * database ids in order of first use, each stack's frames are symbolized through a cache of
- * the files' symbols (frame_names.h), and the rows go in with prepared statements.
+ * the files' symbols and DWARF line tables (frame_names.h), and the rows go in with prepared
+ * statements.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -82,6 +83,8 @@ static int insert_stack(sqlite3 *db, struct stmts *st, int64_t gid, uint32_t tap
 		const struct tt_stack_module *m = tt_tape_reader__stack_module(r, fr[d].module);
 		uint64_t sym_off = 0;
 		char *dm = tt_frame_names__name(names, m, fr[d].offset, d, &sym_off);
+		const char *file;
+		int line;
 
 		sqlite3_bind_int64(st->frame, 1, gid);
 		sqlite3_bind_int64(st->frame, 2, d);
@@ -104,6 +107,13 @@ static int insert_stack(sqlite3 *db, struct stmts *st, int64_t gid, uint32_t tap
 		} else {
 			sqlite3_bind_null(st->frame, 6);
 			sqlite3_bind_null(st->frame, 7);
+		}
+		if (!tt_frame_names__line(names, m, fr[d].offset, d, &file, &line)) {
+			sqlite3_bind_text(st->frame, 8, file, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_int64(st->frame, 9, line);
+		} else {
+			sqlite3_bind_null(st->frame, 8);
+			sqlite3_bind_null(st->frame, 9);
 		}
 		err = tt_db_step_done(db, st->frame, "cannot insert a frame", out);
 		if (!dm && asprintf(&dm, "0x%llx", (unsigned long long)fr[d].offset) < 0)
@@ -159,7 +169,8 @@ int tt_stack_loader__insert(struct tt_stack_loader *sl, sqlite3 *db,
 			    1, &st.stack, out);
 	if (!err)
 		err = tt_db_prepare(db, "INSERT INTO frames (stack_id, depth, module, build_id, "
-				    "offset, symbol, sym_offset) VALUES (?, ?, ?, ?, ?, ?, ?)", 1,
+				    "offset, symbol, sym_offset, file, line) "
+				    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", 1,
 				    &st.frame, out);
 	if (!err)
 		err = tt_db_prepare(db, "INSERT INTO event_stacks (event_id, stack_id) VALUES (?, ?)",

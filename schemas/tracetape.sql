@@ -1,8 +1,10 @@
 -- SPDX-License-Identifier: MIT
 --
--- The tracetape SQLite schema, version 2 (meta key 'schema_version'). Version 2: an argument that
+-- The tracetape SQLite schema, version 3 (meta key 'schema_version'). Version 2: an argument that
 -- could not be read is NULL (it was 0 or ''); a Go function's returns have their own view
--- (<provider>_<name>__return); arguments of kind 'cxxname' are stored demangled.
+-- (<provider>_<name>__return); arguments of kind 'cxxname' are stored demangled. Version 3:
+-- frames.file and frames.line (source lines from DWARF), appended; a tape cached by an older
+-- version is loaded again, and a ClickHouse database gets the columns on its next load.
 --
 -- `tracetape load` writes a database with these tables; anyone may read it with the sqlite3 shell
 -- or any SQLite library, without tracetape. This file is the contract: it is embedded into the
@@ -320,6 +322,10 @@ CREATE TABLE frames (
 	offset INTEGER NOT NULL,      -- offset in the file (the absolute address when module is NULL)
 	symbol TEXT,                  -- the function (C++ demangled); NULL when it cannot be named
 	sym_offset INTEGER,           -- bytes from the function's start
+	file TEXT,                    -- the source file, as the DWARF line table names it (from the
+	                              -- file built with -g or its debug file); NULL when unknown
+	line INTEGER,                 -- its line: of the probed instruction at depth 0, of the call
+	                              -- at the others (as gdb and perf say); NULL when unknown
 	PRIMARY KEY (stack_id, depth)
 ) WITHOUT ROWID;
 

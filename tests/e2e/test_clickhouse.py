@@ -588,6 +588,36 @@ def test_same_stacks_section(stack_dbs, opts):
     assert got == want
 
 
+def test_same_frame_lines(stack_dbs):
+    """The frames' source files and lines (DWARF: the example is built with -g) are the same in
+    ClickHouse."""
+    sql = "SELECT stack_id, depth, symbol, file, line FROM frames ORDER BY stack_id, depth"
+    want = rows(stack_dbs[0], sql)
+    assert any(r[3] and r[3].endswith(".c") and r[4] for r in want), want
+    assert rows(stack_dbs[1], sql) == want
+
+
+def test_frame_lines_added_to_an_older_database(cluster, tapes):
+    """A database an older tracetape made (frames without file and line) gets the columns on
+    the next load, on every shard."""
+    u = url(cluster, "olderframes")
+    r = tt("load", "--into", u, tapes[0], timeout=300)
+    assert r.returncode == 0, r.stderr
+    have = "SELECT table, name FROM system.columns WHERE database = 'olderframes' AND " \
+           "table LIKE 'frames%' AND name IN ('file', 'line') ORDER BY table, name FORMAT TSV"
+    both = "frames\tfile\nframes\tline\nframes_local\tfile\nframes_local\tline\n"
+    for shard in (0, 1):
+        assert ch_http(cluster, shard, have) == both
+        for table in ("frames", "frames_local"):
+            ch_http(cluster, shard,
+                    f"ALTER TABLE olderframes.{table} DROP COLUMN file, DROP COLUMN line")
+        assert ch_http(cluster, shard, have) == ""
+    r = tt("load", "--into", u, tapes[1], timeout=300)
+    assert r.returncode == 0, r.stderr
+    for shard in (0, 1):
+        assert ch_http(cluster, shard, have) == both
+
+
 def test_report_errors(cluster, report_dbs):
     _, u = report_dbs
     r = tt("report", "--by", "nosuch", u)

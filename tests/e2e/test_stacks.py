@@ -125,7 +125,8 @@ def test_stack_frames_exact(stack_bin, tmp_path, attach, pause_ms):
     leaf = [i for i, line in enumerate(lines) if " stk:leaf " in line]
     assert len(leaf) == HITS
     for i in leaf:
-        got = [re.match(r"\t(\w+)\+0x[0-9a-f]+ \((.*)\)$", line) for line in lines[i + 1:i + 5]]
+        got = [re.match(r"\t(\w+)\+0x[0-9a-f]+ \((.*?)\)(?: \S+:\d+)?$", line)
+               for line in lines[i + 1:i + 5]]
         assert [(m.group(1), m.group(2)) for m in got] == [(n, str(stack_bin)) for n in CHAIN]
     for i, line in enumerate(lines):
         if " stk:plain " in line and i + 1 < len(lines):
@@ -520,7 +521,7 @@ def test_go_stack_frames_exact(go_stack, tmp_path, build, pause):
     hits = [i for i, line in enumerate(lines) if " gostk:leaf " in line]
     assert len(hits) == HITS
     for i in hits:
-        got = [re.match(r"\t(\S+)\+0x[0-9a-f]+ \((.*)\)$", line) for line in
+        got = [re.match(r"\t(\S+)\+0x[0-9a-f]+ \((.*?)\)(?: \S+:\d+)?$", line) for line in
                lines[i + 1:i + 1 + len(want)]]
         assert [(m.group(1), m.group(2)) for m in got] == [(n, str(binary)) for n in want]
         assert i + 1 + len(want) == len(lines) or not lines[i + 1 + len(want)].startswith("\t")

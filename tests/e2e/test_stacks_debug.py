@@ -8,11 +8,16 @@ each test then loads that tape with the debug file in another place, since where
 file is, not the recording, is what differs. Nothing is written into /usr/lib/debug: the
 debug directories are temporary ones given with --debug-dir.
 
-dbg-1  no debug file anywhere: the fixture's frames stay addresses in its file (no symbol),
-       the load succeeds and warns of nothing.
+dbg-1  no debug file anywhere: the fixture's frames stay addresses in its file (no symbol, no
+       source file or line), the load succeeds and warns of nothing.
 dbg-2  DIR/.build-id/xx/rest.debug with --debug-dir DIR (load and replay): the frames table is
        exactly the one the unstripped binary gives (same stacks, depths, files, offsets,
-       names), stk_inner, stk_middle, stk_outer, main first. (Also on the kernel matrix.)
+       names, source files and lines), stk_inner, stk_middle, stk_outer, main first. (Also on
+       the kernel matrix.)
+dbg-10 source lines from DWARF: each frame of the chain has the fixture's source file and the
+       line of the probe site (depth 0) or of its call (the return address's call): from the
+       unstripped -g binary and from the stripped one with its debug file, in the frames table,
+       replay's text (" FILE:LINE" after the module) and replay -f json ("file", "line").
 dbg-3  by .gnu_debuglink: the debug file next to the binary, in its .debug/ directory, and
        under DIR/BINARY'S-DIRECTORY/ of a --debug-dir DIR: named the same.
 dbg-4  the debug file of another build (the fixture built with -O1) under the right build-id
@@ -34,19 +39,36 @@ dbg-8  query and report of the tape take --debug-dir too: a load of the tape wit
 import contextlib
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import build_c, db_rows, need_bpf, tt
+from conftest import FIXTURES, build_c, db_rows, need_bpf, tt
 
 HITS = 5
 CHAIN = ["stk_inner", "stk_middle", "stk_outer", "main"]
 FLAGS = ["-fno-omit-frame-pointer", "-fno-optimize-sibling-calls"]
-FRAMES = "SELECT stack_id, depth, module, build_id, offset, symbol, sym_offset FROM frames " \
-         "ORDER BY stack_id, depth"
+FRAMES = "SELECT stack_id, depth, module, build_id, offset, symbol, sym_offset, file, line " \
+         "FROM frames ORDER BY stack_id, depth"
+SOURCE = FIXTURES / "stack_fixture.c"
+
+
+def source_lines():
+    """The lines of the chain's frames in the fixture's source, innermost first: the probe site
+    in stk_inner, then the call in each caller."""
+    lines = SOURCE.read_text().splitlines()
+
+    def after(start, text):
+        i = next(i for i, line in enumerate(lines) if start in line)
+        return next(j for j in range(i, len(lines)) if text in lines[j]) + 1
+
+    return [after("void stk_inner(", "TT_PROBE(stk, leaf"),
+            after("void stk_middle(", "stk_inner(i);"),
+            after("void stk_outer(", "stk_middle(i);"),
+            after("int main(", "stk_outer(i);")]
 
 
 def build_id(path):
@@ -152,6 +174,8 @@ def warnings(stderr):
 def test_no_debug_file_leaves_addresses(split, tmp_path):
     db, err = load(split, tmp_path)
     assert fixture_frames(split, db) == [None] * len(CHAIN)
+    assert db_rows(db, "SELECT file, line FROM frames WHERE module = ?", (str(split.bin),)) == \
+        [(None, None)] * len(CHAIN)
     assert not warnings(err), err
     # the flame graph's labels are the offsets
     folded = db_rows(db, "SELECT folded FROM stacks")[0][0].split(";")
@@ -188,6 +212,45 @@ def test_build_id_dir_names_exactly_as_unstripped(split, tmp_path, placed):
         assert [f["symbol"] for f in e["stack"][:4]] == CHAIN
     r = tt("replay", split.tape)
     assert r.returncode == 0 and "\tstk_inner+" not in r.stdout, r.stdout
+
+
+@pytest.mark.parametrize("how", ["unstripped", "debug-file"])
+def test_source_lines(split, tmp_path, placed, how):
+    d = tmp_path / "debug"
+    d.mkdir()
+    split.record()
+    saved = split.root / "stripped"
+    if how == "unstripped":
+        shutil.move(split.bin, saved)
+        shutil.copyfile(split.full, split.bin)
+    else:
+        placed(split.debug, split.build_id_path(d))
+    try:
+        db, err = load(split, tmp_path, "--debug-dir", d)
+        r = tt("replay", "--debug-dir", d, split.tape)
+        rj = tt("replay", "-f", "json", "--debug-dir", d, split.tape)
+    finally:
+        if how == "unstripped":
+            shutil.move(saved, split.bin)
+    want = [(n, str(SOURCE.resolve()), line) for n, line in zip(CHAIN, source_lines())]
+    got = db_rows(db, "SELECT symbol, file, line FROM frames WHERE module = ? ORDER BY depth",
+                  (str(split.bin),))
+    assert [(n, str(Path(f).resolve()), line) for n, f, line in got] == want, got
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    leaf = [i for i, line in enumerate(lines) if " stk:leaf " in line]
+    assert len(leaf) == HITS
+    for i in leaf:
+        got = [re.match(rf"\t(\w+)\+0x[0-9a-f]+ \({re.escape(str(split.bin))}\) (\S+):(\d+)$", line)
+               for line in lines[i + 1:i + 5]]
+        assert all(got), lines[i + 1:i + 5]
+        assert [(m.group(1), str(Path(m.group(2)).resolve()), int(m.group(3))) for m in got] == want
+    assert rj.returncode == 0, rj.stderr
+    events = [json.loads(line) for line in rj.stdout.splitlines() if '"stk:leaf"' in line]
+    assert len(events) == HITS
+    for e in events:
+        assert [(f["symbol"], str(Path(f["file"]).resolve()), f["line"]) for f in e["stack"][:4]] \
+            == want, e
 
 
 @pytest.mark.parametrize("where", ["next", ".debug", "debug-dir"])

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "elf_syms.h"
+#include "src_lines.h"
 #include "tt_test.h"
 
 void es_marker(void);
@@ -227,4 +228,38 @@ TT_TEST(elf_syms, debug_file_places_and_order)
 		assert_int_equal(seen.cnt, 1);
 	}
 	sh("rm -rf %s", sp.dir);
+}
+
+/* The line of sl_marker's entry, from this test binary's own DWARF (built with -g): the
+ * function is defined on one line, so that its every row has that line. */
+/* clang-format off */
+__attribute__((noinline)) int sl_marker(int x); int sl_marker(int x) { return x * 3 + 1; } static const int sl_marker_line = __LINE__;
+/* clang-format on */
+
+TT_TEST(elf_syms, source_lines)
+{
+	struct tt_elf_syms *s = tt_elf_syms__open("/proc/self/exe");
+	struct tt_src_lines *l = tt_src_lines__open("/proc/self/exe");
+	uint64_t addr = 0;
+	const char *file = NULL;
+	int line = 0;
+
+	assert_non_null(s);
+	assert_int_equal(tt_elf_syms__addr(s, tt_test_self_offset((uintptr_t)sl_marker), &addr), 0);
+#ifdef TT_HAVE_LIBDW
+	assert_non_null(l);
+	assert_int_equal(tt_src_lines__lookup(l, addr, &file, &line), 0);
+	assert_non_null(strstr(file, "elf_syms_test.c"));
+	assert_int_equal(line, sl_marker_line);
+	/* no line-table row covers an address outside the code */
+	assert_int_equal(tt_src_lines__lookup(l, 1, &file, &line), -1);
+#else
+	assert_null(l); /* built without libdw: lines are unknown */
+#endif
+	/* an offset in no loaded segment has no address; a file without DWARF no lines */
+	assert_int_equal(tt_elf_syms__addr(s, UINT64_MAX - 1, &addr), -1);
+	assert_null(tt_src_lines__open("/dev/null"));
+	assert_int_equal(tt_src_lines__lookup(NULL, addr, &file, &line), -1);
+	tt_src_lines__free(l);
+	tt_elf_syms__free(s);
 }

@@ -208,7 +208,7 @@ TT_TEST(loader, loads_every_table)
 		  "ORDER BY tid", "7|7|100|400|1|10|5\n8|8|150|300|2|9|2\n7|9|200|240|3|7|3\n");
 	check(db, "SELECT cpu, probe_id, ts_start, ts_end, count FROM losses", "0|2|190|205|2\n");
 	check(db, "SELECT status, warning IS NULL, events, lost FROM tapes", "complete|1|10|2\n");
-	check(db, "SELECT value FROM meta WHERE tape IS NULL AND key = 'schema_version'", "2\n");
+	check(db, "SELECT value FROM meta WHERE tape IS NULL AND key = 'schema_version'", "3\n");
 	check(db, "SELECT value FROM meta WHERE tape = 1 AND key = 'host'", "unit\n");
 	check(db, "PRAGMA integrity_check", "ok\n");
 	sqlite3_close(db);
